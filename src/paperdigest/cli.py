@@ -1,0 +1,53 @@
+"""Command line: thin wrappers around the stages."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from paperdigest import __version__
+from paperdigest.build import BuildError, build_site
+from paperdigest.errors import ConfigError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="paperdigest", description="Static wiki for research-paper digests.")
+    parser.add_argument("--version", action="version", version=f"paperdigest {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="build the site into the output folder")
+    build.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)")
+    build.add_argument("--out", type=Path, default=None, help="output folder (default: SOURCE/_site)")
+    build.add_argument("--base-url", default=None, help="override base_url, e.g. https://u.github.io/repo/")
+    build.add_argument("--strict", action="store_true", help="exit non-zero on any warning")
+    build.add_argument("--drafts", action="store_true", help="include digests with draft: true")
+    build.set_defaults(handler=run_build)
+
+    args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so an interrupted build cleans up and leaves the old site.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        return args.handler(args)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; the previous output is unchanged", file=sys.stderr)
+        return 130
+
+
+def run_build(args) -> int:
+    try:
+        result = build_site(
+            args.source, args.out, base_url=args.base_url, drafts=args.drafts, progress=sys.stderr.isatty()
+        )
+    except BuildError as exc:
+        print(exc, file=sys.stderr)
+        print("build failed; the previous output is unchanged", file=sys.stderr)
+        return 1
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    print(result.summary())
+    return 1 if args.strict and result.warnings else 0

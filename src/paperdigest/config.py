@@ -1,0 +1,165 @@
+"""SiteConfig: the typed, validated form of site.yaml."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from paperdigest.errors import ConfigError
+
+CONFIG_NAME = "site.yaml"
+KATEX_VERSION = "0.16.11"
+# Subresource-integrity hashes of the pinned KaTeX release's dist files, as served by the CDN.
+KATEX_INTEGRITY = {
+    "katex.min.js": "sha384-7zkQWkzuo3B5mTepMUcHkMB5jZaolc2xDwL6VFqjFALcbeS9Ggm/Yr2r3Dy4lfFg",
+    "katex.min.css": "sha384-nB0miv6/jRmo5UMMR1wu3Gz6NLsoTkbqJghGIsx//Rlm+ZU03BU6SQNC66uf4l5+",
+}
+
+
+def doc(text: str, default=dataclasses.MISSING, factory=dataclasses.MISSING):
+    """A dataclass field carrying its own documentation (shown in errors and the README)."""
+    if factory is not dataclasses.MISSING:
+        return field(default_factory=factory, metadata={"doc": text})
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class KatexConfig:
+    cdn: str = doc(
+        "Base URL of the KaTeX dist folder; the pinned version's files load with integrity hashes.",
+        f"https://cdn.jsdelivr.net/npm/katex@{KATEX_VERSION}/dist",
+    )
+    local_dir: str = doc(
+        "A folder holding katex.min.js, katex.min.css and fonts/ (e.g. Debian's "
+        "/usr/share/javascript/katex); copied into the site so math works offline. Wins over cdn.",
+        "",
+    )
+    macros: dict = doc("TeX macros for every formula, e.g. {'\\\\R': '\\\\mathbb{R}'}.", factory=dict)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = doc("Site name, shown in the header and the <title> of every page.", "Paper Digest")
+    description: str = doc("One sentence about the site, for the home page and feeds.", "")
+    author: str = doc("Who writes the digests; used in feeds and meta tags.", "")
+    base_url: str = doc(
+        "Where the site is published, e.g. https://user.github.io/repo/; its path is the base path "
+        "of every internal link.",
+        "",
+    )
+    language: str = doc("BCP 47 language tag of the content, e.g. zh-CN.", "zh-CN")
+    digests_dir: str = doc("Folder of digest Markdown files, relative to site.yaml.", "digests")
+    templates_dir: str = doc("Folder of template overrides, relative to site.yaml.", "templates")
+    static_dir: str = doc("Folder copied as-is to the site root (images, files).", "static")
+    per_page: int = doc("Digests per page on the home page and category pages.", 10)
+    katex: KatexConfig = doc("KaTeX settings (see katex.*).", factory=KatexConfig)
+
+    # Where site.yaml lives; not a key of the file.
+    root: Path = field(default=Path("."), metadata={"internal": True})
+
+    @property
+    def base_path(self) -> str:
+        """'/repo/' for https://user.github.io/repo/, '/' when unset."""
+        path = urlsplit(self.base_url).path if self.base_url else "/"
+        return "/" + path.strip("/") + "/" if path.strip("/") else "/"
+
+    @property
+    def site_url(self) -> str:
+        """Absolute URL of the site root without a trailing slash ('' when base_url is unset)."""
+        return self.base_url.rstrip("/")
+
+    def path(self, name: str) -> Path:
+        return self.root / getattr(self, name)
+
+
+def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
+    """Read `root/site.yaml` (absent file = defaults) and validate every key."""
+    path = root / CONFIG_NAME
+    data: dict = {}
+    if path.exists():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise ConfigError(path, f"invalid YAML: {exc}", mark.line + 1 if mark else None) from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(path, f"not UTF-8: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(path, "site.yaml must be a mapping of keys to values")
+    if base_url is not None:
+        data = {**data, "base_url": base_url}
+    config = _build(SiteConfig, data, path, prefix="")
+    config = dataclasses.replace(config, root=root)
+    if config.per_page < 1:
+        raise ConfigError(path, "per_page must be at least 1")
+    if config.base_url and urlsplit(config.base_url).scheme not in ("http", "https"):
+        raise ConfigError(path, f"base_url must be an http(s) URL, got {config.base_url!r}")
+    return config
+
+
+def _build(cls, data: dict, path: Path, prefix: str):
+    hints = typing.get_type_hints(cls)
+    public = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    values = {}
+    for key, value in data.items():
+        if key not in public:
+            known = ", ".join(sorted(public))
+            raise ConfigError(path, f"unknown key '{prefix}{key}' (known keys: {known})")
+        values[key] = _check(hints[key], value, path, prefix + key)
+    return cls(**values)
+
+
+def _check(kind, value, path: Path, key: str):
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(value, dict):
+            raise ConfigError(path, f"'{key}' must be a mapping")
+        return _build(kind, value, path, prefix=key + ".")
+    if value is None:
+        return kind() if kind in (str, dict, list) else _type_error(path, key, kind, value)
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        _type_error(path, key, kind, value)
+    if kind is bool and not isinstance(value, bool):
+        _type_error(path, key, kind, value)
+    if kind is str:
+        if isinstance(value, (dict, list)):
+            _type_error(path, key, kind, value)
+        return str(value)
+    if kind is dict and not isinstance(value, dict):
+        _type_error(path, key, kind, value)
+    origin = typing.get_origin(kind)
+    if origin in (list, tuple):
+        if not isinstance(value, list):
+            _type_error(path, key, kind, value)
+        return tuple(str(v) for v in value)
+    if isinstance(kind, types.UnionType):
+        return value
+    return value
+
+
+def _type_error(path: Path, key: str, kind, value):
+    name = getattr(kind, "__name__", str(kind))
+    raise ConfigError(path, f"'{key}' must be {name}, got {type(value).__name__} {value!r}")
+
+
+def config_reference() -> list[tuple[str, str, object]]:
+    """(key, doc, default) for every key, nested keys dotted; used to document site.yaml."""
+    rows = []
+
+    def walk(cls, prefix):
+        for f in dataclasses.fields(cls):
+            if f.metadata.get("internal"):
+                continue
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            if dataclasses.is_dataclass(default):
+                walk(type(default), prefix + f.name + ".")
+            else:
+                rows.append((prefix + f.name, f.metadata.get("doc", ""), default))
+
+    walk(SiteConfig, "")
+    return rows

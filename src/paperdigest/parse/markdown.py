@@ -1,0 +1,175 @@
+"""The Markdown stage: one configured markdown-it instance and the rules that adapt it to digests.
+
+Rendering a digest gives HTML, a table of contents and the token stream that `cards.py` reads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from paperdigest.parse.math import math_plugin
+
+# kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
+IAL = re.compile(r"\{:\s*([^}]*)\}")
+IAL_ATTR = re.compile(r"""([#.])([\w-]+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
+SAFE_IAL_KEYS = {"style", "width", "height", "alt", "title", "align", "class", "id"}
+SITE_ABSOLUTE = re.compile(r"""(\s(?:src|href|poster)=["'])/(?!/)""")
+RAW_IMG = re.compile(r"<img\b(?![^>]*\bloading=)", re.IGNORECASE)
+
+
+def heading_slug(text: str) -> str:
+    """GitHub-style ids that keep CJK and other letters: '1、PMC-LLaMA: x' -> '1pmc-llama-x'."""
+    text = re.sub(r"[^\w\- ]", "", text.strip().lower())
+    return re.sub(r"\s+", "-", text) or "section"
+
+
+def highlight_code(code: str, lang: str, _attrs: str) -> str:
+    try:
+        lexer = get_lexer_by_name(lang.strip().split()[0]) if lang.strip() else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return f'<pre class="highlight"><code>{escapeHtml(code)}</code></pre>\n'
+    body = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    return f'<pre class="highlight"><code class="language-{escapeHtml(lang)}">{body}</code></pre>\n'
+
+
+def parse_ial(text: str) -> list[tuple[str, str]]:
+    attrs = []
+    for m in IAL_ATTR.finditer(text):
+        if m.group(1):
+            attrs.append(("id" if m.group(1) == "#" else "class", m.group(2)))
+        else:
+            key, value = m.group(3).lower(), m.group(4) or m.group(5) or m.group(6) or ""
+            if key in SAFE_IAL_KEYS:
+                attrs.append((key, value))
+    return attrs
+
+
+def apply_attrs(token: Token, attrs: list[tuple[str, str]]) -> None:
+    for key, value in attrs:
+        if key == "class" and token.attrGet("class"):
+            value = f"{token.attrGet('class')} {value}"
+        token.attrSet(key, value)
+
+
+def kramdown_ial_rule(state: StateCore) -> None:
+    """Apply `{: ...}` to the element before it and never show it as text."""
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        if token.type != "inline" or "{:" not in token.content:
+            continue
+        whole = IAL.fullmatch(token.content.strip())
+        if whole and i >= 2 and tokens[i - 1].type == "paragraph_open":
+            # A block IAL on its own line: attach to the block before and drop the paragraph.
+            target = _previous_block_open(tokens, i - 1)
+            if target is not None:
+                apply_attrs(target, parse_ial(whole.group(1)))
+            for t in tokens[i - 1 : i + 2]:
+                t.hidden, t.type, t.children, t.content = True, "ial_removed", [], ""
+            continue
+        for j, child in enumerate(token.children or []):
+            if child.type == "text" and "{:" in child.content:
+                prev = token.children[j - 1] if j else None
+                for m in IAL.finditer(child.content):
+                    if prev is not None and m.start() == 0 and prev.type in ("image", "link_close"):
+                        target = prev if prev.type == "image" else _link_open_before(token.children, j)
+                        if target is not None:
+                            apply_attrs(target, parse_ial(m.group(1)))
+                child.content = IAL.sub("", child.content)
+
+
+def _previous_block_open(tokens: list[Token], index: int) -> Token | None:
+    depth = 0
+    for k in range(index - 1, -1, -1):
+        t = tokens[k]
+        depth += t.nesting == -1
+        depth -= t.nesting == 1
+        if depth == 0 and t.block and t.nesting in (1, 0) and t.type not in ("inline",):
+            if t.nesting == 1 or t.type in ("fence", "code_block", "math_block", "html_block", "hr"):
+                return t
+    return None
+
+
+def _link_open_before(children: list[Token], index: int) -> Token | None:
+    for k in range(index - 1, -1, -1):
+        if children[k].type == "link_open":
+            return children[k]
+    return None
+
+
+@dataclass(frozen=True)
+class MarkdownOptions:
+    base_path: str = "/"
+
+
+def _prefix_site_absolute(url: str, base_path: str) -> str:
+    if url.startswith("/") and not url.startswith("//") and base_path != "/":
+        return base_path.rstrip("/") + url
+    return url
+
+
+def link_rules(md: MarkdownIt) -> None:
+    """Site-absolute links and images get the base path; images lazy-load with no referrer."""
+
+    def image(self, tokens, idx, options, env):
+        token = tokens[idx]
+        token.attrSet("src", _prefix_site_absolute(token.attrGet("src") or "", env["base_path"]))
+        token.attrSet("loading", "lazy")
+        token.attrSet("referrerpolicy", "no-referrer")
+        return self.image(tokens, idx, options, env)
+
+    def link_open(self, tokens, idx, options, env):
+        token = tokens[idx]
+        token.attrSet("href", _prefix_site_absolute(token.attrGet("href") or "", env["base_path"]))
+        return self.renderToken(tokens, idx, options, env)
+
+    def raw_html(self, tokens, idx, options, env):
+        html = tokens[idx].content
+        if env["base_path"] != "/":
+            html = SITE_ABSOLUTE.sub(lambda m: m.group(1) + env["base_path"], html)
+        return RAW_IMG.sub('<img loading="lazy" referrerpolicy="no-referrer"', html)
+
+    md.add_render_rule("image", image)
+    md.add_render_rule("link_open", link_open)
+    md.add_render_rule("html_block", raw_html)
+    md.add_render_rule("html_inline", raw_html)
+
+
+@lru_cache(maxsize=1)
+def markdown_parser() -> MarkdownIt:
+    """Built once per process: CommonMark + tables, strikethrough, footnotes, math, anchors."""
+    md = MarkdownIt("commonmark", {"html": True, "highlight": highlight_code, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(math_plugin)
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
+    md.core.ruler.push("kramdown_ial", kramdown_ial_rule)
+    link_rules(md)
+    return md
+
+
+def plain_text(inline: Token) -> str:
+    """The visible text of an inline token (math kept as its TeX)."""
+    parts = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append("")
+    return re.sub(r"\s+", " ", "".join(parts)).strip()

@@ -1,0 +1,78 @@
+"""Writing stage: pages go into a temporary folder beside the output, swapped in only on success."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path, PurePosixPath
+
+
+class UnsafePath(ValueError):
+    pass
+
+
+def safe_relative(rel: str) -> PurePosixPath:
+    """A relative output path that cannot leave the output folder."""
+    if "\\" in rel or "\x00" in rel:
+        raise UnsafePath(f"unsafe output path {rel!r}")
+    path = PurePosixPath(rel)
+    if path.is_absolute() or any(part in ("..", "") for part in path.parts) or not path.parts:
+        raise UnsafePath(f"unsafe output path {rel!r}")
+    return path
+
+
+class AtomicOutput:
+    """`with AtomicOutput(out) as site: site.write(...)`; the old output stays until commit()."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir.resolve()
+        self.tmp_dir = self.out_dir.parent / f".{self.out_dir.name}.tmp-{os.getpid()}"
+        self.pages = 0
+
+    def __enter__(self) -> AtomicOutput:
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(self.out_dir)
+        self.tmp_dir.mkdir()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        # Whatever happened (exception, Ctrl-C, SIGTERM turned into SystemExit), no half site stays.
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    def write(self, rel: str, data: bytes) -> None:
+        target = self.tmp_dir / safe_relative(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.pages += rel.endswith(".html")
+
+    def copy_tree(self, src: Path, dest_rel: str = "") -> int:
+        """Copy a folder's files (symlinks followed, hidden files skipped); returns the count."""
+        count = 0
+        dest = self.tmp_dir / safe_relative(dest_rel) if dest_rel else self.tmp_dir
+        for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                if name.startswith("."):
+                    continue
+                source = Path(dirpath) / name
+                target = dest / source.relative_to(src)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+                count += 1
+        return count
+
+    def commit(self) -> None:
+        """Swap the finished site in: two renames, so readers see the old or the new site."""
+        old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
+        if self.out_dir.exists():
+            os.replace(self.out_dir, old)
+        os.replace(self.tmp_dir, self.out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Temporary folders of builds that were killed (SIGKILL leaves no chance to clean up)."""
+    for leftover in out_dir.parent.glob(f".{out_dir.name}.tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in out_dir.parent.glob(f".{out_dir.name}.old-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
