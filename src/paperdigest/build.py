@@ -55,45 +55,68 @@ def build_site(
     progress: bool = False,
 ) -> BuildResult:
     """Build the site at `root` into `out_dir` (default root/_site). Raises ConfigError, BuildError."""
-    started = time.perf_counter()
-    root = root.resolve()
-    config = load_config(root, base_url=base_url)
-    out_dir = (out_dir or root / "_site").resolve()
-    result = BuildResult()
+    return Builder(root, out_dir, base_url=base_url, drafts=drafts, progress=progress).build()
 
-    with stage(result, "parse"):
-        paths, notes = discover_digests(config.path("digests_dir"), root)
-        result.problems += notes
-        digests = []
-        for path in with_progress(paths, progress):
-            parsed = parse_digest(path, root, config.base_path)
-            result.problems += parsed.problems
-            if parsed.digest and (drafts or not parsed.digest.draft):
-                digests.append(parsed.digest)
 
-    with stage(result, "group"):
-        index, problems = build_index(digests)
-        result.problems += problems
+class Builder:
+    """Holds what one site needs between builds; the dev server keeps one alive and calls rebuild()."""
 
-    env = make_environment(config)
-    with AtomicOutput(out_dir) as site:
-        with stage(result, "render+write"):
-            try:
-                for rel, data in render_site(env, index, config):
-                    site.write(rel, data)
-            except jinja2.TemplateSyntaxError as exc:
-                raise BuildError(Problem(exc.filename or exc.name or "template", exc.lineno, "error", exc.message)) from None
-            except jinja2.TemplateError as exc:
-                raise BuildError(template_problem(exc)) from None
-        with stage(result, "static"):
-            copy_static(site, config)
-        site.commit()
-        result.pages = site.pages
+    def __init__(
+        self,
+        root: Path,
+        out_dir: Path | None = None,
+        *,
+        base_url: str | None = None,
+        drafts: bool = False,
+        progress: bool = False,
+    ):
+        self.root = root.resolve()
+        self.out_dir = (out_dir or self.root / "_site").resolve()
+        self.base_url, self.drafts, self.progress = base_url, drafts, progress
 
-    result.digests, result.papers = len(index.digests), len(index.papers)
-    result.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
-    result.seconds = time.perf_counter() - started
-    return result
+    def rebuild(self, changed: set[Path]) -> BuildResult:
+        """Bring the output up to date after `changed` files were edited, added or deleted."""
+        return self.build()
+
+    def build(self) -> BuildResult:
+        started = time.perf_counter()
+        config = load_config(self.root, base_url=self.base_url)
+        result = BuildResult()
+
+        with stage(result, "parse"):
+            paths, notes = discover_digests(config.path("digests_dir"), self.root)
+            result.problems += notes
+            digests = []
+            for path in with_progress(paths, self.progress):
+                parsed = parse_digest(path, self.root, config.base_path)
+                result.problems += parsed.problems
+                if parsed.digest and (self.drafts or not parsed.digest.draft):
+                    digests.append(parsed.digest)
+
+        with stage(result, "group"):
+            index, problems = build_index(digests)
+            result.problems += problems
+
+        env = make_environment(config)
+        with AtomicOutput(self.out_dir) as site:
+            with stage(result, "render+write"):
+                try:
+                    for rel, data in render_site(env, index, config):
+                        site.write(rel, data)
+                except jinja2.TemplateSyntaxError as exc:
+                    where = exc.filename or exc.name or "template"
+                    raise BuildError(Problem(where, exc.lineno, "error", exc.message or str(exc))) from None
+                except jinja2.TemplateError as exc:
+                    raise BuildError(template_problem(exc)) from None
+            with stage(result, "static"):
+                copy_static(site, config)
+            site.commit()
+            result.pages = site.pages
+
+        result.digests, result.papers = len(index.digests), len(index.papers)
+        result.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
+        result.seconds = time.perf_counter() - started
+        return result
 
 
 def template_problem(exc: jinja2.TemplateError) -> Problem:

@@ -1,0 +1,77 @@
+"""Shared test helpers: example-site builds, the real CLI in a subprocess, headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO.parent / "shared" / "seeds"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+KATEX_LOCAL = Path("/usr/share/javascript/katex")
+
+
+def run_cli(*args: str, cwd: Path | None = None, check: bool = False, timeout: float = 120):
+    """`paperdigest ARGS` as a user runs it: a real subprocess of this Python."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "paperdigest", *args],
+        cwd=cwd or REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONUTF8": "1"},
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"paperdigest {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def write_site(root: Path, digests: dict[str, str], config: str = "title: Test site\n") -> Path:
+    """A small site folder: site.yaml and digests/NAME -> text (dedented)."""
+    (root / "digests").mkdir(parents=True, exist_ok=True)
+    (root / "site.yaml").write_text(textwrap.dedent(config), encoding="utf-8")
+    for name, text in digests.items():
+        path = root / "digests" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory) -> Path:
+    """The repository's example site, built once with KaTeX from Debian's libjs-katex copy."""
+    out = tmp_path_factory.mktemp("example") / "_site"
+    src = tmp_path_factory.mktemp("example-src")
+    for name in ("site.yaml", "digests", "templates", "static", "papers.yaml"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, src / name)
+        elif (REPO / name).exists():
+            shutil.copy(REPO / name, src / name)
+    config = (src / "site.yaml").read_text(encoding="utf-8")
+    config = config.replace('local_dir: ""', f"local_dir: {KATEX_LOCAL}")
+    (src / "site.yaml").write_text(config, encoding="utf-8")
+    run_cli("build", "--source", str(src), "--out", str(out), check=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (never `playwright install`)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: .ci/run installs it with apt-get")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
