@@ -25,7 +25,7 @@ def run_cli(*args: str, cwd: Path | None = None, check: bool = False, timeout: f
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "PYTHONUTF8": "1"},
+        env={**os.environ, "PYTHONUTF8": "1", "PYTHONPATH": str(REPO / "src")},
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"paperdigest {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
