@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 
-from paperdigest.config import SiteConfig, load_config
+from paperdigest.cache import BuildCache, code_fingerprint, digest_of, parse_key, parse_settings, site_data
+from paperdigest.config import CONFIG_NAME, SiteConfig, load_config
+from paperdigest.depends import Fingerprints
 from paperdigest.errors import Problem
 from paperdigest.group import build_index
+from paperdigest.output import SiteOutput
+from paperdigest.parallel import RenderFailed, parse_all, render_pages
 from paperdigest.parse import discover_digests, parse_digest
-from paperdigest.render import make_environment, render_site, theme_dir
+from paperdigest.parse.digest import ParseResult
+from paperdigest.render import Page, make_environment, site_pages, theme_dir
 from paperdigest.write import AtomicOutput
 
 PROGRESS_THRESHOLD = 200  # digests; smaller builds finish before a bar is worth drawing
@@ -34,6 +40,10 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    parsed: int = 0  # digests parsed in this build (the others came from memory or the cache)
+    cached: int = 0
+    rendered: int = 0  # files rendered in this build; the others were unchanged
+    written: int = 0  # files written; a re-rendered file with unchanged bytes is not rewritten
 
     @property
     def warnings(self) -> int:
@@ -53,13 +63,18 @@ def build_site(
     base_url: str | None = None,
     drafts: bool = False,
     progress: bool = False,
+    jobs: int | None = None,
 ) -> BuildResult:
     """Build the site at `root` into `out_dir` (default root/_site). Raises ConfigError, BuildError."""
-    return Builder(root, out_dir, base_url=base_url, drafts=drafts, progress=progress).build()
+    return Builder(root, out_dir, base_url=base_url, drafts=drafts, progress=progress, jobs=jobs).build()
 
 
 class Builder:
-    """Holds what one site needs between builds; the dev server keeps one alive and calls rebuild()."""
+    """Holds what one site needs between builds; the dev server keeps one alive and calls rebuild().
+
+    Parsed digests are kept in memory (and in the persistent cache), so a rebuild re-reads only the
+    files it is told changed; pages are re-rendered only when what they are made from changed.
+    """
 
     def __init__(
         self,
@@ -69,54 +84,146 @@ class Builder:
         base_url: str | None = None,
         drafts: bool = False,
         progress: bool = False,
+        jobs: int | None = None,
     ):
         self.root = root.resolve()
         self.out_dir = (out_dir or self.root / "_site").resolve()
         self.base_url, self.drafts, self.progress = base_url, drafts, progress
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.parsed: dict[Path, tuple[str, ParseResult]] = {}  # path -> (parse key, result)
+        self.settings: str | None = None
+        self.memo: dict = {}  # fingerprints of records, kept between rebuilds
 
     def rebuild(self, changed: set[Path]) -> BuildResult:
         """Bring the output up to date after `changed` files were edited, added or deleted."""
-        return self.build()
+        changed = {Path(p).resolve() for p in changed}
+        if not self.parsed or any(p.parent == self.root and p.name == CONFIG_NAME for p in changed):
+            self.parsed.clear()  # nothing to build on, or the configuration changed: start over
+            return self.build()
+        for path in changed:
+            self.parsed.pop(path, None)
+        return self._build(trust_memory=True)
 
     def build(self) -> BuildResult:
+        return self._build(trust_memory=False)
+
+    def _build(self, trust_memory: bool) -> BuildResult:
         started = time.perf_counter()
         config = load_config(self.root, base_url=self.base_url)
         result = BuildResult()
+        settings = parse_settings(config)
+        if settings != self.settings:
+            self.parsed.clear()
+            self.memo.clear()
+            self.settings = settings
+        cache = BuildCache(self.root)
+        try:
+            with stage(result, "parse"):
+                results = self.parse(config, cache, settings, trust_memory, result)
+                digests = []
+                for _, parsed in results.values():
+                    result.problems += parsed.problems
+                    if parsed.digest and (self.drafts or not parsed.digest.draft):
+                        digests.append(parsed.digest)
 
-        with stage(result, "parse"):
-            paths, notes = discover_digests(config.path("digests_dir"), self.root)
-            result.problems += notes
-            digests = []
-            for path in with_progress(paths, self.progress):
-                parsed = parse_digest(path, self.root, config.base_path)
-                result.problems += parsed.problems
-                if parsed.digest and (self.drafts or not parsed.digest.draft):
-                    digests.append(parsed.digest)
+            with stage(result, "group"):
+                index, problems = build_index(digests)
+                result.problems += problems
 
-        with stage(result, "group"):
-            index, problems = build_index(digests)
-            result.problems += problems
-
-        env = make_environment(config)
-        with AtomicOutput(self.out_dir) as site:
-            with stage(result, "render+write"):
-                try:
-                    for rel, data in render_site(env, index, config):
-                        site.write(rel, data)
-                except jinja2.TemplateSyntaxError as exc:
-                    where = exc.filename or exc.name or "template"
-                    raise BuildError(Problem(where, exc.lineno, "error", exc.message or str(exc))) from None
-                except jinja2.TemplateError as exc:
-                    raise BuildError(template_problem(exc)) from None
-            with stage(result, "static"):
-                copy_static(site, config)
-            site.commit()
-            result.pages = site.pages
-
+            self.write_site(config, index, results, cache, trust_memory, result)
+        finally:
+            cache.close()
         result.digests, result.papers = len(index.digests), len(index.papers)
         result.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
         result.seconds = time.perf_counter() - started
         return result
+
+    def parse(self, config, cache, settings, trust_memory, result) -> dict[Path, tuple[str, ParseResult]]:
+        """Every digest's (key, ParseResult): from memory, else the cache, else parsed in parallel."""
+        paths, notes = discover_digests(config.path("digests_dir"), self.root)
+        result.problems += notes
+        found: dict[Path, tuple[str, ParseResult]] = {}
+        keyed: dict[Path, str] = {}
+        for path in paths:
+            if trust_memory and path in self.parsed:
+                found[path] = self.parsed[path]
+                continue
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                found[path] = ("", parse_digest(path, self.root, config.base_path))  # reports the error
+                continue
+            key = parse_key(raw, path.relative_to(self.root).as_posix(), settings)
+            if path in self.parsed and self.parsed[path][0] == key:
+                found[path] = self.parsed[path]
+            else:
+                keyed[path] = key
+        hits = cache.get_parsed(sorted(set(keyed.values())))
+        misses = [p for p in keyed if keyed[p] not in hits]
+        for path in keyed.keys() - set(misses):
+            found[path] = (keyed[path], hits[keyed[path]])
+        fresh = {}
+        for path, parsed in with_progress(
+            parse_all(misses, self.root, config.base_path, self.jobs), misses, self.progress
+        ):
+            found[path] = (keyed[path], parsed)
+            fresh[keyed[path]] = parsed
+        cache.put_parsed(fresh)
+        if not trust_memory:
+            cache.prune({key for key, _ in found.values()})
+        result.parsed, result.cached = len(misses), len(paths) - len(misses)
+        self.parsed = {path: found[path] for path in paths}
+        return self.parsed
+
+    def write_site(self, config, index, results, cache, trust_memory, result) -> None:
+        env = make_environment(config)
+        with stage(result, "plan"):
+            keys = {parsed.digest.source: key for key, parsed in results.values() if parsed.digest}
+            site_fp = digest_of(code_fingerprint(), repr(config), site_data(self.root), str(self.drafts))
+            fingerprints = Fingerprints(env, index, keys, site_fp, self.memo)
+            previous = cache.get_manifest(self.out_dir)
+        with SiteOutput(self.out_dir, previous, verify=not trust_memory) as site:
+            with stage(result, "plan"):
+                todo = []
+                for page in site_pages(index, config):
+                    if isinstance(page, tuple):  # (path, bytes) made by the planner itself
+                        site.write(*page)
+                        continue
+                    fp = page_fingerprint(fingerprints, page)
+                    if not site.keep(page.out, fp):
+                        todo.append((page, fp))
+            rendering = time.perf_counter()
+            try:
+                timings = render_pages(env, index, todo, site, self.jobs, problem_of)
+            except RenderFailed as exc:
+                raise BuildError(exc.problem) from None
+            elapsed = time.perf_counter() - rendering
+            result.timings["render"] = elapsed - timings["write"]
+            result.timings["write"] = timings["write"]
+            with stage(result, "write"):
+                copy_static(site, config)
+                cache.put_manifest(self.out_dir, None)  # a build killed while committing starts afresh
+                site.commit()
+                cache.put_manifest(self.out_dir, site.entries)
+            result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
+
+
+def page_fingerprint(fingerprints: Fingerprints, page: Page) -> str:
+    try:
+        return fingerprints.page(page)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BuildError(problem_of(exc)) from None
+    except jinja2.TemplateNotFound as exc:
+        raise BuildError(
+            Problem(page.template or "template", None, "error", f"template not found: {exc}")
+        ) from None
+
+
+def problem_of(exc: jinja2.TemplateError) -> Problem:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where = exc.filename or exc.name or "template"
+        return Problem(where, exc.lineno, "error", exc.message or str(exc))
+    return template_problem(exc)
 
 
 def template_problem(exc: jinja2.TemplateError) -> Problem:
@@ -158,12 +265,14 @@ class stage:
         self.started = time.perf_counter()
 
     def __exit__(self, *exc):
-        self.result.timings[self.name] = self.result.timings.get(self.name, 0) + time.perf_counter() - self.started
+        self.result.timings[self.name] = (
+            self.result.timings.get(self.name, 0) + time.perf_counter() - self.started
+        )
 
 
-def with_progress(paths: list[Path], enabled: bool):
+def with_progress(items, paths: list[Path], enabled: bool):
     if not enabled or len(paths) < PROGRESS_THRESHOLD:
-        return paths
+        return items
     from tqdm import tqdm
 
-    return tqdm(paths, desc="parse", unit="digest", leave=False)
+    return tqdm(items, total=len(paths), desc="parse", unit="digest", leave=False)

@@ -10,19 +10,28 @@ from pathlib import Path
 from paperdigest import __version__
 from paperdigest.build import BuildError, build_site
 from paperdigest.errors import ConfigError
+from paperdigest.profile import profile_report
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="paperdigest", description="Static wiki for research-paper digests.")
+    parser = argparse.ArgumentParser(
+        prog="paperdigest", description="Static wiki for research-paper digests."
+    )
     parser.add_argument("--version", action="version", version=f"paperdigest {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     build = commands.add_parser("build", help="build the site into the output folder")
-    build.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)")
+    build.add_argument(
+        "--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)"
+    )
     build.add_argument("--out", type=Path, default=None, help="output folder (default: SOURCE/_site)")
     build.add_argument("--base-url", default=None, help="override base_url, e.g. https://u.github.io/repo/")
     build.add_argument("--strict", action="store_true", help="exit non-zero on any warning")
     build.add_argument("--drafts", action="store_true", help="include digests with draft: true")
+    build.add_argument(
+        "--jobs", type=positive_int, default=None, help="processes (default: all cores; 1: no pool)"
+    )
+    build.add_argument("--profile", action="store_true", help="print the time spent in each stage")
     build.set_defaults(handler=run_build)
 
     args = parser.parse_args(argv)
@@ -41,7 +50,12 @@ def main(argv: list[str] | None = None) -> int:
 def run_build(args) -> int:
     try:
         result = build_site(
-            args.source, args.out, base_url=args.base_url, drafts=args.drafts, progress=sys.stderr.isatty()
+            args.source,
+            args.out,
+            base_url=args.base_url,
+            drafts=args.drafts,
+            progress=sys.stderr.isatty(),
+            jobs=args.jobs,
         )
     except BuildError as exc:
         print(exc, file=sys.stderr)
@@ -50,4 +64,13 @@ def run_build(args) -> int:
     for problem in result.problems:
         print(problem, file=sys.stderr)
     print(result.summary())
+    if args.profile:
+        print(profile_report(result))
     return 1 if args.strict and result.warnings else 0
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value

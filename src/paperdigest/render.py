@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from dataclasses import asdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -123,17 +123,43 @@ def paginated(path: str, items: tuple, per_page: int) -> Iterator[tuple[str, dic
         yield here, {"items": chunk, "pager": pager}
 
 
+@dataclass(frozen=True)
+class Page:
+    """One output file: a template with its context, or bytes that `make()` produces on demand.
+
+    `depends` lists what a `make()` file is made from, so the build can tell whether it changed.
+    """
+
+    out: str
+    template: str | None = None
+    context: dict = field(default_factory=dict)
+    make: Callable[[], bytes] | None = None
+    depends: tuple = ()
+
+    def render(self, env: jinja2.Environment, index: SiteIndex) -> bytes:
+        if self.make is not None:
+            return self.make()
+        html = env.get_template(self.template).render(index=index, page_path=self.out, **self.context)
+        return html.encode("utf-8")
+
+
 def render_site(env: jinja2.Environment, index: SiteIndex, config: SiteConfig) -> Iterator[tuple[str, bytes]]:
     """Every output file of the site except static assets, one at a time (streamed to disk)."""
+    for page in site_pages(index, config):
+        yield page.out, page.render(env, index)
 
-    def page(template: str, out: str, **context) -> tuple[str, bytes]:
-        html = env.get_template(template).render(index=index, page_path=out, **context)
-        return out, html.encode("utf-8")
+
+def site_pages(index: SiteIndex, config: SiteConfig) -> Iterator[Page]:
+    """The plan of the site: every output file except static assets, not yet rendered."""
+
+    def page(template: str, out: str, **context) -> Page:
+        return Page(out, template, context)
 
     stats = {"digests": len(index.digests), "papers": len(index.papers), "categories": len(index.categories)}
     for path, ctx in paginated("", index.digests, config.per_page):
         yield page("index.html", path + "index.html", stats=stats, **ctx)
     yield page("digests.html", "digests/index.html")
+    category_slugs = {c.name: c.slug for c in index.categories}
     for digest in index.digests:
         yield page(
             "digest.html",
@@ -142,6 +168,7 @@ def render_site(env: jinja2.Environment, index: SiteIndex, config: SiteConfig) -
             papers=index.papers_of[digest.slug],
             previous=index.previous.get(digest.slug),
             following=index.following.get(digest.slug),
+            category_slugs={name: category_slugs[name] for name in digest.categories},
         )
     papers_newest = sorted(index.papers.values(), key=paper_sort_key, reverse=True)
     yield page("papers.html", "papers/index.html", papers=papers_newest)
@@ -149,7 +176,9 @@ def render_site(env: jinja2.Environment, index: SiteIndex, config: SiteConfig) -
         yield page("paper.html", f"{Urls.paper(paper.id)}index.html", paper=paper)
     yield page("archive.html", "archive/index.html", years=index.archive, year=None, month=None)
     for year, months in index.archive.items():
-        yield page("archive.html", f"archive/{year:04d}/index.html", years={year: months}, year=year, month=None)
+        yield page(
+            "archive.html", f"archive/{year:04d}/index.html", years={year: months}, year=year, month=None
+        )
         for month, digests in months.items():
             out = f"archive/{year:04d}/{month:02d}/index.html"
             yield page("archive.html", out, years={year: {month: digests}}, year=year, month=month)
@@ -160,9 +189,12 @@ def render_site(env: jinja2.Environment, index: SiteIndex, config: SiteConfig) -
     yield page("404.html", "404.html")
     yield page("feed.xml", "feed.xml", entries=index.digests[:20])
     yield page("sitemap.xml", "sitemap.xml", papers=papers_newest)
-    yield "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {Urls(config).absolute('sitemap.xml')}\n".encode()
-    yield "papers.json", papers_json(index, Urls(config))
-    yield "assets/pygments.css", pygments_css().encode("utf-8")
+    robots = f"User-agent: *\nAllow: /\nSitemap: {Urls(config).absolute('sitemap.xml')}\n".encode()
+    yield Page("robots.txt", make=lambda: robots)
+    yield Page(
+        "papers.json", make=lambda: papers_json(index, Urls(config)), depends=(tuple(index.papers.values()),)
+    )
+    yield Page("assets/pygments.css", make=lambda: pygments_css().encode("utf-8"))
 
 
 def paper_sort_key(paper: Paper) -> tuple:
@@ -170,12 +202,21 @@ def paper_sort_key(paper: Paper) -> tuple:
 
 
 def paper_record(paper: Paper, urls: Urls) -> dict:
-    record = asdict(paper)
+    record = plain_record(paper)
     record["page"] = urls(Urls.paper(paper.id))
     for mention in record["mentions"]:
         mention["date"] = mention["date"].isoformat() if mention["date"] else None
         mention["url"] = urls(Urls.digest(mention["digest_slug"])) + "#" + mention["anchor"]
     return record
+
+
+def plain_record(record) -> dict:
+    """dataclasses.asdict for our flat records, without its deep copies (10x faster at 30k papers)."""
+    plain = dict(record.__dict__)
+    for key, value in plain.items():
+        if isinstance(value, tuple) and value and is_dataclass(value[0]):
+            plain[key] = [dict(item.__dict__) for item in value]
+    return plain
 
 
 def papers_json(index: SiteIndex, urls: Urls) -> bytes:

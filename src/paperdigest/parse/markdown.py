@@ -36,14 +36,25 @@ def heading_slug(text: str) -> str:
     return re.sub(r"\s+", "-", text) or "section"
 
 
-def highlight_code(code: str, lang: str, _attrs: str) -> str:
+@lru_cache(maxsize=256)
+def code_lexer(name: str):
+    """Looked up once per language: Pygments' lookup scans its plugin registry every time."""
     try:
-        lexer = get_lexer_by_name(lang.strip().split()[0]) if lang.strip() else None
+        return get_lexer_by_name(name) if name else None
     except ClassNotFound:
-        lexer = None
+        return None
+
+
+@lru_cache(maxsize=1)
+def code_formatter() -> HtmlFormatter:
+    return HtmlFormatter(nowrap=True)
+
+
+def highlight_code(code: str, lang: str, _attrs: str) -> str:
+    lexer = code_lexer(lang.strip().split()[0] if lang.strip() else "")
     if lexer is None:
         return f'<pre class="highlight"><code>{escapeHtml(code)}</code></pre>\n'
-    body = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    body = highlight(code, lexer, code_formatter())
     return f'<pre class="highlight"><code class="language-{escapeHtml(lang)}">{body}</code></pre>\n'
 
 

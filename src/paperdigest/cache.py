@@ -1,0 +1,174 @@
+"""The persistent build cache in `<site>/.paperdigest-cache/`: parsed digests and output manifests.
+
+A parsed digest is stored under a key made of the file's bytes, its path, the code of paperdigest
+and its Markdown libraries, and the settings that change parsing (the base path). An unchanged
+digest is therefore never parsed twice, and any change to one of those inputs misses the cache.
+One SQLite file holds it all: readers and writers in other processes (a dev server beside a
+build) are serialised by SQLite's own locking, and a killed build leaves the last commit intact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import pickle
+import sqlite3
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from paperdigest import __version__
+from paperdigest.config import SiteConfig
+
+CACHE_DIR = ".paperdigest-cache"
+SCHEMA = 1
+# Keys of site.yaml that only change how pages look, never how a digest is parsed. Every other key
+# (present or added later, e.g. math settings) is part of the parse key, to be safe.
+RENDER_ONLY_KEYS = {
+    "title", "description", "author", "language", "templates_dir", "static_dir", "per_page", "katex",
+    "base_url", "root", "digests_dir",
+}  # fmt: skip
+LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments", "pyyaml", "python-frontmatter", "jinja2")
+
+
+def digest_of(*parts: str | bytes) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """The generator's version: __version__, the bytes of its own modules, its libraries' versions.
+
+    Hashing the sources (a few hundred KB) means an edited checkout never reuses stale records.
+    """
+    package = Path(__file__).parent
+    parts: list[str | bytes] = [__version__, str(SCHEMA)]
+    for path in sorted(package.rglob("*.py")):
+        parts += [path.relative_to(package).as_posix(), path.read_bytes()]
+    for name in LIBRARIES:
+        try:
+            parts.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}=?")
+    return digest_of(*parts)
+
+
+# Site-wide data files beside site.yaml that may change papers (the paper metadata file).
+SITE_DATA_FILES = ("papers.yaml", "papers.yml")
+
+
+def site_data(root: Path) -> str:
+    """A fingerprint of the site-wide data files; any change to them invalidates parses and pages."""
+    parts: list[str | bytes] = []
+    for name in SITE_DATA_FILES:
+        path = root / name
+        if path.is_file():
+            parts += [name, path.read_bytes()]
+    return digest_of(*parts)
+
+
+def parse_settings(config: SiteConfig) -> str:
+    """What a parsed digest depends on beyond its file: the base path, every key of site.yaml that is
+    not render-only, and the site data files."""
+    values = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+    kept = {k: v for k, v in values.items() if k not in RENDER_ONLY_KEYS}
+    return repr((config.base_path, sorted(kept.items()), site_data(config.root)))
+
+
+def parse_key(raw: bytes, rel: str, settings: str) -> str:
+    return digest_of(code_fingerprint(), settings, rel, raw)
+
+
+class BuildCache:
+    """Parsed digests by key, and the manifest of each output folder. Disabled if not writable."""
+
+    def __init__(self, root: Path):
+        self.dir = root / CACHE_DIR
+        self.db: sqlite3.Connection | None = None
+        try:
+            self.dir.mkdir(exist_ok=True)
+            (self.dir / ".gitignore").write_text("*\n")  # never committed, even without our .gitignore
+            self.db = sqlite3.connect(self.dir / "cache.sqlite", timeout=60, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS manifest (out TEXT PRIMARY KEY, value BLOB)")
+        except (OSError, sqlite3.Error):
+            self.db = None  # a read-only site still builds, just without a cache
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def get_parsed(self, keys: list[str]) -> dict[str, object]:
+        """The cached parse results among `keys` (misses are absent)."""
+        found: dict[str, object] = {}
+        if self.db is None or not keys:
+            return found
+        for start in range(0, len(keys), 900):  # SQLite's limit on query parameters
+            chunk = keys[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for key, value in self.db.execute(f"SELECT key, value FROM parsed WHERE key IN ({marks})", chunk):
+                try:
+                    found[key] = pickle.loads(value)
+                except Exception:  # a corrupt or incompatible row is a miss
+                    continue
+        return found
+
+    def put_parsed(self, items: dict[str, object]) -> None:
+        if self.db is None or not items:
+            return
+        rows = [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()]
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", rows)
+
+    def prune(self, used: set[str]) -> None:
+        """Forget parses no build uses any more, once they outnumber the live ones."""
+        if self.db is None:
+            return
+        (count,) = self.db.execute("SELECT COUNT(*) FROM parsed").fetchone()
+        if count <= 2 * len(used) + 100:
+            return
+        with self.transaction():
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+            self.db.execute("DELETE FROM used")
+            self.db.executemany("INSERT INTO used VALUES (?)", ((k,) for k in used))
+            self.db.execute("DELETE FROM parsed WHERE key NOT IN (SELECT key FROM used)")
+
+    def get_manifest(self, out_dir: Path) -> dict | None:
+        if self.db is None:
+            return None
+        row = self.db.execute("SELECT value FROM manifest WHERE out = ?", (str(out_dir),)).fetchone()
+        try:
+            return pickle.loads(row[0]) if row else None
+        except Exception:
+            return None
+
+    def put_manifest(self, out_dir: Path, manifest: dict | None) -> None:
+        """Store the manifest of `out_dir`; None forgets it (the next build then starts afresh)."""
+        if self.db is None:
+            return
+        with self.transaction():
+            self.db.execute("DELETE FROM manifest WHERE out = ?", (str(out_dir),))
+            if manifest is not None:
+                blob = pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL)
+                self.db.execute("INSERT INTO manifest VALUES (?, ?)", (str(out_dir), blob))
+
+    def transaction(self):
+        return _Transaction(self.db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")

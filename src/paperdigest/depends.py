@@ -1,0 +1,182 @@
+"""What each output page is made from, as a fingerprint: equal fingerprints mean equal bytes.
+
+A page's bytes are a function of its template (and every template it extends, includes or imports),
+its context, the parts of the SiteIndex its templates read, the site configuration and the code.
+Records are fingerprinted by what they are made from rather than by their contents: a Digest by
+its parse key (file bytes, path, settings, code) and final slug, a Paper by the digests and cards
+that mention it. So fingerprinting every page of a 10,000-digest site costs a fraction of a second
+and a page is re-rendered only when something it shows may have changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import jinja2
+from jinja2 import meta, nodes
+
+from paperdigest.cache import digest_of
+from paperdigest.group import Category, SiteIndex
+from paperdigest.model import Digest, Paper
+from paperdigest.render import Page
+
+ALL = "*"  # a template uses `index` as a whole (iterates it, passes it on): every part counts
+SCALARS = (str, int, float, bool, type(None), dt.date)
+
+
+def template_dependencies(
+    env: jinja2.Environment, name: str
+) -> tuple[str, frozenset[str], frozenset[str] | None]:
+    """For template `name` and every template it reaches: (fingerprint of their sources, `index`
+    attributes read, names of record fields they may read — None when any field may be read)."""
+    seen: dict[str, str] = {}
+    attrs: set[str] = set()
+    fields: set[str] | None = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        source, _, _ = env.loader.get_source(env, current)
+        seen[current] = source
+        ast = env.parse(source)
+        attrs |= index_attributes(ast)
+        names = field_names(ast, set(env.globals))
+        fields = None if fields is None or names is None else fields | names
+        for ref in meta.find_referenced_templates(ast):
+            if ref is None:  # a template name computed at run time: it may reach any template
+                pending += [t for t in env.list_templates() if t.endswith((".html", ".xml"))]
+                attrs.add(ALL)
+            else:
+                pending.append(ref)
+    fp = digest_of(*(part for n in sorted(seen) for part in (n, seen[n])))
+    return fp, frozenset(attrs), None if fields is None else frozenset(fields)
+
+
+def index_attributes(ast: nodes.Template) -> set[str]:
+    """`index.X` reads in a template; any other use of `index` counts as reading all of it."""
+    uses = [n for n in ast.find_all(nodes.Name) if n.name == "index" and n.ctx == "load"]
+    reads = [
+        n.attr
+        for n in ast.find_all(nodes.Getattr)
+        if isinstance(n.node, nodes.Name) and n.node.name == "index"
+    ]
+    found = set(reads)
+    if len(uses) > len(reads):
+        found.add(ALL)
+    return found
+
+
+# Filters that read fields by names not written in the template, or print whole records.
+WHOLE_RECORD_FILTERS = {"attr", "tojson", "pprint"}
+
+
+def root_name(node: nodes.Node | None) -> str | None:
+    while isinstance(node, (nodes.Getattr, nodes.Getitem)):
+        node = node.node
+    return node.name if isinstance(node, nodes.Name) else None
+
+
+def field_names(ast: nodes.Template, site_globals: set[str]) -> set[str] | None:
+    """Every name a template could read from a record: `x.name`, and any string constant (`x['name']`,
+    `map(attribute='name')`). None when it may read fields by computed names or print whole records
+    (e.g. `x|tojson`, unless `x` is one of the environment's globals such as `site` or `katex`)."""
+    for f in ast.find_all(nodes.Filter):
+        if f.name in WHOLE_RECORD_FILTERS and root_name(f.node) not in site_globals:
+            return None
+    names = {n.attr for n in ast.find_all(nodes.Getattr)}
+    names |= {c.value for c in ast.find_all(nodes.Const) if isinstance(c.value, str)}
+    return names
+
+
+class Fingerprints:
+    """Fingerprints of the pages of one build of `index`.
+
+    `memo` may be kept between builds (the dev server does): it only holds values keyed by
+    fingerprints of what they were computed from.
+    """
+
+    def __init__(
+        self, env: jinja2.Environment, index: SiteIndex, digest_keys: dict[str, str], site: str, memo: dict
+    ):
+        self.env, self.index, self.site, self.memo = env, index, site, memo
+        self.digest_fp = {id(d): digest_of("digest", digest_keys[d.source], d.slug) for d in index.digests}
+        self.by_slug = {d.slug: d for d in index.digests}
+        self.paper_fp = {id(p): self.paper_source(p) for p in index.papers.values()}
+        self.templates: dict[str, tuple[str, frozenset[str], frozenset[str] | None]] = {}
+        self.parts: dict[tuple, str] = {}
+
+    def paper_source(self, paper: Paper) -> str:
+        """A Paper is made from its cards and the titles, dates and categories of their digests."""
+        parts = [paper.id]
+        for m in paper.mentions:
+            digest = self.by_slug[m.digest_slug]
+            parts.append(self.card_fps(digest)[m.position - 1])
+        return digest_of("paper", *parts)
+
+    def card_fps(self, digest: Digest) -> list[str]:
+        key = ("cards", self.digest_fp[id(digest)])
+        if key not in self.memo:
+            ident = repr((digest.slug, digest.title, digest.date, digest.categories, digest.source))
+            self.memo[key] = [digest_of(ident, repr(card)) for card in digest.cards]
+        return self.memo[key]
+
+    def page(self, page: Page) -> str:
+        if page.template is None:
+            return digest_of(self.site, "raw", page.out, self.value(page.depends, None))
+        if page.template not in self.templates:
+            self.templates[page.template] = template_dependencies(self.env, page.template)
+        template_fp, attrs, fields = self.templates[page.template]
+        return digest_of(
+            self.site,
+            page.template,
+            template_fp,
+            page.out,
+            self.value(page.context, fields),
+            self.index_part(attrs, fields),
+        )
+
+    def index_part(self, attrs: frozenset[str], fields: frozenset[str] | None) -> str:
+        if ALL in attrs:
+            attrs = frozenset(f.name for f in self.index.__dataclass_fields__.values())
+        return "|".join(self.part(a, fields) for a in sorted(attrs))
+
+    def part(self, attr: str, fields: frozenset[str] | None) -> str:
+        if (attr, fields) not in self.parts:
+            value = getattr(self.index, attr, None)
+            self.parts[attr, fields] = digest_of(attr, self.value(value, fields))
+        return self.parts[attr, fields]
+
+    def value(self, value, fields: frozenset[str] | None) -> str:
+        """A string that changes whenever anything a template reading `fields` of records (None:
+        any field) could show from `value` changes."""
+        if isinstance(value, SCALARS):
+            return repr(value)
+        if isinstance(value, Digest) and id(value) in self.digest_fp:
+            return self.record(value, self.digest_fp[id(value)], fields)
+        if isinstance(value, Paper) and id(value) in self.paper_fp:
+            return self.record(value, self.paper_fp[id(value)], fields)
+        if isinstance(value, Category):  # every page of a paginated category has it: compute once
+            key = (id(value), fields)
+            if key not in self.parts:
+                self.parts[key] = digest_of(value.name, value.slug, self.value(value.digests, fields))
+            return self.parts[key]
+        if isinstance(value, (tuple, list)):
+            return "[" + ",".join(self.value(v, fields) for v in value) + "]"
+        if isinstance(value, dict):
+            return (
+                "{"
+                + ",".join(f"{self.value(k, fields)}:{self.value(v, fields)}" for k, v in value.items())
+                + "}"
+            )
+        return repr(value)  # other records (frozen dataclasses) show every field in their repr
+
+    def record(self, record, whole: str, fields: frozenset[str] | None) -> str:
+        """The whole record's fingerprint, or that of just the fields a template may read."""
+        if fields is None:
+            return whole
+        names = tuple(name for name in record.__dataclass_fields__ if name in fields)
+        key = (whole, names)
+        if key not in self.memo:
+            self.memo[key] = digest_of(repr(tuple(getattr(record, name) for name in names)))
+        return self.memo[key]

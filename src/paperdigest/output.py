@@ -1,0 +1,156 @@
+"""Writing only what changed, still all-or-nothing: the incremental form of write.AtomicOutput.
+
+The manifest of the previous build says, for every output file, what it was made from (a
+fingerprint), its bytes' hash, size and mtime. A file whose fingerprint is unchanged and whose copy
+on disk is untouched is kept as it is; a re-rendered file whose bytes are unchanged is not written.
+Changed files are staged in the temporary folder; only when the whole build has succeeded are they
+moved into place and files that are gone removed, so a failed build leaves the old site as it was.
+Without a usable manifest (first build, another tool's folder, a build killed while committing)
+everything is written to the temporary folder and swapped in, exactly like AtomicOutput.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from paperdigest.cache import digest_of
+from paperdigest.write import AtomicOutput, safe_relative
+
+
+@dataclass(frozen=True)
+class Entry:
+    fp: str  # what the file is made from
+    sha: str  # hash of its bytes
+    size: int
+    mtime_ns: int
+
+
+class SiteOutput(AtomicOutput):
+    """`with SiteOutput(out, previous_manifest) as site:` ... `site.commit()`; then `site.entries`."""
+
+    def __init__(self, out_dir: Path, previous: dict[str, Entry] | None, *, verify: bool = True):
+        super().__init__(out_dir)
+        self.full = previous is None or not self.out_dir.is_dir()
+        self.previous: dict[str, Entry] = {} if self.full else previous
+        self.verify = verify  # stat kept files: a hand-edited or deleted output file is rewritten
+        self.entries: dict[str, Entry] = {}
+        self.staged: set[str] = set()
+        self.written = 0
+
+    # -- deciding -------------------------------------------------------------------------------
+    def keep(self, rel: str, fp: str) -> bool:
+        """Keep the previous file if it was made from the same inputs and is still on disk as written."""
+        old = self.previous.get(rel)
+        if old is None or old.fp != fp or not self.intact(rel, old):
+            return False
+        self.add(rel, old, staged=False)
+        return True
+
+    def intact(self, rel: str, old: Entry) -> bool:
+        if not self.verify:
+            return True
+        try:
+            st = os.stat(self.out_dir / rel)
+        except OSError:
+            return False
+        return st.st_size == old.size and st.st_mtime_ns == old.mtime_ns
+
+    # -- writing (safe to call in a forked worker: it only touches the temporary folder) -------
+    def stage(self, rel: str, data: bytes, fp: str) -> tuple[Entry, bool]:
+        """(entry, written): the bytes go to the temporary folder unless the old file has them."""
+        sha = digest_of(data)
+        old = self.previous.get(rel)
+        if old is not None and old.sha == sha and self.intact(rel, old):
+            return Entry(fp, sha, old.size, old.mtime_ns), False
+        target = self.tmp_dir / safe_relative(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as f:
+            f.write(data)
+            f.flush()
+            st = os.fstat(f.fileno())
+        return Entry(fp, sha, st.st_size, st.st_mtime_ns), True
+
+    def add(self, rel: str, entry: Entry, staged: bool) -> None:
+        if rel not in self.entries:
+            self.pages += rel.endswith(".html")
+        elif rel in self.staged and not staged:  # a later source of the same file, already on disk
+            self.staged.discard(rel)
+            (self.tmp_dir / rel).unlink(missing_ok=True)
+        self.entries[rel] = entry
+        if staged:
+            self.staged.add(rel)
+            self.written += 1
+
+    # -- the AtomicOutput interface (copy_static and other stages use it) ------------------------
+    def write(self, rel: str, data: bytes, fp: str | None = None) -> None:
+        fp = fp or digest_of(b"bytes", data)
+        if not self.keep(rel, fp):
+            self.add(rel, *self.stage(rel, data, fp))
+
+    def copy_tree(self, src: Path, dest_rel: str = "") -> int:
+        count = 0
+        prefix = safe_relative(dest_rel).as_posix() + "/" if dest_rel else ""
+        for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                if name.startswith("."):
+                    continue
+                source = Path(dirpath) / name
+                rel = prefix + source.relative_to(src).as_posix()
+                st = source.stat()
+                fp = digest_of(b"file", str(source), str(st.st_size), str(st.st_mtime_ns))
+                if not self.keep(rel, fp):
+                    self.add(rel, *self.stage(rel, source.read_bytes(), fp))
+                count += 1
+        return count
+
+    # -- committing -------------------------------------------------------------------------------
+    def commit(self) -> None:
+        if self.full:
+            super().commit()
+            return
+        with signals_held():
+            for rel in sorted(self.previous.keys() - self.entries.keys()):
+                remove_with_empty_parents(self.out_dir, rel)
+            for rel in sorted(self.staged):
+                target = self.out_dir / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.tmp_dir / rel, target)
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+
+def remove_with_empty_parents(root: Path, rel: str) -> None:
+    path = root / safe_relative(rel)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        shutil.rmtree(path, ignore_errors=True)
+    parent = path.parent
+    while parent != root:
+        try:
+            parent.rmdir()  # only succeeds when empty
+        except OSError:
+            break
+        parent = parent.parent
+
+
+class signals_held:
+    """Ctrl-C or SIGTERM while files are moved into place is handled just after, not halfway."""
+
+    SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+    def __enter__(self):
+        self.active = threading.current_thread() is threading.main_thread()
+        if self.active:
+            signal.pthread_sigmask(signal.SIG_BLOCK, self.SIGNALS)
+
+    def __exit__(self, *exc):
+        if self.active:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, self.SIGNALS)

@@ -1,0 +1,125 @@
+"""Parsing and rendering across all cores with a process pool and chunked work.
+
+Parsing sends file paths to the workers and gets records back. Rendering needs the whole SiteIndex,
+so its workers are forked after the index is built and inherit it instead of receiving a copy;
+each renders a chunk of pages straight into the temporary output folder and sends back only the
+manifest entries. Forking a process that runs other threads (the dev server) is unsafe, so there
+parsing uses a fork server and rendering stays in the one process. `jobs=1` is the plain
+single-process path, kept for debugging.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import jinja2
+
+from paperdigest.errors import Problem
+from paperdigest.group import SiteIndex
+from paperdigest.output import Entry, SiteOutput
+from paperdigest.parse import parse_digest
+from paperdigest.parse.digest import ParseResult
+from paperdigest.render import Page
+
+MIN_PARALLEL = 64  # fewer items than this are faster done than a pool is started
+
+
+def pool_context():
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["paperdigest.parse", "paperdigest.render"])
+    return context
+
+
+def chunks(items: list, jobs: int) -> list[list]:
+    size = max(8, min(256, len(items) // (jobs * 8) or 1))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _parse_chunk(work: list[tuple[str, str, str]]) -> list[ParseResult]:
+    return [parse_digest(Path(path), Path(root), base_path) for path, root, base_path in work]
+
+
+def parse_all(paths: list[Path], root: Path, base_path: str, jobs: int) -> Iterator[tuple[Path, ParseResult]]:
+    """(path, result) for every path, in order, parsed by `jobs` processes."""
+    if jobs <= 1 or len(paths) < MIN_PARALLEL:
+        for path in paths:
+            yield path, parse_digest(path, root, base_path)
+        return
+    work = chunks([(str(p), str(root), base_path) for p in paths], jobs)
+    with pool_context().Pool(jobs) as pool:
+        done = 0
+        for results in pool.imap(_parse_chunk, work):
+            for result in results:
+                yield paths[done], result
+                done += 1
+
+
+# What forked render workers inherit: set just before the pool starts, cleared after.
+_RENDER: tuple | None = None
+
+
+class RenderFailed(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(problem)  # args survive the trip back from a worker
+
+
+def render_pages(
+    env: jinja2.Environment,
+    index: SiteIndex,
+    todo: list[tuple[Page, str]],
+    site: SiteOutput,
+    jobs: int,
+    problem_of: Callable[[jinja2.TemplateError], Problem],
+) -> dict[str, float]:
+    """Render and stage every (page, fingerprint) of `todo`; returns seconds spent rendering, writing."""
+    global _RENDER
+    if jobs <= 1 or len(todo) < MIN_PARALLEL or threading.active_count() > 1:
+        results, timings = _render_range(env, index, todo, site, problem_of, range(len(todo)))
+        _add(site, results)
+        return timings
+    _RENDER = (env, index, todo, site, problem_of)
+    totals = {"render": 0.0, "write": 0.0}
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for results, timings in pool.imap_unordered(_render_chunk, chunks(list(range(len(todo))), jobs)):
+                _add(site, results)
+                for key, seconds in timings.items():
+                    totals[key] += seconds / jobs  # CPU seconds spread over the workers: wall share
+    finally:
+        _RENDER = None
+    return totals
+
+
+def _add(site: SiteOutput, results: list[tuple[str, Entry, bool]]) -> None:
+    for rel, entry, staged in results:
+        site.add(rel, entry, staged)
+
+
+def _render_chunk(positions: list[int]):
+    env, index, todo, site, problem_of = _RENDER
+    return _render_range(env, index, todo, site, problem_of, positions)
+
+
+def _render_range(env, index, todo, site, problem_of, positions) -> tuple[list, dict[str, float]]:
+    results = []
+    render = write = 0.0
+    for k in positions:
+        page, fp = todo[k]
+        started = time.perf_counter()
+        try:
+            data = page.render(env, index)
+        except jinja2.TemplateError as exc:
+            raise RenderFailed(problem_of(exc)) from None
+        rendered = time.perf_counter()
+        entry, staged = site.stage(page.out, data, fp)
+        write += time.perf_counter() - rendered
+        render += rendered - started
+        results.append((page.out, entry, staged))
+    return results, {"render": render, "write": write}
