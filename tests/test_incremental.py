@@ -1,0 +1,348 @@
+"""Cached and incremental builds give exactly the bytes of a clean build, whatever changed."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+
+import paperdigest
+from conftest import REPO, run_cli, write_site
+from paperdigest import cache as cache_module
+from paperdigest.build import Builder, BuildError
+
+DIGEST = """\
+---
+title: {date}：论文速递
+cate1: {category}
+---
+
+## {date}：论文速递
+
+### 1、{title}
+
+> {translated}
+
+> 《{title}》
+>
+> - URL：https://arxiv.org/abs/{arxiv}
+> - Official Code：https://github.com/x/{arxiv}
+> - 单位：斯坦福大学
+
+{summary} Inline $$x_k^f$$ and $a+b$.
+
+$$
+y = LN(x)
+$$
+
+## 更多
+
+### 1、Shared Paper Across Digests
+
+> 《Shared Paper Across Digests》
+>
+> - URL：https://arxiv.org/abs/2304.99999
+"""
+
+
+def digest(date: str, title: str, *, category: str = "paper", summary: str = "A summary.") -> str:
+    arxiv = "2304." + date.replace("-", "")[-5:]
+    return DIGEST.format(
+        date=date, title=title, category=category, translated="翻译 " + title, arxiv=arxiv, summary=summary
+    )
+
+
+def small_site(root: Path) -> Path:
+    return write_site(
+        root,
+        {
+            "2023-05-01-a.md": digest("2023-05-01", "Alpha Paper", category="nlp"),
+            "2023-05-02-b.md": digest("2023-05-02", "Beta Paper"),
+            "2023-05-03-c.md": digest("2023-05-03", "Gamma Paper", category="cv"),
+            "2023-06-01-d.md": digest("2023-06-01", "Delta Paper"),
+        },
+        config="title: Test site\nbase_url: https://example.github.io/repo/\nper_page: 2\n",
+    )
+
+
+def tree(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def clean_build(root: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The reference: a copy of the site built from nothing, in one process."""
+    fresh = tmp_path / "clean"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns(".paperdigest-cache", "_site"))
+    Builder(fresh, fresh / "_site", jobs=1).build()
+    return tree(fresh / "_site")
+
+
+def assert_same_tree(actual: dict[str, bytes], expected: dict[str, bytes]) -> None:
+    assert sorted(actual) == sorted(expected)
+    differing = [name for name in expected if actual[name] != expected[name]]
+    assert differing == []
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    root = small_site(tmp_path / "site")
+    (root / "templates").mkdir()
+    return root
+
+
+def build(root: Path, **kwargs):
+    return Builder(root, root / "_site", jobs=1, **kwargs).build()
+
+
+# -- the persistent cache ----------------------------------------------------------------------
+
+
+def test_second_build_parses_and_renders_nothing(site):
+    first = build(site)
+    assert (first.parsed, first.cached) == (4, 0)
+    before = tree(site / "_site")
+    second = build(site)
+    assert (second.parsed, second.cached, second.rendered, second.written) == (0, 4, 0, 0)
+    assert tree(site / "_site") == before
+    assert (site / ".paperdigest-cache" / ".gitignore").read_text() == "*\n"
+
+
+def write(path: Path, text: str) -> set[Path]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return {path}
+
+
+def edit_digest(root):
+    return write(root / "digests/2023-05-02-b.md", digest("2023-05-02", "Beta Paper Renamed", summary="New."))
+
+
+def add_digest(root):
+    return write(root / "digests/2023-05-04-e.md", digest("2023-05-04", "Epsilon Paper", category="robotics"))
+
+
+def delete_digest(root):
+    (root / "digests/2023-05-03-c.md").unlink()
+    return {root / "digests/2023-05-03-c.md"}
+
+
+def rename_digest(root):
+    (root / "digests/2023-05-03-c.md").rename(root / "digests/2023-05-03-z.md")
+    return {root / "digests/2023-05-03-c.md", root / "digests/2023-05-03-z.md"}
+
+
+def change_category(root):
+    return write(root / "digests/2023-05-01-a.md", digest("2023-05-01", "Alpha Paper", category="cv"))
+
+
+def override_template(root):
+    page = (
+        '{% extends "base.html" %}{% block content %}<h1 class="mine">{{ paper.title }}</h1>{% endblock %}\n'
+    )
+    return write(root / "templates/paper.html", page)
+
+
+def override_imported_macros(root):
+    macros = (REPO / "templates/macros.html").read_text(encoding="utf-8")
+    return write(
+        root / "templates/macros.html", macros.replace('class="digest-item"', 'class="digest-item mine"')
+    )
+
+
+def edit_site_yaml(root):
+    config = "title: Renamed site\nbase_url: https://example.github.io/other/\nper_page: 3\n"
+    return write(root / "site.yaml", config)
+
+
+def add_paper_metadata(root):
+    return write(root / "papers.yaml", "2304.99999:\n  title: Shared Paper\n")
+
+
+def add_static_file(root):
+    return write(root / "static/files/x.txt", "x\n")
+
+
+EDITS = {
+    f.__name__: f
+    for f in (
+        edit_digest,
+        add_digest,
+        delete_digest,
+        rename_digest,
+        change_category,
+        override_template,
+        override_imported_macros,
+        edit_site_yaml,
+        add_paper_metadata,
+        add_static_file,
+    )
+}
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=list(EDITS))
+def test_build_after_change_equals_clean_build(site, tmp_path, edit):
+    build(site)
+    EDITS[edit](site)
+    build(site)
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def test_editing_one_digest_reparses_only_it(site):
+    build(site)
+    (site / "digests/2023-05-02-b.md").write_text(digest("2023-05-02", "Beta", summary="Other."))
+    result = build(site)
+    assert (result.parsed, result.cached) == (1, 3)
+    assert 0 < result.rendered < result.pages
+
+
+def test_new_version_reparses_everything_and_equals_clean_build(site, tmp_path, monkeypatch):
+    build(site)
+    monkeypatch.setattr(paperdigest, "__version__", "99.0.0")
+    monkeypatch.setattr(cache_module, "__version__", "99.0.0")
+    monkeypatch.setattr("paperdigest.render.__version__", "99.0.0")
+    cache_module.code_fingerprint.cache_clear()
+    try:
+        result = build(site)
+        assert result.parsed == 4
+        pages = tree(site / "_site")
+        assert b"paperdigest 99.0.0" in pages["index.html"]
+        assert_same_tree(pages, clean_build(site, tmp_path))
+    finally:
+        cache_module.code_fingerprint.cache_clear()
+
+
+def test_custom_template_reading_other_fields_stays_correct(site, tmp_path):
+    """A list page that shows each digest's table of contents is re-rendered when a heading changes."""
+    (site / "templates/digests.html").write_text(
+        '{% extends "base.html" %}{% block content %}{% for d in index.digests %}'
+        "<p>{{ d.toc|map(attribute='title')|join(' / ') }}</p>{% endfor %}{% endblock %}\n"
+    )
+    build(site)
+    text = (site / "digests/2023-05-02-b.md").read_text().replace("## 更多", "## 更多的论文")
+    (site / "digests/2023-05-02-b.md").write_text(text)
+    build(site)
+    assert "更多的论文" in (site / "_site/digests/index.html").read_text()
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def test_hand_edited_or_deleted_output_files_are_restored(site, tmp_path):
+    build(site)
+    (site / "_site/papers/2304.99999/index.html").write_text("tampered")
+    (site / "_site/digests/2023-05-01-a/index.html").unlink()
+    (site / "_site/index.html").write_text("tampered, same size? no")
+    build(site)
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def test_failed_incremental_build_leaves_the_old_output(site):
+    build(site)
+    before = tree(site / "_site")
+    (site / "digests/2023-05-02-b.md").write_text(digest("2023-05-02", "Changed Title"))
+    (site / "templates/paper.html").write_text("{% if %}broken\n")
+    with pytest.raises(BuildError):
+        build(site)
+    assert tree(site / "_site") == before
+    assert not list(site.glob(".*.tmp-*"))
+
+
+def test_lost_manifest_means_a_full_swap(site, tmp_path):
+    """A build killed while moving files in forgets the manifest first, so the next one starts afresh."""
+    build(site)
+    (site / "_site/stray.html").write_text("left over")
+    store = cache_module.BuildCache(site)
+    store.put_manifest((site / "_site").resolve(), None)
+    store.close()
+    result = build(site)
+    assert result.written == len(tree(site / "_site"))
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+# -- rebuild(changed): the dev server's path ---------------------------------------------------
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=list(EDITS))
+def test_rebuild_after_change_equals_clean_build(site, tmp_path, edit):
+    builder = Builder(site, site / "_site", jobs=1)
+    builder.build()
+    changed = EDITS[edit](site)
+    builder.rebuild(changed)
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def test_rebuild_reparses_only_the_changed_digest(site, tmp_path):
+    builder = Builder(site, site / "_site", jobs=1)
+    builder.build()
+    path = site / "digests/2023-05-01-a.md"
+    path.write_text(digest("2023-05-01", "Alpha Paper", summary="Edited summary."))
+    result = builder.rebuild({path})
+    assert (result.parsed, result.cached) == (1, 3)
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def test_rebuild_after_template_change_does_not_reparse(site, tmp_path):
+    builder = Builder(site, site / "_site", jobs=1)
+    builder.build()
+    template = site / "templates/paper.html"
+    template.write_text(
+        '{% extends "base.html" %}{% block content %}<h1>{{ paper.title }}!</h1>{% endblock %}\n'
+    )
+    result = builder.rebuild({template})
+    assert result.parsed == 0
+    assert "Alpha Paper!" in (site / "_site/papers/2304.30501/index.html").read_text()
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def test_rebuild_after_delete_and_rename_removes_pages(site, tmp_path):
+    builder = Builder(site, site / "_site", jobs=1)
+    builder.build()
+    old = site / "digests/2023-05-03-c.md"
+    new = site / "digests/2023-05-03-renamed.md"
+    old.rename(new)
+    (site / "digests/2023-06-01-d.md").unlink()
+    builder.rebuild({old, new, site / "digests/2023-06-01-d.md"})
+    assert not (site / "_site/digests/2023-05-03-c").exists()
+    assert not (site / "_site/digests/2023-06-01-d").exists()
+    assert (site / "_site/digests/2023-05-03-renamed/index.html").is_file()
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+# -- parallel builds ----------------------------------------------------------------------------
+
+
+def load_corpus_module():
+    spec = importlib.util.spec_from_file_location("corpus", REPO / "benchmarks" / "corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_parallel_build_is_byte_identical_to_single_process(tmp_path):
+    """Enough digests for the process pools to be used, through the real CLI."""
+    root = tmp_path / "corpus"
+    load_corpus_module().generate(80, root)
+    run_cli("build", "--source", str(root), "--out", str(tmp_path / "one"), "--jobs", "1", check=True)
+    shutil.rmtree(root / ".paperdigest-cache")
+    proc = run_cli("build", "--source", str(root), "--out", str(tmp_path / "two"), "--jobs", "2", "--profile")
+    assert proc.returncode == 0, proc.stderr
+    assert "80 parsed, 0 from cache" in proc.stdout
+    one, two = tree(tmp_path / "one"), tree(tmp_path / "two")
+    assert len(one) > 500
+    assert_same_tree(two, one)
+
+
+def test_profile_prints_every_stage(site):
+    proc = run_cli("build", "--source", str(site), "--profile", check=True)
+    stages = [line.split()[0] for line in proc.stdout.splitlines()[2:8]]
+    assert stages == ["parse", "group", "plan", "render", "write", "total"]
+    assert "4 parsed, 0 from cache" in proc.stdout
+    again = run_cli("build", "--source", str(site), "--profile", check=True)
+    assert "0 parsed, 4 from cache; files: 0 rendered, 0 written" in again.stdout
+
+
+def test_jobs_must_be_positive(site):
+    proc = run_cli("build", "--source", str(site), "--jobs", "0")
+    assert proc.returncode == 2
+    assert "must be at least 1" in proc.stderr
