@@ -1,0 +1,224 @@
+"""Benchmark: paperdigest on N generated digests, and Hugo on the same Markdown when installed.
+
+    python benchmarks/run.py --sizes 1000 10000 [--runs 3] [--jobs N] [--no-hugo]
+
+For each N it generates the corpus (benchmarks/corpus.py, deterministic) and prints, as medians of
+--runs runs: the cold build (no cache, no output), the warm build (nothing changed), a build after
+editing one digest (a new `paperdigest build`), `Builder.rebuild()` after editing one digest (the
+dev server's path), peak memory of the whole process tree, digests/s, files rendered and written,
+and the same Markdown built by a minimal Hugo site with the ratio paperdigest/Hugo from the same
+run. Math time and math cache hit rate are shown when the build reports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from corpus import generate  # noqa: E402
+
+HUGO_CONFIG = """\
+baseURL = "https://example.github.io/bench/"
+title = "Benchmark digests"
+contentDir = "{content}"
+disableKinds = ["RSS"]
+[taxonomies]
+category = "cate1"
+[markup.goldmark.renderer]
+unsafe = true
+"""
+HUGO_SINGLE = """<!doctype html><html><head><meta charset="utf-8"><title>{{ .Title }}</title></head>
+<body><h1>{{ .Title }}</h1>{{ .TableOfContents }}{{ .Content }}
+{{ with .PrevInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}
+{{ with .NextInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}</body></html>
+"""
+HUGO_LIST = """<!doctype html><html><head><meta charset="utf-8"><title>{{ .Title }}</title></head>
+<body><h1>{{ .Title }}</h1><ul>{{ range (.Paginate .Pages).Pages }}
+<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul></body></html>
+"""
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants (kB), from /proc."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/status") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as f:
+                    pending += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
+    """(wall seconds, peak tree RSS in MB, stdout) of one command."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+
+    def sample():
+        while proc.poll() is None:
+            peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
+    return wall, peak[0] / 1024, out
+
+
+def paperdigest(
+    site: Path, out: Path, jobs: int | None, edit: Path | None = None
+) -> tuple[float, float, dict]:
+    cmd = [sys.executable, str(HERE / "build_once.py"), str(site), str(out)]
+    cmd += ["--jobs", str(jobs)] if jobs else []
+    cmd += ["--edit", str(edit)] if edit else []
+    wall, rss, stdout = measure(cmd)
+    return wall, rss, json.loads(stdout.strip().splitlines()[-1])
+
+
+def edit_file(path: Path, n: int) -> None:
+    path.write_bytes(path.read_bytes() + f"\n第 {n} 次编辑：新增的一段。\n".encode())
+
+
+def hugo_site(corpus: Path, work: Path) -> Path:
+    site = work / "hugo-site"
+    (site / "layouts/_default").mkdir(parents=True, exist_ok=True)
+    (site / "config.toml").write_text(HUGO_CONFIG.format(content=(corpus / "digests").resolve()))
+    (site / "layouts/_default/single.html").write_text(HUGO_SINGLE)
+    (site / "layouts/_default/list.html").write_text(HUGO_LIST)
+    (site / "layouts/index.html").write_text(HUGO_LIST)
+    return site
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def math_summary(result: dict) -> str:
+    """Math time and cache hit rate when the build reports them (the build-time math feature)."""
+    parts = []
+    if "math" in result.get("timings", {}):
+        parts.append(f"math {result['timings']['math']:.2f}s")
+    stats = {k: v for k, v in result.items() if "math" in k}
+    for value in stats.values():
+        if isinstance(value, dict):
+            stats.update({f"math_{k}": v for k, v in value.items()})
+    hits = next((v for k, v in stats.items() if "hit" in k and isinstance(v, int)), None)
+    misses = next((v for k, v in stats.items() if "miss" in k and isinstance(v, int)), None)
+    if hits is not None and misses is not None and hits + misses:
+        parts.append(f"math cache hit rate {hits / (hits + misses):.0%}")
+    return ", ".join(parts) or "no math counters in this build"
+
+
+def bench_size(n: int, args, work: Path) -> dict:
+    corpus = work / f"corpus-{n}"
+    if not (corpus / f".complete-{n}").exists():
+        generate(n, corpus)
+        (corpus / f".complete-{n}").write_text("")
+    out = work / f"site-{n}"
+    edited = sorted((corpus / "digests").iterdir())[n // 2]
+    original = edited.read_bytes()
+    rows: dict[str, list[float]] = {
+        k: [] for k in ("cold", "warm", "edit", "rebuild", "rss", "hugo", "hugo_rss")
+    }
+    last: dict = {}
+    try:
+        for run in range(args.runs):
+            shutil.rmtree(corpus / ".paperdigest-cache", ignore_errors=True)
+            shutil.rmtree(out, ignore_errors=True)
+            wall, rss, cold = paperdigest(corpus, out, args.jobs)
+            rows["cold"].append(wall)
+            rows["rss"].append(rss)
+            wall, rss, warm = paperdigest(corpus, out, args.jobs)
+            rows["warm"].append(wall)
+            rows["rss"].append(rss)
+            edit_file(edited, run)
+            wall, rss, after_edit = paperdigest(corpus, out, args.jobs)
+            rows["edit"].append(wall)
+            _, rss, probe = paperdigest(corpus, out, args.jobs, edit=edited)
+            rows["rebuild"].append(probe["rebuild"]["wall"])
+            rows["rss"].append(rss)
+            last = {"cold": cold, "warm": warm, "edit": after_edit, "rebuild": probe["rebuild"]}
+            if args.hugo:
+                site = hugo_site(corpus, work)
+                shutil.rmtree(work / "hugo-out", ignore_errors=True)
+                cmd = ["hugo", "--quiet", "--source", str(site), "--destination", str(work / "hugo-out")]
+                wall, rss, _ = measure(cmd)
+                rows["hugo"].append(wall)
+                rows["hugo_rss"].append(rss)
+            print(f"  N={n} run {run + 1}/{args.runs}: cold {rows['cold'][-1]:.1f}s", file=sys.stderr)
+    finally:
+        edited.write_bytes(original)
+    return {"n": n, **{k: median(v) for k, v in rows.items()}, "max_rss": max(rows["rss"]), "last": last}
+
+
+def print_table(results: list[dict], args) -> None:
+    cores = os.cpu_count()
+    print(
+        f"\npaperdigest benchmark, {time.strftime('%Y-%m-%d')}, {platform.machine()}, {cores} cores, ", end=""
+    )
+    print(f"Python {platform.python_version()}, medians of {args.runs} runs, jobs={args.jobs or cores}")
+    head = "| digests | cold | warm | edit + build | rebuild() | peak RSS | digests/s | pages | Hugo cold | Hugo RSS | ratio |"
+    print(head)
+    print("|" + "---:|" * (head.count("|") - 1))
+    for r in results:
+        cold = r["last"]["cold"]
+        hugo = f"{r['hugo']:.1f} s" if args.hugo else "-"
+        hugo_rss = f"{r['hugo_rss']:.0f} MB" if args.hugo else "-"
+        ratio = f"{r['cold'] / r['hugo']:.2f}" if args.hugo else "-"
+        print(
+            f"| {r['n']:,} | {r['cold']:.1f} s | {r['warm']:.2f} s | {r['edit']:.2f} s | {r['rebuild']:.2f} s "
+            f"| {r['max_rss']:.0f} MB | {r['n'] / r['cold']:.0f} | {cold['pages']:,} | {hugo} | {hugo_rss} "
+            f"| {ratio} |"
+        )
+    print()
+    for r in results:
+        last = r["last"]
+        print(f"N={r['n']:,}:")
+        for name in ("cold", "warm", "edit", "rebuild"):
+            res = last[name]
+            stages = " ".join(f"{k} {v:.2f}" for k, v in res["timings"].items())
+            print(
+                f"  {name:<8} parsed {res['parsed']:>6}, rendered {res['rendered']:>6}, "
+                f"written {res['written']:>6}; stages (s): {stages}"
+            )
+        print(f"  math: {math_summary(last['cold'])}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="paperdigest build benchmark (see module docstring)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=None, help="paperdigest --jobs (default: all cores)")
+    parser.add_argument("--no-hugo", dest="hugo", action="store_false", help="skip Hugo even if installed")
+    parser.add_argument("--work", type=Path, default=HERE / "out", help="corpora and outputs (git-ignored)")
+    args = parser.parse_args()
+    args.hugo = args.hugo and shutil.which("hugo") is not None
+    args.work.mkdir(parents=True, exist_ok=True)
+    results = [bench_size(n, args, args.work) for n in args.sizes]
+    print_table(results, args)
+
+
+if __name__ == "__main__":
+    main()
