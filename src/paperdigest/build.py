@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
@@ -19,6 +19,7 @@ from paperdigest.parallel import RenderFailed, parse_all, render_pages
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.parse.digest import ParseResult
 from paperdigest.render import Page, make_environment, site_pages, theme_dir
+from paperdigest.stored import stored
 from paperdigest.write import AtomicOutput
 
 PROGRESS_THRESHOLD = 200  # digests; smaller builds finish before a bar is worth drawing
@@ -150,8 +151,11 @@ class Builder:
                 continue
             try:
                 raw = path.read_bytes()
-            except OSError:
-                found[path] = ("", parse_digest(path, self.root, config.base_path))  # reports the error
+            except OSError:  # parse_digest reports it; the key matches nothing, ever
+                found[path] = (
+                    f"unreadable:{time.time_ns()}",
+                    parse_digest(path, self.root, config.base_path),
+                )
                 continue
             key = parse_key(raw, path.relative_to(self.root).as_posix(), settings)
             if path in self.parsed and self.parsed[path][0] == key:
@@ -161,19 +165,36 @@ class Builder:
         hits = cache.get_parsed(sorted(set(keyed.values())))
         misses = [p for p in keyed if keyed[p] not in hits]
         for path in keyed.keys() - set(misses):
-            found[path] = (keyed[path], hits[keyed[path]])
+            found[path] = (keyed[path], self.light(cache, keyed[path], *hits[keyed[path]], html=None))
         fresh = {}
-        for path, parsed in with_progress(
-            parse_all(misses, self.root, config.base_path, self.jobs), misses, self.progress
-        ):
-            found[path] = (keyed[path], parsed)
-            fresh[keyed[path]] = parsed
+        work = parse_all(misses, self.root, config.base_path, self.jobs)
+        for path, (parsed, fps) in with_progress(work, misses, self.progress):
+            key = keyed[path]
+            digest = parsed.digest
+            if digest is not None:  # the body goes to the cache; memory keeps the light record
+                fresh[key] = (ParseResult(replace(digest, html=""), parsed.problems), fps), digest.html
+            found[path] = (key, self.light(cache, key, parsed, fps, html=digest.html if digest else None))
+            if len(fresh) >= 500:
+                cache.put_parsed(fresh)
+                fresh = {}
         cache.put_parsed(fresh)
         if not trust_memory:
             cache.prune({key for key, _ in found.values()})
         result.parsed, result.cached = len(misses), len(paths) - len(misses)
         self.parsed = {path: found[path] for path in paths}
         return self.parsed
+
+    @staticmethod
+    def light(
+        cache: BuildCache, key: str, parsed: ParseResult, fps: dict | None, html: str | None
+    ) -> ParseResult:
+        """The in-memory form of a parse result: its digest's body stays in the cache when there is one."""
+        if parsed.digest is None:
+            return parsed
+        record = stored(parsed.digest, cache.path, key, fps)
+        if cache.db is None:  # no cache to read it back from: hold the body
+            record.html = html
+        return ParseResult(record, parsed.problems)
 
     def write_site(self, config, index, results, cache, trust_memory, result) -> None:
         env = make_environment(config)
@@ -273,6 +294,7 @@ class stage:
 def with_progress(items, paths: list[Path], enabled: bool):
     if not enabled or len(paths) < PROGRESS_THRESHOLD:
         return items
-    from tqdm import tqdm
+    import tqdm as tqdm_module
 
-    return tqdm(items, total=len(paths), desc="parse", unit="digest", leave=False)
+    tqdm_module.tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
+    return tqdm_module.tqdm(items, total=len(paths), desc="parse", unit="digest", leave=False)

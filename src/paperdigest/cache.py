@@ -21,7 +21,7 @@ from paperdigest import __version__
 from paperdigest.config import SiteConfig
 
 CACHE_DIR = ".paperdigest-cache"
-SCHEMA = 1
+SCHEMA = 2
 # Keys of site.yaml that only change how pages look, never how a digest is parsed. Every other key
 # (present or added later, e.g. math settings) is part of the parse key, to be safe.
 RENDER_ONLY_KEYS = {
@@ -97,6 +97,7 @@ class BuildCache:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)")
             self.db.execute("CREATE TABLE IF NOT EXISTS manifest (out TEXT PRIMARY KEY, value BLOB)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, value BLOB)")
         except (OSError, sqlite3.Error):
             self.db = None  # a read-only site still builds, just without a cache
 
@@ -120,12 +121,19 @@ class BuildCache:
                     continue
         return found
 
-    def put_parsed(self, items: dict[str, object]) -> None:
+    def put_parsed(self, items: dict[str, tuple[object, str]]) -> None:
+        """Store key -> (record, body html); the record is pickled, the html kept as UTF-8."""
         if self.db is None or not items:
             return
-        rows = [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()]
+        rows = [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, (v, _) in items.items()]
+        bodies = [(k, html.encode("utf-8", "surrogatepass")) for k, (_, html) in items.items()]
         with self.transaction():
             self.db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", bodies)
+
+    @property
+    def path(self) -> Path:
+        return self.dir / "cache.sqlite"
 
     def prune(self, used: set[str]) -> None:
         """Forget parses no build uses any more, once they outnumber the live ones."""
@@ -139,6 +147,7 @@ class BuildCache:
             self.db.execute("DELETE FROM used")
             self.db.executemany("INSERT INTO used VALUES (?)", ((k,) for k in used))
             self.db.execute("DELETE FROM parsed WHERE key NOT IN (SELECT key FROM used)")
+            self.db.execute("DELETE FROM html WHERE key NOT IN (SELECT key FROM used)")
 
     def get_manifest(self, out_dir: Path) -> dict | None:
         if self.db is None:

@@ -2,10 +2,11 @@
 
 A page's bytes are a function of its template (and every template it extends, includes or imports),
 its context, the parts of the SiteIndex its templates read, the site configuration and the code.
-Records are fingerprinted by what they are made from rather than by their contents: a Digest by
-its parse key (file bytes, path, settings, code) and final slug, a Paper by the digests and cards
-that mention it. So fingerprinting every page of a 10,000-digest site costs a fraction of a second
-and a page is re-rendered only when something it shows may have changed.
+A record is fingerprinted by what it is made from: a Digest by its parse key (file bytes, path,
+settings, code) and final slug, a Paper by the cards that mention it. Where a template can only
+read some fields of records (the names it spells out: `d.title`, `map(attribute='slug')`), only
+those fields count, so editing the body of one digest does not re-render every list that shows
+its title. A page is re-rendered only when something it may show has changed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from paperdigest.cache import digest_of
 from paperdigest.group import Category, SiteIndex
 from paperdigest.model import Digest, Paper
 from paperdigest.render import Page
+from paperdigest.stored import field_fingerprints
 
 ALL = "*"  # a template uses `index` as a whole (iterates it, passes it on): every part counts
 SCALARS = (str, int, float, bool, type(None), dt.date)
@@ -107,19 +109,24 @@ class Fingerprints:
         self.parts: dict[tuple, str] = {}
 
     def paper_source(self, paper: Paper) -> str:
-        """A Paper is made from its cards and the titles, dates and categories of their digests."""
+        """A Paper is made from its cards and the slugs, titles, dates and categories of their digests."""
         parts = [paper.id]
         for m in paper.mentions:
             digest = self.by_slug[m.digest_slug]
-            parts.append(self.card_fps(digest)[m.position - 1])
+            fps = self.field_fps(digest)
+            ident = (digest.slug, fps["title"], fps["date"], fps["categories"], fps["source"])
+            parts.append(f"{ident}{fps['#cards'][m.position - 1]}")
         return digest_of("paper", *parts)
 
-    def card_fps(self, digest: Digest) -> list[str]:
-        key = ("cards", self.digest_fp[id(digest)])
-        if key not in self.memo:
-            ident = repr((digest.slug, digest.title, digest.date, digest.categories, digest.source))
-            self.memo[key] = [digest_of(ident, repr(card)) for card in digest.cards]
-        return self.memo[key]
+    def field_fps(self, digest: Digest) -> dict:
+        """Fingerprints of each field, computed when the digest was parsed (else here, once)."""
+        fps = digest.__dict__.get("_fps")
+        if fps is None:
+            key = ("fields", self.digest_fp[id(digest)])
+            if key not in self.memo:
+                self.memo[key] = field_fingerprints(digest)
+            fps = self.memo[key]
+        return fps
 
     def page(self, page: Page) -> str:
         if page.template is None:
@@ -172,11 +179,9 @@ class Fingerprints:
         return repr(value)  # other records (frozen dataclasses) show every field in their repr
 
     def record(self, record, whole: str, fields: frozenset[str] | None) -> str:
-        """The whole record's fingerprint, or that of just the fields a template may read."""
-        if fields is None:
+        """The whole record's fingerprint, or for a digest that of just the fields a template may read."""
+        if fields is None or not isinstance(record, Digest):
             return whole
-        names = tuple(name for name in record.__dataclass_fields__ if name in fields)
-        key = (whole, names)
-        if key not in self.memo:
-            self.memo[key] = digest_of(repr(tuple(getattr(record, name) for name in names)))
-        return self.memo[key]
+        fps = self.field_fps(record)
+        names = [name for name in record.__dataclass_fields__ if name in fields]
+        return "".join(repr(record.slug) if name == "slug" else fps[name] for name in names)

@@ -24,6 +24,7 @@ from paperdigest.output import Entry, SiteOutput
 from paperdigest.parse import parse_digest
 from paperdigest.parse.digest import ParseResult
 from paperdigest.render import Page
+from paperdigest.stored import field_fingerprints
 
 MIN_PARALLEL = 64  # fewer items than this are faster done than a pool is started
 
@@ -41,15 +42,23 @@ def chunks(items: list, jobs: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _parse_chunk(work: list[tuple[str, str, str]]) -> list[ParseResult]:
-    return [parse_digest(Path(path), Path(root), base_path) for path, root, base_path in work]
+def parse_one(path: Path, root: Path, base_path: str) -> tuple[ParseResult, dict | None]:
+    """The parse result and the fingerprints of the digest's fields (None without a digest)."""
+    result = parse_digest(path, root, base_path)
+    return result, field_fingerprints(result.digest) if result.digest else None
 
 
-def parse_all(paths: list[Path], root: Path, base_path: str, jobs: int) -> Iterator[tuple[Path, ParseResult]]:
-    """(path, result) for every path, in order, parsed by `jobs` processes."""
+def _parse_chunk(work: list[tuple[str, str, str]]) -> list[tuple[ParseResult, dict | None]]:
+    return [parse_one(Path(path), Path(root), base_path) for path, root, base_path in work]
+
+
+def parse_all(
+    paths: list[Path], root: Path, base_path: str, jobs: int
+) -> Iterator[tuple[Path, tuple[ParseResult, dict | None]]]:
+    """(path, (result, field fingerprints)) for every path, in order, parsed by `jobs` processes."""
     if jobs <= 1 or len(paths) < MIN_PARALLEL:
         for path in paths:
-            yield path, parse_digest(path, root, base_path)
+            yield path, parse_one(path, root, base_path)
         return
     work = chunks([(str(p), str(root), base_path) for p in paths], jobs)
     with pool_context().Pool(jobs) as pool:
