@@ -5,7 +5,7 @@
 For each N it generates the corpus (benchmarks/corpus.py, deterministic) and prints, as medians of
 --runs runs: the cold build (no cache, no output), the warm build (nothing changed), a build after
 editing one digest (a new `paperdigest build`), `Builder.rebuild()` after editing one digest (the
-dev server's path), peak memory of the whole process tree, digests/s, files rendered and written,
+dev server's path), peak memory of the whole process tree (sum of PSS), digests/s, files rendered and written,
 and the same Markdown built by a minimal Hugo site with the ratio paperdigest/Hugo from the same
 run. Math time and math cache hit rate are shown when the build reports them.
 """
@@ -50,14 +50,18 @@ HUGO_LIST = """<!doctype html><html><head><meta charset="utf-8"><title>{{ .Title
 """
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants (kB), from /proc."""
+def tree_memory_kb(pid: int) -> int:
+    """Memory of a process and all its descendants (kB): the sum of their PSS, from /proc.
+
+    PSS counts a page shared by n processes (forked workers share the parent's records) as 1/n in
+    each, so the sum is what the process tree really occupies; a sum of RSS would count it n times.
+    """
     total, pending = 0, [pid]
     while pending:
         current = pending.pop()
         try:
-            with open(f"/proc/{current}/status") as f:
-                total += next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+            with open(f"/proc/{current}/smaps_rollup") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as f:
                     pending += [int(c) for c in f.read().split()]
@@ -67,14 +71,14 @@ def tree_rss_kb(pid: int) -> int:
 
 
 def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
-    """(wall seconds, peak tree RSS in MB, stdout) of one command."""
+    """(wall seconds, peak memory of the process tree in MB, stdout) of one command."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0]
 
     def sample():
         while proc.poll() is None:
-            peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+            peak[0] = max(peak[0], tree_memory_kb(proc.pid))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -179,7 +183,7 @@ def print_table(results: list[dict], args) -> None:
         f"\npaperdigest benchmark, {time.strftime('%Y-%m-%d')}, {platform.machine()}, {cores} cores, ", end=""
     )
     print(f"Python {platform.python_version()}, medians of {args.runs} runs, jobs={args.jobs or cores}")
-    head = "| digests | cold | warm | edit + build | rebuild() | peak RSS | digests/s | pages | Hugo cold | Hugo RSS | ratio |"
+    head = "| digests | cold | warm | edit + build | rebuild() | peak memory | digests/s | pages | Hugo cold | Hugo memory | ratio |"
     print(head)
     print("|" + "---:|" * (head.count("|") - 1))
     for r in results:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from dataclasses import dataclass, field, replace
@@ -127,12 +128,15 @@ class Builder:
                     if parsed.digest and (self.drafts or not parsed.digest.draft):
                         digests.append(parsed.digest)
 
+            # Tens of thousands of long-lived records: keep the cyclic GC from re-scanning them.
+            gc.freeze()
             with stage(result, "group"):
                 index, problems = build_index(digests)
                 result.problems += problems
 
             self.write_site(config, index, results, cache, trust_memory, result)
         finally:
+            gc.unfreeze()
             cache.close()
         result.digests, result.papers = len(index.digests), len(index.papers)
         result.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))

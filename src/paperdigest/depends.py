@@ -12,6 +12,7 @@ its title. A page is re-rendered only when something it may show has changed.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import jinja2
 from jinja2 import meta, nodes
@@ -41,11 +42,10 @@ def template_dependencies(
             continue
         source, _, _ = env.loader.get_source(env, current)
         seen[current] = source
-        ast = env.parse(source)
-        attrs |= index_attributes(ast)
-        names = field_names(ast, set(env.globals))
+        read, names, refs = analyse_template(env, source)
+        attrs |= read
         fields = None if fields is None or names is None else fields | names
-        for ref in meta.find_referenced_templates(ast):
+        for ref in refs:
             if ref is None:  # a template name computed at run time: it may reach any template
                 pending += [t for t in env.list_templates() if t.endswith((".html", ".xml"))]
                 attrs.add(ALL)
@@ -53,6 +53,17 @@ def template_dependencies(
                 pending.append(ref)
     fp = digest_of(*(part for n in sorted(seen) for part in (n, seen[n])))
     return fp, frozenset(attrs), None if fields is None else frozenset(fields)
+
+
+@lru_cache(maxsize=256)
+def analyse_template(env: jinja2.Environment, source: str) -> tuple[set[str], set[str] | None, tuple]:
+    """(index attributes, field names, referenced templates) of one template's source; parsed once."""
+    ast = env.parse(source)
+    return (
+        index_attributes(ast),
+        field_names(ast, set(env.globals)),
+        tuple(meta.find_referenced_templates(ast)),
+    )
 
 
 def index_attributes(ast: nodes.Template) -> set[str]:
@@ -157,25 +168,26 @@ class Fingerprints:
     def value(self, value, fields: frozenset[str] | None) -> str:
         """A string that changes whenever anything a template reading `fields` of records (None:
         any field) could show from `value` changes."""
-        if isinstance(value, SCALARS):
+        kind = type(value)
+        if kind in SCALARS:
             return repr(value)
+        if kind is dict:
+            return "{" + ",".join(f"{k!r}:{self.value(v, fields)}" for k, v in value.items()) + "}"
+        if kind is tuple or kind is list:
+            return "[" + ",".join([self.value(v, fields) for v in value]) + "]"
         if isinstance(value, Digest) and id(value) in self.digest_fp:
             return self.record(value, self.digest_fp[id(value)], fields)
         if isinstance(value, Paper) and id(value) in self.paper_fp:
-            return self.record(value, self.paper_fp[id(value)], fields)
+            return self.paper_fp[id(value)]  # paper pages show nearly every field: no finer grain
         if isinstance(value, Category):  # every page of a paginated category has it: compute once
             key = (id(value), fields)
             if key not in self.parts:
                 self.parts[key] = digest_of(value.name, value.slug, self.value(value.digests, fields))
             return self.parts[key]
-        if isinstance(value, (tuple, list)):
-            return "[" + ",".join(self.value(v, fields) for v in value) + "]"
-        if isinstance(value, dict):
-            return (
-                "{"
-                + ",".join(f"{self.value(k, fields)}:{self.value(v, fields)}" for k, v in value.items())
-                + "}"
-            )
+        if isinstance(value, dict):  # defaultdict, OrderedDict
+            return self.value(dict(value), fields)
+        if isinstance(value, (tuple, list)):  # named tuples
+            return self.value(list(value), fields)
         return repr(value)  # other records (frozen dataclasses) show every field in their repr
 
     def record(self, record, whole: str, fields: frozenset[str] | None) -> str:
