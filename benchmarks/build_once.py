@@ -38,6 +38,7 @@ def main() -> None:
     result = builder.build()
     data = report(result, time.perf_counter() - started)
     if args.edit:
+        builder.rebuild(set())  # what a dev server holds after its first rebuild: records in memory
         original = args.edit.read_bytes()
         try:
             args.edit.write_bytes(original + "\n新增的一段：编辑后的摘要。\n".encode())

@@ -90,6 +90,8 @@ def assert_same_tree(actual: dict[str, bytes], expected: dict[str, bytes]) -> No
 def site(tmp_path) -> Path:
     root = small_site(tmp_path / "site")
     (root / "templates").mkdir()
+    (root / "static").mkdir()
+    (root / "static/gone.txt").write_text("to be deleted\n")
     return root
 
 
@@ -165,6 +167,11 @@ def add_static_file(root):
     return write(root / "static/files/x.txt", "x\n")
 
 
+def delete_static_file(root):
+    (root / "static/gone.txt").unlink()
+    return {root / "static/gone.txt"}
+
+
 EDITS = {
     f.__name__: f
     for f in (
@@ -178,6 +185,7 @@ EDITS = {
         edit_site_yaml,
         add_paper_metadata,
         add_static_file,
+        delete_static_file,
     )
 }
 
@@ -234,6 +242,23 @@ def test_hand_edited_or_deleted_output_files_are_restored(site, tmp_path):
     (site / "_site/digests/2023-05-01-a/index.html").unlink()
     (site / "_site/index.html").write_text("tampered, same size? no")
     build(site)
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def test_unchanged_site_is_only_checked(site, tmp_path):
+    """A build with nothing changed renders nothing, and still notices a deleted output file."""
+    build(site)
+    again = build(site)
+    assert (again.parsed, again.rendered, again.written, again.digests, again.pages) == (
+        0,
+        0,
+        0,
+        4,
+        again.pages,
+    )
+    (site / "_site/papers/index.html").unlink()
+    restored = build(site)
+    assert restored.written == 1
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
 
 

@@ -101,7 +101,7 @@ class Builder:
         changed = {Path(p).resolve() for p in changed}
         if not self.parsed or any(p.parent == self.root and p.name == CONFIG_NAME for p in changed):
             self.parsed.clear()  # nothing to build on, or the configuration changed: start over
-            return self.build()
+            return self._build(trust_memory=False, shortcut=False)  # and keep the records in memory
         for path in changed:
             self.parsed.pop(path, None)
         return self._build(trust_memory=True)
@@ -109,7 +109,7 @@ class Builder:
     def build(self) -> BuildResult:
         return self._build(trust_memory=False)
 
-    def _build(self, trust_memory: bool) -> BuildResult:
+    def _build(self, trust_memory: bool, shortcut: bool = True) -> BuildResult:
         started = time.perf_counter()
         config = load_config(self.root, base_url=self.base_url)
         result = BuildResult()
@@ -119,9 +119,19 @@ class Builder:
             self.memo.clear()
             self.settings = settings
         cache = BuildCache(self.root)
+        env = make_environment(config)
+        site_fp = digest_of(code_fingerprint(), repr(config), site_data(self.root), str(self.drafts))
         try:
             with stage(result, "parse"):
-                results = self.parse(config, cache, settings, trust_memory, result)
+                paths, known, keyed = self.digest_keys(config, settings, trust_memory, result)
+                keys = {**{p: k for p, (k, _) in known.items()}, **keyed}
+                build_fp = digest_of(
+                    site_fp, templates_fingerprint(env), *(f"{p}={keys.get(p)}" for p in paths)
+                )
+                if shortcut and self.up_to_date(cache, config, build_fp, result):
+                    result.seconds = time.perf_counter() - started
+                    return result
+                results = self.load(config, cache, paths, known, keyed, trust_memory, result)
                 digests = []
                 for _, parsed in results.values():
                     result.problems += parsed.problems
@@ -134,38 +144,74 @@ class Builder:
                 index, problems = build_index(digests)
                 result.problems += problems
 
-            self.write_site(config, index, results, cache, trust_memory, result)
+            result.digests, result.papers = len(index.digests), len(index.papers)
+            result.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
+            cache.put_build(self.out_dir, None)  # until this build has committed
+            self.write_site(env, site_fp, config, index, results, cache, trust_memory, result)
+            cache.put_build(
+                self.out_dir, (build_fp, result.digests, result.papers, result.pages, result.problems)
+            )
         finally:
             gc.unfreeze()
             cache.close()
-        result.digests, result.papers = len(index.digests), len(index.papers)
-        result.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
         result.seconds = time.perf_counter() - started
         return result
 
-    def parse(self, config, cache, settings, trust_memory, result) -> dict[Path, tuple[str, ParseResult]]:
-        """Every digest's (key, ParseResult): from memory, else the cache, else parsed in parallel."""
+    def digest_keys(self, config, settings, trust_memory, result):
+        """(paths, path -> (key, result) known from memory, path -> key of the others)."""
         paths, notes = discover_digests(config.path("digests_dir"), self.root)
         result.problems += notes
-        found: dict[Path, tuple[str, ParseResult]] = {}
+        known: dict[Path, tuple[str, ParseResult]] = {}
         keyed: dict[Path, str] = {}
         for path in paths:
             if trust_memory and path in self.parsed:
-                found[path] = self.parsed[path]
+                known[path] = self.parsed[path]
                 continue
             try:
                 raw = path.read_bytes()
             except OSError:  # parse_digest reports it; the key matches nothing, ever
-                found[path] = (
+                known[path] = (
                     f"unreadable:{time.time_ns()}",
                     parse_digest(path, self.root, config.base_path),
                 )
                 continue
             key = parse_key(raw, path.relative_to(self.root).as_posix(), settings)
             if path in self.parsed and self.parsed[path][0] == key:
-                found[path] = self.parsed[path]
+                known[path] = self.parsed[path]
             else:
                 keyed[path] = key
+        return paths, known, keyed
+
+    def up_to_date(self, cache: BuildCache, config: SiteConfig, build_fp: str, result: BuildResult) -> bool:
+        """Nothing changed since the last build into this folder (same digests, templates, settings,
+        code) and its files are as written: only static files are checked, nothing is rendered."""
+        last = cache.get_build(self.out_dir)
+        if last is None or last[0] != build_fp:
+            return False
+        previous = cache.get_manifest(self.out_dir)
+        if previous is None or not self.out_dir.is_dir():
+            return False
+        with SiteOutput(self.out_dir, previous) as site:
+            for rel, entry in previous.items():
+                if not entry.static:
+                    if not site.intact(rel, entry):
+                        return False
+                    site.add(rel, entry, staged=False)
+            with stage(result, "write"):
+                copy_static(site, config)
+                if site.staged or previous.keys() - site.entries.keys():
+                    cache.put_manifest(self.out_dir, None)
+                    site.commit()
+                    cache.put_manifest(self.out_dir, site.entries)
+        _, result.digests, result.papers, result.pages, result.problems = last
+        result.cached, result.written = result.digests, site.written
+        return True
+
+    def load(
+        self, config, cache, paths, known, keyed, trust_memory, result
+    ) -> dict[Path, tuple[str, ParseResult]]:
+        """Every digest's (key, ParseResult): from memory, else the cache, else parsed in parallel."""
+        found = dict(known)
         hits = cache.get_parsed(sorted(set(keyed.values())))
         misses = [p for p in keyed if keyed[p] not in hits]
         for path in keyed.keys() - set(misses):
@@ -200,11 +246,9 @@ class Builder:
             record.html = html
         return ParseResult(record, parsed.problems)
 
-    def write_site(self, config, index, results, cache, trust_memory, result) -> None:
-        env = make_environment(config)
+    def write_site(self, env, site_fp, config, index, results, cache, trust_memory, result) -> None:
         with stage(result, "plan"):
             keys = {parsed.digest.source: key for key, parsed in results.values() if parsed.digest}
-            site_fp = digest_of(code_fingerprint(), repr(config), site_data(self.root), str(self.drafts))
             fingerprints = Fingerprints(env, index, keys, site_fp, self.memo)
             previous = cache.get_manifest(self.out_dir)
         with SiteOutput(self.out_dir, previous, verify=not trust_memory) as site:
@@ -212,7 +256,9 @@ class Builder:
                 todo = []
                 for page in site_pages(index, config):
                     if isinstance(page, tuple):  # (path, bytes) made by the planner itself
-                        site.write(*page)
+                        rel, data = page
+                        if not site.keep(rel, digest_of(data)):
+                            site.add(rel, *site.stage(rel, data, digest_of(data)))
                         continue
                     fp = page_fingerprint(fingerprints, page)
                     if not site.keep(page.out, fp):
@@ -231,6 +277,14 @@ class Builder:
                 site.commit()
                 cache.put_manifest(self.out_dir, site.entries)
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
+
+
+def templates_fingerprint(env: jinja2.Environment) -> str:
+    """Every template the site could use (the user's and the theme's), by name and source."""
+    parts = []
+    for name in env.list_templates():
+        parts += [name, env.loader.get_source(env, name)[0]]
+    return digest_of(*parts)
 
 
 def page_fingerprint(fingerprints: Fingerprints, page: Page) -> str:

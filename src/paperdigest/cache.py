@@ -168,6 +168,13 @@ class BuildCache:
                 blob = pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL)
                 self.db.execute("INSERT INTO manifest VALUES (?, ?)", (str(out_dir), blob))
 
+    def get_build(self, out_dir: Path):
+        """What the last build into `out_dir` recorded: (fingerprint of its inputs, counts, problems)."""
+        return self.get_manifest(Path(f"build:{out_dir}"))
+
+    def put_build(self, out_dir: Path, record) -> None:
+        self.put_manifest(Path(f"build:{out_dir}"), record)
+
     def transaction(self):
         return _Transaction(self.db)
 

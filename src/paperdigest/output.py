@@ -15,7 +15,7 @@ import os
 import shutil
 import signal
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from paperdigest.cache import digest_of
@@ -28,6 +28,7 @@ class Entry:
     sha: str  # hash of its bytes
     size: int
     mtime_ns: int
+    static: bool = False  # copied or written by copy_static, not a planned page
 
 
 class SiteOutput(AtomicOutput):
@@ -90,7 +91,8 @@ class SiteOutput(AtomicOutput):
     def write(self, rel: str, data: bytes, fp: str | None = None) -> None:
         fp = fp or digest_of(b"bytes", data)
         if not self.keep(rel, fp):
-            self.add(rel, *self.stage(rel, data, fp))
+            entry, staged = self.stage(rel, data, fp)
+            self.add(rel, replace(entry, static=True), staged)
 
     def copy_tree(self, src: Path, dest_rel: str = "") -> int:
         count = 0
@@ -105,7 +107,8 @@ class SiteOutput(AtomicOutput):
                 st = source.stat()
                 fp = digest_of(b"file", str(source), str(st.st_size), str(st.st_mtime_ns))
                 if not self.keep(rel, fp):
-                    self.add(rel, *self.stage(rel, source.read_bytes(), fp))
+                    entry, staged = self.stage(rel, source.read_bytes(), fp)
+                    self.add(rel, replace(entry, static=True), staged)
                 count += 1
         return count
 
