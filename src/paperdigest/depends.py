@@ -55,15 +55,22 @@ def template_dependencies(
     return fp, frozenset(attrs), None if fields is None else frozenset(fields)
 
 
-@lru_cache(maxsize=256)
 def analyse_template(env: jinja2.Environment, source: str) -> tuple[set[str], set[str] | None, tuple]:
-    """(index attributes, field names, referenced templates) of one template's source; parsed once."""
-    ast = env.parse(source)
+    """(index attributes, field names, referenced templates) of one template's source."""
+    return _analyse(source, frozenset(env.globals))
+
+
+@lru_cache(maxsize=256)
+def _analyse(source: str, site_globals: frozenset[str]) -> tuple[set[str], set[str] | None, tuple]:
+    ast = PARSER.parse(source)  # once per source, whichever build asks
     return (
         index_attributes(ast),
-        field_names(ast, set(env.globals)),
+        field_names(ast, set(site_globals)),
         tuple(meta.find_referenced_templates(ast)),
     )
+
+
+PARSER = jinja2.Environment()  # the theme's syntax: default delimiters, no extensions
 
 
 def index_attributes(ast: nodes.Template) -> set[str]:

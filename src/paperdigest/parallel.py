@@ -1,9 +1,9 @@
 """Parsing and rendering across all cores with a process pool and chunked work.
 
 Parsing sends file paths to the workers and gets records back. Rendering needs the whole SiteIndex,
-so its workers are forked after the index is built and inherit it instead of receiving a copy;
-each renders a chunk of pages straight into the temporary output folder and sends back only the
-manifest entries. Forking a process that runs other threads (the dev server) is unsafe, so there
+so jobs - 1 workers are forked after the index is built and inherit it instead of receiving a copy;
+they and this process each render a share of the pages straight into the temporary output folder,
+and the workers send back only the manifest entries. Forking a process that runs other threads (the dev server) is unsafe, so there
 parsing uses a fork server and rendering stays in the one process. `jobs=1` is the plain
 single-process path, kept for debugging.
 """
@@ -94,16 +94,20 @@ def render_pages(
         _add(site, results)
         return timings
     _RENDER = (env, index, todo, site, problem_of)
-    totals = {"render": 0.0, "write": 0.0}
+    # jobs - 1 forked workers and this process share the pages: one fewer copy of the records.
+    shares = [list(range(k, len(todo), jobs)) for k in range(jobs)]
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for results, timings in pool.imap_unordered(_render_chunk, chunks(list(range(len(todo))), jobs)):
+        with multiprocessing.get_context("fork").Pool(jobs - 1) as pool:
+            pending = pool.map_async(_render_chunk, shares[1:], chunksize=1)
+            results, totals = _render_range(env, index, todo, site, problem_of, shares[0])
+            _add(site, results)
+            for results, timings in pending.get():
                 _add(site, results)
                 for key, seconds in timings.items():
-                    totals[key] += seconds / jobs  # CPU seconds spread over the workers: wall share
+                    totals[key] += seconds
     finally:
         _RENDER = None
-    return totals
+    return {key: seconds / jobs for key, seconds in totals.items()}  # CPU seconds spread: wall share
 
 
 def _add(site: SiteOutput, results: list[tuple[str, Entry, bool]]) -> None:
