@@ -371,3 +371,15 @@ def test_jobs_must_be_positive(site):
     proc = run_cli("build", "--source", str(site), "--jobs", "0")
     assert proc.returncode == 2
     assert "must be at least 1" in proc.stderr
+
+
+def test_site_without_a_writable_cache_still_builds_and_rebuilds(site, tmp_path, monkeypatch):
+    (site / "blocker").write_text("a file where the cache folder would go")
+    monkeypatch.setattr(cache_module, "CACHE_DIR", "blocker/cache")
+    builder = Builder(site, site / "_site", jobs=1)
+    assert builder.build().parsed == 4
+    changed = edit_digest(site)
+    result = builder.rebuild(changed)
+    assert result.parsed == 1
+    monkeypatch.undo()
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))

@@ -241,10 +241,8 @@ class Builder:
         """The in-memory form of a parse result: its digest's body stays in the cache when there is one."""
         if parsed.digest is None:
             return parsed
-        record = stored(parsed.digest, cache.path, key, fps)
-        if cache.db is None:  # no cache to read it back from: hold the body
-            record.html = html
-        return ParseResult(record, parsed.problems)
+        held = html if cache.db is None else None  # no cache to read it back from: hold the body
+        return ParseResult(stored(parsed.digest, cache.path, key, fps, held=held), parsed.problems)
 
     def write_site(self, env, site_fp, config, index, results, cache, trust_memory, result) -> None:
         with stage(result, "plan"):

@@ -41,11 +41,11 @@ def field_fingerprints(digest: Digest) -> dict[str, str]:
     return fps
 
 
-def stored(digest: Digest, store: Path, key: str, fps: dict) -> StoredDigest:
-    """The light form of `digest`, whose html was put in `store` under `key`."""
+def stored(digest: Digest, store: Path, key: str, fps: dict, *, held: str | None = None) -> StoredDigest:
+    """The light form of `digest`, whose html was put in `store` under `key` (or is `held` in memory)."""
     record = object.__new__(StoredDigest)
     values = {f.name: getattr(digest, f.name) for f in dataclasses.fields(digest) if f.name != "html"}
-    record.__dict__.update(values, _store=store, _key=key, _fps=fps)
+    record.__dict__.update(values, _store=store, _key=key, _fps=fps, _html=held)
     return record
 
 

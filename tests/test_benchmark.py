@@ -1,0 +1,57 @@
+"""The benchmark corpus is deterministic and of the seed's shape; the benchmark command runs end to end."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+from conftest import REPO
+from paperdigest.parse import parse_digest
+from test_incremental import load_corpus_module
+
+
+def test_corpus_is_deterministic_and_shaped_like_the_seed(tmp_path):
+    corpus = load_corpus_module()
+    first = corpus.generate(40, tmp_path / "a")
+    second = corpus.generate(40, tmp_path / "b")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    texts = [p.read_text(encoding="utf-8") for p in first]
+    average = sum(len(t.encode()) for t in texts) / len(texts)
+    assert 4_000 < average < 8_000
+    assert all("## 更多" in t and "$$" in t for t in texts)
+    assert any("```python" in t for t in texts)
+    digests = [parse_digest(p, tmp_path / "a").digest for p in first]
+    assert all(len(d.cards) == 7 for d in digests)
+    ids = [c.arxiv_id for d in digests for c in d.cards]
+    assert len(set(ids)) < len(ids)  # some papers recur across digests
+    assert len({d.categories[0] for d in digests}) >= 5
+
+
+def test_benchmark_command_prints_the_table(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks/run.py"),
+            "--sizes",
+            "30",
+            "--runs",
+            "1",
+            "--work",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("| 30 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1].endswith(" s") and cells[5].endswith(" MB")
+    assert float(cells[6]) > 0 and int(cells[7].replace(",", "")) > 200
+    if shutil.which("hugo"):
+        assert cells[8].endswith(" s") and float(cells[10]) > 0
+    assert "cold     parsed     30" in proc.stdout
+    assert "warm     parsed      0, rendered      0" in proc.stdout
+    assert "rebuild  parsed      1" in proc.stdout
+    assert "math:" in proc.stdout
