@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -216,18 +216,10 @@ class Builder:
         misses = [p for p in keyed if keyed[p] not in hits]
         for path in keyed.keys() - set(misses):
             found[path] = (keyed[path], self.light(cache, keyed[path], *hits[keyed[path]], html=None))
-        fresh = {}
-        work = parse_all(misses, self.root, config.base_path, self.jobs)
-        for path, (parsed, fps) in with_progress(work, misses, self.progress):
-            key = keyed[path]
-            digest = parsed.digest
-            if digest is not None:  # the body goes to the cache; memory keeps the light record
-                fresh[key] = (ParseResult(replace(digest, html=""), parsed.problems), fps), digest.html
-            found[path] = (key, self.light(cache, key, parsed, fps, html=digest.html if digest else None))
-            if len(fresh) >= 500:
-                cache.put_parsed(fresh)
-                fresh = {}
-        cache.put_parsed(fresh)
+        store = cache.path if cache.db is not None else None
+        work = parse_all(misses, [keyed[p] for p in misses], self.root, config.base_path, self.jobs, store)
+        for path, (parsed, fps, html) in with_progress(work, misses, self.progress):
+            found[path] = (keyed[path], self.light(cache, keyed[path], parsed, fps, html=html))
         if not trust_memory:
             cache.prune({key for key, _ in found.values()})
         result.parsed, result.cached = len(misses), len(paths) - len(misses)

@@ -121,16 +121,6 @@ class BuildCache:
                     continue
         return found
 
-    def put_parsed(self, items: dict[str, tuple[object, str]]) -> None:
-        """Store key -> (record, body html); the record is pickled, the html kept as UTF-8."""
-        if self.db is None or not items:
-            return
-        rows = [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, (v, _) in items.items()]
-        bodies = [(k, html.encode("utf-8", "surrogatepass")) for k, (_, html) in items.items()]
-        with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", rows)
-            self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", bodies)
-
     @property
     def path(self) -> Path:
         return self.dir / "cache.sqlite"
@@ -177,6 +167,23 @@ class BuildCache:
 
     def transaction(self):
         return _Transaction(self.db)
+
+
+def write_parsed(
+    path: Path, items: dict[str, tuple[object, str]], db: sqlite3.Connection | None = None
+) -> None:
+    """Store parse results in the cache at `path` (from any process: parse workers call it too)."""
+    rows = [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, (v, _) in items.items()]
+    bodies = [(k, html.encode("utf-8", "surrogatepass")) for k, (_, html) in items.items()]
+    own = db is None
+    db = db or sqlite3.connect(path, timeout=60, isolation_level=None)
+    try:
+        with _Transaction(db):
+            db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", rows)
+            db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", bodies)
+    finally:
+        if own:
+            db.close()
 
 
 class _Transaction:

@@ -10,14 +10,18 @@ single-process path, kept for debugging.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import jinja2
 
+from paperdigest.cache import write_parsed
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
 from paperdigest.output import Entry, SiteOutput
@@ -48,25 +52,51 @@ def parse_one(path: Path, root: Path, base_path: str) -> tuple[ParseResult, dict
     return result, field_fingerprints(result.digest) if result.digest else None
 
 
-def _parse_chunk(work: list[tuple[str, str, str]]) -> list[tuple[ParseResult, dict | None]]:
-    return [parse_one(Path(path), Path(root), base_path) for path, root, base_path in work]
+def _parse_chunk(work: list[tuple[str, str, str, str]], store: str | None) -> list[tuple]:
+    """Parse a chunk; with a cache, store each record and body there and return the light record.
+
+    Writing from the worker keeps the bodies out of the main process entirely: they never cross
+    the pipe, and its memory holds only the light records.
+    """
+    out, stored_items = [], {}
+    for path, root, base_path, key in work:
+        parsed, fps = parse_one(Path(path), Path(root), base_path)
+        if parsed.digest is not None and store is not None:
+            light = ParseResult(replace(parsed.digest, html=""), parsed.problems)
+            stored_items[key] = ((light, fps), parsed.digest.html)
+            out.append((light, fps, None))
+        else:
+            out.append((parsed, fps, parsed.digest.html if parsed.digest else None))
+    if stored_items:
+        write_parsed(Path(store), stored_items)
+    return out
 
 
 def parse_all(
-    paths: list[Path], root: Path, base_path: str, jobs: int
-) -> Iterator[tuple[Path, tuple[ParseResult, dict | None]]]:
-    """(path, (result, field fingerprints)) for every path, in order, parsed by `jobs` processes."""
+    paths: list[Path], keys: list[str], root: Path, base_path: str, jobs: int, store: Path | None
+) -> Iterator[tuple[Path, tuple[ParseResult, dict | None, str | None]]]:
+    """(path, (result, field fingerprints, body)) for every path, in order, parsed by `jobs` processes.
+
+    With a `store` (the cache's database) records and bodies are written there, results come back
+    without their bodies and the body is None; without one the body comes back beside the record.
+    """
+    work = [(str(p), str(root), base_path, k) for p, k in zip(paths, keys, strict=True)]
+    store_name = str(store) if store else None
     if jobs <= 1 or len(paths) < MIN_PARALLEL:
-        for path in paths:
-            yield path, parse_one(path, root, base_path)
-        return
-    work = chunks([(str(p), str(root), base_path) for p in paths], jobs)
-    with pool_context().Pool(jobs) as pool:
-        done = 0
-        for results in pool.imap(_parse_chunk, work):
+        parts = (_parse_chunk(work[i : i + 64], store_name) for i in range(0, len(work), 64))
+    else:
+        pool = pool_context().Pool(jobs)
+        parts = pool.imap(partial(_parse_chunk, store=store_name), chunks(work, jobs))
+    done = 0
+    try:
+        for results in parts:
             for result in results:
                 yield paths[done], result
                 done += 1
+    finally:
+        if jobs > 1 and len(paths) >= MIN_PARALLEL:
+            pool.terminate()
+            pool.join()
 
 
 # What forked render workers inherit: set just before the pool starts, cleared after.
@@ -94,6 +124,7 @@ def render_pages(
         _add(site, results)
         return timings
     _RENDER = (env, index, todo, site, problem_of)
+    gc.freeze()  # the workers' garbage collector leaves the inherited records alone: fewer copied pages
     # jobs - 1 forked workers and this process share the pages: one fewer copy of the records.
     shares = [list(range(k, len(todo), jobs)) for k in range(jobs)]
     try:
