@@ -81,6 +81,7 @@ class Builder:
     def build(self) -> BuildResult:
         started = time.perf_counter()
         config = load_config(self.root, base_url=self.base_url)
+        check_output_folder(self.out_dir, self.root)
         result = BuildResult()
 
         with stage(result, "parse"):
@@ -88,7 +89,7 @@ class Builder:
             result.problems += notes
             digests = []
             for path in with_progress(paths, self.progress):
-                parsed = parse_digest(path, self.root, config.base_path)
+                parsed = parse_digest(path, self.root, config.base_path, sanitize=config.sanitize_html)
                 result.problems += parsed.problems
                 if parsed.digest and (self.drafts or not parsed.digest.draft):
                     digests.append(parsed.digest)
@@ -117,6 +118,13 @@ class Builder:
         result.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
         result.seconds = time.perf_counter() - started
         return result
+
+
+def check_output_folder(out_dir: Path, root: Path) -> None:
+    """The output is replaced wholesale on every build, so it must not hold the sources."""
+    if root == out_dir or root.is_relative_to(out_dir):
+        problem = Problem(str(out_dir), None, "error", "the output folder must not contain the site's sources")
+        raise BuildError(problem)
 
 
 def template_problem(exc: jinja2.TemplateError) -> Problem:

@@ -25,6 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--drafts", action="store_true", help="include digests with draft: true")
     build.set_defaults(handler=run_build)
 
+    check = commands.add_parser("check", help="lint the digests without writing a site")
+    check.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    check.add_argument("--strict", action="store_true", help="exit non-zero on warnings too, not only errors")
+    check.set_defaults(handler=run_check)
+
     args = parser.parse_args(argv)
     # SIGTERM unwinds like Ctrl-C, so an interrupted build cleans up and leaves the old site.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -51,3 +57,18 @@ def run_build(args) -> int:
         print(problem, file=sys.stderr)
     print(result.summary())
     return 1 if args.strict and result.warnings else 0
+
+
+def run_check(args) -> int:
+    import json
+
+    from paperdigest.check import check_site
+
+    result = check_site(args.source)
+    if args.format == "json":
+        print(json.dumps([p.as_dict() for p in result.problems], ensure_ascii=False, indent=1))
+    else:
+        for problem in result.problems:
+            print(problem)
+    print(f"{result.errors} errors, {result.warnings} warnings", file=sys.stderr)
+    return 1 if result.errors or (args.strict and result.warnings) else 0

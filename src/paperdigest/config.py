@@ -59,6 +59,11 @@ class SiteConfig:
     static_dir: str = doc("Folder copied as-is to the site root (images, files).", "static")
     per_page: int = doc("Digests per page on the home page and category pages.", 10)
     katex: KatexConfig = doc("KaTeX settings (see katex.*).", factory=KatexConfig)
+    sanitize_html: bool = doc(
+        "Strip <script>, event-handler attributes (onclick=...) and javascript:/data: URLs from "
+        "digest bodies, for collections that accept contributions. Off: raw HTML is kept as written.",
+        False,
+    )
 
     # Where site.yaml lives; not a key of the file.
     root: Path = field(default=Path("."), metadata={"internal": True})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
@@ -12,9 +13,11 @@ from markdown_it.token import Token
 from paperdigest.errors import Problem
 from paperdigest.model import Card, Digest, TocEntry
 from paperdigest.parse import papers
+from paperdigest.parse.balance import HtmlIssue, balance_html
 from paperdigest.parse.cards import extract_cards
 from paperdigest.parse.dates import find_date, parse_date_value
 from paperdigest.parse.markdown import markdown_parser, plain_text
+from paperdigest.parse.sanitize import sanitize_html
 from paperdigest.parse.source import SourceText, read_source
 
 KNOWN_KEYS = {
@@ -23,6 +26,8 @@ KNOWN_KEYS = {
 }  # fmt: skip
 CATEGORY_KEYS = ("cate1", "cate2", "categories", "category", "tags")
 SAFE_SLUG = re.compile(r"^[\w][\w.\-]*$")
+# A `$` left in text after math parsing opened a formula that never closed ($5 is a price).
+LONE_DOLLAR = re.compile(r"\$(?!\d)")
 
 
 @dataclass
@@ -31,16 +36,17 @@ class ParseResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def parse_digest(path: Path, root: Path, base_path: str = "/") -> ParseResult:
+def parse_digest(path: Path, root: Path, base_path: str = "/", *, sanitize: bool = False) -> ParseResult:
     try:
         source = read_source(path, root)
     except OSError as exc:
         rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         return ParseResult(None, [Problem(rel, None, "error", f"cannot read: {exc.strerror or exc}")])
-    return parse_source(source, base_path)
+    return parse_source(source, base_path, sanitize=sanitize)
 
 
-def parse_source(source: SourceText, base_path: str = "/") -> ParseResult:
+def parse_source(source: SourceText, base_path: str = "/", *, sanitize: bool = False) -> ParseResult:
+    """Never raises on any text or front matter: problems are returned, located."""
     problems = list(source.problems)
     meta, rel = source.metadata, source.rel
     if not source.body.strip() and not meta:
@@ -53,17 +59,26 @@ def parse_source(source: SourceText, base_path: str = "/") -> ParseResult:
     offset = source.body_line
     found = extract_cards(tokens, offset)
     cards = [card for _, card in found]
+    raw_html = any(has_raw_html(tok) for tok in tokens)
     link_cards_to_paper_pages(tokens, found)
     problems += math_problems(tokens, rel, offset)
     problems += duplicate_card_problems(cards, rel)
     html = md.renderer.render(tokens, md.options, env)
+    if raw_html:  # Markdown's own output is balanced; only the author's raw HTML can break the page
+        html, issues = balance_html(html)
+        problems += [html_problem(issue, source) for issue in issues]
+    if sanitize:
+        html = sanitize_html(html)
 
     title = digest_title(meta, tokens, source)
-    if not title:
-        problems.append(Problem(rel, 1, "warning", "no title: add `title:` to the front matter"))
-        title = Path(rel).stem
+    if not title or (meta and not str(meta.get("title") or "").strip() and not has_heading(tokens)):
+        fallback = title or Path(rel).stem
+        msg = f"no title: add `title:` to the front matter (using {fallback!r})"
+        problems.append(Problem(rel, 1, "warning", msg))
+        title = fallback
     date = digest_date(meta, Path(rel).stem, title, source.body, rel, problems)
     slug = digest_slug(meta, Path(rel), rel, problems)
+    check_permalink(meta, rel, problems)
     digest = Digest(
         source=rel,
         slug=slug,
@@ -126,6 +141,16 @@ def digest_slug(meta: dict, path: Path, rel: str, problems: list[Problem]) -> st
     return safe_slug(path.stem)
 
 
+def check_permalink(meta: dict, rel: str, problems: list[Problem]) -> None:
+    """Pages live at digests/<slug>/; a permalink that tries to leave the site is called out."""
+    value = meta.get("permalink")
+    if value in (None, ""):
+        return
+    text = unquote(str(value))
+    if "\\" in text or "\x00" in text or any(part == ".." for part in text.split("/")):
+        problems.append(Problem(rel, 2, "warning", f"unsafe permalink {value!r} ignored"))
+
+
 def safe_slug(stem: str) -> str:
     slug = re.sub(r"[^\w.\-]+", "-", stem.strip()).strip("-.") or "digest"
     return slug.replace("..", ".")
@@ -157,15 +182,50 @@ def table_of_contents(tokens: list[Token]) -> tuple[TocEntry, ...]:
 
 
 def math_problems(tokens: list[Token], rel: str, offset: int) -> list[Problem]:
-    """`$$` left in text after parsing means a formula was never closed."""
+    """A `$` or `$$` left in text after parsing means a formula was never closed."""
     found = []
     for tok in tokens:
-        if tok.type != "inline" or "$$" not in tok.content:
+        if tok.type != "inline" or "$" not in tok.content:
             continue
-        if any(c.type == "text" and "$$" in c.content for c in tok.children or []):
-            line = tok.map[0] + offset if tok.map else None
-            found.append(Problem(rel, line, "warning", "unclosed $$: the formula is shown as text"))
+        escaped = tok.content.count("\\$")  # \$ is a literal dollar, also text after parsing
+        texts = [c.content for c in tok.children or [] if c.type == "text" and "$" in c.content]
+        if sum(len(LONE_DOLLAR.findall(t)) for t in texts) <= escaped:
+            continue
+        text = next(t for t in texts if LONE_DOLLAR.search(t))
+        delimiter = "$$" if "$$" in text else "$"
+        start = max(tok.content.find(text), 0) + LONE_DOLLAR.search(text).start()
+        line = tok.map[0] + offset + tok.content[:start].count("\n") if tok.map else None
+        found.append(Problem(rel, line, "warning", f"unclosed {delimiter}: the formula is shown as text"))
     return found
+
+
+def has_raw_html(tok: Token) -> bool:
+    if tok.type == "html_block":
+        return True
+    return tok.type == "inline" and any(c.type == "html_inline" for c in tok.children or [])
+
+
+def has_heading(tokens: list[Token]) -> bool:
+    return any(tok.type == "heading_open" and tok.tag in ("h1", "h2") for tok in tokens)
+
+
+def html_problem(issue: HtmlIssue, source: SourceText) -> Problem:
+    """Locate the offending tag in the source by its text (the n-th time it is written)."""
+    body, pos = source.body, -1
+    for _ in range(issue.occurrence):
+        pos = body.find(issue.raw, pos + 1)
+        if pos < 0:
+            break
+    if pos < 0:
+        pos = body.lower().find(issue.raw[:2] + issue.tag)
+    line = source.body_line + body[:pos].count("\n") if pos >= 0 else None
+    if issue.kind == "stray":
+        msg = f"stray {issue.raw} without an opening tag, removed"
+    elif issue.kind == "comment":
+        msg = "unclosed HTML comment <!--, closed at the end of the digest"
+    else:
+        msg = f"unclosed <{issue.tag}>, closed so the rest of the page is not swallowed"
+    return Problem(source.rel, line, "warning", msg)
 
 
 def duplicate_card_problems(cards: list[Card], rel: str) -> list[Problem]:

@@ -50,9 +50,22 @@ def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Pr
             path = Path(dirpath) / name
             if name.startswith(".") or name.endswith(EDITOR_LEFTOVERS):
                 notes.append(Problem(_rel(path, root), None, "note", "editor backup or hidden file, ignored"))
-            elif path.suffix.lower() in DIGEST_SUFFIXES:
+            elif path.suffix.lower() not in DIGEST_SUFFIXES:
+                notes.append(Problem(_rel(path, root), None, "note", "not a digest file, ignored"))
+            elif is_binary(path):
+                notes.append(Problem(_rel(path, root), None, "note", "binary file, ignored"))
+            else:
                 found.append(path)
     return sorted(found), notes
+
+
+def is_binary(path: Path) -> bool:
+    """NUL bytes near the start: an image or archive with a text suffix, not a digest."""
+    try:
+        with open(path, "rb") as f:
+            return b"\x00" in f.read(8192)
+    except OSError:
+        return False  # unreadable: parse_digest reports it with the reason
 
 
 def _rel(path: Path, root: Path) -> str:

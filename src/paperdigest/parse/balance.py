@@ -1,0 +1,117 @@
+"""Keep a digest body's raw HTML from breaking the page around it.
+
+An unclosed `<div>`, `<video>`, `<a>` or comment in a digest would otherwise swallow the
+theme's footer and navigation; a stray `</div>` would close the theme's own elements. The body
+is kept as written except that stray end tags are dropped and open elements are closed at its end.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+VOID = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr",
+}  # fmt: skip
+# Elements whose end tag HTML lets authors leave out: an open one is no problem.
+OPTIONAL_END = {
+    "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option",
+    "optgroup", "rb", "rt", "rp", "rtc", "colgroup", "caption", "html", "head", "body",
+}  # fmt: skip
+COMMENT_OPEN = re.compile(r"<!--")
+
+
+@dataclass(frozen=True)
+class HtmlIssue:
+    kind: str  # "unclosed" | "stray" | "comment"
+    tag: str
+    raw: str  # the tag as written, to locate it in the source
+    occurrence: int  # 1 for the first time `raw` appears in the HTML, 2 for the second...
+
+
+class _Scanner(HTMLParser):
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=False)
+        self.html = html
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
+        self.stack: list[tuple[str, str, int]] = []  # (tag, raw start tag, occurrence)
+        self.edits: list[tuple[int, int, str]] = []  # replace html[start:end] with text
+        self.issues: list[HtmlIssue] = []
+        self.seen: dict[str, int] = {}
+
+    def position(self) -> int:
+        line, col = self.getpos()
+        return self.line_starts[line - 1] + col
+
+    def count(self, raw: str) -> int:
+        self.seen[raw] = self.seen.get(raw, 0) + 1
+        return self.seen[raw]
+
+    def handle_starttag(self, tag, attrs):
+        raw = self.get_starttag_text() or f"<{tag}>"
+        occurrence = self.count(raw)
+        if tag not in VOID:
+            self.stack.append((tag, raw, occurrence))
+
+    def handle_startendtag(self, tag, attrs):
+        self.count(self.get_starttag_text() or f"<{tag}/>")
+
+    def handle_endtag(self, tag):
+        start = self.position()
+        end = self.html.find(">", start) + 1 or len(self.html)
+        raw = self.html[start:end]
+        occurrence = self.count(raw)
+        if tag in VOID:
+            return
+        for depth in range(len(self.stack) - 1, -1, -1):
+            if self.stack[depth][0] == tag:
+                # Elements opened inside and left open are closed here (browsers would carry an
+                # open <a> or <u> on into the following paragraphs, footer included).
+                for inner, inner_raw, n in reversed(self.stack[depth + 1 :]):
+                    if inner not in OPTIONAL_END:
+                        self.edits.append((start, start, f"</{inner}>"))
+                        self.issues.append(HtmlIssue("unclosed", inner, inner_raw, n))
+                del self.stack[depth:]
+                return
+        self.edits.append((start, end, ""))
+        self.issues.append(HtmlIssue("stray", tag, raw, occurrence))
+
+
+def balance_html(html: str) -> tuple[str, list[HtmlIssue]]:
+    """(the HTML with stray end tags dropped and open elements closed, what was wrong)."""
+    if "<" not in html:
+        return html, []
+    issues: list[HtmlIssue] = []
+    html, comment_issue = close_comment(html)
+    if comment_issue:
+        issues.append(comment_issue)
+    scanner = _Scanner(html)
+    scanner.feed(html)
+    scanner.close()
+    for start, end, text in reversed(scanner.edits):
+        html = html[:start] + text + html[end:]
+    issues += scanner.issues
+    closers = []
+    for tag, raw, occurrence in reversed(scanner.stack):
+        if tag not in OPTIONAL_END:
+            closers.append(f"</{tag}>")
+            issues.append(HtmlIssue("unclosed", tag, raw, occurrence))
+    if closers:
+        html = html.rstrip("\n") + "".join(closers) + "\n"
+    return html, issues
+
+
+def close_comment(html: str) -> tuple[str, HtmlIssue | None]:
+    """An unclosed `<!--` would hide the rest of the page, footer included."""
+    pos, n = 0, 0
+    while True:
+        m = COMMENT_OPEN.search(html, pos)
+        if not m:
+            return html, None
+        n += 1
+        end = html.find("-->", m.end())
+        if end < 0:
+            return html + "-->\n", HtmlIssue("comment", "!--", "<!--", n)
+        pos = end + 3
