@@ -76,9 +76,9 @@ def parse_source(source: SourceText, base_path: str = "/", *, sanitize: bool = F
         msg = f"no title: add `title:` to the front matter (using {fallback!r})"
         problems.append(Problem(rel, 1, "warning", msg))
         title = fallback
-    date = digest_date(meta, Path(rel).stem, title, source.body, rel, problems)
-    slug = digest_slug(meta, Path(rel), rel, problems)
-    check_permalink(meta, rel, problems)
+    date = digest_date(meta, Path(rel).stem, title, source.body, rel, problems, source.key_lines)
+    slug = digest_slug(meta, Path(rel), rel, problems, source.key_lines.get("slug", 2))
+    check_permalink(meta, rel, problems, source.key_lines.get("permalink", 2))
     digest = Digest(
         source=rel,
         slug=slug,
@@ -123,32 +123,32 @@ def digest_title(meta: dict, tokens: list[Token], source: SourceText) -> str:
     return ""
 
 
-def digest_date(meta, stem, title, body, rel, problems):
+def digest_date(meta, stem, title, body, rel, problems, key_lines):
     if "date" in meta and meta["date"] not in (None, ""):
         date = parse_date_value(meta["date"])
         if date:
             return date
-        problems.append(Problem(rel, 2, "warning", f"date {meta['date']!r} is not a date"))
+        problems.append(Problem(rel, key_lines.get("date", 2), "warning", f"date {meta['date']!r} is not a date"))
     return find_date(stem) or find_date(title) or find_date(body[:2000])
 
 
-def digest_slug(meta: dict, path: Path, rel: str, problems: list[Problem]) -> str:
+def digest_slug(meta: dict, path: Path, rel: str, problems: list[Problem], line: int = 2) -> str:
     wanted = str(meta.get("slug") or "").strip()
     if wanted:
         if SAFE_SLUG.match(wanted) and ".." not in wanted:
             return wanted
-        problems.append(Problem(rel, 2, "warning", f"unsafe slug {wanted!r} ignored"))
+        problems.append(Problem(rel, line, "warning", f"unsafe slug {wanted!r} ignored"))
     return safe_slug(path.stem)
 
 
-def check_permalink(meta: dict, rel: str, problems: list[Problem]) -> None:
+def check_permalink(meta: dict, rel: str, problems: list[Problem], line: int = 2) -> None:
     """Pages live at digests/<slug>/; a permalink that tries to leave the site is called out."""
     value = meta.get("permalink")
     if value in (None, ""):
         return
     text = unquote(str(value))
     if "\\" in text or "\x00" in text or any(part == ".." for part in text.split("/")):
-        problems.append(Problem(rel, 2, "warning", f"unsafe permalink {value!r} ignored"))
+        problems.append(Problem(rel, line, "warning", f"unsafe permalink {value!r} ignored"))
 
 
 def safe_slug(stem: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,20 @@ from paperdigest.errors import Problem
 DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
 EDITOR_LEFTOVERS = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak", ".orig")
 YAML_HANDLER = frontmatter.YAMLHandler()
+TOP_LEVEL_KEY = re.compile(r"^([^\s#:][^:]*?)\s*:", re.MULTILINE)
+
+
+class LenientLoader(yaml.SafeLoader):
+    """Safe YAML where an impossible date (2023-13-45) stays a string for a located warning."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+LenientLoader.add_constructor("tag:yaml.org,2002:timestamp", LenientLoader.construct_yaml_timestamp)
 
 
 @dataclass
@@ -26,6 +41,7 @@ class SourceText:
     body: str
     body_line: int  # 1-based line of the body's first line in the file
     problems: list[Problem] = field(default_factory=list)
+    key_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> its line, for messages
 
 
 def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
@@ -52,6 +68,8 @@ def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Pr
                 notes.append(Problem(_rel(path, root), None, "note", "editor backup or hidden file, ignored"))
             elif path.suffix.lower() not in DIGEST_SUFFIXES:
                 notes.append(Problem(_rel(path, root), None, "note", "not a digest file, ignored"))
+            elif path.exists() and not path.is_file():  # a FIFO or device would block the build
+                notes.append(Problem(_rel(path, root), None, "warning", "not a regular file, ignored"))
             elif is_binary(path):
                 notes.append(Problem(_rel(path, root), None, "note", "binary file, ignored"))
             else:
@@ -98,12 +116,14 @@ def split_front_matter(text: str, rel: str) -> tuple[dict, str, int, list[Proble
         return {}, text, 1, []
     body_line = text[: len(text) - len(body)].count("\n") + 1
     try:
-        metadata = yaml.safe_load(fm) if fm.strip() else {}
+        metadata = yaml.load(fm, Loader=LenientLoader) if fm.strip() else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1  # fm text starts at the end of the opening --- line
         reason = getattr(exc, "problem", None) or "invalid YAML"
         return {}, body, body_line, [Problem(rel, line, "error", f"front matter: {reason}")]
+    except Exception as exc:  # e.g. RecursionError on absurdly nested flow collections
+        return {}, body, body_line, [Problem(rel, 2, "error", f"front matter: {type(exc).__name__}")]
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
@@ -117,4 +137,15 @@ def read_source(path: Path, root: Path) -> SourceText:
     raw = path.read_bytes()
     text, problems = decode(raw, rel)
     metadata, body, body_line, fm_problems = split_front_matter(text, rel)
-    return SourceText(path, rel, metadata, body, body_line, problems + fm_problems)
+    return SourceText(path, rel, metadata, body, body_line, problems + fm_problems, key_lines(text, body_line))
+
+
+def key_lines(text: str, body_line: int) -> dict[str, int]:
+    """Line of each top-level front-matter key (first wins), so messages can point at it."""
+    if body_line <= 1:
+        return {}
+    head = "\n".join(text.split("\n", body_line - 1)[: body_line - 1])
+    lines: dict[str, int] = {}
+    for m in TOP_LEVEL_KEY.finditer(head):
+        lines.setdefault(m.group(1).strip().strip("'\""), head[: m.start()].count("\n") + 1)
+    return lines
