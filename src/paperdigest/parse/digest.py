@@ -16,7 +16,7 @@ from paperdigest.parse import papers
 from paperdigest.parse.balance import HtmlIssue, balance_html
 from paperdigest.parse.cards import extract_cards
 from paperdigest.parse.dates import find_date, parse_date_value
-from paperdigest.parse.markdown import markdown_parser, plain_text
+from paperdigest.parse.markdown import MAX_NESTING, markdown_parser, plain_text
 from paperdigest.parse.sanitize import sanitize_html
 from paperdigest.parse.source import SourceText, read_source
 
@@ -62,6 +62,7 @@ def parse_source(source: SourceText, base_path: str = "/", *, sanitize: bool = F
     raw_html = any(has_raw_html(tok) for tok in tokens)
     link_cards_to_paper_pages(tokens, found)
     problems += math_problems(tokens, rel, offset)
+    problems += nesting_problems(env, rel, offset)
     problems += duplicate_card_problems(cards, rel)
     html = md.renderer.render(tokens, md.options, env)
     if raw_html:  # Markdown's own output is balanced; only the author's raw HTML can break the page
@@ -197,6 +198,14 @@ def math_problems(tokens: list[Token], rel: str, offset: int) -> list[Problem]:
         line = tok.map[0] + offset + tok.content[:start].count("\n") if tok.map else None
         found.append(Problem(rel, line, "warning", f"unclosed {delimiter}: the formula is shown as text"))
     return found
+
+
+def nesting_problems(env: dict, rel: str, offset: int) -> list[Problem]:
+    """Lists and quotes stop nesting at MAX_NESTING levels (deeper markers are shown as text)."""
+    if "too_deep" not in env:
+        return []
+    msg = f"lists or quotes nested more than {MAX_NESTING} levels deep: deeper markers are shown as text"
+    return [Problem(rel, env["too_deep"] + offset, "warning", msg)]
 
 
 def has_raw_html(tok: Token) -> bool:

@@ -27,6 +27,8 @@ IAL = re.compile(r"\{:\s*([^}]*)\}")
 IAL_ATTR = re.compile(r"""([#.])([\w-]+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
 SAFE_IAL_KEYS = {"style", "width", "height", "alt", "title", "align", "class", "id"}
 SITE_ABSOLUTE = re.compile(r"""(\s(?:src|href|poster)=["'])/(?!/)""")
+# Lists and quotes nested deeper than this are cut off (with a warning) instead of recursing on.
+MAX_NESTING = 100
 RAW_IMG = re.compile(r"<img\b(?![^>]*\bloading=)", re.IGNORECASE)
 
 
@@ -149,10 +151,29 @@ def link_rules(md: MarkdownIt) -> None:
     md.add_render_rule("html_inline", raw_html)
 
 
+def limit_nesting(md: MarkdownIt, name: str) -> None:
+    """Past MAX_NESTING levels a list or quote marker stays text: markdown-it would otherwise
+    drop everything from there to the end of the digest. env['too_deep'] keeps the first line."""
+    ruler = md.block.ruler
+    rule = ruler.__rules__[ruler.__find__(name)]
+    original = rule.fn
+
+    def guarded(state, start_line, end_line, silent):
+        if state.level >= MAX_NESTING:
+            state.env.setdefault("too_deep", start_line)
+            return False
+        return original(state, start_line, end_line, silent)
+
+    ruler.at(name, guarded, {"alt": list(rule.alt)})
+
+
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
     """Built once per process: CommonMark + tables, strikethrough, footnotes, math, anchors."""
     md = MarkdownIt("commonmark", {"html": True, "highlight": highlight_code, "typographer": False})
+    md.options["maxNesting"] = MAX_NESTING + 10
+    for name in ("list", "blockquote"):
+        limit_nesting(md, name)
     md.enable(["table", "strikethrough"])
     md.use(math_plugin)
     md.use(footnote_plugin)
