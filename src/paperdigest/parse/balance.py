@@ -20,6 +20,9 @@ OPTIONAL_END = {
     "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option",
     "optgroup", "rb", "rt", "rp", "rtc", "colgroup", "caption", "html", "head", "body",
 }  # fmt: skip
+# Their content is fallback a browser does not show: left open, they would hide the rest of the
+# digest, so they are closed right after their start tag.
+FALLBACK_CONTENT = {"video", "audio", "iframe", "canvas", "object", "textarea", "noscript", "template"}
 COMMENT_OPEN = re.compile(r"<!--")
 
 
@@ -36,7 +39,7 @@ class _Scanner(HTMLParser):
         super().__init__(convert_charrefs=False)
         self.html = html
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
-        self.stack: list[tuple[str, str, int]] = []  # (tag, raw start tag, occurrence)
+        self.stack: list[tuple[str, str, int, int]] = []  # (tag, raw start tag, occurrence, its end)
         self.edits: list[tuple[int, int, str]] = []  # replace html[start:end] with text
         self.issues: list[HtmlIssue] = []
         self.seen: dict[str, int] = {}
@@ -53,7 +56,7 @@ class _Scanner(HTMLParser):
         raw = self.get_starttag_text() or f"<{tag}>"
         occurrence = self.count(raw)
         if tag not in VOID:
-            self.stack.append((tag, raw, occurrence))
+            self.stack.append((tag, raw, occurrence, self.position() + len(raw)))
 
     def handle_startendtag(self, tag, attrs):
         self.count(self.get_starttag_text() or f"<{tag}/>")
@@ -69,14 +72,21 @@ class _Scanner(HTMLParser):
             if self.stack[depth][0] == tag:
                 # Elements opened inside and left open are closed here (browsers would carry an
                 # open <a> or <u> on into the following paragraphs, footer included).
-                for inner, inner_raw, n in reversed(self.stack[depth + 1 :]):
-                    if inner not in OPTIONAL_END:
-                        self.edits.append((start, start, f"</{inner}>"))
-                        self.issues.append(HtmlIssue("unclosed", inner, inner_raw, n))
+                for element in reversed(self.stack[depth + 1 :]):
+                    self.close_element(element, start)
                 del self.stack[depth:]
                 return
         self.edits.append((start, end, ""))
         self.issues.append(HtmlIssue("stray", tag, raw, occurrence))
+
+
+    def close_element(self, element: tuple[str, str, int, int], where: int) -> None:
+        tag, raw, occurrence, start_tag_end = element
+        if tag in OPTIONAL_END:
+            return
+        where = start_tag_end if tag in FALLBACK_CONTENT else where
+        self.edits.append((where, where, f"</{tag}>"))
+        self.issues.append(HtmlIssue("unclosed", tag, raw, occurrence))
 
 
 def balance_html(html: str) -> tuple[str, list[HtmlIssue]]:
@@ -90,17 +100,13 @@ def balance_html(html: str) -> tuple[str, list[HtmlIssue]]:
     scanner = _Scanner(html)
     scanner.feed(html)
     scanner.close()
-    for start, end, text in reversed(scanner.edits):
-        html = html[:start] + text + html[end:]
-    issues += scanner.issues
-    closers = []
-    for tag, raw, occurrence in reversed(scanner.stack):
-        if tag not in OPTIONAL_END:
-            closers.append(f"</{tag}>")
-            issues.append(HtmlIssue("unclosed", tag, raw, occurrence))
-    if closers:
-        html = html.rstrip("\n") + "".join(closers) + "\n"
-    return html, issues
+    end = len(html.rstrip("\n"))
+    for element in reversed(scanner.stack):
+        scanner.close_element(element, end)
+    edits = sorted(scanner.edits, key=lambda edit: edit[0])  # stable: closers keep their order
+    for start, stop, text in reversed(edits):
+        html = html[:start] + text + html[stop:]
+    return html, issues + scanner.issues
 
 
 def close_comment(html: str) -> tuple[str, HtmlIssue | None]:
