@@ -42,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous output is unchanged", file=sys.stderr)
         return 130
+    except SystemExit as exc:
+        if exc.code == 143:  # SIGTERM, turned into SystemExit above
+            print("terminated; the previous output is unchanged", file=sys.stderr)
+        raise
 
 
 def run_build(args) -> int:
