@@ -145,8 +145,9 @@ def digest_link_problems(
         missing = missing_target(url, here, config.base_path, targets, own_ids, index)
         if missing:
             what = "image" if kind.startswith(("img", "video", "source", "audio")) else "link"
-            msg = f"{what} {url} points nowhere ({missing})"
-            problems.append(Problem(digest.source, line_of(source, unbased(url, config.base_path)), "error", msg))
+            written = unbased(url, config.base_path)
+            msg = f"{what} {written} points nowhere ({missing})"
+            problems.append(Problem(digest.source, line_of(source, written), "error", msg))
     return problems
 
 
