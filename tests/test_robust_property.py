@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paperdigest.errors import Problem
+from paperdigest.parse.balance import balance_html
 from paperdigest.model import Digest
 from paperdigest.parse.digest import parse_source
 from paperdigest.parse.source import SourceText, decode, split_front_matter
@@ -61,3 +62,15 @@ def test_any_front_matter_and_body_gives_records_or_located_problems(front, body
 @given(raw=st.binary(max_size=300) | TEXT.map(lambda t: t.encode("utf-8", errors="surrogatepass")))
 def test_any_bytes_give_records_or_located_problems(raw):
     check(parse_source(source_of(raw)), "digests/x.md")
+
+
+HTML_PIECES = ["<div>", "</div>", "<p>", "</p>", "<a href=x>", "</a>", "<video src=v>", "</video>", "<u>", "</u>",
+               "<!--", "-->", "<br>", "</br>", "<img src=i>", "<script>", "</script>", "<table>", "<td>", "</table>",
+               "text", "\n", "<", ">", "&", "</span>"]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(HTML_PIECES) | st.text(max_size=5), max_size=30).map("".join))
+def test_balanced_html_needs_no_further_fixing(html):
+    fixed, _ = balance_html(html)
+    assert balance_html(fixed) == (fixed, [])

@@ -103,7 +103,8 @@ def balance_html(html: str) -> tuple[str, list[HtmlIssue]]:
     end = len(html.rstrip("\n"))
     for element in reversed(scanner.stack):
         scanner.close_element(element, end)
-    edits = sorted(scanner.edits, key=lambda edit: edit[0])  # stable: closers keep their order
+    # Applied back to front; at one offset a removal goes before insertions, which keep their order.
+    edits = sorted(scanner.edits, key=lambda edit: (edit[0], edit[1] > edit[0]))
     for start, stop, text in reversed(edits):
         html = html[:start] + text + html[stop:]
     return html, issues + scanner.issues
