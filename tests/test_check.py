@@ -124,7 +124,9 @@ def test_check_passes_on_the_example_site_and_strict_counts_warnings(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [line for line in proc.stdout.splitlines() if ": error: " in line] == []
 
-    (site / "digests" / "nolink.md").write_text("---\ntitle: No link\n---\n### 1、Lonely card\n\nText.\n", encoding="utf-8")
+    (site / "digests" / "nolink.md").write_text(
+        "---\ntitle: No link\n---\n### 1、Lonely card\n\nText.\n", encoding="utf-8"
+    )
     proc = run_cli("check", "--source", str(site), "--format", "json")
     assert proc.returncode == 0, "warnings alone do not fail check"
     assert {"path": "digests/nolink.md", "line": 4, "level": "warning",
@@ -135,7 +137,9 @@ def test_check_passes_on_the_example_site_and_strict_counts_warnings(tmp_path):
 def test_check_reports_template_errors_with_template_and_line(tmp_path):
     site = write_site(tmp_path / "site", {"good.md": GOOD}, CONFIG)
     (site / "templates").mkdir()
-    (site / "templates" / "paper.html").write_text("{% extends 'base.html' %}\n\n{% block content %}{{ paper.title\n", encoding="utf-8")
+    (site / "templates" / "paper.html").write_text(
+        "{% extends 'base.html' %}\n\n{% block content %}{{ paper.title\n", encoding="utf-8"
+    )
     proc = run_cli("check", "--source", str(site))
     assert proc.returncode == 1
     assert re.search(r"templates/paper\.html:3: error: ", proc.stdout), proc.stdout

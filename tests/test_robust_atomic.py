@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO, run_cli, write_site
 
 DIGESTS = 200
@@ -47,7 +48,9 @@ def make_site(root: Path) -> Path:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def leftovers(root: Path) -> list[str]:
@@ -95,7 +98,16 @@ def test_killed_build_leaves_old_output_intact(tmp_path, sig, code):
 
     hold_rendering_at(tmp_path, "d100")  # digests render newest first: d200 ... d101 are written
     proc = subprocess.Popen(
-        [sys.executable, "-m", "paperdigest", "build", "--source", str(tmp_path), "--out", str(tmp_path / "_site")],
+        [
+            sys.executable,
+            "-m",
+            "paperdigest",
+            "build",
+            "--source",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "_site"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -128,7 +140,9 @@ def test_exception_midway_leaves_old_output_intact(tmp_path):
     assert build(tmp_path).returncode == 0
     before = tree(tmp_path / "_site")
     theme = (REPO / "templates" / "digest.html").read_text(encoding="utf-8")
-    broken = theme.replace("</article>", "{% if digest.slug == 'd050' %}{{ digest.no_such_field }}{% endif %}</article>")
+    broken = theme.replace(
+        "</article>", "{% if digest.slug == 'd050' %}{{ digest.no_such_field }}{% endif %}</article>"
+    )
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "digest.html").write_text(broken, encoding="utf-8")
     proc = build(tmp_path)

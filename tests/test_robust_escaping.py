@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+
 from conftest import run_cli, write_site
 
 SCRIPT = "<script>alert(1)</script>"
@@ -95,7 +96,11 @@ def injected(soup: BeautifulSoup) -> list[str]:
     found = []
     for script in soup.find_all("script"):
         src = script.get("src", "")
-        if not src or script.string or not (src.startswith("/sub/assets/") or "cdn.jsdelivr.net/npm/katex" in src):
+        if (
+            not src
+            or script.string
+            or not (src.startswith("/sub/assets/") or "cdn.jsdelivr.net/npm/katex" in src)
+        ):
             found.append(f"script {script}")
     for tag in soup.find_all(True):
         for name, value in tag.attrs.items():
@@ -135,21 +140,27 @@ def test_fields_are_escaped_on_every_page(plain_site):
 
 
 def test_hostile_title_shows_as_text(plain_site):
-    soup = BeautifulSoup((plain_site / "digests/hostile/index.html").read_text(encoding="utf-8"), "html.parser")
+    soup = BeautifulSoup(
+        (plain_site / "digests/hostile/index.html").read_text(encoding="utf-8"), "html.parser"
+    )
     title = SCRIPT + ATTR
     assert soup.title.string == f"{title} · Escape test"
     assert soup.h1.get_text() == title
     assert soup.find("meta", attrs={"property": "og:title"})["content"] == f"{title} · Escape test"
     assert soup.find("meta", attrs={"name": "description"})["content"] == IMG
     assert soup.find("meta", attrs={"name": "keywords"})["content"] == f"{SCRIPT}, {ATTR}"
-    paper = BeautifulSoup((plain_site / "papers/2304.15004/index.html").read_text(encoding="utf-8"), "html.parser")
+    paper = BeautifulSoup(
+        (plain_site / "papers/2304.15004/index.html").read_text(encoding="utf-8"), "html.parser"
+    )
     assert paper.h1.get_text() == f"{SCRIPT} title {ATTR}"
     assert [a.get_text() for a in paper.select(".affiliation")] == [SCRIPT, ATTR.strip(), IMG.strip()]
     assert IMG.strip() in paper.select_one(".paper-fields").get_text()
 
 
 def test_urls_are_linked_only_for_http(plain_site):
-    paper = BeautifulSoup((plain_site / "papers/2304.15004/index.html").read_text(encoding="utf-8"), "html.parser")
+    paper = BeautifulSoup(
+        (plain_site / "papers/2304.15004/index.html").read_text(encoding="utf-8"), "html.parser"
+    )
     hrefs = [a["href"] for a in paper.select(".paper-fields a")]
     assert hrefs == ["https://arxiv.org/abs/2304.15004", "https://arxiv.org/pdf/2304.15004"]
     text = paper.select_one(".paper-fields").get_text()
@@ -193,7 +204,9 @@ def test_sanitize_html_strips_scripts_handlers_and_script_urls(sanitized_site):
     for path in pages(sanitized_site):
         soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
         assert injected(soup) == [], path.relative_to(sanitized_site)
-    body = BeautifulSoup((sanitized_site / "digests/raw/index.html").read_text(encoding="utf-8"), "html.parser")
+    body = BeautifulSoup(
+        (sanitized_site / "digests/raw/index.html").read_text(encoding="utf-8"), "html.parser"
+    )
     body = body.select_one(".digest-body")
     # What digests are written with survives.
     fancy = body.find("a", attrs={"data-fancybox": "gallery"})
@@ -203,9 +216,13 @@ def test_sanitize_html_strips_scripts_handlers_and_script_urls(sanitized_site):
     assert body.find("video", src="https://example.com/demo.mp4").has_attr("controls")
     assert body.find("u").get_text() == "underlined"
     assert [m.get_text() for m in body.select("span.math.inline")] == ["a < b", "\\sum_i x_i"]
-    assert body.find("a", string="bad link") is not None and not body.find("a", string="bad link").has_attr("href")
+    assert body.find("a", string="bad link") is not None and not body.find("a", string="bad link").has_attr(
+        "href"
+    )
     assert "alert" not in str(body)
-    hostile = BeautifulSoup((sanitized_site / "digests/hostile/index.html").read_text(encoding="utf-8"), "html.parser")
+    hostile = BeautifulSoup(
+        (sanitized_site / "digests/hostile/index.html").read_text(encoding="utf-8"), "html.parser"
+    )
     card = hostile.select_one(".digest-body")
     assert card.find("script") is None and "alert(1)" not in card.get_text()  # the card's raw <script>
     assert "title " in card.get_text() and card.find("img", onerror=True) is None

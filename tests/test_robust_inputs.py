@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from conftest import run_cli, write_site
 
 GOOD = """\
@@ -137,7 +138,10 @@ def test_duplicate_slugs_both_kept_at_distinct_urls(tmp_path):
     put(tmp_path, "b.md", "---\ntitle: Second of two\nslug: same\n---\nTwo.\n")
     proc = build(tmp_path, "--strict")
     assert proc.returncode == 1
-    assert "digests/b.md: warning: slug 'same' is also used by digests/a.md; this digest is at digests/same-2/" in proc.stderr
+    assert (
+        "digests/b.md: warning: slug 'same' is also used by digests/a.md; this digest is at digests/same-2/"
+        in proc.stderr
+    )
     assert "First of two" in (tmp_path / "_site/digests/same/index.html").read_text(encoding="utf-8")
     assert "Second of two" in (tmp_path / "_site/digests/same-2/index.html").read_text(encoding="utf-8")
     assert_good_digest_built(tmp_path)
@@ -186,7 +190,9 @@ def nested(depth: int) -> str:
     lists = "".join("  " * i + "- item\n" for i in range(min(depth, 300))) + "- " * depth + "deep list\n"
     quotes = "> " * depth + "deep quote\n"
     html = "<div>" * depth + "deep html" + "</div>" * depth + "\n"
-    inline = "*" * depth + "deep emphasis" + "*" * depth + "\n\n" + "[" * depth + "deep brackets" + "]" * depth
+    inline = (
+        "*" * depth + "deep emphasis" + "*" * depth + "\n\n" + "[" * depth + "deep brackets" + "]" * depth
+    )
     return "---\ntitle: Nested\n---\nIntro.\n\n" + "\n\n".join([lists, quotes, html, inline]) + "\n"
 
 
@@ -205,10 +211,20 @@ def test_absurdly_nested_lists_and_quotes_do_not_crash(tmp_path):
     put(tmp_path, "nested.md", nested(5000))
     proc = build(tmp_path, "--strict")
     assert "RecursionError" not in proc.stderr and "Traceback" not in proc.stderr
-    assert re.search(r"digests/nested\.md:\d+: warning: lists or quotes nested more than 100 levels deep: deeper markers are shown as text", proc.stderr)
+    assert re.search(
+        r"digests/nested\.md:\d+: warning: lists or quotes nested more than 100 levels deep: deeper markers are shown as text",
+        proc.stderr,
+    )
     assert proc.returncode == 1
     page = (tmp_path / "_site/digests/nested/index.html").read_text(encoding="utf-8")
-    for text in ("deep list", "deep quote", "deep html", "deep emphasis", "deep brackets", 'class="site-footer"'):
+    for text in (
+        "deep list",
+        "deep quote",
+        "deep html",
+        "deep emphasis",
+        "deep brackets",
+        'class="site-footer"',
+    ):
         assert text in page, "no text is lost past the nesting limit"
     assert_good_digest_built(tmp_path)
 
@@ -233,8 +249,16 @@ def test_unknown_front_matter_keys_reach_templates(tmp_path):
 @pytest.mark.parametrize(
     "template,line,message",
     [
-        ("{% extends 'base.html' %}\n{% block content %}\n{% if digest.title %}\n{% endblock %}\n", 4, "endblock"),
-        ("{% extends 'base.html' %}\n{% block content %}\n<p>{{ digest.no_such_field }}</p>\n{% endblock %}\n", 3, "no_such_field"),
+        (
+            "{% extends 'base.html' %}\n{% block content %}\n{% if digest.title %}\n{% endblock %}\n",
+            4,
+            "endblock",
+        ),
+        (
+            "{% extends 'base.html' %}\n{% block content %}\n<p>{{ digest.no_such_field }}</p>\n{% endblock %}\n",
+            3,
+            "no_such_field",
+        ),
     ],
     ids=["syntax", "runtime"],
 )

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, write_site
 
+from conftest import run_cli, write_site
 from paperdigest.write import UnsafePath, safe_relative
 
 HOSTILE = [
@@ -41,7 +41,9 @@ def test_hostile_slugs_permalinks_and_file_names_never_leave_the_output(tmp_path
     # File names a digest could have on a POSIX disk (a backslash is an ordinary character here).
     for name in ["x\\..\\..\\evil.md", "%2e%2e%2fevil.md", "a..b.md", " .md", "-.md", "x..md"]:
         digests[name] = f"---\ntitle: File {name}\n---\nBody.\n"
-    digests["tags.md"] = '---\ntitle: Tags\ntags: ["../../evil", "/etc", "..\\\\x"]\n---\n### 1、../../evil\n\n> - 单位：x\n'
+    digests["tags.md"] = (
+        '---\ntitle: Tags\ntags: ["../../evil", "/etc", "..\\\\x"]\n---\n### 1、../../evil\n\n> - 单位：x\n'
+    )
     site = write_site(base / "site", digests)
     before = files_under(tmp_path)
 

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paperdigest.errors import Problem
-from paperdigest.parse.balance import balance_html
 from paperdigest.model import Digest
+from paperdigest.parse.balance import balance_html
 from paperdigest.parse.digest import parse_source
 from paperdigest.parse.source import SourceText, decode, split_front_matter
 

@@ -123,8 +123,8 @@ class Builder:
 def check_output_folder(out_dir: Path, root: Path) -> None:
     """The output is replaced wholesale on every build, so it must not hold the sources."""
     if root == out_dir or root.is_relative_to(out_dir):
-        problem = Problem(str(out_dir), None, "error", "the output folder must not contain the site's sources")
-        raise BuildError(problem)
+        message = "the output folder must not contain the site's sources"
+        raise BuildError(Problem(str(out_dir), None, "error", message))
 
 
 def template_problem(exc: jinja2.TemplateError) -> Problem:

@@ -26,8 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     build.set_defaults(handler=run_build)
 
     check = commands.add_parser("check", help="lint the digests without writing a site")
-    check.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)")
-    check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    check.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     check.add_argument("--strict", action="store_true", help="exit non-zero on warnings too, not only errors")
     check.set_defaults(handler=run_check)
 

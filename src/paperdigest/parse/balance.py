@@ -79,7 +79,6 @@ class _Scanner(HTMLParser):
         self.edits.append((start, end, ""))
         self.issues.append(HtmlIssue("stray", tag, raw, occurrence))
 
-
     def close_element(self, element: tuple[str, str, int, int], where: int) -> None:
         tag, raw, occurrence, start_tag_end = element
         if tag in OPTIONAL_END:

@@ -129,7 +129,8 @@ def digest_date(meta, stem, title, body, rel, problems, key_lines):
         date = parse_date_value(meta["date"])
         if date:
             return date
-        problems.append(Problem(rel, key_lines.get("date", 2), "warning", f"date {meta['date']!r} is not a date"))
+        message = f"date {meta['date']!r} is not a date"
+        problems.append(Problem(rel, key_lines.get("date", 2), "warning", message))
     return find_date(stem) or find_date(title) or find_date(body[:2000])
 
 

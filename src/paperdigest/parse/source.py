@@ -137,7 +137,8 @@ def read_source(path: Path, root: Path) -> SourceText:
     raw = path.read_bytes()
     text, problems = decode(raw, rel)
     metadata, body, body_line, fm_problems = split_front_matter(text, rel)
-    return SourceText(path, rel, metadata, body, body_line, problems + fm_problems, key_lines(text, body_line))
+    lines = key_lines(text, body_line)
+    return SourceText(path, rel, metadata, body, body_line, problems + fm_problems, lines)
 
 
 def key_lines(text: str, body_line: int) -> dict[str, int]:
