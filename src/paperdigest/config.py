@@ -60,8 +60,8 @@ class SiteConfig:
     per_page: int = doc("Digests per page on the home page and category pages.", 10)
     katex: KatexConfig = doc("KaTeX settings (see katex.*).", factory=KatexConfig)
     sanitize_html: bool = doc(
-        "Strip <script>, event-handler attributes (onclick=...) and javascript:/data: URLs from "
-        "digest bodies, for collections that accept contributions. Off: raw HTML is kept as written.",
+        "Strip script and style elements, event-handler attributes (onclick=...) and javascript:/data: "
+        "URLs from digest bodies, for collections that accept contributions. Off: raw HTML is kept as written.",
         False,
     )
 
