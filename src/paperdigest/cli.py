@@ -14,20 +14,28 @@ from paperdigest.errors import ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="paperdigest", description="Static wiki for research-paper digests.")
+    parser = argparse.ArgumentParser(
+        prog="paperdigest", description="Static wiki for research-paper digests."
+    )
     parser.add_argument("--version", action="version", version=f"paperdigest {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     build = commands.add_parser("build", help="build the site into the output folder")
-    build.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)")
+    build.add_argument(
+        "--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)"
+    )
     build.add_argument("--out", type=Path, default=None, help="output folder (default: SOURCE/_site)")
     build.add_argument("--base-url", default=None, help="override base_url, e.g. https://u.github.io/repo/")
     build.add_argument("--strict", action="store_true", help="exit non-zero on any warning")
     build.add_argument("--drafts", action="store_true", help="include digests with draft: true")
     build.set_defaults(handler=run_build)
 
-    init = commands.add_parser("init", help="create a new site: site.yaml, digests/, templates/, Pages workflow")
-    init.add_argument("dir", nargs="?", type=Path, default=Path("."), help="folder of the new site (default: .)")
+    init = commands.add_parser(
+        "init", help="create a new site: site.yaml, digests/, templates/, Pages workflow"
+    )
+    init.add_argument(
+        "dir", nargs="?", type=Path, default=Path("."), help="folder of the new site (default: .)"
+    )
     init.add_argument("--title", default="Paper Digest", help="site title written to site.yaml")
     init.add_argument("--install", default="", help="pip requirement the Pages workflow installs")
     init.set_defaults(handler=run_init)

@@ -15,7 +15,9 @@ import yaml
 from paperdigest.errors import ConfigError
 
 CONFIG_NAME = "site.yaml"
-HOSTNAME = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}", re.IGNORECASE)
+HOSTNAME = re.compile(
+    r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}", re.IGNORECASE
+)
 KATEX_VERSION = "0.16.11"
 # Subresource-integrity hashes of the pinned KaTeX release's dist files, as served by the CDN.
 KATEX_INTEGRITY = {

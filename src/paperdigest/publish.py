@@ -18,7 +18,9 @@ def category_feed(slug: str) -> str:
     return f"categories/{slug}/feed.xml"
 
 
-def render_publishing(env: jinja2.Environment, index: SiteIndex, config: SiteConfig) -> Iterator[tuple[str, bytes]]:
+def render_publishing(
+    env: jinja2.Environment, index: SiteIndex, config: SiteConfig
+) -> Iterator[tuple[str, bytes]]:
     """The search page, one Atom feed per category and CNAME (when site.yaml names a domain)."""
 
     def page(template: str, out: str, **context) -> tuple[str, bytes]:
@@ -27,7 +29,12 @@ def render_publishing(env: jinja2.Environment, index: SiteIndex, config: SiteCon
     if config.search:
         yield page("search.html", "search/index.html")
     for category in index.categories:
-        yield page("feed.xml", category_feed(category.slug), entries=category.digests[:FEED_ENTRIES], category=category)
+        yield page(
+            "feed.xml",
+            category_feed(category.slug),
+            entries=category.digests[:FEED_ENTRIES],
+            category=category,
+        )
     if config.cname:
         yield "CNAME", f"{config.cname}\n".encode()
 
@@ -42,7 +49,9 @@ class Facets:
         index: SiteIndex = context["index"]
         if self.key is not index.digests:  # one lookup table per build, not one scan per paper
             self.key, self.by_slug = index.digests, {d.slug: d for d in index.digests}
-        digests: list[Digest] = [self.by_slug[m.digest_slug] for m in paper.mentions if m.digest_slug in self.by_slug]
+        digests: list[Digest] = [
+            self.by_slug[m.digest_slug] for m in paper.mentions if m.digest_slug in self.by_slug
+        ]
         categories = dict.fromkeys(c for d in digests for c in d.categories)
         years = dict.fromkeys(str(m.date.year) for m in paper.mentions if m.date)
         return {"category": list(categories), "year": list(years)}

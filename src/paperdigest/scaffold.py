@@ -56,7 +56,7 @@ def site_yaml(title: str) -> str:
     """Every key of site.yaml with its documentation as a comment and its default value."""
     lines = [
         "# paperdigest site settings. Every key is optional; the values below are the defaults.",
-        "# Reference: the README section \"site.yaml reference\".",
+        '# Reference: the README section "site.yaml reference".',
     ]
     section = ""
     for key, doc, default in config_reference():

@@ -27,13 +27,19 @@ def index_site(site_dir: Path, config: SiteConfig) -> list[Problem]:
     try:
         from pagefind.service import get_executable
     except ImportError:
-        return [warning("search index not built: the 'pagefind' package is missing (pip install 'pagefind[extended]')")]
+        return [
+            warning(
+                "search index not built: the 'pagefind' package is missing (pip install 'pagefind[extended]')"
+            )
+        ]
     executable = get_executable()
     if executable is None:
         return [warning("search index not built: no Pagefind binary (pip install 'pagefind[extended]')")]
     problems = []
     if "extended" not in executable.name and "extended" not in str(executable.parent):
-        problems.append(note("Pagefind's extended binary is not installed: Chinese/Japanese words are not segmented"))
+        problems.append(
+            note("Pagefind's extended binary is not installed: Chinese/Japanese words are not segmented")
+        )
     try:
         pages = run_async(asyncio.wait_for(build_index(site_dir.resolve()), TIMEOUT))
     except Exception as exc:  # the indexer is an external process: any failure becomes a warning
