@@ -40,12 +40,12 @@ class KatexConfig:
         "/usr/share/javascript/katex); copied into the site so math works offline. Wins over cdn.",
         "",
     )
-    macros: dict = doc("TeX macros for every formula, e.g. {'\\\\R': '\\\\mathbb{R}'}.", factory=dict)
+    macros: dict = doc("TeX macros for every formula, e.g. `\\R: \\mathbb{R}`.", factory=dict)
 
 
 @dataclass(frozen=True)
 class SiteConfig:
-    title: str = doc("Site name, shown in the header and the <title> of every page.", "Paper Digest")
+    title: str = doc("Site name, shown in the header and in the title of every page.", "Paper Digest")
     description: str = doc("One sentence about the site, for the home page and feeds.", "")
     author: str = doc("Who writes the digests; used in feeds and meta tags.", "")
     base_url: str = doc(
@@ -163,3 +163,13 @@ def config_reference() -> list[tuple[str, str, object]]:
 
     walk(SiteConfig, "")
     return rows
+
+
+def reference_table() -> str:
+    """The site.yaml reference as a Markdown table (README.md embeds it; a test keeps it in sync)."""
+    lines = ["| key | default | meaning |", "|---|---|---|"]
+    for key, text, default in config_reference():
+        shown = "`" + repr(default) + "`" if default not in ("", {}) else "(empty)"
+        meaning = text.replace("|", "\\|")
+        lines.append(f"| `{key}` | {shown} | {meaning} |")
+    return "\n".join(lines)

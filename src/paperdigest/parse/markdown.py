@@ -81,6 +81,8 @@ def kramdown_ial_rule(state: StateCore) -> None:
             for t in tokens[i - 1 : i + 2]:
                 t.hidden, t.type, t.children, t.content = True, "ial_removed", [], ""
             continue
+        if i >= 1 and tokens[i - 1].type == "paragraph_open" and _strip_trailing_ial(token, tokens[i - 1]):
+            continue
         for j, child in enumerate(token.children or []):
             if child.type == "text" and "{:" in child.content:
                 prev = token.children[j - 1] if j else None
@@ -90,6 +92,19 @@ def kramdown_ial_rule(state: StateCore) -> None:
                         if target is not None:
                             apply_attrs(target, parse_ial(m.group(1)))
                 child.content = IAL.sub("", child.content)
+
+
+def _strip_trailing_ial(inline: Token, paragraph: Token) -> bool:
+    """`text\n{: ...}`: an attribute list on the paragraph's last line belongs to the paragraph."""
+    children = inline.children or []
+    if len(children) < 2 or children[-1].type != "text" or children[-2].type != "softbreak":
+        return False
+    m = IAL.fullmatch(children[-1].content.strip())
+    if not m:
+        return False
+    apply_attrs(paragraph, parse_ial(m.group(1)))
+    inline.children = children[:-2]
+    return True
 
 
 def _previous_block_open(tokens: list[Token], index: int) -> Token | None:
