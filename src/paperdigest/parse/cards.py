@@ -114,14 +114,19 @@ def extract_cards(tokens: list[Token], line_offset: int) -> list[tuple[int, Card
             end = _closing(tokens, i)
             read_blockquote(current, tokens[i + 1 : end])
             i = end
-        elif current is not None and tok.type == "paragraph_open" and tok.level == 0:
-            if current.seen_metadata and not current.summary:
-                current.summary = plain_text(tokens[i + 1])
+        elif (
+            current is not None
+            and tok.type == "paragraph_open"
+            and tok.level == 0
+            and current.seen_metadata
+            and not current.summary
+        ):
+            current.summary = plain_text(tokens[i + 1])
         elif current is not None and tok.type == "bullet_list_open" and tok.level == 0:
+            # A list right after the metadata (动机/方法/优势) is the card's summary.
             if current.seen_metadata and not current.summary:
                 end = _closing(tokens, i)
-                items = [plain_text(t) for t in tokens[i:end] if t.type == "inline"]
-                current.summary = " ".join(items)
+                current.summary = " ".join(plain_text(t) for t in tokens[i:end] if t.type == "inline")
                 i = end
         i += 1
     return [(d.heading_index, d.freeze()) for d in drafts]

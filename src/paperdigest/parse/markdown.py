@@ -25,6 +25,7 @@ from paperdigest.parse.math import math_plugin
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
 IAL = re.compile(r"\{:\s*([^}]*)\}")
 IAL_ATTR = re.compile(r"""([#.])([\w-]+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
+LEAF_BLOCKS = ("fence", "code_block", "math_block", "html_block", "hr")
 SAFE_IAL_KEYS = {"style", "width", "height", "alt", "title", "align", "class", "id"}
 SITE_ABSOLUTE = re.compile(r"""(\s(?:src|href|poster)=["'])/(?!/)""")
 RAW_IMG = re.compile(r"<img\b(?![^>]*\bloading=)", re.IGNORECASE)
@@ -113,9 +114,8 @@ def _previous_block_open(tokens: list[Token], index: int) -> Token | None:
         t = tokens[k]
         depth += t.nesting == -1
         depth -= t.nesting == 1
-        if depth == 0 and t.block and t.nesting in (1, 0) and t.type not in ("inline",):
-            if t.nesting == 1 or t.type in ("fence", "code_block", "math_block", "html_block", "hr"):
-                return t
+        if depth == 0 and (t.nesting == 1 or t.type in LEAF_BLOCKS):
+            return t
     return None
 
 
