@@ -68,7 +68,13 @@ def test_broken_formula_shows_source_and_page_still_works(browser, tmp_path):
 
 
 def test_no_internal_link_or_asset_outside_the_base_path(browser, offline_site):
-    pages = ["", "digests/2023-05-02-paper-digest/", "papers/2304.14802/", "archive/2023/05/", "categories/paper/"]
+    pages = [
+        "",
+        "digests/2023-05-02-paper-digest/",
+        "papers/2304.14802/",
+        "archive/2023/05/",
+        "categories/paper/",
+    ]
     with serve_static(offline_site, "/digests/") as root:
         origin = root[: -len("/digests/")]
         for path in pages:

@@ -45,7 +45,10 @@ def test_output_contract(built: Path):
 def test_same_paper_in_two_digests_is_one_page_with_both_mentions(built: Path):
     papers = {p["id"]: p for p in json.loads((built / "papers.json").read_text())["papers"]}
     residual = papers["2304.14802"]
-    assert [m["digest_slug"] for m in residual["mentions"]] == ["2023-05-02-paper-digest", "2023-05-03-paper-digest"]
+    assert [m["digest_slug"] for m in residual["mentions"]] == [
+        "2023-05-02-paper-digest",
+        "2023-05-03-paper-digest",
+    ]
     assert [m["section"] for m in residual["mentions"]] == ["more", "more"]
     assert residual["arxiv_url"] == "https://arxiv.org/abs/2304.14802"
     assert residual["pdf_url"] == "https://arxiv.org/pdf/2304.14802"
@@ -57,12 +60,16 @@ def test_same_paper_in_two_digests_is_one_page_with_both_mentions(built: Path):
 
 
 def test_papers_json_has_every_field(built: Path):
-    paper = next(p for p in json.loads((built / "papers.json").read_text())["papers"] if p["id"] == "2304.12306")
+    paper = next(
+        p for p in json.loads((built / "papers.json").read_text())["papers"] if p["id"] == "2304.12306"
+    )
     assert paper["title"] == "Segment Anything in Medical Images"
     assert paper["translated_title"] == "医学图像中的分割一切"
     assert paper["code_url"] == "https://github.com/bowang-lab/MedSAM"
     assert paper["venue"] == "MICCAI 2023" and paper["type"] == "Method"
-    assert paper["links"] == [{"label": "Dataset", "url": "https://example.org/medsam-data", "note": "检测数据集"}]
+    assert paper["links"] == [
+        {"label": "Dataset", "url": "https://example.org/medsam-data", "note": "检测数据集"}
+    ]
     assert paper["mentions"][0]["date"] == "2023-05-03"
     assert paper["page"] == "/paperdigest/papers/2304.12306/"
 
@@ -104,9 +111,13 @@ def test_every_internal_link_has_the_base_path_and_resolves(built: Path):
 def test_base_url_flag_overrides_config(tmp_path):
     out = tmp_path / "site"
     run_cli("build", "--out", str(out), "--base-url", "https://example.github.io/digests/", check=True)
-    assert 'href="/digests/papers/' in (out / "index.html").read_text() + (out / "papers/index.html").read_text()
+    assert (
+        'href="/digests/papers/' in (out / "index.html").read_text() + (out / "papers/index.html").read_text()
+    )
     assert 'rel="canonical" href="https://example.github.io/digests/"' in (out / "index.html").read_text()
-    assert "<loc>https://example.github.io/digests/papers/2304.14802/</loc>" in (out / "sitemap.xml").read_text()
+    assert (
+        "<loc>https://example.github.io/digests/papers/2304.14802/</loc>" in (out / "sitemap.xml").read_text()
+    )
 
 
 def test_user_template_overrides_packaged_one(tmp_path):
@@ -134,7 +145,9 @@ def test_template_error_names_template_and_line_and_keeps_old_site(tmp_path):
     before = (tmp_path / "_site/index.html").read_bytes()
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "paper.html").write_text("ok\n{% if %}\n", encoding="utf-8")
-    (tmp_path / "digests" / "b.md").write_text("### 1、P\n\n> 《P》\n> - URL：https://arxiv.org/abs/2301.00001\n")
+    (tmp_path / "digests" / "b.md").write_text(
+        "### 1、P\n\n> 《P》\n> - URL：https://arxiv.org/abs/2301.00001\n"
+    )
     proc = run_cli("build", "--source", str(tmp_path))
     assert proc.returncode == 1
     assert re.search(r"paper\.html:2: error", proc.stderr), proc.stderr

@@ -34,7 +34,13 @@ def test_seed_front_matter(seed_digest):
 
 def test_seed_cards_in_order_with_sections(seed_digest):
     cards = seed_digest.cards
-    assert [c.arxiv_id for c in cards] == ["2304.15004", "2304.14454", "2304.15010", "2304.14933", "2304.14802"]
+    assert [c.arxiv_id for c in cards] == [
+        "2304.15004",
+        "2304.14454",
+        "2304.15010",
+        "2304.14933",
+        "2304.14802",
+    ]
     assert [c.section for c in cards] == [MAIN, MAIN, MAIN, MORE, MORE]
     assert [c.position for c in cards] == [1, 2, 3, 4, 5]
     # '## 参考' holds a reference, not a paper: no card for the zhihu link.
@@ -77,7 +83,12 @@ def edge_digest():
 
 def test_edge_affiliation_separators_and_ascii_colons(edge_digest):
     card = edge_digest.cards[0]
-    assert card.affiliations == ("University of Toronto", "Vector Institute", "Peking University", "Microsoft")
+    assert card.affiliations == (
+        "University of Toronto",
+        "Vector Institute",
+        "Peking University",
+        "Microsoft",
+    )
     assert card.arxiv_id == "2304.12306"  # version suffix stripped
     assert card.venue == "MICCAI 2023" and card.type == "Method"
     assert [(link.label, link.url, link.note) for link in card.links] == [
@@ -117,7 +128,10 @@ def test_pdf_url_and_paper_without_arxiv(tmp_path):
 
 
 def test_date_from_file_name_and_missing_title(tmp_path):
-    write_site(tmp_path, {"2024-01-15-notes.md": "just text, no heading\n", "untitled.md": "---\ndate: 2024-02-01\n---\n"})
+    write_site(
+        tmp_path,
+        {"2024-01-15-notes.md": "just text, no heading\n", "untitled.md": "---\ndate: 2024-02-01\n---\n"},
+    )
     dated = parse(tmp_path / "digests" / "2024-01-15-notes.md", tmp_path)
     assert dated.digest.date == dt.date(2024, 1, 15)
     assert dated.digest.title == "just text, no heading"

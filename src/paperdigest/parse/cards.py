@@ -114,17 +114,11 @@ def extract_cards(tokens: list[Token], line_offset: int) -> list[tuple[int, Card
             end = _closing(tokens, i)
             read_blockquote(current, tokens[i + 1 : end])
             i = end
-        elif (
-            current is not None
-            and tok.type == "paragraph_open"
-            and tok.level == 0
-            and current.seen_metadata
-            and not current.summary
-        ):
-            current.summary = plain_text(tokens[i + 1])
-        elif current is not None and tok.type == "bullet_list_open" and tok.level == 0:
-            # A list right after the metadata (动机/方法/优势) is the card's summary.
-            if current.seen_metadata and not current.summary:
+        elif current is not None and tok.level == 0 and current.seen_metadata and not current.summary:
+            # The first paragraph, or list (动机/方法/优势), after the metadata is the summary.
+            if tok.type == "paragraph_open":
+                current.summary = plain_text(tokens[i + 1])
+            elif tok.type == "bullet_list_open":
                 end = _closing(tokens, i)
                 current.summary = " ".join(plain_text(t) for t in tokens[i:end] if t.type == "inline")
                 i = end
