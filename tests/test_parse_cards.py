@@ -145,3 +145,23 @@ def test_unclosed_display_math_is_reported_with_its_line(tmp_path):
     result = parse(tmp_path / "digests" / "m.md", tmp_path)
     problems = [p for p in result.problems if "unclosed $$" in p.message]
     assert problems and problems[0].line == 7
+
+
+def test_plain_h3_without_card_metadata_is_not_a_paper(tmp_path):
+    text = """\
+    ### 1、Numbered Paper Without Metadata
+
+    text
+
+    ### 总结
+
+    没有元数据的小节标题。
+
+    ### Unnumbered Card
+
+    > 《Unnumbered Card》
+    > - URL：https://arxiv.org/abs/2401.00001
+    """
+    write_site(tmp_path, {"2024-01-02-d.md": text})
+    cards = parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest.cards
+    assert [(c.title, c.position) for c in cards] == [("Numbered Paper Without Metadata", 1), ("Unnumbered Card", 2)]

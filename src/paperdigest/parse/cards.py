@@ -55,6 +55,7 @@ class CardDraft:
     links: list[Link] = field(default_factory=list)
     summary: str = ""
     seen_metadata: bool = False
+    numbered: bool = False
 
     def freeze(self) -> Card:
         aid = papers.arxiv_id(self.url) or next(
@@ -108,6 +109,7 @@ def extract_cards(tokens: list[Token], line_offset: int) -> list[tuple[int, Card
                         line=tok.map[0] + line_offset if tok.map else 0,
                         position=len(drafts) + 1,
                         section=section,
+                        numbered=papers.NUMBER_PREFIX.match(text) is not None,
                     )
                     drafts.append(current)
         elif current is not None and tok.type == "blockquote_open" and tok.level == 0:
@@ -123,7 +125,11 @@ def extract_cards(tokens: list[Token], line_offset: int) -> list[tuple[int, Card
                 current.summary = " ".join(plain_text(t) for t in tokens[i:end] if t.type == "inline")
                 i = end
         i += 1
-    return [(d.heading_index, d.freeze()) for d in drafts]
+    # An unnumbered h3 with no 《》 or KEY：VALUE lines ("### 总结") is a plain heading, not a paper.
+    papers_only = [d for d in drafts if d.seen_metadata or d.numbered]
+    for position, draft in enumerate(papers_only, start=1):
+        draft.position = position
+    return [(d.heading_index, d.freeze()) for d in papers_only]
 
 
 def _closing(tokens: list[Token], start: int) -> int:
