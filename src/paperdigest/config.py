@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,30 +115,26 @@ def _build(cls, data: dict, path: Path, prefix: str):
 
 
 def _check(kind, value, path: Path, key: str):
+    """`value` converted to the field's type, or a ConfigError naming the key."""
     if dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
             raise ConfigError(path, f"'{key}' must be a mapping")
         return _build(kind, value, path, prefix=key + ".")
-    if value is None:
-        return kind() if kind in (str, dict, list) else _type_error(path, key, kind, value)
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        _type_error(path, key, kind, value)
-    if kind is bool and not isinstance(value, bool):
-        _type_error(path, key, kind, value)
-    if kind is str:
-        if isinstance(value, (dict, list)):
-            _type_error(path, key, kind, value)
-        return str(value)
-    if kind is dict and not isinstance(value, dict):
-        _type_error(path, key, kind, value)
-    origin = typing.get_origin(kind)
-    if origin in (list, tuple):
+    if value is None and kind in (str, dict):
+        return kind()  # `key:` with nothing after it means empty
+    if typing.get_origin(kind) in (list, tuple):
         if not isinstance(value, list):
             _type_error(path, key, kind, value)
         return tuple(str(v) for v in value)
-    if isinstance(kind, types.UnionType):
-        return value
-    return value
+    valid = {
+        str: lambda v: isinstance(v, (str, int, float)) and not isinstance(v, bool),
+        int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+        bool: lambda v: isinstance(v, bool),
+        dict: lambda v: isinstance(v, dict),
+    }[kind]
+    if not valid(value):
+        _type_error(path, key, kind, value)
+    return str(value) if kind is str else value
 
 
 def _type_error(path: Path, key: str, kind, value):
