@@ -129,6 +129,7 @@ def _check(kind, value, path: Path, key: str):
     valid = {
         str: lambda v: isinstance(v, (str, int, float)) and not isinstance(v, bool),
         int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+        float: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
         bool: lambda v: isinstance(v, bool),
         dict: lambda v: isinstance(v, dict),
     }[kind]
