@@ -38,20 +38,35 @@ def feeds(site: Path) -> list[Path]:
     return [site / "feed.xml", *sorted(site.glob("categories/*/feed.xml"))]
 
 
+def entry_titles(path: Path) -> list[str]:
+    return [e.findtext(f"{ATOM}title") for e in ET.parse(path).getroot().findall(f"{ATOM}entry")]
+
+
 def test_site_feed_and_one_feed_per_category(site):
-    categories = [p.name for p in (site / "categories").iterdir() if p.is_dir()]
-    assert categories == ["paper"]
-    assert (site / "categories/paper/feed.xml").is_file()
-    root = ET.parse(site / "categories/paper/feed.xml").getroot()
+    categories = sorted(p.name for p in (site / "categories").iterdir() if p.is_dir())
+    assert categories == ["llm", "multimodal", "paper", "weekly"]
+    for slug in categories:
+        assert (site / f"categories/{slug}/feed.xml").is_file(), slug
+    root = ET.parse(site / "categories/multimodal/feed.xml").getroot()
     assert root.tag == f"{ATOM}feed"
-    assert root.findtext(f"{ATOM}title") == "Paper Digest: paper"
+    assert root.findtext(f"{ATOM}title") == "Paper Digest: multimodal"
     self_link = next(link for link in root.iter(f"{ATOM}link") if link.get("rel") == "self")
-    assert self_link.get("href") == BASE_URL + "categories/paper/feed.xml"
-    entries = root.findall(f"{ATOM}entry")
-    assert [e.findtext(f"{ATOM}title") for e in entries] == ["2023-05-02：论文速递"]
+    assert self_link.get("href") == BASE_URL + "categories/multimodal/feed.xml"
+    # Newest first, only the category's digests; the site feed has them all.
+    assert entry_titles(site / "categories/multimodal/feed.xml") == ["2023-05-03：论文速递"]
+    assert entry_titles(site / "categories/llm/feed.xml") == ["2023-05-09：一周论文精选"]
+    assert (
+        entry_titles(site / "categories/paper/feed.xml")
+        == entry_titles(site / "feed.xml")
+        == [
+            "2023-05-09：一周论文精选",
+            "2023-05-03：论文速递",
+            "2023-05-02：论文速递",
+        ]
+    )
 
 
-@pytest.mark.parametrize("which", ["feed.xml", "categories/paper/feed.xml"])
+@pytest.mark.parametrize("which", ["feed.xml", "categories/paper/feed.xml", "categories/llm/feed.xml"])
 def test_every_feed_url_is_absolute_and_resolves(site, which):
     root = ET.parse(site / which).getroot()
     urls = feed_urls(root)
