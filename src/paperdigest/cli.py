@@ -96,6 +96,8 @@ def run_check(args) -> int:
             print(problem)
     print(f"{result.errors} errors, {result.warnings} warnings", file=sys.stderr)
     return 1 if result.errors or (args.strict and result.warnings) else 0
+
+
 def iso_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
