@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     check.add_argument("--strict", action="store_true", help="exit non-zero on warnings too, not only errors")
     check.set_defaults(handler=run_check)
+
     init = commands.add_parser(
         "init", help="create a new site: site.yaml, digests/, templates/, Pages workflow"
     )
