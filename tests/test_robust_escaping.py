@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import run_cli, write_site
+from http_util import serve_static
 
 SCRIPT = "<script>alert(1)</script>"
 ATTR = '" onmouseover="x'
@@ -298,3 +299,23 @@ def test_unbalanced_raw_html_leaves_layout_intact(tmp_path, browser):
         "main": True,
     }
     assert "Built with paperdigest" in layout["footerText"]
+
+
+@pytest.mark.browser
+def test_search_results_show_hostile_fields_as_text(sanitized_site, browser):
+    """Search results are drawn by script from the index: fields must arrive there as text too."""
+    with serve_static(sanitized_site, "/sub/") as url:
+        page = browser.new_page()
+        dialogs = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(f"{url}search/?q=onmouseover")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#search-results > li').length > 0", timeout=30000
+        )
+        results = page.inner_html("#search-results")
+        text = page.inner_text("#search-results")
+        page.close()
+    soup = BeautifulSoup(results, "html.parser")
+    assert injected(soup) == [] and soup.find("img") is None
+    assert 'onmouseover="x' in text and "title" in text
+    assert dialogs == [], "a field ran as script"
