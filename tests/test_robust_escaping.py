@@ -17,6 +17,7 @@ from http_util import serve_static
 SCRIPT = "<script>alert(1)</script>"
 ATTR = '" onmouseover="x'
 IMG = "'><img src=x onerror=alert(2)>"
+LABEL = '<i onclick="x">L</i>'  # short enough to be read as a link's label
 
 HOSTILE = f"""\
 ---
@@ -40,6 +41,7 @@ tags: {json.dumps([SCRIPT, ATTR])}
 > - Project：data:text/html;base64,PHNjcmlwdD5hbGVydCg1KTwvc2NyaXB0Pg==
 > - Demo：[demo](javascript:alert(4))
 > - Dataset：[data](data:text/html,<b>x</b>)
+> - {LABEL}：https://example.com/labelled
 
 ### 2、No arXiv card
 
@@ -156,6 +158,7 @@ def test_hostile_title_shows_as_text(plain_site):
     assert paper.h1.get_text() == f"{SCRIPT} title {ATTR}"
     assert [a.get_text() for a in paper.select(".affiliation")] == [SCRIPT, ATTR.strip(), IMG.strip()]
     assert IMG.strip() in paper.select_one(".paper-fields").get_text()
+    assert LABEL in [dt.get_text() for dt in paper.select(".paper-fields dt")]  # a link's label
 
 
 def test_urls_are_linked_only_for_http(plain_site):
@@ -163,7 +166,11 @@ def test_urls_are_linked_only_for_http(plain_site):
         (plain_site / "papers/2304.15004/index.html").read_text(encoding="utf-8"), "html.parser"
     )
     hrefs = [a["href"] for a in paper.select(".paper-fields a")]
-    assert hrefs == ["https://arxiv.org/abs/2304.15004", "https://arxiv.org/pdf/2304.15004"]
+    assert hrefs == [
+        "https://arxiv.org/abs/2304.15004",
+        "https://arxiv.org/pdf/2304.15004",
+        "https://example.com/labelled",
+    ]
     text = paper.select_one(".paper-fields").get_text()
     assert "javascript:alert(3)" not in hrefs and "data:text/html" in text  # shown, never linked
     second = next((plain_site / "papers").glob("*second*/index.html"))
