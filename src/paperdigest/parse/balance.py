@@ -102,11 +102,17 @@ def balance_html(html: str) -> tuple[str, list[HtmlIssue]]:
     end = len(html.rstrip("\n"))
     for element in reversed(scanner.stack):
         scanner.close_element(element, end)
-    # Applied back to front; at one offset a removal goes before insertions, which keep their order.
-    edits = sorted(scanner.edits, key=lambda edit: (edit[0], edit[1] > edit[0]))
-    for start, stop, text in reversed(edits):
-        html = html[:start] + text + html[stop:]
-    return html, issues + scanner.issues
+    return apply_edits(html, scanner.edits), issues + scanner.issues
+
+
+def apply_edits(html: str, edits: list[tuple[int, int, str]]) -> str:
+    """One pass; at one offset closing tags (in the order they were added) go before a removal."""
+    pieces, last = [], 0
+    for start, stop, text in sorted(edits, key=lambda edit: (edit[0], edit[1] > edit[0])):
+        pieces += [html[last:start], text]
+        last = stop
+    pieces.append(html[last:])
+    return "".join(pieces)
 
 
 def close_comment(html: str) -> tuple[str, HtmlIssue | None]:

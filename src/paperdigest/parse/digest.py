@@ -28,6 +28,7 @@ CATEGORY_KEYS = ("cate1", "cate2", "categories", "category", "tags")
 SAFE_SLUG = re.compile(r"^[\w][\w.\-]*$")
 # A `$` left in text after math parsing opened a formula that never closed ($5 is a price).
 LONE_DOLLAR = re.compile(r"\$(?!\d)")
+HTML_REPORTS = 20  # unbalanced tags reported one by one per digest; the rest are counted
 
 
 @dataclass
@@ -67,7 +68,10 @@ def parse_source(source: SourceText, base_path: str = "/", *, sanitize: bool = F
     html = md.renderer.render(tokens, md.options, env)
     if raw_html:  # Markdown's own output is balanced; only the author's raw HTML can break the page
         html, issues = balance_html(html)
-        problems += [html_problem(issue, source) for issue in issues]
+        problems += [html_problem(issue, source) for issue in issues[:HTML_REPORTS]]
+        if len(issues) > HTML_REPORTS:
+            more = f"{len(issues) - HTML_REPORTS} more unbalanced HTML tags, fixed the same way"
+            problems.append(Problem(rel, None, "warning", more))
     if sanitize:
         html = sanitize_html(html)
 
