@@ -10,12 +10,13 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from paperdigest.errors import Problem
-from paperdigest.model import Card, Digest, TocEntry
+from paperdigest.model import DAY, Card, Digest, TocEntry
 from paperdigest.parse import papers
-from paperdigest.parse.cards import extract_cards
-from paperdigest.parse.dates import find_date, parse_date_value
+from paperdigest.parse import shapes
+from paperdigest.parse.dates import parse_date_value
 from paperdigest.parse.markdown import markdown_parser, plain_text
 from paperdigest.parse.source import SourceText, read_source
+from paperdigest.parse.when import When, find_when, when_from_arxiv_ids
 
 KNOWN_KEYS = {
     "title", "date", "slug", "description", "keywords", "categories", "category", "tags",
@@ -49,26 +50,28 @@ def parse_source(source: SourceText, base_path: str = "/") -> ParseResult:
 
     md = markdown_parser()
     env = {"base_path": base_path}
-    tokens = md.parse(source.body, env)
+    shape = shapes.detect_shape(source.body)
+    text, line_map = shapes.prepare(shape, source.body)
+    tokens = md.parse(text, env)
     offset = source.body_line
-    found = extract_cards(tokens, offset)
-    cards = [card for _, card in found]
-    link_cards_to_paper_pages(tokens, found)
+    title = digest_title(meta, tokens, source)  # before shapes turn plain lines into headings
+    found = shapes.extract(shape, tokens, shapes.Lines(offset, line_map))
+    cards = [card for _, card in found.cards]
+    link_cards_to_paper_pages(tokens, [(i, c) for i, c in found.cards if i is not None])
     problems += math_problems(tokens, rel, offset)
     problems += duplicate_card_problems(cards, rel)
     html = md.renderer.render(tokens, md.options, env)
 
-    title = digest_title(meta, tokens, source)
     if not title:
         problems.append(Problem(rel, 1, "warning", "no title: add `title:` to the front matter"))
         title = Path(rel).stem
-    date = digest_date(meta, Path(rel).stem, title, source.body, rel, problems)
+    when = digest_when(meta, Path(rel).stem, title, source.body, found, rel, problems)
     slug = digest_slug(meta, Path(rel), rel, problems)
     digest = Digest(
         source=rel,
         slug=slug,
         title=title,
-        date=date,
+        date=when.date if when else None,
         categories=categories(meta),
         description=str(meta.get("description") or "").strip(),
         keywords=keywords(meta.get("keywords")),
@@ -77,6 +80,12 @@ def parse_source(source: SourceText, base_path: str = "/") -> ParseResult:
         cards=tuple(cards),
         extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
         draft=bool(meta.get("draft", False)),
+        date_precision=when.precision if when else DAY,
+        date_end=when.end if when else None,
+        entries=tuple(found.entries) if len(found.entries) > 1 else (),
+        shape=shape,
+        author=str(meta.get("author") or "").strip() or found.author,
+        source_url=found.source_url,
     )
     return ParseResult(digest, problems)
 
@@ -104,17 +113,37 @@ def digest_title(meta: dict, tokens: list[Token], source: SourceText) -> str:
             return plain_text(tokens[i + 1])
     for line in source.body.splitlines():
         if line.strip():
-            return line.strip().lstrip("#>*- ").strip()[:120]
+            return first_line_title(line)
     return ""
 
 
-def digest_date(meta, stem, title, body, rel, problems):
+def first_line_title(line: str, limit: int = 120) -> str:
+    """A long first line is cut after its first sentence: '本文总结了...论文。这些...' -> '本文总结了...论文。'."""
+    text = line.strip().lstrip("#>*- ").strip()
+    end = re.search(r"[。！？!?]", text)
+    if end and 8 <= end.end() < len(text):
+        text = text[: end.end()]
+    return text[:limit]
+
+
+def digest_when(meta, stem, title, body, found: shapes.Found, rel, problems) -> When | None:
+    """Front matter, then the file name, then the newest entry, then the text, then the arXiv ids."""
     if "date" in meta and meta["date"] not in (None, ""):
-        date = parse_date_value(meta["date"])
-        if date:
-            return date
+        value = meta["date"]
+        when = find_when(value) if isinstance(value, str) else None
+        date = parse_date_value(value)
+        if when or date:
+            return when if when and (not date or when.date == date) else When(date)
         problems.append(Problem(rel, 2, "warning", f"date {meta['date']!r} is not a date"))
-    return find_date(stem) or find_date(title) or find_date(body[:2000])
+    dated = [e for e in found.entries if e.date]
+    newest = max(dated, key=lambda e: e.date) if len(found.entries) > 1 and dated else None
+    return (
+        find_when(stem)
+        or (When(newest.date, newest.date_precision, newest.date_end) if newest else None)
+        or find_when(title)
+        or find_when(body[:2000])
+        or when_from_arxiv_ids(c.arxiv_id for _, c in found.cards if c.arxiv_id)
+    )
 
 
 def digest_slug(meta: dict, path: Path, rel: str, problems: list[Problem]) -> str:
@@ -169,12 +198,12 @@ def math_problems(tokens: list[Token], rel: str, offset: int) -> list[Problem]:
 
 
 def duplicate_card_problems(cards: list[Card], rel: str) -> list[Problem]:
-    seen: dict[str, Card] = {}
+    seen: dict[tuple[str, str], Card] = {}
     found = []
     for card in cards:
-        key = paper_id(card)
+        key = (card.entry, paper_id(card))  # a paper may come back in another week of a notebook
         if key in seen:
-            msg = f"paper {key} appears twice in this digest (first at line {seen[key].line})"
+            msg = f"paper {key[1]} appears twice in this digest (first at line {seen[key].line})"
             found.append(Problem(rel, card.line, "warning", msg))
         seen.setdefault(key, card)
     return found
