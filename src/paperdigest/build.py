@@ -11,6 +11,7 @@ import jinja2
 from paperdigest.config import SiteConfig, load_config
 from paperdigest.errors import Problem
 from paperdigest.group import build_index
+from paperdigest.overrides import load_overrides
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.render import make_environment, render_site, theme_dir
 from paperdigest.write import AtomicOutput
@@ -94,8 +95,9 @@ class Builder:
                     digests.append(parsed.digest)
 
         with stage(result, "group"):
-            index, problems = build_index(digests)
-            result.problems += problems
+            overrides, problems = load_overrides(self.root)
+            index, index_problems = build_index(digests, overrides)
+            result.problems += problems + index_problems
 
         env = make_environment(config)
         with AtomicOutput(self.out_dir) as site:

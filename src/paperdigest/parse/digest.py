@@ -11,8 +11,7 @@ from markdown_it.token import Token
 
 from paperdigest.errors import Problem
 from paperdigest.model import DAY, Card, Digest, TocEntry
-from paperdigest.parse import papers
-from paperdigest.parse import shapes
+from paperdigest.parse import papers, shapes
 from paperdigest.parse.dates import parse_date_value
 from paperdigest.parse.markdown import markdown_parser, plain_text
 from paperdigest.parse.source import SourceText, read_source

@@ -1,9 +1,9 @@
 """Dates with the precision the digest really gives: a day, a week or range, or a month.
 
-    2023-05-02, 2023年5月2日              -> a day
-    (2024-08-11 ~ 2024-08-17)             -> a week (a longer span is a range)
-    2024年5月第四周                        -> a week (days 22-28 of May 2024)
-    2024年5月, May 2024                   -> a month
+2023-05-02, 2023年5月2日              -> a day
+(2024-08-11 ~ 2024-08-17)             -> a week (a longer span is a range)
+2024年5月第四周                        -> a week (days 22-28 of May 2024)
+2024年5月, May 2024                   -> a month
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ WEEK_OF_MONTH_RE = re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:的)
 MONTH_CN_RE = re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d)")
 MONTH_NAMES = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTH_NAMES.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
-MONTH_EN_RE = re.compile(r"\b(" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + r")\.?,?\s+(\d{4})\b", re.I)
+MONTH_EN_RE = re.compile(
+    r"\b(" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + r")\.?,?\s+(\d{4})\b", re.I
+)
 # A paper's own date in a list, year left out: "(29 Feb)", "(Feb 19)", "(2024)".
 DAY_MONTH_RE = re.compile(r"^(\d{1,2})\s+([A-Za-z]{3,9})\.?$|^([A-Za-z]{3,9})\.?\s+(\d{1,2})$")
 

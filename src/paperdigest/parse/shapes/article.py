@@ -1,11 +1,11 @@
 """Articles that discuss papers and end with a reading list (seed 004).
 
-    > 翻译转载自: [https://magazine...](https://magazine...)      <- the source URL
-    ## 1) Tiny Titans: ...                                        <- numbered sections discussing papers;
-    在这篇[Tiny Titans论文](https://arxiv.org/abs/2402.00841)中...     their arXiv links are cited mentions
-    ## 2月份其他有趣的研究论文                                        <- the list's heading is its category
-    **\\* Title** by Authors _et al._ (29 Feb), [url](url)          <- a listed paper; `*` = a pick
-    * one-line summary                                             <- its summary
+> 翻译转载自: [https://magazine...](https://magazine...)      <- the source URL
+## 1) Tiny Titans: ...                                        <- numbered sections discussing papers;
+在这篇[Tiny Titans论文](https://arxiv.org/abs/2402.00841)中...     their arXiv links are cited mentions
+## 2月份其他有趣的研究论文                                        <- the list's heading is its category
+**\\* Title** by Authors _et al._ (29 Feb), [url](url)          <- a listed paper; `*` = a pick
+* one-line summary                                             <- its summary
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from paperdigest.model import MAIN, Card
 from paperdigest.parse import papers
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found, Scope
-from paperdigest.parse.shapes.plainlist import blocks_of, block_text
+from paperdigest.parse.shapes.plainlist import block_text, blocks_of
 from paperdigest.parse.shapes.tokens import Lines, set_id
 from paperdigest.parse.when import paper_date
 
@@ -46,7 +46,11 @@ def extract(tokens: list[Token], lines: Lines, used: set[str]) -> Found:
         if tok.type == "heading_open" and tok.tag in ("h1", "h2"):
             category = SECTION_NUMBER.sub("", plain_text(tokens[start + 1]))
             found.scopes.append(Scope(start, "", category))
-        elif tok.type == "blockquote_open" and not found.source_url and SOURCE_LINE.search(block_text(tokens, blocks[k])):
+        elif (
+            tok.type == "blockquote_open"
+            and not found.source_url
+            and SOURCE_LINE.search(block_text(tokens, blocks[k]))
+        ):
             found.source_url = first_url(tokens[start : blocks[k][1]])
         elif tok.type == "paragraph_open":
             card = listed_paper(tokens[start + 1], lines, category)
@@ -54,7 +58,11 @@ def extract(tokens: list[Token], lines: Lines, used: set[str]) -> Found:
                 continue
             anchor = set_id(tok, f"arxiv-{papers.paper_path_id(card.arxiv_id)}", used)
             tok.attrJoin("class", "paper-item")
-            summary = block_text(tokens, blocks[k + 1]) if k + 1 < len(blocks) and _is_list(tokens, blocks[k + 1]) else ""
+            summary = (
+                block_text(tokens, blocks[k + 1])
+                if k + 1 < len(blocks) and _is_list(tokens, blocks[k + 1])
+                else ""
+            )
             position = len(found.cards) + 1
             found.cards.append((start, replace(card, anchor=anchor, summary=summary, position=position)))
     return found

@@ -35,7 +35,9 @@ QUOTED_TITLE = re.compile(r"《([^《》\n]{2,200})》")
 
 def detect(body: str) -> bool:
     lines = body.split("\n")
-    return not any(MARKDOWN_HEADING.match(line) for line in lines) and any(BYLINE.match(line) for line in lines)
+    return not any(MARKDOWN_HEADING.match(line) for line in lines) and any(
+        BYLINE.match(line) for line in lines
+    )
 
 
 def split_byline(line: str) -> list[str]:

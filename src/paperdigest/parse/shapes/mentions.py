@@ -43,7 +43,9 @@ def authors_from_link_text(text: str) -> tuple[str, ...]:
     return (text,) if AUTHOR_LIKE.match(text) else ()
 
 
-def link_mentions(tokens: list[Token], lines: Lines, found: Found, used: set[str], linkify: bool) -> list[Card]:
+def link_mentions(
+    tokens: list[Token], lines: Lines, found: Found, used: set[str], linkify: bool
+) -> list[Card]:
     """Cards for arXiv papers referenced in the text and not already cards of this digest."""
     given = {c.arxiv_id for _, c in found.cards if c.arxiv_id}
     seen: set[tuple[str, str]] = set()

@@ -1,13 +1,13 @@
 """Plain-text weekly lists (seed 002): no front matter, no headings, one item per line.
 
-    本文总结了2024年5月第四周发表的...          <- intro naming the period (the digest's date)
-    LLM发展与基准                               <- a category line: short, right before a numbered title
-    1、Towards Modular LLMs by ...             <- a paper title (becomes an h3 with an anchor)
-    summary lines ...
-    https://arxiv.org/abs/2405.11157           <- the paper's URL on its own line ends the item
-    ...
-    https://avoid.overfit.cn/post/...          <- after the last paper: the source URL
-    作者：Youssef Hosni                         <- and the author
+本文总结了2024年5月第四周发表的...          <- intro naming the period (the digest's date)
+LLM发展与基准                               <- a category line: short, right before a numbered title
+1、Towards Modular LLMs by ...             <- a paper title (becomes an h3 with an anchor)
+summary lines ...
+https://arxiv.org/abs/2405.11157           <- the paper's URL on its own line ends the item
+...
+https://avoid.overfit.cn/post/...          <- after the last paper: the source URL
+作者：Youssef Hosni                         <- and the author
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def detect(body: str) -> bool:
     if any(MARKDOWN_HEADING.match(line) for line in lines):
         return False
     numbered = [i for i, line in enumerate(lines) if NUMBERED.match(line)]
-    for start, end in zip(numbered, [*numbered[1:], len(lines)]):
+    for start, end in zip(numbered, [*numbered[1:], len(lines)], strict=True):
         if any(_arxiv_url_line(line) for line in lines[start + 1 : end]):
             return True
     return False

@@ -17,7 +17,9 @@ BEGIN_ENV = re.compile(r"^\s*\\begin\{(\w+\*?)\}")
 LIST_OR_QUOTE = re.compile(r"^\s*(?:[-*+]\s|\d{1,3}[.)]\s|>)")
 
 
-def as_paragraphs(body: str, split_line: Callable[[str], list[str]] | None = None) -> tuple[str, tuple[int, ...]]:
+def as_paragraphs(
+    body: str, split_line: Callable[[str], list[str]] | None = None
+) -> tuple[str, tuple[int, ...]]:
     """(markdown text, line map: markdown line -> body line) with a paragraph per source line."""
     out: list[str] = []
     line_map: list[int] = []

@@ -99,7 +99,9 @@ def span_tokens(anchor: str, text: str, css_class: str) -> list[Token]:
     return [start, body, end]
 
 
-def replace_in_text(inline: Token, pattern: re.Pattern, make: Callable[[re.Match], list[Token] | None]) -> None:
+def replace_in_text(
+    inline: Token, pattern: re.Pattern, make: Callable[[re.Match], list[Token] | None]
+) -> None:
     """Replace matches of `pattern` in the plain text children (outside links) by `make(match)`."""
     children, result, in_link = inline.children or [], [], 0
     for child in children:

@@ -1,8 +1,8 @@
 """Weekly notes (seed 001): dated sections, topic bullets, papers cited as inline links.
 
-    # Week-of-year: 33(2024-08-11 ~ 2024-08-17)     <- an entry: any h1/h2 holding a date or range
-    - LLM模型裁剪与知识萃取                            <- a topic bullet: the category of what follows
-    Nvidia最近的工作[S. Muralidharan](https://arxiv.org/abs/2407.14679)，...   <- a paper, dated by its week
+# Week-of-year: 33(2024-08-11 ~ 2024-08-17)     <- an entry: any h1/h2 holding a date or range
+- LLM模型裁剪与知识萃取                            <- a topic bullet: the category of what follows
+Nvidia最近的工作[S. Muralidharan](https://arxiv.org/abs/2407.14679)，...   <- a paper, dated by its week
 """
 
 from __future__ import annotations
@@ -39,9 +39,7 @@ def extract(tokens: list[Token], lines: Lines, used: set[str]) -> Found:
             when = find_when(title)
             if when:
                 entry = str(tok.attrGet("id") or "")
-                found.entries.append(
-                    Entry(title, entry, lines.of(tok), when.date, when.precision, when.end)
-                )
+                found.entries.append(Entry(title, entry, lines.of(tok), when.date, when.precision, when.end))
             found.scopes.append(Scope(i, entry, ""))
         elif tok.type == "bullet_list_open":
             topic = topic_of(tokens[i : closing(tokens, i) + 1])
@@ -56,6 +54,6 @@ def topic_of(list_tokens: list[Token]) -> str:
     if not items or any(any(c.type == "link_open" for c in t.children or []) for t in items):
         return ""
     texts = [plain_text(t) for t in items]
-    if any(len(x) > TOPIC_MAX or "\n" in t.content for x, t in zip(texts, items)):
+    if any(len(x) > TOPIC_MAX or "\n" in t.content for x, t in zip(texts, items, strict=True)):
         return ""
     return texts[-1]
