@@ -160,7 +160,9 @@ class stage:
         self.started = time.perf_counter()
 
     def __exit__(self, *exc):
-        self.result.timings[self.name] = self.result.timings.get(self.name, 0) + time.perf_counter() - self.started
+        self.result.timings[self.name] = (
+            self.result.timings.get(self.name, 0) + time.perf_counter() - self.started
+        )
 
 
 def with_progress(paths: list[Path], enabled: bool):

@@ -13,12 +13,16 @@ from paperdigest.errors import ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="paperdigest", description="Static wiki for research-paper digests.")
+    parser = argparse.ArgumentParser(
+        prog="paperdigest", description="Static wiki for research-paper digests."
+    )
     parser.add_argument("--version", action="version", version=f"paperdigest {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     build = commands.add_parser("build", help="build the site into the output folder")
-    build.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)")
+    build.add_argument(
+        "--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)"
+    )
     build.add_argument("--out", type=Path, default=None, help="output folder (default: SOURCE/_site)")
     build.add_argument("--base-url", default=None, help="override base_url, e.g. https://u.github.io/repo/")
     build.add_argument("--strict", action="store_true", help="exit non-zero on any warning")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +39,12 @@ class KatexConfig:
         "/usr/share/javascript/katex); copied into the site so math works offline. Wins over cdn.",
         "",
     )
-    macros: dict = doc("TeX macros for every formula, e.g. {'\\\\R': '\\\\mathbb{R}'}.", factory=dict)
+    macros: dict = doc("TeX macros for every formula, e.g. `\\R: \\mathbb{R}`.", factory=dict)
 
 
 @dataclass(frozen=True)
 class SiteConfig:
-    title: str = doc("Site name, shown in the header and the <title> of every page.", "Paper Digest")
+    title: str = doc("Site name, shown in the header and in the title of every page.", "Paper Digest")
     description: str = doc("One sentence about the site, for the home page and feeds.", "")
     author: str = doc("Who writes the digests; used in feeds and meta tags.", "")
     base_url: str = doc(
@@ -116,30 +115,27 @@ def _build(cls, data: dict, path: Path, prefix: str):
 
 
 def _check(kind, value, path: Path, key: str):
+    """`value` converted to the field's type, or a ConfigError naming the key."""
     if dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
             raise ConfigError(path, f"'{key}' must be a mapping")
         return _build(kind, value, path, prefix=key + ".")
-    if value is None:
-        return kind() if kind in (str, dict, list) else _type_error(path, key, kind, value)
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        _type_error(path, key, kind, value)
-    if kind is bool and not isinstance(value, bool):
-        _type_error(path, key, kind, value)
-    if kind is str:
-        if isinstance(value, (dict, list)):
-            _type_error(path, key, kind, value)
-        return str(value)
-    if kind is dict and not isinstance(value, dict):
-        _type_error(path, key, kind, value)
-    origin = typing.get_origin(kind)
-    if origin in (list, tuple):
+    if value is None and kind in (str, dict):
+        return kind()  # `key:` with nothing after it means empty
+    if typing.get_origin(kind) in (list, tuple):
         if not isinstance(value, list):
             _type_error(path, key, kind, value)
         return tuple(str(v) for v in value)
-    if isinstance(kind, types.UnionType):
-        return value
-    return value
+    valid = {
+        str: lambda v: isinstance(v, (str, int, float)) and not isinstance(v, bool),
+        int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+        float: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        bool: lambda v: isinstance(v, bool),
+        dict: lambda v: isinstance(v, dict),
+    }[kind]
+    if not valid(value):
+        _type_error(path, key, kind, value)
+    return str(value) if kind is str else value
 
 
 def _type_error(path: Path, key: str, kind, value):
@@ -163,3 +159,13 @@ def config_reference() -> list[tuple[str, str, object]]:
 
     walk(SiteConfig, "")
     return rows
+
+
+def reference_table() -> str:
+    """The site.yaml reference as a Markdown table (README.md embeds it; a test keeps it in sync)."""
+    lines = ["| key | default | meaning |", "|---|---|---|"]
+    for key, text, default in config_reference():
+        shown = "`" + repr(default) + "`" if default not in ("", {}) else "(empty)"
+        meaning = text.replace("|", "\\|")
+        lines.append(f"| `{key}` | {shown} | {meaning} |")
+    return "\n".join(lines)

@@ -95,8 +95,8 @@ def build_index(digests: list[Digest], overrides: dict | None = None) -> tuple[S
         paper_problems += override_problems
     items = archive_items(oldest_first)
     newest_first = tuple(reversed(oldest_first))
-    previous = {d.slug: p for p, d in zip(oldest_first, oldest_first[1:])}
-    following = {p.slug: d for p, d in zip(oldest_first, oldest_first[1:])}
+    previous = {d.slug: p for p, d in zip(oldest_first, oldest_first[1:], strict=False)}
+    following = {p.slug: d for p, d in zip(oldest_first, oldest_first[1:], strict=False)}
     papers_of = {
         d.slug: tuple(dict.fromkeys(papers[paper_id(c)] for c in d.cards).keys()) for d in newest_first
     }

@@ -149,7 +149,9 @@ def render_site(env: jinja2.Environment, index: SiteIndex, config: SiteConfig) -
         yield page("paper.html", f"{Urls.paper(paper.id)}index.html", paper=paper)
     yield page("archive.html", "archive/index.html", years=index.archive, year=None, month=None)
     for year, months in index.archive.items():
-        yield page("archive.html", f"archive/{year:04d}/index.html", years={year: months}, year=year, month=None)
+        yield page(
+            "archive.html", f"archive/{year:04d}/index.html", years={year: months}, year=year, month=None
+        )
         for month, digests in months.items():
             out = f"archive/{year:04d}/{month:02d}/index.html"
             yield page("archive.html", out, years={year: {month: digests}}, year=year, month=month)
