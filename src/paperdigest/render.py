@@ -17,6 +17,7 @@ from paperdigest.config import KATEX_INTEGRITY, SiteConfig
 from paperdigest.group import SiteIndex
 from paperdigest.model import Paper
 from paperdigest.parse.papers import paper_path_id
+from paperdigest.parse.when import format_when
 
 PACKAGED_THEME = Path(__file__).parent / "theme"  # in the wheel: a copy of templates/
 SOURCE_THEME = Path(__file__).resolve().parents[2] / "templates"  # source checkout / editable
@@ -82,6 +83,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     urls = Urls(config)
     env.filters["http_url"] = http_url
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    env.filters["when"] = lambda x: format_when(x.date, x.date_precision, x.date_end)  # day, week or month
     env.globals.update(
         site=config,
         url=urls,
@@ -176,6 +178,7 @@ def paper_record(paper: Paper, urls: Urls) -> dict:
     record["page"] = urls(Urls.paper(paper.id))
     for mention in record["mentions"]:
         mention["date"] = mention["date"].isoformat() if mention["date"] else None
+        mention["date_end"] = mention["date_end"].isoformat() if mention["date_end"] else None
         mention["url"] = urls(Urls.digest(mention["digest_slug"])) + "#" + mention["anchor"]
     return record
 

@@ -196,12 +196,17 @@ def math_problems(tokens: list[Token], rel: str, offset: int) -> list[Problem]:
     return found
 
 
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
 def duplicate_card_problems(cards: list[Card], rel: str) -> list[Problem]:
     seen: dict[tuple[str, str], Card] = {}
     found = []
     for card in cards:
         key = (card.entry, paper_id(card))  # a paper may come back in another week of a notebook
-        if key in seen:
+        same_title = key in seen and _alnum(card.title) == _alnum(seen[key].title)
+        if same_title:  # different titles are reported as a title conflict when grouping
             msg = f"paper {key[1]} appears twice in this digest (first at line {seen[key].line})"
             found.append(Problem(rel, card.line, "warning", msg))
         seen.setdefault(key, card)

@@ -36,6 +36,8 @@ def detect(body: str) -> bool:
     if any(MARKDOWN_HEADING.match(line) for line in lines):
         return False
     numbered = [i for i, line in enumerate(lines) if NUMBERED.match(line)]
+    if not numbered:
+        return False
     for start, end in zip(numbered, [*numbered[1:], len(lines)], strict=True):
         if any(_arxiv_url_line(line) for line in lines[start + 1 : end]):
             return True
