@@ -219,10 +219,15 @@ def merge_one(pid: str, seen: list[tuple[Digest, Card]]) -> Paper:
         venue=first(c.venue for c in cs),
         type=first(c.type for c in cs),
         links=links,
-        mentions=tuple(mention_of(d, c) for d, c in seen),
+        mentions=tuple(sorted((mention_of(d, c) for d, c in seen), key=_mention_date)),
         summary=first(c.summary for c in cs),
         published=first(c.published for c in cs),
     )
+
+
+def _mention_date(mention: Mention) -> dt.date:
+    """Oldest first; a notebook's weeks are in the file newest first, their mentions are not."""
+    return mention.date or dt.date.min
 
 
 def normalise_title(title: str) -> str:
