@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_shapes_parse import parse_text
 
 from paperdigest.model import DAY, MONTH, RANGE, WEEK
 from paperdigest.parse.when import When, arxiv_month, find_when, format_when, paper_date, when_from_arxiv_ids
+from test_shapes_parse import parse_text
 
 D = dt.date
 
@@ -61,7 +61,9 @@ def test_date_order_front_matter_then_file_name_then_text_then_arxiv(tmp_path):
     assert name.date == D(2024, 1, 9)
     text = parse_text(tmp_path, "notes.md", body)
     assert text.date == D(2024, 3, 5)
-    last = parse_text(tmp_path, "plain.md", "# Notes\n\nSee https://arxiv.org/abs/2405.00001 and arXiv:2311.00002\n")
+    last = parse_text(
+        tmp_path, "plain.md", "# Notes\n\nSee https://arxiv.org/abs/2405.00001 and arXiv:2311.00002\n"
+    )
     assert (last.date, last.date_precision) == (D(2024, 5, 1), MONTH)
     undated = parse_text(tmp_path, "nothing.md", "# Notes\n\nNo papers.\n")
     assert undated.date is None

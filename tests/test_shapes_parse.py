@@ -47,14 +47,22 @@ def html_ids(digest: Digest) -> set[str]:
 
 @pytest.mark.parametrize(
     "name, shape",
-    [("weekly.md", "weekly"), ("plainlist.txt", "plainlist"), ("bloglist.txt", "bloglist"), ("article.md", "article")],
+    [
+        ("weekly.md", "weekly"),
+        ("plainlist.txt", "plainlist"),
+        ("bloglist.txt", "bloglist"),
+        ("article.md", "article"),
+    ],
 )
 def test_detects_each_shape(name, shape):
     assert detect_shape((FIXTURES / name).read_text(encoding="utf-8")) == shape
 
 
 def test_card_digests_keep_the_card_shape():
-    assert detect_shape("---\ntitle: x\n---\n### 1、A paper\n\n> - URL：https://arxiv.org/abs/2304.15004\n") == "cards"
+    assert (
+        detect_shape("---\ntitle: x\n---\n### 1、A paper\n\n> - URL：https://arxiv.org/abs/2304.15004\n")
+        == "cards"
+    )
 
 
 def test_weekly_notes(tmp_path):
@@ -79,7 +87,7 @@ def test_weekly_notes(tmp_path):
     assert (toolformer.category, toolformer.entry) == ("Agents", week2)
     ids = html_ids(digest)
     assert all(c.anchor in ids for c in digest.cards)
-    assert f'href="https://arxiv.org/abs/2302.04761"' in digest.html
+    assert 'href="https://arxiv.org/abs/2302.04761"' in digest.html
 
 
 def test_plain_weekly_list(tmp_path):
@@ -122,7 +130,9 @@ def test_blog_listing(tmp_path):
     soup = BeautifulSoup(digest.html, "html.parser")
     assert [h.get_text() for h in soup.find_all("h2")] == ["注意力机制的另一种写法", "另一种写法的补充"]
     byline = soup.find("p", class_="byline")
-    assert byline.get_text() == "By 张三 | 2025-02-03 | 1200位读者 | 引用"  # the glued excerpt is its own paragraph
+    assert (
+        byline.get_text() == "By 张三 | 2025-02-03 | 1200位读者 | 引用"
+    )  # the glued excerpt is its own paragraph
     assert byline.find_next_sibling("p").get_text().startswith("今天读了")
     mention = soup.find(id=digest.cards[0].anchor)
     assert mention.name == "span" and mention.get_text() == "《Attention Is All You Need》"
@@ -185,6 +195,9 @@ def test_plain_text_lines_become_paragraphs_with_a_line_map():
 
 
 def test_byline_split():
-    assert split_byline("By A | 2022-06-20 | 5位读者 | 引用如果说") == ["By A | 2022-06-20 | 5位读者 | 引用", "如果说"]
+    assert split_byline("By A | 2022-06-20 | 5位读者 | 引用如果说") == [
+        "By A | 2022-06-20 | 5位读者 | 引用",
+        "如果说",
+    ]
     assert split_byline("By A | 2022-06-20 | 引用") == ["By A | 2022-06-20 | 引用"]
     assert split_byline("plain line") == ["plain line"]

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 import pytest
 from bs4 import BeautifulSoup
+
 from conftest import REPO, SEEDS
 
 SEED_FILES = {  # seed -> its copy in the example site's digests/
@@ -35,7 +36,9 @@ def seed_ids(name: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def papers(example_site) -> dict:
-    return {p["id"]: p for p in json.loads((example_site / "papers.json").read_text(encoding="utf-8"))["papers"]}
+    return {
+        p["id"]: p for p in json.loads((example_site / "papers.json").read_text(encoding="utf-8"))["papers"]
+    }
 
 
 def mentions_in(papers: dict, digest_file: str) -> dict[str, list[dict]]:
@@ -110,7 +113,9 @@ def test_plain_list_seed_titles_categories_and_period(papers):
 def test_article_seed_titles_authors_and_picks(papers):
     """004: `**Title** by Authors (date), url` entries; a leading `*` marks the author's picks."""
     text = seed_text("004_b359696d015b9677.txt")
-    listed = re.findall(r"^\*\*(\\\* )?(.+?)\*\*.*?\((\d{1,2} Feb|Feb \d{1,2}|2024)\).*?abs/(\d{4}\.\d{5})\)$", text, re.M)
+    listed = re.findall(
+        r"^\*\*(\\\* )?(.+?)\*\*.*?\((\d{1,2} Feb|Feb \d{1,2}|2024)\).*?abs/(\d{4}\.\d{5})\)$", text, re.M
+    )
     assert len(listed) == 50 and len({aid for *_, aid in listed}) == 49  # 2402.07610 is listed twice
     got = mentions_in(papers, SEED_FILES["004_b359696d015b9677.txt"])
     for star, bold, _date, aid in listed:
@@ -119,7 +124,9 @@ def test_article_seed_titles_authors_and_picks(papers):
         assert any(t.startswith(title) for t in titles), (aid, title, titles)
         assert any(m["starred"] == bool(star) for m in got[aid])
     griffin = papers["2402.19427"]
-    assert griffin["authors"] == ["De", "Smith", "Fernando", "et al."] and griffin["published"] == "2024-02-29"
+    assert (
+        griffin["authors"] == ["De", "Smith", "Fernando", "et al."] and griffin["published"] == "2024-02-29"
+    )
     assert papers["2402.09353"]["title"] == "DoRA: Weight-Decomposed Low-Rank Adaptation"
     assert papers["2402.09906"]["authors"][0] == "Muennighoff"
     cited = got["2002.05202"][0]  # linked in the Gemma section only
@@ -141,7 +148,9 @@ def test_blog_listing_seed_entries(example_site):
     text = seed_text("003_cf63089a5ef28d73.txt")
     bylines = re.findall(r"^By (\S+) \| (\d{4}-\d{2}-\d{2}) \|", text, re.M)
     assert len(bylines) == 8
-    page = BeautifulSoup((example_site / "digests/kexue-blog-listing/index.html").read_text("utf-8"), "html.parser")
+    page = BeautifulSoup(
+        (example_site / "digests/kexue-blog-listing/index.html").read_text("utf-8"), "html.parser"
+    )
     entries = page.select("nav.entries li")
     assert [(li.find("time").get_text(), li.select_one(".meta").get_text()) for li in entries] == [
         (date, author) for author, date in bylines

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 import pytest
 from bs4 import BeautifulSoup
+
 from conftest import run_cli, write_site
 from http_util import serve_static
 
@@ -39,7 +40,10 @@ def soup(path: Path) -> BeautifulSoup:
 def test_fixture_shapes_build_into_papers_archive_and_pages(tmp_path):
     _, out, papers = build(fixture_site(tmp_path))
     colbert = papers["2112.01488"]
-    assert [(m["date"], m["date_precision"]) for m in colbert["mentions"]] == [("2024-12-30", "week"), ("2025-01-06", "week")]
+    assert [(m["date"], m["date_precision"]) for m in colbert["mentions"]] == [
+        ("2024-12-30", "week"),
+        ("2025-01-06", "week"),
+    ]
     assert papers["2304.02643"]["title"] == "Segment Anything"
     assert papers["2304.02643"]["mentions"][0]["category"] == "视觉模型"
     assert papers["attention-is-all-you-need"]["mentions"][0]["section"] == "cited"
@@ -122,7 +126,10 @@ def test_mention_links_land_on_the_mentioned_place(tmp_path, browser):
     _, out, _ = build(fixture_site(tmp_path))
     with serve_static(out) as base:
         page = browser.new_page()
-        for pid, text in (("attention-is-all-you-need", "《Attention Is All You Need》"), ("2302.13971", "LLaMA")):
+        for pid, text in (
+            ("attention-is-all-you-need", "《Attention Is All You Need》"),
+            ("2302.13971", "LLaMA"),
+        ):
             page.goto(f"{base}papers/{pid}/")
             page.click(".mentions li a")
             target = page.locator(":target")
