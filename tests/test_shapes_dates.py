@@ -65,5 +65,7 @@ def test_date_order_front_matter_then_file_name_then_text_then_arxiv(tmp_path):
         tmp_path, "plain.md", "# Notes\n\nSee https://arxiv.org/abs/2405.00001 and arXiv:2311.00002\n"
     )
     assert (last.date, last.date_precision) == (D(2024, 5, 1), MONTH)
+    week = parse_text(tmp_path, "w.md", "---\ndate: 2024-08-11 ~ 2024-08-17\n---\n" + body)
+    assert (week.date, week.date_precision, week.date_end) == (D(2024, 8, 11), WEEK, D(2024, 8, 17))
     undated = parse_text(tmp_path, "nothing.md", "# Notes\n\nNo papers.\n")
     assert undated.date is None

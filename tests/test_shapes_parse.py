@@ -201,3 +201,40 @@ def test_byline_split():
     ]
     assert split_byline("By A | 2022-06-20 | 引用") == ["By A | 2022-06-20 | 引用"]
     assert split_byline("plain line") == ["plain line"]
+
+
+def test_dated_sections_of_cards_combine_both_shapes(tmp_path):
+    text = textwrap.dedent(
+        """\
+        ---
+        title: Two days
+        ---
+        ## 2024-05-03
+
+        ### 1、Second Day Paper
+
+        > - URL：https://arxiv.org/abs/2405.00002
+        > - 单位：Lab B
+
+        Also see [Other Work](https://arxiv.org/abs/2405.00003).
+
+        ## 2024-05-02
+
+        ### 1、First Day Paper
+
+        > - URL：https://arxiv.org/abs/2405.00001
+        > - 单位：Lab A
+
+        ## About
+
+        [Unrelated Paper Title](https://arxiv.org/abs/2401.00009) is not in any day.
+        """
+    )
+    digest = parse_text(tmp_path, "days.md", text)
+    assert digest.shape == "weekly" and [e.date for e in digest.entries] == [D(2024, 5, 3), D(2024, 5, 2)]
+    cards = {c.arxiv_id: c for c in digest.cards}
+    assert cards["2405.00002"].affiliations == ("Lab B",)
+    assert cards["2405.00002"].entry == digest.entries[0].anchor
+    assert cards["2405.00001"].entry == digest.entries[1].anchor
+    assert cards["2405.00003"].title == "Other Work" and cards["2405.00003"].entry == digest.entries[0].anchor
+    assert cards["2401.00009"].entry == ""  # an undated h2 ends the day before it

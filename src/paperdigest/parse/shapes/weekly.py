@@ -8,10 +8,12 @@ Nvidia最近的工作[S. Muralidharan](https://arxiv.org/abs/2407.14679)，...  
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from markdown_it.token import Token
 
 from paperdigest.model import MAIN, Entry
+from paperdigest.parse.cards import extract_cards
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.tokens import Lines, closing
@@ -30,21 +32,29 @@ def detect(body: str) -> bool:
 
 def extract(tokens: list[Token], lines: Lines, used: set[str]) -> Found:
     found = Found(link_section=MAIN)
-    entry = ""
+    entry, entry_level = "", 0
     for i, tok in enumerate(tokens):
         if tok.level != 0:
             continue
         if tok.type == "heading_open" and tok.tag in ("h1", "h2"):
-            title = plain_text(tokens[i + 1])
+            level, title = int(tok.tag[1]), plain_text(tokens[i + 1])
             when = find_when(title)
             if when:
-                entry = str(tok.attrGet("id") or "")
+                entry, entry_level = str(tok.attrGet("id") or ""), level
                 found.entries.append(Entry(title, entry, lines.of(tok), when.date, when.precision, when.end))
+            elif level <= entry_level:  # an undated heading of the same rank ends the entry
+                entry, entry_level = "", 0
             found.scopes.append(Scope(i, entry, ""))
         elif tok.type == "bullet_list_open":
             topic = topic_of(tokens[i : closing(tokens, i) + 1])
             if topic:
                 found.scopes.append(Scope(i, entry, topic))
+    # `### 1、Title` cards inside a dated section keep their metadata and get the section's date.
+    for index, card in extract_cards(tokens, lines.offset):
+        scope = found.scope_at(index)
+        found.cards.append(
+            (index, replace(card, entry=scope.entry, category=card.category or scope.category))
+        )
     return found
 
 
