@@ -238,3 +238,22 @@ def test_dated_sections_of_cards_combine_both_shapes(tmp_path):
     assert cards["2405.00001"].entry == digest.entries[1].anchor
     assert cards["2405.00003"].title == "Other Work" and cards["2405.00003"].entry == digest.entries[0].anchor
     assert cards["2401.00009"].entry == ""  # an undated h2 ends the day before it
+
+
+def test_article_keeps_cards_written_inside_it(tmp_path):
+    text = (FIXTURES / "article.md").read_text(encoding="utf-8") + textwrap.dedent(
+        """
+        ### 1、A Card In The Article
+
+        > - URL：https://arxiv.org/abs/2401.00077
+        > - 单位：Lab C
+        """
+    )
+    digest = parse_text(tmp_path, "article-with-card.md", text)
+    card = by_id(digest)["2401.00077"][0]
+    assert (digest.shape, card.section, card.affiliations, card.category) == (
+        "article",
+        MAIN,
+        ("Lab C",),
+        "3月份其他论文",
+    )
