@@ -11,12 +11,24 @@ from conftest import REPO
 
 def test_wheel_contains_the_theme(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
         check=True,
         capture_output=True,
     )
     (wheel,) = tmp_path.glob("paperdigest-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    theme = {p.relative_to(REPO / "templates").as_posix() for p in (REPO / "templates").rglob("*") if p.is_file()}
+    theme = {
+        p.relative_to(REPO / "templates").as_posix() for p in (REPO / "templates").rglob("*") if p.is_file()
+    }
     assert theme and {f"paperdigest/theme/{name}" for name in theme} <= names
     assert "paperdigest/cli.py" in names

@@ -164,4 +164,7 @@ def test_plain_h3_without_card_metadata_is_not_a_paper(tmp_path):
     """
     write_site(tmp_path, {"2024-01-02-d.md": text})
     cards = parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest.cards
-    assert [(c.title, c.position) for c in cards] == [("Numbered Paper Without Metadata", 1), ("Unnumbered Card", 2)]
+    assert [(c.title, c.position) for c in cards] == [
+        ("Numbered Paper Without Metadata", 1),
+        ("Unnumbered Card", 2),
+    ]

@@ -14,6 +14,7 @@ from paperdigest.group import build_index
 from paperdigest.overrides import load_overrides
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.render import make_environment, render_site, theme_dir
+from paperdigest.search import index_site
 from paperdigest.write import AtomicOutput
 
 PROGRESS_THRESHOLD = 200  # digests; smaller builds finish before a bar is worth drawing
@@ -112,6 +113,8 @@ class Builder:
                     raise BuildError(template_problem(exc)) from None
             with stage(result, "static"):
                 copy_static(site, config)
+            with stage(result, "search"):
+                result.problems += index_site(site.tmp_dir, config)
             site.commit()
             result.pages = site.pages
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,9 @@ import yaml
 from paperdigest.errors import ConfigError
 
 CONFIG_NAME = "site.yaml"
+HOSTNAME = re.compile(
+    r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}", re.IGNORECASE
+)
 KATEX_VERSION = "0.16.11"
 # Subresource-integrity hashes of the pinned KaTeX release's dist files, as served by the CDN.
 KATEX_INTEGRITY = {
@@ -58,6 +62,8 @@ class SiteConfig:
     static_dir: str = doc("Folder copied as-is to the site root (images, files).", "static")
     per_page: int = doc("Digests per page on the home page and category pages.", 10)
     katex: KatexConfig = doc("KaTeX settings (see katex.*).", factory=KatexConfig)
+    search: bool = doc("Build a Pagefind full-text index (Chinese and English) and show a search box.", True)
+    cname: str = doc("Custom domain for GitHub Pages, e.g. papers.example.org; written to CNAME.", "")
 
     # Where site.yaml lives; not a key of the file.
     root: Path = field(default=Path("."), metadata={"internal": True})
@@ -99,6 +105,8 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
         raise ConfigError(path, "per_page must be at least 1")
     if config.base_url and urlsplit(config.base_url).scheme not in ("http", "https"):
         raise ConfigError(path, f"base_url must be an http(s) URL, got {config.base_url!r}")
+    if config.cname and not HOSTNAME.fullmatch(config.cname):
+        raise ConfigError(path, f"cname must be a bare domain like papers.example.org, got {config.cname!r}")
     return config
 
 

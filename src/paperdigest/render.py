@@ -18,6 +18,7 @@ from paperdigest.group import SiteIndex
 from paperdigest.model import Paper
 from paperdigest.parse.papers import paper_path_id
 from paperdigest.parse.when import format_when
+from paperdigest.publish import install_helpers, render_publishing
 
 PACKAGED_THEME = Path(__file__).parent / "theme"  # in the wheel: a copy of templates/
 SOURCE_THEME = Path(__file__).resolve().parents[2] / "templates"  # source checkout / editable
@@ -92,6 +93,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         generator_version=__version__,
         katex=katex_assets(config, urls),
     )
+    install_helpers(env)
     return env
 
 
@@ -167,6 +169,7 @@ def render_site(env: jinja2.Environment, index: SiteIndex, config: SiteConfig) -
     yield "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {Urls(config).absolute('sitemap.xml')}\n".encode()
     yield "papers.json", papers_json(index, Urls(config))
     yield "assets/pygments.css", pygments_css().encode("utf-8")
+    yield from render_publishing(env, index, config)
 
 
 def paper_sort_key(paper: Paper) -> tuple:
