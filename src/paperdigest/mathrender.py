@@ -12,6 +12,7 @@ digests or builds.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import dataclasses
 import hashlib
 import importlib.metadata
@@ -117,10 +118,9 @@ def katex_candidates(config: SiteConfig) -> list[Path]:
         found.append(path / "katex.min.js" if path.is_dir() else path)
     if config.katex.local_dir:
         found.append(_site_path(config, config.katex.local_dir) / "katex.min.js")
-    try:
-        found.append(Path(importlib.metadata.distribution("sphinxcontrib-katex").locate_file("sphinxcontrib/katex.min.js")))
-    except importlib.metadata.PackageNotFoundError:
-        pass
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        package = importlib.metadata.distribution("sphinxcontrib-katex")
+        found.append(Path(package.locate_file("sphinxcontrib/katex.min.js")))
     found.append(DEBIAN_KATEX / "katex.min.js")
     return found
 
@@ -164,7 +164,9 @@ def math_setup(config: SiteConfig) -> MathSetup:
             if script is not None
             else "katex.min.js not found (install sphinxcontrib-katex or set math.katex_js)"
         )
-        problem = Problem("site.yaml", None, "warning", f"math.render: build: {why}; math is typeset in the browser")
+        problem = Problem(
+            "site.yaml", None, "warning", f"math.render: build: {why}; math is typeset in the browser"
+        )
         return MathSetup("browser", None, macros, problem)
     return MathSetup("build", script, macros)
 
@@ -183,7 +185,11 @@ def katex_assets(config: SiteConfig, base_url) -> dict:
         base, integrity = base_url("assets/katex"), {}
     elif build:
         # The CSS must be that of the KaTeX that wrote the HTML; hashes are known for pinned versions.
-        base = config.katex.cdn.replace(f"katex@{KATEX_VERSION}", f"katex@{version}") if default_cdn else config.katex.cdn
+        base = (
+            config.katex.cdn.replace(f"katex@{KATEX_VERSION}", f"katex@{version}")
+            if default_cdn
+            else config.katex.cdn
+        )
         known = default_cdn and version in CSS_INTEGRITY
         integrity = {"katex.min.css": CSS_INTEGRITY[version]} if known else {}
     else:
@@ -232,7 +238,9 @@ class Engine:
 
     def _call(self, items, macros, timeout: float) -> list[tuple[bool, str]]:
         args = ", ".join(json.dumps(a) for a in ([list(i) for i in items], macros, KATEX_OPTIONS))
-        return [tuple(r) for r in json.loads(self.ctx.eval(f"paperdigestRender({args})", timeout_sec=timeout))]
+        return [
+            tuple(r) for r in json.loads(self.ctx.eval(f"paperdigestRender({args})", timeout_sec=timeout))
+        ]
 
     def close(self) -> None:
         self.ctx.close()
@@ -272,7 +280,9 @@ class MathCache:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(folder / "katex.sqlite3", check_same_thread=False)
-            self.db.execute("CREATE TABLE IF NOT EXISTS formulas (key TEXT PRIMARY KEY, ok INTEGER, html TEXT)")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS formulas (key TEXT PRIMARY KEY, ok INTEGER, html TEXT)"
+            )
         except (OSError, sqlite3.Error):
             self.db = None
 
@@ -281,7 +291,9 @@ class MathCache:
             return {}
         marks = ",".join("?" * len(keys))
         try:
-            rows = self.db.execute(f"SELECT key, ok, html FROM formulas WHERE key IN ({marks})", keys).fetchall()
+            rows = self.db.execute(
+                f"SELECT key, ok, html FROM formulas WHERE key IN ({marks})", keys
+            ).fetchall()
         except sqlite3.Error:
             return {}  # a damaged cache is only a slower build
         return {key: (bool(ok), html) for key, ok, html in rows}
@@ -406,7 +418,7 @@ class MathRenderer:
         out = engine.render([(tex, display) for _, tex, display in todo], self.macros)
         self.seconds += time.perf_counter() - started
         self.rendered += len(todo)
-        rows = [(key, ok, html) for (key, _, _), (ok, html) in zip(todo, out)]
+        rows = [(key, ok, html) for (key, _, _), (ok, html) in zip(todo, out, strict=True)]
         self.results.update({key: (ok, html) for key, ok, html in rows})
         self.cache.put_many(rows)
 
@@ -485,7 +497,9 @@ def math_problems(config: SiteConfig, paths: Iterable[Path]) -> tuple[list[Probl
 
     renderer = MathRenderer(config)
     if not renderer.building:
-        note = renderer.setup.problem or Problem("site.yaml", None, "note", "math.render: browser: formulas not checked")
+        note = renderer.setup.problem or Problem(
+            "site.yaml", None, "note", "math.render: browser: formulas not checked"
+        )
         return [note], renderer.stats()
     for path in paths:
         parse_digest(path, config.root, config.base_path, math=renderer)
