@@ -131,3 +131,16 @@ def test_build_and_browser_modes_show_the_same_formulas(browser, sites, slug):
                 context.close()
     assert texts["build"], "no formulas typeset"
     assert texts["build"] == texts["browser"]
+
+
+def test_browser_mode_marks_a_broken_formula_like_build_mode(browser, sites):
+    with serve_static(sites["browser"]) as base:
+        context, page = open_page(browser, f"{base}digests/broken/", javascript=True)
+        try:
+            page.wait_for_function("document.querySelectorAll('.math:not([data-typeset])').length === 0")
+            errors = page.locator(".math-error")
+            assert errors.nth(0).inner_text().strip() == "⚠\\frac{1}{"
+            markers = page.get_by_role("img", name=re.compile(r"^Formula error \(KaTeX\): "))
+            assert markers.count() == 2
+        finally:
+            context.close()
