@@ -17,7 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from paperdigest.config import SiteConfig  # noqa: E402
-from paperdigest.mathrender import BATCH, Engine, KatexScript, _script_version, find_katex  # noqa: E402
+from paperdigest.katex_engine import Engine, KatexScript, find_katex, script_version  # noqa: E402
+from paperdigest.mathrender import BATCH  # noqa: E402
 
 ALIGN = (
     "\\begin{{align}}\n\\boldsymbol{{x}}_{{{i}}}^a &= \\boldsymbol{{x}}_k^{{ln}} + f_k(\\overrightarrow{{x}}_k) \\\\\n"
@@ -50,7 +51,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300, help="formulas of each kind")
     args = parser.parse_args()
     if args.katex_js:
-        script = KatexScript(args.katex_js, _script_version(args.katex_js, args.katex_js.stat().st_mtime))
+        script = KatexScript(args.katex_js, script_version(args.katex_js, args.katex_js.stat().st_mtime))
     else:
         script = find_katex(SiteConfig())
     started = time.perf_counter()

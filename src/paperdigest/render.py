@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 import jinja2
 from pygments.formatters import HtmlFormatter
 
-from paperdigest import __version__, mathrender
+from paperdigest import __version__, katex_engine
 from paperdigest.config import SiteConfig
 from paperdigest.group import SiteIndex
 from paperdigest.model import Paper
@@ -95,7 +95,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
 
 def katex_assets(config: SiteConfig, urls: Urls) -> dict:
     """Where the pages load KaTeX from (CSS only when math is typeset at build time)."""
-    return mathrender.katex_assets(config, urls)
+    return katex_engine.katex_assets(config, urls)
 
 
 def pages_of(items: tuple, per_page: int) -> list[tuple]:
