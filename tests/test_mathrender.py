@@ -165,3 +165,13 @@ def test_math_katex_js_points_at_a_katex_copy(tmp_path):
     debian = re.search(r'version:"([\d.]+)"', Path("/usr/share/javascript/katex/katex.min.js").read_text())
     assert result.math.katex_version == debian.group(1)
     assert f"katex@{debian.group(1)}/dist/katex.min.css" in page(site / "_site", "forms")
+
+
+def test_custom_cdn_css_has_no_integrity_hash_it_could_fail(tmp_path):
+    """A mirror's files are unknown: a wrong hash would block the CSS, so none is sent."""
+    config = MACROS + "katex:\n  cdn: https://mirror.example/katex/dist/\n"
+    site = fixture_site(tmp_path, ["forms.md"], config)
+    run_cli("build", "--source", str(site), check=True)
+    text = page(site / "_site", "forms")
+    assert '<link rel="stylesheet" href="https://mirror.example/katex/dist/katex.min.css">' in text
+    assert "katex.min.js" not in text
