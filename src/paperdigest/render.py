@@ -12,8 +12,8 @@ from urllib.parse import quote, urlsplit
 import jinja2
 from pygments.formatters import HtmlFormatter
 
-from paperdigest import __version__
-from paperdigest.config import KATEX_INTEGRITY, SiteConfig
+from paperdigest import __version__, katex_engine
+from paperdigest.config import SiteConfig
 from paperdigest.group import SiteIndex
 from paperdigest.model import Paper
 from paperdigest.parse.papers import paper_path_id
@@ -98,15 +98,8 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
 
 
 def katex_assets(config: SiteConfig, urls: Urls) -> dict:
-    """Where the pages load KaTeX from: the self-hosted copy, or the pinned CDN files with SRI."""
-    local = bool(config.katex.local_dir)
-    base = urls("assets/katex") if local else config.katex.cdn.rstrip("/")
-    return {
-        "css": f"{base}/katex.min.css",
-        "js": f"{base}/katex.min.js",
-        "integrity": {} if local else KATEX_INTEGRITY,
-        "macros": config.katex.macros,
-    }
+    """Where the pages load KaTeX from (CSS only when math is typeset at build time)."""
+    return katex_engine.katex_assets(config, urls)
 
 
 def pages_of(items: tuple, per_page: int) -> list[tuple]:

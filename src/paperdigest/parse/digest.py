@@ -31,16 +31,17 @@ class ParseResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def parse_digest(path: Path, root: Path, base_path: str = "/") -> ParseResult:
+def parse_digest(path: Path, root: Path, base_path: str = "/", math=None) -> ParseResult:
+    """`math`: a paperdigest.mathrender.MathRenderer that typesets this digest's formulas at build time."""
     try:
         source = read_source(path, root)
     except OSError as exc:
         rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         return ParseResult(None, [Problem(rel, None, "error", f"cannot read: {exc.strerror or exc}")])
-    return parse_source(source, base_path)
+    return parse_source(source, base_path, math)
 
 
-def parse_source(source: SourceText, base_path: str = "/") -> ParseResult:
+def parse_source(source: SourceText, base_path: str = "/", math=None) -> ParseResult:
     problems = list(source.problems)
     meta, rel = source.metadata, source.rel
     if not source.body.strip() and not meta:
@@ -53,6 +54,8 @@ def parse_source(source: SourceText, base_path: str = "/") -> ParseResult:
     text, line_map = shapes.prepare(shape, source.body)
     tokens = md.parse(text, env)
     offset = source.body_line
+    if math is not None:
+        env["math"] = math.page(rel, offset)
     title = digest_title(meta, tokens, source)  # before shapes turn plain lines into headings
     found = shapes.extract(shape, tokens, shapes.Lines(offset, line_map))
     cards = [card for _, card in found.cards]
