@@ -11,8 +11,8 @@ import jinja2
 from paperdigest.config import SiteConfig, load_config
 from paperdigest.errors import Problem
 from paperdigest.group import build_index
-from paperdigest.overrides import load_overrides
 from paperdigest.mathrender import MathRenderer, MathStats
+from paperdigest.overrides import load_overrides
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.render import make_environment, render_site, theme_dir
 from paperdigest.search import index_site
