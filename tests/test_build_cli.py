@@ -8,6 +8,7 @@ import shutil
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -104,7 +105,7 @@ def test_every_internal_link_has_the_base_path_and_resolves(built: Path):
     for page in built.rglob("*.html"):
         for url in internal_urls(page.read_text()):
             assert url.startswith("/paperdigest/"), f"{page.relative_to(built)}: {url}"
-            target = built / url.split("#")[0].split("?")[0][len("/paperdigest/") :]
+            target = built / unquote(url.split("#")[0].split("?")[0][len("/paperdigest/") :])
             assert target.is_file() or (target / "index.html").is_file(), f"{page}: {url} is broken"
 
 

@@ -55,15 +55,11 @@ def test_site_feed_and_one_feed_per_category(site):
     # Newest first, only the category's digests; the site feed has them all.
     assert entry_titles(site / "categories/multimodal/feed.xml") == ["2023-05-03：论文速递"]
     assert entry_titles(site / "categories/llm/feed.xml") == ["2023-05-09：一周论文精选"]
-    assert (
-        entry_titles(site / "categories/paper/feed.xml")
-        == entry_titles(site / "feed.xml")
-        == [
-            "2023-05-09：一周论文精选",
-            "2023-05-03：论文速递",
-            "2023-05-02：论文速递",
-        ]
-    )
+    paper = ["2023-05-09：一周论文精选", "2023-05-03：论文速递", "2023-05-02：论文速递"]
+    assert entry_titles(site / "categories/paper/feed.xml") == paper
+    # The site feed has every digest, newest first; the 2024 seed digests (no categories) come first.
+    site_feed = entry_titles(site / "feed.xml")
+    assert len(site_feed) == 7 and site_feed[-3:] == paper
 
 
 @pytest.mark.parametrize("which", ["feed.xml", "categories/paper/feed.xml", "categories/llm/feed.xml"])

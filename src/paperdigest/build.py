@@ -11,6 +11,8 @@ import jinja2
 from paperdigest.config import SiteConfig, load_config
 from paperdigest.errors import Problem
 from paperdigest.group import build_index
+from paperdigest.mathrender import MathRenderer, MathStats
+from paperdigest.overrides import load_overrides
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.render import make_environment, render_site, theme_dir
 from paperdigest.search import index_site
@@ -35,6 +37,7 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    math: MathStats = field(default_factory=MathStats)
 
     @property
     def warnings(self) -> int:
@@ -85,19 +88,28 @@ class Builder:
         check_output_folder(self.out_dir, self.root)
         result = BuildResult()
 
+        math = MathRenderer(config)  # typesets formulas on a worker thread while parsing goes on
         with stage(result, "parse"):
             paths, notes = discover_digests(config.path("digests_dir"), self.root)
             result.problems += notes
             digests = []
             for path in with_progress(paths, self.progress):
-                parsed = parse_digest(path, self.root, config.base_path, sanitize=config.sanitize_html)
+                parsed = parse_digest(
+                    path, self.root, config.base_path, math=math, sanitize=config.sanitize_html
+                )
                 result.problems += parsed.problems
                 if parsed.digest and (self.drafts or not parsed.digest.draft):
                     digests.append(parsed.digest)
 
-        with stage(result, "group"):
-            index, problems = build_index(digests)
+        with stage(result, "math"):
+            digests, problems = math.finish(digests)
             result.problems += problems
+            result.math = math.stats()
+
+        with stage(result, "group"):
+            overrides, problems = load_overrides(self.root)
+            index, index_problems = build_index(digests, overrides)
+            result.problems += problems + index_problems
 
         env = make_environment(config)
         with AtomicOutput(self.out_dir) as site:

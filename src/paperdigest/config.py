@@ -47,6 +47,27 @@ class KatexConfig:
 
 
 @dataclass(frozen=True)
+class MathConfig:
+    render: str = doc(
+        "Where formulas are typeset: 'build' (KaTeX HTML+MathML written into the pages at build time, "
+        "no math script for readers; falls back to 'browser' with a warning when no KaTeX engine is "
+        "found) or 'browser' (KaTeX runs in the reader's browser).",
+        "build",
+    )
+    macros: dict = doc(
+        "TeX macros for every formula in both modes, e.g. {'\\\\R': '\\\\mathbb{R}'}; "
+        "merged over katex.macros.",
+        factory=dict,
+    )
+    katex_js: str = doc(
+        "katex.min.js (or the folder holding it, e.g. node_modules/katex/dist) for build-time "
+        "typesetting; default: katex.local_dir, then the copy installed with the sphinxcontrib-katex "
+        "package, then Debian's /usr/share/javascript/katex.",
+        "",
+    )
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str = doc("Site name, shown in the header and in the title of every page.", "Paper Digest")
     description: str = doc("One sentence about the site, for the home page and feeds.", "")
@@ -69,6 +90,7 @@ class SiteConfig:
     )
     search: bool = doc("Build a Pagefind full-text index (Chinese and English) and show a search box.", True)
     cname: str = doc("Custom domain for GitHub Pages, e.g. papers.example.org; written to CNAME.", "")
+    math: MathConfig = doc("Math typesetting (see math.*).", factory=MathConfig)
 
     # Where site.yaml lives; not a key of the file.
     root: Path = field(default=Path("."), metadata={"internal": True})
@@ -108,6 +130,8 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
     config = dataclasses.replace(config, root=root)
     if config.per_page < 1:
         raise ConfigError(path, "per_page must be at least 1")
+    if config.math.render not in ("build", "browser"):
+        raise ConfigError(path, f"math.render must be 'build' or 'browser', got {config.math.render!r}")
     if config.base_url and urlsplit(config.base_url).scheme not in ("http", "https"):
         raise ConfigError(path, f"base_url must be an http(s) URL, got {config.base_url!r}")
     if config.cname and not HOSTNAME.fullmatch(config.cname):

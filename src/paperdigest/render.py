@@ -12,11 +12,12 @@ from urllib.parse import quote, urlsplit
 import jinja2
 from pygments.formatters import HtmlFormatter
 
-from paperdigest import __version__
-from paperdigest.config import KATEX_INTEGRITY, SiteConfig
+from paperdigest import __version__, katex_engine
+from paperdigest.config import SiteConfig
 from paperdigest.group import SiteIndex
 from paperdigest.model import Paper
 from paperdigest.parse.papers import paper_path_id
+from paperdigest.parse.when import format_when
 from paperdigest.publish import install_helpers, render_publishing
 
 PACKAGED_THEME = Path(__file__).parent / "theme"  # in the wheel: a copy of templates/
@@ -83,6 +84,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     urls = Urls(config)
     env.filters["http_url"] = http_url
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    env.filters["when"] = lambda x: format_when(x.date, x.date_precision, x.date_end)  # day, week or month
     env.globals.update(
         site=config,
         url=urls,
@@ -96,15 +98,8 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
 
 
 def katex_assets(config: SiteConfig, urls: Urls) -> dict:
-    """Where the pages load KaTeX from: the self-hosted copy, or the pinned CDN files with SRI."""
-    local = bool(config.katex.local_dir)
-    base = urls("assets/katex") if local else config.katex.cdn.rstrip("/")
-    return {
-        "css": f"{base}/katex.min.css",
-        "js": f"{base}/katex.min.js",
-        "integrity": {} if local else KATEX_INTEGRITY,
-        "macros": config.katex.macros,
-    }
+    """Where the pages load KaTeX from (CSS only when math is typeset at build time)."""
+    return katex_engine.katex_assets(config, urls)
 
 
 def pages_of(items: tuple, per_page: int) -> list[tuple]:
@@ -179,6 +174,7 @@ def paper_record(paper: Paper, urls: Urls) -> dict:
     record["page"] = urls(Urls.paper(paper.id))
     for mention in record["mentions"]:
         mention["date"] = mention["date"].isoformat() if mention["date"] else None
+        mention["date_end"] = mention["date_end"].isoformat() if mention["date_end"] else None
         mention["url"] = urls(Urls.digest(mention["digest_slug"])) + "#" + mention["anchor"]
     return record
 

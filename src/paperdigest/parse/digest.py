@@ -11,14 +11,14 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from paperdigest.errors import Problem
-from paperdigest.model import Card, Digest, TocEntry
-from paperdigest.parse import papers
+from paperdigest.model import DAY, Card, Digest, TocEntry
+from paperdigest.parse import papers, shapes
 from paperdigest.parse.balance import HtmlIssue, balance_html
-from paperdigest.parse.cards import extract_cards
-from paperdigest.parse.dates import find_date, parse_date_value
+from paperdigest.parse.dates import parse_date_value
 from paperdigest.parse.markdown import MAX_NESTING, markdown_parser, plain_text
 from paperdigest.parse.sanitize import sanitize_html
 from paperdigest.parse.source import SourceText, read_source
+from paperdigest.parse.when import When, find_when, when_from_arxiv_ids
 
 KNOWN_KEYS = {
     "title", "date", "slug", "description", "keywords", "categories", "category", "tags",
@@ -37,16 +37,21 @@ class ParseResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def parse_digest(path: Path, root: Path, base_path: str = "/", *, sanitize: bool = False) -> ParseResult:
+def parse_digest(
+    path: Path, root: Path, base_path: str = "/", math=None, *, sanitize: bool = False
+) -> ParseResult:
+    """`math`: a paperdigest.mathrender.MathRenderer that typesets this digest's formulas at build time."""
     try:
         source = read_source(path, root)
     except OSError as exc:
         rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         return ParseResult(None, [Problem(rel, None, "error", f"cannot read: {exc.strerror or exc}")])
-    return parse_source(source, base_path, sanitize=sanitize)
+    return parse_source(source, base_path, math, sanitize=sanitize)
 
 
-def parse_source(source: SourceText, base_path: str = "/", *, sanitize: bool = False) -> ParseResult:
+def parse_source(
+    source: SourceText, base_path: str = "/", math=None, *, sanitize: bool = False
+) -> ParseResult:
     """Never raises on any text or front matter: problems are returned, located."""
     problems = list(source.problems)
     meta, rel = source.metadata, source.rel
@@ -56,12 +61,18 @@ def parse_source(source: SourceText, base_path: str = "/", *, sanitize: bool = F
 
     md = markdown_parser()
     env = {"base_path": base_path}
-    tokens = md.parse(source.body, env)
+    shape = shapes.detect_shape(source.body)
+    text, line_map = shapes.prepare(shape, source.body)
+    tokens = md.parse(text, env)
     offset = source.body_line
-    found = extract_cards(tokens, offset)
-    cards = [card for _, card in found]
+    if math is not None:
+        env["math"] = math.page(rel, offset)
+    title = digest_title(meta, tokens, source)  # before shapes turn plain lines into headings
+    headed = has_heading(tokens)
+    found = shapes.extract(shape, tokens, shapes.Lines(offset, line_map))
+    cards = [card for _, card in found.cards]
     raw_html = any(has_raw_html(tok) for tok in tokens)
-    link_cards_to_paper_pages(tokens, found)
+    link_cards_to_paper_pages(tokens, [(i, c) for i, c in found.cards if i is not None])
     problems += math_problems(tokens, rel, offset)
     problems += nesting_problems(env, rel, offset)
     problems += duplicate_card_problems(cards, rel)
@@ -75,20 +86,19 @@ def parse_source(source: SourceText, base_path: str = "/", *, sanitize: bool = F
     if sanitize:
         html = sanitize_html(html)
 
-    title = digest_title(meta, tokens, source)
-    if not title or (meta and not str(meta.get("title") or "").strip() and not has_heading(tokens)):
+    if not title or (meta and not str(meta.get("title") or "").strip() and not headed):
         fallback = title or Path(rel).stem
         msg = f"no title: add `title:` to the front matter (using {fallback!r})"
         problems.append(Problem(rel, 1, "warning", msg))
         title = fallback
-    date = digest_date(meta, Path(rel).stem, title, source.body, rel, problems, source.key_lines)
+    when = digest_when(meta, Path(rel).stem, title, source.body, found, rel, problems, source.key_lines)
     slug = digest_slug(meta, Path(rel), rel, problems, source.key_lines.get("slug", 2))
     check_permalink(meta, rel, problems, source.key_lines.get("permalink", 2))
     digest = Digest(
         source=rel,
         slug=slug,
         title=title,
-        date=date,
+        date=when.date if when else None,
         categories=categories(meta),
         description=str(meta.get("description") or "").strip(),
         keywords=keywords(meta.get("keywords")),
@@ -97,6 +107,12 @@ def parse_source(source: SourceText, base_path: str = "/", *, sanitize: bool = F
         cards=tuple(cards),
         extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
         draft=bool(meta.get("draft", False)),
+        date_precision=when.precision if when else DAY,
+        date_end=when.end if when else None,
+        entries=tuple(found.entries) if len(found.entries) > 1 else (),
+        shape=shape,
+        author=str(meta.get("author") or "").strip() or found.author,
+        source_url=found.source_url,
     )
     return ParseResult(digest, problems)
 
@@ -124,18 +140,38 @@ def digest_title(meta: dict, tokens: list[Token], source: SourceText) -> str:
             return plain_text(tokens[i + 1])
     for line in source.body.splitlines():
         if line.strip():
-            return line.strip().lstrip("#>*- ").strip()[:120]
+            return first_line_title(line)
     return ""
 
 
-def digest_date(meta, stem, title, body, rel, problems, key_lines):
+def first_line_title(line: str, limit: int = 120) -> str:
+    """A long first line is cut after its first sentence: '本文总结了...论文。这些...' -> '本文总结了...论文。'."""
+    text = line.strip().lstrip("#>*- ").strip()
+    end = re.search(r"[。！？!?]", text)
+    if end and 8 <= end.end() < len(text):
+        text = text[: end.end()]
+    return text[:limit]
+
+
+def digest_when(meta, stem, title, body, found: shapes.Found, rel, problems, key_lines) -> When | None:
+    """Front matter, then the file name, then the newest entry, then the text, then the arXiv ids."""
     if "date" in meta and meta["date"] not in (None, ""):
-        date = parse_date_value(meta["date"])
-        if date:
-            return date
+        value = meta["date"]
+        when = find_when(value) if isinstance(value, str) else None
+        date = parse_date_value(value)
+        if when or date:
+            return when if when and (not date or when.date == date) else When(date)
         message = f"date {meta['date']!r} is not a date"
         problems.append(Problem(rel, key_lines.get("date", 2), "warning", message))
-    return find_date(stem) or find_date(title) or find_date(body[:2000])
+    dated = [e for e in found.entries if e.date]
+    newest = max(dated, key=lambda e: e.date) if len(found.entries) > 1 and dated else None
+    return (
+        find_when(stem)
+        or (When(newest.date, newest.date_precision, newest.date_end) if newest else None)
+        or find_when(title)
+        or find_when(body[:2000])
+        or when_from_arxiv_ids(c.arxiv_id for _, c in found.cards if c.arxiv_id)
+    )
 
 
 def digest_slug(meta: dict, path: Path, rel: str, problems: list[Problem], line: int = 2) -> str:
@@ -242,13 +278,18 @@ def html_problem(issue: HtmlIssue, source: SourceText) -> Problem:
     return Problem(source.rel, line, "warning", msg)
 
 
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
 def duplicate_card_problems(cards: list[Card], rel: str) -> list[Problem]:
-    seen: dict[str, Card] = {}
+    seen: dict[tuple[str, str], Card] = {}
     found = []
     for card in cards:
-        key = paper_id(card)
-        if key in seen:
-            msg = f"paper {key} appears twice in this digest (first at line {seen[key].line})"
+        key = (card.entry, paper_id(card))  # a paper may come back in another week of a notebook
+        same_title = key in seen and _alnum(card.title) == _alnum(seen[key].title)
+        if same_title:  # different titles are reported as a title conflict when grouping
+            msg = f"paper {key[1]} appears twice in this digest (first at line {seen[key].line})"
             found.append(Problem(rel, card.line, "warning", msg))
         seen.setdefault(key, card)
     return found

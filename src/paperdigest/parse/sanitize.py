@@ -7,6 +7,8 @@ the math elements KaTeX typesets; URLs keep only http(s), mailto and relative ta
 
 from __future__ import annotations
 
+import re
+
 import nh3
 
 TAGS = nh3.ALLOWED_TAGS | {
@@ -29,11 +31,17 @@ ATTRIBUTES = {
     "font": {"color", "face", "size"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# Build-time math leaves "\x00N\x00" placeholders (mathrender.PLACEHOLDER) that an HTML parser would
+# drop as NUL characters; they cross the sanitizer as private-use characters instead.
+MATH_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+KEPT_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 
 
 def sanitize_html(html: str) -> str:
     """The body without <script>/<style>, on* attributes and javascript:/data: URLs."""
-    return nh3.clean(
+    html = html.replace("\ue000", "").replace("\ue001", "")  # so no text can pose as a placeholder
+    html = MATH_PLACEHOLDER.sub("\ue000\\1\ue001", html)
+    clean = nh3.clean(
         html,
         tags=TAGS,
         attributes=ATTRIBUTES,
@@ -42,3 +50,4 @@ def sanitize_html(html: str) -> str:
         link_rel=None,  # keep the author's rel attributes as written
         strip_comments=True,
     )
+    return KEPT_PLACEHOLDER.sub("\x00\\1\x00", clean)
