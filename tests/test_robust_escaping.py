@@ -263,6 +263,8 @@ More text after the video.
 
 </section></main></article>
 
+<p><img class="author-img" src="broken.png></p>
+
 <!-- a comment that never ends
 """
 
@@ -279,7 +281,8 @@ def test_unbalanced_raw_html_leaves_layout_intact(tmp_path, browser):
         "digests/unbalanced.md:19: warning: stray </section>",
         "digests/unbalanced.md:19: warning: stray </main>",
         "digests/unbalanced.md:19: warning: stray </article>",
-        "digests/unbalanced.md:21: warning: unclosed HTML comment",
+        'digests/unbalanced.md:21: warning: unfinished tag \'<img class="author-img" src=',
+        "digests/unbalanced.md:23: warning: unclosed HTML comment",
     ]:
         assert expected in proc.stderr, proc.stderr
     page = browser.new_page()

@@ -61,6 +61,7 @@ BAD_INPUTS = [
     ("unclosed-dollar", "---\ntitle: M\n---\nIt costs $5, and $x$ is fine.\n\nSecond line\nthe formula $x + y never ends.\n", r"digests/bad\.md:7: warning: unclosed \$:"),
     ("unclosed-div", "---\ntitle: H\n---\nIntro.\n\n<div class=\"box\">\n\nText.\n", r"digests/bad\.md:6: warning: unclosed <div>"),
     ("stray-end-tag", "---\ntitle: H\n---\nIntro.\n\n</div>\n\nText.\n", r"digests/bad\.md:6: warning: stray </div>"),
+    ("unfinished-tag", "---\ntitle: H\n---\nIntro.\n\n<p><img src=\"x.png></p>\n\nText.\n", r"digests/bad\.md:6: warning: unfinished tag '<img src=\"x\.png></p>'"),
     ("unclosed-comment", "---\ntitle: H\n---\nIntro.\n\n<!-- a note\n\nText.\n", r"digests/bad\.md:6: warning: unclosed HTML comment"),
     ("same-paper-twice", "---\ntitle: Twice\n---\n### 1、One\n\n> - URL：https://arxiv.org/abs/2301.00001\n\n### 2、One\n\n> - URL：https://arxiv.org/abs/2301.00001v2\n", r"digests/bad\.md:8: warning: paper 2301\.00001 appears twice in this digest \(first at line 4\)"),
     ("unsafe-slug", "---\ntitle: S\nslug: ../../escape\n---\nBody.\n", r"digests/bad\.md:3: warning: unsafe slug '\.\./\.\./escape' ignored"),

@@ -22,8 +22,22 @@ OPTIONAL_END = {
 }  # fmt: skip
 # Their content is fallback a browser does not show: left open, they would hide the rest of the
 # digest, so they are closed right after their start tag.
-FALLBACK_CONTENT = {"video", "audio", "iframe", "canvas", "object", "textarea", "noscript", "template"}
+FALLBACK_CONTENT = {
+    "video",
+    "audio",
+    "iframe",
+    "canvas",
+    "object",
+    "noscript",
+    "template",
+    "noembed",
+    "noframes",
+}
 COMMENT_OPEN = re.compile(r"<!--")
+# Elements whose content is text up to their end tag, so a '<' inside is not markup.
+RAW_TEXT = {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"}
+TAG_NAME = re.compile(r"</?([a-zA-Z][^\s/>]*)")
+UNFINISHED_PASSES = 50  # each pass fixes one unfinished tag; a digest with more is hopeless anyway
 
 
 @dataclass(frozen=True)
@@ -55,8 +69,15 @@ class _Scanner(HTMLParser):
     def handle_starttag(self, tag, attrs):
         raw = self.get_starttag_text() or f"<{tag}>"
         occurrence = self.count(raw)
+        start_tag_end = self.position() + len(raw)
+        element = (tag, raw, occurrence, start_tag_end)
+        if tag in RAW_TEXT and tag in FALLBACK_CONTENT and not end_tag_after(self.html, tag, start_tag_end):
+            self.close_element(element, start_tag_end)  # its text would swallow the rest
+            return
         if tag not in VOID:
-            self.stack.append((tag, raw, occurrence, self.position() + len(raw)))
+            self.stack.append(element)
+        if tag in RAW_TEXT:
+            self.set_cdata_mode(tag)  # as browsers read them: text up to the end tag
 
     def handle_startendtag(self, tag, attrs):
         self.count(self.get_starttag_text() or f"<{tag}/>")
@@ -90,12 +111,32 @@ class _Scanner(HTMLParser):
 
 def balance_html(html: str) -> tuple[str, list[HtmlIssue]]:
     """(the HTML with stray end tags dropped and open elements closed, what was wrong)."""
+    issues: list[HtmlIssue] = []
+    for _ in range(3):  # dropping a stray end tag can make new markup of its neighbours: '<</b>?'
+        html, found = balance_once(html)
+        issues += found
+        if not found:
+            break
+    return html, issues
+
+
+def balance_once(html: str) -> tuple[str, list[HtmlIssue]]:
     if "<" not in html:
         return html, []
     issues: list[HtmlIssue] = []
     html, comment_issue = close_comment(html)
     if comment_issue:
         issues.append(comment_issue)
+    for _ in range(UNFINISHED_PASSES):
+        start = unfinished_markup(html)
+        if start is None:
+            break
+        # A tag never finished (`<img src="x.png>`, `<?`) would swallow what follows, footer included.
+        raw = html[start : start + 200].split("\n", 1)[0]
+        issues.append(
+            HtmlIssue("unfinished", TAG_NAME.match(raw).group(1) if TAG_NAME.match(raw) else "", raw, 1)
+        )
+        html = html[:start] + "&lt;" + html[start + 1 :]
     scanner = _Scanner(html)
     scanner.feed(html)
     scanner.close()
@@ -127,3 +168,46 @@ def close_comment(html: str) -> tuple[str, HtmlIssue | None]:
         if end < 0:
             return html + "-->\n", HtmlIssue("comment", "!--", "<!--", n)
         pos = end + 3
+
+
+def unfinished_markup(html: str) -> int | None:
+    """Where a tag, `<!...>` or `<?...>` starts that the end of the HTML leaves unfinished."""
+    i = 0
+    while (i := html.find("<", i)) >= 0:
+        following = html[i + 1 : i + 3]
+        if html.startswith("<!--", i):
+            end = html.find("-->", i + 4)
+            end = end + 3 if end >= 0 else -1
+        elif following[:1] in ("!", "?") or (following[:1] == "/" and not following[1:].isalpha()):
+            end = html.find(">", i + 2) + 1 or -1  # bogus comment, doctype or </ without a name
+        elif following[:1].isalpha() or following[:1] == "/":
+            end = tag_end(html, i)
+            name = TAG_NAME.match(html, i)
+            if end >= 0 and name and not following.startswith("/") and name.group(1).lower() in RAW_TEXT:
+                close = end_tag_after(html, name.group(1), end)
+                end = close.start() if close else len(html)
+        else:
+            end = i + 1  # a lone '<' is text
+        if end < 0:
+            return i
+        i = end
+    return None
+
+
+def end_tag_after(html: str, tag: str, start: int) -> re.Match | None:
+    return re.compile(rf"</{re.escape(tag)}[\s/>]", re.IGNORECASE).search(html, start)
+
+
+def tag_end(html: str, start: int) -> int:
+    """Position after the '>' that ends the tag at `start`, as browsers read it; -1 if none."""
+    i, n = start + 1, len(html)
+    while i < n:
+        ch = html[i]
+        if ch == ">":
+            return i + 1
+        if ch in "\"'" and html[start:i].rstrip().endswith("="):
+            i = html.find(ch, i + 1)  # a quoted attribute value may hold '>'
+            if i < 0:
+                return -1
+        i += 1
+    return -1

@@ -29,6 +29,7 @@ SAFE_SLUG = re.compile(r"^[\w][\w.\-]*$")
 # A `$` left in text after math parsing opened a formula that never closed ($5 is a price).
 LONE_DOLLAR = re.compile(r"\$(?!\d)")
 HTML_REPORTS = 20  # unbalanced tags reported one by one per digest; the rest are counted
+RAW_IMG_ADDED = ' loading="lazy" referrerpolicy="no-referrer"'  # what markdown.RAW_IMG puts into <img
 
 
 @dataclass
@@ -262,15 +263,19 @@ def has_heading(tokens: list[Token]) -> bool:
 def html_problem(issue: HtmlIssue, source: SourceText) -> Problem:
     """Locate the offending tag in the source by its text (the n-th time it is written)."""
     body, pos = source.body, -1
+    written = issue.raw.replace(RAW_IMG_ADDED, "")  # the tag as in the source
     for _ in range(issue.occurrence):
-        pos = body.find(issue.raw, pos + 1)
+        pos = body.find(written, pos + 1)
         if pos < 0:
             break
     if pos < 0:
-        pos = body.lower().find(issue.raw[:2] + issue.tag)
+        pos = body.lower().find(("</" if written.startswith("</") else "<") + issue.tag)
     line = source.body_line + body[:pos].count("\n") if pos >= 0 else None
     if issue.kind == "stray":
         msg = f"stray {issue.raw} without an opening tag, removed"
+    elif issue.kind == "unfinished":
+        shown = written if len(written) <= 40 else written[:37] + "..."
+        msg = f"unfinished tag {shown!r}: its '<' is shown as text"
     elif issue.kind == "comment":
         msg = "unclosed HTML comment <!--, closed at the end of the digest"
     else:
