@@ -3,6 +3,7 @@ located problems, and never raises."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from paperdigest.errors import Problem
 from paperdigest.model import Digest
 from paperdigest.parse.balance import balance_html
-from paperdigest.parse.digest import parse_source
+from paperdigest.parse.digest import parse_digest, parse_source
 from paperdigest.parse.source import SourceText, decode, split_front_matter
 
 # Pieces digests are made of, so random text often looks like a real (broken) digest.
@@ -60,8 +61,13 @@ def test_any_front_matter_and_body_gives_records_or_located_problems(front, body
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=st.binary(max_size=300) | TEXT.map(lambda t: t.encode("utf-8", errors="surrogatepass")))
-def test_any_bytes_give_records_or_located_problems(raw):
-    check(parse_source(source_of(raw)), "digests/x.md")
+def test_any_file_gives_records_or_located_problems(raw):
+    """Through parse_digest: the bytes are a real file, read and decoded as a build does."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "digests").mkdir()
+        (root / "digests" / "x.md").write_bytes(raw)
+        check(parse_digest(root / "digests" / "x.md", root), "digests/x.md")
 
 
 HTML_PIECES = ["<div>", "</div>", "<p>", "</p>", "<a href=x>", "</a>", "<video src=v>", "</video>", "<u>", "</u>",
