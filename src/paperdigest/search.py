@@ -53,7 +53,7 @@ async def build_index(site_dir: Path) -> int:
     """Run Pagefind over `site_dir`; returns the number of pages indexed."""
     from pagefind.index import PagefindIndex
 
-    # The 📄 link after each card heading would end up in every result title.
+    # The ↗ paper-page link after each card heading would end up in every result title.
     config = {"output_path": str(site_dir / BUNDLE_DIR), "exclude_selectors": [".paper-page-link"]}
     async with PagefindIndex(config=config) as index:
         result = await index.add_directory(str(site_dir))
