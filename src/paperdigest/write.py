@@ -76,6 +76,9 @@ class AtomicOutput:
 @contextmanager
 def signals_deferred():
     """Hold SIGINT and SIGTERM until the block is done (they are delivered right after)."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
     held = {signal.SIGINT, signal.SIGTERM}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
