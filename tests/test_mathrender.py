@@ -11,8 +11,6 @@ from pathlib import Path
 
 from conftest import REPO, run_cli, write_site
 from paperdigest.build import build_site
-from paperdigest.config import load_config
-from paperdigest.mathrender import math_problems
 
 FIXTURES = Path(__file__).parent / "fixtures" / "math"
 MACROS = """\
@@ -102,14 +100,14 @@ def test_broken_formula_shows_source_and_located_warning(tmp_path):
     assert run_cli("build", "--source", str(site), "--strict").returncode == 1
 
 
-def test_math_problems_reports_what_the_build_reports(tmp_path):
+def test_check_reports_what_the_build_reports_as_errors(tmp_path):
     site = fixture_site(tmp_path, ["broken.md", "forms.md"])
-    config = load_config(site)
-    problems, stats = math_problems(config, sorted((site / "digests").glob("*.md")))
-    built = [p for p in build_site(site).problems if p.message.startswith("KaTeX: ")]
-    assert [str(p) for p in problems] == [str(p) for p in built]
-    assert [(p.path, p.line) for p in problems] == [("digests/broken.md", 9), ("digests/broken.md", 11)]
-    assert stats.errors == 2
+    built = [str(p) for p in build_site(site).problems if p.message.startswith("KaTeX: ")]
+    proc = run_cli("check", "--source", str(site))
+    assert proc.returncode == 1
+    checked = [line for line in proc.stdout.splitlines() if ": KaTeX: " in line]
+    assert checked == [line.replace(": warning: KaTeX: ", ": error: KaTeX: ") for line in built]
+    assert [line.split(": error")[0] for line in checked] == ["digests/broken.md:9", "digests/broken.md:11"]
 
 
 def test_katex_macros_still_apply(tmp_path):

@@ -11,7 +11,7 @@ import os
 import posixpath
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,7 +22,9 @@ from paperdigest.build import template_problem
 from paperdigest.config import SiteConfig, load_config
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex, build_index
+from paperdigest.mathrender import MathRenderer
 from paperdigest.model import Digest
+from paperdigest.overrides import load_overrides
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.render import Urls, http_url, make_environment, render_site, theme_dir
 
@@ -48,14 +50,19 @@ def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
     root = root.resolve()
     config = load_config(root)
     paths, problems = discover_digests(config.path("digests_dir"), root)
+    math = MathRenderer(config)
     digests: list[Digest] = []
     for path in paths:
-        parsed = parse_digest(path, root, config.base_path, sanitize=config.sanitize_html)
+        parsed = parse_digest(path, root, config.base_path, math=math, sanitize=config.sanitize_html)
         problems += parsed.problems
         if parsed.digest and (drafts or not parsed.digest.draft):
             digests.append(parsed.digest)
-    index, group_problems = build_index(digests)
-    problems += group_problems
+    digests, math_problems = math.finish(digests)
+    # A build shows a formula KaTeX rejects as its source and goes on; for a linter it is an error.
+    problems += [replace(p, level="error") if p.message.startswith("KaTeX: ") else p for p in math_problems]
+    overrides, override_problems = load_overrides(root)
+    index, group_problems = build_index(digests, overrides)
+    problems += override_problems + group_problems
     pages, render_problems = rendered_paths(index, config)
     problems += render_problems
     problems += card_url_problems(index)

@@ -274,22 +274,3 @@ def formula_markup(tex: str, display: bool, html: str | None, error: str | None)
         f'<span class="math-error-marker" role="img" aria-label="{label}">⚠</span>'
         f'<code class="math-source">{escapeHtml(tex)}</code></{tag}>'
     )
-
-
-def math_problems(config: SiteConfig, paths: Iterable[Path]) -> tuple[list[Problem], MathStats]:
-    """KaTeX's verdict on every formula of `paths` (digest files): the warnings a build would print.
-
-    For `paperdigest check`; uses and fills the same cache as builds. In browser mode (or without an
-    engine) formulas cannot be checked: the list then holds only the note saying so."""
-    from paperdigest.parse import parse_digest
-
-    renderer = MathRenderer(config)
-    if not renderer.building:
-        note = renderer.setup.problem or Problem(
-            "site.yaml", None, "note", "math.render: browser: formulas not checked"
-        )
-        return [note], renderer.stats()
-    for path in paths:
-        parse_digest(path, config.root, config.base_path, math=renderer)
-    _, problems = renderer.finish([])
-    return problems, renderer.stats()

@@ -128,7 +128,9 @@ def link_cards_to_paper_pages(tokens: list[Token], cards: list[tuple[int, Card]]
         inline = tokens[index + 1]
         href = f"/papers/{escapeHtml(papers.paper_path_id(paper_id(card)))}/"  # base path added on render
         link = Token("html_inline", "", 0)
-        link.content = f' <a class="paper-page-link" href="{href}" title="Paper page" aria-label="Paper page">↗</a>'
+        link.content = (
+            f' <a class="paper-page-link" href="{href}" title="Paper page" aria-label="Paper page">↗</a>'
+        )
         inline.children = [*(inline.children or []), link]
         tokens[index].attrJoin("class", "paper-heading")
 
