@@ -131,7 +131,7 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         out = site.out_dir.resolve()
         target = out.joinpath(*rel)
         if target.is_dir():
-            if rel and not trailing_slash:
+            if not trailing_slash:
                 return "redirect"
             target = target / "index.html"
         try:

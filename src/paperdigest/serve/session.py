@@ -75,8 +75,8 @@ class PreviewSession:
         try:
             result = self.builder.build()
         except BuildError as exc:
-            self.failure = exc.problem
-            self.say(str(exc.problem))
+            self.failure = self.located(exc.problem)
+            self.say(str(self.failure))
         else:
             self.record(result, set())
             self.say(result.summary())
@@ -94,18 +94,18 @@ class PreviewSession:
             return self.finish("errors", kinds, "not rebuilt", started)
         self.hub.set_building(True)
         failed_before = self.failure is not None
+        if {Kind.CONFIG, Kind.LAYOUT} & set(kinds.values()):
+            self.follow_config()  # first, so that a folder created now is watched from now on
         try:
             full = Kind.LAYOUT in kinds.values()
             result = self.builder.build() if full else self.builder.rebuild(to_build)
         except BuildError as exc:
-            self.failure = exc.problem
+            self.failure = self.located(exc.problem)
         except ConfigError as exc:
-            self.failure = config_problem(exc)
+            self.failure = self.located(config_problem(exc))
         else:
             self.failure = None
             self.pending -= to_build
-            if {Kind.CONFIG, Kind.LAYOUT} & set(kinds.values()):
-                self.follow_config()
             self.record(result, {rel(path, self.root) for path in kinds})
             action = "reload" if failed_before else stylesheets_only(kinds)
             return self.finish(action, kinds, "rebuilt", started)
@@ -154,19 +154,28 @@ class PreviewSession:
 
     def follow_config(self) -> None:
         """site.yaml may move folders or change the base path: watch and serve accordingly."""
-        config = load_config(self.root)
+        try:
+            config = load_config(self.root)
+        except ConfigError:
+            return  # the build reports it; keep watching what we watch
         paths = SourcePaths.of(config)
         try:
             check_output(self.builder.out_dir, paths)
-        except UnsafeOutput as exc:
-            self.failure = Problem(rel(paths.config_file, self.root), None, "error", str(exc))
-            return
-        if paths != self.paths or paths.existing_folders() != self.watcher.paths.existing_folders():
+        except UnsafeOutput:
+            return  # keep watching the old folders rather than loop on our own output
+        if paths != self.paths or paths.existing_folders() != self.watcher.watched:
             self.paths = paths
             self.watcher.restart(paths)
         if config.base_path != self.site.base_path:
             self.site.base_path = config.base_path
             self.say(f"base path is now {config.base_path}")
+
+    def located(self, problem: Problem) -> Problem:
+        """Paths under the site folder shown relative to it, like the digests' own problems."""
+        path = Path(problem.path)
+        if path.is_absolute() and path.is_relative_to(self.root):
+            return Problem(rel(path, self.root), problem.line, problem.level, problem.message)
+        return problem
 
 
 def check_output(out_dir: Path, paths: SourcePaths) -> None:

@@ -105,14 +105,16 @@ class SourceWatcher:
     def __init__(self, paths: SourcePaths):
         self.paths = paths
         self.changes: queue.Queue[set[Path]] = queue.Queue()
+        self.watched: tuple[Path, ...] = ()
         self._stops: list[threading.Event] = []
 
     def start(self) -> None:
         stop = threading.Event()
         self._stops.append(stop)
         self._spawn([self.paths.root], recursive=False, stop=stop)
-        if folders := self.paths.existing_folders():
-            self._spawn(list(folders), recursive=True, stop=stop)
+        self.watched = self.paths.existing_folders()
+        if self.watched:
+            self._spawn(list(self.watched), recursive=True, stop=stop)
 
     def restart(self, paths: SourcePaths) -> None:
         """Watch again, e.g. after site.yaml moved a folder or a folder was created."""
