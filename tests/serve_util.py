@@ -73,7 +73,9 @@ class ServeProcess:
             try:
                 line = self._lines.get(timeout=timeout)
             except queue.Empty:
-                raise AssertionError(f"no line matching {pattern.pattern}; output:\n" + "\n".join(self.lines))
+                raise AssertionError(
+                    f"no line matching {pattern.pattern}; output:\n" + "\n".join(self.lines)
+                ) from None
             if line is None:
                 raise AssertionError("paperdigest serve exited; output:\n" + "\n".join(self.lines))
             self.lines.append(line)

@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
+
 from conftest import run_cli, write_site
 from serve_util import ServeProcess
 
@@ -27,7 +28,10 @@ def digest(day: int, body: str, title: str | None = None) -> str:
 def site(tmp_path) -> Path:
     return write_site(
         tmp_path / "src",
-        {"2024-01-01-first.md": digest(1, "First body text."), "2024-01-02-second.md": digest(2, "Second body.")},
+        {
+            "2024-01-01-first.md": digest(1, "First body text."),
+            "2024-01-02-second.md": digest(2, "Second body."),
+        },
         CONFIG,
     )
 

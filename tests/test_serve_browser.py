@@ -1,0 +1,58 @@
+"""What a writer sees in headless Chromium while `paperdigest serve` runs: edits appear on their own."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import KATEX_LOCAL, REPO, write_site
+from serve_util import ServeProcess
+from test_serve import digest
+
+pytestmark = pytest.mark.browser
+WAIT_MS = 60_000  # generous on a loaded machine; never a timing assertion
+
+
+def test_the_open_page_follows_edits_styles_and_errors_without_a_manual_reload(browser, tmp_path):
+    config = (
+        f"title: Browser preview\nbase_url: https://u.github.io/repo/\nkatex:\n  local_dir: {KATEX_LOCAL}\n"
+    )
+    site = write_site(tmp_path / "src", {"2024-01-01-first.md": digest(1, "Original text.")}, config)
+    style = site / "templates" / "assets" / "style.css"
+    style.parent.mkdir(parents=True)
+    theme_css = (REPO / "templates" / "assets" / "style.css").read_text(encoding="utf-8")
+    style.write_text(theme_css, encoding="utf-8")
+    path = site / "digests" / "2024-01-01-first.md"
+
+    with ServeProcess(site, "--port", "0", "--out", str(tmp_path / "preview")) as serve:
+        page = browser.new_page()
+        page.goto(serve.url + "digests/2024-01-01-first/")
+        assert "Original text." in page.inner_text("main")
+        page.evaluate("window.notReloaded = true")
+
+        # A saved digest: the page reloads by itself and shows the new text.
+        path.write_text(digest(1, "Text typed in the editor."), encoding="utf-8")
+        page.wait_for_selector("text=Text typed in the editor.", timeout=WAIT_MS)
+        assert page.evaluate("window.notReloaded") is None  # it was a real reload
+        assert page.url == serve.url + "digests/2024-01-01-first/"  # under the production base path
+
+        # A stylesheet: swapped in place, the page is not reloaded.
+        page.evaluate("window.notReloaded = true")
+        style.write_text(
+            theme_css + "\nbody { background-color: rgb(1, 2, 3) !important; }\n", encoding="utf-8"
+        )
+        page.wait_for_function(
+            "getComputedStyle(document.body).backgroundColor === 'rgb(1, 2, 3)'", timeout=WAIT_MS
+        )
+        assert page.evaluate("window.notReloaded") is True
+
+        # A broken digest: an overlay says where and why; the last good page stays underneath.
+        path.write_text("---\ntitle: [unclosed\n---\n\nBroken text.\n", encoding="utf-8")
+        overlay = page.wait_for_selector("#paperdigest-errors", timeout=WAIT_MS)
+        assert "digests/2024-01-01-first.md:3: error: front matter" in overlay.inner_text()
+        assert "Text typed in the editor." in page.inner_text("main")
+
+        # Fixing it clears the overlay and shows the fixed text.
+        path.write_text(digest(1, "Fixed text."), encoding="utf-8")
+        page.wait_for_selector("text=Fixed text.", timeout=WAIT_MS)
+        assert page.query_selector("#paperdigest-errors") is None
+        page.close()
