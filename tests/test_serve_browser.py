@@ -56,3 +56,27 @@ def test_the_open_page_follows_edits_styles_and_errors_without_a_manual_reload(b
         page.wait_for_selector("text=Fixed text.", timeout=WAIT_MS)
         assert page.query_selector("#paperdigest-errors") is None
         page.close()
+
+
+def test_more_tabs_than_the_browser_has_connections_all_follow_an_edit(browser, tmp_path):
+    """Chromium opens at most 6 connections per host: one event stream per tab would hang tab 7."""
+    config = f"title: Many tabs\nkatex:\n  local_dir: {KATEX_LOCAL}\n"
+    site = write_site(tmp_path / "src", {"2024-01-01-first.md": digest(1, "Original text.")}, config)
+    with ServeProcess(site, "--port", "0", "--out", str(tmp_path / "preview")) as serve:
+        context = browser.new_context()
+        pages = []
+        for _ in range(8):
+            page = context.new_page()
+            page.goto(serve.url + "digests/2024-01-01-first/", timeout=WAIT_MS)
+            pages.append(page)
+        (site / "digests" / "2024-01-01-first.md").write_text(
+            digest(1, "Seen in every tab."), encoding="utf-8"
+        )
+        for page in pages:
+            page.wait_for_selector("text=Seen in every tab.", timeout=WAIT_MS)
+        # Closing the tab that listens hands the stream to another one.
+        pages[0].close()
+        (site / "digests" / "2024-01-01-first.md").write_text(digest(1, "Still followed."), encoding="utf-8")
+        for page in pages[1:]:
+            page.wait_for_selector("text=Still followed.", timeout=WAIT_MS)
+        context.close()

@@ -1,7 +1,24 @@
 function (config) {
   // paperdigest serve: injected into served pages only, never written to the built site.
+  // `since` is the build generation this page shows; an update for a later build is applied once.
   var since = config.generation;
   var source = null;
+  var LOCK = "paperdigest-livereload";
+  var channel = window.BroadcastChannel && navigator.locks ? new BroadcastChannel(LOCK) : null;
+
+  // `update` covers every build after `from`; a page older than that missed a build: reload.
+  function apply(update, from) {
+    if (update.server !== config.server || update.generation <= since) return;
+    var action = from > since ? "reload" : update.action;
+    since = update.generation;
+    if (action === "reload") {
+      if (source) source.close();
+      window.location.reload();
+      return;
+    }
+    if (action === "css") swapStylesheets(update.generation);
+    showErrors(update.errors);
+  }
 
   function connect() {
     if (source) source.close();
@@ -9,16 +26,33 @@ function (config) {
     source = new EventSource(url);
     source.onmessage = function (event) {
       var update = JSON.parse(event.data);
-      if (update.generation <= since) return;
-      since = update.generation;
-      if (update.action === "reload") {
-        source.close();
-        window.location.reload();
-        return;
+      var from = since;
+      if (update.server !== config.server) {
+        update = Object.assign({}, update, {action: "reload", server: config.server});
       }
-      if (update.action === "css") swapStylesheets(update.generation);
-      showErrors(update.errors);
+      if (channel) channel.postMessage({type: "update", from: from, update: update});
+      apply(update, from);
     };
+  }
+
+  // Browsers open at most six HTTP/1.1 connections per host: with one event stream per tab,
+  // a seventh tab would hang. So one tab (the holder of a Web Lock) listens and tells the others.
+  function share() {
+    channel.onmessage = function (event) {
+      var message = event.data;
+      if (message.type === "update") apply(message.update, message.from);
+      if (message.type === "hello" && source) {
+        channel.postMessage({type: "state", server: config.server, generation: since});
+      }
+      if (message.type === "state" && message.server === config.server && message.generation > since) {
+        window.location.reload(); // a build finished between serving this page and listening
+      }
+    };
+    channel.postMessage({type: "hello"});
+    navigator.locks.request(LOCK, function () {
+      connect();
+      return new Promise(function () {}); // held for the page's life; the next tab takes over
+    });
   }
 
   // A changed stylesheet is swapped in place: the new <link> loads, then the old one goes,
@@ -68,12 +102,13 @@ function (config) {
 
   function start() {
     showErrors(config.errors);
-    connect();
+    if (channel) share();
+    else connect();
   }
 
   // Back/forward cache: the page may come back after builds it missed; ask again from `since`.
   window.addEventListener("pagehide", function () { if (source) source.close(); });
-  window.addEventListener("pageshow", function (event) { if (event.persisted) connect(); });
+  window.addEventListener("pageshow", function (event) { if (event.persisted && !channel) connect(); });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 }

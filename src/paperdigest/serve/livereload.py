@@ -9,6 +9,7 @@ it, never for the one it already shows, and never twice for one build.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
@@ -28,6 +29,10 @@ class Update:
     generation: int
     action: str  # "reload" | "css" | "errors"
     errors: tuple[Problem, ...]
+    server: str  # this run of the preview: pages from an earlier run reload
+
+    def but(self, action: str) -> Update:
+        return Update(self.generation, action, self.errors, self.server)
 
     def as_json(self) -> str:
         return json.dumps(
@@ -35,6 +40,7 @@ class Update:
                 "generation": self.generation,
                 "action": self.action,
                 "errors": [p.as_dict() for p in self.errors],
+                "server": self.server,
             },
             ensure_ascii=False,
         )
@@ -46,7 +52,7 @@ class ReloadHub:
     def __init__(self):
         self.server_id = secrets.token_hex(8)
         self._changed = threading.Condition()
-        self._history: list[Update] = [Update(0, "reload", ())]
+        self._history: list[Update] = [Update(0, "reload", (), self.server_id)]
         self._building = False
         self._closed = False
 
@@ -58,7 +64,7 @@ class ReloadHub:
     def publish(self, action: str, errors: list[Problem]) -> Update:
         """Called once a rebuild attempt has finished and its output (if any) is in place."""
         with self._changed:
-            update = Update(self._history[-1].generation + 1, action, tuple(errors))
+            update = Update(self._history[-1].generation + 1, action, tuple(errors), self.server_id)
             self._history = [*self._history[-HISTORY:], update]
             self._building = False
             self._changed.notify_all()
@@ -84,8 +90,7 @@ class ReloadHub:
         or shutdown. A page from another server run (restarted preview) reloads at once."""
         with self._changed:
             if server_id != self.server_id:
-                latest = self._history[-1]
-                return Update(latest.generation, "reload", latest.errors)
+                return self._history[-1].but("reload")
             self._changed.wait_for(lambda: self._history[-1].generation > since or self._closed, timeout)
             if self._closed or self._history[-1].generation <= since:
                 return None
@@ -99,21 +104,25 @@ class ReloadHub:
             action = "reload"  # older than what is remembered
         else:
             action = max((u.action for u in missed), key=STRENGTH.__getitem__)
-        return Update(latest.generation, action, latest.errors)
+        return latest.but(action)
 
 
-def client_script(update: Update, server_id: str) -> bytes:
+@functools.cache
+def client_code() -> str:
+    return resources.files(__package__).joinpath("livereload.js").read_text(encoding="utf-8")
+
+
+def client_script(update: Update) -> bytes:
     """The <script> injected into served HTML pages (never written to the output)."""
     config = {
         "generation": update.generation,
-        "server": server_id,
+        "server": update.server,
         "events": ENDPOINT,
         "errors": [p.as_dict() for p in update.errors],
     }
     # "<" escaped so that no message can close the script element early.
     data = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")
-    code = resources.files(__package__).joinpath("livereload.js").read_text(encoding="utf-8")
-    return f'<script id="paperdigest-livereload">\n"use strict";\n({code})({data});\n</script>\n'.encode()
+    return f'<script id="paperdigest-livereload">\n"use strict";\n({client_code()})({data});\n</script>\n'.encode()
 
 
 BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)

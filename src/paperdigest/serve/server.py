@@ -158,7 +158,7 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         with handle:
             kind = content_type(path)
             if kind.startswith("text/html"):
-                body = inject(handle.read(), client_script(update, hub.server_id))
+                body = inject(handle.read(), client_script(update))
                 return self.send_bytes(status, kind, body, head)
             size = handle.seek(0, 2)
             handle.seek(0)
