@@ -251,8 +251,15 @@ def test_incremental_rebuilds_equal_a_clean_build(site, tmp_path):
             lambda: edit(site / "static" / "note.txt", "static file\n"),
             lambda: (site / "templates" / "assets").mkdir(parents=True),
             lambda: edit(site / "templates" / "assets" / "style.css", "body { margin: 0; }\n"),
+            lambda: (tmp_path / "incoming").rename(digests / "incoming"),  # a folder of digests moved in
+            lambda: edit(digests / "incoming" / "2024-03-01-moved.md", digest(5, "Edited after the move.")),
+            lambda: digests.rename(tmp_path / "away"),  # the whole folder goes...
+            lambda: (tmp_path / "away").rename(digests),  # ...and comes back: watched again
+            lambda: edit(digests / "2024-01-01-first.md", digest(1, "After the folder came back.")),
             lambda: edit(site / "site.yaml", CONFIG + "per_page: 1\n"),
         ]
+        (tmp_path / "incoming").mkdir()
+        edit(tmp_path / "incoming" / "2024-03-01-moved.md", digest(5, "Moved in."))
         with serve.events(generation, server) as events:
             for step in steps:
                 step()
@@ -261,6 +268,8 @@ def test_incremental_rebuilds_equal_a_clean_build(site, tmp_path):
         assert serve.page("note.txt").text == "static file\n"
         assert serve.page("digests/2024-02-04-renamed/").status == 200
         assert serve.page("digests/2024-02-03-third/").status == 404
+        assert "Edited after the move." in serve.page("digests/2024-03-01-moved/").text
+        assert "After the folder came back." in serve.page("digests/2024-01-01-first/").text
     clean = tmp_path / "clean"
     run_cli("build", "--source", str(site), "--out", str(clean), check=True)
     assert_same_tree(preview, clean)

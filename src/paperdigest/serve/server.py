@@ -49,6 +49,9 @@ BINARY_TYPES = {
 }
 
 
+NOT_FOUND_PAGE = b"<!doctype html>\n<title>404 Not Found</title>\n<body><h1>404 Not Found</h1></body>\n"
+
+
 class BadPath(ValueError):
     """A request path that tries to leave the output (.., backslashes, NUL), encoded or not."""
 
@@ -93,6 +96,7 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
     server: PreviewServer
     protocol_version = "HTTP/1.1"
     server_version = "paperdigest-serve"
+    timeout = 300  # an idle keep-alive connection gives its thread back after this many seconds
 
     def do_GET(self) -> None:
         self.respond(head=False)
@@ -146,7 +150,9 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         page = self.server.site.out_dir / "404.html"
         if page.is_file():
             return self.send_file(404, page, head)
-        self.send_text(404, "404 not found\n", head)
+        # No site yet (the first build failed): a page that shows the errors and reloads when fixed.
+        script = client_script(self.server.site.hub.current)
+        self.send_bytes(404, "text/html; charset=utf-8", inject(NOT_FOUND_PAGE, script), head)
 
     def send_file(self, status: int, path: Path, head: bool) -> None:
         hub = self.server.site.hub

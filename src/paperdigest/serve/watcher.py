@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import queue
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,13 +150,20 @@ class SourceWatcher:
         def wanted(_change, path: str) -> bool:
             return self.paths.kind_of(Path(path)) is not None
 
-        for batch in watchfiles.watch(
-            *folders,
-            watch_filter=wanted,
-            debounce=DEBOUNCE_MS,
-            step=STEP_MS,
-            stop_event=stop,
-            recursive=recursive,
-            raise_interrupt=False,
-        ):
-            self.changes.put({Path(path) for _change, path in batch})
+        while not stop.is_set():
+            try:
+                for batch in watchfiles.watch(
+                    *folders,
+                    watch_filter=wanted,
+                    debounce=DEBOUNCE_MS,
+                    step=STEP_MS,
+                    stop_event=stop,
+                    recursive=recursive,
+                    raise_interrupt=False,
+                ):
+                    self.changes.put({Path(path) for _change, path in batch})
+            except (OSError, RuntimeError) as exc:
+                # e.g. a watched folder vanished: the root watcher reports that and we are restarted;
+                # until then, try again rather than silently stop watching.
+                print(f"warning: watching {', '.join(map(str, folders))}: {exc}", file=sys.stderr)
+                stop.wait(1.0)
