@@ -5,6 +5,8 @@ from __future__ import annotations
 import filecmp
 import re
 import socket
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -307,3 +309,17 @@ def test_by_default_the_preview_writes_nothing_into_the_site_folder(site):
         assert "Edited." in serve.page("digests/2024-01-01-first/").text
     after = sorted(p.relative_to(site) for p in site.rglob("*"))
     assert after == before and not (site / "_site").exists()
+
+
+def test_open_shows_the_printed_url_in_the_browser(site, tmp_path, monkeypatch):
+    opened = tmp_path / "opened.txt"
+    recorder = tmp_path / "browser.py"
+    recorder.write_text(f"import sys, pathlib\npathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n")
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {recorder} %s")
+    with ServeProcess(site, "--port", "0", "--open", "--out", str(tmp_path / "preview")) as serve:
+        serve.wait_for_line(re.compile("Watching for changes"))
+        for _ in range(600):
+            if opened.exists() and opened.read_text():
+                break
+            time.sleep(0.1)
+        assert opened.read_text() == serve.url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 import webbrowser
 from pathlib import Path
 
@@ -103,6 +104,9 @@ class PreviewSession:
             self.failure = self.located(exc.problem)
         except ConfigError as exc:
             self.failure = self.located(config_problem(exc))
+        except Exception as exc:  # a bug in a stage must not take the preview down with it
+            traceback.print_exc()
+            self.failure = Problem("paperdigest", None, "error", f"internal error, please report it: {exc!r}")
         else:
             self.failure = None
             self.pending -= to_build
@@ -115,8 +119,11 @@ class PreviewSession:
         """Parse changed digests first: one with errors is not built, so its last good pages stay."""
         for path in paths:
             problems = []
-            if path.is_file():
-                parsed = parse_digest(path, self.root, self.site.base_path)
+            try:
+                parsed = parse_digest(path, self.root, self.site.base_path) if path.is_file() else None
+            except Exception:
+                parsed = None  # the build meets the same failure and reports it
+            if parsed:
                 problems = [p for p in parsed.problems if p.level == "error"]
             if problems:
                 self.held_back[path] = problems
