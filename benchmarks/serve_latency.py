@@ -16,6 +16,7 @@ import argparse
 import http.client
 import json
 import os
+import queue
 import random
 import re
 import shutil
@@ -24,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -96,8 +98,15 @@ class Serve:
         else:
             raise SystemExit("paperdigest serve did not start")
         self.first_build = time.perf_counter() - started
+        self.rebuilds: queue.Queue[float] = queue.Queue()  # rebuild seconds, as serve reports them
+        threading.Thread(target=self._read, daemon=True).start()
         url = urlsplit(found[1])
         self.host, self.port, self.base = url.hostname, url.port, url.path
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            if found := re.search(r": rebuilt in ([\d.]+)s", line):
+                self.rebuilds.put(float(found[1]))
 
     def get(self, path: str) -> str:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=600)
@@ -128,16 +137,17 @@ def measure(source: Path, edited: Path, saves: int) -> dict:
         slug = edited.stem
         events = serve.events(serve.get(f"digests/{slug}/"))
         original = edited.read_text(encoding="utf-8")
-        latencies = []
+        latencies, rebuilds = [], []
         for n in range(saves):
             marker = f"Benchmark edit number {n}."
             started = time.perf_counter()
             edited.write_text(original.replace("\n\n", f"\n\n{marker}\n\n", 1), encoding="utf-8")
             update = next(events)
             latencies.append(time.perf_counter() - started)
+            rebuilds.append(serve.rebuilds.get(timeout=60))
             assert update["action"] == "reload", update
             assert marker in serve.get(f"digests/{slug}/"), "reload event before the new page was served"
-        return {"first_build": serve.first_build, "latencies": latencies}
+        return {"first_build": serve.first_build, "latencies": latencies, "rebuilds": rebuilds}
     finally:
         serve.stop()
         shutil.rmtree(out, ignore_errors=True)
@@ -152,7 +162,10 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=5, help="saves measured per size (default: 5)")
     args = parser.parse_args()
 
-    print(f"{'digests':>8}  {'first build':>11}  {'save->reload median':>19}  {'min':>7}  {'max':>7}")
+    print(
+        f"{'digests':>8}  {'first build':>11}  {'save->reload median':>19}  {'min':>7}  {'max':>7}  "
+        f"{'of which Builder.rebuild':>24}"
+    )
     sizes = [None] if args.corpus else args.digests
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="serve-bench-") as tmp:
@@ -166,7 +179,7 @@ def main() -> None:
             lat = result["latencies"]
             print(
                 f"{len(paths):>8}  {result['first_build']:>10.2f}s  {statistics.median(lat):>18.3f}s  "
-                f"{min(lat):>6.3f}s  {max(lat):>6.3f}s",
+                f"{min(lat):>6.3f}s  {max(lat):>6.3f}s  {statistics.median(result['rebuilds']):>23.3f}s",
                 flush=True,
             )
 

@@ -204,6 +204,7 @@ def test_serves_only_the_output_at_the_base_path_and_rejects_traversal(site, ser
     assert serve.get("/").status == 302 and serve.get("/").headers["location"] == "/repo/"
     assert serve.get("/repo").headers["location"] == "/repo/"
     assert serve.get("/repo/digests").headers["location"] == "/repo/digests/"
+    assert serve.get("//repo/digests").headers["location"] == "/repo/digests/"  # not to host "repo"
     assert serve.get("/index.html").status == 404  # outside the base path, as on GitHub Pages
     missing = serve.get("/repo/no/such/page/")
     assert missing.status == 404 and "<html" in missing.text  # the site's own 404.html
@@ -217,6 +218,7 @@ def test_content_types(site, tmp_path):
     static.mkdir()
     for name in ("a.webp", "f.woff2", "data.json", "x.svg", "clip.mp4", "doc.pdf"):
         (static / name).write_bytes(b"\x00\x01")
+    (site / "digests" / "2024-01-05-论文.md").write_text(digest(5, "CJK slug."), encoding="utf-8")
     with ServeProcess(site, "--port", "0", "--out", str(tmp_path / "preview")) as serve:
         expected = {
             "": "text/html; charset=utf-8",
@@ -236,6 +238,7 @@ def test_content_types(site, tmp_path):
             response = serve.page(rel)
             assert (response.status, response.headers["content-type"]) == (200, kind), rel
         assert serve.page("a.webp").body == b"\x00\x01"  # binary files are served untouched
+        assert "CJK slug." in serve.page("digests/2024-01-05-%E8%AE%BA%E6%96%87/").text
         assert b"paperdigest-livereload" not in serve.page("papers.json").body
 
 

@@ -10,7 +10,7 @@ import shutil
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, quote, unquote
 
 from paperdigest.serve.livereload import ENDPOINT, ReloadHub, client_script, inject
 
@@ -109,7 +109,7 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
 
     def respond(self, head: bool) -> None:
         raw_path, _, query = self.path.partition("?")
-        if raw_path == ENDPOINT:
+        if raw_path == ENDPOINT and not head:
             return self.stream_events(query)
         site = self.server.site
         try:
@@ -126,7 +126,9 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
             site.hub.wait_until_built(BUILD_WAIT_SECONDS)  # it may be in the build being swapped in
             target = self.find(site, rel, trailing_slash=raw_path.endswith("/"))
         if target == "redirect":
-            return self.redirect(raw_path + "/" + (f"?{query}" if query else ""))
+            # Rebuilt from the checked segments: "//host/folder" must not redirect to another site.
+            location = "/" + "".join(quote(part) + "/" for part in parts)
+            return self.redirect(location + (f"?{query}" if query else ""))
         if target is None:
             return self.not_found(head)
         self.send_file(200, target, head)
