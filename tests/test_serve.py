@@ -261,6 +261,7 @@ def test_incremental_rebuilds_equal_a_clean_build(site, tmp_path):
             lambda: digests.rename(tmp_path / "away"),  # the whole folder goes...
             lambda: (tmp_path / "away").rename(digests),  # ...and comes back: watched again
             lambda: edit(digests / "2024-01-01-first.md", digest(1, "After the folder came back.")),
+            lambda: edit(site / "papers.yaml", "# paper metadata: watched too\n"),
             lambda: edit(site / "site.yaml", CONFIG + "per_page: 1\n"),
         ]
         (tmp_path / "incoming").mkdir()

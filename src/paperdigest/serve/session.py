@@ -50,6 +50,7 @@ class PreviewSession:
             self.hub.set_building(True)  # requests wait for the first build instead of a 404
             thread.start()
             started = time.perf_counter()
+            self.say(f"Building {self.root} ...")
             self.first_build()
             self.say(f"first build in {time.perf_counter() - started:.2f}s")
             url = self.url(host, server.server_address[1])
