@@ -108,7 +108,11 @@ function (config) {
 
   // Back/forward cache: the page may come back after builds it missed; ask again from `since`.
   window.addEventListener("pagehide", function () { if (source) source.close(); });
-  window.addEventListener("pageshow", function (event) { if (event.persisted && !channel) connect(); });
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    if (source) connect(); // this tab listens: listen again from `since`
+    if (channel) channel.postMessage({type: "hello"}); // and ask whether a build was missed
+  });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 }
