@@ -13,6 +13,7 @@ from paperdigest.errors import Problem
 from paperdigest.group import build_index
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.render import make_environment, render_site, theme_dir
+from paperdigest.search import index_site
 from paperdigest.write import AtomicOutput
 
 PROGRESS_THRESHOLD = 200  # digests; smaller builds finish before a bar is worth drawing
@@ -110,6 +111,8 @@ class Builder:
                     raise BuildError(template_problem(exc)) from None
             with stage(result, "static"):
                 copy_static(site, config)
+            with stage(result, "search"):
+                result.problems += index_site(site.tmp_dir, config)
             site.commit()
             result.pages = site.pages
 
@@ -158,7 +161,9 @@ class stage:
         self.started = time.perf_counter()
 
     def __exit__(self, *exc):
-        self.result.timings[self.name] = self.result.timings.get(self.name, 0) + time.perf_counter() - self.started
+        self.result.timings[self.name] = (
+            self.result.timings.get(self.name, 0) + time.perf_counter() - self.started
+        )
 
 
 def with_progress(paths: list[Path], enabled: bool):

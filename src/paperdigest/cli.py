@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import signal
 import sys
 from pathlib import Path
@@ -13,17 +14,37 @@ from paperdigest.errors import ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="paperdigest", description="Static wiki for research-paper digests.")
+    parser = argparse.ArgumentParser(
+        prog="paperdigest", description="Static wiki for research-paper digests."
+    )
     parser.add_argument("--version", action="version", version=f"paperdigest {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     build = commands.add_parser("build", help="build the site into the output folder")
-    build.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)")
+    build.add_argument(
+        "--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)"
+    )
     build.add_argument("--out", type=Path, default=None, help="output folder (default: SOURCE/_site)")
     build.add_argument("--base-url", default=None, help="override base_url, e.g. https://u.github.io/repo/")
     build.add_argument("--strict", action="store_true", help="exit non-zero on any warning")
     build.add_argument("--drafts", action="store_true", help="include digests with draft: true")
     build.set_defaults(handler=run_build)
+
+    init = commands.add_parser(
+        "init", help="create a new site: site.yaml, digests/, templates/, Pages workflow"
+    )
+    init.add_argument(
+        "dir", nargs="?", type=Path, default=Path("."), help="folder of the new site (default: .)"
+    )
+    init.add_argument("--title", default="Paper Digest", help="site title written to site.yaml")
+    init.add_argument("--install", default="", help="pip requirement the Pages workflow installs")
+    init.set_defaults(handler=run_init)
+
+    new = commands.add_parser("new", help="create the digest file of a day with a card per arXiv id")
+    new.add_argument("ids", nargs="*", metavar="ARXIV_ID", help="arXiv ids or URLs, one card each")
+    new.add_argument("--date", type=iso_date, default=None, help="YYYY-MM-DD (default: today)")
+    new.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)")
+    new.set_defaults(handler=run_new)
 
     serve = commands.add_parser("serve", help="preview the site with live reload while you write")
     serve.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
@@ -60,6 +81,39 @@ def run_build(args) -> int:
         print(problem, file=sys.stderr)
     print(result.summary())
     return 1 if args.strict and result.warnings else 0
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+
+
+def run_init(args) -> int:
+    from paperdigest.scaffold import ScaffoldError, init_site
+
+    try:
+        written = init_site(args.dir, title=args.title, install=args.install)
+    except ScaffoldError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"created {path}")
+    print(f"next: cd {args.dir} && paperdigest build, then push to GitHub (see .github/workflows/pages.yml)")
+    return 0
+
+
+def run_new(args) -> int:
+    from paperdigest.scaffold import ScaffoldError, new_digest
+
+    try:
+        path = new_digest(args.source, args.date or dt.date.today(), args.ids)
+    except ScaffoldError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"created {path}")
+    return 0
 
 
 def run_serve(args) -> int:

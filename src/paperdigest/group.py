@@ -58,11 +58,10 @@ def build_index(digests: list[Digest]) -> tuple[SiteIndex, list[Problem]]:
     oldest_first = sorted(digests, key=sort_key)
     papers, paper_problems = merge_papers(oldest_first)
     newest_first = tuple(reversed(oldest_first))
-    previous = {d.slug: p for p, d in zip(oldest_first, oldest_first[1:])}
-    following = {p.slug: d for p, d in zip(oldest_first, oldest_first[1:])}
+    previous = {d.slug: p for p, d in zip(oldest_first, oldest_first[1:], strict=False)}
+    following = {p.slug: d for p, d in zip(oldest_first, oldest_first[1:], strict=False)}
     papers_of = {
-        d.slug: tuple(dict.fromkeys(papers[paper_id(c)] for c in d.cards).keys())
-        for d in newest_first
+        d.slug: tuple(dict.fromkeys(papers[paper_id(c)] for c in d.cards).keys()) for d in newest_first
     }
     index = SiteIndex(
         digests=newest_first,

@@ -17,6 +17,7 @@ from paperdigest.config import KATEX_INTEGRITY, SiteConfig
 from paperdigest.group import SiteIndex
 from paperdigest.model import Paper
 from paperdigest.parse.papers import paper_path_id
+from paperdigest.publish import install_helpers, render_publishing
 
 PACKAGED_THEME = Path(__file__).parent / "theme"  # in the wheel: a copy of templates/
 SOURCE_THEME = Path(__file__).resolve().parents[2] / "templates"  # source checkout / editable
@@ -90,6 +91,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         generator_version=__version__,
         katex=katex_assets(config, urls),
     )
+    install_helpers(env)
     return env
 
 
@@ -149,7 +151,9 @@ def render_site(env: jinja2.Environment, index: SiteIndex, config: SiteConfig) -
         yield page("paper.html", f"{Urls.paper(paper.id)}index.html", paper=paper)
     yield page("archive.html", "archive/index.html", years=index.archive, year=None, month=None)
     for year, months in index.archive.items():
-        yield page("archive.html", f"archive/{year:04d}/index.html", years={year: months}, year=year, month=None)
+        yield page(
+            "archive.html", f"archive/{year:04d}/index.html", years={year: months}, year=year, month=None
+        )
         for month, digests in months.items():
             out = f"archive/{year:04d}/{month:02d}/index.html"
             yield page("archive.html", out, years={year: {month: digests}}, year=year, month=month)
@@ -163,6 +167,7 @@ def render_site(env: jinja2.Environment, index: SiteIndex, config: SiteConfig) -
     yield "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {Urls(config).absolute('sitemap.xml')}\n".encode()
     yield "papers.json", papers_json(index, Urls(config))
     yield "assets/pygments.css", pygments_css().encode("utf-8")
+    yield from render_publishing(env, index, config)
 
 
 def paper_sort_key(paper: Paper) -> tuple:

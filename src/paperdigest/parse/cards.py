@@ -55,6 +55,7 @@ class CardDraft:
     links: list[Link] = field(default_factory=list)
     summary: str = ""
     seen_metadata: bool = False
+    numbered: bool = False
 
     def freeze(self) -> Card:
         aid = papers.arxiv_id(self.url) or next(
@@ -108,23 +109,27 @@ def extract_cards(tokens: list[Token], line_offset: int) -> list[tuple[int, Card
                         line=tok.map[0] + line_offset if tok.map else 0,
                         position=len(drafts) + 1,
                         section=section,
+                        numbered=papers.NUMBER_PREFIX.match(text) is not None,
                     )
                     drafts.append(current)
         elif current is not None and tok.type == "blockquote_open" and tok.level == 0:
             end = _closing(tokens, i)
             read_blockquote(current, tokens[i + 1 : end])
             i = end
-        elif current is not None and tok.type == "paragraph_open" and tok.level == 0:
-            if current.seen_metadata and not current.summary:
+        elif current is not None and tok.level == 0 and current.seen_metadata and not current.summary:
+            # The first paragraph, or list (动机/方法/优势), after the metadata is the summary.
+            if tok.type == "paragraph_open":
                 current.summary = plain_text(tokens[i + 1])
-        elif current is not None and tok.type == "bullet_list_open" and tok.level == 0:
-            if current.seen_metadata and not current.summary:
+            elif tok.type == "bullet_list_open":
                 end = _closing(tokens, i)
-                items = [plain_text(t) for t in tokens[i:end] if t.type == "inline"]
-                current.summary = " ".join(items)
+                current.summary = " ".join(plain_text(t) for t in tokens[i:end] if t.type == "inline")
                 i = end
         i += 1
-    return [(d.heading_index, d.freeze()) for d in drafts]
+    # An unnumbered h3 with no 《》 or KEY：VALUE lines ("### 总结") is a plain heading, not a paper.
+    papers_only = [d for d in drafts if d.seen_metadata or d.numbered]
+    for position, draft in enumerate(papers_only, start=1):
+        draft.position = position
+    return [(d.heading_index, d.freeze()) for d in papers_only]
 
 
 def _closing(tokens: list[Token], start: int) -> int:

@@ -9,13 +9,28 @@ from __future__ import annotations
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_block import StateBlock
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.dollarmath.index import math_block_dollar
 from mdit_py_plugins.texmath import texmath_plugin
 
 
 def render_math(tex: str, display: bool) -> str:
     tag, kind = ("div", "display") if display else ("span", "inline")
     return f'<{tag} class="math {kind}">{escapeHtml(tex.strip())}</{tag}>'
+
+
+def kramdown_math_block():
+    """dollarmath's block rule, except that `$$a$$ and $$b$$` on one line is a paragraph."""
+    block = math_block_dollar(allow_labels=False, allow_blank_lines=True)
+
+    def rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]].strip()
+        if len(line) > 4 and line.startswith("$$") and line.endswith("$$") and "$$" in line[2:-2]:
+            return False
+        return block(state, start, end, silent)
+
+    return rule
 
 
 def math_plugin(md: MarkdownIt) -> None:
@@ -27,6 +42,7 @@ def math_plugin(md: MarkdownIt) -> None:
         allow_blank_lines=True,
         double_inline=True,
     )
+    md.block.ruler.at("math_block", kramdown_math_block())
     # \(..\) and \[..\]; texmath emits the same token types as dollarmath.
     texmath_plugin(md, delimiters="brackets")
     rules = md.add_render_rule

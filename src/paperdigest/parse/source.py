@@ -87,7 +87,8 @@ def split_front_matter(text: str, rel: str) -> tuple[dict, str, int, list[Proble
     try:
         metadata = yaml.safe_load(fm) if fm.strip() else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # The construct that failed (e.g. an unclosed '[') is where the user must look.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1  # fm text starts at the end of the opening --- line
         reason = getattr(exc, "problem", None) or "invalid YAML"
         return {}, body, body_line, [Problem(rel, line, "error", f"front matter: {reason}")]
