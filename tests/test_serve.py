@@ -341,3 +341,23 @@ def test_open_shows_the_printed_url_in_the_browser(site, tmp_path, monkeypatch):
                 break
             time.sleep(0.1)
         assert opened.read_text() == serve.url
+
+
+@pytest.mark.parametrize("out", ["digests/preview", "static/preview", "."])
+def test_an_output_inside_a_watched_folder_is_refused(site, out):
+    (site / "static").mkdir()
+    proc = run_cli("serve", "--source", str(site), "--port", "0", "--out", str(site / out), timeout=60)
+    assert proc.returncode == 2
+    assert "cannot be inside" in proc.stderr and "each build would trigger the next" in proc.stderr
+
+
+def test_an_output_inside_the_site_folder_is_fine_when_digests_live_elsewhere(site, tmp_path):
+    with ServeProcess(site, "--port", "0", "--out", str(site / "_preview")) as serve:
+        generation, server = serve.page("").generation()
+        with serve.events(generation, server) as events:
+            edit(site / "digests" / "2024-01-01-first.md", digest(1, "Edited."))
+            assert events.next()["generation"] == generation + 1
+        # Building into _preview/ triggered nothing more: the next event is the next save's.
+        with serve.events(generation + 1, server) as events:
+            edit(site / "digests" / "2024-01-01-first.md", digest(1, "Edited again."))
+            assert events.next()["generation"] == generation + 2

@@ -187,8 +187,10 @@ class PreviewSession:
 
 
 def check_output(out_dir: Path, paths: SourcePaths) -> None:
+    # The site folder itself is watched only one level deep (site.yaml, papers.yaml, folders),
+    # so an output such as SOURCE/_preview is fine unless a watched folder is the site folder.
     for folder in (paths.root, *paths.folders()):
-        if out_dir == folder or (folder != paths.root and out_dir.is_relative_to(folder)):
+        if out_dir == folder or (folder in paths.folders() and out_dir.is_relative_to(folder)):
             raise UnsafeOutput(
                 f"the preview output {out_dir} cannot be inside {folder}: each build would trigger the next"
             )
