@@ -169,8 +169,9 @@ class PreviewSession:
         paths = SourcePaths.of(config)
         try:
             check_output(self.builder.out_dir, paths)
-        except UnsafeOutput:
-            return  # keep watching the old folders rather than loop on our own output
+        except UnsafeOutput as exc:
+            self.say(f"warning: {exc}; still watching the previous folders")
+            return
         if paths != self.paths or paths.existing_folders() != self.watcher.watched:
             self.paths = paths
             self.watcher.restart(paths)
