@@ -105,6 +105,7 @@ class Serve:
 
     def _read(self) -> None:
         for line in self.proc.stdout:
+            print(f"  serve: {line.rstrip()}", file=sys.stderr, flush=True)
             if found := re.search(r": rebuilt in ([\d.]+)s", line):
                 self.rebuilds.put(float(found[1]))
 
