@@ -52,6 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)")
     new.set_defaults(handler=run_new)
 
+    serve = commands.add_parser("serve", help="preview the site with live reload while you write")
+    serve.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; next free if taken)")
+    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
+    serve.add_argument("--drafts", action="store_true", help="include digests with draft: true")
+    serve.add_argument("--out", type=Path, default=None, help="output folder (default: a temporary one)")
+    serve.set_defaults(handler=run_serve)
+
     args = parser.parse_args(argv)
     # SIGTERM unwinds like Ctrl-C, so an interrupted build cleans up and leaves the old site.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -129,4 +138,31 @@ def run_new(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"created {path}")
+    return 0
+
+
+def run_serve(args) -> int:
+    import shutil
+    import tempfile
+
+    from paperdigest.serve import PreviewSession, UnsafeOutput
+
+    # A folder of its own: the preview never touches _site/, and the reload script is added to
+    # responses only, so even this folder holds exactly what `paperdigest build` writes.
+    scratch = None if args.out else Path(tempfile.mkdtemp(prefix="paperdigest-serve-"))
+    try:
+        session = PreviewSession(args.source, args.out or scratch / "site", drafts=args.drafts)
+        session.serve(args.host, args.port, open_browser=args.open)
+    except UnsafeOutput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Stopped.")
+        return 0
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     return 0
