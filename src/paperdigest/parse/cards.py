@@ -19,6 +19,7 @@ from markdown_it.token import Token
 from paperdigest.model import MAIN, MORE, Card, Link
 from paperdigest.parse import papers
 from paperdigest.parse.markdown import plain_text
+from paperdigest.parse.shapes.tokens import closing
 
 MORE_HEADINGS = re.compile(r"^\s*(更多|其他|其它|more|others?|more papers)\s*[:：]?\s*$", re.IGNORECASE)
 REFERENCE_HEADINGS = re.compile(r"^\s*(参考|参考资料|参考文献|references?)\s*$", re.IGNORECASE)
@@ -113,7 +114,7 @@ def extract_cards(tokens: list[Token], line_offset: int) -> list[tuple[int, Card
                     )
                     drafts.append(current)
         elif current is not None and tok.type == "blockquote_open" and tok.level == 0:
-            end = _closing(tokens, i)
+            end = closing(tokens, i)
             read_blockquote(current, tokens[i + 1 : end])
             i = end
         elif current is not None and tok.level == 0 and current.seen_metadata and not current.summary:
@@ -121,7 +122,7 @@ def extract_cards(tokens: list[Token], line_offset: int) -> list[tuple[int, Card
             if tok.type == "paragraph_open":
                 current.summary = plain_text(tokens[i + 1])
             elif tok.type == "bullet_list_open":
-                end = _closing(tokens, i)
+                end = closing(tokens, i)
                 current.summary = " ".join(plain_text(t) for t in tokens[i:end] if t.type == "inline")
                 i = end
         i += 1
@@ -130,15 +131,6 @@ def extract_cards(tokens: list[Token], line_offset: int) -> list[tuple[int, Card
     for position, draft in enumerate(papers_only, start=1):
         draft.position = position
     return [(d.heading_index, d.freeze()) for d in papers_only]
-
-
-def _closing(tokens: list[Token], start: int) -> int:
-    depth = 0
-    for k in range(start, len(tokens)):
-        depth += tokens[k].nesting
-        if depth == 0:
-            return k
-    return len(tokens) - 1
 
 
 def read_blockquote(card: CardDraft, inner: list[Token]) -> None:
