@@ -15,11 +15,15 @@ from paperdigest.config import CONFIG_NAME, SiteConfig, load_config
 from paperdigest.depends import Fingerprints
 from paperdigest.errors import Problem
 from paperdigest.group import build_index
+from paperdigest.katex_engine import math_setup
+from paperdigest.mathrender import MathStats
 from paperdigest.output import SiteOutput
+from paperdigest.overrides import load_overrides
 from paperdigest.parallel import RenderFailed, parse_all, render_pages
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.parse.digest import ParseResult
 from paperdigest.render import Page, make_environment, site_pages, theme_dir
+from paperdigest.search import BUNDLE_DIR, index_site
 from paperdigest.stored import stored
 from paperdigest.write import AtomicOutput
 
@@ -46,6 +50,7 @@ class BuildResult:
     cached: int = 0
     rendered: int = 0  # files rendered in this build; the others were unchanged
     written: int = 0  # files written; a re-rendered file with unchanged bytes is not rewritten
+    math: MathStats = field(default_factory=MathStats)
 
     @property
     def warnings(self) -> int:
@@ -112,6 +117,7 @@ class Builder:
     def _build(self, trust_memory: bool, shortcut: bool = True) -> BuildResult:
         started = time.perf_counter()
         config = load_config(self.root, base_url=self.base_url)
+        check_output_folder(self.out_dir, self.root)
         result = BuildResult()
         settings = parse_settings(config)
         if settings != self.settings:
@@ -131,6 +137,8 @@ class Builder:
                 if shortcut and self.up_to_date(cache, config, build_fp, result):
                     result.seconds = time.perf_counter() - started
                     return result
+                setup_problem = math_setup(config).problem  # e.g. no KaTeX engine: browser mode
+                result.problems += [setup_problem] if setup_problem else []
                 results = self.load(config, cache, paths, known, keyed, trust_memory, result)
                 digests = []
                 for _, parsed in results.values():
@@ -141,8 +149,9 @@ class Builder:
             # Tens of thousands of long-lived records: keep the cyclic GC from re-scanning them.
             gc.freeze()
             with stage(result, "group"):
-                index, problems = build_index(digests)
-                result.problems += problems
+                overrides, problems = load_overrides(self.root)
+                index, index_problems = build_index(digests, overrides)
+                result.problems += problems + index_problems
 
             result.digests, result.papers = len(index.digests), len(index.papers)
             result.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
@@ -205,6 +214,8 @@ class Builder:
                     cache.put_manifest(self.out_dir, site.entries)
         _, result.digests, result.papers, result.pages, result.problems = last
         result.cached, result.written = result.digests, site.written
+        if config.search and not search_index_exists(self.out_dir):
+            self.search(config, result)
         return True
 
     def load(
@@ -217,9 +228,11 @@ class Builder:
         for path in keyed.keys() - set(misses):
             found[path] = (keyed[path], self.light(cache, keyed[path], *hits[keyed[path]], html=None))
         store = cache.path if cache.db is not None else None
-        work = parse_all(misses, [keyed[p] for p in misses], self.root, config.base_path, self.jobs, store)
+        math: list[MathStats] = []
+        work = parse_all(misses, [keyed[p] for p in misses], self.root, config, self.jobs, store, math)
         for path, (parsed, fps, html) in with_progress(work, misses, self.progress):
             found[path] = (keyed[path], self.light(cache, keyed[path], parsed, fps, html=html))
+        result.math = MathStats.total(math, math_setup(config))
         if not trust_memory:
             cache.prune({key for key, _ in found.values()})
         result.parsed, result.cached = len(misses), len(paths) - len(misses)
@@ -263,10 +276,25 @@ class Builder:
             result.timings["write"] = timings["write"]
             with stage(result, "write"):
                 copy_static(site, config)
+                html_changed = any(rel.endswith(".html") for rel in site.staged) or any(
+                    rel.endswith(".html") for rel in site.previous.keys() - site.entries.keys()
+                )
                 cache.put_manifest(self.out_dir, None)  # a build killed while committing starts afresh
                 site.commit()
                 cache.put_manifest(self.out_dir, site.entries)
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
+        # The dev server keeps the index of its first build: re-indexing every save would cost more
+        # than the rebuild itself (see README "Previewing").
+        if html_changed and not (trust_memory and search_index_exists(self.out_dir)):
+            self.search(config, result)
+
+    def search(self, config: SiteConfig, result: BuildResult) -> None:
+        with stage(result, "search"):
+            result.problems += index_site(self.out_dir, config)
+
+
+def search_index_exists(out_dir: Path) -> bool:
+    return (out_dir / BUNDLE_DIR / "pagefind-entry.json").is_file()
 
 
 def templates_fingerprint(env: jinja2.Environment) -> str:
@@ -293,6 +321,13 @@ def problem_of(exc: jinja2.TemplateError) -> Problem:
         where = exc.filename or exc.name or "template"
         return Problem(where, exc.lineno, "error", exc.message or str(exc))
     return template_problem(exc)
+
+
+def check_output_folder(out_dir: Path, root: Path) -> None:
+    """The output is replaced wholesale on every build, so it must not hold the sources."""
+    if root == out_dir or root.is_relative_to(out_dir):
+        message = "the output folder must not contain the site's sources"
+        raise BuildError(Problem(str(out_dir), None, "error", message))
 
 
 def template_problem(exc: jinja2.TemplateError) -> Problem:

@@ -19,14 +19,15 @@ from pathlib import Path
 
 from paperdigest import __version__
 from paperdigest.config import SiteConfig
+from paperdigest.katex_engine import math_setup
 
 CACHE_DIR = ".paperdigest-cache"
 SCHEMA = 2
 # Keys of site.yaml that only change how pages look, never how a digest is parsed. Every other key
 # (present or added later, e.g. math settings) is part of the parse key, to be safe.
 RENDER_ONLY_KEYS = {
-    "title", "description", "author", "language", "templates_dir", "static_dir", "per_page", "katex",
-    "base_url", "root", "digests_dir",
+    "title", "description", "author", "language", "templates_dir", "static_dir", "per_page",
+    "base_url", "root", "digests_dir", "search", "cname",
 }  # fmt: skip
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments", "pyyaml", "python-frontmatter", "jinja2")
 
@@ -73,10 +74,16 @@ def site_data(root: Path) -> str:
 
 def parse_settings(config: SiteConfig) -> str:
     """What a parsed digest depends on beyond its file: the base path, every key of site.yaml that is
-    not render-only, and the site data files."""
+    not render-only, the site data files, and the KaTeX that typesets formulas into the records."""
     values = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
     kept = {k: v for k, v in values.items() if k not in RENDER_ONLY_KEYS}
-    return repr((config.base_path, sorted(kept.items()), site_data(config.root)))
+    return repr((config.base_path, sorted(kept.items()), site_data(config.root), katex_identity(config)))
+
+
+def katex_identity(config: SiteConfig) -> tuple:
+    setup = math_setup(config)
+    script = setup.script
+    return (setup.mode, script.version, str(script.path)) if script else (setup.mode,)
 
 
 def parse_key(raw: bytes, rel: str, settings: str) -> str:

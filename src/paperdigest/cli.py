@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import signal
 import sys
 from pathlib import Path
@@ -34,6 +35,37 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--profile", action="store_true", help="print the time spent in each stage")
     build.set_defaults(handler=run_build)
 
+    check = commands.add_parser("check", help="lint the digests without writing a site")
+    check.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    check.add_argument("--strict", action="store_true", help="exit non-zero on warnings too, not only errors")
+    check.set_defaults(handler=run_check)
+
+    init = commands.add_parser(
+        "init", help="create a new site: site.yaml, digests/, templates/, Pages workflow"
+    )
+    init.add_argument(
+        "dir", nargs="?", type=Path, default=Path("."), help="folder of the new site (default: .)"
+    )
+    init.add_argument("--title", default="Paper Digest", help="site title written to site.yaml")
+    init.add_argument("--install", default="", help="pip requirement the Pages workflow installs")
+    init.set_defaults(handler=run_init)
+
+    new = commands.add_parser("new", help="create the digest file of a day with a card per arXiv id")
+    new.add_argument("ids", nargs="*", metavar="ARXIV_ID", help="arXiv ids or URLs, one card each")
+    new.add_argument("--date", type=iso_date, default=None, help="YYYY-MM-DD (default: today)")
+    new.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)")
+    new.set_defaults(handler=run_new)
+
+    serve = commands.add_parser("serve", help="preview the site with live reload while you write")
+    serve.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; next free if taken)")
+    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
+    serve.add_argument("--drafts", action="store_true", help="include digests with draft: true")
+    serve.add_argument("--out", type=Path, default=None, help="output folder (default: a temporary one)")
+    serve.set_defaults(handler=run_serve)
+
     args = parser.parse_args(argv)
     # SIGTERM unwinds like Ctrl-C, so an interrupted build cleans up and leaves the old site.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -45,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous output is unchanged", file=sys.stderr)
         return 130
+    except SystemExit as exc:
+        if exc.code == 143:  # SIGTERM, turned into SystemExit above
+            print("terminated; the previous output is unchanged", file=sys.stderr)
+        raise
 
 
 def run_build(args) -> int:
@@ -74,3 +110,78 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def run_check(args) -> int:
+    import json
+
+    from paperdigest.check import check_site
+
+    result = check_site(args.source)
+    if args.format == "json":
+        print(json.dumps([p.as_dict() for p in result.problems], ensure_ascii=False, indent=1))
+    else:
+        for problem in result.problems:
+            print(problem)
+    print(f"{result.errors} errors, {result.warnings} warnings", file=sys.stderr)
+    return 1 if result.errors or (args.strict and result.warnings) else 0
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+
+
+def run_init(args) -> int:
+    from paperdigest.scaffold import ScaffoldError, init_site
+
+    try:
+        written = init_site(args.dir, title=args.title, install=args.install)
+    except ScaffoldError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"created {path}")
+    print(f"next: cd {args.dir} && paperdigest build, then push to GitHub (see .github/workflows/pages.yml)")
+    return 0
+
+
+def run_new(args) -> int:
+    from paperdigest.scaffold import ScaffoldError, new_digest
+
+    try:
+        path = new_digest(args.source, args.date or dt.date.today(), args.ids)
+    except ScaffoldError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"created {path}")
+    return 0
+
+
+def run_serve(args) -> int:
+    import shutil
+    import tempfile
+
+    from paperdigest.serve import PreviewSession, UnsafeOutput
+
+    # A folder of its own: the preview never touches _site/, and the reload script is added to
+    # responses only, so even this folder holds exactly what `paperdigest build` writes.
+    scratch = None if args.out else Path(tempfile.mkdtemp(prefix="paperdigest-serve-"))
+    try:
+        session = PreviewSession(args.source, args.out or scratch / "site", drafts=args.drafts)
+        session.serve(args.host, args.port, open_browser=args.open)
+    except UnsafeOutput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Stopped.")
+        return 0
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import types
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +14,9 @@ import yaml
 from paperdigest.errors import ConfigError
 
 CONFIG_NAME = "site.yaml"
+HOSTNAME = re.compile(
+    r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}", re.IGNORECASE
+)
 KATEX_VERSION = "0.16.11"
 # Subresource-integrity hashes of the pinned KaTeX release's dist files, as served by the CDN.
 KATEX_INTEGRITY = {
@@ -40,12 +43,33 @@ class KatexConfig:
         "/usr/share/javascript/katex); copied into the site so math works offline. Wins over cdn.",
         "",
     )
-    macros: dict = doc("TeX macros for every formula, e.g. {'\\\\R': '\\\\mathbb{R}'}.", factory=dict)
+    macros: dict = doc("TeX macros for every formula, e.g. `\\R: \\mathbb{R}`.", factory=dict)
+
+
+@dataclass(frozen=True)
+class MathConfig:
+    render: str = doc(
+        "Where formulas are typeset: 'build' (KaTeX HTML+MathML written into the pages at build time, "
+        "no math script for readers; falls back to 'browser' with a warning when no KaTeX engine is "
+        "found) or 'browser' (KaTeX runs in the reader's browser).",
+        "build",
+    )
+    macros: dict = doc(
+        "TeX macros for every formula in both modes, e.g. {'\\\\R': '\\\\mathbb{R}'}; "
+        "merged over katex.macros.",
+        factory=dict,
+    )
+    katex_js: str = doc(
+        "katex.min.js (or the folder holding it, e.g. node_modules/katex/dist) for build-time "
+        "typesetting; default: katex.local_dir, then the copy installed with the sphinxcontrib-katex "
+        "package, then Debian's /usr/share/javascript/katex.",
+        "",
+    )
 
 
 @dataclass(frozen=True)
 class SiteConfig:
-    title: str = doc("Site name, shown in the header and the <title> of every page.", "Paper Digest")
+    title: str = doc("Site name, shown in the header and in the title of every page.", "Paper Digest")
     description: str = doc("One sentence about the site, for the home page and feeds.", "")
     author: str = doc("Who writes the digests; used in feeds and meta tags.", "")
     base_url: str = doc(
@@ -59,6 +83,14 @@ class SiteConfig:
     static_dir: str = doc("Folder copied as-is to the site root (images, files).", "static")
     per_page: int = doc("Digests per page on the home page and category pages.", 10)
     katex: KatexConfig = doc("KaTeX settings (see katex.*).", factory=KatexConfig)
+    sanitize_html: bool = doc(
+        "Strip script and style elements, event-handler attributes (onclick=...) and javascript:/data: "
+        "URLs from digest bodies, for collections that accept contributions. Off: raw HTML is kept as written.",
+        False,
+    )
+    search: bool = doc("Build a Pagefind full-text index (Chinese and English) and show a search box.", True)
+    cname: str = doc("Custom domain for GitHub Pages, e.g. papers.example.org; written to CNAME.", "")
+    math: MathConfig = doc("Math typesetting (see math.*).", factory=MathConfig)
 
     # Where site.yaml lives; not a key of the file.
     root: Path = field(default=Path("."), metadata={"internal": True})
@@ -98,8 +130,12 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
     config = dataclasses.replace(config, root=root)
     if config.per_page < 1:
         raise ConfigError(path, "per_page must be at least 1")
+    if config.math.render not in ("build", "browser"):
+        raise ConfigError(path, f"math.render must be 'build' or 'browser', got {config.math.render!r}")
     if config.base_url and urlsplit(config.base_url).scheme not in ("http", "https"):
         raise ConfigError(path, f"base_url must be an http(s) URL, got {config.base_url!r}")
+    if config.cname and not HOSTNAME.fullmatch(config.cname):
+        raise ConfigError(path, f"cname must be a bare domain like papers.example.org, got {config.cname!r}")
     return config
 
 
@@ -116,30 +152,27 @@ def _build(cls, data: dict, path: Path, prefix: str):
 
 
 def _check(kind, value, path: Path, key: str):
+    """`value` converted to the field's type, or a ConfigError naming the key."""
     if dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
             raise ConfigError(path, f"'{key}' must be a mapping")
         return _build(kind, value, path, prefix=key + ".")
-    if value is None:
-        return kind() if kind in (str, dict, list) else _type_error(path, key, kind, value)
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        _type_error(path, key, kind, value)
-    if kind is bool and not isinstance(value, bool):
-        _type_error(path, key, kind, value)
-    if kind is str:
-        if isinstance(value, (dict, list)):
-            _type_error(path, key, kind, value)
-        return str(value)
-    if kind is dict and not isinstance(value, dict):
-        _type_error(path, key, kind, value)
-    origin = typing.get_origin(kind)
-    if origin in (list, tuple):
+    if value is None and kind in (str, dict):
+        return kind()  # `key:` with nothing after it means empty
+    if typing.get_origin(kind) in (list, tuple):
         if not isinstance(value, list):
             _type_error(path, key, kind, value)
         return tuple(str(v) for v in value)
-    if isinstance(kind, types.UnionType):
-        return value
-    return value
+    valid = {
+        str: lambda v: isinstance(v, (str, int, float)) and not isinstance(v, bool),
+        int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+        float: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        bool: lambda v: isinstance(v, bool),
+        dict: lambda v: isinstance(v, dict),
+    }[kind]
+    if not valid(value):
+        _type_error(path, key, kind, value)
+    return str(value) if kind is str else value
 
 
 def _type_error(path: Path, key: str, kind, value):
@@ -163,3 +196,13 @@ def config_reference() -> list[tuple[str, str, object]]:
 
     walk(SiteConfig, "")
     return rows
+
+
+def reference_table() -> str:
+    """The site.yaml reference as a Markdown table (README.md embeds it; a test keeps it in sync)."""
+    lines = ["| key | default | meaning |", "|---|---|---|"]
+    for key, text, default in config_reference():
+        shown = "`" + repr(default) + "`" if default not in ("", {}) else "(empty)"
+        meaning = text.replace("|", "\\|")
+        lines.append(f"| `{key}` | {shown} | {meaning} |")
+    return "\n".join(lines)

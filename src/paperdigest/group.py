@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from paperdigest.errors import Problem
-from paperdigest.model import Card, Digest, Mention, Paper
+from paperdigest.model import CITED, Card, Digest, Entry, Mention, Paper
+from paperdigest.overrides import apply_overrides
 from paperdigest.parse import papers as ids
 from paperdigest.parse.digest import paper_id
 
@@ -20,6 +21,35 @@ class Category:
 
 
 @dataclass(frozen=True)
+class ArchiveItem:
+    """One line of the archive: a digest, or one dated entry of a multi-entry digest."""
+
+    digest: Digest
+    entry: Entry | None
+    date: dt.date
+
+    @property
+    def title(self) -> str:
+        return self.entry.title if self.entry else self.digest.title
+
+    @property
+    def anchor(self) -> str:
+        return self.entry.anchor if self.entry else ""
+
+    @property
+    def date_precision(self) -> str:
+        return self.entry.date_precision if self.entry else self.digest.date_precision
+
+    @property
+    def date_end(self) -> dt.date | None:
+        return self.entry.date_end if self.entry else self.digest.date_end
+
+    @property
+    def author(self) -> str:
+        return (self.entry.author if self.entry else "") or self.digest.author
+
+
+@dataclass(frozen=True)
 class SiteIndex:
     digests: tuple[Digest, ...]  # newest first
     papers: dict[str, Paper]  # by id, in order of first appearance (oldest first)
@@ -29,6 +59,8 @@ class SiteIndex:
     previous: dict[str, Digest]  # slug -> the digest before it in time
     following: dict[str, Digest]  # slug -> the digest after it in time
     papers_of: dict[str, tuple[Paper, ...]]  # digest slug -> its papers in card order
+    # year -> month -> digests and entries dated in that month, newest first (same keys as archive)
+    archive_items: dict[int, dict[int, tuple[ArchiveItem, ...]]] = field(default_factory=dict)
 
 
 def sort_key(digest: Digest) -> tuple:
@@ -53,26 +85,34 @@ def unique_slugs(digests: list[Digest]) -> tuple[list[Digest], list[Problem]]:
     return result, problems
 
 
-def build_index(digests: list[Digest]) -> tuple[SiteIndex, list[Problem]]:
+def build_index(digests: list[Digest], overrides: dict | None = None) -> tuple[SiteIndex, list[Problem]]:
+    """`overrides`: paper id -> PaperOverride (papers.yaml); they win over what digests say."""
     digests, problems = unique_slugs(digests)
     oldest_first = sorted(digests, key=sort_key)
     papers, paper_problems = merge_papers(oldest_first)
+    if overrides:
+        papers, override_problems = apply_overrides(papers, overrides)
+        paper_problems += override_problems
+    items = archive_items(oldest_first)
     newest_first = tuple(reversed(oldest_first))
-    previous = {d.slug: p for p, d in zip(oldest_first, oldest_first[1:])}
-    following = {p.slug: d for p, d in zip(oldest_first, oldest_first[1:])}
+    previous = {d.slug: p for p, d in zip(oldest_first, oldest_first[1:], strict=False)}
+    following = {p.slug: d for p, d in zip(oldest_first, oldest_first[1:], strict=False)}
     papers_of = {
-        d.slug: tuple(dict.fromkeys(papers[paper_id(c)] for c in d.cards).keys())
-        for d in newest_first
+        d.slug: tuple(dict.fromkeys(papers[paper_id(c)] for c in d.cards).keys()) for d in newest_first
     }
     index = SiteIndex(
         digests=newest_first,
         papers=papers,
         categories=group_categories(newest_first),
-        archive=group_archive(newest_first),
-        undated=tuple(d for d in newest_first if d.date is None),
+        archive={
+            y: {m: tuple(dict.fromkeys(i.digest for i in its)) for m, its in ms.items()}
+            for y, ms in items.items()
+        },
+        undated=tuple(d for d in newest_first if d.date is None and not any(e.date for e in d.entries)),
         previous=previous,
         following=following,
         papers_of=papers_of,
+        archive_items=items,
     )
     return index, problems + paper_problems
 
@@ -93,22 +133,39 @@ def group_categories(digests: tuple[Digest, ...]) -> tuple[Category, ...]:
     return tuple(result)
 
 
-def group_archive(digests: tuple[Digest, ...]) -> dict[int, dict[int, tuple[Digest, ...]]]:
-    archive: dict[int, dict[int, list[Digest]]] = defaultdict(lambda: defaultdict(list))
+def archive_items(digests: list[Digest]) -> dict[int, dict[int, tuple[ArchiveItem, ...]]]:
+    """A digest under its date, or, when it holds several dated entries, under each entry's date."""
+    found: dict[int, dict[int, list[ArchiveItem]]] = defaultdict(lambda: defaultdict(list))
     for digest in digests:
-        if digest.date:
-            archive[digest.date.year][digest.date.month].append(digest)
+        dated = [ArchiveItem(digest, e, e.date) for e in digest.entries if e.date]
+        if not dated and digest.date:
+            dated = [ArchiveItem(digest, None, digest.date)]
+        for item in dated:
+            found[item.date.year][item.date.month].append(item)
     return {
-        year: {month: tuple(archive[year][month]) for month in sorted(archive[year], reverse=True)}
-        for year in sorted(archive, reverse=True)
+        year: {
+            m: tuple(sorted(found[year][m], key=_item_key, reverse=True))
+            for m in sorted(found[year], reverse=True)
+        }
+        for year in sorted(found, reverse=True)
     }
 
 
+def _item_key(item: ArchiveItem) -> tuple:
+    return (item.date, item.digest.slug, item.anchor)
+
+
+def entry_of(digest: Digest, card: Card) -> Entry | None:
+    return next((e for e in digest.entries if e.anchor == card.entry), None) if card.entry else None
+
+
 def mention_of(digest: Digest, card: Card) -> Mention:
+    entry = entry_of(digest, card)
+    dated = entry if entry and entry.date else None
     return Mention(
         digest_slug=digest.slug,
         digest_title=digest.title,
-        date=digest.date,
+        date=dated.date if dated else digest.date,
         anchor=card.anchor,
         section=card.section,
         position=card.position,
@@ -117,6 +174,12 @@ def mention_of(digest: Digest, card: Card) -> Mention:
         category=card.category or (digest.categories[0] if digest.categories else ""),
         source=digest.source,
         line=card.line,
+        summary=card.summary,
+        date_precision=dated.date_precision if dated else digest.date_precision,
+        date_end=dated.date_end if dated else digest.date_end,
+        entry_title=entry.title if entry else "",
+        starred=card.starred,
+        authors=card.authors,
     )
 
 
@@ -138,7 +201,8 @@ def first(values) -> str:
 
 
 def merge_one(pid: str, seen: list[tuple[Digest, Card]]) -> Paper:
-    cs = [card for _, card in seen]
+    # What a digest says about a paper it digests beats what a passing citation's link text says.
+    cs = sorted((card for _, card in seen), key=lambda c: c.section == CITED)
     aid = first(c.arxiv_id for c in cs)
     links = tuple(dict.fromkeys(link for c in cs for link in c.links))
     return Paper(
@@ -155,9 +219,15 @@ def merge_one(pid: str, seen: list[tuple[Digest, Card]]) -> Paper:
         venue=first(c.venue for c in cs),
         type=first(c.type for c in cs),
         links=links,
-        mentions=tuple(mention_of(d, c) for d, c in seen),
+        mentions=tuple(sorted((mention_of(d, c) for d, c in seen), key=_mention_date)),
         summary=first(c.summary for c in cs),
+        published=first(c.published for c in cs),
     )
+
+
+def _mention_date(mention: Mention) -> dt.date:
+    """Oldest first; a notebook's weeks are in the file newest first, their mentions are not."""
+    return mention.date or dt.date.min
 
 
 def normalise_title(title: str) -> str:
@@ -165,13 +235,19 @@ def normalise_title(title: str) -> str:
 
 
 def title_conflicts(pid: str, seen: list[tuple[Digest, Card]]) -> list[Problem]:
-    first_digest, first_card = seen[0]
+    """One warning per different title, naming where the first title was given."""
+    titled = [(d, c) for d, c in seen if c.title]
+    if not titled:
+        return []
+    first_digest, first_card = titled[0]
+    reported = {normalise_title(first_card.title)}
     problems = []
-    for digest, card in seen[1:]:
-        if card.title and normalise_title(card.title) != normalise_title(first_card.title):
+    for digest, card in titled[1:]:
+        if normalise_title(card.title) not in reported:
+            reported.add(normalise_title(card.title))
             msg = (
                 f"paper {pid} is titled {card.title!r} here but {first_card.title!r} "
-                f"in {first_digest.source}:{first_card.line}"
+                f"in {first_digest.source}:{first_card.line}; both kept as mentions"
             )
             problems.append(Problem(digest.source, card.line, "warning", msg))
     return problems

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 MAIN, MORE = "main", "more"
+CITED = "cited"  # a section value: the paper is linked or named in passing, not digested
+DAY, WEEK, MONTH, RANGE = "day", "week", "month", "range"  # how precise a date is
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,22 @@ class Card:
     links: tuple[Link, ...] = ()
     summary: str = ""  # plain text, first paragraph after the card's metadata
     category: str = ""  # topic given by the digest for this card, if any
+    entry: str = ""  # anchor of the Entry this card belongs to, in multi-entry digests
+    starred: bool = False  # marked as a pick by the digest's author (a leading `*` on its title)
+    published: str = ""  # the paper's own date as the digest gives it (ISO when known)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One dated part of a digest that holds several (a week of notes, a post in a listing)."""
+
+    title: str
+    anchor: str
+    line: int
+    date: dt.date | None
+    date_precision: str = DAY
+    date_end: dt.date | None = None
+    author: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +76,12 @@ class Digest:
     cards: tuple[Card, ...]
     extra: dict = field(default_factory=dict, hash=False, compare=False)  # unknown front matter
     draft: bool = False
+    date_precision: str = DAY  # DAY, WEEK, MONTH or RANGE: how much of `date` the digest really gives
+    date_end: dt.date | None = None  # last day of a week or range
+    entries: tuple[Entry, ...] = ()  # dated parts of a multi-entry digest, in file order
+    shape: str = "cards"  # which digest shape was recognised (parse/shapes)
+    author: str = ""
+    source_url: str = ""  # where the digest was copied or translated from
 
 
 @dataclass(frozen=True)
@@ -75,6 +99,12 @@ class Mention:
     category: str
     source: str
     line: int
+    summary: str = ""  # what this digest says about the paper
+    date_precision: str = DAY
+    date_end: dt.date | None = None
+    entry_title: str = ""  # the entry of a multi-entry digest the mention is in
+    starred: bool = False
+    authors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +126,7 @@ class Paper:
     links: tuple[Link, ...]
     mentions: tuple[Mention, ...]
     summary: str = ""
+    published: str = ""
 
     @property
     def first_date(self) -> dt.date | None:

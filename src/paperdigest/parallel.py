@@ -22,8 +22,10 @@ from pathlib import Path
 import jinja2
 
 from paperdigest.cache import write_parsed
+from paperdigest.config import CONFIG_NAME, SiteConfig
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
+from paperdigest.mathrender import MathRenderer, MathStats
 from paperdigest.output import Entry, SiteOutput
 from paperdigest.parse import parse_digest
 from paperdigest.parse.digest import ParseResult
@@ -46,21 +48,43 @@ def chunks(items: list, jobs: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def parse_one(path: Path, root: Path, base_path: str) -> tuple[ParseResult, dict | None]:
-    """The parse result and the fingerprints of the digest's fields (None without a digest)."""
-    result = parse_digest(path, root, base_path)
-    return result, field_fingerprints(result.digest) if result.digest else None
+def parse_chunk_items(
+    paths: list[Path], root: Path, config: SiteConfig
+) -> tuple[list[tuple[ParseResult, dict | None]], MathStats]:
+    """Parse digests with their formulas typeset (build-time math); each with its fields' fingerprints.
+
+    Every process typesets its own digests (one KaTeX engine per process, one shared cache), so math
+    runs in parallel with parsing and the cached records already hold finished formulas."""
+    math = MathRenderer(config)
+    results = [
+        parse_digest(path, root, config.base_path, math=math, sanitize=config.sanitize_html) for path in paths
+    ]
+    digests, problems = math.finish([r.digest for r in results if r.digest])
+    typeset = {d.source: d for d in digests}
+    by_file: dict[str, list[Problem]] = {}
+    for problem in problems:
+        if problem.path != CONFIG_NAME:  # the engine's own warning is the build's, reported once
+            by_file.setdefault(problem.path, []).append(problem)
+    out = []
+    for result in results:
+        if result.digest is not None:
+            digest = typeset[result.digest.source]
+            result = ParseResult(digest, result.problems + by_file.get(digest.source, []))
+        out.append((result, field_fingerprints(result.digest) if result.digest else None))
+    return out, math.stats()
 
 
-def _parse_chunk(work: list[tuple[str, str, str, str]], store: str | None) -> list[tuple]:
+def _parse_chunk(
+    work: list[tuple[str, str]], root: str, config: SiteConfig, store: str | None
+) -> tuple[list[tuple], MathStats]:
     """Parse a chunk; with a cache, store each record and body there and return the light record.
 
     Writing from the worker keeps the bodies out of the main process entirely: they never cross
     the pipe, and its memory holds only the light records.
     """
+    parsed_items, stats = parse_chunk_items([Path(path) for path, _ in work], Path(root), config)
     out, stored_items = [], {}
-    for path, root, base_path, key in work:
-        parsed, fps = parse_one(Path(path), Path(root), base_path)
+    for (_, key), (parsed, fps) in zip(work, parsed_items, strict=True):
         if parsed.digest is not None and store is not None:
             light = ParseResult(replace(parsed.digest, html=""), parsed.problems)
             stored_items[key] = ((light, fps), parsed.digest.html)
@@ -69,32 +93,41 @@ def _parse_chunk(work: list[tuple[str, str, str, str]], store: str | None) -> li
             out.append((parsed, fps, parsed.digest.html if parsed.digest else None))
     if stored_items:
         write_parsed(Path(store), stored_items)
-    return out
+    return out, stats
 
 
 def parse_all(
-    paths: list[Path], keys: list[str], root: Path, base_path: str, jobs: int, store: Path | None
+    paths: list[Path],
+    keys: list[str],
+    root: Path,
+    config: SiteConfig,
+    jobs: int,
+    store: Path | None,
+    math: list[MathStats],
 ) -> Iterator[tuple[Path, tuple[ParseResult, dict | None, str | None]]]:
     """(path, (result, field fingerprints, body)) for every path, in order, parsed by `jobs` processes.
 
     With a `store` (the cache's database) records and bodies are written there, results come back
     without their bodies and the body is None; without one the body comes back beside the record.
+    The math stats of every chunk are appended to `math`.
     """
-    work = [(str(p), str(root), base_path, k) for p, k in zip(paths, keys, strict=True)]
-    store_name = str(store) if store else None
-    if jobs <= 1 or len(paths) < MIN_PARALLEL:
-        parts = (_parse_chunk(work[i : i + 64], store_name) for i in range(0, len(work), 64))
-    else:
+    work = [(str(p), k) for p, k in zip(paths, keys, strict=True)]
+    chunk = partial(_parse_chunk, root=str(root), config=config, store=str(store) if store else None)
+    parallel = jobs > 1 and len(paths) >= MIN_PARALLEL
+    if parallel:
         pool = pool_context().Pool(jobs)
-        parts = pool.imap(partial(_parse_chunk, store=store_name), chunks(work, jobs))
+        parts = pool.imap(chunk, chunks(work, jobs))
+    else:
+        parts = (chunk(work[i : i + 64]) for i in range(0, len(work), 64))
     done = 0
     try:
-        for results in parts:
+        for results, stats in parts:
+            math.append(stats)
             for result in results:
                 yield paths[done], result
                 done += 1
     finally:
-        if jobs > 1 and len(paths) >= MIN_PARALLEL:
+        if parallel:
             pool.terminate()
             pool.join()
 

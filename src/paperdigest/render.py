@@ -12,11 +12,13 @@ from urllib.parse import quote, urlsplit
 import jinja2
 from pygments.formatters import HtmlFormatter
 
-from paperdigest import __version__
-from paperdigest.config import KATEX_INTEGRITY, SiteConfig
+from paperdigest import __version__, katex_engine
+from paperdigest.config import SiteConfig
 from paperdigest.group import SiteIndex
 from paperdigest.model import Paper
 from paperdigest.parse.papers import paper_path_id
+from paperdigest.parse.when import format_when
+from paperdigest.publish import FEED_ENTRIES, category_feed, install_helpers
 
 PACKAGED_THEME = Path(__file__).parent / "theme"  # in the wheel: a copy of templates/
 SOURCE_THEME = Path(__file__).resolve().parents[2] / "templates"  # source checkout / editable
@@ -82,6 +84,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     urls = Urls(config)
     env.filters["http_url"] = http_url
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    env.filters["when"] = lambda x: format_when(x.date, x.date_precision, x.date_end)  # day, week or month
     env.globals.update(
         site=config,
         url=urls,
@@ -90,19 +93,13 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         generator_version=__version__,
         katex=katex_assets(config, urls),
     )
+    install_helpers(env)
     return env
 
 
 def katex_assets(config: SiteConfig, urls: Urls) -> dict:
-    """Where the pages load KaTeX from: the self-hosted copy, or the pinned CDN files with SRI."""
-    local = bool(config.katex.local_dir)
-    base = urls("assets/katex") if local else config.katex.cdn.rstrip("/")
-    return {
-        "css": f"{base}/katex.min.css",
-        "js": f"{base}/katex.min.js",
-        "integrity": {} if local else KATEX_INTEGRITY,
-        "macros": config.katex.macros,
-    }
+    """Where the pages load KaTeX from (CSS only when math is typeset at build time)."""
+    return katex_engine.katex_assets(config, urls)
 
 
 def pages_of(items: tuple, per_page: int) -> list[tuple]:
@@ -187,7 +184,7 @@ def site_pages(index: SiteIndex, config: SiteConfig) -> Iterator[Page]:
         for path, ctx in paginated(Urls.category(category.slug), category.digests, config.per_page):
             yield page("category.html", path + "index.html", category=category, **ctx)
     yield page("404.html", "404.html")
-    yield page("feed.xml", "feed.xml", entries=index.digests[:20])
+    yield page("feed.xml", "feed.xml", entries=index.digests[:FEED_ENTRIES])
     yield page("sitemap.xml", "sitemap.xml", papers=papers_newest)
     robots = f"User-agent: *\nAllow: /\nSitemap: {Urls(config).absolute('sitemap.xml')}\n".encode()
     yield Page("robots.txt", make=lambda: robots)
@@ -195,6 +192,14 @@ def site_pages(index: SiteIndex, config: SiteConfig) -> Iterator[Page]:
         "papers.json", make=lambda: papers_json(index, Urls(config)), depends=(tuple(index.papers.values()),)
     )
     yield Page("assets/pygments.css", make=lambda: pygments_css().encode("utf-8"))
+    if config.search:
+        yield page("search.html", "search/index.html")
+    for category in index.categories:
+        entries = category.digests[:FEED_ENTRIES]
+        yield page("feed.xml", category_feed(category.slug), entries=entries, category=category)
+    if config.cname:
+        cname = f"{config.cname}\n".encode()
+        yield Page("CNAME", make=lambda: cname)
 
 
 def paper_sort_key(paper: Paper) -> tuple:
@@ -206,6 +211,7 @@ def paper_record(paper: Paper, urls: Urls) -> dict:
     record["page"] = urls(Urls.paper(paper.id))
     for mention in record["mentions"]:
         mention["date"] = mention["date"].isoformat() if mention["date"] else None
+        mention["date_end"] = mention["date_end"].isoformat() if mention["date_end"] else None
         mention["url"] = urls(Urls.digest(mention["digest_slug"])) + "#" + mention["anchor"]
     return record
 

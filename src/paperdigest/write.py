@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 
@@ -64,14 +66,32 @@ class AtomicOutput:
     def commit(self) -> None:
         """Swap the finished site in: two renames, so readers see the old or the new site."""
         old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
-        if self.out_dir.exists():
-            os.replace(self.out_dir, old)
-        os.replace(self.tmp_dir, self.out_dir)
+        with signals_deferred():  # Ctrl-C or SIGTERM between the renames would leave no site
+            if self.out_dir.exists():
+                os.replace(self.out_dir, old)
+            os.replace(self.tmp_dir, self.out_dir)
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def signals_deferred():
+    """Hold SIGINT and SIGTERM until the block is done (they are delivered right after)."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def remove_leftovers(out_dir: Path) -> None:
     """Temporary folders of builds that were killed (SIGKILL leaves no chance to clean up)."""
+    olds = sorted(out_dir.parent.glob(f".{out_dir.name}.old-*"))
+    if olds and not out_dir.exists():  # killed between the two renames of a swap: put the site back
+        os.replace(olds[0], out_dir)
     for leftover in out_dir.parent.glob(f".{out_dir.name}.tmp-*"):
         shutil.rmtree(leftover, ignore_errors=True)
     for leftover in out_dir.parent.glob(f".{out_dir.name}.old-*"):

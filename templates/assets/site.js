@@ -19,9 +19,19 @@
         });
         el.setAttribute("data-typeset", "");
       } catch (err) {
-        el.textContent = tex;
+        // The same marked source as a build-time KaTeX error (paperdigest.mathrender.formula_markup).
+        var label = "Formula error (KaTeX): " + String(err && err.message || err).replace(/^KaTeX parse error: /, "");
+        var marker = document.createElement("span");
+        marker.className = "math-error-marker";
+        marker.setAttribute("role", "img");
+        marker.setAttribute("aria-label", label);
+        marker.textContent = "\u26a0";
+        var source = document.createElement("code");
+        source.className = "math-source";
+        source.textContent = tex;
+        el.replaceChildren(marker, source);
         el.classList.add("math-error");
-        el.setAttribute("title", String(err && err.message || err));
+        el.setAttribute("title", label);
         el.setAttribute("data-typeset", "error");
       }
     });

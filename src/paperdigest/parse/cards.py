@@ -19,6 +19,7 @@ from markdown_it.token import Token
 from paperdigest.model import MAIN, MORE, Card, Link
 from paperdigest.parse import papers
 from paperdigest.parse.markdown import plain_text
+from paperdigest.parse.shapes.tokens import closing
 
 MORE_HEADINGS = re.compile(r"^\s*(更多|其他|其它|more|others?|more papers)\s*[:：]?\s*$", re.IGNORECASE)
 REFERENCE_HEADINGS = re.compile(r"^\s*(参考|参考资料|参考文献|references?)\s*$", re.IGNORECASE)
@@ -55,6 +56,7 @@ class CardDraft:
     links: list[Link] = field(default_factory=list)
     summary: str = ""
     seen_metadata: bool = False
+    numbered: bool = False
 
     def freeze(self) -> Card:
         aid = papers.arxiv_id(self.url) or next(
@@ -108,32 +110,27 @@ def extract_cards(tokens: list[Token], line_offset: int) -> list[tuple[int, Card
                         line=tok.map[0] + line_offset if tok.map else 0,
                         position=len(drafts) + 1,
                         section=section,
+                        numbered=papers.NUMBER_PREFIX.match(text) is not None,
                     )
                     drafts.append(current)
         elif current is not None and tok.type == "blockquote_open" and tok.level == 0:
-            end = _closing(tokens, i)
+            end = closing(tokens, i)
             read_blockquote(current, tokens[i + 1 : end])
             i = end
-        elif current is not None and tok.type == "paragraph_open" and tok.level == 0:
-            if current.seen_metadata and not current.summary:
+        elif current is not None and tok.level == 0 and current.seen_metadata and not current.summary:
+            # The first paragraph, or list (动机/方法/优势), after the metadata is the summary.
+            if tok.type == "paragraph_open":
                 current.summary = plain_text(tokens[i + 1])
-        elif current is not None and tok.type == "bullet_list_open" and tok.level == 0:
-            if current.seen_metadata and not current.summary:
-                end = _closing(tokens, i)
-                items = [plain_text(t) for t in tokens[i:end] if t.type == "inline"]
-                current.summary = " ".join(items)
+            elif tok.type == "bullet_list_open":
+                end = closing(tokens, i)
+                current.summary = " ".join(plain_text(t) for t in tokens[i:end] if t.type == "inline")
                 i = end
         i += 1
-    return [(d.heading_index, d.freeze()) for d in drafts]
-
-
-def _closing(tokens: list[Token], start: int) -> int:
-    depth = 0
-    for k in range(start, len(tokens)):
-        depth += tokens[k].nesting
-        if depth == 0:
-            return k
-    return len(tokens) - 1
+    # An unnumbered h3 with no 《》 or KEY：VALUE lines ("### 总结") is a plain heading, not a paper.
+    papers_only = [d for d in drafts if d.seen_metadata or d.numbered]
+    for position, draft in enumerate(papers_only, start=1):
+        draft.position = position
+    return [(d.heading_index, d.freeze()) for d in papers_only]
 
 
 def read_blockquote(card: CardDraft, inner: list[Token]) -> None:

@@ -5,17 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from paperdigest.errors import Problem
-from paperdigest.model import Card, Digest, TocEntry
-from paperdigest.parse import papers
-from paperdigest.parse.cards import extract_cards
-from paperdigest.parse.dates import find_date, parse_date_value
-from paperdigest.parse.markdown import markdown_parser, plain_text
+from paperdigest.model import DAY, Card, Digest, TocEntry
+from paperdigest.parse import papers, shapes
+from paperdigest.parse.balance import HtmlIssue, balance_html
+from paperdigest.parse.dates import parse_date_value
+from paperdigest.parse.markdown import MAX_NESTING, markdown_parser, plain_text
+from paperdigest.parse.sanitize import sanitize_html
 from paperdigest.parse.source import SourceText, read_source
+from paperdigest.parse.when import When, find_when, when_from_arxiv_ids
 
 KNOWN_KEYS = {
     "title", "date", "slug", "description", "keywords", "categories", "category", "tags",
@@ -23,6 +26,10 @@ KNOWN_KEYS = {
 }  # fmt: skip
 CATEGORY_KEYS = ("cate1", "cate2", "categories", "category", "tags")
 SAFE_SLUG = re.compile(r"^[\w][\w.\-]*$")
+# A `$` left in text after math parsing opened a formula that never closed ($5 is a price).
+LONE_DOLLAR = re.compile(r"\$(?!\d)")
+HTML_REPORTS = 20  # unbalanced tags reported one by one per digest; the rest are counted
+RAW_IMG_ADDED = ' loading="lazy" referrerpolicy="no-referrer"'  # what markdown.RAW_IMG puts into <img
 
 
 @dataclass
@@ -31,16 +38,22 @@ class ParseResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def parse_digest(path: Path, root: Path, base_path: str = "/") -> ParseResult:
+def parse_digest(
+    path: Path, root: Path, base_path: str = "/", math=None, *, sanitize: bool = False
+) -> ParseResult:
+    """`math`: a paperdigest.mathrender.MathRenderer that typesets this digest's formulas at build time."""
     try:
         source = read_source(path, root)
     except OSError as exc:
         rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         return ParseResult(None, [Problem(rel, None, "error", f"cannot read: {exc.strerror or exc}")])
-    return parse_source(source, base_path)
+    return parse_source(source, base_path, math, sanitize=sanitize)
 
 
-def parse_source(source: SourceText, base_path: str = "/") -> ParseResult:
+def parse_source(
+    source: SourceText, base_path: str = "/", math=None, *, sanitize: bool = False
+) -> ParseResult:
+    """Never raises on any text or front matter: problems are returned, located."""
     problems = list(source.problems)
     meta, rel = source.metadata, source.rel
     if not source.body.strip() and not meta:
@@ -49,26 +62,44 @@ def parse_source(source: SourceText, base_path: str = "/") -> ParseResult:
 
     md = markdown_parser()
     env = {"base_path": base_path}
-    tokens = md.parse(source.body, env)
+    shape = shapes.detect_shape(source.body)
+    text, line_map = shapes.prepare(shape, source.body)
+    tokens = md.parse(text, env)
     offset = source.body_line
-    found = extract_cards(tokens, offset)
-    cards = [card for _, card in found]
-    link_cards_to_paper_pages(tokens, found)
+    if math is not None:
+        env["math"] = math.page(rel, offset)
+    title = digest_title(meta, tokens, source)  # before shapes turn plain lines into headings
+    headed = has_heading(tokens)
+    found = shapes.extract(shape, tokens, shapes.Lines(offset, line_map))
+    cards = [card for _, card in found.cards]
+    raw_html = any(has_raw_html(tok) for tok in tokens)
+    link_cards_to_paper_pages(tokens, [(i, c) for i, c in found.cards if i is not None])
     problems += math_problems(tokens, rel, offset)
+    problems += nesting_problems(env, rel, offset)
     problems += duplicate_card_problems(cards, rel)
     html = md.renderer.render(tokens, md.options, env)
+    if raw_html:  # Markdown's own output is balanced; only the author's raw HTML can break the page
+        html, issues = balance_html(html)
+        problems += [html_problem(issue, source) for issue in issues[:HTML_REPORTS]]
+        if len(issues) > HTML_REPORTS:
+            more = f"{len(issues) - HTML_REPORTS} more unbalanced HTML tags, fixed the same way"
+            problems.append(Problem(rel, None, "warning", more))
+    if sanitize:
+        html = sanitize_html(html)
 
-    title = digest_title(meta, tokens, source)
-    if not title:
-        problems.append(Problem(rel, 1, "warning", "no title: add `title:` to the front matter"))
-        title = Path(rel).stem
-    date = digest_date(meta, Path(rel).stem, title, source.body, rel, problems)
-    slug = digest_slug(meta, Path(rel), rel, problems)
+    if not title or (meta and not str(meta.get("title") or "").strip() and not headed):
+        fallback = title or Path(rel).stem
+        msg = f"no title: add `title:` to the front matter (using {fallback!r})"
+        problems.append(Problem(rel, 1, "warning", msg))
+        title = fallback
+    when = digest_when(meta, Path(rel).stem, title, source.body, found, rel, problems, source.key_lines)
+    slug = digest_slug(meta, Path(rel), rel, problems, source.key_lines.get("slug", 2))
+    check_permalink(meta, rel, problems, source.key_lines.get("permalink", 2))
     digest = Digest(
         source=rel,
         slug=slug,
         title=title,
-        date=date,
+        date=when.date if when else None,
         categories=categories(meta),
         description=str(meta.get("description") or "").strip(),
         keywords=keywords(meta.get("keywords")),
@@ -77,6 +108,12 @@ def parse_source(source: SourceText, base_path: str = "/") -> ParseResult:
         cards=tuple(cards),
         extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
         draft=bool(meta.get("draft", False)),
+        date_precision=when.precision if when else DAY,
+        date_end=when.end if when else None,
+        entries=tuple(found.entries) if len(found.entries) > 1 else (),
+        shape=shape,
+        author=str(meta.get("author") or "").strip() or found.author,
+        source_url=found.source_url,
     )
     return ParseResult(digest, problems)
 
@@ -91,7 +128,9 @@ def link_cards_to_paper_pages(tokens: list[Token], cards: list[tuple[int, Card]]
         inline = tokens[index + 1]
         href = f"/papers/{escapeHtml(papers.paper_path_id(paper_id(card)))}/"  # base path added on render
         link = Token("html_inline", "", 0)
-        link.content = f' <a class="paper-page-link" href="{href}" title="Paper page">📄</a>'
+        link.content = (
+            f' <a class="paper-page-link" href="{href}" title="Paper page" aria-label="Paper page">↗</a>'
+        )
         inline.children = [*(inline.children or []), link]
         tokens[index].attrJoin("class", "paper-heading")
 
@@ -104,26 +143,57 @@ def digest_title(meta: dict, tokens: list[Token], source: SourceText) -> str:
             return plain_text(tokens[i + 1])
     for line in source.body.splitlines():
         if line.strip():
-            return line.strip().lstrip("#>*- ").strip()[:120]
+            return first_line_title(line)
     return ""
 
 
-def digest_date(meta, stem, title, body, rel, problems):
+def first_line_title(line: str, limit: int = 120) -> str:
+    """A long first line is cut after its first sentence: '本文总结了...论文。这些...' -> '本文总结了...论文。'."""
+    text = line.strip().lstrip("#>*- ").strip()
+    end = re.search(r"[。！？!?]", text)
+    if end and 8 <= end.end() < len(text):
+        text = text[: end.end()]
+    return text[:limit]
+
+
+def digest_when(meta, stem, title, body, found: shapes.Found, rel, problems, key_lines) -> When | None:
+    """Front matter, then the file name, then the newest entry, then the text, then the arXiv ids."""
     if "date" in meta and meta["date"] not in (None, ""):
-        date = parse_date_value(meta["date"])
-        if date:
-            return date
-        problems.append(Problem(rel, 2, "warning", f"date {meta['date']!r} is not a date"))
-    return find_date(stem) or find_date(title) or find_date(body[:2000])
+        value = meta["date"]
+        when = find_when(value) if isinstance(value, str) else None
+        date = parse_date_value(value)
+        if when or date:
+            return when if when and (not date or when.date == date) else When(date)
+        message = f"date {meta['date']!r} is not a date"
+        problems.append(Problem(rel, key_lines.get("date", 2), "warning", message))
+    dated = [e for e in found.entries if e.date]
+    newest = max(dated, key=lambda e: e.date) if len(found.entries) > 1 and dated else None
+    return (
+        find_when(stem)
+        or (When(newest.date, newest.date_precision, newest.date_end) if newest else None)
+        or find_when(title)
+        or find_when(body[:2000])
+        or when_from_arxiv_ids(c.arxiv_id for _, c in found.cards if c.arxiv_id)
+    )
 
 
-def digest_slug(meta: dict, path: Path, rel: str, problems: list[Problem]) -> str:
+def digest_slug(meta: dict, path: Path, rel: str, problems: list[Problem], line: int = 2) -> str:
     wanted = str(meta.get("slug") or "").strip()
     if wanted:
         if SAFE_SLUG.match(wanted) and ".." not in wanted:
             return wanted
-        problems.append(Problem(rel, 2, "warning", f"unsafe slug {wanted!r} ignored"))
+        problems.append(Problem(rel, line, "warning", f"unsafe slug {wanted!r} ignored"))
     return safe_slug(path.stem)
+
+
+def check_permalink(meta: dict, rel: str, problems: list[Problem], line: int = 2) -> None:
+    """Pages live at digests/<slug>/; a permalink that tries to leave the site is called out."""
+    value = meta.get("permalink")
+    if value in (None, ""):
+        return
+    text = unquote(str(value))
+    if "\\" in text or "\x00" in text or any(part == ".." for part in text.split("/")):
+        problems.append(Problem(rel, line, "warning", f"unsafe permalink {value!r} ignored"))
 
 
 def safe_slug(stem: str) -> str:
@@ -157,24 +227,76 @@ def table_of_contents(tokens: list[Token]) -> tuple[TocEntry, ...]:
 
 
 def math_problems(tokens: list[Token], rel: str, offset: int) -> list[Problem]:
-    """`$$` left in text after parsing means a formula was never closed."""
+    """A `$` or `$$` left in text after parsing means a formula was never closed."""
     found = []
     for tok in tokens:
-        if tok.type != "inline" or "$$" not in tok.content:
+        if tok.type != "inline" or "$" not in tok.content:
             continue
-        if any(c.type == "text" and "$$" in c.content for c in tok.children or []):
-            line = tok.map[0] + offset if tok.map else None
-            found.append(Problem(rel, line, "warning", "unclosed $$: the formula is shown as text"))
+        escaped = tok.content.count("\\$")  # \$ is a literal dollar, also text after parsing
+        texts = [c.content for c in tok.children or [] if c.type == "text" and "$" in c.content]
+        if sum(len(LONE_DOLLAR.findall(t)) for t in texts) <= escaped:
+            continue
+        text = next(t for t in texts if LONE_DOLLAR.search(t))
+        delimiter = "$$" if "$$" in text else "$"
+        start = max(tok.content.find(text), 0) + LONE_DOLLAR.search(text).start()
+        line = tok.map[0] + offset + tok.content[:start].count("\n") if tok.map else None
+        found.append(Problem(rel, line, "warning", f"unclosed {delimiter}: the formula is shown as text"))
     return found
 
 
+def nesting_problems(env: dict, rel: str, offset: int) -> list[Problem]:
+    """Lists and quotes stop nesting at MAX_NESTING levels (deeper markers are shown as text)."""
+    if "too_deep" not in env:
+        return []
+    msg = f"lists or quotes nested more than {MAX_NESTING} levels deep: deeper markers are shown as text"
+    return [Problem(rel, env["too_deep"] + offset, "warning", msg)]
+
+
+def has_raw_html(tok: Token) -> bool:
+    if tok.type == "html_block":
+        return True
+    return tok.type == "inline" and any(c.type == "html_inline" for c in tok.children or [])
+
+
+def has_heading(tokens: list[Token]) -> bool:
+    return any(tok.type == "heading_open" and tok.tag in ("h1", "h2") for tok in tokens)
+
+
+def html_problem(issue: HtmlIssue, source: SourceText) -> Problem:
+    """Locate the offending tag in the source by its text (the n-th time it is written)."""
+    body, pos = source.body, -1
+    written = issue.raw.replace(RAW_IMG_ADDED, "")  # the tag as in the source
+    for _ in range(issue.occurrence):
+        pos = body.find(written, pos + 1)
+        if pos < 0:
+            break
+    if pos < 0:
+        pos = body.lower().find(("</" if written.startswith("</") else "<") + issue.tag)
+    line = source.body_line + body[:pos].count("\n") if pos >= 0 else None
+    if issue.kind == "stray":
+        msg = f"stray {issue.raw} without an opening tag, removed"
+    elif issue.kind == "unfinished":
+        shown = written if len(written) <= 40 else written[:37] + "..."
+        msg = f"unfinished tag {shown!r}: its '<' is shown as text"
+    elif issue.kind == "comment":
+        msg = "unclosed HTML comment <!--, closed at the end of the digest"
+    else:
+        msg = f"unclosed <{issue.tag}>, closed so the rest of the page is not swallowed"
+    return Problem(source.rel, line, "warning", msg)
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
 def duplicate_card_problems(cards: list[Card], rel: str) -> list[Problem]:
-    seen: dict[str, Card] = {}
+    seen: dict[tuple[str, str], Card] = {}
     found = []
     for card in cards:
-        key = paper_id(card)
-        if key in seen:
-            msg = f"paper {key} appears twice in this digest (first at line {seen[key].line})"
+        key = (card.entry, paper_id(card))  # a paper may come back in another week of a notebook
+        same_title = key in seen and _alnum(card.title) == _alnum(seen[key].title)
+        if same_title:  # different titles are reported as a title conflict when grouping
+            msg = f"paper {key[1]} appears twice in this digest (first at line {seen[key].line})"
             found.append(Problem(rel, card.line, "warning", msg))
         seen.setdefault(key, card)
     return found

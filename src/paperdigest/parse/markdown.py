@@ -25,8 +25,11 @@ from paperdigest.parse.math import math_plugin
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
 IAL = re.compile(r"\{:\s*([^}]*)\}")
 IAL_ATTR = re.compile(r"""([#.])([\w-]+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
+LEAF_BLOCKS = ("fence", "code_block", "math_block", "html_block", "hr")
 SAFE_IAL_KEYS = {"style", "width", "height", "alt", "title", "align", "class", "id"}
 SITE_ABSOLUTE = re.compile(r"""(\s(?:src|href|poster)=["'])/(?!/)""")
+# Lists and quotes nested deeper than this are cut off (with a warning) instead of recursing on.
+MAX_NESTING = 100
 RAW_IMG = re.compile(r"<img\b(?![^>]*\bloading=)", re.IGNORECASE)
 
 
@@ -92,6 +95,8 @@ def kramdown_ial_rule(state: StateCore) -> None:
             for t in tokens[i - 1 : i + 2]:
                 t.hidden, t.type, t.children, t.content = True, "ial_removed", [], ""
             continue
+        if i >= 1 and tokens[i - 1].type == "paragraph_open" and _strip_trailing_ial(token, tokens[i - 1]):
+            continue
         for j, child in enumerate(token.children or []):
             if child.type == "text" and "{:" in child.content:
                 prev = token.children[j - 1] if j else None
@@ -103,15 +108,27 @@ def kramdown_ial_rule(state: StateCore) -> None:
                 child.content = IAL.sub("", child.content)
 
 
+def _strip_trailing_ial(inline: Token, paragraph: Token) -> bool:
+    """`text\n{: ...}`: an attribute list on the paragraph's last line belongs to the paragraph."""
+    children = inline.children or []
+    if len(children) < 2 or children[-1].type != "text" or children[-2].type != "softbreak":
+        return False
+    m = IAL.fullmatch(children[-1].content.strip())
+    if not m:
+        return False
+    apply_attrs(paragraph, parse_ial(m.group(1)))
+    inline.children = children[:-2]
+    return True
+
+
 def _previous_block_open(tokens: list[Token], index: int) -> Token | None:
     depth = 0
     for k in range(index - 1, -1, -1):
         t = tokens[k]
         depth += t.nesting == -1
         depth -= t.nesting == 1
-        if depth == 0 and t.block and t.nesting in (1, 0) and t.type not in ("inline",):
-            if t.nesting == 1 or t.type in ("fence", "code_block", "math_block", "html_block", "hr"):
-                return t
+        if depth == 0 and (t.nesting == 1 or t.type in LEAF_BLOCKS):
+            return t
     return None
 
 
@@ -160,10 +177,29 @@ def link_rules(md: MarkdownIt) -> None:
     md.add_render_rule("html_inline", raw_html)
 
 
+def limit_nesting(md: MarkdownIt, name: str) -> None:
+    """Past MAX_NESTING levels a list or quote marker stays text: markdown-it would otherwise
+    drop everything from there to the end of the digest. env['too_deep'] keeps the first line."""
+    ruler = md.block.ruler
+    rule = ruler.__rules__[ruler.__find__(name)]
+    original = rule.fn
+
+    def guarded(state, start_line, end_line, silent):
+        if state.level >= MAX_NESTING:
+            state.env.setdefault("too_deep", start_line)
+            return False
+        return original(state, start_line, end_line, silent)
+
+    ruler.at(name, guarded, {"alt": list(rule.alt)})
+
+
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
     """Built once per process: CommonMark + tables, strikethrough, footnotes, math, anchors."""
     md = MarkdownIt("commonmark", {"html": True, "highlight": highlight_code, "typographer": False})
+    md.options["maxNesting"] = MAX_NESTING + 10
+    for name in ("list", "blockquote"):
+        limit_nesting(md, name)
     md.enable(["table", "strikethrough"])
     md.use(math_plugin)
     md.use(footnote_plugin)

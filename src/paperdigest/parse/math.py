@@ -2,20 +2,38 @@
 
 `$$..$$` inside a paragraph is inline, `$$` on lines of its own is display math (blank lines
 allowed), `$..$` is inline, `\\(..\\)` and `\\[..\\]` too. The TeX is kept verbatim (HTML-escaped)
-in an element that KaTeX typesets; Markdown never touches it.
+in an element that KaTeX typesets in the browser; Markdown never touches it. When the render
+`env` carries a "math" collector (build-time typesetting, see paperdigest.mathrender), each formula
+is handed to it with its source line and the collector's placeholder goes into the HTML instead.
 """
 
 from __future__ import annotations
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.dollarmath.index import math_block_dollar
 from mdit_py_plugins.texmath import texmath_plugin
 
 
 def render_math(tex: str, display: bool) -> str:
     tag, kind = ("div", "display") if display else ("span", "inline")
     return f'<{tag} class="math {kind}">{escapeHtml(tex.strip())}</{tag}>'
+
+
+def kramdown_math_block():
+    """dollarmath's block rule, except that `$$a$$ and $$b$$` on one line is a paragraph."""
+    block = math_block_dollar(allow_labels=False, allow_blank_lines=True)
+
+    def rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]].strip()
+        if len(line) > 4 and line.startswith("$$") and line.endswith("$$") and "$$" in line[2:-2]:
+            return False
+        return block(state, start, end, silent)
+
+    return rule
 
 
 def math_plugin(md: MarkdownIt) -> None:
@@ -27,10 +45,39 @@ def math_plugin(md: MarkdownIt) -> None:
         allow_blank_lines=True,
         double_inline=True,
     )
+    md.block.ruler.at("math_block", kramdown_math_block())
     # \(..\) and \[..\]; texmath emits the same token types as dollarmath.
     texmath_plugin(md, delimiters="brackets")
+    md.core.ruler.push("math_lines", math_lines_rule)
     rules = md.add_render_rule
-    rules("math_inline", lambda self, t, i, o, e: render_math(t[i].content, False))
+    rules("math_inline", lambda self, t, i, o, e: math_html(t[i], False, e))
     # kramdown: $$..$$ inside a paragraph is inline math, not a display block.
-    rules("math_inline_double", lambda self, t, i, o, e: render_math(t[i].content, False))
-    rules("math_block", lambda self, t, i, o, e: render_math(t[i].content, True) + "\n")
+    rules("math_inline_double", lambda self, t, i, o, e: math_html(t[i], False, e))
+    rules("math_block", lambda self, t, i, o, e: math_html(t[i], True, e) + "\n")
+
+
+def math_html(token, display: bool, env: dict) -> str:
+    collector = env.get("math")
+    if collector is None:
+        return render_math(token.content, display)
+    return collector.formula(token.content.strip(), display, token.meta.get("line"))
+
+
+MATH_TYPES = ("math_inline", "math_inline_double", "math_block")
+
+
+def math_lines_rule(state: StateCore) -> None:
+    """Record each formula's 0-based source line in token.meta, for located KaTeX errors."""
+    for token in state.tokens:
+        if token.type in MATH_TYPES:
+            token.meta["line"] = token.map[0] if token.map else None
+        if token.type != "inline" or not token.map:
+            continue
+        line = token.map[0]
+        for child in token.children or []:
+            if child.type in MATH_TYPES:
+                child.meta["line"] = line
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            else:
+                line += child.content.count("\n")

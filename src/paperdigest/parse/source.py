@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,20 @@ DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
 EDITOR_LEFTOVERS = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak", ".orig")
 YAML_HANDLER = frontmatter.YAMLHandler()
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
+TOP_LEVEL_KEY = re.compile(r"^([^\s#:][^:]*?)\s*:", re.MULTILINE)
+
+
+class LenientLoader(YAML_LOADER):
+    """Safe YAML where an impossible date (2023-13-45) stays a string for a located warning."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+LenientLoader.add_constructor("tag:yaml.org,2002:timestamp", LenientLoader.construct_yaml_timestamp)
 
 
 @dataclass
@@ -27,6 +42,7 @@ class SourceText:
     body: str
     body_line: int  # 1-based line of the body's first line in the file
     problems: list[Problem] = field(default_factory=list)
+    key_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> its line, for messages
 
 
 def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
@@ -51,9 +67,24 @@ def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Pr
             path = Path(dirpath) / name
             if name.startswith(".") or name.endswith(EDITOR_LEFTOVERS):
                 notes.append(Problem(_rel(path, root), None, "note", "editor backup or hidden file, ignored"))
-            elif path.suffix.lower() in DIGEST_SUFFIXES:
+            elif path.suffix.lower() not in DIGEST_SUFFIXES:
+                notes.append(Problem(_rel(path, root), None, "note", "not a digest file, ignored"))
+            elif path.exists() and not path.is_file():  # a FIFO or device would block the build
+                notes.append(Problem(_rel(path, root), None, "warning", "not a regular file, ignored"))
+            elif is_binary(path):
+                notes.append(Problem(_rel(path, root), None, "note", "binary file, ignored"))
+            else:
                 found.append(path)
     return sorted(found), notes
+
+
+def is_binary(path: Path) -> bool:
+    """NUL bytes near the start: an image or archive with a text suffix, not a digest."""
+    try:
+        with open(path, "rb") as f:
+            return b"\x00" in f.read(8192)
+    except OSError:
+        return False  # unreadable: parse_digest reports it with the reason
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -86,12 +117,15 @@ def split_front_matter(text: str, rel: str) -> tuple[dict, str, int, list[Proble
         return {}, text, 1, []
     body_line = text[: len(text) - len(body)].count("\n") + 1
     try:
-        metadata = yaml.load(fm, Loader=YAML_LOADER) if fm.strip() else {}
+        metadata = yaml.load(fm, Loader=LenientLoader) if fm.strip() else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # The construct that failed (e.g. an unclosed '[') is where the user must look.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1  # fm text starts at the end of the opening --- line
         reason = getattr(exc, "problem", None) or "invalid YAML"
         return {}, body, body_line, [Problem(rel, line, "error", f"front matter: {reason}")]
+    except Exception as exc:  # e.g. RecursionError on absurdly nested flow collections
+        return {}, body, body_line, [Problem(rel, 2, "error", f"front matter: {type(exc).__name__}")]
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
@@ -105,4 +139,16 @@ def read_source(path: Path, root: Path) -> SourceText:
     raw = path.read_bytes()
     text, problems = decode(raw, rel)
     metadata, body, body_line, fm_problems = split_front_matter(text, rel)
-    return SourceText(path, rel, metadata, body, body_line, problems + fm_problems)
+    lines = key_lines(text, body_line)
+    return SourceText(path, rel, metadata, body, body_line, problems + fm_problems, lines)
+
+
+def key_lines(text: str, body_line: int) -> dict[str, int]:
+    """Line of each top-level front-matter key (first wins), so messages can point at it."""
+    if body_line <= 1:
+        return {}
+    head = "\n".join(text.split("\n", body_line - 1)[: body_line - 1])
+    lines: dict[str, int] = {}
+    for m in TOP_LEVEL_KEY.finditer(head):
+        lines.setdefault(m.group(1).strip().strip("'\""), head[: m.start()].count("\n") + 1)
+    return lines

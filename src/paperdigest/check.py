@@ -1,0 +1,207 @@
+"""`paperdigest check`: lint a collection without writing a site.
+
+Runs the same parse, group and render stages as a build (pages are rendered in memory and thrown
+away, so template errors surface too), then looks at what a build does not complain about: cards
+without a URL, internal links and local images that point nowhere, and anchors used twice.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+
+from paperdigest.build import template_problem
+from paperdigest.config import SiteConfig, load_config
+from paperdigest.errors import Problem
+from paperdigest.group import SiteIndex, build_index
+from paperdigest.mathrender import MathRenderer
+from paperdigest.model import Digest
+from paperdigest.overrides import load_overrides
+from paperdigest.parse import discover_digests, parse_digest
+from paperdigest.render import Urls, http_url, make_environment, render_site, theme_dir
+
+LEVELS = ("error", "warning", "note")
+LINK_ATTRS = {"href", "src", "poster"}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(p.level == "error" for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(p.level == "warning" for p in self.problems)
+
+
+def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
+    """Every problem of the collection at `root`, sorted by file and line. Raises ConfigError."""
+    root = root.resolve()
+    config = load_config(root)
+    paths, problems = discover_digests(config.path("digests_dir"), root)
+    math = MathRenderer(config)
+    digests: list[Digest] = []
+    for path in paths:
+        parsed = parse_digest(path, root, config.base_path, math=math, sanitize=config.sanitize_html)
+        problems += parsed.problems
+        if parsed.digest and (drafts or not parsed.digest.draft):
+            digests.append(parsed.digest)
+    digests, math_problems = math.finish(digests)
+    # A build shows a formula KaTeX rejects as its source and goes on; for a linter it is an error.
+    problems += [replace(p, level="error") if p.message.startswith("KaTeX: ") else p for p in math_problems]
+    overrides, override_problems = load_overrides(root)
+    index, group_problems = build_index(digests, overrides)
+    problems += override_problems + group_problems
+    pages, render_problems = rendered_paths(index, config)
+    problems += render_problems
+    problems += card_url_problems(index)
+    targets = pages | static_paths(config)
+    for digest in index.digests:
+        problems += digest_link_problems(digest, index, config, targets)
+    unique = sorted(set(problems), key=lambda p: (p.path, p.line or 0, LEVELS.index(p.level), p.message))
+    return CheckResult(tuple(unique))
+
+
+def rendered_paths(index: SiteIndex, config: SiteConfig) -> tuple[set[str], list[Problem]]:
+    """Output paths of every page, rendered in memory; a template error is reported, not raised."""
+    env = make_environment(config)
+    paths: set[str] = set()
+    try:
+        for rel, _ in render_site(env, index, config):
+            paths.add(rel)
+    except jinja2.TemplateSyntaxError as exc:
+        where = exc.filename or exc.name or "template"
+        return paths, [Problem(where, exc.lineno, "error", exc.message or str(exc))]
+    except jinja2.TemplateError as exc:
+        return paths, [template_problem(exc)]
+    return paths, []
+
+
+def static_paths(config: SiteConfig) -> set[str]:
+    """Files the build copies to the site: theme and user assets, then static/ at the root."""
+    found = set()
+    folders = [
+        (theme_dir() / "assets", "assets/"),
+        (config.path("templates_dir") / "assets", "assets/"),
+        (config.path("static_dir"), ""),
+    ]
+    for folder, prefix in folders:
+        if not folder.is_dir():
+            continue
+        for dirpath, _, filenames in os.walk(folder):
+            for name in filenames:
+                found.add(prefix + (Path(dirpath) / name).relative_to(folder).as_posix())
+    return found
+
+
+def card_url_problems(index: SiteIndex) -> list[Problem]:
+    problems = []
+    for digest in index.digests:
+        for card in digest.cards:
+            has_url = card.arxiv_id or http_url(card.url) or any(http_url(link.url) for link in card.links)
+            if not has_url:
+                msg = f"card {card.title!r} has no arXiv or other URL"
+                problems.append(Problem(digest.source, card.line, "warning", msg))
+    return problems
+
+
+class _LinkCollector(HTMLParser):
+    """(attribute, URL) of every link and media source, and every id, in a digest body."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str]] = []
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in LINK_ATTRS and value is not None:
+                self.links.append((f"{tag} {name}", value))
+            elif name == "id" and value:
+                self.ids.append(value)
+
+    handle_startendtag = handle_starttag
+
+
+def digest_link_problems(
+    digest: Digest, index: SiteIndex, config: SiteConfig, targets: set[str]
+) -> list[Problem]:
+    collector = _LinkCollector()
+    collector.feed(digest.html)
+    collector.close()
+    source = read_text(config.root / digest.source)
+    own_ids = set(collector.ids)
+    problems = []
+    for anchor, count in Counter(collector.ids).items():
+        if count > 1:
+            msg = f"anchor #{anchor} is used {count} times on this page"
+            problems.append(Problem(digest.source, line_of(source, anchor), "error", msg))
+    here = Urls.digest(digest.slug)
+    for kind, url in collector.links:
+        missing = missing_target(url, here, config.base_path, targets, own_ids, index)
+        if missing:
+            what = "image" if kind.startswith(("img", "video", "source", "audio")) else "link"
+            written = unbased(url, config.base_path)
+            msg = f"{what} {written} points nowhere ({missing})"
+            problems.append(Problem(digest.source, line_of(source, written), "error", msg))
+    return problems
+
+
+def missing_target(
+    url: str, here: str, base_path: str, targets: set[str], own_ids: set[str], index: SiteIndex
+) -> str:
+    """Why an internal URL leads nowhere ('' when it is fine or not internal)."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or url.startswith("//"):
+        return ""  # external (or mailto:, data:): not ours to check
+    if not parts.path:
+        anchor = unquote(parts.fragment)
+        return "" if not anchor or anchor in own_ids else f"no element with id {anchor!r} on this page"
+    if parts.path.startswith("/"):
+        if not parts.path.startswith(base_path):
+            return f"outside the site's base path {base_path}"
+        path = parts.path[len(base_path) :]
+    else:
+        path = posixpath.join(here, parts.path)
+    path = posixpath.normpath(unquote(path)).lstrip("/")
+    path = "" if path == "." else path
+    candidates = [path, posixpath.join(path, "index.html")] if path else ["index.html"]
+    if not any(c in targets for c in candidates):
+        return f"no page or file {path or '/'} in the site"
+    anchor = unquote(parts.fragment)
+    if anchor and path.startswith("digests/"):
+        slug = path[len("digests/") :].strip("/")
+        target = next((d for d in index.digests if d.slug == slug), None)
+        if target is not None and not re.search(rf'\bid="{re.escape(anchor)}"', target.html):
+            return f"no anchor #{anchor} in digests/{slug}/"
+    return ""
+
+
+def unbased(url: str, base_path: str) -> str:
+    """The URL as the author wrote it: the build put the base path in front of site-absolute ones."""
+    if base_path != "/" and url.startswith(base_path):
+        return "/" + url[len(base_path) :]
+    return url
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def line_of(text: str, needle: str) -> int | None:
+    pos = text.find(needle)
+    return text[:pos].count("\n") + 1 if pos >= 0 and needle else None

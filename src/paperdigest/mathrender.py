@@ -1,0 +1,284 @@
+"""Build-time math: KaTeX's own JavaScript, run in-process by V8 (mini-racer), with a persistent cache.
+
+The Markdown stage hands every formula to a per-digest collector (`MathRenderer.page`), which puts a
+placeholder into the HTML and queues the formula for a worker thread; the worker typesets queued
+formulas in batches while the build goes on parsing. `MathRenderer.finish` waits for the worker and
+swaps the placeholders for KaTeX HTML+MathML (or, for a formula KaTeX rejects, its source with an
+error marker and a located warning). Results are cached by (formula, display mode, macros, KaTeX
+version) in `.paperdigest-cache/math/` under the site root, so no formula is typeset twice, across
+digests or builds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import queue
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown_it.common.utils import escapeHtml
+
+from paperdigest.config import SiteConfig
+from paperdigest.errors import Problem
+from paperdigest.katex_engine import OPTIONS_VERSION, Engine, engine_for, math_setup
+from paperdigest.model import Digest
+
+CACHE_DIR = Path(".paperdigest-cache") / "math"
+BATCH = 64  # formulas per call into V8: amortises the call overhead, keeps the worker responsive
+PLACEHOLDER = re.compile("\x00(\\d+)\x00")  # markdown-it turns NUL in input into U+FFFD: never ambiguous
+
+
+@dataclass(frozen=True)
+class MathStats:
+    """What build-time math cost: for build summaries and the benchmark."""
+
+    mode: str = "browser"
+    katex_version: str = ""
+    formulas: int = 0  # occurrences in the built digests
+    unique: int = 0  # distinct (formula, display) pairs
+    cache_hits: int = 0  # distinct formulas found in the persistent cache
+    rendered: int = 0  # distinct formulas typeset by KaTeX in this build
+    errors: int = 0  # occurrences KaTeX rejected
+    seconds: float = 0.0  # time spent typesetting inside KaTeX
+    wait_seconds: float = 0.0  # time the build waited for the typesetting worker at the end
+
+    @classmethod
+    def total(cls, parts: list[MathStats], setup) -> MathStats:
+        """The stats of one build, summed over the processes that parsed its digests."""
+        numbers = [f.name for f in dataclasses.fields(cls) if f.name not in ("mode", "katex_version")]
+        sums = {name: sum(getattr(p, name) for p in parts) for name in numbers}
+        version = setup.script.version if setup.script else ""
+        return cls(mode=setup.mode, katex_version=version, **sums)
+
+    @property
+    def hit_rate(self) -> float:
+        looked_up = self.cache_hits + self.rendered
+        return self.cache_hits / looked_up if looked_up else 0.0
+
+
+# --- the persistent cache --------------------------------------------------------------------
+
+
+class MathCache:
+    """(key -> ok, html or error) in SQLite under the site root; memory-only when it cannot be opened."""
+
+    def __init__(self, folder: Path | None):
+        self.db = None
+        if folder is None:
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(folder / "katex.sqlite3", check_same_thread=False)
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS formulas (key TEXT PRIMARY KEY, ok INTEGER, html TEXT)"
+            )
+        except (OSError, sqlite3.Error):
+            self.db = None
+
+    def get_many(self, keys: list[str]) -> dict[str, tuple[bool, str]]:
+        if self.db is None or not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        try:
+            rows = self.db.execute(
+                f"SELECT key, ok, html FROM formulas WHERE key IN ({marks})", keys
+            ).fetchall()
+        except sqlite3.Error:
+            return {}  # a damaged cache is only a slower build
+        return {key: (bool(ok), html) for key, ok, html in rows}
+
+    def put_many(self, rows: list[tuple[str, bool, str]]) -> None:
+        if self.db is None or not rows:
+            return
+        try:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO formulas VALUES (?, ?, ?)", rows)
+        except sqlite3.Error:
+            pass  # a cache that cannot be written only costs time in the next build
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+
+
+def cache_key(tex: str, display: bool, macros: dict, version: str) -> str:
+    data = json.dumps([OPTIONS_VERSION, version, display, sorted(macros.items()), tex], ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+# --- one build's typesetting -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    key: str
+    tex: str
+    display: bool
+    path: str
+    line: int | None
+
+
+class PageMath:
+    """The collector the Markdown stage calls for each formula of one digest."""
+
+    def __init__(self, renderer: MathRenderer, rel: str, offset: int):
+        self.renderer, self.rel, self.offset = renderer, rel, offset
+
+    def formula(self, tex: str, display: bool, line: int | None) -> str:
+        located = line + self.offset if line is not None else None
+        return self.renderer.add(tex, display, self.rel, located)
+
+
+class MathRenderer:
+    """Typesets one build's formulas on a worker thread; `finish` puts the results into the digests."""
+
+    def __init__(self, config: SiteConfig, cache: bool = True):
+        self.setup = math_setup(config)
+        self.macros = self.setup.macros
+        self.occurrences: list[Occurrence] = []
+        self.results: dict[str, tuple[bool, str]] = {}
+        self.queued: set[str] = set()
+        self.cache_hits = self.rendered = 0
+        self.seconds = self.wait_seconds = 0.0
+        self.queue: queue.Queue = queue.Queue()
+        self.failure: Exception | None = None
+        self.worker: threading.Thread | None = None
+        self.cache = MathCache(config.root / CACHE_DIR if cache and self.building else None)
+
+    @property
+    def building(self) -> bool:
+        return self.setup.mode == "build"
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [self.setup.problem] if self.setup.problem else []
+
+    def page(self, rel: str, offset: int) -> PageMath | None:
+        """The collector for one digest, or None in browser mode (formulas stay as TeX for KaTeX.js)."""
+        return PageMath(self, rel, offset) if self.building else None
+
+    def add(self, tex: str, display: bool, path: str, line: int | None) -> str:
+        key = cache_key(tex, display, self.macros, self.setup.script.version)
+        self.occurrences.append(Occurrence(key, tex, display, path, line))
+        if key not in self.queued:
+            self.queued.add(key)
+            self._start_worker()
+            self.queue.put((key, tex, display))
+        return f"\x00{len(self.occurrences) - 1}\x00"
+
+    def _start_worker(self) -> None:
+        if self.worker is None:
+            self.worker = threading.Thread(target=self._work, name="paperdigest-math", daemon=True)
+            self.worker.start()
+
+    def _work(self) -> None:
+        done = False
+        try:
+            engine = engine_for(self.setup.script)
+            while not done:
+                batch, done = self._next_batch()
+                self._typeset(engine, batch)
+        except Exception as exc:  # e.g. V8 out of memory: finish() reports each formula left over
+            self.failure = exc
+            while not done:
+                done = self.queue.get() is None
+
+    def _next_batch(self) -> tuple[list, bool]:
+        """Up to BATCH queued formulas; waits a little for more so that V8 calls stay large."""
+        batch = [self.queue.get()]
+        while len(batch) < BATCH and batch[-1] is not None:
+            try:
+                batch.append(self.queue.get(timeout=0.005))
+            except queue.Empty:
+                break
+        done = batch[-1] is None
+        return [item for item in batch if item is not None], done
+
+    def _typeset(self, engine: Engine, batch: list[tuple[str, str, bool]]) -> None:
+        if not batch:
+            return
+        cached = self.cache.get_many([key for key, _, _ in batch])
+        self.results.update(cached)
+        self.cache_hits += len(cached)
+        todo = [item for item in batch if item[0] not in cached]
+        if not todo:
+            return
+        started = time.perf_counter()
+        out = engine.render([(tex, display) for _, tex, display in todo], self.macros)
+        self.seconds += time.perf_counter() - started
+        self.rendered += len(todo)
+        rows = [(key, ok, html) for (key, _, _), (ok, html) in zip(todo, out, strict=True)]
+        self.results.update({key: (ok, html) for key, ok, html in rows})
+        self.cache.put_many(rows)
+
+    def wait(self) -> None:
+        """Let the worker finish what is queued (idempotent)."""
+        if self.worker is not None and self.worker.is_alive():
+            started = time.perf_counter()
+            self.queue.put(None)
+            self.worker.join()
+            self.wait_seconds += time.perf_counter() - started
+        self.cache.close()
+
+    def finish(self, digests: Iterable[Digest]) -> tuple[list[Digest], list[Problem]]:
+        """Digests with finished math in their HTML, and a warning for every formula KaTeX rejected."""
+        self.wait()
+        problems = list(self.problems)
+        for occ in self.occurrences:
+            ok, message = self.result(occ)
+            if not ok:
+                problems.append(Problem(occ.path, occ.line, "warning", f"KaTeX: {clean_message(message)}"))
+        finished = [self.fill(d) for d in digests]
+        return finished, problems
+
+    def result(self, occ: Occurrence) -> tuple[bool, str]:
+        if occ.key in self.results:
+            return self.results[occ.key]
+        return False, f"engine failed: {self.failure}" if self.failure else "not typeset"
+
+    def fill(self, digest: Digest) -> Digest:
+        if "\x00" not in digest.html:
+            return digest
+        html = PLACEHOLDER.sub(lambda m: self.markup(self.occurrences[int(m.group(1))]), digest.html)
+        return dataclasses.replace(digest, html=html)
+
+    def markup(self, occ: Occurrence) -> str:
+        ok, html = self.result(occ)
+        return formula_markup(occ.tex, occ.display, html if ok else None, None if ok else clean_message(html))
+
+    def stats(self) -> MathStats:
+        return MathStats(
+            mode=self.setup.mode,
+            katex_version=self.setup.script.version if self.setup.script else "",
+            formulas=len(self.occurrences),
+            unique=len(self.queued),
+            cache_hits=self.cache_hits,
+            rendered=self.rendered,
+            errors=sum(not self.result(o)[0] for o in self.occurrences),
+            seconds=self.seconds,
+            wait_seconds=self.wait_seconds,
+        )
+
+
+def clean_message(message: str) -> str:
+    return message.removeprefix("KaTeX parse error: ").strip()
+
+
+def formula_markup(tex: str, display: bool, html: str | None, error: str | None) -> str:
+    """Typeset HTML in the same wrapper as browser mode; a rejected formula as its marked source."""
+    tag, kind = ("div", "display") if display else ("span", "inline")
+    if html is not None:
+        return f'<{tag} class="math {kind}" data-typeset="">{html}</{tag}>'
+    label = escapeHtml(f"Formula error (KaTeX): {error}")
+    return (
+        f'<{tag} class="math {kind} math-error" data-typeset="error" title="{label}">'
+        f'<span class="math-error-marker" role="img" aria-label="{label}">⚠</span>'
+        f'<code class="math-source">{escapeHtml(tex)}</code></{tag}>'
+    )

@@ -1,0 +1,118 @@
+"""papers.yaml beside site.yaml: the site's own word on any paper, by id. It wins over the digests.
+
+    2402.00838:                                   # arXiv id (or arXiv URL), or a title-slug id
+      title: "OLMo: Accelerating the Science of Language Models"
+      authors: [Dirk Groeneveld, Iz Beltagy]      # a list, or one string split on commas
+      affiliations: Allen Institute for AI, University of Washington
+      links:
+        Weights: https://huggingface.co/allenai/OLMo-7B
+
+Every value is read as text (so 2402.00840 keeps its last zero); nothing is fetched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from paperdigest.errors import Problem
+from paperdigest.model import Link, Paper
+from paperdigest.parse import papers as ids
+
+FILE_NAME = "papers.yaml"
+TEXT_FIELDS = {
+    "title": "title",
+    "translated_title": "translated_title",
+    "venue": "venue",
+    "url": "url",
+    "code": "code_url",
+}
+LIST_FIELDS = ("authors", "affiliations")
+FIELDS = (*TEXT_FIELDS, *LIST_FIELDS, "links")
+
+
+@dataclass(frozen=True)
+class PaperOverride:
+    id: str
+    line: int
+    values: dict  # Paper field name -> new value
+
+
+def load_overrides(root: Path) -> tuple[dict[str, PaperOverride], list[Problem]]:
+    """The overrides in root/papers.yaml (none when the file is absent) and located problems."""
+    path = root / FILE_NAME
+    if not path.is_file():
+        return {}, []
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc)
+        return {}, [Problem(FILE_NAME, mark.line + 1 if mark else None, "error", f"invalid YAML: {reason}")]
+    if node is None:
+        return {}, []
+    if not isinstance(node, yaml.MappingNode):
+        return {}, [Problem(FILE_NAME, 1, "error", "papers.yaml must map paper ids to their fields")]
+    overrides, problems = {}, []
+    for key_node, value_node in node.value:
+        key, line = plain(key_node), key_node.start_mark.line + 1
+        pid = ids.arxiv_id(key) or key.strip()
+        if not isinstance(value_node, yaml.MappingNode):
+            problems.append(Problem(FILE_NAME, line, "warning", f"paper {pid}: expected a mapping of fields"))
+            continue
+        values = {}
+        for field_node, field_value in value_node.value:
+            name, field_line = plain(field_node), field_node.start_mark.line + 1
+            try:
+                values.update(read_field(name, field_value))
+            except ValueError as exc:
+                problems.append(Problem(FILE_NAME, field_line, "warning", f"paper {pid}: {exc}"))
+        overrides[pid] = PaperOverride(pid, line, values)
+    return overrides, problems
+
+
+def plain(node: yaml.Node) -> str:
+    return node.value.strip() if isinstance(node, yaml.ScalarNode) else ""
+
+
+def read_field(name: str, node: yaml.Node) -> dict:
+    if name in TEXT_FIELDS:
+        if not isinstance(node, yaml.ScalarNode):
+            raise ValueError(f"{name} must be text")
+        value = node.value.strip()
+        return {TEXT_FIELDS[name]: ids.code_url(value) if name == "code" else value}
+    if name in LIST_FIELDS:
+        if isinstance(node, yaml.SequenceNode):
+            return {name: tuple(plain(item) for item in node.value if plain(item))}
+        if isinstance(node, yaml.ScalarNode):
+            return {name: ids.split_affiliations(node.value)}
+        raise ValueError(f"{name} must be a list or text")
+    if name == "links":
+        if not isinstance(node, yaml.MappingNode):
+            raise ValueError("links must map labels to URLs")
+        links = []
+        for label, url in node.value:
+            target, note = ids.split_url_and_note(plain(url))
+            links.append(Link(plain(label), target, note if target else plain(url)))
+        return {"links": tuple(links)}
+    raise ValueError(f"unknown field '{name}' (known: {', '.join(FIELDS)})")
+
+
+def apply_overrides(
+    papers: dict[str, Paper], overrides: dict[str, PaperOverride]
+) -> tuple[dict[str, Paper], list[Problem]]:
+    result, problems = dict(papers), []
+    for pid, override in overrides.items():
+        paper = result.get(pid)
+        if paper is None:
+            msg = f"paper {pid} is not mentioned in any digest; its entry is unused"
+            problems.append(Problem(FILE_NAME, override.line, "warning", msg))
+            continue
+        values = dict(override.values)
+        if "links" in values:  # given labels replace the digests' links of the same label
+            given = {link.label for link in values["links"]}
+            values["links"] = (*values["links"], *(link for link in paper.links if link.label not in given))
+        result[pid] = replace(paper, **values)
+    return result, problems

@@ -1,0 +1,72 @@
+"""Digest shapes: which layout a file uses, and the parser that turns it into cards and entries.
+
+    weekly     dated h1/h2 sections, topic bullets, inline arXiv links (seed 001)
+    bloglist   title line + `By author | date | ...` byline + excerpt, repeated (seed 003)
+    plainlist  plain text: category lines, `1、Title`, summary, arXiv URL line (seed 002)
+    article    `## 1) Title` discussions and a `**Title** by Authors (date), url` list (seed 004)
+    cards      `### N、Title` + blockquote metadata (seed 000), also the fallback
+
+Whatever the shape, every arXiv link the shape did not claim becomes a mention (mentions.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from markdown_it.token import Token
+
+from paperdigest.model import Card
+from paperdigest.parse.cards import extract_cards
+from paperdigest.parse.shapes import article, bloglist, plainlist, weekly
+from paperdigest.parse.shapes.base import Found, Scope
+from paperdigest.parse.shapes.mentions import link_mentions
+from paperdigest.parse.shapes.plaintext import as_paragraphs
+from paperdigest.parse.shapes.tokens import Lines, linkify, used_ids
+
+__all__ = ["Found", "Lines", "Scope", "detect_shape", "extract", "prepare"]
+
+DETECTORS = (
+    ("weekly", weekly.detect),
+    ("bloglist", bloglist.detect),
+    ("plainlist", plainlist.detect),
+    ("article", article.detect),
+)
+EXTRACTORS = {
+    "weekly": weekly.extract,
+    "bloglist": bloglist.extract,
+    "plainlist": plainlist.extract,
+    "article": article.extract,
+}
+PLAIN_TEXT = {"bloglist", "plainlist"}  # one paragraph per line, bare URLs linked
+
+
+def detect_shape(body: str) -> str:
+    return next((name for name, detect in DETECTORS if detect(body)), "cards")
+
+
+def prepare(shape: str, body: str) -> tuple[str, tuple[int, ...]]:
+    """The Markdown text to parse for this shape and its line map (empty when the body is used as is)."""
+    if shape == "bloglist":
+        return as_paragraphs(body, bloglist.split_byline)
+    if shape == "plainlist":
+        return as_paragraphs(body)
+    return body, ()
+
+
+def extract(shape: str, tokens: list[Token], lines: Lines) -> Found:
+    """Cards (in document order, numbered), entries and digest facts; tokens get their anchors."""
+    used = used_ids(tokens)
+    if shape in PLAIN_TEXT:
+        linkify(tokens)
+    if shape in EXTRACTORS:
+        found = EXTRACTORS[shape](tokens, lines, used)
+    else:
+        found = Found(cards=list(extract_cards(tokens, lines.offset)))
+    cited = link_mentions(tokens, lines, found, used, linkify=shape != "cards")
+    ordered = sorted([*found.cards, *((None, c) for c in cited)], key=lambda ic: ic[1].line)
+    found.cards = [(i, renumber(c, n)) for n, (i, c) in enumerate(ordered, start=1)]
+    return found
+
+
+def renumber(card: Card, position: int) -> Card:
+    return card if card.position == position else replace(card, position=position)

@@ -1,0 +1,145 @@
+"""Articles that discuss papers and end with a reading list (seed 004).
+
+> 翻译转载自: [https://magazine...](https://magazine...)      <- the source URL
+## 1) Tiny Titans: ...                                        <- numbered sections discussing papers;
+在这篇[Tiny Titans论文](https://arxiv.org/abs/2402.00841)中...     their arXiv links are cited mentions
+## 2月份其他有趣的研究论文                                        <- the list's heading is its category
+**\\* Title** by Authors _et al._ (29 Feb), [url](url)          <- a listed paper; `*` = a pick
+* one-line summary                                             <- its summary
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from markdown_it.token import Token
+
+from paperdigest.model import MAIN, Card
+from paperdigest.parse import papers
+from paperdigest.parse.cards import extract_cards
+from paperdigest.parse.markdown import plain_text
+from paperdigest.parse.shapes.base import Found, Scope
+from paperdigest.parse.shapes.plainlist import block_text, blocks_of
+from paperdigest.parse.shapes.tokens import Lines, set_id
+from paperdigest.parse.when import paper_date
+
+LIST_LINE = re.compile(r"^\s*\*\*.+?\*\*.*\(([^()]*)\),?\s*.*arxiv\.org/", re.IGNORECASE)
+NUMBERED_SECTION = re.compile(r"^##\s+\d+[).、]\s")
+SOURCE_LINE = re.compile(r"(转载自|翻译自|译自|来源|原文|source|translated from)\s*[:：]", re.IGNORECASE)
+SECTION_NUMBER = re.compile(r"^\s*\d+\s*[).、]\s*")
+PAREN_DATE = re.compile(r"\(([^()]*)\)\s*,?\s*$")
+AUTHOR_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
+ET_AL = re.compile(r"\s*,?\s*(?:[ea]t\.?\s*[ae]l\.?|等)\s*$", re.IGNORECASE)  # also the "at el." typos
+
+
+def detect(body: str) -> bool:
+    lines = body.split("\n")
+    return any(LIST_LINE.match(line) for line in lines) or any(NUMBERED_SECTION.match(line) for line in lines)
+
+
+def extract(tokens: list[Token], lines: Lines, used: set[str]) -> Found:
+    found = Found()
+    blocks = blocks_of(tokens)
+    category = ""
+    for k, (start, _end) in enumerate(blocks):
+        tok = tokens[start]
+        if tok.type == "heading_open" and tok.tag in ("h1", "h2"):
+            category = SECTION_NUMBER.sub("", plain_text(tokens[start + 1]))
+            found.scopes.append(Scope(start, "", category))
+        elif (
+            tok.type == "blockquote_open"
+            and not found.source_url
+            and SOURCE_LINE.search(block_text(tokens, blocks[k]))
+        ):
+            found.source_url = first_url(tokens[start : blocks[k][1]])
+        elif tok.type == "paragraph_open":
+            card = listed_paper(tokens[start + 1], lines, category)
+            if card is None:
+                continue
+            anchor = set_id(tok, f"arxiv-{papers.paper_path_id(card.arxiv_id)}", used)
+            tok.attrJoin("class", "paper-item")
+            summary = (
+                block_text(tokens, blocks[k + 1])
+                if k + 1 < len(blocks) and _is_list(tokens, blocks[k + 1])
+                else ""
+            )
+            position = len(found.cards) + 1
+            found.cards.append((start, replace(card, anchor=anchor, summary=summary, position=position)))
+    # `### 1、Title` cards with blockquote metadata may sit in an article too.
+    for index, card in extract_cards(tokens, lines.offset):
+        found.cards.append((index, replace(card, category=card.category or found.scope_at(index).category)))
+    return found
+
+
+def _is_list(tokens: list[Token], block: tuple[int, int]) -> bool:
+    return tokens[block[0]].type == "bullet_list_open"
+
+
+def first_url(tokens: list[Token]) -> str:
+    for tok in tokens:
+        for child in tok.children or []:
+            if child.type == "link_open":
+                return str(child.attrGet("href") or "")
+    return ""
+
+
+def listed_paper(inline: Token, lines: Lines, category: str) -> Card | None:
+    """`**Title** by Authors (date), [url](url)` -> a Card, or None for any other paragraph."""
+    children = [c for c in inline.children or [] if c.type != "text" or c.content]
+    if not children or children[0].type != "strong_open" or not LIST_LINE.match(inline.content):
+        return None
+    close = next((k for k, c in enumerate(children) if c.type == "strong_close"), None)
+    aid = next(
+        (papers.arxiv_id(str(c.attrGet("href") or "")) for c in children if c.type == "link_open"), ""
+    ) or papers.arxiv_id(inline.content)
+    if close is None or not aid:
+        return None
+    bold = "".join(c.content for c in children[1:close] if c.type == "text")
+    after = raw_text(children[close + 1 :])
+    # "**...Adaptatio**n by" splits a word: the letters glued after the bold belong to the title.
+    glued = re.match(r"^\w+", after) if bold and not bold[-1].isspace() else None
+    if glued:
+        bold, after = bold + glued.group(0), after[glued.end() :]
+    starred = bold.lstrip().startswith("*")
+    bold = bold.strip().lstrip("*").strip()
+    title, byline = split_title(bold, after)
+    byline = byline.split("http")[0]
+    date = PAREN_DATE.search(byline.strip())
+    authors_text = byline[: date.start()] if date else byline
+    return Card(
+        title=title,
+        anchor="",
+        line=lines.of(inline),
+        position=0,
+        section=MAIN,
+        arxiv_id=aid,
+        url=papers.arxiv_abs_url(aid),
+        authors=split_authors(authors_text),
+        category=category,
+        starred=starred,
+        published=paper_date(date.group(1), aid) if date else "",
+    )
+
+
+def split_title(bold: str, after: str) -> tuple[str, str]:
+    """The title and the 'Authors (date), url' text, wherever the author put the bold's end."""
+    if " by " in bold:  # "**Title by Muennighoff**, Su, ..."
+        title, _, first_authors = bold.rpartition(" by ")
+        return title.strip(), f"{first_authors}{after}"
+    if bold.endswith(" by"):
+        return bold[:-3].strip(), after
+    return bold, after
+
+
+def split_authors(text: str) -> tuple[str, ...]:
+    text = re.sub(r"^\s*(?:by\s+)+", "", text.strip().rstrip(","), flags=re.IGNORECASE)
+    et_al = bool(ET_AL.search(text))
+    names = [n.strip() for n in AUTHOR_SPLIT.split(ET_AL.sub("", text)) if n.strip()]
+    return (*names, "et al.") if names and et_al else tuple(names)
+
+
+def raw_text(children: list[Token]) -> str:
+    """Text of inline children with its spaces kept (the bold's end may fall mid-word)."""
+    parts = {"text": lambda c: c.content, "code_inline": lambda c: c.content, "softbreak": lambda c: " "}
+    return "".join(parts[c.type](c) for c in children if c.type in parts)

@@ -1,0 +1,124 @@
+"""The pass every shape shares: any arXiv reference is at least a mention of that paper.
+
+Links (`[text](https://arxiv.org/abs/2402.00838v2)`, `.../pdf/...`), bare arXiv URLs,
+`arXiv:2402.00838` in text and `<a href>` in raw HTML all count. Each referenced paper not already
+given by the shape becomes one card per entry, anchored at the link itself (the link gets an id),
+so a paper page can point at the exact place.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it.token import Token
+
+from paperdigest.model import Card
+from paperdigest.parse import papers
+from paperdigest.parse.markdown import plain_text
+from paperdigest.parse.shapes.base import Found
+from paperdigest.parse.shapes.tokens import Lines, link_tokens, replace_in_text, sentence_around, set_id
+
+ARXIV_IN_TEXT = re.compile(
+    r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})"
+    r"(?:v\d+)?(?:\.pdf)?|\barXiv:\s*\d{4}\.\d{4,5}(?:v\d+)?",
+    re.IGNORECASE,
+)
+AUTHOR_LIKE = re.compile(
+    r"^(?:(?:[A-Z]\.\s*){1,3}[A-Z][\w'’\-]+|[A-Z][\w'’\-]+\s+et\s+al\.?)(?:\s*(?:et\s+al\.?|等))?$"
+)
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def title_from_link_text(text: str) -> str:
+    """Link text that reads as a paper title ('Attention Is All You Need'), else ''."""
+    text = text.strip()
+    if not text or "://" in text or CJK.search(text) or AUTHOR_LIKE.match(text) or papers.arxiv_id(text):
+        return ""
+    return text if len(text.split()) >= 2 else ""
+
+
+def authors_from_link_text(text: str) -> tuple[str, ...]:
+    """'S. Muralidharan' (a first author standing for the paper) -> ('S. Muralidharan',)."""
+    text = text.strip()
+    return (text,) if AUTHOR_LIKE.match(text) else ()
+
+
+def link_mentions(
+    tokens: list[Token], lines: Lines, found: Found, used: set[str], linkify: bool
+) -> list[Card]:
+    """Cards for arXiv papers referenced in the text and not already cards of this digest."""
+    given = {c.arxiv_id for _, c in found.cards if c.arxiv_id}
+    seen: set[tuple[str, str]] = set()
+    cards: list[Card] = []
+    last_anchor = ""
+
+    def add(index: int, aid: str, anchor: str, line: int, **fields) -> None:
+        scope = found.scope_at(index)
+        if aid in given or (scope.entry, aid) in seen:
+            return
+        seen.add((scope.entry, aid))
+        cards.append(
+            Card(
+                title=fields.pop("title", ""),
+                anchor=anchor,
+                line=line,
+                position=0,
+                section=found.link_section,
+                arxiv_id=aid,
+                url=papers.arxiv_abs_url(aid),
+                category=scope.category,
+                entry=scope.entry,
+                **fields,
+            )
+        )
+
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.attrGet("id"):
+            last_anchor = str(tok.attrGet("id"))
+        if tok.type in ("html_block", "fence", "code_block") or tok.type != "inline":
+            if tok.type == "html_block":
+                for m in papers.ARXIV_URL.finditer(tok.content):
+                    add(i, m.group(1), last_anchor, lines.of(tok))
+            continue
+        if linkify:
+            replace_in_text(tok, ARXIV_IN_TEXT, lambda m: link_tokens(arxiv_href(m.group(0)), m.group(0)))
+        children = tok.children or []
+        for k, child in enumerate(children):
+            if child.type == "link_open":
+                aid = papers.arxiv_id(str(child.attrGet("href") or ""))
+                if not aid or aid in given or (found.scope_at(i).entry, aid) in seen:
+                    continue
+                end = _link_close(children, k)
+                text = plain_text(_inline(children[k + 1 : end]))
+                anchor = set_id(child, f"arxiv-{papers.paper_path_id(aid)}", used)
+                add(
+                    i,
+                    aid,
+                    anchor,
+                    lines.of_child(tok, k),
+                    title=title_from_link_text(text),
+                    authors=authors_from_link_text(text),
+                    summary=sentence_around(tok, k, end),
+                )
+            elif child.type in ("html_inline", "text"):
+                pattern = papers.ARXIV_URL if child.type == "html_inline" else ARXIV_IN_TEXT
+                for m in pattern.finditer(child.content):
+                    add(i, papers.arxiv_id(m.group(0)), last_anchor, lines.of_child(tok, k))
+    return cards
+
+
+def arxiv_href(text: str) -> str:
+    return text if text.lower().startswith("http") else papers.arxiv_abs_url(papers.arxiv_id(text))
+
+
+def _link_close(children: list[Token], start: int) -> int:
+    for k in range(start + 1, len(children)):
+        if children[k].type == "link_close":
+            return k
+    return len(children) - 1
+
+
+def _inline(children: list[Token]) -> Token:
+    tok = Token("inline", "", 0)
+    tok.children = children
+    return tok

@@ -1,0 +1,234 @@
+"""`paperdigest init` (a new site folder) and `paperdigest new` (today's digest file)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from paperdigest import __version__
+from paperdigest.config import CONFIG_NAME, config_reference, load_config
+from paperdigest.parse import papers
+
+ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+
+
+class ScaffoldError(Exception):
+    """A file would be overwritten, or an argument is not usable; nothing was written."""
+
+
+@dataclass(frozen=True)
+class NewFile:
+    rel: str  # path relative to the site folder
+    text: str
+
+
+# ---------------------------------------------------------------- init
+
+
+def init_site(root: Path, *, title: str = "Paper Digest", install: str = "") -> list[Path]:
+    """Write a new site into `root`; refuses (writing nothing) if any of its files already exists."""
+    today = dt.date.today()
+    files = [
+        NewFile(CONFIG_NAME, site_yaml(title)),
+        NewFile(f"digests/{today.isoformat()}-paper-digest.md", example_digest(today)),
+        NewFile("templates/.gitkeep", ""),
+        NewFile(".gitignore", GITIGNORE),
+        NewFile(".github/workflows/pages.yml", pages_workflow(install or f"paperdigest=={__version__}")),
+    ]
+    existing = [f.rel for f in files if (root / f.rel).exists()]
+    if existing:
+        raise ScaffoldError(f"{root}: not overwriting existing {', '.join(existing)}")
+    written = []
+    for f in files:
+        path = root / f.rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f.text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def site_yaml(title: str) -> str:
+    """Every key of site.yaml with its documentation as a comment and its default value."""
+    lines = [
+        "# paperdigest site settings. Every key is optional; the values below are the defaults.",
+        '# Reference: the README section "site.yaml reference".',
+    ]
+    section = ""
+    for key, doc, default in config_reference():
+        parent, _, name = key.rpartition(".")
+        indent = "  " if parent else ""
+        if parent and parent != section:
+            lines += ["", f"{parent}:"]
+        section = parent
+        if not parent:
+            lines.append("")
+        value = title if key == "title" else default
+        if key == "base_url":
+            doc += " The GitHub Pages workflow passes the repository's Pages URL with --base-url."
+        lines += [f"{indent}# {line}" for line in textwrap.wrap(doc, 96, break_on_hyphens=False)]
+        dumped = yaml.safe_dump({name: value}, allow_unicode=True, default_flow_style=True, width=1000)
+        lines.append(indent + dumped.strip()[1:-1])  # '{key: value}' -> 'key: value'
+    return "\n".join(lines) + "\n"
+
+
+def example_digest(date: dt.date) -> str:
+    card = textwrap.dedent("""\
+        ### 1、Attention Is All You Need
+
+        > 注意力就是你所需要的一切
+
+        > 《Attention Is All You Need》
+        >
+        > - URL：https://arxiv.org/abs/1706.03762
+        >
+        > - Official Code：https://github.com/tensorflow/tensor2tensor
+        >
+        > - 单位：Google Brain、Google Research、多伦多大学
+
+        Transformer 完全基于注意力机制，去掉了循环和卷积。核心是缩放点积注意力：
+
+        $$
+        \\mathrm{Attention}(Q, K, V) = \\mathrm{softmax}\\left(\\frac{QK^\\top}{\\sqrt{d_k}}\\right) V
+        $$
+
+        每个卡片以 `###` 标题开始，引用块里依次是中文译名、《原标题》和 `- 键：值` 行。
+        用 `paperdigest new 2304.15004` 生成下一天的摘要文件。
+        """)
+    return digest_text(date, [card])
+
+
+GITIGNORE = """\
+# paperdigest build output and the temporary folders of interrupted builds
+_site/
+.*.tmp-*/
+.*.old-*/
+__pycache__/
+"""
+
+
+def pages_workflow(install: str) -> str:
+    """GitHub Actions: build with the repository's Pages URL as base path, deploy with the official actions."""
+    return f"""\
+# Builds the site with paperdigest and publishes it to GitHub Pages on every push to main.
+# One-time setup: repository Settings -> Pages -> Build and deployment -> Source: GitHub Actions.
+name: Deploy to GitHub Pages
+
+on:
+  push:
+    branches: [main]
+  workflow_dispatch:
+
+permissions:
+  contents: read
+  pages: write
+  id-token: write
+
+# One deployment at a time; a newer push waits instead of cancelling a running deployment.
+concurrency:
+  group: pages
+  cancel-in-progress: false
+
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - name: Check out
+        uses: actions/checkout@v4
+      - name: Set up Python
+        uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - name: Configure Pages
+        id: pages
+        uses: actions/configure-pages@v5
+      - name: Install paperdigest
+        # Pin the version you tested with, or install from a Git URL: pip install "git+https://..."
+        run: python -m pip install "{install}"
+      - name: Build
+        # base_url is https://USER.github.io/REPO (or your custom domain): every link gets its path.
+        run: paperdigest build --base-url "${{{{ steps.pages.outputs.base_url }}}}/"
+      - name: Upload artifact
+        uses: actions/upload-pages-artifact@v3
+        with:
+          path: _site
+
+  deploy:
+    needs: build
+    runs-on: ubuntu-latest
+    environment:
+      name: github-pages
+      url: ${{{{ steps.deployment.outputs.page_url }}}}
+    steps:
+      - name: Deploy to GitHub Pages
+        id: deployment
+        uses: actions/deploy-pages@v4
+"""
+
+
+# ---------------------------------------------------------------- new
+
+
+def normalise_arxiv_id(value: str) -> str:
+    """'2304.15004', '2304.15004v2', 'arXiv:2304.15004' or an arxiv.org URL -> '2304.15004'."""
+    value = value.strip()
+    found = papers.arxiv_id(value)
+    if found:
+        return found
+    m = ARXIV_ID.match(value)
+    if not m:
+        raise ScaffoldError(f"not an arXiv id or URL: {value!r} (expected e.g. 2304.15004)")
+    return m.group(1)
+
+
+def card_skeleton(number: int, arxiv_id: str) -> str:
+    placeholder = f"Title of arXiv:{arxiv_id}"
+    return textwrap.dedent(f"""\
+        ### {number}、{placeholder}
+
+        > 《{placeholder}》
+        >
+        > - URL：https://arxiv.org/abs/{arxiv_id}
+        >
+        > - Official Code：
+        >
+        > - 单位：
+
+        <!-- 替换标题，在《》引用块前加一行“> 中文译名”，填写代码和单位，然后在这里写摘要。 -->
+        """)
+
+
+def digest_text(date: dt.date, cards: list[str]) -> str:
+    """A digest in the 2023-05-02 format: front matter, a dated heading, then the cards."""
+    title = f"{date.isoformat()}：论文速递"
+    head = textwrap.dedent(f"""\
+        ---
+        title: {title}
+        date: {date.isoformat()}
+        cate1: paper
+        cate2:
+        description:
+        keywords: paper
+        ---
+
+        ## {title}
+        """)
+    return head + "".join("\n" + card for card in cards)
+
+
+def new_digest(root: Path, date: dt.date, ids: list[str]) -> Path:
+    """Create the digest file of `date` under the site's digests folder; never overwrites."""
+    normalised = list(dict.fromkeys(normalise_arxiv_id(i) for i in ids))
+    config = load_config(root)
+    path = config.path("digests_dir") / f"{date.isoformat()}-paper-digest.md"
+    if path.exists():
+        raise ScaffoldError(f"{path}: already exists, not overwriting")
+    text = digest_text(date, [card_skeleton(n, aid) for n, aid in enumerate(normalised, start=1)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8") as f:  # "x": a file created meanwhile is not overwritten
+        f.write(text)
+    return path

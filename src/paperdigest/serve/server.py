@@ -1,0 +1,269 @@
+"""The preview's HTTP server: files under the output only, at the production base path, with the
+live-reload script added to HTML responses (never to the files) and a Server-Sent Events stream."""
+
+from __future__ import annotations
+
+import errno
+import http.server
+import mimetypes
+import shutil
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, quote, unquote
+
+from paperdigest.serve.livereload import ENDPOINT, ReloadHub, client_script, inject
+
+KEEPALIVE_SECONDS = 15  # an SSE comment this often notices closed tabs and keeps proxies open
+BUILD_WAIT_SECONDS = 120  # a page missing mid-rebuild is looked for again once the build is done
+PORT_ATTEMPTS = 20
+TEXT_TYPES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".svg": "image/svg+xml",
+    ".csv": "text/csv",
+}
+BINARY_TYPES = {
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".ico": "image/x-icon",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".pdf": "application/pdf",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".wasm": "application/wasm",
+}
+
+
+NOT_FOUND_PAGE = b"<!doctype html>\n<title>404 Not Found</title>\n<body><h1>404 Not Found</h1></body>\n"
+
+
+class BadPath(ValueError):
+    """A request path that tries to leave the output (.., backslashes, NUL), encoded or not."""
+
+
+@dataclass
+class ServedSite:
+    """What the handler serves; base_path follows site.yaml when it changes."""
+
+    out_dir: Path
+    base_path: str
+    hub: ReloadHub
+
+
+def content_type(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in TEXT_TYPES:
+        return TEXT_TYPES[suffix] + "; charset=utf-8"
+    guessed = BINARY_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0]
+    return guessed or "application/octet-stream"
+
+
+def request_parts(raw_path: str) -> list[str]:
+    """The decoded path segments of a request; raises BadPath for any attempt to climb out."""
+    if not raw_path.startswith("/"):
+        raise BadPath(raw_path)
+    decoded = unquote(raw_path, errors="strict") if "%" in raw_path else raw_path
+    for text in (raw_path, decoded):
+        if "\\" in text or "\x00" in text:
+            raise BadPath(raw_path)
+        if any(part in (".", "..") for part in text.split("/")):
+            raise BadPath(raw_path)
+    return [part for part in decoded.split("/") if part]
+
+
+def under_base(parts: list[str], base_path: str) -> list[str] | None:
+    """The segments below the base path, or None when the request is outside it."""
+    base = [part for part in base_path.split("/") if part]
+    return parts[len(base) :] if parts[: len(base)] == base else None
+
+
+class PreviewHandler(http.server.BaseHTTPRequestHandler):
+    server: PreviewServer
+    protocol_version = "HTTP/1.1"
+    server_version = "paperdigest-serve"
+    timeout = 300  # an idle keep-alive connection gives its thread back after this many seconds
+
+    def do_GET(self) -> None:
+        self.respond(head=False)
+
+    def do_HEAD(self) -> None:
+        self.respond(head=True)
+
+    def log_message(self, format, *args) -> None:
+        pass  # one line per request would bury the build messages
+
+    def respond(self, head: bool) -> None:
+        raw_path, _, query = self.path.partition("?")
+        if raw_path == ENDPOINT and not head:
+            return self.stream_events(query)
+        site = self.server.site
+        try:
+            parts = request_parts(raw_path)
+        except (BadPath, UnicodeDecodeError):
+            return self.send_text(400, "400 bad request path\n", head)
+        rel = under_base(parts, site.base_path)
+        if rel is None:
+            if not parts:
+                return self.redirect(site.base_path)
+            return self.not_found(head)
+        target = self.find(site, rel, trailing_slash=raw_path.endswith("/"))
+        if target is None:
+            site.hub.wait_until_built(BUILD_WAIT_SECONDS)  # it may be in the build being swapped in
+            target = self.find(site, rel, trailing_slash=raw_path.endswith("/"))
+        if target == "redirect":
+            # Rebuilt from the checked segments: "//host/folder" must not redirect to another site.
+            location = "/" + "".join(quote(part) + "/" for part in parts)
+            return self.redirect(location + (f"?{query}" if query else ""))
+        if target is None:
+            return self.not_found(head)
+        self.send_file(200, target, head)
+
+    def find(self, site: ServedSite, rel: list[str], trailing_slash: bool) -> Path | str | None:
+        out = site.out_dir.resolve()
+        target = out.joinpath(*rel)
+        if target.is_dir():
+            if not trailing_slash:
+                return "redirect"
+            target = target / "index.html"
+        try:
+            resolved = target.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        if not resolved.is_relative_to(out) or not resolved.is_file():
+            return None  # a symlink out of the output is not followed
+        return resolved
+
+    def not_found(self, head: bool) -> None:
+        page = self.server.site.out_dir / "404.html"
+        if page.is_file():
+            return self.send_file(404, page, head)
+        # No site yet (the first build failed): a page that shows the errors and reloads when fixed.
+        script = client_script(self.server.site.hub.current)
+        self.send_bytes(404, "text/html; charset=utf-8", inject(NOT_FOUND_PAGE, script), head)
+
+    def send_file(self, status: int, path: Path, head: bool) -> None:
+        hub = self.server.site.hub
+        update = hub.current  # read before the file: a build finishing in between reloads it once more
+        try:
+            handle = path.open("rb")
+        except OSError:
+            return self.send_text(404, "404 not found\n", head)
+        with handle:
+            kind = content_type(path)
+            if kind.startswith("text/html"):
+                body = inject(handle.read(), client_script(update))
+                return self.send_bytes(status, kind, body, head)
+            size = handle.seek(0, 2)
+            handle.seek(0)
+            self.send_response(status)
+            self.send_common_headers(kind, size)
+            if not head:
+                shutil.copyfileobj(handle, self.wfile)
+
+    def send_text(self, status: int, text: str, head: bool) -> None:
+        self.send_bytes(status, "text/plain; charset=utf-8", text.encode(), head)
+
+    def send_bytes(self, status: int, kind: str, body: bytes, head: bool) -> None:
+        self.send_response(status)
+        self.send_common_headers(kind, len(body))
+        if not head:
+            self.wfile.write(body)
+
+    def send_common_headers(self, kind: str, length: int) -> None:
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(length))
+        self.send_header("Cache-Control", "no-store")  # a reload must never show a cached page
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+
+    def redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def stream_events(self, query: str) -> None:
+        """Server-Sent Events: one message per build that the page has not seen yet."""
+        params = parse_qs(query)
+        since = max(as_int(params.get("since", [""])[0]), as_int(self.headers.get("Last-Event-ID", "")))
+        server_id = params.get("server", [""])[0]
+        hub = self.server.site.hub
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        try:
+            self.wfile.write(b"retry: 1000\n\n")
+            self.wfile.flush()
+            while not self.server.closing:
+                update = hub.wait_after(since, server_id, KEEPALIVE_SECONDS)
+                if update is None:
+                    self.wfile.write(b": keepalive\n\n")
+                else:
+                    self.wfile.write(f"id: {update.generation}\ndata: {update.as_json()}\n\n".encode())
+                    since, server_id = update.generation, hub.server_id
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            pass  # the tab was closed or reloaded
+
+
+def as_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return -1
+
+
+class PreviewServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True  # open event streams must not keep Ctrl-C waiting
+
+    def __init__(self, address: tuple[str, int], site: ServedSite):
+        self.site = site
+        self.closing = False
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, PreviewHandler)
+
+    def close(self) -> None:
+        self.closing = True
+        self.site.hub.close()
+        self.shutdown()
+        self.server_close()
+
+
+def bind(host: str, port: int, site: ServedSite, say=print) -> PreviewServer:
+    """A server on `port`, or on the next free port after it (saying so); port 0 lets the OS pick."""
+    last_error: OSError | None = None
+    for candidate in range(port, port + PORT_ATTEMPTS) if port else [0]:
+        try:
+            return PreviewServer((host, candidate), site)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            last_error = exc
+            say(f"port {candidate} is in use; trying {candidate + 1}")
+    raise OSError(errno.EADDRINUSE, f"ports {port}-{port + PORT_ATTEMPTS - 1} are all in use") from last_error
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    return all(info[4][0].startswith("127.") or info[4][0] == "::1" for info in infos)

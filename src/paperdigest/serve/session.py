@@ -1,0 +1,217 @@
+"""One preview session: build, serve, then rebuild on every change and tell the open pages."""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+import webbrowser
+from pathlib import Path
+
+from paperdigest.build import Builder, BuildError, BuildResult
+from paperdigest.config import load_config
+from paperdigest.errors import ConfigError, Problem
+from paperdigest.parse import parse_digest
+from paperdigest.serve.livereload import ReloadHub
+from paperdigest.serve.server import ServedSite, bind, is_loopback
+from paperdigest.serve.watcher import Kind, SourcePaths, SourceWatcher
+
+
+def say_now(text: str) -> None:
+    print(text, flush=True)  # flushed: the terminal, a log file or a test reads each line as it comes
+
+
+class UnsafeOutput(ValueError):
+    """The preview output would be inside a watched folder: every build would trigger the next."""
+
+
+class PreviewSession:
+    def __init__(self, root: Path, out_dir: Path, *, drafts: bool = False, say=say_now):
+        self.root = root.resolve()
+        self.say = say
+        config = load_config(self.root)  # a broken site.yaml at start: nothing to serve yet
+        self.paths = SourcePaths.of(config)
+        check_output(out_dir.resolve(), self.paths)
+        self.builder = Builder(self.root, out_dir, drafts=drafts)
+        self.hub = ReloadHub()
+        self.site = ServedSite(self.builder.out_dir, config.base_path, self.hub)
+        self.watcher = SourceWatcher(self.paths)
+        self.pending: set[Path] = set()  # changed since the last successful build
+        self.held_back: dict[Path, list[Problem]] = {}  # digests with errors: their last good pages stay
+        self.build_errors: list[Problem] = []  # error-level problems of the last successful build
+        self.failure: Problem | None = None  # why the last build attempt failed, if it did
+
+    def serve(self, host: str, port: int, *, open_browser: bool = False) -> None:
+        """Serve until Ctrl-C (KeyboardInterrupt) or SIGTERM (SystemExit)."""
+        server = bind(host, port, self.site, say=self.say)
+        thread = threading.Thread(target=server.serve_forever, name="paperdigest-http", daemon=True)
+        self.watcher.start()  # before the first build, so edits made during it are not missed
+        try:
+            self.hub.set_building(True)  # requests wait for the first build instead of a 404
+            thread.start()
+            started = time.perf_counter()
+            self.say(f"Building {self.root} ...")
+            self.first_build()
+            self.say(f"first build in {time.perf_counter() - started:.2f}s")
+            url = self.url(host, server.server_address[1])
+            self.say(f"Serving {self.root} at {url}")
+            if not is_loopback(host):
+                self.say(f"warning: listening on {host}: other machines on the network can read the preview")
+            self.say("Watching for changes; press Ctrl-C to stop.")
+            if open_browser:
+                webbrowser.open(url)
+            while True:
+                if changed := self.watcher.next_batch(timeout=0.5):
+                    self.on_change(changed)
+        finally:
+            self.watcher.stop()
+            server.close()
+
+    def url(self, host: str, port: int) -> str:
+        shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, host)
+        if ":" in shown and not shown.startswith("["):
+            shown = f"[{shown}]"
+        return f"http://{shown}:{port}{self.site.base_path}"
+
+    def first_build(self) -> None:
+        try:
+            result = self.builder.build()
+        except BuildError as exc:
+            self.failure = self.located(exc.problem)
+            self.say(str(self.failure))
+        else:
+            self.record(result, set())
+            self.say(result.summary())
+        self.hub.publish("reload", self.errors())
+
+    def on_change(self, changed: set[Path]) -> None:
+        kinds = {path: kind for path in changed if (kind := self.paths.kind_of(path))}
+        if not kinds:
+            return
+        started = time.perf_counter()
+        self.pending |= set(kinds)
+        self.check_digests([path for path, kind in kinds.items() if kind is Kind.CONTENT])
+        to_build = self.pending - set(self.held_back)
+        if not to_build:
+            return self.finish("errors", kinds, "not rebuilt", started)
+        self.hub.set_building(True)
+        failed_before = self.failure is not None
+        if {Kind.CONFIG, Kind.LAYOUT} & set(kinds.values()):
+            self.follow_config()  # first, so that a folder created now is watched from now on
+        try:
+            full = Kind.LAYOUT in kinds.values()
+            result = self.builder.build() if full else self.builder.rebuild(to_build)
+        except BuildError as exc:
+            self.failure = self.located(exc.problem)
+        except ConfigError as exc:
+            self.failure = self.located(config_problem(exc))
+        except Exception as exc:  # a bug in a stage must not take the preview down with it
+            traceback.print_exc()
+            self.failure = Problem("paperdigest", None, "error", f"internal error, please report it: {exc!r}")
+        else:
+            self.failure = None
+            self.pending -= to_build
+            self.record(result, {rel(path, self.root) for path in kinds})
+            action = "reload" if failed_before else stylesheets_only(kinds)
+            return self.finish(action, kinds, "rebuilt", started)
+        self.finish("errors", kinds, "build failed, the last good pages stay", started)
+
+    def check_digests(self, paths: list[Path]) -> None:
+        """Parse changed digests first: one with errors is not built, so its last good pages stay."""
+        for path in paths:
+            problems = []
+            try:
+                parsed = parse_digest(path, self.root, self.site.base_path) if path.is_file() else None
+            except Exception:
+                parsed = None  # the build meets the same failure and reports it
+            if parsed:
+                problems = [p for p in parsed.problems if p.level == "error"]
+            if problems:
+                self.held_back[path] = problems
+            else:
+                self.held_back.pop(path, None)
+
+    def record(self, result: BuildResult, changed_rels: set[str]) -> None:
+        """Keep the build's errors for the overlay; print them and the changed files' warnings."""
+        self.build_errors = [p for p in result.problems if p.level == "error"]
+        for problem in result.problems:
+            if problem.level == "error" or problem.path in changed_rels:
+                self.say(str(problem))
+
+    def finish(self, action: str, kinds: dict[Path, Kind], what: str, started: float) -> None:
+        """Tell the open pages, now that the output (if it changed) is in place."""
+        for path in kinds:
+            for problem in self.held_back.get(path, []):
+                self.say(str(problem))
+        if self.failure:
+            self.say(str(self.failure))
+        errors = self.errors()
+        update = self.hub.publish(action, errors)
+        took = time.perf_counter() - started
+        self.say(
+            f"{describe(kinds, self.root)}: {what} in {took:.2f}s; "
+            f"{len(errors)} error(s); pages: {update.action} (build {update.generation})"
+        )
+
+    def errors(self) -> list[Problem]:
+        """What the overlay shows: the failed build, held-back digests, errors of the last build."""
+        held = [p for problems in self.held_back.values() for p in problems]
+        held_rels = {p.path for p in held}
+        rest = [p for p in self.build_errors if p.path not in held_rels]
+        return ([self.failure] if self.failure else []) + held + rest
+
+    def follow_config(self) -> None:
+        """site.yaml may move folders or change the base path: watch and serve accordingly."""
+        try:
+            config = load_config(self.root)
+        except ConfigError:
+            return  # the build reports it; keep watching what we watch
+        paths = SourcePaths.of(config)
+        try:
+            check_output(self.builder.out_dir, paths)
+        except UnsafeOutput as exc:
+            self.say(f"warning: {exc}; still watching the previous folders")
+            return
+        if paths != self.paths or paths.existing_folders() != self.watcher.watched:
+            self.paths = paths
+            self.watcher.restart(paths)
+        if config.base_path != self.site.base_path:
+            self.site.base_path = config.base_path
+            self.say(f"base path is now {config.base_path}")
+
+    def located(self, problem: Problem) -> Problem:
+        """Paths under the site folder shown relative to it, like the digests' own problems."""
+        path = Path(problem.path)
+        if path.is_absolute() and path.is_relative_to(self.root):
+            return Problem(rel(path, self.root), problem.line, problem.level, problem.message)
+        return problem
+
+
+def check_output(out_dir: Path, paths: SourcePaths) -> None:
+    # The site folder itself is watched only one level deep (site.yaml, papers.yaml, folders),
+    # so an output such as SOURCE/_preview is fine unless a watched folder is the site folder.
+    for folder in (paths.root, *paths.folders()):
+        if out_dir == folder or (folder in paths.folders() and out_dir.is_relative_to(folder)):
+            raise UnsafeOutput(
+                f"the preview output {out_dir} cannot be inside {folder}: each build would trigger the next"
+            )
+
+
+def stylesheets_only(kinds: dict[Path, Kind]) -> str:
+    css = all(kind is Kind.STATIC and path.suffix.lower() == ".css" for path, kind in kinds.items())
+    return "css" if css else "reload"
+
+
+def config_problem(exc: ConfigError) -> Problem:
+    message = str(exc).split(": error: ", 1)[-1]
+    return Problem(exc.path, exc.line, "error", message)
+
+
+def rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+
+
+def describe(kinds: dict[Path, Kind], root: Path) -> str:
+    names = sorted(rel(path, root) for path in kinds)
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"{shown} changed"

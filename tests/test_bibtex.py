@@ -1,0 +1,88 @@
+"""BibTeX entries of papers, and the copy button on the paper page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from http_util import serve_static
+from paperdigest.bibtex import bibtex_entry, paper_year
+from paperdigest.model import Mention, Paper
+
+
+def paper(**fields) -> Paper:
+    values = dict(
+        id="2304.15004", title="Are Emergent Abilities of Large Language Models a Mirage?", translated_title="",
+        arxiv_id="2304.15004", arxiv_url="https://arxiv.org/abs/2304.15004",
+        pdf_url="https://arxiv.org/pdf/2304.15004", url="https://arxiv.org/abs/2304.15004", code_url="",
+        affiliations=(), authors=(), venue="", type="", links=(), mentions=(),
+    )  # fmt: skip
+    values.update(fields)
+    return Paper(**values)
+
+
+def mention(date: dt.date) -> Mention:
+    return Mention("d", "D", date, "a", "main", 1, "T", "", "", "digests/d.md", 1)
+
+
+def test_arxiv_entry_with_authors():
+    entry = bibtex_entry(paper(authors=("Rylan Schaeffer", "Brando Miranda", "Sanmi Koyejo")))
+    assert entry == (
+        "@misc{schaeffer2023emergent,\n"
+        "  title = {Are Emergent Abilities of Large Language Models a Mirage?},\n"
+        "  author = {Rylan Schaeffer and Brando Miranda and Sanmi Koyejo},\n"
+        "  year = {2023},\n"
+        "  eprint = {2304.15004},\n"
+        "  archivePrefix = {arXiv},\n"
+        "  url = {https://arxiv.org/abs/2304.15004},\n"
+        "}\n"
+    )
+
+
+def test_without_authors_the_key_is_the_arxiv_id():
+    entry = bibtex_entry(paper())
+    assert entry.startswith("@misc{arxiv230415004,\n")
+    assert "author" not in entry
+
+
+def test_year_comes_from_the_arxiv_id_then_the_first_mention():
+    assert paper_year(paper(arxiv_id="0704.0001")) == "2007"
+    assert paper_year(paper(arxiv_id="hep-th/9901001")) == "1999"
+    assert paper_year(paper(arxiv_id="math.GT/0309136")) == "2003"
+    later = (mention(dt.date(2024, 8, 1)), mention(dt.date(2023, 1, 5)))
+    assert paper_year(paper(arxiv_id="", mentions=later)) == "2023"
+    assert paper_year(paper(arxiv_id="")) == ""
+
+
+def test_tex_specials_are_escaped_and_non_arxiv_papers_keep_their_url():
+    entry = bibtex_entry(
+        paper(id="gpt-4-report", title="GPT-4 & 100% {fun}_x", arxiv_id="", arxiv_url="", pdf_url="",
+              url="https://openai.com/research/gpt-4", venue="NeurIPS 2023", authors=("Zoë Müller",),
+              mentions=(mention(dt.date(2023, 3, 15)),))
+    )  # fmt: skip
+    assert r"title = {GPT-4 \& 100\% \{fun\}\_x}," in entry
+    assert "eprint" not in entry and "url = {https://openai.com/research/gpt-4}," in entry
+    assert entry.startswith("@misc{muller2023gpt,")  # like Google Scholar: achiam2023gpt
+    assert "note = {NeurIPS 2023}," in entry
+
+
+@pytest.mark.browser
+def test_copy_button_puts_the_entry_on_the_clipboard(browser, example_site):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    with serve_static(example_site, "/paperdigest/") as url:
+        page.goto(url + "papers/2304.14802/")
+        page.click("button[data-copy='bibtex']")
+        page.wait_for_function("document.querySelector('button[data-copy]').textContent === 'Copied'")
+        copied = page.evaluate("navigator.clipboard.readText()")
+    context.close()
+    assert copied == page_bibtex(example_site)
+    assert copied.startswith("@misc{") and "eprint = {2304.14802}" in copied
+
+
+def page_bibtex(site) -> str:
+    from bs4 import BeautifulSoup
+
+    html = (site / "papers/2304.14802/index.html").read_text(encoding="utf-8")
+    return BeautifulSoup(html, "html.parser").find(id="bibtex").get_text()

@@ -1,0 +1,164 @@
+"""The real CLI in a subprocess, on the example site and on small sites written by the tests."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from conftest import REPO, run_cli, write_site
+
+SUMMARY = re.compile(r"^Built (\d+) digests, (\d+) papers, (\d+) pages, (\d+) warnings in [\d.]+s$", re.M)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("cli") / "_site"
+    proc = run_cli("build", "--out", str(out), check=True)
+    m = SUMMARY.search(proc.stdout)
+    assert m, proc.stdout
+    digests, papers, pages = (int(m.group(i)) for i in (1, 2, 3))
+    assert digests == len(list((REPO / "digests").glob("*.md")))
+    assert papers == len(json.loads((out / "papers.json").read_text())["papers"])
+    assert pages == len(list(out.rglob("*.html")))
+    return out
+
+
+def test_output_contract(built: Path):
+    for rel in [
+        "index.html", "404.html", "feed.xml", "sitemap.xml", "papers.json", "robots.txt", ".nojekyll",
+        "digests/index.html", "digests/2023-05-02-paper-digest/index.html",
+        "papers/index.html", "papers/2304.14802/index.html",
+        "archive/index.html", "archive/2023/index.html", "archive/2023/05/index.html",
+        "categories/index.html", "categories/paper/index.html",
+        "assets/style.css", "assets/pygments.css", "assets/site.js",
+        "images/wiki/residual-overview.png",
+    ]:  # fmt: skip
+        assert (built / rel).is_file(), rel
+
+
+def test_same_paper_in_two_digests_is_one_page_with_both_mentions(built: Path):
+    papers = {p["id"]: p for p in json.loads((built / "papers.json").read_text())["papers"]}
+    residual = papers["2304.14802"]
+    assert [m["digest_slug"] for m in residual["mentions"]] == [
+        "2023-05-02-paper-digest",
+        "2023-05-03-paper-digest",
+    ]
+    assert [m["section"] for m in residual["mentions"]] == ["more", "more"]
+    assert residual["arxiv_url"] == "https://arxiv.org/abs/2304.14802"
+    assert residual["pdf_url"] == "https://arxiv.org/pdf/2304.14802"
+    page = (built / "papers/2304.14802/index.html").read_text()
+    for mention in residual["mentions"]:
+        digest_page = (built / "digests" / mention["digest_slug"] / "index.html").read_text()
+        assert f'id="{mention["anchor"]}"' in digest_page  # the anchor exists where the link points
+        assert f'{mention["digest_slug"]}/#{mention["anchor"]}"' in page
+
+
+def test_papers_json_has_every_field(built: Path):
+    paper = next(
+        p for p in json.loads((built / "papers.json").read_text())["papers"] if p["id"] == "2304.12306"
+    )
+    assert paper["title"] == "Segment Anything in Medical Images"
+    assert paper["translated_title"] == "医学图像中的分割一切"
+    assert paper["code_url"] == "https://github.com/bowang-lab/MedSAM"
+    assert paper["venue"] == "MICCAI 2023" and paper["type"] == "Method"
+    assert paper["links"] == [
+        {"label": "Dataset", "url": "https://example.org/medsam-data", "note": "检测数据集"}
+    ]
+    assert paper["mentions"][0]["date"] == "2023-05-03"
+    assert paper["page"] == "/paperdigest/papers/2304.12306/"
+
+
+def test_digest_page_has_toc_prev_next_and_paper_links(built: Path):
+    page = (built / "digests/2023-05-03-paper-digest/index.html").read_text()
+    assert 'class="toc"' in page
+    assert 'rel="prev" href="/paperdigest/digests/2023-05-02-paper-digest/"' in page
+    assert 'rel="next" href="/paperdigest/digests/2023-05-09-weekly/"' in page
+    assert 'href="/paperdigest/papers/2304.12306/"' in page
+    assert '<meta name="referrer" content="no-referrer">' in page
+
+
+class LinkCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src", "poster") and value:
+                self.urls.append(value)
+
+
+def internal_urls(html: str) -> list[str]:
+    collector = LinkCollector()
+    collector.feed(html)
+    return [u for u in collector.urls if not re.match(r"^([a-z]+:|//|#)", u)]
+
+
+def test_every_internal_link_has_the_base_path_and_resolves(built: Path):
+    for page in built.rglob("*.html"):
+        for url in internal_urls(page.read_text()):
+            assert url.startswith("/paperdigest/"), f"{page.relative_to(built)}: {url}"
+            target = built / unquote(url.split("#")[0].split("?")[0][len("/paperdigest/") :])
+            assert target.is_file() or (target / "index.html").is_file(), f"{page}: {url} is broken"
+
+
+def test_base_url_flag_overrides_config(tmp_path):
+    out = tmp_path / "site"
+    run_cli("build", "--out", str(out), "--base-url", "https://example.github.io/digests/", check=True)
+    assert (
+        'href="/digests/papers/' in (out / "index.html").read_text() + (out / "papers/index.html").read_text()
+    )
+    assert 'rel="canonical" href="https://example.github.io/digests/"' in (out / "index.html").read_text()
+    assert (
+        "<loc>https://example.github.io/digests/papers/2304.14802/</loc>" in (out / "sitemap.xml").read_text()
+    )
+
+
+def test_user_template_overrides_packaged_one(tmp_path):
+    write_site(tmp_path, {"2024-01-01-a.md": "# A day\n"})
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "404.html").write_text("custom not found {{ site.title }}", encoding="utf-8")
+    run_cli("build", "--source", str(tmp_path), check=True)
+    assert (tmp_path / "_site/404.html").read_text() == "custom not found Test site"
+    assert "A day" in (tmp_path / "_site/index.html").read_text()  # other templates still packaged
+
+
+def test_strict_turns_warnings_into_failure(tmp_path):
+    write_site(tmp_path, {"bad.md": "---\ntitle: [unclosed\n---\nbody\n", "good.md": "# Good\n"})
+    loose = run_cli("build", "--source", str(tmp_path))
+    assert loose.returncode == 0
+    assert "digests/bad.md:2: error: front matter" in loose.stderr
+    assert (tmp_path / "_site/digests/good/index.html").is_file()
+    strict = run_cli("build", "--source", str(tmp_path), "--strict")
+    assert strict.returncode == 1
+
+
+def test_template_error_names_template_and_line_and_keeps_old_site(tmp_path):
+    write_site(tmp_path, {"a.md": "# A\n"})
+    run_cli("build", "--source", str(tmp_path), check=True)
+    before = (tmp_path / "_site/index.html").read_bytes()
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "paper.html").write_text("ok\n{% if %}\n", encoding="utf-8")
+    (tmp_path / "digests" / "b.md").write_text(
+        "### 1、P\n\n> 《P》\n> - URL：https://arxiv.org/abs/2301.00001\n"
+    )
+    proc = run_cli("build", "--source", str(tmp_path))
+    assert proc.returncode == 1
+    assert re.search(r"paper\.html:2: error", proc.stderr), proc.stderr
+    assert (tmp_path / "_site/index.html").read_bytes() == before
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_console_script_is_installed():
+    exe = shutil.which("paperdigest") or str(Path(sys.executable).parent / "paperdigest")
+    import subprocess
+
+    proc = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.startswith("paperdigest ")

@@ -1,0 +1,148 @@
+"""`paperdigest check`: lints the collection without writing a site, one located line per problem
+(or JSON), exit 1 on errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from conftest import REPO, run_cli, write_site
+
+CONFIG = "title: Check\nbase_url: https://user.github.io/repo/\n"
+
+GOOD = """\
+---
+title: Good
+date: 2023-05-02
+---
+### 1、A good paper
+
+> 《A good paper》
+>
+> - URL：https://arxiv.org/abs/2304.15004
+
+![ok](/images/ok.png) and [home](/) and [papers](/papers/) and [this card](#1a-good-paper).
+"""
+
+PROBLEMS = """\
+---
+title: Problems
+date: 2023-05-03
+---
+### 1、A card without any link
+
+> - 单位：Somewhere
+
+### 2、Renamed paper
+
+> 《Another title entirely》
+>
+> - URL：https://arxiv.org/abs/2304.15004
+
+[missing digest](/digests/nope/) and [good digest](/digests/good/) and [relative](../good/)
+
+![missing image](/images/missing.png)
+
+[missing anchor](/digests/good/#no-such-card) and [good anchor](/digests/good/#1a-good-paper)
+
+[nowhere on this page](#nowhere)
+
+The formula $x + y never closes.
+
+<a id="dup"></a>
+<a id="dup"></a>
+"""
+
+BROKEN_YAML = "---\ntitle: [oops\n---\nBody.\n"
+
+LINE = re.compile(r"^[^\s:][^:]*(:\d+)?: (error|warning|note): .+$")
+
+
+def make_site(root: Path) -> Path:
+    site = write_site(root, {"good.md": GOOD, "problems.md": PROBLEMS, "broken.md": BROKEN_YAML}, CONFIG)
+    (site / "static" / "images").mkdir(parents=True)
+    (site / "static" / "images" / "ok.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    return site
+
+
+def listing(folder: Path) -> list[str]:
+    """Every path under `folder` except the build cache (check may fill it, like a build)."""
+    paths = (p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+    return sorted(p for p in paths if ".paperdigest-cache" not in p)
+
+
+def test_check_reports_located_problems_and_writes_nothing(tmp_path):
+    site = make_site(tmp_path / "site")
+    before = listing(tmp_path)
+    proc = run_cli("check", "--source", str(site))
+    assert listing(tmp_path) == before, "check must not write a site"
+    assert proc.returncode == 1, "there are errors"
+    lines = proc.stdout.splitlines()
+    assert all(LINE.match(line) for line in lines), lines
+    expected = [
+        "digests/broken.md:2: error: front matter: expected ',' or ']', but got '<stream end>'",
+        "digests/problems.md:5: warning: card 'A card without any link' has no arXiv or other URL",
+        "digests/problems.md:9: warning: paper 2304.15004 is titled 'Another title entirely' here but "
+        "'A good paper' in digests/good.md:5",
+        "digests/problems.md:15: error: link /digests/nope/ points nowhere (no page or file digests/nope in the site)",
+        "digests/problems.md:17: error: image /images/missing.png points nowhere "
+        "(no page or file images/missing.png in the site)",
+        "digests/problems.md:19: error: link /digests/good/#no-such-card points nowhere "
+        "(no anchor #no-such-card in digests/good/)",
+        "digests/problems.md:21: error: link #nowhere points nowhere (no element with id 'nowhere' on this page)",
+        "digests/problems.md:23: warning: unclosed $: the formula is shown as text",
+        "digests/problems.md:25: error: anchor #dup is used 2 times on this page",
+    ]
+    for line in expected:
+        assert any(got.startswith(line) for got in lines), f"missing: {line}\n" + proc.stdout
+    assert not [line for line in lines if line.startswith("digests/good.md")], "good links are fine"
+    assert not [line for line in lines if "relative" in line or "#1a-good-paper" in line or "ok.png" in line]
+    assert "errors" in proc.stderr and "warnings" in proc.stderr
+
+
+def test_check_json_has_the_same_problems(tmp_path):
+    site = make_site(tmp_path / "site")
+    text = run_cli("check", "--source", str(site)).stdout.splitlines()
+    proc = run_cli("check", "--source", str(site), "--format", "json")
+    assert proc.returncode == 1
+    problems = json.loads(proc.stdout)
+    assert isinstance(problems, list) and problems
+    assert all(set(p) == {"path", "line", "level", "message"} for p in problems)
+    as_lines = [f"{p['path']}:{p['line']}: {p['level']}: {p['message']}" if p["line"] else
+                f"{p['path']}: {p['level']}: {p['message']}" for p in problems]  # fmt: skip
+    assert as_lines == text
+
+
+def test_check_passes_on_the_example_site_and_strict_counts_warnings(tmp_path):
+    site = tmp_path / "example"
+    site.mkdir()
+    shutil.copy(REPO / "site.yaml", site / "site.yaml")
+    shutil.copytree(REPO / "digests", site / "digests")
+    if (REPO / "static").is_dir():
+        shutil.copytree(REPO / "static", site / "static")
+    proc = run_cli("check", "--source", str(site))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [line for line in proc.stdout.splitlines() if ": error: " in line] == []
+
+    (site / "digests" / "nolink.md").write_text(
+        "---\ntitle: No link\n---\n### 1、Lonely card\n\nText.\n", encoding="utf-8"
+    )
+    proc = run_cli("check", "--source", str(site), "--format", "json")
+    assert proc.returncode == 0, "warnings alone do not fail check"
+    assert {"path": "digests/nolink.md", "line": 4, "level": "warning",
+            "message": "card 'Lonely card' has no arXiv or other URL"} in json.loads(proc.stdout)  # fmt: skip
+    assert run_cli("check", "--source", str(site), "--strict").returncode == 1
+
+
+def test_check_reports_template_errors_with_template_and_line(tmp_path):
+    site = write_site(tmp_path / "site", {"good.md": GOOD}, CONFIG)
+    (site / "templates").mkdir()
+    (site / "templates" / "paper.html").write_text(
+        "{% extends 'base.html' %}\n\n{% block content %}{{ paper.title\n", encoding="utf-8"
+    )
+    proc = run_cli("check", "--source", str(site))
+    assert proc.returncode == 1
+    assert re.search(r"templates/paper\.html:3: error: ", proc.stdout), proc.stdout
+    assert not (site / "_site").exists()

@@ -1,0 +1,146 @@
+"""What readers see of build-time math, in headless Chromium: typeset with JavaScript off, errors marked,
+and the same formulas as KaTeX typesetting in the browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import KATEX_LOCAL, REPO, run_cli
+from http_util import serve_static
+
+FIXTURES = Path(__file__).parent / "fixtures" / "math"
+SEED_DIGEST = "2023-05-02-paper-digest.md"
+pytestmark = pytest.mark.browser
+
+# Per .math element: is it typeset by KaTeX, in KaTeX's font, and laid out?
+REPORT_JS = """() => [...document.querySelectorAll('.math')].map(e => {
+  const k = e.querySelector('.katex .katex-html');
+  return {
+    typeset: !!k,
+    error: e.classList.contains('math-error'),
+    font: k ? getComputedStyle(k).fontFamily : '',
+    width: k ? k.getBoundingClientRect().width : 0,
+  };
+})"""
+
+
+def make_site(root: Path, render: str) -> Path:
+    """forms.md, broken.md and the 2023-05-02 digest; KaTeX CSS and fonts from Debian's copy."""
+    (root / "digests").mkdir(parents=True)
+    for source in (FIXTURES / "forms.md", FIXTURES / "broken.md", REPO / "digests" / SEED_DIGEST):
+        shutil.copy(source, root / "digests" / source.name)
+    (root / "site.yaml").write_text(
+        f"title: Math\nkatex:\n  local_dir: {KATEX_LOCAL}\n"
+        f"math:\n  render: {render}\n  macros:\n    '\\R': '\\mathbb{{R}}'\n",
+        encoding="utf-8",
+    )
+    run_cli("build", "--source", str(root), check=True)
+    return root / "_site"
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory) -> dict[str, Path]:
+    return {mode: make_site(tmp_path_factory.mktemp(mode), mode) for mode in ("build", "browser")}
+
+
+def open_page(browser, url: str, javascript: bool):
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(url)
+    page.evaluate("document.fonts.ready.then(() => true)")
+    return context, page
+
+
+def assert_all_typeset(page, expected_errors: int = 0) -> list[dict]:
+    report = page.evaluate(REPORT_JS)
+    assert report, "no formulas on the page"
+    assert sum(r["error"] for r in report) == expected_errors
+    for r in report:
+        if not r["error"]:
+            assert r["typeset"] and "KaTeX_Main" in r["font"] and r["width"] > 0, r
+    assert page.locator("script[src*='katex']").count() == 0
+    return report
+
+
+def test_seed_digest_is_typeset_without_javascript(browser, example_site):
+    with serve_static(example_site, "/paperdigest/") as base:
+        context, page = open_page(browser, f"{base}digests/2023-05-02-paper-digest/", javascript=False)
+        try:
+            report = assert_all_typeset(page)
+            assert len(report) >= 20
+            assert page.evaluate("document.fonts.check('16px KaTeX_Main')")
+            # The seed's four align blocks (blank lines inside) laid out as tables, and its \sum.
+            assert page.locator(".math.display .katex-display .mtable").count() == 4
+            assert page.locator(".math.display .katex-display .large-op").count() >= 1
+        finally:
+            context.close()
+
+
+def test_every_math_form_is_typeset_without_javascript(browser, sites):
+    with serve_static(sites["build"]) as base:
+        context, page = open_page(browser, f"{base}digests/forms/", javascript=False)
+        try:
+            report = assert_all_typeset(page)
+            assert len(report) == 8
+            blackboard = page.locator(".math").nth(3).locator(".katex-html .mathbb")  # the site macro \R
+            assert blackboard.inner_text() == "R"
+            assert "KaTeX_AMS" in blackboard.evaluate("e => getComputedStyle(e).fontFamily")
+            align = page.locator(".math.display").first
+            assert align.locator(".katex-display").count() == 1
+            rows = align.locator(".katex-html").inner_text()
+            assert "f(x)" in rows.replace("\n", "").replace("𝑓", "f").replace("𝑥", "x")
+            assert "g(x)" in rows.replace("\n", "").replace("𝑔", "g").replace("𝑥", "x")
+            assert "$" not in page.locator("article, main").first.inner_text()
+        finally:
+            context.close()
+
+
+def test_broken_formula_shows_its_source_and_a_marker(browser, sites):
+    with serve_static(sites["build"]) as base:
+        context, page = open_page(browser, f"{base}digests/broken/", javascript=False)
+        try:
+            assert_all_typeset(page, expected_errors=2)
+            errors = page.locator(".math-error")
+            assert errors.nth(0).inner_text().strip() == "⚠\\frac{1}{"
+            assert errors.nth(1).inner_text().strip().endswith("\\left( x")
+            markers = page.get_by_role("img", name=re.compile(r"^Formula error \(KaTeX\): "))
+            assert markers.count() == 2 and markers.first.is_visible()
+            assert page.locator(".math:not(.math-error) .katex").count() == 2
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize("slug", ["forms", "broken", "2023-05-02-paper-digest"])
+def test_build_and_browser_modes_show_the_same_formulas(browser, sites, slug):
+    texts = {}
+    for mode, javascript in (("build", False), ("browser", True)):
+        with serve_static(sites[mode]) as base:
+            context, page = open_page(browser, f"{base}digests/{slug}/", javascript=javascript)
+            try:
+                if mode == "browser":
+                    page.wait_for_function(
+                        "document.querySelectorAll('.math:not([data-typeset])').length === 0"
+                    )
+                    assert page.locator("script[src$='katex.min.js']").count() == 1
+                texts[mode] = page.locator(".katex").all_inner_texts()
+            finally:
+                context.close()
+    assert texts["build"], "no formulas typeset"
+    assert texts["build"] == texts["browser"]
+
+
+def test_browser_mode_marks_a_broken_formula_like_build_mode(browser, sites):
+    with serve_static(sites["browser"]) as base:
+        context, page = open_page(browser, f"{base}digests/broken/", javascript=True)
+        try:
+            page.wait_for_function("document.querySelectorAll('.math:not([data-typeset])').length === 0")
+            errors = page.locator(".math-error")
+            assert errors.nth(0).inner_text().strip() == "⚠\\frac{1}{"
+            markers = page.get_by_role("img", name=re.compile(r"^Formula error \(KaTeX\): "))
+            assert markers.count() == 2
+        finally:
+            context.close()

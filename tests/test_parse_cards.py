@@ -1,0 +1,170 @@
+"""Paper cards of the 2023-05-02 shape: every field and the edge cases of DESIGN.md section 4."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SEEDS, write_site
+from paperdigest.model import MAIN, MORE
+from paperdigest.parse import parse_digest
+
+
+def parse(path: Path, root: Path, base_path: str = "/"):
+    result = parse_digest(path, root, base_path)
+    assert result.digest is not None, result.problems
+    return result
+
+
+@pytest.fixture(scope="module")
+def seed_digest():
+    return parse(SEEDS / "000_1f89f5e60622e335.txt", SEEDS).digest
+
+
+def test_seed_front_matter(seed_digest):
+    d = seed_digest
+    assert d.title == "2023-05-02：论文速递"
+    assert d.date == dt.date(2023, 5, 2)  # from the title: the file name has no date
+    assert d.categories == ("paper",)  # cate2 is empty and ignored
+    assert d.keywords == ("paper",)
+    assert d.description == ""
+
+
+def test_seed_cards_in_order_with_sections(seed_digest):
+    cards = seed_digest.cards
+    assert [c.arxiv_id for c in cards] == [
+        "2304.15004",
+        "2304.14454",
+        "2304.15010",
+        "2304.14933",
+        "2304.14802",
+    ]
+    assert [c.section for c in cards] == [MAIN, MAIN, MAIN, MORE, MORE]
+    assert [c.position for c in cards] == [1, 2, 3, 4, 5]
+    # '## 参考' holds a reference, not a paper: no card for the zhihu link.
+    assert all("zhihu" not in c.url for c in cards)
+
+
+def test_seed_card_fields(seed_digest):
+    first, second, _, fourth, fifth = seed_digest.cards
+    assert first.title == "Are Emergent Abilities of Large Language Models a Mirage?"
+    assert first.translated_title == "大型语言模型的涌现能力是种幻觉吗？"
+    assert first.url == "https://arxiv.org/abs/2304.15004"
+    assert first.code_url == ""  # "Official Code：" is empty
+    assert first.affiliations == ("斯坦福大学",)
+    assert second.translated_title == "PMC-LLaMA: 用医学论文进一步微调 LLaMA"  # ASCII colon, still a title
+    assert second.affiliations == ("上海交通大学", "上海人工智能实验室")
+    assert second.code_url == "https://github.com/chaoyi-wu/pmc-llama"
+    assert fourth.affiliations == ("UNC Chapel Hill", "Microsoft")
+    # Keys in another order: 单位 before Official Code.
+    assert fifth.code_url == "https://github.com/microsoft/ResiDual"
+    assert fifth.affiliations == ("Microsoft Research",)
+
+
+def test_seed_card_lines_and_anchors(seed_digest):
+    text = (SEEDS / "000_1f89f5e60622e335.txt").read_text(encoding="utf-8").split("\n")
+    for card in seed_digest.cards:
+        assert text[card.line - 1].startswith("### "), card
+        assert f'id="{card.anchor}"' in seed_digest.html
+
+
+def test_toc_has_chinese_headings(seed_digest):
+    titles = [entry.title for entry in seed_digest.toc]
+    assert "更多" in titles and "实验结果" in titles
+    assert all(entry.anchor for entry in seed_digest.toc)
+
+
+@pytest.fixture(scope="module")
+def edge_digest():
+    return parse(REPO / "digests" / "2023-05-03-paper-digest.md", REPO, "/repo/").digest
+
+
+def test_edge_affiliation_separators_and_ascii_colons(edge_digest):
+    card = edge_digest.cards[0]
+    assert card.affiliations == (
+        "University of Toronto",
+        "Vector Institute",
+        "Peking University",
+        "Microsoft",
+    )
+    assert card.arxiv_id == "2304.12306"  # version suffix stripped
+    assert card.venue == "MICCAI 2023" and card.type == "Method"
+    assert [(link.label, link.url, link.note) for link in card.links] == [
+        ("Dataset", "https://example.org/medsam-data", "检测数据集")
+    ]
+
+
+def test_edge_unnumbered_card_unknown_keys_and_no_code(edge_digest):
+    card = edge_digest.cards[1]
+    assert card.title == "Visual Instruction Tuning"
+    assert card.code_url == ""  # 未开源
+    assert [(link.label, link.url) for link in card.links] == [("项目主页", "https://llava-vl.github.io/")]
+
+
+def test_edge_empty_heading_is_not_a_paper_and_other_restarts_numbering(edge_digest):
+    assert len(edge_digest.cards) == 3
+    last = edge_digest.cards[2]
+    assert last.section == MORE and last.arxiv_id == "2304.14802"  # '## 其他'
+    assert edge_digest.categories == ("paper", "multimodal")
+
+
+def test_edge_raw_html_and_attribute_lists_do_not_leak(edge_digest):
+    html = edge_digest.html
+    assert "{:" not in html
+    assert "<video" in html and "<u>" in html
+    assert 'href="/repo/images/wiki/residual-overview.png"' in html  # fancybox link gets base path
+    assert 'style="width:60%"' in html
+
+
+def test_pdf_url_and_paper_without_arxiv(tmp_path):
+    result = parse(REPO / "digests" / "2023-05-09-weekly.md", REPO)
+    first, second = result.digest.cards
+    assert first.arxiv_id == "2305.06161"
+    assert first.title == "StarCoder: may the source be with you!"  # 《》 wins over the heading
+    assert second.arxiv_id == "" and second.url == "https://openreview.net/forum?id=abc123"
+    assert result.digest.categories == ("paper", "llm", "weekly")
+
+
+def test_date_from_file_name_and_missing_title(tmp_path):
+    write_site(
+        tmp_path,
+        {"2024-01-15-notes.md": "just text, no heading\n", "untitled.md": "---\ndate: 2024-02-01\n---\n"},
+    )
+    dated = parse(tmp_path / "digests" / "2024-01-15-notes.md", tmp_path)
+    assert dated.digest.date == dt.date(2024, 1, 15)
+    assert dated.digest.title == "just text, no heading"
+    empty = parse_digest(tmp_path / "digests" / "untitled.md", tmp_path)
+    assert empty.digest.title == "untitled"
+    assert any("no title" in p.message and p.path == "digests/untitled.md" for p in empty.problems)
+
+
+def test_unclosed_display_math_is_reported_with_its_line(tmp_path):
+    write_site(tmp_path, {"m.md": "---\ntitle: m\n---\n\ntext\n\n$$\nx = 1\n\nmore text\n"})
+    result = parse(tmp_path / "digests" / "m.md", tmp_path)
+    problems = [p for p in result.problems if "unclosed $$" in p.message]
+    assert problems and problems[0].line == 7
+
+
+def test_plain_h3_without_card_metadata_is_not_a_paper(tmp_path):
+    text = """\
+    ### 1、Numbered Paper Without Metadata
+
+    text
+
+    ### 总结
+
+    没有元数据的小节标题。
+
+    ### Unnumbered Card
+
+    > 《Unnumbered Card》
+    > - URL：https://arxiv.org/abs/2401.00001
+    """
+    write_site(tmp_path, {"2024-01-02-d.md": text})
+    cards = parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest.cards
+    assert [(c.title, c.position) for c in cards] == [
+        ("Numbered Paper Without Metadata", 1),
+        ("Unnumbered Card", 2),
+    ]

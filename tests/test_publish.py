@@ -1,0 +1,172 @@
+"""Follow and share: Atom feeds, sitemap, robots.txt, canonical/OpenGraph/Twitter meta, CNAME, BibTeX."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import run_cli, write_site
+from search_site import BASE_URL, build_example
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    return build_example(tmp_path_factory.mktemp("publish"))
+
+
+def resolve(site: Path, url: str) -> Path:
+    """The built file an absolute site URL points at (asserting it is absolute and on the site)."""
+    assert url.startswith(BASE_URL), f"not an absolute URL under {BASE_URL}: {url}"
+    rel = unquote(urlsplit(url).path)[len(urlsplit(BASE_URL).path) :]
+    path = site / rel
+    return path / "index.html" if rel == "" or rel.endswith("/") else path
+
+
+def feed_urls(root: ET.Element) -> list[str]:
+    urls = [link.get("href") for link in root.iter(f"{ATOM}link")]
+    return urls + [e.text for e in root.iter(f"{ATOM}id")]
+
+
+def feeds(site: Path) -> list[Path]:
+    return [site / "feed.xml", *sorted(site.glob("categories/*/feed.xml"))]
+
+
+def entry_titles(path: Path) -> list[str]:
+    return [e.findtext(f"{ATOM}title") for e in ET.parse(path).getroot().findall(f"{ATOM}entry")]
+
+
+def test_site_feed_and_one_feed_per_category(site):
+    categories = sorted(p.name for p in (site / "categories").iterdir() if p.is_dir())
+    assert categories == ["llm", "multimodal", "paper", "weekly"]
+    for slug in categories:
+        assert (site / f"categories/{slug}/feed.xml").is_file(), slug
+    root = ET.parse(site / "categories/multimodal/feed.xml").getroot()
+    assert root.tag == f"{ATOM}feed"
+    assert root.findtext(f"{ATOM}title") == "Paper Digest: multimodal"
+    self_link = next(link for link in root.iter(f"{ATOM}link") if link.get("rel") == "self")
+    assert self_link.get("href") == BASE_URL + "categories/multimodal/feed.xml"
+    # Newest first, only the category's digests; the site feed has them all.
+    assert entry_titles(site / "categories/multimodal/feed.xml") == ["2023-05-03：论文速递"]
+    assert entry_titles(site / "categories/llm/feed.xml") == ["2023-05-09：一周论文精选"]
+    paper = ["2023-05-09：一周论文精选", "2023-05-03：论文速递", "2023-05-02：论文速递"]
+    assert entry_titles(site / "categories/paper/feed.xml") == paper
+    # The site feed has every digest, newest first; the 2024 seed digests (no categories) come first.
+    site_feed = entry_titles(site / "feed.xml")
+    assert len(site_feed) == 7 and site_feed[-3:] == paper
+
+
+@pytest.mark.parametrize("which", ["feed.xml", "categories/paper/feed.xml", "categories/llm/feed.xml"])
+def test_every_feed_url_is_absolute_and_resolves(site, which):
+    root = ET.parse(site / which).getroot()
+    urls = feed_urls(root)
+    assert len(urls) >= 4
+    for url in urls:
+        assert resolve(site, url).is_file(), url
+
+
+def test_sitemap_urls_are_absolute_and_resolve(site):
+    root = ET.parse(site / "sitemap.xml").getroot()
+    locs = [loc.text for loc in root.iter(f"{SITEMAP}loc")]
+    assert BASE_URL + "papers/2304.14802/" in locs
+    for url in locs:
+        assert resolve(site, url).is_file(), url
+
+
+def test_robots_txt_points_to_the_sitemap(site):
+    robots = (site / "robots.txt").read_text(encoding="utf-8")
+    assert "User-agent: *" in robots
+    assert f"Sitemap: {BASE_URL}sitemap.xml" in robots.splitlines()
+
+
+def test_every_page_has_canonical_opengraph_and_twitter_meta(site):
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        if page.name == "404.html" or "pagefind" in page.parts:
+            continue
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        canonical = soup.find("link", rel="canonical")["href"]
+        assert resolve(site, canonical) == page, page
+        meta = {m.get("property") or m.get("name"): m.get("content") for m in soup.find_all("meta")}
+        assert meta["og:url"] == canonical
+        assert meta["og:title"] and meta["twitter:title"] == meta["og:title"]
+        assert meta["og:site_name"] == "Paper Digest" and meta["twitter:card"] == "summary"
+        assert meta["og:description"] and meta["twitter:description"] == meta["og:description"]
+        assert meta["og:locale"] == "zh_CN"
+
+
+def test_category_page_links_its_feed(site):
+    soup = BeautifulSoup((site / "categories/paper/index.html").read_text(encoding="utf-8"), "html.parser")
+    alternate = soup.find(
+        "link", rel="alternate", type="application/atom+xml", href="/digests/categories/paper/feed.xml"
+    )
+    assert alternate is not None
+
+
+def test_paper_page_shows_bibtex_and_links(site):
+    soup = BeautifulSoup((site / "papers/2304.14802/index.html").read_text(encoding="utf-8"), "html.parser")
+    bibtex = soup.find(id="bibtex").get_text()
+    assert bibtex.startswith("@misc{")
+    assert "  title = {ResiDual: Transformer with Dual Residual Connections},\n" in bibtex
+    assert "  eprint = {2304.14802},\n" in bibtex and "  year = {2023},\n" in bibtex
+    assert soup.find("button", attrs={"data-copy": "bibtex"}) is not None
+    hrefs = {a["href"] for a in soup.find_all("a")}
+    assert {"https://arxiv.org/abs/2304.14802", "https://arxiv.org/pdf/2304.14802"} <= hrefs
+    code = BeautifulSoup((site / "papers/2304.14454/index.html").read_text(encoding="utf-8"), "html.parser")
+    assert "https://github.com/chaoyi-wu/pmc-llama" in {a["href"] for a in code.find_all("a")}
+
+
+def test_nojekyll_always_and_no_cname_without_a_domain(site):
+    assert (site / ".nojekyll").is_file()
+    assert not (site / "CNAME").exists()
+
+
+def test_cname_written_for_a_custom_domain(tmp_path):
+    root = write_site(tmp_path, {}, "title: T\ncname: papers.example.org\nsearch: false\n")
+    run_cli("build", "--source", str(root), check=True)
+    assert (root / "_site/CNAME").read_text(encoding="utf-8") == "papers.example.org\n"
+
+
+def test_cname_must_be_a_bare_domain(tmp_path):
+    root = write_site(tmp_path, {}, "title: T\ncname: https://papers.example.org/\n")
+    proc = run_cli("build", "--source", str(root))
+    assert proc.returncode == 2
+    assert "site.yaml: error: cname must be a bare domain" in proc.stderr
+
+
+def test_search_false_builds_no_index_and_no_search_box(tmp_path):
+    root = write_site(tmp_path, {"2023-05-02.md": "### 1、A paper\n\n> - URL：https://arxiv.org/abs/2304.00001\n"},
+                      "title: T\nsearch: false\n")  # fmt: skip
+    run_cli("build", "--source", str(root), check=True)
+    out = root / "_site"
+    assert not (out / "pagefind").exists() and not (out / "search").exists()
+    assert "site-search" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_search_index_is_part_of_the_build(site):
+    assert (site / "pagefind/pagefind.js").is_file()
+    assert (site / "pagefind/pagefind-entry.json").is_file()
+    assert (site / "search/index.html").is_file()
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert (
+        'action="/digests/search/"' in html and 'data-pagefind-bundle="/digests/pagefind/pagefind.js"' in html
+    )
+
+
+def test_a_failing_indexer_is_a_warning_and_the_site_still_builds(tmp_path, monkeypatch):
+    root = write_site(
+        tmp_path, {"2023-05-02.md": "### 1、A paper\n\n> - URL：https://arxiv.org/abs/2304.00001\n"}
+    )
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-such-pagefind"))
+    proc = run_cli("build", "--source", str(root))
+    assert proc.returncode == 0, proc.stderr
+    assert "site.yaml: warning: search index not built: FileNotFoundError" in proc.stderr
+    assert (root / "_site/papers/2304.00001/index.html").is_file()
+    assert run_cli("build", "--source", str(root), "--strict").returncode == 1

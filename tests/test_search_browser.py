@@ -1,0 +1,188 @@
+"""Search in a real browser: the Pagefind index built by `paperdigest build`, served under /digests/."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import run_cli, write_site
+from http_util import serve_static
+from search_site import BASE_PATH, BASE_URL, build_example
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return build_example(tmp_path_factory.mktemp("search"))
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    with serve_static(site, BASE_PATH) as url:
+        yield url
+
+
+@pytest.fixture()
+def page(browser, served):
+    context = browser.new_context()
+    page = context.new_page()
+    page.requests = []
+    page.on("request", lambda request: page.requests.append(request.url))
+    yield page
+    context.close()
+
+
+def search(page, served, query: str):
+    """Open search/?q=QUERY and wait until the results for QUERY are shown."""
+    page.goto(f"{served}search/?q={query}")
+    return results_for(page, query)
+
+
+def results_for(page, query: str):
+    page.wait_for_function(
+        "q => document.getElementById('search-status').textContent.includes(q)", arg=query, timeout=15000
+    )
+    return page.query_selector_all("#search-results > li")
+
+
+def first_link(results) -> str:
+    return urlsplit(results[0].query_selector("a.search-title").get_attribute("href")).path
+
+
+@pytest.mark.parametrize(
+    "query, paper",
+    [
+        ("涌现能力", "2304.15004"),  # Chinese, inside a sentence without spaces
+        ("ResiDual", "2304.14802"),  # English title word
+        ("斯坦福大学", "2304.15004"),  # an affiliation
+        ("上海交通大学", "2304.14454"),  # an affiliation of another paper
+    ],
+)
+def test_query_finds_the_expected_paper_first(page, served, query, paper):
+    results = search(page, served, query)
+    assert results, f"no results for {query}"
+    assert first_link(results) == f"{BASE_PATH}papers/{paper}/"
+
+
+def test_result_shows_title_translated_title_and_excerpt(page, served):
+    first = search(page, served, "涌现能力")[0]
+    assert (
+        first.query_selector(".search-title").inner_text()
+        == "Are Emergent Abilities of Large Language Models a Mirage?"
+    )
+    assert first.query_selector(".search-translated").inner_text() == "大型语言模型的涌现能力是种幻觉吗？"
+    excerpt = first.query_selector(".search-excerpt")
+    assert "涌现能力" in excerpt.inner_text()
+    assert excerpt.query_selector("mark") is not None
+
+
+def test_digest_results_link_to_the_card_anchor(page, served):
+    results = search(page, served, "Post-LN")  # only in the body text of the ResiDual card
+    digest = next(r for r in results if "search-digest" in r.get_attribute("class"))
+    anchors = [a.get_attribute("href") for a in digest.query_selector_all(".search-sub a")]
+    target = (
+        f"{BASE_PATH}digests/2023-05-02-paper-digest/#2residual-transformer-with-dual-residual-connections"
+    )
+    assert target in anchors
+    page.click(f".search-sub a[href='{target}']")
+    page.wait_for_url("**/digests/2023-05-02-paper-digest/#2residual*")
+    assert page.evaluate("document.querySelector(':target').textContent").startswith("2、ResiDual")
+
+
+def test_slash_focuses_the_box_and_searches_from_any_page(page, served):
+    page.goto(f"{served}papers/2304.14454/")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.matches('form.site-search input')")
+    page.keyboard.type("ResiDual")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{BASE_PATH}search/?q=ResiDual")
+    results = results_for(page, "ResiDual")
+    assert first_link(results) == f"{BASE_PATH}papers/2304.14802/"
+    # Everything search needs was served from the site itself, under the base path.
+    search_assets = [u for u in page.requests if "pagefind" in u or "search" in urlsplit(u).path]
+    assert search_assets and all(urlsplit(u).path.startswith(BASE_PATH) for u in search_assets)
+    assert all(urlsplit(u).hostname == "127.0.0.1" for u in search_assets)
+
+
+def test_slash_in_a_text_box_types_a_slash(page, served):
+    page.goto(f"{served}search/")
+    page.fill("#search-input", "a")
+    page.focus("#search-input")
+    page.keyboard.press("End")
+    page.keyboard.type("/b")
+    assert page.input_value("#search-input") == "a/b"
+
+
+TWO_YEARS = {
+    "2022-12-30-paper-digest.md": """\
+        ---
+        title: 2022-12-30：论文速递
+        cate1: nlp
+        ---
+        ### 1、Sparse Attention for Long Documents
+
+        > 长文档的稀疏注意力机制
+
+        > 《Sparse Attention for Long Documents》
+        >
+        > - URL：https://arxiv.org/abs/2212.00001
+        > - 单位：清华大学
+
+        本文研究注意力机制在长文档上的开销。
+        """,
+    "2023-01-02-paper-digest.md": """\
+        ---
+        title: 2023-01-02：论文速递
+        cate1: vision
+        ---
+        ### 1、Attention Maps for Image Segmentation
+
+        > 图像分割的注意力图
+
+        > 《Attention Maps for Image Segmentation》
+        >
+        > - URL：https://arxiv.org/abs/2301.00002
+        > - 单位：北京大学
+
+        本文把注意力机制用于图像分割。
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def two_years(tmp_path_factory, browser):
+    root = write_site(tmp_path_factory.mktemp("two-years"), TWO_YEARS)
+    run_cli("build", "--source", str(root), "--base-url", BASE_URL, check=True)
+    with serve_static(root / "_site", BASE_PATH) as url:
+        yield url
+
+
+def result_paths(page) -> set[str]:
+    return {urlsplit(a.get_attribute("href")).path for a in page.query_selector_all("a.search-title")}
+
+
+def test_filters_by_year_and_category(page, two_years):
+    both = {f"{BASE_PATH}papers/2212.00001/", f"{BASE_PATH}papers/2301.00002/"}
+    search(page, two_years, "注意力机制")
+    assert both <= result_paths(page)
+    assert "nlp" in page.inner_text("#search-filters") and "vision" in page.inner_text("#search-filters")
+
+    page.check("#search-filters input[name='year'][value='2022']")
+    page.wait_for_function("location.search.includes('year=2022')")
+    results_for(page, "注意力机制")
+    page.wait_for_function("!document.querySelector('a.search-title[href*=\"2301.00002\"]')")
+    assert result_paths(page) == {
+        f"{BASE_PATH}papers/2212.00001/",
+        f"{BASE_PATH}digests/2022-12-30-paper-digest/",
+    }
+
+    # The filters live in the URL: a shared link reopens the same filtered search.
+    page.goto(f"{two_years}search/?q=注意力机制&category=vision")
+    results_for(page, "注意力机制")
+    page.wait_for_selector("#search-filters input[name='category'][value='vision']:checked")
+    assert result_paths(page) == {
+        f"{BASE_PATH}papers/2301.00002/",
+        f"{BASE_PATH}digests/2023-01-02-paper-digest/",
+    }
