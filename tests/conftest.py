@@ -32,6 +32,17 @@ def run_cli(*args: str, cwd: Path | None = None, check: bool = False, timeout: f
     return proc
 
 
+def site_tree(folder: Path) -> dict[str, bytes]:
+    """Every output file and its bytes, less pagefind/: Pagefind writes some index files in varying
+    order from run to run (upstream Pagefind/pagefind#638), so build comparisons leave it out."""
+    files = (p for p in sorted(folder.rglob("*")) if p.is_file())
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in files
+        if p.relative_to(folder).parts[0] != "pagefind"
+    }
+
+
 def write_site(root: Path, digests: dict[str, str], config: str = "title: Test site\n") -> Path:
     """A small site folder: site.yaml and digests/NAME -> text (dedented)."""
     (root / "digests").mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import paperdigest
-from conftest import REPO, run_cli, write_site
+from conftest import REPO, run_cli, site_tree, write_site
 from paperdigest import cache as cache_module
 from paperdigest.build import Builder, BuildError
 
@@ -68,7 +68,7 @@ def small_site(root: Path) -> Path:
 
 
 def tree(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    return site_tree(out)
 
 
 def clean_build(root: Path, tmp_path: Path) -> dict[str, bytes]:
@@ -360,8 +360,8 @@ def test_parallel_build_is_byte_identical_to_single_process(tmp_path):
 
 def test_profile_prints_every_stage(site):
     proc = run_cli("build", "--source", str(site), "--profile", check=True)
-    stages = [line.split()[0] for line in proc.stdout.splitlines()[2:8]]
-    assert stages == ["parse", "group", "plan", "render", "write", "total"]
+    stages = [line.split()[0] for line in proc.stdout.splitlines()[2:9]]
+    assert stages == ["parse", "group", "plan", "render", "write", "search", "total"]
     assert "4 parsed, 0 from cache" in proc.stdout
     again = run_cli("build", "--source", str(site), "--profile", check=True)
     assert "0 parsed, 4 from cache; files: 0 rendered, 0 written" in again.stdout

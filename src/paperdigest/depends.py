@@ -40,9 +40,13 @@ def template_dependencies(
         current = pending.pop()
         if current in seen:
             continue
-        source, _, _ = env.loader.get_source(env, current)
+        source, filename, _ = env.loader.get_source(env, current)
         seen[current] = source
-        read, names, refs = analyse_template(env, source)
+        try:
+            read, names, refs = analyse_template(env, source)
+        except jinja2.TemplateSyntaxError as exc:
+            exc.name, exc.filename = current, filename  # the error names the template, like a render
+            raise
         attrs |= read
         fields = None if fields is None or names is None else fields | names
         for ref in refs:

@@ -180,6 +180,7 @@ def mention_of(digest: Digest, card: Card) -> Mention:
         entry_title=entry.title if entry else "",
         starred=card.starred,
         authors=card.authors,
+        digest_categories=digest.categories,
     )
 
 

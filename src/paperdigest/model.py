@@ -105,6 +105,7 @@ class Mention:
     entry_title: str = ""  # the entry of a multi-entry digest the mention is in
     starred: bool = False
     authors: tuple[str, ...] = ()
+    digest_categories: tuple[str, ...] = ()  # all of the digest's categories (search filters)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import jinja2
 
 from paperdigest.bibtex import bibtex_entry
-from paperdigest.group import SiteIndex
-from paperdigest.model import Digest, Paper
+from paperdigest.model import Paper
 
 FEED_ENTRIES = 20  # newest digests in each Atom feed
 
@@ -15,26 +14,17 @@ def category_feed(slug: str) -> str:
     return f"categories/{slug}/feed.xml"
 
 
-class Facets:
-    """Search filters of a paper: the categories and years of the digests that mention it."""
+def search_facets(paper: Paper) -> dict[str, list[str]]:
+    """Search filters of a paper: the categories and years of the digests that mention it.
 
-    def __init__(self):
-        self.key, self.by_slug = None, {}
-
-    def __call__(self, context: jinja2.runtime.Context, paper: Paper) -> dict[str, list[str]]:
-        index: SiteIndex = context["index"]
-        if self.key is not index.digests:  # one lookup table per build, not one scan per paper
-            self.key, self.by_slug = index.digests, {d.slug: d for d in index.digests}
-        digests: list[Digest] = [
-            self.by_slug[m.digest_slug] for m in paper.mentions if m.digest_slug in self.by_slug
-        ]
-        categories = dict.fromkeys(c for d in digests for c in d.categories)
-        years = dict.fromkeys(str(m.date.year) for m in paper.mentions if m.date)
-        return {"category": list(categories), "year": list(years)}
+    Read from the paper's own mentions, so a paper page depends on its record alone."""
+    categories = dict.fromkeys(c for m in paper.mentions for c in m.digest_categories)
+    years = dict.fromkeys(str(m.date.year) for m in paper.mentions if m.date)
+    return {"category": list(categories), "year": list(years)}
 
 
 def install_helpers(env: jinja2.Environment) -> None:
     """Filters the theme uses for BibTeX, feeds and search facets."""
     env.filters["bibtex"] = bibtex_entry
-    env.filters["search_facets"] = jinja2.pass_context(Facets())
+    env.filters["search_facets"] = search_facets
     env.globals["category_feed"] = category_feed
