@@ -226,8 +226,15 @@ def plain_record(record) -> dict:
 
 
 def papers_json(index: SiteIndex, urls: Urls) -> bytes:
-    records = [paper_record(p, urls) for p in index.papers.values()]
-    return json.dumps({"papers": records}, ensure_ascii=False, indent=1).encode("utf-8")
+    """`{"papers": [...]}` with indent=1, encoded one record at a time: at 60,000 papers the
+    records as dicts all at once would take hundreds of MB."""
+    if not index.papers:
+        return json.dumps({"papers": []}, ensure_ascii=False, indent=1).encode("utf-8")
+    parts = []
+    for paper in index.papers.values():
+        text = json.dumps(paper_record(paper, urls), ensure_ascii=False, indent=1)
+        parts.append(("  " + text.replace("\n", "\n  ")).encode("utf-8"))  # newlines in strings are \n
+    return b'{\n "papers": [\n' + b",\n".join(parts) + b"\n ]\n}"
 
 
 def pygments_css() -> str:
