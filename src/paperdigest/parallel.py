@@ -10,8 +10,11 @@ single-process path, kept for debugging.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,6 +44,18 @@ def pool_context():
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["paperdigest.parse", "paperdigest.render"])
     return context
+
+
+def die_with_parent() -> None:
+    """Workers end when the build is killed (even by SIGKILL) instead of running on as orphans."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: orphans finish their chunk and exit
+        pass
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def chunks(items: list, jobs: int) -> list[list]:
@@ -115,7 +130,7 @@ def parse_all(
     chunk = partial(_parse_chunk, root=str(root), config=config, store=str(store) if store else None)
     parallel = jobs > 1 and len(paths) >= MIN_PARALLEL
     if parallel:
-        pool = pool_context().Pool(jobs)
+        pool = pool_context().Pool(jobs, initializer=die_with_parent)
         parts = pool.imap(chunk, chunks(work, jobs))
     else:
         parts = (chunk(work[i : i + 64]) for i in range(0, len(work), 64))
@@ -161,7 +176,7 @@ def render_pages(
     # jobs - 1 forked workers and this process share the pages: one fewer copy of the records.
     shares = [list(range(k, len(todo), jobs)) for k in range(jobs)]
     try:
-        with multiprocessing.get_context("fork").Pool(jobs - 1) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs - 1, initializer=die_with_parent) as pool:
             pending = pool.map_async(_render_chunk, shares[1:], chunksize=1)
             results, totals = _render_range(env, index, todo, site, problem_of, shares[0])
             _add(site, results)
