@@ -9,6 +9,7 @@ With --edit, the site is first built (warm, from the cache), then DIGEST gets on
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -20,7 +21,8 @@ from paperdigest.build import Builder  # noqa: E402
 
 
 def report(result, seconds: float) -> dict:
-    data = {k: v for k, v in vars(result).items() if k != "problems"}
+    data = {k: v for k, v in vars(result).items() if k not in ("problems", "math")}
+    data["math"] = dataclasses.asdict(result.math)
     data["wall"] = seconds
     data["problems"] = len(result.problems)
     return data

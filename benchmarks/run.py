@@ -120,19 +120,17 @@ def median(values: list[float]) -> float:
 
 
 def math_summary(result: dict) -> str:
-    """Math time and cache hit rate when the build reports them (the build-time math feature)."""
-    parts = []
-    if "math" in result.get("timings", {}):
-        parts.append(f"math {result['timings']['math']:.2f}s")
-    stats = {k: v for k, v in result.items() if "math" in k}
-    for value in stats.values():
-        if isinstance(value, dict):
-            stats.update({f"math_{k}": v for k, v in value.items()})
-    hits = next((v for k, v in stats.items() if "hit" in k and isinstance(v, int)), None)
-    misses = next((v for k, v in stats.items() if "miss" in k and isinstance(v, int)), None)
-    if hits is not None and misses is not None and hits + misses:
-        parts.append(f"math cache hit rate {hits / (hits + misses):.0%}")
-    return ", ".join(parts) or "no math counters in this build"
+    """What build-time KaTeX did in this build: formulas, how many KaTeX typeset, cache hit rate."""
+    math = result.get("math") or {}
+    if not math.get("formulas"):
+        return f"mode {math.get('mode', '?')}: no formula typeset (digests came from the parse cache)"
+    looked_up = math["cache_hits"] + math["rendered"]
+    rate = math["cache_hits"] / looked_up if looked_up else 0.0
+    return (
+        f"KaTeX {math['katex_version']}: {math['formulas']} formulas ({math['unique']} distinct per "
+        f"process), {math['rendered']} typeset in {math['seconds']:.2f} s of worker CPU, "
+        f"cache hit rate {rate:.0%}"
+    )
 
 
 def bench_size(n: int, args, work: Path) -> dict:
@@ -140,6 +138,9 @@ def bench_size(n: int, args, work: Path) -> dict:
     if not (corpus / f".complete-{n}").exists():
         generate(n, corpus)
         (corpus / f".complete-{n}").write_text("")
+    # Hugo builds no search index; the comparison leaves paperdigest's out too unless --search.
+    config = (corpus / "site.yaml").read_text().replace("search: false\n", "")
+    (corpus / "site.yaml").write_text(config + ("" if args.search else "search: false\n"))
     out = work / f"site-{n}"
     edited = sorted((corpus / "digests").iterdir())[n // 2]
     original = edited.read_bytes()
@@ -182,7 +183,10 @@ def print_table(results: list[dict], args) -> None:
     print(
         f"\npaperdigest benchmark, {time.strftime('%Y-%m-%d')}, {platform.machine()}, {cores} cores, ", end=""
     )
-    print(f"Python {platform.python_version()}, medians of {args.runs} runs, jobs={args.jobs or cores}")
+    print(
+        f"Python {platform.python_version()}, medians of {args.runs} runs, jobs={args.jobs or cores}", end=""
+    )
+    print(", with the search index" if args.search else ", without the search index (as Hugo)")
     head = "| digests | cold | warm | edit + build | rebuild() | peak memory | digests/s | pages | Hugo cold | Hugo memory | ratio |"
     print(head)
     print("|" + "---:|" * (head.count("|") - 1))
@@ -215,6 +219,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=None, help="paperdigest --jobs (default: all cores)")
+    parser.add_argument("--search", action="store_true", help="include the Pagefind search index")
     parser.add_argument("--no-hugo", dest="hugo", action="store_false", help="skip Hugo even if installed")
     parser.add_argument("--work", type=Path, default=HERE / "out", help="corpora and outputs (git-ignored)")
     args = parser.parse_args()

@@ -13,7 +13,7 @@ from markdown_it.token import Token
 from paperdigest.errors import Problem
 from paperdigest.model import DAY, Card, Digest, TocEntry
 from paperdigest.parse import papers, shapes
-from paperdigest.parse.balance import HtmlIssue, balance_html
+from paperdigest.parse.balance import HtmlIssue, balance_html, balance_once
 from paperdigest.parse.dates import parse_date_value
 from paperdigest.parse.markdown import MAX_NESTING, markdown_parser, plain_text
 from paperdigest.parse.sanitize import sanitize_html
@@ -72,7 +72,7 @@ def parse_source(
     headed = has_heading(tokens)
     found = shapes.extract(shape, tokens, shapes.Lines(offset, line_map))
     cards = [card for _, card in found.cards]
-    raw_html = any(has_raw_html(tok) for tok in tokens)
+    raw_html = not raw_html_balanced(tokens)
     link_cards_to_paper_pages(tokens, [(i, c) for i, c in found.cards if i is not None])
     problems += math_problems(tokens, rel, offset)
     problems += nesting_problems(env, rel, offset)
@@ -252,10 +252,16 @@ def nesting_problems(env: dict, rel: str, offset: int) -> list[Problem]:
     return [Problem(rel, env["too_deep"] + offset, "warning", msg)]
 
 
-def has_raw_html(tok: Token) -> bool:
-    if tok.type == "html_block":
-        return True
-    return tok.type == "inline" and any(c.type == "html_inline" for c in tok.children or [])
+def raw_html_balanced(tokens: list[Token]) -> bool:
+    """The author's raw HTML closes what it opens: the HTML blocks together, and the inline HTML of
+    each paragraph on its own. Then the page needs no balancing pass over all of its HTML."""
+    fragments = ["".join(t.content for t in tokens if t.type == "html_block")]
+    fragments += [
+        "".join(c.content for c in t.children or [] if c.type == "html_inline")
+        for t in tokens
+        if t.type == "inline"
+    ]
+    return not any(balance_once(fragment)[1] for fragment in fragments if fragment)
 
 
 def has_heading(tokens: list[Token]) -> bool:
