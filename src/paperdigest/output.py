@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from paperdigest.cache import digest_of
-from paperdigest.write import AtomicOutput, safe_relative
+from paperdigest.write import AtomicOutput, safe_relative, signals_deferred, visible_files
 
 
 @dataclass(frozen=True)
@@ -97,19 +95,14 @@ class SiteOutput(AtomicOutput):
     def copy_tree(self, src: Path, dest_rel: str = "") -> int:
         count = 0
         prefix = safe_relative(dest_rel).as_posix() + "/" if dest_rel else ""
-        for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            for name in filenames:
-                if name.startswith("."):
-                    continue
-                source = Path(dirpath) / name
-                rel = prefix + source.relative_to(src).as_posix()
-                st = source.stat()
-                fp = digest_of(b"file", str(source), str(st.st_size), str(st.st_mtime_ns))
-                if not self.keep(rel, fp):
-                    entry, staged = self.stage(rel, source.read_bytes(), fp)
-                    self.add(rel, replace(entry, static=True), staged)
-                count += 1
+        for source in visible_files(src):
+            rel = prefix + source.relative_to(src).as_posix()
+            st = source.stat()
+            fp = digest_of(b"file", str(source), str(st.st_size), str(st.st_mtime_ns))
+            if not self.keep(rel, fp):
+                entry, staged = self.stage(rel, source.read_bytes(), fp)
+                self.add(rel, replace(entry, static=True), staged)
+            count += 1
         return count
 
     # -- committing -------------------------------------------------------------------------------
@@ -117,7 +110,7 @@ class SiteOutput(AtomicOutput):
         if self.full:
             super().commit()
             return
-        with signals_held():
+        with signals_deferred():
             for rel in sorted(self.previous.keys() - self.entries.keys()):
                 remove_with_empty_parents(self.out_dir, rel)
             for rel in sorted(self.staged):
@@ -142,18 +135,3 @@ def remove_with_empty_parents(root: Path, rel: str) -> None:
         except OSError:
             break
         parent = parent.parent
-
-
-class signals_held:
-    """Ctrl-C or SIGTERM while files are moved into place is handled just after, not halfway."""
-
-    SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-    def __enter__(self):
-        self.active = threading.current_thread() is threading.main_thread()
-        if self.active:
-            signal.pthread_sigmask(signal.SIG_BLOCK, self.SIGNALS)
-
-    def __exit__(self, *exc):
-        if self.active:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, self.SIGNALS)

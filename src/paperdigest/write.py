@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -48,19 +49,14 @@ class AtomicOutput:
         self.pages += rel.endswith(".html")
 
     def copy_tree(self, src: Path, dest_rel: str = "") -> int:
-        """Copy a folder's files (symlinks followed, hidden files skipped); returns the count."""
+        """Copy a folder's files (hidden files skipped); returns the count."""
         count = 0
         dest = self.tmp_dir / safe_relative(dest_rel) if dest_rel else self.tmp_dir
-        for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            for name in filenames:
-                if name.startswith("."):
-                    continue
-                source = Path(dirpath) / name
-                target = dest / source.relative_to(src)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
-                count += 1
+        for source in visible_files(src):
+            target = dest / source.relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            count += 1
         return count
 
     def commit(self) -> None:
@@ -85,6 +81,13 @@ def signals_deferred():
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def visible_files(src: Path) -> Iterator[Path]:
+    """Every file under `src`, hidden files and folders left out."""
+    for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        yield from (Path(dirpath) / name for name in filenames if not name.startswith("."))
 
 
 def remove_leftovers(out_dir: Path) -> None:
