@@ -24,5 +24,7 @@ def build_example(tmp: Path, *, extra_config: str = "") -> Path:
         (src / "site.yaml").read_text(encoding="utf-8").replace('local_dir: ""', f"local_dir: {KATEX_LOCAL}")
     )
     (src / "site.yaml").write_text(config + extra_config, encoding="utf-8")
-    run_cli("build", "--source", str(src), "--out", str(out), "--base-url", BASE_URL, check=True)
+    proc = run_cli("build", "--source", str(src), "--out", str(out), "--base-url", BASE_URL, check=True)
+    if "search" not in extra_config:  # a failed index is a build warning, not an exit code: say so here
+        assert (out / "pagefind" / "pagefind-entry.json").is_file(), proc.stderr
     return out

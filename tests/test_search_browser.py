@@ -42,7 +42,9 @@ def search(page, served, query: str):
 
 def results_for(page, query: str):
     page.wait_for_function(
-        "q => document.getElementById('search-status').textContent.includes(q)", arg=query, timeout=15000
+        "q => document.getElementById('search-status').textContent.includes(q)",
+        arg=query,
+        timeout=60000,  # a guard, not a timing test
     )
     return page.query_selector_all("#search-results > li")
 
