@@ -297,6 +297,28 @@ def test_rebuild_after_change_equals_clean_build(site, tmp_path, edit):
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
 
 
+def move_digest_in_time(root):
+    """Same file, another date: neighbours, archive months and list orders of other digests change."""
+    text = digest("2023-06-02", "Alpha Paper", category="nlp").replace("title: 2023-06-02", "title: Moved")
+    return write(root / "digests/2023-05-01-a.md", text.replace("---\n\n", "date: 2023-06-02\n---\n\n", 1))
+
+
+def delete_digest_d(root):
+    (root / "digests/2023-06-01-d.md").unlink()
+    return {root / "digests/2023-06-01-d.md"}
+
+
+def test_many_rebuilds_in_a_row_each_equal_a_clean_build(site, tmp_path):
+    """The dev server keeps one Builder (and what it remembers of records and pages) for hours."""
+    builder = Builder(site, site / "_site", jobs=1)
+    builder.build()
+    steps = [edit_digest, add_digest, move_digest_in_time, change_category, edit_digest, add_paper_metadata]
+    steps += [rename_digest, override_template, move_digest_in_time, edit_site_yaml, delete_digest_d]
+    for step in steps:
+        builder.rebuild(step(site))
+        assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
 def test_rebuild_reparses_only_the_changed_digest(site, tmp_path):
     builder = Builder(site, site / "_site", jobs=1)
     builder.build()

@@ -22,6 +22,7 @@ from paperdigest.overrides import load_overrides
 from paperdigest.parallel import RenderFailed, parse_all, render_pages
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.parse.digest import ParseResult
+from paperdigest.parse.source import is_binary
 from paperdigest.render import Page, make_environment, site_pages, theme_dir
 from paperdigest.search import BUNDLE_DIR, index_site
 from paperdigest.stored import stored
@@ -100,6 +101,8 @@ class Builder:
         self.parsed: dict[Path, tuple[str, ParseResult]] = {}  # path -> (parse key, result)
         self.settings: str | None = None
         self.memo: dict = {}  # fingerprints of records, kept between rebuilds
+        self.manifest: dict | None = None  # what the last build wrote into out_dir
+        self.discovered: tuple[list[Path], list[Problem]] | None = None  # digest files, notes
 
     def rebuild(self, changed: set[Path]) -> BuildResult:
         """Bring the output up to date after `changed` files were edited, added or deleted."""
@@ -109,12 +112,14 @@ class Builder:
             return self._build(trust_memory=False, shortcut=False)  # and keep the records in memory
         for path in changed:
             self.parsed.pop(path, None)
-        return self._build(trust_memory=True)
+        return self._build(trust_memory=True, changed=changed)
 
     def build(self) -> BuildResult:
         return self._build(trust_memory=False)
 
-    def _build(self, trust_memory: bool, shortcut: bool = True) -> BuildResult:
+    def _build(
+        self, trust_memory: bool, shortcut: bool = True, changed: set[Path] | None = None
+    ) -> BuildResult:
         started = time.perf_counter()
         config = load_config(self.root, base_url=self.base_url)
         check_output_folder(self.out_dir, self.root)
@@ -129,7 +134,7 @@ class Builder:
         site_fp = digest_of(code_fingerprint(), repr(config), site_data(self.root), str(self.drafts))
         try:
             with stage(result, "parse"):
-                paths, known, keyed = self.digest_keys(config, settings, trust_memory, result)
+                paths, known, keyed = self.digest_keys(config, settings, trust_memory, changed, result)
                 keys = {**{p: k for p, (k, _) in known.items()}, **keyed}
                 build_fp = digest_of(
                     site_fp, templates_fingerprint(env), *(f"{p}={keys.get(p)}" for p in paths)
@@ -150,7 +155,7 @@ class Builder:
             gc.freeze()
             with stage(result, "group"):
                 overrides, problems = load_overrides(self.root)
-                index, index_problems = build_index(digests, overrides)
+                index, index_problems = build_index(digests, overrides, self.memo)
                 result.problems += problems + index_problems
 
             result.digests, result.papers = len(index.digests), len(index.papers)
@@ -166,9 +171,14 @@ class Builder:
         result.seconds = time.perf_counter() - started
         return result
 
-    def digest_keys(self, config, settings, trust_memory, result):
+    def digest_keys(self, config, settings, trust_memory, changed, result):
         """(paths, path -> (key, result) known from memory, path -> key of the others)."""
-        paths, notes = discover_digests(config.path("digests_dir"), self.root)
+        digests_dir = config.path("digests_dir")
+        if not (
+            trust_memory and self.discovered and same_digest_files(self.discovered[0], changed, digests_dir)
+        ):
+            self.discovered = discover_digests(digests_dir, self.root)
+        paths, notes = self.discovered
         result.problems += notes
         known: dict[Path, tuple[str, ParseResult]] = {}
         keyed: dict[Path, str] = {}
@@ -253,7 +263,9 @@ class Builder:
         with stage(result, "plan"):
             keys = {parsed.digest.source: key for key, parsed in results.values() if parsed.digest}
             fingerprints = Fingerprints(env, index, keys, site_fp, self.memo)
-            previous = cache.get_manifest(self.out_dir)
+            # The dev server holds the manifest it wrote last: 70,000 entries need not be read back.
+            previous = self.manifest if trust_memory and self.manifest else cache.get_manifest(self.out_dir)
+            self.manifest = None
         with SiteOutput(self.out_dir, previous, verify=not trust_memory) as site:
             with stage(result, "plan"):
                 todo = []
@@ -282,6 +294,7 @@ class Builder:
                 cache.put_manifest(self.out_dir, None)  # a build killed while committing starts afresh
                 site.commit()
                 cache.put_manifest(self.out_dir, site.entries)
+                self.manifest = site.entries
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
         # The dev server keeps the index of its first build: re-indexing every save would cost more
         # than the rebuild itself (see README "Previewing").
@@ -291,6 +304,18 @@ class Builder:
     def search(self, config: SiteConfig, result: BuildResult) -> None:
         with stage(result, "search"):
             result.problems += index_site(self.out_dir, config)
+
+
+def same_digest_files(known: list[Path], changed: set[Path], digests_dir: Path) -> bool:
+    """Only edits of digest files that stay digest files (the dev server's common case): the
+    folder need not be walked again. Any file added, deleted or turned binary walks it again."""
+    files = set(known)
+    for path in changed:
+        if not path.is_relative_to(digests_dir):
+            continue
+        if path not in files or not path.is_file() or is_binary(path):
+            return False
+    return True
 
 
 def search_index_exists(out_dir: Path) -> bool:

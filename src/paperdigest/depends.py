@@ -12,6 +12,8 @@ its title. A page is re-rendered only when something it may show has changed.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields as dataclass_fields
+from dataclasses import is_dataclass
 from functools import lru_cache
 
 import jinja2
@@ -124,11 +126,36 @@ class Fingerprints:
         self, env: jinja2.Environment, index: SiteIndex, digest_keys: dict[str, str], site: str, memo: dict
     ):
         self.env, self.index, self.site, self.memo = env, index, site, memo
-        self.digest_fp = {id(d): digest_of("digest", digest_keys[d.source], d.slug) for d in index.digests}
+        # Records are immutable and the dev server keeps unchanged ones between rebuilds, so what
+        # was computed from a record is looked up by its identity; entries hold their record, so
+        # an id cannot be reused while it is in here. Only this build's records are carried over.
+        self.known = memo.get("records", {})
+        self.records: dict[tuple, tuple] = {}
+        memo["records"] = self.records
+        self.digest_fp = {
+            id(d): self.of_record(d, "digest", lambda d=d: digest_of("digest", digest_keys[d.source], d.slug))
+            for d in index.digests
+        }
         self.by_slug = {d.slug: d for d in index.digests}
-        self.paper_fp = {id(p): self.paper_source(p) for p in index.papers.values()}
+        self.paper_fp = {
+            id(p): self.of_record(p, "paper", lambda p=p: self.paper_source(p)) for p in index.papers.values()
+        }
+        self.known_parts = memo.get("parts", {})
+        self.index_parts: dict[tuple, tuple] = {}
+        memo["parts"] = self.index_parts
+        self.known_pages = memo.get("pages", {})
+        self.pages: dict[str, tuple] = {}
+        memo["pages"] = self.pages
         self.templates: dict[str, tuple[str, frozenset[str], frozenset[str] | None]] = {}
         self.parts: dict[tuple, str] = {}
+
+    def of_record(self, record, what, compute):
+        key = (id(record), what)
+        hit = self.records.get(key) or self.known.get(key)
+        if hit is None or hit[0] is not record:
+            hit = (record, compute())
+        self.records[key] = hit
+        return hit[1]
 
     def paper_source(self, paper: Paper) -> str:
         """A Paper is made from its cards and the slugs, titles, dates and categories of their digests."""
@@ -156,24 +183,77 @@ class Fingerprints:
         if page.template not in self.templates:
             self.templates[page.template] = template_dependencies(self.env, page.template)
         template_fp, attrs, fields = self.templates[page.template]
-        return digest_of(
-            self.site,
-            page.template,
-            template_fp,
-            page.out,
-            self.value(page.context, fields),
-            self.index_part(attrs, fields),
-        )
+        made_from = (self.site, page.template, template_fp, self.index_part(attrs, fields))
+        # A page whose context holds the very same records and values as in the last build, with
+        # the same templates and index parts, has the same fingerprint: no need to compute it.
+        shape = self.identity(page.context)
+        last = self.known_pages.get(page.out)
+        if last is not None and last[1] == shape and last[2] == made_from:
+            fp = last[3]
+        else:
+            fp = digest_of(*made_from, page.out, self.value(page.context, fields))
+        self.pages[page.out] = (page.context, shape, made_from, fp)  # the context keeps its ids valid
+        return fp
+
+    def identity(self, value):
+        """What a context value is made of, by identity for records: equal identities, equal pages.
+
+        Digests and papers count by object (self.pages holds the contexts, so their ids are not
+        reused); containers and other records by their items; plain values by type and value.
+        Large containers and records (a category with all its digests) are worked out once a build.
+        """
+        kind = type(value)
+        if kind is str:
+            return value
+        if kind in SCALARS:
+            return (kind, value)
+        if kind is Paper or isinstance(value, (Digest, Paper)):
+            return ("@", id(value))
+        if kind is dict and len(value) <= 8:
+            return tuple(
+                [(k if type(k) is str else self.identity(k), self.identity(v)) for k, v in value.items()]
+            )
+        key = ("identity", id(value))
+        if key in self.parts:
+            return self.parts[key][1]
+        if kind is dict:
+            shape = tuple([(self.identity(k), self.identity(v)) for k, v in value.items()])
+        elif kind is tuple or kind is list:
+            shape = ("[", *map(self.identity, value))
+        elif is_dataclass(value) and not isinstance(value, type):
+            shape = (kind, *(self.identity(getattr(value, f.name)) for f in dataclass_fields(value)))
+        elif isinstance(value, dict):
+            shape = self.identity(dict(value))
+        elif isinstance(value, (tuple, list)):
+            shape = self.identity(list(value))
+        else:
+            shape = (kind, repr(value))
+        if len(shape) > 8 or kind not in (tuple, list):
+            self.parts[key] = (value, shape)  # holds the value: its id stays its own this build
+        return shape
 
     def index_part(self, attrs: frozenset[str], fields: frozenset[str] | None) -> str:
-        if ALL in attrs:
-            attrs = frozenset(f.name for f in self.index.__dataclass_fields__.values())
-        return "|".join(self.part(a, fields) for a in sorted(attrs))
+        key = ("index", attrs, fields)
+        if key not in self.parts:
+            names = attrs
+            if ALL in attrs:
+                names = frozenset(f.name for f in self.index.__dataclass_fields__.values())
+            self.parts[key] = "|".join(self.part(a, fields) for a in sorted(names))
+        return self.parts[key]
 
     def part(self, attr: str, fields: frozenset[str] | None) -> str:
+        """The fingerprint of `index.attr` as templates reading `fields` see it; reused from the
+        last build when it holds the very same records (see identity)."""
         if (attr, fields) not in self.parts:
             value = getattr(self.index, attr, None)
-            self.parts[attr, fields] = digest_of(attr, self.value(value, fields))
+            shape = self.identity(value)
+            last = self.known_parts.get((attr, fields))
+            if last is not None and last[1] == shape:
+                fp = last[2]
+            else:
+                fp = digest_of(attr, self.value(value, fields))
+            self.index_parts[attr, fields] = (value, shape, fp)
+            self.parts[attr, fields] = fp
         return self.parts[attr, fields]
 
     def value(self, value, fields: frozenset[str] | None) -> str:
@@ -199,12 +279,20 @@ class Fingerprints:
             return self.value(dict(value), fields)
         if isinstance(value, (tuple, list)):  # named tuples
             return self.value(list(value), fields)
-        return repr(value)  # other records (frozen dataclasses) show every field in their repr
+        if is_dataclass(value) and not isinstance(value, type):
+            # Field by field, so that a record holding digests (an ArchiveItem) fingerprints them
+            # from their parse keys instead of a repr that would load and print every body.
+            parts = (self.value(getattr(value, f.name), fields) for f in dataclass_fields(value))
+            return f"{type(value).__name__}(" + ",".join(parts) + ")"
+        return repr(value)
 
     def record(self, record, whole: str, fields: frozenset[str] | None) -> str:
         """The whole record's fingerprint, or for a digest that of just the fields a template may read."""
         if fields is None or not isinstance(record, Digest):
             return whole
+        return self.of_record(record, fields, lambda: self.some_fields(record, fields))
+
+    def some_fields(self, record: Digest, fields: frozenset[str]) -> str:
         fps = self.field_fps(record)
         names = [name for name in record.__dataclass_fields__ if name in fields]
         return "".join(repr(record.slug) if name == "slug" else fps[name] for name in names)

@@ -85,11 +85,17 @@ def unique_slugs(digests: list[Digest]) -> tuple[list[Digest], list[Problem]]:
     return result, problems
 
 
-def build_index(digests: list[Digest], overrides: dict | None = None) -> tuple[SiteIndex, list[Problem]]:
-    """`overrides`: paper id -> PaperOverride (papers.yaml); they win over what digests say."""
+def build_index(
+    digests: list[Digest], overrides: dict | None = None, memo: dict | None = None
+) -> tuple[SiteIndex, list[Problem]]:
+    """`overrides`: paper id -> PaperOverride (papers.yaml); they win over what digests say.
+
+    `memo` (kept by the dev server between rebuilds) lets papers whose cards all come from the
+    same digest records as last time be reused instead of merged again.
+    """
     digests, problems = unique_slugs(digests)
     oldest_first = sorted(digests, key=sort_key)
-    papers, paper_problems = merge_papers(oldest_first)
+    papers, paper_problems = merge_papers(oldest_first, memo)
     if overrides:
         papers, override_problems = apply_overrides(papers, overrides)
         paper_problems += override_problems
@@ -97,15 +103,17 @@ def build_index(digests: list[Digest], overrides: dict | None = None) -> tuple[S
     newest_first = tuple(reversed(oldest_first))
     previous = {d.slug: p for p, d in zip(oldest_first, oldest_first[1:], strict=False)}
     following = {p.slug: d for p, d in zip(oldest_first, oldest_first[1:], strict=False)}
+    # Records are deduplicated by key, never by hash: hashing a frozen record hashes every field.
     papers_of = {
-        d.slug: tuple(dict.fromkeys(papers[paper_id(c)] for c in d.cards).keys()) for d in newest_first
+        d.slug: tuple(papers[pid] for pid in dict.fromkeys(paper_id(c) for c in d.cards))
+        for d in newest_first
     }
     index = SiteIndex(
         digests=newest_first,
         papers=papers,
         categories=group_categories(newest_first),
         archive={
-            y: {m: tuple(dict.fromkeys(i.digest for i in its)) for m, its in ms.items()}
+            y: {m: tuple({i.digest.slug: i.digest for i in its}.values()) for m, its in ms.items()}
             for y, ms in items.items()
         },
         undated=tuple(d for d in newest_first if d.date is None and not any(e.date for e in d.entries)),
@@ -184,16 +192,31 @@ def mention_of(digest: Digest, card: Card) -> Mention:
     )
 
 
-def merge_papers(oldest_first: list[Digest]) -> tuple[dict[str, Paper], list[Problem]]:
-    """One Paper per id; the first non-empty value of each field wins, every card is a mention."""
+def merge_papers(
+    oldest_first: list[Digest], memo: dict | None = None
+) -> tuple[dict[str, Paper], list[Problem]]:
+    """One Paper per id; the first non-empty value of each field wins, every card is a mention.
+
+    Records are immutable, so a paper made from the very same (digest, card) objects as one in
+    `memo` is that paper; the memo holds those objects, so their ids cannot be reused meanwhile.
+    """
     cards: dict[str, list[tuple[Digest, Card]]] = defaultdict(list)
     for digest in oldest_first:
         for card in digest.cards:
             cards[paper_id(card)].append((digest, card))
+    previous = memo.get("papers", {}) if memo is not None else {}
+    merged = {}
     papers, problems = {}, []
     for pid, seen in cards.items():
-        papers[pid] = merge_one(pid, seen)
-        problems += title_conflicts(pid, seen)
+        identity = [(id(d), id(c)) for d, c in seen]
+        known = previous.get(pid)
+        if known is None or known[0] != identity:
+            known = (identity, seen, merge_one(pid, seen), title_conflicts(pid, seen))
+        merged[pid] = known
+        papers[pid] = known[2]
+        problems += known[3]
+    if memo is not None:
+        memo["papers"] = merged
     return papers, problems
 
 
@@ -238,7 +261,7 @@ def normalise_title(title: str) -> str:
 def title_conflicts(pid: str, seen: list[tuple[Digest, Card]]) -> list[Problem]:
     """One warning per different title, naming where the first title was given."""
     titled = [(d, c) for d, c in seen if c.title]
-    if not titled:
+    if len({c.title for _, c in titled}) <= 1:  # one title, however often: nothing to compare
         return []
     first_digest, first_card = titled[0]
     reported = {normalise_title(first_card.title)}

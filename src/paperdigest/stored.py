@@ -64,6 +64,9 @@ class HtmlStore:
     @classmethod
     def load(cls, path: Path, key: str) -> str:
         row = cls.connection(path).execute("SELECT value FROM html WHERE key = ?", (key,)).fetchone()
+        if row is None:  # the cache may have been deleted and made anew since this connection opened
+            cls._connections.pop((os.getpid(), path)).close()
+            row = cls.connection(path).execute("SELECT value FROM html WHERE key = ?", (key,)).fetchone()
         if row is None:
             raise LookupError(f"body of digest {key} missing from the build cache {path}")
         return row[0].decode("utf-8", "surrogatepass")
