@@ -1,13 +1,15 @@
 """Benchmark: paperdigest on N generated digests, and Hugo on the same Markdown when installed.
 
-    python benchmarks/run.py --sizes 1000 10000 [--runs 3] [--jobs N] [--no-hugo]
+    python benchmarks/run.py --sizes 1000 10000 [--runs 3] [--jobs N] [--no-hugo] [--no-jekyll]
 
 For each N it generates the corpus (benchmarks/corpus.py, deterministic) and prints, as medians of
 --runs runs: the cold build (no cache, no output), the warm build (nothing changed), a build after
 editing one digest (a new `paperdigest build`), `Builder.rebuild()` after editing one digest (the
 dev server's path), peak memory of the whole process tree (sum of PSS), digests/s, files rendered and written,
 and the same Markdown built by a minimal Hugo site with the ratio paperdigest/Hugo from the same
-run. Math time and math cache hit rate are shown when the build reports them.
+run. When `jekyll` is installed (Debian package), the same digests are also built as the posts of a
+minimal Jekyll site, cold (no `.jekyll-cache`) and warm (a second build with its cache). Math time
+and math cache hit rate are shown when the build reports them.
 """
 
 from __future__ import annotations
@@ -115,6 +117,38 @@ def hugo_site(corpus: Path, work: Path) -> Path:
     return site
 
 
+JEKYLL_CONFIG = """\
+title: Benchmark digests
+markdown: kramdown
+permalink: /digests/:year/:month/:day/:title/
+defaults:
+  - scope: {path: ""}
+    values: {layout: default}
+"""
+JEKYLL_LAYOUT = """<!doctype html><html><head><meta charset="utf-8"><title>{{ page.title }}</title></head>
+<body><h1>{{ page.title }}</h1>{{ content }}
+{% if page.previous %}<a href="{{ page.previous.url }}">{{ page.previous.title }}</a>{% endif %}
+{% if page.next %}<a href="{{ page.next.url }}">{{ page.next.title }}</a>{% endif %}</body></html>
+"""
+JEKYLL_INDEX = """---
+title: Digests
+---
+<ul>{% for post in site.posts %}<li><a href="{{ post.url }}">{{ post.title }}</a></li>{% endfor %}</ul>
+"""
+
+
+def jekyll_site(corpus: Path, work: Path) -> Path:
+    """The corpus's digests (named YYYY-MM-DD-*.md) as the posts of a minimal Jekyll site."""
+    site = work / "jekyll-site"
+    shutil.rmtree(site, ignore_errors=True)
+    (site / "_layouts").mkdir(parents=True)
+    (site / "_posts").symlink_to((corpus / "digests").resolve())
+    (site / "_config.yml").write_text(JEKYLL_CONFIG)
+    (site / "_layouts/default.html").write_text(JEKYLL_LAYOUT)
+    (site / "index.html").write_text(JEKYLL_INDEX)
+    return site
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -145,7 +179,7 @@ def bench_size(n: int, args, work: Path) -> dict:
     edited = sorted((corpus / "digests").iterdir())[n // 2]
     original = edited.read_bytes()
     rows: dict[str, list[float]] = {
-        k: [] for k in ("cold", "warm", "edit", "rebuild", "rss", "hugo", "hugo_rss")
+        k: [] for k in ("cold", "warm", "edit", "rebuild", "rss", "hugo", "hugo_rss", "jekyll", "jekyll_warm")
     }
     last: dict = {}
     try:
@@ -172,6 +206,19 @@ def bench_size(n: int, args, work: Path) -> dict:
                 wall, rss, _ = measure(cmd)
                 rows["hugo"].append(wall)
                 rows["hugo_rss"].append(rss)
+            if args.jekyll:
+                site = jekyll_site(corpus, work)
+                cmd = [
+                    "jekyll",
+                    "build",
+                    "--quiet",
+                    "--source",
+                    str(site),
+                    "--destination",
+                    str(work / "jekyll-out"),
+                ]
+                rows["jekyll"].append(measure(cmd)[0])
+                rows["jekyll_warm"].append(measure(cmd)[0])
             print(f"  N={n} run {run + 1}/{args.runs}: cold {rows['cold'][-1]:.1f}s", file=sys.stderr)
     finally:
         edited.write_bytes(original)
@@ -200,6 +247,16 @@ def print_table(results: list[dict], args) -> None:
             f"| {r['max_rss']:.0f} MB | {r['n'] / r['cold']:.0f} | {cold['pages']:,} | {hugo} | {hugo_rss} "
             f"| {ratio} |"
         )
+    if args.jekyll:
+        print(
+            "\n| digests | paperdigest cold | Jekyll cold | Jekyll warm (its cache) | paperdigest cold / Jekyll warm |"
+        )
+        print("|---:|---:|---:|---:|---:|")
+        for r in results:
+            print(
+                f"| {r['n']:,} | {r['cold']:.1f} s | {r['jekyll']:.1f} s | {r['jekyll_warm']:.1f} s "
+                f"| {r['cold'] / r['jekyll_warm']:.2f} |"
+            )
     print()
     for r in results:
         last = r["last"]
@@ -221,9 +278,13 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None, help="paperdigest --jobs (default: all cores)")
     parser.add_argument("--search", action="store_true", help="include the Pagefind search index")
     parser.add_argument("--no-hugo", dest="hugo", action="store_false", help="skip Hugo even if installed")
+    parser.add_argument(
+        "--no-jekyll", dest="jekyll", action="store_false", help="skip Jekyll even if installed"
+    )
     parser.add_argument("--work", type=Path, default=HERE / "out", help="corpora and outputs (git-ignored)")
     args = parser.parse_args()
     args.hugo = args.hugo and shutil.which("hugo") is not None
+    args.jekyll = args.jekyll and shutil.which("jekyll") is not None
     args.work.mkdir(parents=True, exist_ok=True)
     results = [bench_size(n, args, args.work) for n in args.sizes]
     print_table(results, args)

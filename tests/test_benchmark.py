@@ -51,6 +51,10 @@ def test_benchmark_command_prints_the_table(tmp_path):
     assert float(cells[6]) > 0 and int(cells[7].replace(",", "")) > 200
     if shutil.which("hugo"):
         assert cells[8].endswith(" s") and float(cells[10]) > 0
+    if shutil.which("jekyll"):
+        jekyll = [line for line in proc.stdout.splitlines() if line.startswith("| 30 |")][1]
+        cells = [c.strip() for c in jekyll.strip("|").split("|")]
+        assert cells[2].endswith(" s") and cells[3].endswith(" s") and float(cells[4]) > 0
     assert "cold     parsed     30" in proc.stdout
     assert "warm     parsed      0, rendered      0" in proc.stdout
     assert "rebuild  parsed      1" in proc.stdout

@@ -129,8 +129,8 @@ class Fingerprints:
         # Records are immutable and the dev server keeps unchanged ones between rebuilds, so what
         # was computed from a record is looked up by its identity; entries hold their record, so
         # an id cannot be reused while it is in here. Only this build's records are carried over.
-        self.known = memo.get("records", {})
-        self.records: dict[tuple, tuple] = {}
+        self.known: dict = memo.get("records", {})  # what -> id -> (record, value)
+        self.records: dict = {}
         memo["records"] = self.records
         self.digest_fp = {
             id(d): self.of_record(d, "digest", lambda d=d: digest_of("digest", digest_keys[d.source], d.slug))
@@ -150,11 +150,14 @@ class Fingerprints:
         self.parts: dict[tuple, str] = {}
 
     def of_record(self, record, what, compute):
-        key = (id(record), what)
-        hit = self.records.get(key) or self.known.get(key)
+        """`compute()`, a value made from `record` alone, from the last build when it had this record."""
+        now = self.records.get(what)
+        if now is None:
+            now = self.records[what] = {}
+        hit = now.get(id(record)) or self.known.get(what, {}).get(id(record))
         if hit is None or hit[0] is not record:
             hit = (record, compute())
-        self.records[key] = hit
+        now[id(record)] = hit
         return hit[1]
 
     def paper_source(self, paper: Paper) -> str:
@@ -183,7 +186,7 @@ class Fingerprints:
         if page.template not in self.templates:
             self.templates[page.template] = template_dependencies(self.env, page.template)
         template_fp, attrs, fields = self.templates[page.template]
-        made_from = (self.site, page.template, template_fp, self.index_part(attrs, fields))
+        made_from = self.made_from(page.template, template_fp, self.index_part(attrs, fields))
         # A page whose context holds the very same records and values as in the last build, with
         # the same templates and index parts, has the same fingerprint: no need to compute it.
         shape = self.identity(page.context)
@@ -194,6 +197,11 @@ class Fingerprints:
             fp = digest_of(*made_from, page.out, self.value(page.context, fields))
         self.pages[page.out] = (page.context, shape, made_from, fp)  # the context keeps its ids valid
         return fp
+
+    def made_from(self, *parts: str) -> tuple:
+        """One shared tuple per template and index part: 70,000 pages hold the same few."""
+        key = (self.site, *parts)
+        return self.parts.setdefault(("made_from", key), key)
 
     def identity(self, value):
         """What a context value is made of, by identity for records: equal identities, equal pages.
@@ -208,7 +216,7 @@ class Fingerprints:
         if kind in SCALARS:
             return (kind, value)
         if kind is Paper or isinstance(value, (Digest, Paper)):
-            return ("@", id(value))
+            return id(value)  # a bare int: plain ints are (int, value) above
         if kind is dict and len(value) <= 8:
             return tuple(
                 [(k if type(k) is str else self.identity(k), self.identity(v)) for k, v in value.items()]
@@ -295,4 +303,4 @@ class Fingerprints:
     def some_fields(self, record: Digest, fields: frozenset[str]) -> str:
         fps = self.field_fps(record)
         names = [name for name in record.__dataclass_fields__ if name in fields]
-        return "".join(repr(record.slug) if name == "slug" else fps[name] for name in names)
+        return digest_of(*(repr(record.slug) if name == "slug" else fps[name] for name in names))

@@ -20,7 +20,7 @@ class Category:
     digests: tuple[Digest, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArchiveItem:
     """One line of the archive: a digest, or one dated entry of a multi-entry digest."""
 
@@ -208,16 +208,19 @@ def merge_papers(
     merged = {}
     papers, problems = {}, []
     for pid, seen in cards.items():
-        identity = [(id(d), id(c)) for d, c in seen]
         known = previous.get(pid)
-        if known is None or known[0] != identity:
-            known = (identity, seen, merge_one(pid, seen), title_conflicts(pid, seen))
+        if known is None or not same_objects(known[0], seen):
+            known = (seen, merge_one(pid, seen), title_conflicts(pid, seen))
         merged[pid] = known
-        papers[pid] = known[2]
-        problems += known[3]
+        papers[pid] = known[1]
+        problems += known[2]
     if memo is not None:
         memo["papers"] = merged
     return papers, problems
+
+
+def same_objects(old: list[tuple], new: list[tuple]) -> bool:
+    return len(old) == len(new) and all(a is c and b is d for (a, b), (c, d) in zip(old, new, strict=True))
 
 
 def first(values) -> str:

@@ -1,4 +1,7 @@
-"""Typed records that flow from parsing to rendering. Frozen: later stages never mutate them."""
+"""Typed records that flow from parsing to rendering. Frozen: later stages never mutate them.
+
+Slotted where a site holds tens of thousands of them (cards, mentions, papers): no __dict__ each.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +13,14 @@ CITED = "cited"  # a section value: the paper is linked or named in passing, not
 DAY, WEEK, MONTH, RANGE = "day", "week", "month", "range"  # how precise a date is
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     label: str
     url: str
     note: str = ""  # e.g. the "（检测数据集）" after a URL
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Card:
     """A paper as one digest describes it (one card, one list entry or one citation)."""
 
@@ -42,7 +45,7 @@ class Card:
     published: str = ""  # the paper's own date as the digest gives it (ISO when known)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One dated part of a digest that holds several (a week of notes, a post in a listing)."""
 
@@ -55,7 +58,7 @@ class Entry:
     author: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TocEntry:
     level: int
     title: str
@@ -84,7 +87,7 @@ class Digest:
     source_url: str = ""  # where the digest was copied or translated from
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """One place where a paper appears: a digest, its anchor there, and what it says there."""
 
@@ -108,7 +111,7 @@ class Mention:
     digest_categories: tuple[str, ...] = ()  # all of the digest's categories (search filters)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paper:
     """A paper across the whole site: merged from every card that mentions it."""
 

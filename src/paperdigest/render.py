@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -218,11 +218,15 @@ def paper_record(paper: Paper, urls: Urls) -> dict:
 
 def plain_record(record) -> dict:
     """dataclasses.asdict for our flat records, without its deep copies (10x faster at 30k papers)."""
-    plain = dict(record.__dict__)
+    plain = shallow_dict(record)
     for key, value in plain.items():
         if isinstance(value, tuple) and value and is_dataclass(value[0]):
-            plain[key] = [dict(item.__dict__) for item in value]
+            plain[key] = [shallow_dict(item) for item in value]
     return plain
+
+
+def shallow_dict(record) -> dict:
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 def papers_json(index: SiteIndex, urls: Urls) -> bytes:
