@@ -16,6 +16,7 @@ import sqlite3
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 from paperdigest import __version__
 from paperdigest.config import SiteConfig
@@ -90,6 +91,16 @@ def parse_key(raw: bytes, rel: str, settings: str) -> str:
     return digest_of(code_fingerprint(), settings, rel, raw)
 
 
+class Entry(NamedTuple):
+    """One output file in a manifest. A tuple: manifests of 70,000 files pickle fast."""
+
+    fp: str  # what the file is made from
+    sha: str  # hash of its bytes
+    size: int
+    mtime_ns: int
+    static: bool = False  # copied or written by copy_static, not a planned page
+
+
 class BuildCache:
     """Parsed digests by key, and the manifest of each output folder. Disabled if not writable."""
 
@@ -146,7 +157,21 @@ class BuildCache:
             self.db.execute("DELETE FROM parsed WHERE key NOT IN (SELECT key FROM used)")
             self.db.execute("DELETE FROM html WHERE key NOT IN (SELECT key FROM used)")
 
-    def get_manifest(self, out_dir: Path) -> dict | None:
+    def get_manifest(self, out_dir: Path) -> dict[str, Entry] | None:
+        """What the last build wrote into `out_dir`: output path -> Entry."""
+        stored = self.get_record(out_dir)
+        try:
+            return {rel: Entry._make(values) for rel, values in stored.items()} if stored else None
+        except (AttributeError, TypeError):  # another schema: as good as none
+            return None
+
+    def put_manifest(self, out_dir: Path, manifest: dict[str, Entry] | None) -> None:
+        """Store the manifest of `out_dir`; None forgets it (the next build then starts afresh).
+        Entries are stored as plain tuples: they pickle several times faster than records."""
+        plain = None if manifest is None else {rel: tuple(entry) for rel, entry in manifest.items()}
+        self.put_record(out_dir, plain)
+
+    def get_record(self, out_dir: Path):
         if self.db is None:
             return None
         row = self.db.execute("SELECT value FROM manifest WHERE out = ?", (str(out_dir),)).fetchone()
@@ -155,22 +180,22 @@ class BuildCache:
         except Exception:
             return None
 
-    def put_manifest(self, out_dir: Path, manifest: dict | None) -> None:
-        """Store the manifest of `out_dir`; None forgets it (the next build then starts afresh)."""
+    def put_record(self, out_dir: Path, record) -> None:
+        """Store a picklable record under `out_dir`; None forgets it."""
         if self.db is None:
             return
         with self.transaction():
             self.db.execute("DELETE FROM manifest WHERE out = ?", (str(out_dir),))
-            if manifest is not None:
-                blob = pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL)
+            if record is not None:
+                blob = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
                 self.db.execute("INSERT INTO manifest VALUES (?, ?)", (str(out_dir), blob))
 
     def get_build(self, out_dir: Path):
         """What the last build into `out_dir` recorded: (fingerprint of its inputs, counts, problems)."""
-        return self.get_manifest(Path(f"build:{out_dir}"))
+        return self.get_record(Path(f"build:{out_dir}"))
 
     def put_build(self, out_dir: Path, record) -> None:
-        self.put_manifest(Path(f"build:{out_dir}"), record)
+        self.put_record(Path(f"build:{out_dir}"), record)
 
     def transaction(self):
         return _Transaction(self.db)

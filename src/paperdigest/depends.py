@@ -20,7 +20,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from paperdigest.cache import digest_of
-from paperdigest.group import Category, SiteIndex
+from paperdigest.group import SiteIndex
 from paperdigest.model import Digest, Paper
 from paperdigest.render import Page
 from paperdigest.stored import field_fingerprints
@@ -208,7 +208,8 @@ class Fingerprints:
 
         Digests and papers count by object (self.pages holds the contexts, so their ids are not
         reused); containers and other records by their items; plain values by type and value.
-        Large containers and records (a category with all its digests) are worked out once a build.
+        Tuples and frozen records are immutable: worked out once, and kept for the next build
+        (grouping hands back last build's tuples when they hold the same records).
         """
         kind = type(value)
         if kind is str:
@@ -221,24 +222,20 @@ class Fingerprints:
             return tuple(
                 [(k if type(k) is str else self.identity(k), self.identity(v)) for k, v in value.items()]
             )
-        key = ("identity", id(value))
-        if key in self.parts:
-            return self.parts[key][1]
-        if kind is dict:
-            shape = tuple([(self.identity(k), self.identity(v)) for k, v in value.items()])
-        elif kind is tuple or kind is list:
-            shape = ("[", *map(self.identity, value))
-        elif is_dataclass(value) and not isinstance(value, type):
-            shape = (kind, *(self.identity(getattr(value, f.name)) for f in dataclass_fields(value)))
-        elif isinstance(value, dict):
-            shape = self.identity(dict(value))
-        elif isinstance(value, (tuple, list)):
-            shape = self.identity(list(value))
-        else:
-            shape = (kind, repr(value))
-        if len(shape) > 8 or kind not in (tuple, list):
+        if kind is tuple:
+            return self.of_record(value, "identity", lambda: ("[", *map(self.identity, value)))
+        if is_frozen(value):
+            return self.of_record(value, "identity", lambda: (kind, *map(self.identity, field_values(value))))
+        key = ("identity", id(value))  # mutable: only within this build
+        if key not in self.parts:
+            if isinstance(value, dict):
+                shape = tuple([(self.identity(k), self.identity(v)) for k, v in value.items()])
+            elif isinstance(value, (tuple, list)):
+                shape = ("[", *map(self.identity, value))
+            else:
+                shape = (kind, repr(value))
             self.parts[key] = (value, shape)  # holds the value: its id stays its own this build
-        return shape
+        return self.parts[key][1]
 
     def index_part(self, attrs: frozenset[str], fields: frozenset[str] | None) -> str:
         key = ("index", attrs, fields)
@@ -272,26 +269,28 @@ class Fingerprints:
             return repr(value)
         if kind is dict:
             return "{" + ",".join(f"{k!r}:{self.value(v, fields)}" for k, v in value.items()) + "}"
-        if kind is tuple or kind is list:
+        if kind is list:
             return "[" + ",".join([self.value(v, fields) for v in value]) + "]"
+        if kind is tuple:
+            return self.of_record(value, ("value", fields), lambda: self.value(list(value), fields))
         if isinstance(value, Digest) and id(value) in self.digest_fp:
             return self.record(value, self.digest_fp[id(value)], fields)
         if isinstance(value, Paper) and id(value) in self.paper_fp:
             return self.paper_fp[id(value)]  # paper pages show nearly every field: no finer grain
-        if isinstance(value, Category):  # every page of a paginated category has it: compute once
-            key = (id(value), fields)
-            if key not in self.parts:
-                self.parts[key] = digest_of(value.name, value.slug, self.value(value.digests, fields))
-            return self.parts[key]
         if isinstance(value, dict):  # defaultdict, OrderedDict
             return self.value(dict(value), fields)
         if isinstance(value, (tuple, list)):  # named tuples
             return self.value(list(value), fields)
         if is_dataclass(value) and not isinstance(value, type):
-            # Field by field, so that a record holding digests (an ArchiveItem) fingerprints them
-            # from their parse keys instead of a repr that would load and print every body.
-            parts = (self.value(getattr(value, f.name), fields) for f in dataclass_fields(value))
-            return f"{type(value).__name__}(" + ",".join(parts) + ")"
+            # Field by field, so that a record holding digests (an ArchiveItem, a Category)
+            # fingerprints them from their parse keys, not by a repr that would print every body.
+            def fingerprint():
+                parts = ",".join(self.value(v, fields) for v in field_values(value))
+                return digest_of(type(value).__name__, parts)
+
+            return (
+                self.of_record(value, ("value", fields), fingerprint) if is_frozen(value) else fingerprint()
+            )
         return repr(value)
 
     def record(self, record, whole: str, fields: frozenset[str] | None) -> str:
@@ -304,3 +303,12 @@ class Fingerprints:
         fps = self.field_fps(record)
         names = [name for name in record.__dataclass_fields__ if name in fields]
         return digest_of(*(repr(record.slug) if name == "slug" else fps[name] for name in names))
+
+
+def is_frozen(value) -> bool:
+    params = getattr(type(value), "__dataclass_params__", None)
+    return params is not None and params.frozen and not isinstance(value, type)
+
+
+def field_values(record) -> list:
+    return [getattr(record, f.name) for f in dataclass_fields(record)]

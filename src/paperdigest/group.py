@@ -91,32 +91,41 @@ def build_index(
     """`overrides`: paper id -> PaperOverride (papers.yaml); they win over what digests say.
 
     `memo` (kept by the dev server between rebuilds) lets papers whose cards all come from the
-    same digest records as last time be reused instead of merged again.
+    same digest records as last time be reused instead of merged again, and lists that hold the
+    same records as last time be last time's lists: later stages recognise them by identity.
     """
+    reuse = Reuse(memo)
     digests, problems = unique_slugs(digests)
     oldest_first = sorted(digests, key=sort_key)
     papers, paper_problems = merge_papers(oldest_first, memo)
     if overrides:
         papers, override_problems = apply_overrides(papers, overrides)
         paper_problems += override_problems
-    items = archive_items(oldest_first)
-    newest_first = tuple(reversed(oldest_first))
+    items = archive_items(oldest_first, reuse)
+    newest_first = reuse("digests", tuple(reversed(oldest_first)))
     previous = {d.slug: p for p, d in zip(oldest_first, oldest_first[1:], strict=False)}
     following = {p.slug: d for p, d in zip(oldest_first, oldest_first[1:], strict=False)}
     # Records are deduplicated by key, never by hash: hashing a frozen record hashes every field.
     papers_of = {
-        d.slug: tuple(papers[pid] for pid in dict.fromkeys(paper_id(c) for c in d.cards))
+        d.slug: reuse(
+            ("papers_of", d.slug), tuple(papers[pid] for pid in dict.fromkeys(map(paper_id, d.cards)))
+        )
         for d in newest_first
     }
     index = SiteIndex(
         digests=newest_first,
         papers=papers,
-        categories=group_categories(newest_first),
+        categories=group_categories(newest_first, reuse),
         archive={
-            y: {m: tuple({i.digest.slug: i.digest for i in its}.values()) for m, its in ms.items()}
+            y: {
+                m: reuse(("archive", y, m), tuple({i.digest.slug: i.digest for i in its}.values()))
+                for m, its in ms.items()
+            }
             for y, ms in items.items()
         },
-        undated=tuple(d for d in newest_first if d.date is None and not any(e.date for e in d.entries)),
+        undated=reuse(
+            "undated", tuple(d for d in newest_first if d.date is None and not any(e.date for e in d.entries))
+        ),
         previous=previous,
         following=following,
         papers_of=papers_of,
@@ -125,7 +134,35 @@ def build_index(
     return index, problems + paper_problems
 
 
-def group_categories(digests: tuple[Digest, ...]) -> tuple[Category, ...]:
+class Reuse:
+    """Gives back last build's tuple (or record) when the new one holds the very same objects."""
+
+    def __init__(self, memo: dict | None):
+        self.old = memo.get("reuse", {}) if memo is not None else {}
+        self.new: dict = {}
+        if memo is not None:
+            memo["reuse"] = self.new
+
+    def __call__(self, key, value):
+        old = self.old.get(key)
+        if old is not None and same_parts(old, value):
+            value = old
+        self.new[key] = value
+        return value
+
+
+def same_parts(old, new) -> bool:
+    """Same items (tuples) or same fields (records), compared by identity: never by a deep ==."""
+    if type(old) is not type(new):
+        return False
+    if isinstance(old, tuple):
+        return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
+    pairs = ((getattr(old, f), getattr(new, f)) for f in old.__dataclass_fields__)
+    return all(a is b or (type(a) is str and a == b) for a, b in pairs)
+
+
+def group_categories(digests: tuple[Digest, ...], reuse: Reuse | None = None) -> tuple[Category, ...]:
+    reuse = reuse or Reuse(None)
     by_name: dict[str, list[Digest]] = defaultdict(list)
     for digest in digests:
         for name in digest.categories:
@@ -137,11 +174,12 @@ def group_categories(digests: tuple[Digest, ...]) -> tuple[Category, ...]:
         while slug in slugs.values():
             slug += "-"
         slugs[name] = slug
-        result.append(Category(name, slug, tuple(by_name[name])))
-    return tuple(result)
+        category = Category(name, slug, reuse(("category digests", name), tuple(by_name[name])))
+        result.append(reuse(("category", name), category))
+    return reuse("categories", tuple(result))
 
 
-def archive_items(digests: list[Digest]) -> dict[int, dict[int, tuple[ArchiveItem, ...]]]:
+def archive_items(digests: list[Digest], reuse: Reuse) -> dict[int, dict[int, tuple[ArchiveItem, ...]]]:
     """A digest under its date, or, when it holds several dated entries, under each entry's date."""
     found: dict[int, dict[int, list[ArchiveItem]]] = defaultdict(lambda: defaultdict(list))
     for digest in digests:
@@ -149,10 +187,11 @@ def archive_items(digests: list[Digest]) -> dict[int, dict[int, tuple[ArchiveIte
         if not dated and digest.date:
             dated = [ArchiveItem(digest, None, digest.date)]
         for item in dated:
+            item = reuse(("item", digest.slug, item.anchor), item)
             found[item.date.year][item.date.month].append(item)
     return {
         year: {
-            m: tuple(sorted(found[year][m], key=_item_key, reverse=True))
+            m: reuse(("items", year, m), tuple(sorted(found[year][m], key=_item_key, reverse=True)))
             for m in sorted(found[year], reverse=True)
         }
         for year in sorted(found, reverse=True)

@@ -13,20 +13,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, replace
 from pathlib import Path
 
-from paperdigest.cache import digest_of
+from paperdigest.cache import Entry, digest_of
 from paperdigest.write import AtomicOutput, safe_relative, signals_deferred, visible_files
-
-
-@dataclass(frozen=True)
-class Entry:
-    fp: str  # what the file is made from
-    sha: str  # hash of its bytes
-    size: int
-    mtime_ns: int
-    static: bool = False  # copied or written by copy_static, not a planned page
 
 
 class SiteOutput(AtomicOutput):
@@ -90,7 +80,7 @@ class SiteOutput(AtomicOutput):
         fp = fp or digest_of(b"bytes", data)
         if not self.keep(rel, fp):
             entry, staged = self.stage(rel, data, fp)
-            self.add(rel, replace(entry, static=True), staged)
+            self.add(rel, entry._replace(static=True), staged)
 
     def copy_tree(self, src: Path, dest_rel: str = "") -> int:
         count = 0
@@ -101,7 +91,7 @@ class SiteOutput(AtomicOutput):
             fp = digest_of(b"file", str(source), str(st.st_size), str(st.st_mtime_ns))
             if not self.keep(rel, fp):
                 entry, staged = self.stage(rel, source.read_bytes(), fp)
-                self.add(rel, replace(entry, static=True), staged)
+                self.add(rel, entry._replace(static=True), staged)
             count += 1
         return count
 
