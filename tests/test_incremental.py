@@ -278,7 +278,7 @@ def test_lost_manifest_means_a_full_swap(site, tmp_path):
     build(site)
     (site / "_site/stray.html").write_text("left over")
     store = cache_module.BuildCache(site)
-    store.put_manifest((site / "_site").resolve(), None)
+    store.forget_manifest((site / "_site").resolve())
     store.close()
     result = build(site)
     assert result.written == len(tree(site / "_site"))
@@ -317,6 +317,21 @@ def test_many_rebuilds_in_a_row_each_equal_a_clean_build(site, tmp_path):
     for step in steps:
         builder.rebuild(step(site))
         assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def test_dev_server_and_builds_into_the_same_folder_stay_consistent(site, tmp_path):
+    """A `paperdigest build` into the dev server's folder between two saves: each build reads the
+    manifest the other stored (the server's copy in memory is stale), and the stored manifest stays
+    true for the builds after."""
+    server = Builder(site, site / "_site", jobs=1)
+    server.build()
+    changed = edit_digest(site)
+    build(site)
+    server.rebuild(changed | add_digest(site))
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+    change_category(site)
+    build(site)
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
 
 
 def test_rebuild_reparses_only_the_changed_digest(site, tmp_path):

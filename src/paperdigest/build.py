@@ -101,7 +101,7 @@ class Builder:
         self.parsed: dict[Path, tuple[str, ParseResult]] = {}  # path -> (parse key, result)
         self.settings: str | None = None
         self.memo: dict = {}  # fingerprints of records, kept between rebuilds
-        self.manifest: dict | None = None  # what the last build wrote into out_dir
+        self.manifest: tuple[str, dict] | None = None  # (token, manifest) this builder stored last
         self.discovered: tuple[list[Path], list[Problem]] | None = None  # digest files, notes
 
     def rebuild(self, changed: set[Path]) -> BuildResult:
@@ -208,6 +208,7 @@ class Builder:
         if last is None or last[0] != build_fp:
             return False
         previous = cache.get_manifest(self.out_dir)
+        self.manifest = None
         if previous is None or not self.out_dir.is_dir():
             return False
         with SiteOutput(self.out_dir, previous) as site:
@@ -219,9 +220,12 @@ class Builder:
             with stage(result, "write"):
                 copy_static(site, config)
                 if site.staged or previous.keys() - site.entries.keys():
-                    cache.put_manifest(self.out_dir, None)
+                    cache.forget_manifest(self.out_dir)
                     site.commit()
-                    cache.put_manifest(self.out_dir, site.entries)
+                    self.manifest = (
+                        cache.put_manifest(self.out_dir, site.entries, rows=previous),
+                        site.entries,
+                    )
         _, result.digests, result.papers, result.pages, result.problems = last
         result.cached, result.written = result.digests, site.written
         if config.search and not search_index_exists(self.out_dir):
@@ -263,8 +267,7 @@ class Builder:
         with stage(result, "plan"):
             keys = {parsed.digest.source: key for key, parsed in results.values() if parsed.digest}
             fingerprints = Fingerprints(env, index, keys, site_fp, self.memo)
-            # The dev server holds the manifest it wrote last: 70,000 entries need not be read back.
-            previous = self.manifest if trust_memory and self.manifest else cache.get_manifest(self.out_dir)
+            previous = self.last_manifest(cache) if trust_memory else cache.get_manifest(self.out_dir)
             self.manifest = None
         with SiteOutput(self.out_dir, previous, verify=not trust_memory) as site:
             with stage(result, "plan"):
@@ -291,15 +294,23 @@ class Builder:
                 html_changed = any(rel.endswith(".html") for rel in site.staged) or any(
                     rel.endswith(".html") for rel in site.previous.keys() - site.entries.keys()
                 )
-                cache.put_manifest(self.out_dir, None)  # a build killed while committing starts afresh
+                cache.forget_manifest(self.out_dir)  # a build killed while committing starts afresh
                 site.commit()
-                cache.put_manifest(self.out_dir, site.entries)
-                self.manifest = site.entries
+                token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
+                self.manifest = (token, site.entries)
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
         # The dev server keeps the index of its first build: re-indexing every save would cost more
         # than the rebuild itself (see README "Previewing").
         if html_changed and not (trust_memory and search_index_exists(self.out_dir)):
             self.search(config, result)
+
+    def last_manifest(self, cache: BuildCache) -> dict | None:
+        """The manifest this builder stored last, unless another build has stored one since: the
+        dev server need not read back 70,000 entries on every save."""
+        held = self.manifest
+        if held is not None and (cache.db is None or cache.manifest_token(self.out_dir) == held[0]):
+            return held[1]
+        return cache.get_manifest(self.out_dir)
 
     def search(self, config: SiteConfig, result: BuildResult) -> None:
         with stage(result, "search"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import pickle
 import sqlite3
 from functools import lru_cache
@@ -92,7 +93,7 @@ def parse_key(raw: bytes, rel: str, settings: str) -> str:
 
 
 class Entry(NamedTuple):
-    """One output file in a manifest. A tuple: manifests of 70,000 files pickle fast."""
+    """One output file in a manifest (one row of the cache's `files` table)."""
 
     fp: str  # what the file is made from
     sha: str  # hash of its bytes
@@ -116,6 +117,10 @@ class BuildCache:
             self.db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)")
             self.db.execute("CREATE TABLE IF NOT EXISTS manifest (out TEXT PRIMARY KEY, value BLOB)")
             self.db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, value BLOB)")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS files (out TEXT, rel TEXT, fp TEXT, sha TEXT, size INTEGER,"
+                " mtime_ns INTEGER, static INTEGER, PRIMARY KEY (out, rel))"
+            )
         except (OSError, sqlite3.Error):
             self.db = None  # a read-only site still builds, just without a cache
 
@@ -158,18 +163,46 @@ class BuildCache:
             self.db.execute("DELETE FROM html WHERE key NOT IN (SELECT key FROM used)")
 
     def get_manifest(self, out_dir: Path) -> dict[str, Entry] | None:
-        """What the last build wrote into `out_dir`: output path -> Entry."""
-        stored = self.get_record(out_dir)
-        try:
-            return {rel: Entry._make(values) for rel, values in stored.items()} if stored else None
-        except (AttributeError, TypeError):  # another schema: as good as none
+        """What the last committed build wrote into `out_dir`: output path -> Entry."""
+        if self.manifest_token(out_dir) is None:
             return None
+        rows = self.db.execute(
+            "SELECT rel, fp, sha, size, mtime_ns, static FROM files WHERE out = ?", (str(out_dir),)
+        )
+        return {rel: Entry(fp, sha, size, mtime, bool(static)) for rel, fp, sha, size, mtime, static in rows}
 
-    def put_manifest(self, out_dir: Path, manifest: dict[str, Entry] | None) -> None:
-        """Store the manifest of `out_dir`; None forgets it (the next build then starts afresh).
-        Entries are stored as plain tuples: they pickle several times faster than records."""
-        plain = None if manifest is None else {rel: tuple(entry) for rel, entry in manifest.items()}
-        self.put_record(out_dir, plain)
+    def manifest_token(self, out_dir: Path) -> str | None:
+        """Changes with every stored manifest; None while there is none (or a build is committing)."""
+        token = self.get_record(out_dir)
+        return token if isinstance(token, str) else None
+
+    def forget_manifest(self, out_dir: Path) -> None:
+        """Until put_manifest: a build killed meanwhile leaves no manifest, so the next starts afresh."""
+        self.put_record(out_dir, None)
+
+    def put_manifest(self, out_dir: Path, manifest: dict[str, Entry], *, rows: dict | None = None) -> str:
+        """Store the manifest of `out_dir` and return its token. `rows`: the manifest the cache holds
+        for it now (as get_manifest returned it), so that only the difference is written: a dev
+        server's rebuild changes a few entries of 70,000."""
+        if self.db is None:
+            return ""
+        out = str(out_dir)
+        with self.transaction():
+            if rows is None:
+                self.db.execute("DELETE FROM files WHERE out = ?", (out,))
+                changed = manifest.items()
+            else:
+                gone = [(out, rel) for rel in rows.keys() - manifest.keys()]
+                self.db.executemany("DELETE FROM files WHERE out = ? AND rel = ?", gone)
+                changed = [(rel, entry) for rel, entry in manifest.items() if rows.get(rel) != entry]
+            self.db.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((out, rel, *entry) for rel, entry in changed),
+            )
+            token = os.urandom(8).hex()
+            self.db.execute("DELETE FROM manifest WHERE out = ?", (out,))
+            self.db.execute("INSERT INTO manifest VALUES (?, ?)", (out, pickle.dumps(token)))
+        return token
 
     def get_record(self, out_dir: Path):
         if self.db is None:

@@ -146,7 +146,7 @@ class Fingerprints:
         self.known_pages = memo.get("pages", {})
         self.pages: dict[str, tuple] = {}
         memo["pages"] = self.pages
-        self.templates: dict[str, tuple[str, frozenset[str], frozenset[str] | None]] = {}
+        self.templates: dict[str, tuple[tuple, frozenset[str] | None]] = {}
         self.parts: dict[tuple, str] = {}
 
     def of_record(self, record, what, compute):
@@ -183,10 +183,7 @@ class Fingerprints:
     def page(self, page: Page) -> str:
         if page.template is None:
             return digest_of(self.site, "raw", page.out, self.value(page.depends, None))
-        if page.template not in self.templates:
-            self.templates[page.template] = template_dependencies(self.env, page.template)
-        template_fp, attrs, fields = self.templates[page.template]
-        made_from = self.made_from(page.template, template_fp, self.index_part(attrs, fields))
+        made_from, fields = self.template(page.template)
         # A page whose context holds the very same records and values as in the last build, with
         # the same templates and index parts, has the same fingerprint: no need to compute it.
         shape = self.identity(page.context)
@@ -198,10 +195,13 @@ class Fingerprints:
         self.pages[page.out] = (page.context, shape, made_from, fp)  # the context keeps its ids valid
         return fp
 
-    def made_from(self, *parts: str) -> tuple:
-        """One shared tuple per template and index part: 70,000 pages hold the same few."""
-        key = (self.site, *parts)
-        return self.parts.setdefault(("made_from", key), key)
+    def template(self, name: str) -> tuple[tuple, frozenset[str] | None]:
+        """(what every page of template `name` is made from besides its context, the record fields
+        it may read); one shared tuple per template, worked out once a build."""
+        if name not in self.templates:
+            template_fp, attrs, fields = template_dependencies(self.env, name)
+            self.templates[name] = ((self.site, name, template_fp, self.index_part(attrs, fields)), fields)
+        return self.templates[name]
 
     def identity(self, value):
         """What a context value is made of, by identity for records: equal identities, equal pages.
@@ -223,7 +223,7 @@ class Fingerprints:
                 [(k if type(k) is str else self.identity(k), self.identity(v)) for k, v in value.items()]
             )
         if kind is tuple:
-            return self.of_record(value, "identity", lambda: ("[", *map(self.identity, value)))
+            return self.of_record(value, "identity", lambda: self.items_identity(value))
         if is_frozen(value):
             return self.of_record(value, "identity", lambda: (kind, *map(self.identity, field_values(value))))
         key = ("identity", id(value))  # mutable: only within this build
@@ -231,11 +231,15 @@ class Fingerprints:
             if isinstance(value, dict):
                 shape = tuple([(self.identity(k), self.identity(v)) for k, v in value.items()])
             elif isinstance(value, (tuple, list)):
-                shape = ("[", *map(self.identity, value))
+                shape = self.items_identity(value)
             else:
                 shape = (kind, repr(value))
             self.parts[key] = (value, shape)  # holds the value: its id stays its own this build
         return self.parts[key][1]
+
+    def items_identity(self, items) -> tuple:
+        # Lists of 60,000 papers are common (papers.html, sitemap.xml): papers inline, no call each.
+        return ("[", *[id(v) if type(v) is Paper else self.identity(v) for v in items])
 
     def index_part(self, attrs: frozenset[str], fields: frozenset[str] | None) -> str:
         key = ("index", attrs, fields)
@@ -269,8 +273,9 @@ class Fingerprints:
             return repr(value)
         if kind is dict:
             return "{" + ",".join(f"{k!r}:{self.value(v, fields)}" for k, v in value.items()) + "}"
-        if kind is list:
-            return "[" + ",".join([self.value(v, fields) for v in value]) + "]"
+        if kind is list:  # papers inline, as in items_identity
+            known = self.paper_fp
+            return "[" + ",".join([known.get(id(v)) or self.value(v, fields) for v in value]) + "]"
         if kind is tuple:
             return self.of_record(value, ("value", fields), lambda: self.value(list(value), fields))
         if isinstance(value, Digest) and id(value) in self.digest_fp:
