@@ -237,7 +237,7 @@ def merge_papers(
     """One Paper per id; the first non-empty value of each field wins, every card is a mention.
 
     Records are immutable, so a paper made from the very same (digest, card) objects as one in
-    `memo` is that paper; the memo holds those objects, so their ids cannot be reused meanwhile.
+    `memo` (compared with `is`) is that paper, and is reused with its title-conflict warnings.
     """
     cards: dict[str, list[tuple[Digest, Card]]] = defaultdict(list)
     for digest in oldest_first:
