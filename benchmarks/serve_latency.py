@@ -127,7 +127,9 @@ class Serve:
                 yield json.loads(line[6:])
 
     def stop(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
+        # SIGTERM, not SIGINT: a benchmark started in the background (`cmd &` in a script) ignores
+        # SIGINT, and so would the server it starts. serve stops the same way on either.
+        self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=60)
 
 
