@@ -209,7 +209,6 @@ class Builder:
         if last is None or last[0] != build_fp:
             return False
         previous = cache.get_manifest(self.out_dir)
-        self.manifest = None
         if previous is None or not self.out_dir.is_dir():
             return False
         with SiteOutput(self.out_dir, previous) as site:
@@ -269,7 +268,6 @@ class Builder:
             keys = {parsed.digest.source: key for key, parsed in results.values() if parsed.digest}
             fingerprints = Fingerprints(env, index, keys, site_fp, self.memo)
             previous = self.last_manifest(cache) if trust_memory else cache.get_manifest(self.out_dir)
-            self.manifest = None
         with SiteOutput(self.out_dir, previous, verify=not trust_memory) as site:
             with stage(result, "plan"), gc_paused():
                 todo = []

@@ -200,8 +200,7 @@ class BuildCache:
                 ((out, rel, *entry) for rel, entry in changed),
             )
             token = os.urandom(8).hex()
-            self.db.execute("DELETE FROM manifest WHERE out = ?", (out,))
-            self.db.execute("INSERT INTO manifest VALUES (?, ?)", (out, pickle.dumps(token)))
+            self.write_record(out_dir, token)
         return token
 
     def get_record(self, out_dir: Path):
@@ -218,10 +217,14 @@ class BuildCache:
         if self.db is None:
             return
         with self.transaction():
-            self.db.execute("DELETE FROM manifest WHERE out = ?", (str(out_dir),))
-            if record is not None:
-                blob = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-                self.db.execute("INSERT INTO manifest VALUES (?, ?)", (str(out_dir), blob))
+            self.write_record(out_dir, record)
+
+    def write_record(self, out_dir: Path, record) -> None:
+        """put_record inside a transaction the caller holds."""
+        self.db.execute("DELETE FROM manifest WHERE out = ?", (str(out_dir),))
+        if record is not None:
+            blob = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+            self.db.execute("INSERT INTO manifest VALUES (?, ?)", (str(out_dir), blob))
 
     def get_build(self, out_dir: Path):
         """What the last build into `out_dir` recorded: (fingerprint of its inputs, counts, problems)."""

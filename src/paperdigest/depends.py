@@ -20,7 +20,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from paperdigest.cache import digest_of
-from paperdigest.group import SiteIndex
+from paperdigest.group import SiteIndex, carry_over
 from paperdigest.model import Digest, Paper
 from paperdigest.render import Page
 from paperdigest.stored import field_fingerprints
@@ -129,9 +129,7 @@ class Fingerprints:
         # Records are immutable and the dev server keeps unchanged ones between rebuilds, so what
         # was computed from a record is looked up by its identity; entries hold their record, so
         # an id cannot be reused while it is in here. Only this build's records are carried over.
-        self.known: dict = memo.get("records", {})  # what -> id -> (record, value)
-        self.records: dict = {}
-        memo["records"] = self.records
+        self.known, self.records = carry_over(memo, "records")  # what -> id -> (record, value)
         self.digest_fp = {
             id(d): self.of_record(d, "digest", lambda d=d: digest_of("digest", digest_keys[d.source], d.slug))
             for d in index.digests
@@ -140,12 +138,8 @@ class Fingerprints:
         self.paper_fp = {
             id(p): self.of_record(p, "paper", lambda p=p: self.paper_source(p)) for p in index.papers.values()
         }
-        self.known_parts = memo.get("parts", {})
-        self.index_parts: dict[tuple, tuple] = {}
-        memo["parts"] = self.index_parts
-        self.known_pages = memo.get("pages", {})
-        self.pages: dict[str, tuple] = {}
-        memo["pages"] = self.pages
+        self.known_parts, self.index_parts = carry_over(memo, "parts")
+        self.known_pages, self.pages = carry_over(memo, "pages")
         self.templates: dict[str, tuple[tuple, frozenset[str] | None]] = {}
         self.parts: dict[tuple, str] = {}
 
@@ -242,13 +236,9 @@ class Fingerprints:
         return ("[", *[id(v) if type(v) is Paper else self.identity(v) for v in items])
 
     def index_part(self, attrs: frozenset[str], fields: frozenset[str] | None) -> str:
-        key = ("index", attrs, fields)
-        if key not in self.parts:
-            names = attrs
-            if ALL in attrs:
-                names = frozenset(f.name for f in self.index.__dataclass_fields__.values())
-            self.parts[key] = "|".join(self.part(a, fields) for a in sorted(names))
-        return self.parts[key]
+        if ALL in attrs:
+            attrs = frozenset(f.name for f in self.index.__dataclass_fields__.values())
+        return "|".join(self.part(a, fields) for a in sorted(attrs))
 
     def part(self, attr: str, fields: frozenset[str] | None) -> str:
         """The fingerprint of `index.attr` as templates reading `fields` see it; reused from the

@@ -134,14 +134,21 @@ def build_index(
     return index, problems + paper_problems
 
 
+def carry_over(memo: dict | None, name: str) -> tuple[dict, dict]:
+    """(what the last build left in memo[name], the dict this build fills in its place): only this
+    build's entries are kept for the next one. Without a memo, both are fresh and forgotten."""
+    last = memo.get(name, {}) if memo is not None else {}
+    now: dict = {}
+    if memo is not None:
+        memo[name] = now
+    return last, now
+
+
 class Reuse:
     """Gives back last build's tuple (or record) when the new one holds the very same objects."""
 
     def __init__(self, memo: dict | None):
-        self.old = memo.get("reuse", {}) if memo is not None else {}
-        self.new: dict = {}
-        if memo is not None:
-            memo["reuse"] = self.new
+        self.old, self.new = carry_over(memo, "reuse")
 
     def __call__(self, key, value):
         old = self.old.get(key)
@@ -243,8 +250,7 @@ def merge_papers(
     for digest in oldest_first:
         for card in digest.cards:
             cards[paper_id(card)].append((digest, card))
-    previous = memo.get("papers", {}) if memo is not None else {}
-    merged = {}
+    previous, merged = carry_over(memo, "papers")
     papers, problems = {}, []
     for pid, seen in cards.items():
         known = previous.get(pid)
@@ -253,8 +259,6 @@ def merge_papers(
         merged[pid] = known
         papers[pid] = known[1]
         problems += known[2]
-    if memo is not None:
-        memo["papers"] = merged
     return papers, problems
 
 
