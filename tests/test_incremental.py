@@ -159,6 +159,13 @@ def edit_site_yaml(root):
     return write(root / "site.yaml", config)
 
 
+def rename_shared_paper(root):
+    """The oldest digest names the paper all digests share: every digest's page lists the new title."""
+    path = root / "digests/2023-05-01-a.md"
+    text = path.read_text(encoding="utf-8").replace("Shared Paper Across Digests", "Shared Paper Renamed")
+    return write(path, text)
+
+
 def add_paper_metadata(root):
     return write(root / "papers.yaml", "2304.99999:\n  title: Shared Paper\n")
 
@@ -180,6 +187,7 @@ EDITS = {
         delete_digest,
         rename_digest,
         change_category,
+        rename_shared_paper,
         override_template,
         override_imported_macros,
         edit_site_yaml,
@@ -312,7 +320,8 @@ def test_many_rebuilds_in_a_row_each_equal_a_clean_build(site, tmp_path):
     """The dev server keeps one Builder (and what it remembers of records and pages) for hours."""
     builder = Builder(site, site / "_site", jobs=1)
     builder.build()
-    steps = [edit_digest, add_digest, move_digest_in_time, change_category, edit_digest, add_paper_metadata]
+    steps = [edit_digest, add_digest, move_digest_in_time, change_category, rename_shared_paper, edit_digest]
+    steps += [add_paper_metadata]
     steps += [rename_digest, override_template, move_digest_in_time, edit_site_yaml, delete_digest_d]
     for step in steps:
         builder.rebuild(step(site))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import fields as dataclass_fields
 from dataclasses import is_dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import jinja2
 from jinja2 import meta, nodes
@@ -130,14 +130,11 @@ class Fingerprints:
         # was computed from a record is looked up by its identity; entries hold their record, so
         # an id cannot be reused while it is in here. Only this build's records are carried over.
         self.known, self.records = carry_over(memo, "records")  # what -> id -> (record, value)
-        self.digest_fp = {
-            id(d): self.of_record(d, "digest", lambda d=d: digest_of("digest", digest_keys[d.source], d.slug))
-            for d in index.digests
-        }
+        self.digest_fp = self.of_records(
+            index.digests, "digest", lambda d: digest_of("digest", digest_keys[d.source], d.slug)
+        )
         self.by_slug = {d.slug: d for d in index.digests}
-        self.paper_fp = {
-            id(p): self.of_record(p, "paper", lambda p=p: self.paper_source(p)) for p in index.papers.values()
-        }
+        self.paper_fp = self.of_records(index.papers.values(), "paper", self.paper_source)
         self.known_parts, self.index_parts = carry_over(memo, "parts")
         self.known_pages, self.pages = carry_over(memo, "pages")
         self.templates: dict[str, tuple[tuple, frozenset[str] | None]] = {}
@@ -153,6 +150,14 @@ class Fingerprints:
             hit = (record, compute())
         now[id(record)] = hit
         return hit[1]
+
+    def of_records(self, records, what, compute) -> dict[int, str]:
+        """id -> `compute(record)` for many records at once: of_record without a call for each."""
+        known, now = self.known.get(what, {}), self.records.setdefault(what, {})
+        for record in records:
+            hit = known.get(id(record))
+            now[id(record)] = hit if hit is not None and hit[0] is record else (record, compute(record))
+        return {key: hit[1] for key, hit in now.items()}
 
     def paper_source(self, paper: Paper) -> str:
         """A Paper is made from its cards and the slugs, titles, dates and categories of their digests."""
@@ -180,12 +185,15 @@ class Fingerprints:
         made_from, fields = self.template(page.template)
         # A page whose context holds the very same records and values as in the last build, with
         # the same templates and index parts, has the same fingerprint: no need to compute it.
-        shape = self.identity(page.context)
         last = self.known_pages.get(page.out)
-        if last is not None and last[1] == shape and last[2] == made_from:
-            fp = last[3]
+        if last is not None and last[2] == made_from and same_context(last[0], page.context):
+            shape, fp = last[1], last[3]  # the common case of a rebuild: nothing to work out
         else:
-            fp = digest_of(*made_from, page.out, self.value(page.context, fields))
+            shape = self.identity(page.context)
+            if last is not None and last[1] == shape and last[2] == made_from:
+                fp = last[3]
+            else:
+                fp = digest_of(*made_from, page.out, self.value(page.context, fields))
         self.pages[page.out] = (page.context, shape, made_from, fp)  # the context keeps its ids valid
         return fp
 
@@ -298,6 +306,33 @@ class Fingerprints:
         fps = self.field_fps(record)
         names = [name for name in record.__dataclass_fields__ if name in fields]
         return digest_of(*(repr(record.slug) if name == "slug" else fps[name] for name in names))
+
+
+def same_context(old: dict, new: dict) -> bool:
+    """The very same values as last build's context, without working out its identity: records and
+    tuples (immutable, and kept alive by the page memo) by identity, small dicts by their items,
+    plain values by type and value. False only means "work it out" (see Fingerprints.identity)."""
+    if len(old) != len(new):
+        return False
+    for key, value in new.items():
+        was = old.get(key, old)
+        kind = type(value)
+        if was is value and (kind is tuple or value is None or frozen_type(kind)):
+            continue
+        if type(was) is not kind:
+            return False
+        if kind is dict:
+            if not same_context(was, value):
+                return False
+        elif kind not in SCALARS or was != value:
+            return False
+    return True
+
+
+@cache
+def frozen_type(kind: type) -> bool:
+    params = getattr(kind, "__dataclass_params__", None)
+    return params is not None and params.frozen
 
 
 def is_frozen(value) -> bool:

@@ -101,17 +101,12 @@ def build_index(
     if overrides:
         papers, override_problems = apply_overrides(papers, overrides)
         paper_problems += override_problems
-    items = archive_items(oldest_first, reuse)
+    items = archive_items(oldest_first, reuse, memo)
     newest_first = reuse("digests", tuple(reversed(oldest_first)))
     previous = {d.slug: p for p, d in zip(oldest_first, oldest_first[1:], strict=False)}
     following = {p.slug: d for p, d in zip(oldest_first, oldest_first[1:], strict=False)}
     # Records are deduplicated by key, never by hash: hashing a frozen record hashes every field.
-    papers_of = {
-        d.slug: reuse(
-            ("papers_of", d.slug), tuple(papers[pid] for pid in dict.fromkeys(map(paper_id, d.cards)))
-        )
-        for d in newest_first
-    }
+    papers_of = papers_by_digest(newest_first, papers, memo)
     index = SiteIndex(
         digests=newest_first,
         papers=papers,
@@ -168,6 +163,22 @@ def same_parts(old, new) -> bool:
     return all(a is b or (type(a) is str and a == b) for a, b in pairs)
 
 
+def papers_by_digest(digests: tuple[Digest, ...], papers: dict[str, Paper], memo: dict | None) -> dict:
+    """Digest slug -> its papers in card order; last build's tuple when it still holds the papers."""
+    last, now = carry_over(memo, "papers_of")
+    result = {}
+    for digest in digests:
+        held = last.get(digest.slug)
+        if held is not None and held[0] is digest and all(papers.get(p.id) is p for p in held[1]):
+            value = held[1]
+        else:
+            value = tuple(papers[pid] for pid in dict.fromkeys(map(paper_id, digest.cards)))
+            value = held[1] if held is not None and same_parts(held[1], value) else value
+        now[digest.slug] = (digest, value)
+        result[digest.slug] = value
+    return result
+
+
 def group_categories(digests: tuple[Digest, ...], reuse: Reuse | None = None) -> tuple[Category, ...]:
     reuse = reuse or Reuse(None)
     by_name: dict[str, list[Digest]] = defaultdict(list)
@@ -186,15 +197,18 @@ def group_categories(digests: tuple[Digest, ...], reuse: Reuse | None = None) ->
     return reuse("categories", tuple(result))
 
 
-def archive_items(digests: list[Digest], reuse: Reuse) -> dict[int, dict[int, tuple[ArchiveItem, ...]]]:
-    """A digest under its date, or, when it holds several dated entries, under each entry's date."""
+def archive_items(
+    digests: list[Digest], reuse: Reuse, memo: dict | None
+) -> dict[int, dict[int, tuple[ArchiveItem, ...]]]:
+    """A digest under its date, or, when it holds several dated entries, under each entry's date;
+    a digest that is last build's record keeps last build's items."""
     found: dict[int, dict[int, list[ArchiveItem]]] = defaultdict(lambda: defaultdict(list))
+    last, now = carry_over(memo, "items_of")
     for digest in digests:
-        dated = [ArchiveItem(digest, e, e.date) for e in digest.entries if e.date]
-        if not dated and digest.date:
-            dated = [ArchiveItem(digest, None, digest.date)]
+        held = last.get(id(digest))
+        dated = held[1] if held is not None and held[0] is digest else items_of(digest)
+        now[id(digest)] = (digest, dated)  # holds the digest: its id stays its own
         for item in dated:
-            item = reuse(("item", digest.slug, item.anchor), item)
             found[item.date.year][item.date.month].append(item)
     return {
         year: {
@@ -203,6 +217,13 @@ def archive_items(digests: list[Digest], reuse: Reuse) -> dict[int, dict[int, tu
         }
         for year in sorted(found, reverse=True)
     }
+
+
+def items_of(digest: Digest) -> list[ArchiveItem]:
+    dated = [ArchiveItem(digest, e, e.date) for e in digest.entries if e.date]
+    if not dated and digest.date:
+        dated = [ArchiveItem(digest, None, digest.date)]
+    return dated
 
 
 def _item_key(item: ArchiveItem) -> tuple:
@@ -244,22 +265,53 @@ def merge_papers(
     """One Paper per id; the first non-empty value of each field wins, every card is a mention.
 
     Records are immutable, so a paper made from the very same (digest, card) objects as one in
-    `memo` (compared with `is`) is that paper, and is reused with its title-conflict warnings.
+    `memo` (compared with `is`) is that paper, and is reused with its title-conflict warnings; a
+    paper merged again that equals last build's is last build's, so later stages see it unchanged.
     """
-    cards: dict[str, list[tuple[Digest, Card]]] = defaultdict(list)
-    for digest in oldest_first:
-        for card in digest.cards:
-            cards[paper_id(card)].append((digest, card))
+    last, now = carry_over(memo, "cards")
+    cards = patched_cards(last, oldest_first) or cards_by_paper(oldest_first)
+    now.update(digests=oldest_first, cards=cards)
     previous, merged = carry_over(memo, "papers")
     papers, problems = {}, []
     for pid, seen in cards.items():
         known = previous.get(pid)
-        if known is None or not same_objects(known[0], seen):
-            known = (seen, merge_one(pid, seen), title_conflicts(pid, seen))
+        if known is None or not (known[0] is seen or same_objects(known[0], seen)):
+            paper = merge_one(pid, seen)
+            if known is not None and known[1] == paper:  # e.g. the digest's text changed, not its cards
+                paper = known[1]
+            known = (seen, paper, title_conflicts(pid, seen))
         merged[pid] = known
         papers[pid] = known[1]
         problems += known[2]
     return papers, problems
+
+
+def cards_by_paper(oldest_first: list[Digest]) -> dict[str, list[tuple[Digest, Card]]]:
+    """Paper id -> its (digest, card) pairs, papers in order of first appearance."""
+    cards: dict[str, list[tuple[Digest, Card]]] = defaultdict(list)
+    for digest in oldest_first:
+        for card in digest.cards:
+            cards[paper_id(card)].append((digest, card))
+    return cards
+
+
+def patched_cards(last: dict, oldest_first: list[Digest]) -> dict[str, list[tuple[Digest, Card]]] | None:
+    """Last build's cards_by_paper with the edited digests' pairs swapped in, when that is what
+    cards_by_paper would return: as many digests as last time, and wherever a new record stands
+    in place of an old one, its cards are about the same papers in the same order (the usual edit).
+    Else None. Lists that change are new lists: last build's stay as they were, for comparison."""
+    old_digests = last.get("digests")
+    if old_digests is None or len(old_digests) != len(oldest_first):
+        return None
+    edited = [(a, b) for a, b in zip(old_digests, oldest_first, strict=True) if a is not b]
+    if any(list(map(paper_id, a.cards)) != list(map(paper_id, b.cards)) for a, b in edited):
+        return None
+    cards = dict(last["cards"])
+    for old, new in edited:
+        swap = {id(card): pair for card, pair in zip(old.cards, ((new, c) for c in new.cards), strict=True)}
+        for pid in dict.fromkeys(map(paper_id, new.cards)):
+            cards[pid] = [swap[id(c)] if d is old else (d, c) for d, c in cards[pid]]
+    return cards
 
 
 def same_objects(old: list[tuple], new: list[tuple]) -> bool:
