@@ -349,7 +349,21 @@ def test_rebuild_reparses_only_the_changed_digest(site, tmp_path):
     path = site / "digests/2023-05-01-a.md"
     path.write_text(digest("2023-05-01", "Alpha Paper", summary="Edited summary."))
     result = builder.rebuild({path})
-    assert (result.parsed, result.cached) == (1, 3)
+    assert (result.parsed, result.cached, result.remembered) == (1, 0, 3)
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def test_a_builder_whose_first_build_found_the_output_up_to_date_warms_up_for_rebuilds(site, tmp_path):
+    """The dev server restarted on its own output: the first build checks files and loads nothing,
+    warm_up() loads the records, so the first save is an incremental rebuild like every later one."""
+    build(site)
+    builder = Builder(site, site / "_site", jobs=1)
+    assert builder.build().remembered == 0 and builder.warm_up().cached == 4
+    assert builder.warm_up() is None  # already in memory
+    path = site / "digests/2023-05-01-a.md"
+    path.write_text(digest("2023-05-01", "Alpha Paper", summary="Edited summary."))
+    result = builder.rebuild({path})
+    assert (result.parsed, result.cached, result.remembered) == (1, 0, 3)
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
 
 

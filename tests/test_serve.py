@@ -318,6 +318,17 @@ def test_a_taken_port_is_reported_and_the_next_free_one_used_and_ctrl_c_stops_cl
     assert "Stopped." in output and "Traceback" not in output
 
 
+def test_a_restarted_preview_loads_its_records_after_serving_so_the_first_save_is_incremental(site, tmp_path):
+    preview = tmp_path / "preview"
+    with ServeProcess(site, "--port", "0", "--out", str(preview)) as serve:
+        serve.wait_for_line(re.compile("Watching for changes"))
+    with ServeProcess(site, "--port", "0", "--out", str(preview)) as serve:  # its output is up to date
+        serve.wait_for_line(re.compile(r"2 digests held in memory"))
+        edit(site / "digests" / "2024-01-01-first.md", digest(1, "Edited after a restart."))
+        serve.wait_for_line(re.compile("rebuilt"))
+        assert "Edited after a restart." in serve.page("digests/2024-01-01-first/").text
+
+
 def site_files(site: Path) -> list[Path]:
     """The site folder's files, less the build cache (which a preview fills like a build)."""
     return sorted(p.relative_to(site) for p in site.rglob("*") if ".paperdigest-cache" not in p.parts)

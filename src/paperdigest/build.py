@@ -48,8 +48,9 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
-    parsed: int = 0  # digests parsed in this build (the others came from memory or the cache)
-    cached: int = 0
+    parsed: int = 0  # digests parsed in this build
+    cached: int = 0  # read back from the persistent cache
+    remembered: int = 0  # held in memory since the last build of this Builder (the dev server's)
     rendered: int = 0  # files rendered in this build; the others were unchanged
     written: int = 0  # files written; a re-rendered file with unchanged bytes is not rewritten
     math: MathStats = field(default_factory=MathStats)
@@ -117,6 +118,11 @@ class Builder:
 
     def build(self) -> BuildResult:
         return self._build(trust_memory=False)
+
+    def warm_up(self) -> BuildResult | None:
+        """A build that found the output up to date loaded nothing; the dev server calls this next,
+        so that its first rebuild() is as quick as the later ones. None when already in memory."""
+        return None if self.parsed else self.rebuild(set())
 
     def _build(
         self, trust_memory: bool, shortcut: bool = True, changed: set[Path] | None = None
@@ -249,7 +255,7 @@ class Builder:
         result.math = MathStats.total(math, math_setup(config))
         if not trust_memory:
             cache.prune({key for key, _ in found.values()})
-        result.parsed, result.cached = len(misses), len(paths) - len(misses)
+        result.parsed, result.cached, result.remembered = len(misses), len(keyed) - len(misses), len(known)
         self.parsed = {path: found[path] for path in paths}
         return self.parsed
 

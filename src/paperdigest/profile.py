@@ -24,7 +24,7 @@ def profile_report(result: BuildResult) -> str:
         lines.append(f"{name:<10} {seconds:8.2f} {share:6.0%}  {STAGES.get(name, '')}".rstrip())
     lines.append(f"{'total':<10} {result.seconds:8.2f} {1:6.0%}")
     lines.append(
-        f"digests: {result.parsed} parsed, {result.cached} from cache; "
+        f"digests: {result.parsed} parsed, {result.cached} from cache, {result.remembered} from memory; "
         f"files: {result.rendered} rendered, {result.written} written, {result.pages} pages in the site"
     )
     return "\n".join(lines)

@@ -60,6 +60,7 @@ class PreviewSession:
             self.say("Watching for changes; press Ctrl-C to stop.")
             if open_browser:
                 webbrowser.open(url)
+            self.warm_up()
             while True:
                 if changed := self.watcher.next_batch(timeout=0.5):
                     self.on_change(changed)
@@ -83,6 +84,23 @@ class PreviewSession:
             self.record(result, set())
             self.say(result.summary())
         self.hub.publish("reload", self.errors())
+
+    def warm_up(self) -> None:
+        """While the first pages are read: load what an up-to-date output let the first build skip."""
+        if self.failure is not None:
+            return
+        started = time.perf_counter()
+        try:
+            result = self.builder.warm_up()
+        except (BuildError, ConfigError):
+            return  # the next save meets it again and reports it
+        if result is not None:
+            took = time.perf_counter() - started
+            self.say(
+                f"{result.digests} digests held in memory ({took:.2f}s): a save rebuilds what it changes"
+            )
+            if result.written:
+                self.hub.publish("reload", self.errors())
 
     def on_change(self, changed: set[Path]) -> None:
         kinds = {path: kind for path in changed if (kind := self.paths.kind_of(path))}
