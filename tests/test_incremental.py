@@ -424,7 +424,7 @@ def test_profile_prints_every_stage(site):
     assert stages == ["parse", "group", "plan", "render", "write", "search", "total"]
     assert "4 parsed, 0 from cache" in proc.stdout
     again = run_cli("build", "--source", str(site), "--profile", check=True)
-    assert "0 parsed, 4 from cache; files: 0 rendered, 0 written" in again.stdout
+    assert "0 parsed, 4 from cache, 0 from memory; files: 0 rendered, 0 written" in again.stdout
 
 
 def test_jobs_must_be_positive(site):

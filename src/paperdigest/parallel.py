@@ -1,9 +1,9 @@
 """Parsing and rendering across all cores with a process pool and chunked work.
 
 Parsing sends file paths to the workers and gets records back. Rendering needs the whole SiteIndex,
-so jobs - 1 workers are forked after the index is built and inherit it instead of receiving a copy;
-they and this process each render a share of the pages straight into the temporary output folder,
-and the workers send back only the manifest entries. Forking a process that runs other threads (the dev server) is unsafe, so there
+so workers are forked after the index is built and inherit it instead of receiving a copy; each
+renders a run of pages straight into the temporary output folder, sends back only the manifest
+entries and exits. Forking a process that runs other threads (the dev server) is unsafe, so there
 parsing uses a fork server and rendering stays in the one process. `jobs=1` is the plain
 single-process path, kept for debugging.
 """
@@ -14,6 +14,7 @@ import ctypes
 import ctypes.util
 import gc
 import multiprocessing
+import multiprocessing.connection
 import signal
 import threading
 import time
@@ -36,6 +37,7 @@ from paperdigest.render import Page
 from paperdigest.stored import field_fingerprints
 
 MIN_PARALLEL = 64  # fewer items than this are faster done than a pool is started
+RENDER_CHUNK = 2000  # pages per render worker before it exits and frees what it copied
 
 
 def pool_context():
@@ -173,30 +175,77 @@ def render_pages(
         return timings
     _RENDER = (env, index, todo, site, problem_of)
     gc.freeze()  # the workers' garbage collector leaves the inherited records alone: fewer copied pages
-    # jobs - 1 forked workers and this process share the pages: one fewer copy of the records.
-    shares = [list(range(k, len(todo), jobs)) for k in range(jobs)]
+    # Workers read the records this process holds through copy-on-write; every record a worker
+    # touches (reference counts are writes) becomes a copy of its memory page. So this process
+    # renders nothing, and each worker renders one contiguous run of pages (whose records lie near
+    # each other) and exits: its copies are freed with it, and the next worker starts sharing anew.
+    size = max(MIN_PARALLEL, min(RENDER_CHUNK, -(-len(todo) // jobs)))
+    runs = [range(start, min(start + size, len(todo))) for start in range(0, len(todo), size)]
+    totals = {"render": 0.0, "write": 0.0}
     try:
-        with multiprocessing.get_context("fork").Pool(jobs - 1, initializer=die_with_parent) as pool:
-            pending = pool.map_async(_render_chunk, shares[1:], chunksize=1)
-            results, totals = _render_range(env, index, todo, site, problem_of, shares[0])
+        for results, timings in render_runs(runs, jobs):
             _add(site, results)
-            for results, timings in pending.get():
-                _add(site, results)
-                for key, seconds in timings.items():
-                    totals[key] += seconds
+            for key, seconds in timings.items():
+                totals[key] += seconds
     finally:
         _RENDER = None
     return {key: seconds / jobs for key, seconds in totals.items()}  # CPU seconds spread: wall share
 
 
+def render_runs(runs: list[range], jobs: int) -> Iterator[tuple[list, dict[str, float]]]:
+    """The results of each run, in order, each rendered by a worker forked for it, `jobs` at a time.
+
+    Forked here, from this thread: a multiprocessing.Pool that replaces its workers forks them from
+    its own thread, and workers set to die with their parent would die with that thread.
+    """
+    context = multiprocessing.get_context("fork")
+    running: dict = {}  # result pipe -> (run number, worker)
+    done: dict[int, tuple] = {}
+    started = given = 0
+    try:
+        while given < len(runs):
+            while started < len(runs) and len(running) < jobs:
+                reader, writer = context.Pipe(duplex=False)
+                worker = context.Process(target=_render_run, args=(runs[started], writer), daemon=True)
+                worker.start()
+                writer.close()
+                running[reader] = (started, worker)
+                started += 1
+            for reader in multiprocessing.connection.wait(list(running)):
+                number, worker = running.pop(reader)
+                try:
+                    outcome = reader.recv()
+                except EOFError:
+                    worker.join()
+                    raise RuntimeError(f"a render worker died (exit code {worker.exitcode})") from None
+                reader.close()
+                worker.join()
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                done[number] = outcome
+            while given in done:
+                yield done.pop(given)
+                given += 1
+    finally:
+        for _, worker in running.values():
+            worker.kill()
+            worker.join()
+
+
+def _render_run(positions: range, writer) -> None:
+    die_with_parent()
+    env, index, todo, site, problem_of = _RENDER
+    try:
+        outcome = _render_range(env, index, todo, site, problem_of, positions)
+    except Exception as exc:  # a template error (RenderFailed) or a bug: raised again in the build
+        outcome = exc
+    writer.send(outcome)
+    writer.close()
+
+
 def _add(site: SiteOutput, results: list[tuple[str, Entry, bool]]) -> None:
     for rel, entry, staged in results:
         site.add(rel, entry, staged)
-
-
-def _render_chunk(positions: list[int]):
-    env, index, todo, site, problem_of = _RENDER
-    return _render_range(env, index, todo, site, problem_of, positions)
 
 
 def _render_range(env, index, todo, site, problem_of, positions) -> tuple[list, dict[str, float]]:
