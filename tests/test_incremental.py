@@ -12,6 +12,8 @@ import paperdigest
 from conftest import REPO, run_cli, site_tree, write_site
 from paperdigest import cache as cache_module
 from paperdigest.build import Builder, BuildError
+from paperdigest.cache import digest_of
+from paperdigest.output import SiteOutput
 
 DIGEST = """\
 ---
@@ -443,3 +445,24 @@ def test_site_without_a_writable_cache_still_builds_and_rebuilds(site, tmp_path,
     assert result.parsed == 1
     monkeypatch.undo()
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def test_a_file_made_in_chunks_is_hashed_as_written_and_kept_when_its_bytes_are_unchanged(tmp_path):
+    """papers.json of a large site is over 100 MB: it is made and written a record at a time."""
+    out = tmp_path / "out"
+    with SiteOutput(out, None) as site:
+        entry, staged = site.stage("papers.json", iter([b'{"a": ', b"1}"]), "fp")
+        site.add("papers.json", entry, staged)
+        site.commit()
+    assert (
+        staged and entry.sha == digest_of(b'{"a": 1}') and (out / "papers.json").read_bytes() == b'{"a": 1}'
+    )
+    with SiteOutput(out, site.entries) as again:
+        assert again.stage("papers.json", iter([b'{"a":', b" 1}"]), "fp2") == (
+            entry._replace(fp="fp2"),
+            False,
+        )
+        changed, staged = again.stage("papers.json", iter([b'{"a": 2}']), "fp3")
+        again.add("papers.json", changed, staged)
+        again.commit()
+    assert staged and (out / "papers.json").read_bytes() == b'{"a": 2}'

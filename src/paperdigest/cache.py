@@ -42,6 +42,20 @@ def digest_of(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+class Hashing:
+    """digest_of(data) of bytes that come in chunks: update() with each, then hexdigest()."""
+
+    def __init__(self):
+        self.h = hashlib.blake2b(digest_size=20)
+
+    def update(self, chunk: bytes) -> None:
+        self.h.update(chunk)
+
+    def hexdigest(self) -> str:
+        self.h.update(b"\x00")
+        return self.h.hexdigest()
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """The generator's version: __version__, the bytes of its own modules, its libraries' versions.

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
-from paperdigest.cache import Entry, digest_of
+from paperdigest.cache import Entry, Hashing, digest_of
 from paperdigest.write import AtomicOutput, safe_relative, signals_deferred, visible_files
 
 
@@ -50,8 +51,11 @@ class SiteOutput(AtomicOutput):
         return st.st_size == old.size and st.st_mtime_ns == old.mtime_ns
 
     # -- writing (safe to call in a forked worker: it only touches the temporary folder) -------
-    def stage(self, rel: str, data: bytes, fp: str) -> tuple[Entry, bool]:
-        """(entry, written): the bytes go to the temporary folder unless the old file has them."""
+    def stage(self, rel: str, data: bytes | Iterable[bytes], fp: str) -> tuple[Entry, bool]:
+        """(entry, written): the bytes go to the temporary folder unless the old file has them.
+        `data` may come in chunks (a file too large to hold): they are written as they come."""
+        if not isinstance(data, bytes):
+            return self.stage_chunks(rel, data, fp)
         sha = digest_of(data)
         old = self.previous.get(rel)
         if old is not None and old.sha == sha and self.intact(rel, old):
@@ -62,6 +66,22 @@ class SiteOutput(AtomicOutput):
             f.write(data)
             f.flush()
             st = os.fstat(f.fileno())
+        return Entry(fp, sha, st.st_size, st.st_mtime_ns), True
+
+    def stage_chunks(self, rel: str, chunks: Iterable[bytes], fp: str) -> tuple[Entry, bool]:
+        target = self.tmp_dir / safe_relative(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        hashing = Hashing()
+        with open(target, "wb") as f:
+            for chunk in chunks:
+                hashing.update(chunk)
+                f.write(chunk)
+            f.flush()
+            st = os.fstat(f.fileno())
+        sha, old = hashing.hexdigest(), self.previous.get(rel)
+        if old is not None and old.sha == sha and self.intact(rel, old):
+            target.unlink()
+            return Entry(fp, sha, old.size, old.mtime_ns), False
         return Entry(fp, sha, st.st_size, st.st_mtime_ns), True
 
     def add(self, rel: str, entry: Entry, staged: bool) -> None:

@@ -130,17 +130,19 @@ class Page:
     out: str
     template: str | None = None
     context: dict = field(default_factory=dict)
-    make: Callable[[], bytes] | None = None
+    make: Callable[[], bytes | Iterator[bytes]] | None = None  # bytes, or chunks of a large file
     depends: tuple = ()
 
-    def render(self, env: jinja2.Environment, index: SiteIndex) -> bytes:
+    def render(self, env: jinja2.Environment, index: SiteIndex) -> bytes | Iterator[bytes]:
         if self.make is not None:
             return self.make()
         html = env.get_template(self.template).render(index=index, page_path=self.out, **self.context)
         return html.encode("utf-8")
 
 
-def render_site(env: jinja2.Environment, index: SiteIndex, config: SiteConfig) -> Iterator[tuple[str, bytes]]:
+def render_site(
+    env: jinja2.Environment, index: SiteIndex, config: SiteConfig
+) -> Iterator[tuple[str, bytes | Iterator[bytes]]]:
     """Every output file of the site except static assets, one at a time (streamed to disk)."""
     for page in site_pages(index, config):
         yield page.out, page.render(env, index)
@@ -229,16 +231,18 @@ def shallow_dict(record) -> dict:
     return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
-def papers_json(index: SiteIndex, urls: Urls) -> bytes:
-    """`{"papers": [...]}` with indent=1, encoded one record at a time: at 60,000 papers the
-    records as dicts all at once would take hundreds of MB."""
+def papers_json(index: SiteIndex, urls: Urls) -> Iterator[bytes]:
+    """`{"papers": [...]}` with indent=1, made and written one record at a time: at 60,000 papers
+    the file is over 100 MB, too much to hold at once."""
     if not index.papers:
-        return json.dumps({"papers": []}, ensure_ascii=False, indent=1).encode("utf-8")
-    parts = []
+        yield json.dumps({"papers": []}, ensure_ascii=False, indent=1).encode("utf-8")
+        return
+    separator = b'{\n "papers": [\n'
     for paper in index.papers.values():
         text = json.dumps(paper_record(paper, urls), ensure_ascii=False, indent=1)
-        parts.append(("  " + text.replace("\n", "\n  ")).encode("utf-8"))  # newlines in strings are \n
-    return b'{\n "papers": [\n' + b",\n".join(parts) + b"\n ]\n}"
+        yield separator + ("  " + text.replace("\n", "\n  ")).encode("utf-8")  # newlines in strings are \n
+        separator = b",\n"
+    yield b"\n ]\n}"
 
 
 def pygments_css() -> str:
