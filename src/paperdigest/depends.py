@@ -27,6 +27,7 @@ from paperdigest.stored import field_fingerprints
 
 ALL = "*"  # a template uses `index` as a whole (iterates it, passes it on): every part counts
 SCALARS = (str, int, float, bool, type(None), dt.date)
+MISSING = object()
 
 
 def template_dependencies(
@@ -315,7 +316,7 @@ def same_context(old: dict, new: dict) -> bool:
     if len(old) != len(new):
         return False
     for key, value in new.items():
-        was = old.get(key, old)
+        was = old.get(key, MISSING)
         kind = type(value)
         if was is value and (kind is tuple or value is None or frozen_type(kind)):
             continue
@@ -336,8 +337,7 @@ def frozen_type(kind: type) -> bool:
 
 
 def is_frozen(value) -> bool:
-    params = getattr(type(value), "__dataclass_params__", None)
-    return params is not None and params.frozen and not isinstance(value, type)
+    return frozen_type(type(value))  # a dataclass itself (a class) is of type `type`: not frozen
 
 
 def field_values(record) -> list:
