@@ -61,6 +61,7 @@ class SiteIndex:
     papers_of: dict[str, tuple[Paper, ...]]  # digest slug -> its papers in card order
     # year -> month -> digests and entries dated in that month, newest first (same keys as archive)
     archive_items: dict[int, dict[int, tuple[ArchiveItem, ...]]] = field(default_factory=dict)
+    papers_newest: tuple[Paper, ...] = ()  # by first mention, newest first
 
 
 def sort_key(digest: Digest) -> tuple:
@@ -125,6 +126,7 @@ def build_index(
         following=following,
         papers_of=papers_of,
         archive_items=items,
+        papers_newest=newest_papers(papers, memo),
     )
     return index, problems + paper_problems
 
@@ -177,6 +179,23 @@ def papers_by_digest(digests: tuple[Digest, ...], papers: dict[str, Paper], memo
         now[digest.slug] = (digest, value)
         result[digest.slug] = value
     return result
+
+
+def newest_papers(papers: dict[str, Paper], memo: dict | None) -> tuple[Paper, ...]:
+    """Papers by their first mention, newest first; last build's tuple when the papers are the same."""
+    last, now = carry_over(memo, "papers_newest")
+    values = tuple(papers.values())
+    held = last.get("papers")
+    if held is not None and same_parts(held[0], values):
+        newest = held[1]
+    else:
+        newest = tuple(sorted(values, key=paper_sort_key, reverse=True))
+    now["papers"] = (values, newest)
+    return newest
+
+
+def paper_sort_key(paper: Paper) -> tuple:
+    return (paper.first_date or dt.date.min, paper.id)
 
 
 def group_categories(digests: tuple[Digest, ...], reuse: Reuse | None = None) -> tuple[Category, ...]:

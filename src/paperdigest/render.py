@@ -169,8 +169,7 @@ def site_pages(index: SiteIndex, config: SiteConfig) -> Iterator[Page]:
             following=index.following.get(digest.slug),
             category_slugs={name: category_slugs[name] for name in digest.categories},
         )
-    papers_newest = sorted(index.papers.values(), key=paper_sort_key, reverse=True)
-    yield page("papers.html", "papers/index.html", papers=papers_newest)
+    yield page("papers.html", "papers/index.html", papers=index.papers_newest)
     for paper in index.papers.values():
         yield page("paper.html", f"{Urls.paper(paper.id)}index.html", paper=paper)
     yield page("archive.html", "archive/index.html", years=index.archive, year=None, month=None)
@@ -187,7 +186,7 @@ def site_pages(index: SiteIndex, config: SiteConfig) -> Iterator[Page]:
             yield page("category.html", path + "index.html", category=category, **ctx)
     yield page("404.html", "404.html")
     yield page("feed.xml", "feed.xml", entries=index.digests[:FEED_ENTRIES])
-    yield page("sitemap.xml", "sitemap.xml", papers=papers_newest)
+    yield page("sitemap.xml", "sitemap.xml", papers=index.papers_newest)
     robots = f"User-agent: *\nAllow: /\nSitemap: {Urls(config).absolute('sitemap.xml')}\n".encode()
     yield Page("robots.txt", make=lambda: robots)
     yield Page(
@@ -202,10 +201,6 @@ def site_pages(index: SiteIndex, config: SiteConfig) -> Iterator[Page]:
     if config.cname:
         cname = f"{config.cname}\n".encode()
         yield Page("CNAME", make=lambda: cname)
-
-
-def paper_sort_key(paper: Paper) -> tuple:
-    return (paper.first_date or dt.date.min, paper.id)
 
 
 def paper_record(paper: Paper, urls: Urls) -> dict:
