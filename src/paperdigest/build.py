@@ -120,9 +120,13 @@ class Builder:
         return self._build(trust_memory=False)
 
     def warm_up(self) -> BuildResult | None:
-        """A build that found the output up to date loaded nothing; the dev server calls this next,
-        so that its first rebuild() is as quick as the later ones. None when already in memory."""
-        return None if self.parsed else self.rebuild(set())
+        """What the dev server calls after its first build, so that its first rebuild() is as quick
+        as the later ones: loads the records when that build found the output up to date and loaded
+        nothing (else returns None), then has the garbage collector go through the build's millions
+        of objects once, now, instead of in the middle of the first rebuild (seconds at 10k digests)."""
+        result = None if self.parsed else self.rebuild(set())
+        gc.collect()
+        return result
 
     def _build(
         self, trust_memory: bool, shortcut: bool = True, changed: set[Path] | None = None
