@@ -9,6 +9,7 @@ build) are serialised by SQLite's own locking, and a killed build leaves the las
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -116,6 +117,15 @@ class Entry(NamedTuple):
     static: bool = False  # copied or written by copy_static, not a planned page
 
 
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the cache database: write-ahead log, commits without waiting for the disk
+    (a cache can lose its last writes in a power cut, never its consistency)."""
+    db = sqlite3.connect(path, timeout=60, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
 class BuildCache:
     """Parsed digests by key, and the manifest of each output folder. Disabled if not writable."""
 
@@ -125,9 +135,7 @@ class BuildCache:
         try:
             self.dir.mkdir(exist_ok=True)
             (self.dir / ".gitignore").write_text("*\n")  # never committed, even without our .gitignore
-            self.db = sqlite3.connect(self.dir / "cache.sqlite", timeout=60, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db = connect(self.dir / "cache.sqlite")
             self.db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)")
             self.db.execute("CREATE TABLE IF NOT EXISTS manifest (out TEXT PRIMARY KEY, value BLOB)")
             self.db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, value BLOB)")
@@ -139,7 +147,12 @@ class BuildCache:
             self.db = None  # a read-only site still builds, just without a cache
 
     def close(self) -> None:
+        """Ends the build's use of the cache. What the build wrote to the write-ahead log (a cold
+        build: every digest's body, hundreds of MB) goes into the database now: left there, it
+        would be copied by the next commit, in the middle of the dev server's first rebuild."""
         if self.db is not None:
+            with contextlib.suppress(sqlite3.Error):  # e.g. another build holds it: its close will do
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.db.close()
             self.db = None
 
@@ -258,7 +271,7 @@ def write_parsed(
     rows = [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, (v, _) in items.items()]
     bodies = [(k, html.encode("utf-8", "surrogatepass")) for k, (_, html) in items.items()]
     own = db is None
-    db = db or sqlite3.connect(path, timeout=60, isolation_level=None)
+    db = db or connect(path)
     try:
         with _Transaction(db):
             db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", rows)
