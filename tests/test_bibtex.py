@@ -23,7 +23,7 @@ def paper(**fields) -> Paper:
 
 
 def mention(date: dt.date) -> Mention:
-    return Mention("d", "D", date, "a", "main", 1, "T", "", "", "digests/d.md", 1)
+    return Mention("d", "D", date, "a", "main", 1, "T", "", "", "digests/d.md")
 
 
 def test_arxiv_entry_with_authors():

@@ -267,7 +267,6 @@ def mention_of(digest: Digest, card: Card) -> Mention:
         translated_title=card.translated_title,
         category=card.category or (digest.categories[0] if digest.categories else ""),
         source=digest.source,
-        line=card.line,
         summary=card.summary,
         date_precision=dated.date_precision if dated else digest.date_precision,
         date_end=dated.date_end if dated else digest.date_end,

@@ -100,8 +100,7 @@ class Mention:
     title: str
     translated_title: str
     category: str
-    source: str
-    line: int
+    source: str  # the digest's file; not its line there, which every edit above the card moves
     summary: str = ""  # what this digest says about the paper
     date_precision: str = DAY
     date_end: dt.date | None = None

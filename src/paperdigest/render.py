@@ -155,8 +155,10 @@ def site_pages(index: SiteIndex, config: SiteConfig) -> Iterator[Page]:
         return Page(out, template, context)
 
     stats = {"digests": len(index.digests), "papers": len(index.papers), "categories": len(index.categories)}
+    # What the front pages show of each category, not its digests: editing one digest changes none.
+    categories = tuple((c.name, c.slug, len(c.digests)) for c in index.categories)
     for path, ctx in paginated("", index.digests, config.per_page):
-        yield page("index.html", path + "index.html", stats=stats, **ctx)
+        yield page("index.html", path + "index.html", stats=stats, categories=categories, **ctx)
     yield page("digests.html", "digests/index.html")
     category_slugs = {c.name: c.slug for c in index.categories}
     for digest in index.digests:
