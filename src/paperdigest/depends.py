@@ -187,11 +187,13 @@ class Fingerprints:
         # A page whose context holds the very same records and values as in the last build, with
         # the same templates and index parts, has the same fingerprint: no need to compute it.
         last = self.known_pages.get(page.out)
-        if last is not None and last[2] == made_from and same_context(last[0], page.context):
+        if last is not None and last[2] != made_from:
+            last = None  # its templates or the index parts they read changed
+        if last is not None and same_context(last[0], page.context):
             shape, fp = last[1], last[3]  # the common case of a rebuild: nothing to work out
         else:
             shape = self.identity(page.context)
-            if last is not None and last[1] == shape and last[2] == made_from:
+            if last is not None and last[1] == shape:
                 fp = last[3]
             else:
                 fp = digest_of(*made_from, page.out, self.value(page.context, fields))

@@ -53,36 +53,39 @@ class SiteOutput(AtomicOutput):
     # -- writing (safe to call in a forked worker: it only touches the temporary folder) -------
     def stage(self, rel: str, data: bytes | Iterable[bytes], fp: str) -> tuple[Entry, bool]:
         """(entry, written): the bytes go to the temporary folder unless the old file has them.
-        `data` may come in chunks (a file too large to hold): they are written as they come."""
-        if not isinstance(data, bytes):
-            return self.stage_chunks(rel, data, fp)
-        sha = digest_of(data)
-        old = self.previous.get(rel)
-        if old is not None and old.sha == sha and self.intact(rel, old):
-            return Entry(fp, sha, old.size, old.mtime_ns), False
-        target = self.tmp_dir / safe_relative(rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as f:
-            f.write(data)
-            f.flush()
-            st = os.fstat(f.fileno())
+        `data` may come in chunks (a file too large to hold): they are written as they come, and
+        taken back if the old file has them."""
+        if isinstance(data, bytes):
+            sha = digest_of(data)
+            if kept := self.unchanged(rel, sha, fp):
+                return kept, False
+            st = self.write_staged(rel, (data,))
+            return Entry(fp, sha, st.st_size, st.st_mtime_ns), True
+        hashing = Hashing()
+        st = self.write_staged(rel, data, hashing.update)
+        sha = hashing.hexdigest()
+        if kept := self.unchanged(rel, sha, fp):
+            (self.tmp_dir / safe_relative(rel)).unlink()
+            return kept, False
         return Entry(fp, sha, st.st_size, st.st_mtime_ns), True
 
-    def stage_chunks(self, rel: str, chunks: Iterable[bytes], fp: str) -> tuple[Entry, bool]:
+    def unchanged(self, rel: str, sha: str, fp: str) -> Entry | None:
+        """The entry of the old file, now made from `fp`, when it holds bytes of hash `sha`."""
+        old = self.previous.get(rel)
+        if old is not None and old.sha == sha and self.intact(rel, old):
+            return Entry(fp, sha, old.size, old.mtime_ns)
+        return None
+
+    def write_staged(self, rel: str, chunks: Iterable[bytes], each=None) -> os.stat_result:
         target = self.tmp_dir / safe_relative(rel)
         target.parent.mkdir(parents=True, exist_ok=True)
-        hashing = Hashing()
         with open(target, "wb") as f:
             for chunk in chunks:
-                hashing.update(chunk)
+                if each is not None:
+                    each(chunk)
                 f.write(chunk)
             f.flush()
-            st = os.fstat(f.fileno())
-        sha, old = hashing.hexdigest(), self.previous.get(rel)
-        if old is not None and old.sha == sha and self.intact(rel, old):
-            target.unlink()
-            return Entry(fp, sha, old.size, old.mtime_ns), False
-        return Entry(fp, sha, st.st_size, st.st_mtime_ns), True
+            return os.fstat(f.fileno())
 
     def add(self, rel: str, entry: Entry, staged: bool) -> None:
         if rel not in self.entries:
