@@ -162,3 +162,29 @@ def test_console_script_is_installed():
 
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("paperdigest ")
+
+
+def test_papers_list_is_paginated_with_every_paper_once(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "digests", site / "digests")
+    shutil.copy(REPO / "papers.yaml", site / "papers.yaml")
+    config = (
+        (REPO / "site.yaml")
+        .read_text(encoding="utf-8")
+        .replace("per_page: 10\n", "per_page: 10\npapers_per_page: 40\n")
+    )
+    (site / "site.yaml").write_text(config.replace("render: build", "render: browser"), encoding="utf-8")
+    out = tmp_path / "out"
+    run_cli("build", "--source", str(site), "--out", str(out), check=True)
+    papers = json.loads((out / "papers.json").read_text(encoding="utf-8"))["papers"]
+    pages = [out / "papers/index.html"] + [out / f"papers/page/{n}/index.html" for n in range(2, 4)]
+    assert len(papers) > 80 and not (out / "papers/page/4").exists()
+    listed = [unquote(u) for page in pages for u in internal_urls(page.read_text(encoding="utf-8"))]
+    on_lists = [
+        u.split("/papers/")[1].rstrip("/") for u in listed if re.search(r"/papers/(?!page/)[^/]+/$", u)
+    ]
+    assert sorted(on_lists) == sorted({p["id"] for p in papers})  # each paper once, on one page
+    first = pages[0].read_text(encoding="utf-8")
+    assert f"All papers <small>{len(papers)}</small>" in first
+    assert 'rel="next" href="/paperdigest/papers/page/2/"' in first
+    assert 'rel="prev" href="/paperdigest/papers/"' in pages[1].read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,10 @@ import pytest
 import paperdigest
 from conftest import REPO, run_cli, site_tree, write_site
 from paperdigest import cache as cache_module
+from paperdigest import render as render_module
 from paperdigest.build import Builder, BuildError
 from paperdigest.cache import digest_of
+from paperdigest.depends import readable_fields
 from paperdigest.output import SiteOutput
 
 DIGEST = """\
@@ -65,7 +68,7 @@ def small_site(root: Path) -> Path:
             "2023-05-03-c.md": digest("2023-05-03", "Gamma Paper", category="cv"),
             "2023-06-01-d.md": digest("2023-06-01", "Delta Paper"),
         },
-        config="title: Test site\nbase_url: https://example.github.io/repo/\nper_page: 2\n",
+        config="title: Test site\nbase_url: https://example.github.io/repo/\nper_page: 2\npapers_per_page: 2\n",
     )
 
 
@@ -161,6 +164,12 @@ def edit_site_yaml(root):
     return write(root / "site.yaml", config)
 
 
+def edit_affiliation(root):
+    """A card field, not text: the digest's paper changes (its page, its line in lists and papers.json)."""
+    path = root / "digests/2023-05-03-c.md"
+    return write(path, path.read_text(encoding="utf-8").replace("单位：斯坦福大学", "单位：北京大学"))
+
+
 def rename_shared_paper(root):
     """The oldest digest names the paper all digests share: every digest's page lists the new title."""
     path = root / "digests/2023-05-01-a.md"
@@ -190,6 +199,7 @@ EDITS = {
         rename_digest,
         change_category,
         rename_shared_paper,
+        edit_affiliation,
         override_template,
         override_imported_macros,
         edit_site_yaml,
@@ -323,7 +333,7 @@ def test_many_rebuilds_in_a_row_each_equal_a_clean_build(site, tmp_path):
     builder = Builder(site, site / "_site", jobs=1)
     builder.build()
     steps = [edit_digest, add_digest, move_digest_in_time, change_category, rename_shared_paper, edit_digest]
-    steps += [add_paper_metadata]
+    steps += [add_paper_metadata, edit_affiliation]
     steps += [rename_digest, override_template, move_digest_in_time, edit_site_yaml, delete_digest_d]
     for step in steps:
         builder.rebuild(step(site))
@@ -479,3 +489,65 @@ def test_text_added_above_the_cards_rewrites_only_the_digest_page(site, tmp_path
     assert result.written == 1
     assert "A new first paragraph." in (site / "_site/digests/2023-05-02-b/index.html").read_text()
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def test_editing_a_card_renders_only_the_pages_that_show_it(site, tmp_path, monkeypatch):
+    """At 10,000 digests every front, archive and category page used to be rendered again (1,700
+    pages) because they read the whole papers index or a category's every digest."""
+    config = site / "site.yaml"
+    config.write_text(config.read_text().replace("per_page: 2\n", "per_page: 1\n", 1))
+    builder = Builder(site, site / "_site", jobs=1)
+    builder.build()
+    rendered = []
+    render = render_module.Page.render
+
+    def spy(page, env, index):
+        rendered.append(page.out)
+        return render(page, env, index)
+
+    monkeypatch.setattr(render_module.Page, "render", spy)
+    path = site / "digests/2023-05-02-b.md"
+    builder.rebuild(
+        write(path, path.read_text(encoding="utf-8").replace("单位：斯坦福大学", "单位：北京大学"))
+    )
+    out = site / "_site"
+    lists = [
+        p.relative_to(out).as_posix() for p in (out / "papers").glob("**/index.html") if "page" in p.parts
+    ]
+    lists.append("papers/index.html")
+    showing = {rel for rel in lists if "2304.30502" in (out / rel).read_text(encoding="utf-8")}
+    assert len(lists) == 3 and len(showing) == 1
+    shown = {"page/3/index.html", "categories/paper/page/2/index.html", "archive/2023/05/index.html"}
+    assert shown | showing | {"papers/2304.30502/index.html", "papers.json"} <= set(rendered)
+    not_showing = {
+        "index.html",  # digest d; page/2/ is c, page/3/ is b, page/4/ is a
+        "page/2/index.html",
+        "page/4/index.html",
+        "categories/paper/index.html",  # d
+        "categories/nlp/index.html",
+        "archive/2023/06/index.html",
+        "papers/2304.30501/index.html",
+        "papers/2304.30601/index.html",
+        "sitemap.xml",
+        *(set(lists) - showing),
+    }
+    assert not_showing & set(rendered) == set()
+    assert "北京大学" in (out / "papers/2304.30502/index.html").read_text(encoding="utf-8")
+    assert_same_tree(tree(out), clean_build(site, tmp_path))
+
+
+def test_a_template_reading_a_property_of_a_record_depends_on_all_its_fields():
+    """A property can read any field, so only plain field names narrow what a page depends on."""
+
+    @dataclass(frozen=True)
+    class Record:
+        name: str
+        items: tuple
+
+        @property
+        def label(self) -> str:
+            return f"{self.name} ({len(self.items)})"
+
+    assert readable_fields(Record, frozenset({"name", "title"})) == ("name",)
+    assert readable_fields(Record, frozenset({"label"})) == ("name", "items")
+    assert readable_fields(Record, None) == ("name", "items")

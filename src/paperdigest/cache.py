@@ -29,7 +29,7 @@ SCHEMA = 2
 # Keys of site.yaml that only change how pages look, never how a digest is parsed. Every other key
 # (present or added later, e.g. math settings) is part of the parse key, to be safe.
 RENDER_ONLY_KEYS = {
-    "title", "description", "author", "language", "templates_dir", "static_dir", "per_page",
+    "title", "description", "author", "language", "templates_dir", "static_dir", "per_page", "papers_per_page",
     "base_url", "root", "digests_dir", "search", "cname",
 }  # fmt: skip
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments", "pyyaml", "python-frontmatter", "jinja2")

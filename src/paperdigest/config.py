@@ -82,6 +82,7 @@ class SiteConfig:
     templates_dir: str = doc("Folder of template overrides, relative to site.yaml.", "templates")
     static_dir: str = doc("Folder copied as-is to the site root (images, files).", "static")
     per_page: int = doc("Digests per page on the home page and category pages.", 10)
+    papers_per_page: int = doc("Papers per page of the papers list (papers/, newest first).", 200)
     katex: KatexConfig = doc("KaTeX settings (see katex.*).", factory=KatexConfig)
     sanitize_html: bool = doc(
         "Strip script and style elements, event-handler attributes (onclick=...) and javascript:/data: "
@@ -128,8 +129,9 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
         data = {**data, "base_url": base_url}
     config = _build(SiteConfig, data, path, prefix="")
     config = dataclasses.replace(config, root=root)
-    if config.per_page < 1:
-        raise ConfigError(path, "per_page must be at least 1")
+    for key in ("per_page", "papers_per_page"):
+        if getattr(config, key) < 1:
+            raise ConfigError(path, f"{key} must be at least 1")
     if config.math.render not in ("build", "browser"):
         raise ConfigError(path, f"math.render must be 'build' or 'browser', got {config.math.render!r}")
     if config.base_url and urlsplit(config.base_url).scheme not in ("http", "https"):

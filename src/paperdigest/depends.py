@@ -291,8 +291,9 @@ class Fingerprints:
             # Field by field, so that a record holding digests (an ArchiveItem, a Category)
             # fingerprints them from their parse keys, not by a repr that would print every body.
             def fingerprint():
-                parts = ",".join(self.value(v, fields) for v in field_values(value))
-                return digest_of(type(value).__name__, parts)
+                names = readable_fields(type(value), fields)
+                parts = ",".join(self.value(getattr(value, name), fields) for name in names)
+                return digest_of(type(value).__name__, *names, parts)
 
             return (
                 self.of_record(value, ("value", fields), fingerprint) if is_frozen(value) else fingerprint()
@@ -340,6 +341,17 @@ def frozen_type(kind: type) -> bool:
 
 def is_frozen(value) -> bool:
     return frozen_type(type(value))  # a dataclass itself (a class) is of type `type`: not frozen
+
+
+@lru_cache(maxsize=256)
+def readable_fields(kind: type, fields: frozenset[str] | None) -> tuple[str, ...]:
+    """The fields of records of dataclass `kind` that templates reading `fields` may show: those
+    they name (a category page that shows `category.name` does not change with the category's
+    digests); all of them when they may read a property or method, which can use any field."""
+    names = tuple(f.name for f in dataclass_fields(kind))
+    if fields is None or any(name not in names and hasattr(kind, name) for name in fields):
+        return names
+    return tuple(name for name in names if name in fields)
 
 
 def field_values(record) -> list:
