@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -551,3 +552,26 @@ def test_a_template_reading_a_property_of_a_record_depends_on_all_its_fields():
     assert readable_fields(Record, frozenset({"name", "title"})) == ("name",)
     assert readable_fields(Record, frozenset({"label"})) == ("name", "items")
     assert readable_fields(Record, None) == ("name", "items")
+
+
+@pytest.mark.parametrize("batch", [2, 5])  # 5 papers: batches of 2 leave one over, of 5 none
+def test_papers_json_written_in_batches_is_the_same_json(site, tmp_path, monkeypatch, batch):
+    build(site)
+    whole = (site / "_site/papers.json").read_bytes()
+    assert len(json.loads(whole)["papers"]) == 5
+    monkeypatch.setattr(render_module, "JSON_BATCH", batch)
+    monkeypatch.setattr(render_module, "_PAPER_LINES", {"base_path": None, "lines": {}})
+    out = tmp_path / "batched"
+    Builder(site, out, jobs=1).build()
+    assert (out / "papers.json").read_bytes() == whole
+
+
+def test_rebuilds_keep_the_compiled_templates_until_a_template_changes(site, tmp_path):
+    builder = Builder(site, site / "_site", jobs=1)
+    builder.build()
+    env = builder.env[0]
+    builder.rebuild(edit_digest(site))
+    assert builder.env[0] is env and env.cache  # compiled once, used again
+    builder.rebuild(override_template(site))  # a user override of a theme template
+    assert builder.env[0] is not env
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))

@@ -105,6 +105,7 @@ class Builder:
         self.memo: dict = {}  # fingerprints of records, kept between rebuilds
         self.manifest: tuple[str, dict] | None = None  # (token, manifest) this builder stored last
         self.discovered: tuple[list[Path], list[Problem]] | None = None  # digest files, notes
+        self.env: tuple[jinja2.Environment, str, str] | None = None  # (env, config, templates fp)
 
     def rebuild(self, changed: set[Path]) -> BuildResult:
         """Bring the output up to date after `changed` files were edited, added or deleted."""
@@ -141,14 +142,14 @@ class Builder:
             self.memo.clear()
             self.settings = settings
         cache = BuildCache(self.root)
-        env = make_environment(config)
+        env, templates_fp = self.environment(config)
         site_fp = digest_of(code_fingerprint(), repr(config), site_data(self.root), str(self.drafts))
         try:
             with stage(result, "parse"):
                 paths, known, keyed = self.digest_keys(config, settings, trust_memory, changed, result)
                 keys = {**{p: k for p, (k, _) in known.items()}, **keyed}
                 build_fp = digest_of(
-                    site_fp, templates_fingerprint(env), *(f"{p}={keys.get(p)}" for p in paths)
+                    site_fp, templates_fp, *(f"{p}={keys.get(p)}" for p in paths)
                 )
                 if shortcut and self.up_to_date(cache, config, build_fp, result):
                     result.seconds = time.perf_counter() - started
@@ -181,6 +182,19 @@ class Builder:
             cache.close()
         result.seconds = time.perf_counter() - started
         return result
+
+    def environment(self, config: SiteConfig) -> tuple[jinja2.Environment, str]:
+        """The Jinja environment and the fingerprint of every template's source. The compiled
+        templates are kept between rebuilds while the configuration and every template stay the
+        same (compiling them again took 0.1 s of each save); a new or changed template, which
+        Jinja's own cache could miss (a user override of a theme template), means a new one."""
+        kept = self.env is not None and self.env[1] == repr(config)
+        env = self.env[0] if kept else make_environment(config)
+        fp = templates_fingerprint(env)
+        if kept and self.env[2] != fp:
+            env = make_environment(config)
+        self.env = (env, repr(config), fp)
+        return env, fp
 
     def digest_keys(self, config, settings, trust_memory, changed, result):
         """(paths, path -> (key, result) known from memory, path -> key of the others)."""

@@ -253,6 +253,7 @@ def shallow_dict(record) -> dict:
 # Entries hold their paper, so an id is not reused while it is in here; only the papers of the last
 # papers.json are kept. Keyed by the base path, the one setting a record depends on besides its paper.
 _PAPER_LINES: dict = {"base_path": None, "lines": {}}
+JSON_BATCH = 1000
 
 
 def papers_json(index: SiteIndex, urls: Urls) -> Iterator[bytes]:
@@ -264,15 +265,18 @@ def papers_json(index: SiteIndex, urls: Urls) -> Iterator[bytes]:
         return
     last = _PAPER_LINES["lines"] if _PAPER_LINES["base_path"] == urls.base_path else {}
     lines: dict[int, tuple[Paper, bytes]] = {}
-    separator = b'{"papers": [\n'
+    batch: list[bytes] = []
+    head = b'{"papers": [\n'
     for paper in index.papers.values():
         known = last.get(id(paper))
         if known is None:
             known = (paper, json.dumps(paper_record(paper, urls), ensure_ascii=False).encode("utf-8"))
         lines[id(paper)] = known
-        yield separator + known[1]
-        separator = b",\n"
-    yield b"\n]}\n"
+        batch.append(known[1])
+        if len(batch) == JSON_BATCH:  # written a batch at a time: one write per paper was slow
+            yield head + b",\n".join(batch)
+            head, batch = b",\n", []
+    yield (head + b",\n".join(batch) if batch else b"") + b"\n]}\n"
     _PAPER_LINES.update(base_path=urls.base_path, lines=lines)
 
 
