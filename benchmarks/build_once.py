@@ -3,7 +3,9 @@
     python benchmarks/build_once.py SITE OUT [--jobs N] [--edit DIGEST]
 
 With --edit, the site is first built (warm, from the cache), then DIGEST gets one more paragraph and
-`Builder.rebuild({DIGEST})` runs: the incremental path the dev server takes; the edit is undone after.
+`Builder.rebuild({DIGEST})` runs: the incremental path the dev server takes. Then, the paragraph
+undone, one card of DIGEST gets another affiliation and rebuild() runs again: an edit that changes a
+paper (its page, its line in the papers list and papers.json). Each edit is undone after.
 """
 
 from __future__ import annotations
@@ -40,16 +42,25 @@ def main() -> None:
     result = builder.build()
     data = report(result, time.perf_counter() - started)
     if args.edit:
-        builder.rebuild(set())  # what a dev server holds after its first rebuild: records in memory
+        builder.warm_up()  # what the dev server does after its first build
         original = args.edit.read_bytes()
+        text = original.decode("utf-8")
+        assert "单位：" in text, f"{args.edit} has no affiliation to edit"
+        edits = {
+            "rebuild": text + "\n新增的一段：编辑后的摘要。\n",
+            "card_rebuild": text.replace("单位：", "单位：新机构、", 1),
+        }
+        data = {"build": data}
         try:
-            args.edit.write_bytes(original + "\n新增的一段：编辑后的摘要。\n".encode())
-            started = time.perf_counter()
-            result = builder.rebuild({args.edit})
-            data = {"build": data, "rebuild": report(result, time.perf_counter() - started)}
+            for name, edited in edits.items():
+                args.edit.write_text(edited, encoding="utf-8")
+                started = time.perf_counter()
+                result = builder.rebuild({args.edit})
+                data[name] = report(result, time.perf_counter() - started)
+                args.edit.write_bytes(original)
+                builder.rebuild({args.edit})
         finally:
             args.edit.write_bytes(original)
-            builder.rebuild({args.edit})
     print(json.dumps(data, default=str))
 
 

@@ -7,7 +7,9 @@ For each N it generates the corpus (benchmarks/corpus.py, deterministic) and pri
 editing one digest (a new `paperdigest build`), `Builder.rebuild()` after editing one digest (the
 dev server's path), peak memory of the whole process tree (sum of PSS), digests/s, files rendered and written,
 and the same Markdown built by a minimal Hugo site with the ratio paperdigest/Hugo from the same
-run. When `jekyll` is installed (Debian package), the same digests are also built as the posts of a
+run. `Builder.rebuild()` is timed twice: after a paragraph is added to a digest, and after one of
+its cards gets another affiliation (the card's paper changes). Last, the least any cold build of the
+corpus can take with markdown-it-py (benchmarks/markdown_floor.py, ideal use of every core). When `jekyll` is installed (Debian package), the same digests are also built as the posts of a
 minimal Jekyll site, cold (no `.jekyll-cache`) and warm (a second build with its cache). Math time
 and math cache hit rate are shown when the build reports them.
 """
@@ -179,7 +181,19 @@ def bench_size(n: int, args, work: Path) -> dict:
     edited = sorted((corpus / "digests").iterdir())[n // 2]
     original = edited.read_bytes()
     rows: dict[str, list[float]] = {
-        k: [] for k in ("cold", "warm", "edit", "rebuild", "rss", "hugo", "hugo_rss", "jekyll", "jekyll_warm")
+        k: []
+        for k in (
+            "cold",
+            "warm",
+            "edit",
+            "rebuild",
+            "card",
+            "rss",
+            "hugo",
+            "hugo_rss",
+            "jekyll",
+            "jekyll_warm",
+        )
     }
     last: dict = {}
     try:
@@ -197,8 +211,10 @@ def bench_size(n: int, args, work: Path) -> dict:
             rows["edit"].append(wall)
             _, rss, probe = paperdigest(corpus, out, args.jobs, edit=edited)
             rows["rebuild"].append(probe["rebuild"]["wall"])
+            rows["card"].append(probe["card_rebuild"]["wall"])
             rows["rss"].append(rss)
             last = {"cold": cold, "warm": warm, "edit": after_edit, "rebuild": probe["rebuild"]}
+            last["card rebuild"] = probe["card_rebuild"]
             if args.hugo:
                 site = hugo_site(corpus, work)
                 shutil.rmtree(work / "hugo-out", ignore_errors=True)
@@ -222,7 +238,9 @@ def bench_size(n: int, args, work: Path) -> dict:
             print(f"  N={n} run {run + 1}/{args.runs}: cold {rows['cold'][-1]:.1f}s", file=sys.stderr)
     finally:
         edited.write_bytes(original)
-    return {"n": n, **{k: median(v) for k, v in rows.items()}, "max_rss": max(rows["rss"]), "last": last}
+    floor = json.loads(measure([sys.executable, str(HERE / "markdown_floor.py"), str(corpus)])[2])
+    medians = {k: median(v) for k, v in rows.items()}
+    return {"n": n, **medians, "max_rss": max(rows["rss"]), "last": last, "floor_ms": floor["ms_per_digest"]}
 
 
 def print_table(results: list[dict], args) -> None:
@@ -234,7 +252,10 @@ def print_table(results: list[dict], args) -> None:
         f"Python {platform.python_version()}, medians of {args.runs} runs, jobs={args.jobs or cores}", end=""
     )
     print(", with the search index" if args.search else ", without the search index (as Hugo)")
-    head = "| digests | cold | warm | edit + build | rebuild() | peak memory | digests/s | pages | Hugo cold | Hugo memory | ratio |"
+    head = (
+        "| digests | cold | warm | edit + build | rebuild() | rebuild(), card edit | peak memory | digests/s "
+        "| pages | Hugo cold | Hugo memory | ratio |"
+    )
     print(head)
     print("|" + "---:|" * (head.count("|") - 1))
     for r in results:
@@ -244,6 +265,7 @@ def print_table(results: list[dict], args) -> None:
         ratio = f"{r['cold'] / r['hugo']:.2f}" if args.hugo else "-"
         print(
             f"| {r['n']:,} | {r['cold']:.1f} s | {r['warm']:.2f} s | {r['edit']:.2f} s | {r['rebuild']:.2f} s "
+            f"| {r['card']:.2f} s "
             f"| {r['max_rss']:.0f} MB | {r['n'] / r['cold']:.0f} | {cold['pages']:,} | {hugo} | {hugo_rss} "
             f"| {ratio} |"
         )
@@ -257,15 +279,25 @@ def print_table(results: list[dict], args) -> None:
                 f"| {r['n']:,} | {r['cold']:.1f} s | {r['jekyll']:.1f} s | {r['jekyll_warm']:.1f} s "
                 f"| {r['cold'] / r['jekyll_warm']:.2f} |"
             )
+    print(
+        "\nThe least a cold build can take with markdown-it-py: the digests' Markdown parsed and rendered"
+        f" (benchmarks/markdown_floor.py), spread perfectly over {cores} cores, nothing else done."
+    )
+    print("| digests | markdown-it-py a digest | Markdown alone, ideal | paperdigest cold | Hugo cold, 2x |")
+    print("|---:|---:|---:|---:|---:|")
+    for r in results:
+        ideal = r["n"] * r["floor_ms"] / 1000 / cores
+        hugo = f"{r['hugo']:.1f} s, {2 * r['hugo']:.1f} s" if args.hugo else "-"
+        print(f"| {r['n']:,} | {r['floor_ms']:.2f} ms | {ideal:.1f} s | {r['cold']:.1f} s | {hugo} |")
     print()
     for r in results:
         last = r["last"]
         print(f"N={r['n']:,}:")
-        for name in ("cold", "warm", "edit", "rebuild"):
+        for name in ("cold", "warm", "edit", "rebuild", "card rebuild"):
             res = last[name]
             stages = " ".join(f"{k} {v:.2f}" for k, v in res["timings"].items())
             print(
-                f"  {name:<8} parsed {res['parsed']:>6}, rendered {res['rendered']:>6}, "
+                f"  {name:<12} parsed {res['parsed']:>6}, rendered {res['rendered']:>6}, "
                 f"written {res['written']:>6}; stages (s): {stages}"
             )
         print(f"  math: {math_summary(last['cold'])}")

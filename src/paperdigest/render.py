@@ -280,6 +280,12 @@ def papers_json(index: SiteIndex, urls: Urls) -> Iterator[bytes]:
     _PAPER_LINES.update(base_path=urls.base_path, lines=lines)
 
 
+def remember_paper_lines(index: SiteIndex, urls: Urls) -> None:
+    """Encode the papers.json line of every paper of `index` not yet encoded in this process."""
+    for _ in papers_json(index, urls):
+        pass
+
+
 def pygments_css() -> str:
     """Light and dark code colours, switched by prefers-color-scheme like the rest of the theme."""
     light = HtmlFormatter(style="default").get_style_defs(".highlight")
