@@ -192,13 +192,15 @@ class Builder:
         """The Jinja environment and the fingerprint of every template's source. The compiled
         templates are kept between rebuilds while the configuration and every template stay the
         same (compiling them again took 0.1 s of each save); a new or changed template, which
-        Jinja's own cache could miss (a user override of a theme template), means a new one."""
-        kept = self.env is not None and self.env[1] == repr(config)
+        Jinja's own cache could miss (a user override of a theme template), means a new one, and so
+        does a templates folder created or removed (the environment only looks in one that exists)."""
+        key = f"{config!r} {config.path('templates_dir').is_dir()}"
+        kept = self.env is not None and self.env[1] == key
         env = self.env[0] if kept else make_environment(config)
         fp = templates_fingerprint(env)
         if kept and self.env[2] != fp:
             env = make_environment(config)
-        self.env = (env, repr(config), fp)
+        self.env = (env, key, fp)
         return env, fp
 
     def digest_keys(self, config, settings, trust_memory, changed, result):
