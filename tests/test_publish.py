@@ -10,6 +10,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import run_cli, write_site
+from paperdigest import render as render_module
+from paperdigest.build import Builder
 from search_site import BASE_URL, build_example
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -170,3 +172,25 @@ def test_a_failing_indexer_is_a_warning_and_the_site_still_builds(tmp_path, monk
     assert "site.yaml: warning: search index not built: FileNotFoundError" in proc.stderr
     assert (root / "_site/papers/2304.00001/index.html").is_file()
     assert run_cli("build", "--source", str(root), "--strict").returncode == 1
+
+
+def test_a_sitemap_past_the_protocol_limit_is_an_index_of_sitemaps(site, tmp_path, monkeypatch):
+    """sitemaps.org allows 50,000 URLs a file; 10,000 digests make 72,000. Here the limit is 40."""
+    whole = [loc.text for loc in ET.parse(site / "sitemap.xml").getroot().iter(f"{SITEMAP}loc")]
+    assert len(whole) > 80
+    monkeypatch.setattr(render_module, "SITEMAP_LIMIT", 40)
+    out = tmp_path / "_site"
+    Builder(site.parent / "src", out, base_url=BASE_URL, jobs=1).build()
+    index = ET.parse(out / "sitemap.xml").getroot()
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    parts = [loc.text for loc in index.iter(f"{SITEMAP}loc")]
+    assert parts == [f"{BASE_URL}sitemap-{n}.xml" for n in range(1, len(whole) // 40 + 2)]
+    split = []
+    for url in parts:
+        urlset = ET.parse(resolve(out, url)).getroot()
+        assert urlset.tag == f"{SITEMAP}urlset"
+        locs = [loc.text for loc in urlset.iter(f"{SITEMAP}loc")]
+        assert 0 < len(locs) <= 40
+        split += locs
+    assert split == whole  # every URL once, in the same order
+    assert f"Sitemap: {BASE_URL}sitemap.xml" in (out / "robots.txt").read_text(encoding="utf-8").splitlines()

@@ -207,7 +207,7 @@ def site_pages(index: SiteIndex, config: SiteConfig) -> Iterator[Page]:
             yield page("category.html", path + "index.html", category=category, total=total, **ctx)
     yield page("404.html", "404.html")
     yield page("feed.xml", "feed.xml", entries=index.digests[:FEED_ENTRIES])
-    yield page("sitemap.xml", "sitemap.xml", paper_ids=tuple(p.id for p in index.papers_newest))
+    yield from sitemap_pages(index)
     robots = f"User-agent: *\nAllow: /\nSitemap: {Urls(config).absolute('sitemap.xml')}\n".encode()
     yield Page("robots.txt", make=lambda: robots)
     yield Page(
@@ -222,6 +222,34 @@ def site_pages(index: SiteIndex, config: SiteConfig) -> Iterator[Page]:
     if config.cname:
         cname = f"{config.cname}\n".encode()
         yield Page("CNAME", make=lambda: cname)
+
+
+SITEMAP_LIMIT = 50_000  # URLs in one sitemap file, by the sitemaps.org protocol
+
+
+def sitemap_pages(index: SiteIndex) -> Iterator[Page]:
+    """sitemap.xml; past SITEMAP_LIMIT URLs (10,000 digests have 72,000) it is a sitemap index of
+    sitemap-1.xml, sitemap-2.xml, ..., each holding the next SITEMAP_LIMIT URLs. Papers count by id
+    only: a paper whose card changed keeps its URL, and the sitemap is not rendered again."""
+    sections = {
+        "home": (True,),
+        "digests": index.digests,
+        "paper_ids": tuple(p.id for p in index.papers_newest),
+        "categories": index.categories,
+    }
+    total = sum(len(items) for items in sections.values())
+    if total <= SITEMAP_LIMIT:
+        yield Page("sitemap.xml", "sitemap.xml", {**sections, "home": True})
+        return
+    parts = []
+    for start in range(0, total, SITEMAP_LIMIT):
+        context, offset = {}, 0
+        for name, items in sections.items():  # this part's slice of each section, in order
+            context[name] = items[max(0, start - offset) : max(0, start + SITEMAP_LIMIT - offset)]
+            offset += len(items)
+        parts.append(f"sitemap-{len(parts) + 1}.xml")
+        yield Page(parts[-1], "sitemap.xml", {**context, "home": bool(context["home"])})
+    yield Page("sitemap.xml", "sitemap-index.xml", {"parts": tuple(parts)})
 
 
 def paper_record(paper: Paper, urls: Urls) -> dict:
