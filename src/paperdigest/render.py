@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
@@ -280,6 +281,7 @@ def shallow_dict(record) -> dict:
 # changed (at 10,000 digests, encoding all 59,000 took 2.5 s of every save that edited a card).
 # Entries hold their paper, so an id is not reused while it is in here; only the papers of the last
 # papers.json are kept. Keyed by the base path, the one setting a record depends on besides its paper.
+# A worker process (a cold build renders in forked workers that exit after their run) keeps none.
 _PAPER_LINES: dict = {"base_path": None, "lines": {}}
 JSON_BATCH = 1000
 
@@ -293,19 +295,22 @@ def papers_json(index: SiteIndex, urls: Urls) -> Iterator[bytes]:
         return
     last = _PAPER_LINES["lines"] if _PAPER_LINES["base_path"] == urls.base_path else {}
     lines: dict[int, tuple[Paper, bytes]] = {}
+    keep = multiprocessing.parent_process() is None
     batch: list[bytes] = []
     head = b'{"papers": [\n'
     for paper in index.papers.values():
         known = last.get(id(paper))
         if known is None:
             known = (paper, json.dumps(paper_record(paper, urls), ensure_ascii=False).encode("utf-8"))
-        lines[id(paper)] = known
+        if keep:
+            lines[id(paper)] = known
         batch.append(known[1])
         if len(batch) == JSON_BATCH:  # written a batch at a time: one write per paper was slow
             yield head + b",\n".join(batch)
             head, batch = b",\n", []
     yield (head + b",\n".join(batch) if batch else b"") + b"\n]}\n"
-    _PAPER_LINES.update(base_path=urls.base_path, lines=lines)
+    if keep:
+        _PAPER_LINES.update(base_path=urls.base_path, lines=lines)
 
 
 def remember_paper_lines(index: SiteIndex, urls: Urls) -> None:
