@@ -3,10 +3,12 @@
     python benchmarks/serve_latency.py                      # 1,000 digests
     python benchmarks/serve_latency.py --digests 1000 10000 --saves 5
     python benchmarks/serve_latency.py --corpus DIR         # an existing site (edits a copy)
+    python benchmarks/serve_latency.py --edit card          # edit a card's affiliation instead
 
 For each size: generates a corpus (or copies --corpus), starts the real `paperdigest serve` on a
 free port of 127.0.0.1, opens the live-reload event stream like a browser tab, then saves one
-digest --saves times and measures save -> reload event (the moment a browser would reload, with
+digest --saves times (a new paragraph, or with --edit card another affiliation in its first card,
+which changes that card's paper) and measures save -> reload event (the moment a browser would reload, with
 the new page already served). Prints the first build time and the median/min/max latency.
 """
 
@@ -133,7 +135,13 @@ class Serve:
         self.proc.wait(timeout=60)
 
 
-def measure(source: Path, edited: Path, saves: int) -> dict:
+def edited_text(original: str, marker: str, kind: str) -> str:
+    if kind == "card":
+        return original.replace("单位：", f"单位：{marker}、", 1)
+    return original.replace("\n\n", f"\n\n{marker}\n\n", 1)
+
+
+def measure(source: Path, edited: Path, saves: int, kind: str) -> dict:
     out = Path(tempfile.mkdtemp(prefix="serve-bench-out-"))
     serve = Serve(source, out / "site")
     try:
@@ -142,9 +150,9 @@ def measure(source: Path, edited: Path, saves: int) -> dict:
         original = edited.read_text(encoding="utf-8")
         latencies, rebuilds = [], []
         for n in range(saves):
-            marker = f"Benchmark edit number {n}."
+            marker = f"Benchmark edit number {n}"
             started = time.perf_counter()
-            edited.write_text(original.replace("\n\n", f"\n\n{marker}\n\n", 1), encoding="utf-8")
+            edited.write_text(edited_text(original, marker, kind), encoding="utf-8")
             update = next(events)
             latencies.append(time.perf_counter() - started)
             rebuilds.append(serve.rebuilds.get(timeout=60))
@@ -163,6 +171,9 @@ def main() -> None:
     parser.add_argument("--digests", type=int, nargs="+", default=[1000], help="corpus sizes (default: 1000)")
     parser.add_argument("--corpus", type=Path, help="an existing site folder instead of generated corpora")
     parser.add_argument("--saves", type=int, default=5, help="saves measured per size (default: 5)")
+    parser.add_argument(
+        "--edit", choices=("paragraph", "card"), default="paragraph", help="what each save changes"
+    )
     args = parser.parse_args()
 
     print(
@@ -178,7 +189,7 @@ def main() -> None:
                 paths = sorted((source / "digests").rglob("*.md"))
             else:
                 paths = generate(source, size)
-            result = measure(source, paths[len(paths) // 2], args.saves)
+            result = measure(source, paths[len(paths) // 2], args.saves, args.edit)
             lat = result["latencies"]
             print(
                 f"{len(paths):>8}  {result['first_build']:>10.2f}s  {statistics.median(lat):>18.3f}s  "
