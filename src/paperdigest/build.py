@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import time
 from contextlib import contextmanager
@@ -134,7 +135,7 @@ class Builder:
         if self.site is not None:
             index, config = self.site
             remember_paper_lines(index, Urls(config))
-            parse_chunk_items(list(self.parsed)[:1], self.root, config)
+            parse_chunk_items([*itertools.islice(self.parsed, 1)], self.root, config)
         gc.collect()
         return result
 

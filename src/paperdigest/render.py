@@ -233,14 +233,14 @@ def sitemap_pages(index: SiteIndex) -> Iterator[Page]:
     sitemap-1.xml, sitemap-2.xml, ..., each holding the next SITEMAP_LIMIT URLs. Papers count by id
     only: a paper whose card changed keeps its URL, and the sitemap is not rendered again."""
     sections = {
-        "home": (True,),  # one URL, the front page: in the first part only
+        "home": ("",),  # the front page's path: one URL, in the first part only
         "digests": index.digests,
         "paper_ids": tuple(p.id for p in index.papers_newest),
         "categories": index.categories,
     }
     total = sum(len(items) for items in sections.values())
     if total <= SITEMAP_LIMIT:
-        yield Page("sitemap.xml", "sitemap.xml", {**sections, "home": True})
+        yield Page("sitemap.xml", "sitemap.xml", sections)
         return
     parts = []
     for start in range(0, total, SITEMAP_LIMIT):
@@ -249,7 +249,7 @@ def sitemap_pages(index: SiteIndex) -> Iterator[Page]:
             context[name] = items[max(0, start - offset) : max(0, start + SITEMAP_LIMIT - offset)]
             offset += len(items)
         parts.append(f"sitemap-{len(parts) + 1}.xml")
-        yield Page(parts[-1], "sitemap.xml", {**context, "home": bool(context["home"])})
+        yield Page(parts[-1], "sitemap.xml", context)
     yield Page("sitemap.xml", "sitemap-index.xml", {"parts": tuple(parts)})
 
 
