@@ -188,3 +188,15 @@ def test_papers_list_is_paginated_with_every_paper_once(tmp_path):
     assert f"All papers <small>{len(papers)}</small>" in first
     assert 'rel="next" href="/paperdigest/papers/page/2/"' in first
     assert 'rel="prev" href="/paperdigest/papers/"' in pages[1].read_text(encoding="utf-8")
+
+
+def test_a_build_that_typesets_math_in_its_own_process_exits_cleanly(tmp_path):
+    """A rebuild that parses one edited digest typesets its formulas in the main process; closing
+    that V8 isolate at exit from another thread than its own crashed the interpreter (exit 139)."""
+    site = write_site(tmp_path / "site", {"2024-01-01-a.md": "---\ntitle: A\n---\n\nInline $x^2$.\n"})
+    run_cli("build", "--source", str(site), "--jobs", "1", check=True)
+    digest = site / "digests" / "2024-01-01-a.md"
+    digest.write_text(digest.read_text() + "\nAnd $$\\frac{a}{b}$$ too.\n", encoding="utf-8")
+    proc = run_cli("build", "--source", str(site), "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'class="katex"' in (site / "_site/digests/2024-01-01-a/index.html").read_text()

@@ -8,9 +8,12 @@ for the life of the process and closed at exit (a live isolate would block inter
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
 import contextlib
 import importlib.metadata
 import json
+import os
+import queue
 import re
 import threading
 from dataclasses import dataclass
@@ -166,28 +169,51 @@ def katex_assets(config: SiteConfig, base_url) -> dict:
 
 
 class Engine:
-    """One V8 isolate with KaTeX loaded; kept for the life of the process (e.g. the dev server)."""
+    """One V8 isolate with KaTeX loaded, owned by a thread of its own for the life of the process.
+
+    mini-racer binds an isolate to the thread that made it: closing it from another thread (or
+    letting the garbage collector do so at exit) crashes the interpreter with a segmentation
+    fault. So one daemon thread makes, uses and closes the isolate, and callers hand it work.
+    """
 
     def __init__(self, script: KatexScript):
+        self.script = script
+        self.pid = os.getpid()
+        self.calls: queue.Queue = queue.Queue()
+        ready: concurrent.futures.Future = concurrent.futures.Future()
+        self.thread = threading.Thread(target=self._own, args=(ready,), name="paperdigest-katex", daemon=True)
+        self.thread.start()
+        ready.result()  # raises what loading KaTeX raised
+
+    def _own(self, ready: concurrent.futures.Future) -> None:
         from py_mini_racer import MiniRacer
 
-        self.script = script
-        self.lock = threading.Lock()
-        self.ctx = MiniRacer()
-        self.ctx.eval(script.path.read_text(encoding="utf-8"))
-        self.ctx.eval(RENDER_JS)
+        try:
+            ctx = MiniRacer()
+            ctx.eval(self.script.path.read_text(encoding="utf-8"))
+            ctx.eval(RENDER_JS)
+        except BaseException as exc:
+            ready.set_exception(exc)
+            return
+        ready.set_result(None)
+        while (call := self.calls.get()) is not None:
+            code, timeout, answer = call
+            try:
+                answer.set_result(ctx.eval(code, timeout_sec=timeout))
+            except BaseException as exc:
+                answer.set_exception(exc)
+        ctx.close()
 
     def render(self, items: list[tuple[str, bool]], macros: dict) -> list[tuple[bool, str]]:
         """[(tex, display)] -> [(ok, html or error message)], one call into V8 for the batch."""
         from py_mini_racer import JSTimeoutException
 
-        with self.lock:
-            try:
-                return self._call(items, macros, BATCH_TIMEOUT)
-            except JSTimeoutException:
-                if len(items) == 1:
-                    return [(False, "timed out")]
-            return [self._one(item, macros) for item in items]
+        try:
+            return self._call(items, macros, BATCH_TIMEOUT)
+        except JSTimeoutException:
+            if len(items) == 1:
+                return [(False, "timed out")]
+        return [self._one(item, macros) for item in items]
 
     def _one(self, item: tuple[str, bool], macros: dict) -> tuple[bool, str]:
         from py_mini_racer import JSTimeoutException
@@ -199,12 +225,16 @@ class Engine:
 
     def _call(self, items, macros, timeout: float) -> list[tuple[bool, str]]:
         args = ", ".join(json.dumps(a) for a in ([list(i) for i in items], macros, KATEX_OPTIONS))
-        return [
-            tuple(r) for r in json.loads(self.ctx.eval(f"paperdigestRender({args})", timeout_sec=timeout))
-        ]
+        answer: concurrent.futures.Future = concurrent.futures.Future()
+        self.calls.put((f"paperdigestRender({args})", timeout, answer))
+        return [tuple(r) for r in json.loads(answer.result())]
 
     def close(self) -> None:
-        self.ctx.close()
+        """Close the isolate on its own thread. In a forked child the thread does not exist (threads
+        do not survive fork): the child's copy is left alone and goes with the child."""
+        if self.pid == os.getpid() and self.thread.is_alive():
+            self.calls.put(None)
+            self.thread.join()
 
 
 _engines: dict[Path, Engine] = {}
@@ -214,7 +244,7 @@ _engines_lock = threading.Lock()
 def engine_for(script: KatexScript) -> Engine:
     with _engines_lock:
         engine = _engines.get(script.path)
-        if engine is None or engine.script != script:
+        if engine is None or engine.script != script or engine.pid != os.getpid():
             if engine is not None:
                 engine.close()  # the file changed (e.g. a KaTeX upgrade): load the new one
             engine = _engines[script.path] = Engine(script)
