@@ -1,8 +1,8 @@
 """`paperdigest check`: lint a collection without writing a site.
 
-Runs the same parse, group and render stages as a build (pages are rendered in memory and thrown
-away, so template errors surface too), then looks at what a build does not complain about: cards
-without a URL, internal links and local images that point nowhere, and anchors used twice.
+Runs the build's own parse and group stages and renders every page in memory (so template errors
+surface too), then looks at what a build does not complain about: cards without a URL, internal
+links and local images that point nowhere, and anchors used twice.
 """
 
 from __future__ import annotations
@@ -11,22 +11,19 @@ import os
 import posixpath
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import jinja2
 
-from paperdigest.build import template_problem
-from paperdigest.config import SiteConfig, load_config
+from paperdigest.build import Builder, template_problem
+from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
-from paperdigest.group import SiteIndex, build_index
-from paperdigest.mathrender import MathRenderer
+from paperdigest.group import SiteIndex
 from paperdigest.model import Digest
-from paperdigest.overrides import load_overrides
-from paperdigest.parse import discover_digests, parse_digest
-from paperdigest.render import Urls, http_url, make_environment, render_site, theme_dir
+from paperdigest.render import Urls, http_url, render_site, theme_dir
 
 LEVELS = ("error", "warning", "note")
 LINK_ATTRS = {"href", "src", "poster"}
@@ -46,24 +43,14 @@ class CheckResult:
 
 
 def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
-    """Every problem of the collection at `root`, sorted by file and line. Raises ConfigError."""
-    root = root.resolve()
-    config = load_config(root)
-    paths, problems = discover_digests(config.path("digests_dir"), root)
-    math = MathRenderer(config)
-    digests: list[Digest] = []
-    for path in paths:
-        parsed = parse_digest(path, root, config.base_path, math=math, sanitize=config.sanitize_html)
-        problems += parsed.problems
-        if parsed.digest and (drafts or not parsed.digest.draft):
-            digests.append(parsed.digest)
-    digests, math_problems = math.finish(digests)
-    # A build shows a formula KaTeX rejects as its source and goes on; for a linter it is an error.
-    problems += [replace(p, level="error") if p.message.startswith("KaTeX: ") else p for p in math_problems]
-    overrides, override_problems = load_overrides(root)
-    index, group_problems = build_index(digests, overrides)
-    problems += override_problems + group_problems
-    pages, render_problems = rendered_paths(index, config)
+    """Every problem of the collection at `root`, sorted by file and line. Raises ConfigError.
+
+    The site is parsed and grouped by the build's own pipeline (Builder.gather), so every problem
+    has the level a build gives it; then its pages are rendered in memory and thrown away."""
+    gathered = Builder(root, drafts=drafts).gather()
+    config, index = gathered.config, gathered.index
+    problems = list(gathered.problems)
+    pages, render_problems = rendered_paths(gathered.env, index, config)
     problems += render_problems
     problems += card_url_problems(index)
     targets = pages | static_paths(config)
@@ -73,9 +60,10 @@ def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
     return CheckResult(tuple(unique))
 
 
-def rendered_paths(index: SiteIndex, config: SiteConfig) -> tuple[set[str], list[Problem]]:
+def rendered_paths(
+    env: jinja2.Environment, index: SiteIndex, config: SiteConfig
+) -> tuple[set[str], list[Problem]]:
     """Output paths of every page, rendered in memory; a template error is reported, not raised."""
-    env = make_environment(config)
     paths: set[str] = set()
     try:
         for rel, _ in render_site(env, index, config):

@@ -168,41 +168,55 @@ def katex_assets(config: SiteConfig, base_url) -> dict:
     }
 
 
-class Engine:
-    """One V8 isolate with KaTeX loaded, owned by a thread of its own for the life of the process.
+class V8Thread:
+    """The one thread that makes, uses and closes every V8 context of this process.
 
-    mini-racer binds an isolate to the thread that made it: closing it from another thread (or
-    letting the garbage collector do so at exit) crashes the interpreter with a segmentation
-    fault. So one daemon thread makes, uses and closes the isolate, and callers hand it work.
-    """
+    mini-racer binds V8 to the thread that first used it: a context made, used or closed on any
+    other thread (or closed by the garbage collector at exit) crashes the interpreter with a
+    segmentation fault. So every call into V8 is handed to this thread and waited for."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.calls: queue.Queue = queue.Queue()
+        self.thread = threading.Thread(target=self._serve, name="paperdigest-v8", daemon=True)
+        self.thread.start()
+
+    def run(self, call):
+        answer: concurrent.futures.Future = concurrent.futures.Future()
+        self.calls.put((call, answer))
+        return answer.result()
+
+    def _serve(self) -> None:
+        while (item := self.calls.get()) is not None:
+            call, answer = item
+            try:
+                answer.set_result(call())
+            except BaseException as exc:  # e.g. a JS timeout: raised again in the caller
+                answer.set_exception(exc)
+
+    def stop(self) -> None:
+        self.calls.put(None)
+        self.thread.join()
+
+
+_v8: V8Thread | None = None
+
+
+def v8_thread() -> V8Thread:
+    """This process's V8 thread (a forked child has none of its parent's threads: it makes its own)."""
+    global _v8
+    if _v8 is None or _v8.pid != os.getpid():
+        _v8 = V8Thread()
+    return _v8
+
+
+class Engine:
+    """One V8 context with KaTeX loaded, kept for the life of the process (e.g. the dev server)."""
 
     def __init__(self, script: KatexScript):
         self.script = script
-        self.pid = os.getpid()
-        self.calls: queue.Queue = queue.Queue()
-        ready: concurrent.futures.Future = concurrent.futures.Future()
-        self.thread = threading.Thread(target=self._own, args=(ready,), name="paperdigest-katex", daemon=True)
-        self.thread.start()
-        ready.result()  # raises what loading KaTeX raised
-
-    def _own(self, ready: concurrent.futures.Future) -> None:
-        from py_mini_racer import MiniRacer
-
-        try:
-            ctx = MiniRacer()
-            ctx.eval(self.script.path.read_text(encoding="utf-8"))
-            ctx.eval(RENDER_JS)
-        except BaseException as exc:
-            ready.set_exception(exc)
-            return
-        ready.set_result(None)
-        while (call := self.calls.get()) is not None:
-            code, timeout, answer = call
-            try:
-                answer.set_result(ctx.eval(code, timeout_sec=timeout))
-            except BaseException as exc:
-                answer.set_exception(exc)
-        ctx.close()
+        self.v8 = v8_thread()
+        self.ctx = self.v8.run(lambda: load_katex(script))
 
     def render(self, items: list[tuple[str, bool]], macros: dict) -> list[tuple[bool, str]]:
         """[(tex, display)] -> [(ok, html or error message)], one call into V8 for the batch."""
@@ -225,16 +239,22 @@ class Engine:
 
     def _call(self, items, macros, timeout: float) -> list[tuple[bool, str]]:
         args = ", ".join(json.dumps(a) for a in ([list(i) for i in items], macros, KATEX_OPTIONS))
-        answer: concurrent.futures.Future = concurrent.futures.Future()
-        self.calls.put((f"paperdigestRender({args})", timeout, answer))
-        return [tuple(r) for r in json.loads(answer.result())]
+        code = f"paperdigestRender({args})"
+        return [tuple(r) for r in json.loads(self.v8.run(lambda: self.ctx.eval(code, timeout_sec=timeout)))]
 
     def close(self) -> None:
-        """Close the isolate on its own thread. In a forked child the thread does not exist (threads
-        do not survive fork): the child's copy is left alone and goes with the child."""
-        if self.pid == os.getpid() and self.thread.is_alive():
-            self.calls.put(None)
-            self.thread.join()
+        """Close the context on the V8 thread; a forked child leaves its copy of the parent's alone."""
+        if self.v8.pid == os.getpid() and self.v8.thread.is_alive():
+            self.v8.run(self.ctx.close)
+
+
+def load_katex(script: KatexScript):
+    from py_mini_racer import MiniRacer
+
+    ctx = MiniRacer()
+    ctx.eval(script.path.read_text(encoding="utf-8"))
+    ctx.eval(RENDER_JS)
+    return ctx
 
 
 _engines: dict[Path, Engine] = {}
@@ -244,7 +264,7 @@ _engines_lock = threading.Lock()
 def engine_for(script: KatexScript) -> Engine:
     with _engines_lock:
         engine = _engines.get(script.path)
-        if engine is None or engine.script != script or engine.pid != os.getpid():
+        if engine is None or engine.script != script or engine.v8.pid != os.getpid():
             if engine is not None:
                 engine.close()  # the file changed (e.g. a KaTeX upgrade): load the new one
             engine = _engines[script.path] = Engine(script)
@@ -253,8 +273,10 @@ def engine_for(script: KatexScript) -> Engine:
 
 @atexit.register
 def _close_engines() -> None:
-    # A live V8 context blocks interpreter exit, so close them all first.
+    # A live V8 context blocks interpreter exit, so close them all first, on the V8 thread.
     with _engines_lock:
         for engine in _engines.values():
             engine.close()
         _engines.clear()
+        if _v8 is not None and _v8.pid == os.getpid():
+            _v8.stop()

@@ -1,4 +1,4 @@
-"""Search stage: a Pagefind full-text index of the finished pages, written beside them.
+"""Search stage: a Pagefind full-text index of the finished pages, shipped with them.
 
 Pagefind reads the HTML the render stage wrote: only elements marked `data-pagefind-body` (digest
 and paper pages) are indexed, `data-pagefind-filter` / `data-pagefind-meta` in the templates give
@@ -11,21 +11,62 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import importlib.metadata
 import os
 import shutil
 from pathlib import Path
 
-from paperdigest.config import CONFIG_NAME, SiteConfig
+from paperdigest.config import CONFIG_NAME
 from paperdigest.errors import Problem
+from paperdigest.incremental.cache import digest_of
+from paperdigest.incremental.output import SiteOutput
 
 BUNDLE_DIR = "pagefind"  # output folder of the index and the Pagefind JS, relative to the site root
 TIMEOUT = 600  # seconds; a stuck indexer must not hang a build forever
 
 
-def index_site(site_dir: Path, config: SiteConfig) -> list[Problem]:
-    """Index the built site in `site_dir`; problems instead of exceptions, the build goes on."""
-    if not config.search:
+def index_pages(site: SiteOutput, *, keep_old: bool = False) -> list[Problem]:
+    """Index the HTML pages of `site` (the output being prepared) into its `pagefind/` files.
+
+    The index is made from the finished pages before the output is moved into place, so it is
+    always the index of the site it ships with. It is made again only when some page's bytes
+    changed (or its files are not as written): a build that changed no page leaves `pagefind/`
+    exactly as it was, so redeploying an unchanged site uploads nothing new. `keep_old`: keep the
+    last index whatever changed (the dev server does: indexing takes longer than its rebuilds).
+    """
+    old = sorted(rel for rel in site.previous if rel.startswith(BUNDLE_DIR + "/"))
+    if keep_old and old:
+        for rel in old:
+            site.add(rel, site.previous[rel], staged=False)
         return []
+    pages = sorted(rel for rel in site.entries if rel.endswith(".html"))
+    fp = digest_of("search", *search_settings(), *(f"{rel}={site.entries[rel].sha}" for rel in pages))
+    if old and all(site.keep(rel, fp) for rel in old):
+        return []
+    problems, files = make_index(site, pages)
+    if files is None:  # no index could be made: the last one, if any, stays
+        for rel in old:
+            site.add(rel, site.previous[rel], staged=False)
+        return problems
+    for rel, data in files:
+        site.add(rel, *site.stage(rel, data, fp))
+    return problems
+
+
+def search_settings() -> tuple[str, ...]:
+    try:
+        version = importlib.metadata.version("pagefind")
+    except importlib.metadata.PackageNotFoundError:
+        version = "?"
+    return (f"pagefind={version}", repr(INDEX_CONFIG))
+
+
+# The ↗ paper-page link after each card heading would end up in every result title.
+INDEX_CONFIG = {"exclude_selectors": [".paper-page-link"]}
+
+
+def make_index(site: SiteOutput, pages: list[str]) -> tuple[list[Problem], list[tuple[str, bytes]] | None]:
+    """(problems, the index's files as (output path, bytes)); None when it could not be made."""
     try:
         from pagefind.service import get_executable
     except ImportError:
@@ -33,48 +74,58 @@ def index_site(site_dir: Path, config: SiteConfig) -> list[Problem]:
             warning(
                 "search index not built: the 'pagefind' package is missing (pip install 'pagefind[extended]')"
             )
-        ]
+        ], None
     executable = get_executable()
     if executable is None:
-        return [warning("search index not built: no Pagefind binary (pip install 'pagefind[extended]')")]
+        return [
+            warning("search index not built: no Pagefind binary (pip install 'pagefind[extended]')")
+        ], None
     problems = []
     if "extended" not in executable.name and "extended" not in str(executable.parent):
         problems.append(
             note("Pagefind's extended binary is not installed: Chinese/Japanese words are not segmented")
         )
-    site_dir = site_dir.resolve()
-    fresh = site_dir / f".{BUNDLE_DIR}.new"
-    shutil.rmtree(fresh, ignore_errors=True)
+    scratch = site.out_dir.parent / f".{site.out_dir.name}.search-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
     try:
-        pages = run_async(asyncio.wait_for(build_index(site_dir, fresh), TIMEOUT))
+        count = run_async(asyncio.wait_for(write_index(site, pages, scratch), TIMEOUT))
+        bundle = scratch / "index"
+        files = [
+            (f"{BUNDLE_DIR}/{path.relative_to(bundle).as_posix()}", path.read_bytes())
+            for path in sorted(bundle.rglob("*"))
+            if path.is_file()
+        ]
     except Exception as exc:  # the indexer is an external process: any failure becomes a warning
-        shutil.rmtree(fresh, ignore_errors=True)
-        return problems + [warning(f"search index not built: {type(exc).__name__}: {exc}")]
-    swap_in(fresh, site_dir / BUNDLE_DIR)
-    if pages == 0:
+        return problems + [warning(f"search index not built: {type(exc).__name__}: {exc}")], None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if count == 0:
         problems.append(warning("search index is empty: no page has data-pagefind-body"))
-    return problems
+    return problems, files
 
 
-def swap_in(fresh: Path, target: Path) -> None:
-    """Two renames: readers see the old index or the new one, never half of either."""
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(fresh, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-async def build_index(site_dir: Path, output: Path) -> int:
-    """Run Pagefind over `site_dir`, writing into `output`; returns the number of pages indexed."""
+async def write_index(site: SiteOutput, pages: list[str], scratch: Path) -> int:
+    """Index the pages into `scratch/index`; returns the number of pages indexed. Pagefind reads
+    them from a folder of hard links to where each page is now (staged, or kept from the last
+    build): its Python API takes files one by one at a tenth of a second each."""
     from pagefind.index import PagefindIndex
 
-    # The ↗ paper-page link after each card heading would end up in every result title.
-    config = {"output_path": str(output), "exclude_selectors": [".paper-page-link"]}
-    async with PagefindIndex(config=config) as index:
-        result = await index.add_directory(str(site_dir))
+    view = scratch / "pages"
+    for rel in pages:
+        target = view / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        link_or_copy(site.path_of(rel), target)
+    async with PagefindIndex(config=INDEX_CONFIG) as index:
+        result = await index.add_directory(str(view))
+        await index.write_files(output_path=str(scratch / "index"))
     return int(result.get("page_count", 0))
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copyfile(source, target)
 
 
 def run_async(coroutine):

@@ -1,0 +1,301 @@
+"""The persistent build cache in `<site>/.paperdigest-cache/`: parsed digests and output manifests.
+
+A parsed digest is stored under a key made of the file's bytes, its path, the code of paperdigest
+and its Markdown libraries, and the settings that change parsing (the base path). An unchanged
+digest is therefore never parsed twice, and any change to one of those inputs misses the cache.
+One SQLite file holds it all: readers and writers in other processes (a dev server beside a
+build) are serialised by SQLite's own locking, and a killed build leaves the last commit intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import os
+import pickle
+import re
+import sqlite3
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import NamedTuple
+
+from paperdigest import __version__
+from paperdigest.config import SiteConfig
+from paperdigest.katex_engine import math_setup
+
+CACHE_DIR = ".paperdigest-cache"
+SCHEMA = 3
+# Keys of site.yaml that only change how pages look, never how a digest is parsed. Every other key
+# (present or added later, e.g. math settings) is part of the parse key, to be safe.
+RENDER_ONLY_KEYS = {
+    "title", "description", "author", "language", "templates_dir", "static_dir", "per_page", "papers_per_page",
+    "base_url", "root", "digests_dir", "search", "cname",
+}  # fmt: skip
+# Libraries whose versions change what a build writes, besides every requirement paperdigest declares.
+LIBRARIES = (
+    "markdown-it-py",
+    "mdit-py-plugins",
+    "pygments",
+    "pyyaml",
+    "jinja2",
+    "markupsafe",
+    "nh3",
+    "pagefind",
+)
+
+
+def digest_of(*parts: str | bytes) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+class Hashing:
+    """digest_of(data) of bytes that come in chunks: update() with each, then hexdigest()."""
+
+    def __init__(self):
+        self.h = hashlib.blake2b(digest_size=20)
+
+    def update(self, chunk: bytes) -> None:
+        self.h.update(chunk)
+
+    def hexdigest(self) -> str:
+        self.h.update(b"\x00")
+        return self.h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """The generator's version: __version__, the bytes of its own modules, its libraries' versions.
+
+    Hashing the sources (a few hundred KB) means an edited checkout never reuses stale records.
+    """
+    package = Path(__file__).parent
+    parts: list[str | bytes] = [__version__, str(SCHEMA)]
+    for path in sorted(package.rglob("*.py")):
+        parts += [path.relative_to(package).as_posix(), path.read_bytes()]
+    for name in sorted(set(LIBRARIES) | declared_requirements()):
+        try:
+            parts.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}=?")
+    return digest_of(*parts)
+
+
+def declared_requirements() -> set[str]:
+    """The names of the libraries paperdigest's installed metadata requires (extras left out)."""
+    try:
+        requires = metadata.requires("paperdigest") or []
+    except metadata.PackageNotFoundError:  # run from a source tree without installing
+        return set()
+    return {REQUIREMENT_NAME.match(r).group(0).lower() for r in requires if "extra ==" not in r}
+
+
+REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def parse_settings(config: SiteConfig) -> str:
+    """What a parsed digest depends on beyond its file: the base path, every key of site.yaml that is
+    not render-only, and the KaTeX that typesets formulas into the records."""
+    values = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+    kept = {k: v for k, v in values.items() if k not in RENDER_ONLY_KEYS}
+    return repr((config.base_path, sorted(kept.items()), katex_identity(config)))
+
+
+def katex_identity(config: SiteConfig) -> tuple:
+    setup = math_setup(config)
+    script = setup.script
+    return (setup.mode, script.version, str(script.path)) if script else (setup.mode,)
+
+
+def parse_key(raw: bytes, rel: str, settings: str) -> str:
+    return digest_of(code_fingerprint(), settings, rel, raw)
+
+
+class Entry(NamedTuple):
+    """One output file in a manifest (one row of the cache's `files` table)."""
+
+    fp: str  # what the file is made from
+    sha: str  # hash of its bytes
+    size: int
+    mtime_ns: int
+    static: bool = False  # copied or written by copy_static, not a planned page
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the cache database: write-ahead log, commits without waiting for the disk
+    (a cache can lose its last writes in a power cut, never its consistency)."""
+    db = sqlite3.connect(path, timeout=60, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+class BuildCache:
+    """Parsed digests by key, and the manifest of each output folder. Disabled if not writable."""
+
+    def __init__(self, root: Path):
+        self.dir = root / CACHE_DIR
+        self.db: sqlite3.Connection | None = None
+        try:
+            self.dir.mkdir(exist_ok=True)
+            (self.dir / ".gitignore").write_text("*\n")  # never committed, even without our .gitignore
+            self.db = connect(self.dir / "cache.sqlite")
+            self.db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS manifest (out TEXT PRIMARY KEY, value BLOB)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, value BLOB)")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS files (out TEXT, rel TEXT, fp TEXT, sha TEXT, size INTEGER,"
+                " mtime_ns INTEGER, static INTEGER, PRIMARY KEY (out, rel))"
+            )
+        except (OSError, sqlite3.Error):
+            self.db = None  # a read-only site still builds, just without a cache
+
+    def close(self) -> None:
+        """Ends the build's use of the cache. What the build wrote to the write-ahead log (a cold
+        build: every digest's body, hundreds of MB) goes into the database now: left there, it
+        would be copied by the next commit, in the middle of the dev server's first rebuild."""
+        if self.db is not None:
+            with contextlib.suppress(sqlite3.Error):  # e.g. another build holds it: its close will do
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.close()
+            self.db = None
+
+    def get_parsed(self, keys: list[str]) -> dict[str, object]:
+        """The cached parse results among `keys` (misses are absent)."""
+        found: dict[str, object] = {}
+        if self.db is None or not keys:
+            return found
+        for start in range(0, len(keys), 900):  # SQLite's limit on query parameters
+            chunk = keys[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for key, value in self.db.execute(f"SELECT key, value FROM parsed WHERE key IN ({marks})", chunk):
+                try:
+                    found[key] = pickle.loads(value)
+                except Exception:  # a corrupt or incompatible row is a miss
+                    continue
+        return found
+
+    @property
+    def path(self) -> Path:
+        return self.dir / "cache.sqlite"
+
+    def prune(self, used: set[str]) -> None:
+        """Forget parses no build uses any more, once they outnumber the live ones."""
+        if self.db is None:
+            return
+        (count,) = self.db.execute("SELECT COUNT(*) FROM parsed").fetchone()
+        if count <= 2 * len(used) + 100:
+            return
+        with self.transaction():
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+            self.db.execute("DELETE FROM used")
+            self.db.executemany("INSERT INTO used VALUES (?)", ((k,) for k in used))
+            self.db.execute("DELETE FROM parsed WHERE key NOT IN (SELECT key FROM used)")
+            self.db.execute("DELETE FROM html WHERE key NOT IN (SELECT key FROM used)")
+
+    def get_manifest(self, out_dir: Path) -> dict[str, Entry] | None:
+        """What the last committed build wrote into `out_dir`: output path -> Entry."""
+        if self.manifest_token(out_dir) is None:
+            return None
+        rows = self.db.execute(
+            "SELECT rel, fp, sha, size, mtime_ns, static FROM files WHERE out = ?", (str(out_dir),)
+        )
+        return {rel: Entry(fp, sha, size, mtime, bool(static)) for rel, fp, sha, size, mtime, static in rows}
+
+    def manifest_token(self, out_dir: Path) -> str | None:
+        """Changes with every stored manifest; None while there is none (or a build is committing)."""
+        token = self.get_record(out_dir)
+        return token if isinstance(token, str) else None
+
+    def forget_manifest(self, out_dir: Path) -> None:
+        """Until put_manifest: a build killed meanwhile leaves no manifest, so the next starts afresh."""
+        self.put_record(out_dir, None)
+
+    def put_manifest(self, out_dir: Path, manifest: dict[str, Entry], *, rows: dict | None = None) -> str:
+        """Store the manifest of `out_dir` and return its token. `rows`: the manifest the cache holds
+        for it now (as get_manifest returned it), so that only the difference is written: a dev
+        server's rebuild changes a few entries of 70,000."""
+        if self.db is None:
+            return ""
+        out = str(out_dir)
+        with self.transaction():
+            if rows is None:
+                self.db.execute("DELETE FROM files WHERE out = ?", (out,))
+                changed = manifest.items()
+            else:
+                gone = [(out, rel) for rel in rows.keys() - manifest.keys()]
+                self.db.executemany("DELETE FROM files WHERE out = ? AND rel = ?", gone)
+                changed = [(rel, entry) for rel, entry in manifest.items() if rows.get(rel) != entry]
+            self.db.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((out, rel, *entry) for rel, entry in changed),
+            )
+            token = os.urandom(8).hex()
+            self.write_record(out_dir, token)
+        return token
+
+    def get_record(self, out_dir: Path):
+        if self.db is None:
+            return None
+        row = self.db.execute("SELECT value FROM manifest WHERE out = ?", (str(out_dir),)).fetchone()
+        try:
+            return pickle.loads(row[0]) if row else None
+        except Exception:
+            return None
+
+    def put_record(self, out_dir: Path, record) -> None:
+        """Store a picklable record under `out_dir`; None forgets it."""
+        if self.db is None:
+            return
+        with self.transaction():
+            self.write_record(out_dir, record)
+
+    def write_record(self, out_dir: Path, record) -> None:
+        """put_record inside a transaction the caller holds."""
+        self.db.execute("DELETE FROM manifest WHERE out = ?", (str(out_dir),))
+        if record is not None:
+            blob = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+            self.db.execute("INSERT INTO manifest VALUES (?, ?)", (str(out_dir), blob))
+
+    def get_build(self, out_dir: Path):
+        """What the last build into `out_dir` recorded: (fingerprint of its inputs, counts, problems)."""
+        return self.get_record(Path(f"build:{out_dir}"))
+
+    def put_build(self, out_dir: Path, record) -> None:
+        self.put_record(Path(f"build:{out_dir}"), record)
+
+    def transaction(self):
+        return _Transaction(self.db)
+
+
+def write_parsed(
+    path: Path, items: dict[str, tuple[object, str]], db: sqlite3.Connection | None = None
+) -> None:
+    """Store parse results in the cache at `path` (from any process: parse workers call it too)."""
+    rows = [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, (v, _) in items.items()]
+    bodies = [(k, html.encode("utf-8", "surrogatepass")) for k, (_, html) in items.items()]
+    own = db is None
+    db = db or connect(path)
+    try:
+        with _Transaction(db):
+            db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", rows)
+            db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", bodies)
+    finally:
+        if own:
+            db.close()
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")

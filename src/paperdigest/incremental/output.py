@@ -1,0 +1,154 @@
+"""Writing only what changed, still all-or-nothing: the incremental form of write.AtomicOutput.
+
+The manifest of the previous build says, for every output file, what it was made from (a
+fingerprint), its bytes' hash, size and mtime. A file whose fingerprint is unchanged and whose copy
+on disk is untouched is kept as it is; a re-rendered file whose bytes are unchanged is not written.
+Changed files are staged in the temporary folder; only when the whole build has succeeded are they
+moved into place and files that are gone removed, so a failed build leaves the old site as it was.
+Without a usable manifest (first build, another tool's folder, a build killed while committing)
+everything is written to the temporary folder and swapped in, exactly like AtomicOutput.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from paperdigest.incremental.cache import Entry, Hashing, digest_of
+from paperdigest.write import AtomicOutput, safe_relative, signals_deferred, visible_files
+
+
+class SiteOutput(AtomicOutput):
+    """`with SiteOutput(out, previous_manifest) as site:` ... `site.commit()`; then `site.entries`."""
+
+    def __init__(self, out_dir: Path, previous: dict[str, Entry] | None, *, verify: bool = True):
+        super().__init__(out_dir)
+        self.full = previous is None or not self.out_dir.is_dir()
+        self.previous: dict[str, Entry] = {} if self.full else previous
+        self.verify = verify  # stat kept files: a hand-edited or deleted output file is rewritten
+        self.entries: dict[str, Entry] = {}
+        self.staged: set[str] = set()
+        self.written = 0
+
+    # -- deciding -------------------------------------------------------------------------------
+    def keep(self, rel: str, fp: str) -> bool:
+        """Keep the previous file if it was made from the same inputs and is still on disk as written."""
+        old = self.previous.get(rel)
+        if old is None or old.fp != fp or not self.intact(rel, old):
+            return False
+        self.add(rel, old, staged=False)
+        return True
+
+    def intact(self, rel: str, old: Entry) -> bool:
+        if not self.verify:
+            return True
+        try:
+            st = os.stat(self.out_dir / rel)
+        except OSError:
+            return False
+        return st.st_size == old.size and st.st_mtime_ns == old.mtime_ns
+
+    # -- writing (safe to call in a forked worker: it only touches the temporary folder) -------
+    def stage(self, rel: str, data: bytes | Iterable[bytes], fp: str) -> tuple[Entry, bool]:
+        """(entry, written): the bytes go to the temporary folder unless the old file has them.
+        `data` may come in chunks (a file too large to hold): they are written as they come, and
+        taken back if the old file has them."""
+        if isinstance(data, bytes):
+            sha = digest_of(data)
+            if kept := self.unchanged(rel, sha, fp):
+                return kept, False
+            st = self.write_staged(rel, (data,))
+            return Entry(fp, sha, st.st_size, st.st_mtime_ns), True
+        hashing = Hashing()
+        st = self.write_staged(rel, data, hashing.update)
+        sha = hashing.hexdigest()
+        if kept := self.unchanged(rel, sha, fp):
+            (self.tmp_dir / safe_relative(rel)).unlink()
+            return kept, False
+        return Entry(fp, sha, st.st_size, st.st_mtime_ns), True
+
+    def unchanged(self, rel: str, sha: str, fp: str) -> Entry | None:
+        """The entry of the old file, now made from `fp`, when it holds bytes of hash `sha`."""
+        old = self.previous.get(rel)
+        if old is not None and old.sha == sha and self.intact(rel, old):
+            return Entry(fp, sha, old.size, old.mtime_ns)
+        return None
+
+    def write_staged(self, rel: str, chunks: Iterable[bytes], each=None) -> os.stat_result:
+        target = self.tmp_dir / safe_relative(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as f:
+            for chunk in chunks:
+                if each is not None:
+                    each(chunk)
+                f.write(chunk)
+            f.flush()
+            return os.fstat(f.fileno())
+
+    def path_of(self, rel: str) -> Path:
+        """Where output file `rel` is, as this build will leave it: staged here, or kept."""
+        return (self.tmp_dir if rel in self.staged else self.out_dir) / safe_relative(rel)
+
+    def add(self, rel: str, entry: Entry, staged: bool) -> None:
+        if rel not in self.entries:
+            self.pages += rel.endswith(".html")
+        elif rel in self.staged and not staged:  # a later source of the same file, already on disk
+            self.staged.discard(rel)
+            (self.tmp_dir / rel).unlink(missing_ok=True)
+        self.entries[rel] = entry
+        if staged:
+            self.staged.add(rel)
+            self.written += 1
+
+    # -- the AtomicOutput interface (copy_static and other stages use it) ------------------------
+    def write(self, rel: str, data: bytes, fp: str | None = None) -> None:
+        fp = fp or digest_of(b"bytes", data)
+        if not self.keep(rel, fp):
+            entry, staged = self.stage(rel, data, fp)
+            self.add(rel, entry._replace(static=True), staged)
+
+    def copy_tree(self, src: Path, dest_rel: str = "") -> int:
+        count = 0
+        prefix = safe_relative(dest_rel).as_posix() + "/" if dest_rel else ""
+        for source in visible_files(src):
+            rel = prefix + source.relative_to(src).as_posix()
+            st = source.stat()
+            fp = digest_of(b"file", str(source), str(st.st_size), str(st.st_mtime_ns))
+            if not self.keep(rel, fp):
+                entry, staged = self.stage(rel, source.read_bytes(), fp)
+                self.add(rel, entry._replace(static=True), staged)
+            count += 1
+        return count
+
+    # -- committing -------------------------------------------------------------------------------
+    def commit(self) -> None:
+        if self.full:
+            super().commit()
+            return
+        with signals_deferred():
+            for rel in sorted(self.previous.keys() - self.entries.keys()):
+                remove_with_empty_parents(self.out_dir, rel)
+            for rel in sorted(self.staged):
+                target = self.out_dir / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.tmp_dir / rel, target)
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+
+def remove_with_empty_parents(root: Path, rel: str) -> None:
+    path = root / safe_relative(rel)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        shutil.rmtree(path, ignore_errors=True)
+    parent = path.parent
+    while parent != root:
+        try:
+            parent.rmdir()  # only succeeds when empty
+        except OSError:
+            break
+        parent = parent.parent
