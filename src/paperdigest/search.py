@@ -115,9 +115,11 @@ async def write_index(site: SiteOutput, pages: list[str], scratch: Path) -> int:
         target = view / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         link_or_copy(site.path_of(rel), target)
-    async with PagefindIndex(config=INDEX_CONFIG) as index:
+    # The output path is part of the configuration: leaving the context writes the index there too
+    # (without one, into ./pagefind of whatever the working directory is).
+    config = {**INDEX_CONFIG, "output_path": str(scratch / "index")}
+    async with PagefindIndex(config=config) as index:
         result = await index.add_directory(str(view))
-        await index.write_files(output_path=str(scratch / "index"))
     return int(result.get("page_count", 0))
 
 
