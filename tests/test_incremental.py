@@ -587,3 +587,39 @@ def test_after_warm_up_a_card_edit_encodes_only_its_paper_for_papers_json(site, 
     builder.rebuild(edit_affiliation(site))
     assert encoded == ["2304.30503"]
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def module_state() -> dict[str, str]:
+    """Every module-level dict, list and set of paperdigest's modules, by name, as text."""
+    import pkgutil
+    import sys
+
+    for info in pkgutil.walk_packages(paperdigest.__path__, "paperdigest."):
+        if not info.name.endswith("__main__"):
+            __import__(info.name)
+    state = {}
+    for name, module in list(sys.modules.items()):
+        if name.startswith("paperdigest"):
+            for attr, value in vars(module).items():
+                if type(value) in (dict, list, set):
+                    state[f"{name}.{attr}"] = repr(value)
+    return state
+
+
+def test_builders_keep_what_they_remember_to_themselves(site, tmp_path):
+    """No module holds build state: two Builders in one process, or one library caller building
+    twice, share nothing but the KaTeX engines (V8 is a process-wide resource)."""
+    before = module_state()
+    other = shutil.copytree(site, tmp_path / "other")
+    (other / "site.yaml").write_text("title: Other\nbase_url: https://x.org/other/\n")
+    one, two = Builder(site, site / "_site", jobs=1), Builder(other, other / "_site", jobs=1)
+    one.build()
+    two.build()
+    one.rebuild(edit_affiliation(site))
+    two.rebuild(edit_affiliation(other))
+    after = module_state()
+    changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+    assert changed <= {"paperdigest.katex_engine._engines"}
+    assert one.memo is not two.memo
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path / "1"))
+    assert_same_tree(tree(other / "_site"), clean_build(other, tmp_path / "2"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import importlib.metadata
+import json
 import os
 import shutil
 from pathlib import Path
@@ -29,28 +30,54 @@ def index_pages(site: SiteOutput, *, keep_old: bool = False) -> list[Problem]:
     """Index the HTML pages of `site` (the output being prepared) into its `pagefind/` files.
 
     The index is made from the finished pages before the output is moved into place, so it is
-    always the index of the site it ships with. It is made again only when some page's bytes
-    changed (or its files are not as written): a build that changed no page leaves `pagefind/`
-    exactly as it was, so redeploying an unchanged site uploads nothing new. `keep_old`: keep the
-    last index whatever changed (the dev server does: indexing takes longer than its rebuilds).
+    always the index of the site it ships with. A redeploy of an unchanged site uploads nothing
+    new: when no page's bytes changed, the index is not made again; when pages changed but not
+    what Pagefind takes from them (a new footer), the new index's content-addressed files are the
+    old ones, and the old index, whose other files Pagefind names differently each run
+    (Pagefind#638), is kept whole. `keep_old`: keep the last index whatever changed (the dev server
+    does: indexing takes longer than its rebuilds).
     """
     old = sorted(rel for rel in site.previous if rel.startswith(BUNDLE_DIR + "/"))
     if keep_old and old:
-        for rel in old:
-            site.add(rel, site.previous[rel], staged=False)
-        return []
+        return keep(site, old, None)
     pages = sorted(rel for rel in site.entries if rel.endswith(".html"))
     fp = digest_of("search", *search_settings(), *(f"{rel}={site.entries[rel].sha}" for rel in pages))
     if old and all(site.keep(rel, fp) for rel in old):
         return []
     problems, files = make_index(site, pages)
     if files is None:  # no index could be made: the last one, if any, stays
-        for rel in old:
-            site.add(rel, site.previous[rel], staged=False)
-        return problems
+        return problems + keep(site, old, None)
+    if old and all(site.intact(rel, site.previous[rel]) for rel in old) and same_content(site, old, files):
+        return problems + keep(site, old, fp)
     for rel, data in files:
         site.add(rel, *site.stage(rel, data, fp))
     return problems
+
+
+def keep(site: SiteOutput, old: list[str], fp: str | None) -> list[Problem]:
+    """Keep the last index as it is (under fingerprint `fp`, when given)."""
+    for rel in old:
+        entry = site.previous[rel]
+        site.add(rel, entry if fp is None else entry._replace(fp=fp), staged=False)
+    return []
+
+
+def same_content(site: SiteOutput, old: list[str], files: list[tuple[str, bytes]]) -> bool:
+    """The new index holds what the old one does: the same content-addressed files (fragments,
+    word index, Pagefind's scripts), byte for byte."""
+    was = {rel: site.previous[rel].sha for rel in old if stable(rel)}
+    now = {rel: digest_of(data) for rel, data in files if stable(rel)}
+    return was == now
+
+
+def stable(rel: str) -> bool:
+    """A file Pagefind writes the same for the same pages (not its filter and metadata indexes,
+    nor the entry file that names them)."""
+    name = rel.rsplit("/", 1)[-1]
+    return not (rel.startswith(f"{BUNDLE_DIR}/filter/") or name.endswith(".pf_meta") or name == ENTRY)
+
+
+ENTRY = "pagefind-entry.json"
 
 
 def search_settings() -> tuple[str, ...]:
@@ -99,9 +126,22 @@ def make_index(site: SiteOutput, pages: list[str]) -> tuple[list[Problem], list[
         return problems + [warning(f"search index not built: {type(exc).__name__}: {exc}")], None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if not complete(files):
+        return problems + [warning("search index not built: Pagefind wrote an incomplete index")], None
     if count == 0:
         problems.append(warning("search index is empty: no page has data-pagefind-body"))
     return problems, files
+
+
+def complete(files: list[tuple[str, bytes]]) -> bool:
+    """The entry file parses and every language's metadata file it names was written."""
+    names = {rel for rel, _ in files}
+    entry = dict(files).get(f"{BUNDLE_DIR}/{ENTRY}")
+    try:
+        languages = json.loads(entry)["languages"].values()
+        return all(f"{BUNDLE_DIR}/pagefind.{lang['hash']}.pf_meta" in names for lang in languages)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return False
 
 
 async def write_index(site: SiteOutput, pages: list[str], scratch: Path) -> int:
