@@ -17,7 +17,7 @@ from paperdigest.config import CONFIG_NAME, SiteConfig, load_config
 from paperdigest.depends import Fingerprints
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex, build_index
-from paperdigest.katex_engine import math_setup
+from paperdigest.katex_engine import katex_output_files, math_setup
 from paperdigest.mathrender import MathStats
 from paperdigest.output import SiteOutput
 from paperdigest.overrides import load_overrides
@@ -417,12 +417,8 @@ def copy_static(site: AtomicOutput, config: SiteConfig) -> None:
     user_assets = config.path("templates_dir") / "assets"
     if user_assets.is_dir():
         site.copy_tree(user_assets, "assets")
-    if config.katex.local_dir:
-        katex = Path(config.katex.local_dir)
-        katex = katex if katex.is_absolute() else config.root / katex
-        for name in ("katex.min.js", "katex.min.css"):
-            site.write(f"assets/katex/{name}", (katex / name).read_bytes())
-        site.copy_tree(katex / "fonts", "assets/katex/fonts")
+    for source, rel in katex_output_files(config):
+        site.write(rel, source.read_bytes())
     static = config.path("static_dir")
     if static.is_dir():
         site.copy_tree(static)
