@@ -123,7 +123,9 @@ def math_setup(config: SiteConfig) -> MathSetup:
     if config.math.render == "browser":
         return MathSetup("browser", None, macros, problem)
     if not engine_available():
-        message = "math.render: build: no KaTeX engine (pip install mini-racer); math is typeset in the browser"
+        message = (
+            "math.render: build: no KaTeX engine (pip install mini-racer); math is typeset in the browser"
+        )
         return MathSetup("browser", None, macros, Problem("site.yaml", None, "warning", message))
     return MathSetup("build", script, macros, problem)
 
