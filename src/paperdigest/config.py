@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from paperdigest.errors import ConfigError
+from paperdigest.errors import ConfigError, Problem
 
 CONFIG_NAME = "site.yaml"
 HOSTNAME = re.compile(
@@ -150,6 +150,18 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
     if config.cname and not HOSTNAME.fullmatch(config.cname):
         raise ConfigError(path, f"cname must be a bare domain like papers.example.org, got {config.cname!r}")
     return config
+
+
+def base_url_problem(config: SiteConfig) -> Problem | None:
+    """A build without base_url writes relative URLs where absolute ones are required: sitemap.xml
+    (`<loc>/</loc>` is invalid), robots.txt's Sitemap line and the feeds' ids and links."""
+    if config.base_url:
+        return None
+    message = (
+        "base_url is empty: sitemap.xml, robots.txt and the feeds get relative URLs; set it in "
+        "site.yaml or pass --base-url https://USER.github.io/REPO/ (the Pages workflow does)"
+    )
+    return Problem(CONFIG_NAME, None, "warning", message)
 
 
 def _build(cls, data: dict, path: Path, prefix: str):

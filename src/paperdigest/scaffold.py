@@ -219,8 +219,13 @@ def normalise_arxiv_id(value: str) -> str:
     return m.group(1)
 
 
+# What `new` writes for the user to replace; `paperdigest check` warns while they are still there.
+PLACEHOLDER_TITLE = "Title of arXiv:"
+CARD_NOTE = "<!-- 替换标题，在《》引用块前加一行“> 中文译名”，填写代码和单位，然后在这里写摘要。 -->"
+
+
 def card_skeleton(number: int, arxiv_id: str) -> str:
-    placeholder = f"Title of arXiv:{arxiv_id}"
+    placeholder = f"{PLACEHOLDER_TITLE}{arxiv_id}"
     return textwrap.dedent(f"""\
         ### {number}、{placeholder}
 
@@ -232,7 +237,7 @@ def card_skeleton(number: int, arxiv_id: str) -> str:
         >
         > - 单位：
 
-        <!-- 替换标题，在《》引用块前加一行“> 中文译名”，填写代码和单位，然后在这里写摘要。 -->
+        {CARD_NOTE}
         """)
 
 
