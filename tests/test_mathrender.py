@@ -259,3 +259,14 @@ def test_one_process_typesets_with_one_katex_then_another(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert (proc.returncode, proc.stdout.split()) == (0, ["True"] * 4), proc.stderr
+
+
+def test_a_katex_script_without_its_css_is_styled_by_the_bundled_css_with_a_warning(tmp_path):
+    alone = tmp_path / "alone" / "katex.min.js"
+    alone.parent.mkdir()
+    alone.write_bytes((KATEX_LOCAL / "katex.min.js").read_bytes())  # Debian's KaTeX, no CSS beside it
+    site = fixture_site(tmp_path / "site", ["forms.md"], MACROS + f"  katex_js: {alone}\n")
+    proc = run_cli("build", "--source", str(site), check=True)
+    assert f"site.yaml: warning: no katex.min.css beside {alone}" in proc.stderr
+    css = (site / "_site/assets/katex/katex.min.css").read_bytes()
+    assert css == (BUNDLED_KATEX / "katex.min.css").read_bytes()

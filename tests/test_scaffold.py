@@ -16,7 +16,7 @@ import yaml
 from packaging.requirements import Requirement
 
 from conftest import REPO, run_cli, write_site
-from paperdigest.config import SiteConfig, load_config
+from paperdigest.config import KATEX_VERSION, SiteConfig, load_config
 from paperdigest.parse import parse_digest
 
 INIT_FILES = [
@@ -52,6 +52,7 @@ def test_init_writes_the_site_files(new_site):
 def test_site_yaml_is_commented_and_loads_as_the_defaults(new_site):
     text = (new_site / "site.yaml").read_text(encoding="utf-8")
     assert "# Where the site is published" in text and "# Custom domain for GitHub Pages" in text
+    assert f"bundled KaTeX {KATEX_VERSION}" in text  # the version that really typesets and styles
     config = load_config(new_site)
     expected = dataclasses.replace(SiteConfig(), title="我的论文速递", root=new_site)
     assert config == expected
