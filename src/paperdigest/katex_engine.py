@@ -4,8 +4,8 @@ paperdigest bundles one KaTeX release (`katex/`, version `config.KATEX_VERSION`)
 another copy (`katex.local_dir`, `math.katex_js`). Whichever typesets the formulas, its CSS and
 fonts are the ones the site carries in `assets/katex/` (or loads from the CDN when
 `katex.use_cdn` is on), so the CSS always matches the HTML it styles. The engine is mini-racer
-(V8 in-process), one isolate per KaTeX script, kept for the life of the process and closed at
-exit (a live isolate would block interpreter exit).
+(V8 in-process): one isolate with the KaTeX in use, kept for the life of the process (or until
+another KaTeX is used) and closed at exit (a live isolate would block interpreter exit).
 """
 
 from __future__ import annotations
