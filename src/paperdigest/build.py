@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from paperdigest.config import CONFIG_NAME, SiteConfig, load_config
+from paperdigest.config import CONFIG_NAME, SiteConfig, base_url_problem, load_config
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex, build_index
 from paperdigest.incremental.bodies import BodyStore, StoredBody, stored
@@ -21,7 +21,7 @@ from paperdigest.incremental.fingerprint import Fingerprints, environment_finger
 from paperdigest.incremental.grouping import RememberedSteps
 from paperdigest.incremental.memo import BuildMemo, KeptEnvironment, KeptManifest, LastSite, Parsed
 from paperdigest.incremental.output import SiteOutput
-from paperdigest.katex_engine import math_setup
+from paperdigest.katex_engine import katex_output_files, math_setup
 from paperdigest.mathrender import MathStats
 from paperdigest.overrides import FILE_NAME as OVERRIDES_FILE
 from paperdigest.overrides import load_overrides
@@ -89,8 +89,13 @@ def build_site(
     progress: bool = False,
     jobs: int | None = None,
 ) -> BuildResult:
-    """Build the site at `root` into `out_dir` (default root/_site). Raises ConfigError, BuildError."""
-    return Builder(root, out_dir, base_url=base_url, drafts=drafts, progress=progress, jobs=jobs).build()
+    """Build the site at `root` into `out_dir` (default root/_site) for publishing: also warns when
+    sitemap, robots.txt and feeds would carry relative URLs. Raises ConfigError, BuildError."""
+    builder = Builder(root, out_dir, base_url=base_url, drafts=drafts, progress=progress, jobs=jobs)
+    result = builder.build()
+    problem = base_url_problem(load_config(builder.root, base_url=base_url))
+    result.problems += [problem] if problem else []
+    return result
 
 
 class Builder:
@@ -449,12 +454,8 @@ def copy_static(site: AtomicOutput, config: SiteConfig) -> None:
     user_assets = config.path("templates_dir") / "assets"
     if user_assets.is_dir():
         site.copy_tree(user_assets, "assets")
-    if config.katex.local_dir:
-        katex = Path(config.katex.local_dir)
-        katex = katex if katex.is_absolute() else config.root / katex
-        for name in ("katex.min.js", "katex.min.css"):
-            site.write(f"assets/katex/{name}", (katex / name).read_bytes())
-        site.copy_tree(katex / "fonts", "assets/katex/fonts")
+    for source, rel in katex_output_files(config):
+        site.write(rel, source.read_bytes())
     static = config.path("static_dir")
     if static.is_dir():
         site.copy_tree(static)

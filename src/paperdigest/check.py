@@ -24,9 +24,15 @@ from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
 from paperdigest.model import Digest
 from paperdigest.render import Urls, http_url, render_site, theme_dir
+from paperdigest.scaffold import CARD_NOTE, PLACEHOLDER_TITLE
 
 LEVELS = ("error", "warning", "note")
 LINK_ATTRS = {"href", "src", "poster"}
+EMPTY_NEW_FIELD = re.compile(r"^>\s*-\s*(Official Code|单位)\s*[：:]\s*$")  # as `paperdigest new` writes them
+NEW_FIELD_HINTS = {
+    "Official Code": " (a URL, or 未开源 when there is none)",
+    "单位": " (the authors' affiliations)",
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
     targets = pages | static_paths(config)
     for digest in index.digests:
         problems += digest_link_problems(digest, index, config, targets)
+        problems += placeholder_problems(digest, read_text(config.root / digest.source))
     unique = sorted(set(problems), key=lambda p: (p.path, p.line or 0, LEVELS.index(p.level), p.message))
     return CheckResult(tuple(unique))
 
@@ -101,6 +108,29 @@ def card_url_problems(index: SiteIndex) -> list[Problem]:
             if not has_url:
                 msg = f"card {card.title!r} has no arXiv or other URL"
                 problems.append(Problem(digest.source, card.line, "warning", msg))
+    return problems
+
+
+def placeholder_problems(digest: Digest, source: str) -> list[Problem]:
+    """Cards that still hold what `paperdigest new` wrote: its placeholder title, and, while its note
+    is still in the card, the code and 单位 it left empty (in a finished card an empty code line just
+    means no code). `source` is the digest file's text."""
+    lines = source.splitlines()
+    starts = sorted(card.line for card in digest.cards)
+    problems = []
+    for card in digest.cards:
+        if card.title.startswith(PLACEHOLDER_TITLE):
+            msg = f"card title {card.title!r} is the placeholder written by paperdigest new"
+            problems.append(Problem(digest.source, card.line, "warning", msg))
+        end = next((start for start in starts if start > card.line), len(lines) + 1)
+        body = lines[card.line - 1 : end - 1]
+        if not any(CARD_NOTE in text for text in body):
+            continue
+        for number, text in enumerate(body, start=card.line):
+            empty = EMPTY_NEW_FIELD.match(text.strip())
+            if empty:
+                msg = f"{empty.group(1)} is still empty, as paperdigest new left it{NEW_FIELD_HINTS[empty.group(1)]}"
+                problems.append(Problem(digest.source, number, "warning", msg))
     return problems
 
 
