@@ -34,7 +34,7 @@ def new_site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("init") / "mysite"
     proc = run_cli("init", str(root), "--title", "我的论文速递", check=True)
     assert "created" in proc.stdout
-    run_cli("build", "--strict", cwd=root, check=True)
+    run_cli("build", "--strict", "--base-url", "https://me.github.io/mysite/", cwd=root, check=True)
     return root
 
 
@@ -153,7 +153,7 @@ def test_new_writes_a_digest_that_parses_into_the_given_papers(tmp_path):
     assert digest.categories == ("paper",)
     text = path.read_text(encoding="utf-8")
     assert "### 1、" in text and "> - URL：https://arxiv.org/abs/2304.15004" in text and "> - 单位：" in text
-    build = run_cli("build", "--strict", cwd=root, check=True)
+    build = run_cli("build", "--strict", "--base-url", "https://me.github.io/mysite/", cwd=root, check=True)
     assert "4 papers" in build.stdout
 
 
