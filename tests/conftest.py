@@ -44,8 +44,11 @@ def site_tree(folder: Path) -> dict[str, bytes]:
     }
 
 
-def write_site(root: Path, digests: dict[str, str], config: str = "title: Test site\n") -> Path:
-    """A small site folder: site.yaml and digests/NAME -> text (dedented)."""
+def write_site(
+    root: Path, digests: dict[str, str], config: str = "title: Test site\nbase_url: https://example.org/\n"
+) -> Path:
+    """A small site folder: site.yaml and digests/NAME -> text (dedented). By default published at
+    the root of https://example.org/ (without a base_url a build warns about relative URLs)."""
     (root / "digests").mkdir(parents=True, exist_ok=True)
     (root / "site.yaml").write_text(textwrap.dedent(config), encoding="utf-8")
     for name, text in digests.items():

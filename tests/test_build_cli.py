@@ -14,7 +14,9 @@ import pytest
 
 from conftest import REPO, run_cli, write_site
 
-SUMMARY = re.compile(r"^Built (\d+) digests, (\d+) papers, (\d+) pages, (\d+) warnings in [\d.]+s$", re.M)
+SUMMARY = re.compile(
+    r"^Built (\d+) digests, (\d+) papers, (\d+) pages, (\d+) errors, (\d+) warnings in [\d.]+s$", re.M
+)
 
 
 @pytest.fixture(scope="module")
@@ -130,13 +132,18 @@ def test_user_template_overrides_packaged_one(tmp_path):
     assert "A day" in (tmp_path / "_site/index.html").read_text()  # other templates still packaged
 
 
-def test_strict_turns_warnings_into_failure(tmp_path):
+def test_an_error_fails_the_build_and_strict_fails_on_a_warning_too(tmp_path):
     write_site(tmp_path, {"bad.md": "---\ntitle: [unclosed\n---\nbody\n", "good.md": "# Good\n"})
-    loose = run_cli("build", "--source", str(tmp_path))
-    assert loose.returncode == 0
-    assert "digests/bad.md:2: error: front matter" in loose.stderr
-    assert (tmp_path / "_site/digests/good/index.html").is_file()
-    strict = run_cli("build", "--source", str(tmp_path), "--strict")
+    failed = run_cli("build", "--source", str(tmp_path), "--base-url", "https://x.org/")
+    assert failed.returncode == 1
+    assert "digests/bad.md:2: error: front matter" in failed.stderr
+    assert (tmp_path / "_site/digests/good/index.html").is_file()  # the rest of the site is built
+    (tmp_path / "digests/bad.md").unlink()
+    (tmp_path / "digests/x").mkdir()
+    (tmp_path / "digests/x/good.md").write_text("# Good too\n")  # the slug of good.md: a warning
+    loose = run_cli("build", "--source", str(tmp_path), "--base-url", "https://x.org/")
+    assert loose.returncode == 0 and ": warning: slug 'good' is also used by" in loose.stderr
+    strict = run_cli("build", "--source", str(tmp_path), "--base-url", "https://x.org/", "--strict")
     assert strict.returncode == 1
 
 
@@ -167,6 +174,7 @@ def test_console_script_is_installed():
 def test_papers_list_is_paginated_with_every_paper_once(tmp_path):
     site = tmp_path / "site"
     shutil.copytree(REPO / "digests", site / "digests")
+    shutil.copytree(REPO / "templates", site / "templates")
     shutil.copy(REPO / "papers.yaml", site / "papers.yaml")
     config = (
         (REPO / "site.yaml")

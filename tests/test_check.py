@@ -123,8 +123,8 @@ def test_check_passes_on_the_example_site_and_strict_counts_warnings(tmp_path):
     site.mkdir()
     shutil.copy(REPO / "site.yaml", site / "site.yaml")
     shutil.copytree(REPO / "digests", site / "digests")
-    if (REPO / "static").is_dir():
-        shutil.copytree(REPO / "static", site / "static")
+    shutil.copytree(REPO / "templates", site / "templates")  # site.yaml names both folders
+    shutil.copytree(REPO / "static", site / "static")
     proc = run_cli("check", "--source", str(site))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [line for line in proc.stdout.splitlines() if ": error: " in line] == []

@@ -79,18 +79,23 @@ def test_bad_input_is_located_and_the_rest_builds(tmp_path, content, message):
     assert_good_digest_built(tmp_path)
 
 
-def test_without_strict_warnings_do_not_fail_the_build(tmp_path):
+def test_errors_fail_the_build_warnings_only_under_strict_and_the_rest_builds(tmp_path):
     write_site(tmp_path, {"good.md": GOOD})
     for name, content, _ in BAD_INPUTS:
         put(tmp_path, f"{name}.md", content)
     proc = build(tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    errors = {name for name, _, message in BAD_INPUTS if ": error: " in message}
+    assert errors and proc.returncode == 1, proc.stderr
     assert_good_digest_built(tmp_path)
     for name, *_ in BAD_INPUTS:
         assert f"digests/{name}.md" in proc.stderr, f"no message for {name}"
-    # A digest with bad front matter is still built from its body; the undecodable byte is shown.
-    assert "Body." in (tmp_path / "_site/digests/malformed-yaml/index.html").read_text(encoding="utf-8")
+    # A digest with an error is not published half-read; the undecodable byte of a warning is shown.
+    assert not (tmp_path / "_site/digests/malformed-yaml").exists()
     assert "caf\ufffd au lait" in (tmp_path / "_site/digests/not-utf8/index.html").read_text(encoding="utf-8")
+    for name in errors:
+        (tmp_path / f"digests/{name}.md").unlink()
+    assert build(tmp_path).returncode == 0
+    assert build(tmp_path, "--strict").returncode == 1
 
 
 @pytest.mark.parametrize(

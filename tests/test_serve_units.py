@@ -17,6 +17,7 @@ from paperdigest.serve.watcher import Kind, SourcePaths
 
 def test_changes_are_classified_by_kind_and_editor_leftovers_ignored(tmp_path):
     (tmp_path / "site.yaml").write_text("static_dir: files\n", encoding="utf-8")
+    (tmp_path / "files").mkdir()
     paths = SourcePaths.of(load_config(tmp_path))
     root = tmp_path.resolve()
     expected = {

@@ -118,7 +118,7 @@ def test_papers_yaml_keeps_ids_as_written_and_reports_bad_yaml(tmp_path):
     assert "paper 2112.01480 is not mentioned" in proc.stderr  # not the float 2112.0148
     (site / "papers.yaml").write_text("2112.01488: [unclosed\n", encoding="utf-8")
     proc = run_cli("build", "--source", str(site))
-    assert proc.returncode == 0 and "papers.yaml:2: error: invalid YAML" in proc.stderr
+    assert proc.returncode == 1 and "papers.yaml:2: error: invalid YAML" in proc.stderr  # an error fails
 
 
 @pytest.mark.browser

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import jinja2
 
-from paperdigest.config import CONFIG_NAME, SiteConfig, base_url_problem, load_config
-from paperdigest.errors import Problem
+from paperdigest.config import CONFIG_NAME, SiteConfig, base_url_problem, check_named_paths, load_config
+from paperdigest.errors import ConfigError, Problem
 from paperdigest.group import SiteIndex, build_index
 from paperdigest.incremental.bodies import BodyStore, StoredBody, stored
 from paperdigest.incremental.cache import BuildCache, code_fingerprint, digest_of, parse_key, parse_settings
@@ -70,13 +70,17 @@ class BuildResult:
     math: MathStats = field(default_factory=MathStats)
 
     @property
+    def errors(self) -> int:
+        return sum(p.level == "error" for p in self.problems)
+
+    @property
     def warnings(self) -> int:
-        return sum(p.level in ("warning", "error") for p in self.problems)
+        return sum(p.level == "warning" for p in self.problems)
 
     def summary(self) -> str:
         return (
             f"Built {self.digests} digests, {self.papers} papers, {self.pages} pages, "
-            f"{self.warnings} warnings in {self.seconds:.2f}s"
+            f"{self.errors} errors, {self.warnings} warnings in {self.seconds:.2f}s"
         )
 
 
@@ -115,10 +119,12 @@ class Builder:
         drafts: bool = False,
         progress: bool = False,
         jobs: int | None = None,
+        preview: bool = False,
     ):
         self.root = root.resolve()
         self.out_dir = (out_dir or self.root / "_site").resolve()
         self.base_url, self.drafts, self.progress = base_url, drafts, progress
+        self.preview = preview  # the dev server's output: what guards a published site does not apply
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self.memo = BuildMemo()
 
@@ -169,6 +175,7 @@ class Builder:
     def configure(self) -> tuple[SiteConfig, str]:
         """The configuration and parse settings; what is remembered is dropped when those change."""
         config = load_config(self.root, base_url=self.base_url)
+        check_named_paths(config)
         settings = parse_settings(config)
         if settings != self.memo.parse_settings:
             self.memo.forget()
@@ -188,6 +195,8 @@ class Builder:
         try:
             with stage(result, "parse"):
                 paths, known, keyed = self.digest_keys(config, settings, trust_memory, changed, result)
+                if not self.preview:
+                    check_not_emptied(paths, cache.get_build(self.out_dir), config)
                 keys = {**{p: k.key for p, k in known.items()}, **keyed}
                 build_fp = digest_of(
                     site_fp, templates_fp, file_fingerprint(self.root / OVERRIDES_FILE),
@@ -204,7 +213,10 @@ class Builder:
             result.digests, result.papers = len(index.digests), len(index.papers)
             result.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
             cache.put_build(self.out_dir, None)  # until this build has committed
-            self.write_site(env, site_fp, config, index, results, cache, trust_memory, result)
+            try:
+                self.write_site(env, site_fp, config, index, results, cache, trust_memory, result)
+            except OSError as exc:  # disk full, read-only folder...: the previous output stays
+                raise BuildError(os_problem(exc, self.root)) from None
             cache.put_build(
                 self.out_dir, (build_fp, result.digests, result.papers, result.pages, result.problems)
             )
@@ -215,13 +227,46 @@ class Builder:
         return result
 
     def parse(self, config, cache, paths, known, keyed, trust_memory, result) -> dict[Path, Parsed]:
-        """Every digest's Parsed (see load), and their problems into `result`."""
+        """What each digest file publishes, and every parse's problems into `result`.
+
+        A digest with an error is not published as it is now: its last good version is (this
+        builder's, else the cache's), or nothing when it never parsed cleanly. The error is
+        counted, so the build fails; the rest of the site is built."""
         setup_problem = math_setup(config).problem  # e.g. no KaTeX engine: browser mode
         result.problems += [setup_problem] if setup_problem else []
         results = self.load(config, cache, paths, known, keyed, trust_memory, result)
-        for parsed in results.values():
+        published: dict[Path, Parsed] = {}
+        for path, parsed in results.items():
             result.problems += parsed.result.problems
-        return results
+            good = parsed if not parsed.failed else self.last_good(path, cache)
+            if good is not None:
+                published[path] = good
+        self.remember_good(cache, results, keyed)
+        return published
+
+    def last_good(self, path: Path, cache: BuildCache) -> Parsed | None:
+        good = self.memo.good.get(path)
+        if good is None:
+            key = cache.get_good(path.relative_to(self.root).as_posix())
+            hit = cache.get_parsed([key]).get(key) if key else None
+            if hit is not None:
+                good = self.memo.good[path] = Parsed(key, light(self.body_store(cache), key, hit, html=None))
+        return good
+
+    def remember_good(self, cache: BuildCache, results: dict[Path, Parsed], keyed: dict[Path, str]) -> None:
+        """The clean parses of this build are the last good versions of their files, here and, for
+        those read from disk this time, in the cache (for the next `paperdigest build`)."""
+        self.memo.good = {
+            path: parsed if not parsed.failed else self.memo.good[path]
+            for path, parsed in results.items()
+            if not parsed.failed or path in self.memo.good
+        }
+        clean = {
+            path.relative_to(self.root).as_posix(): results[path].key
+            for path in keyed
+            if not results[path].failed
+        }
+        cache.put_good(clean)
 
     def group(self, results: dict[Path, Parsed], result: BuildResult) -> SiteIndex:
         with stage(result, "group"), gc_paused():
@@ -287,7 +332,7 @@ class Builder:
         previous = cache.get_manifest(self.out_dir)
         if previous is None or not self.out_dir.is_dir():
             return False
-        with SiteOutput(self.out_dir, previous) as site:
+        with SiteOutput(self.out_dir, previous, lock=cache.lock_path(self.out_dir)) as site:
             for rel, entry in previous.items():
                 if not entry.static:
                     if not site.intact(rel, entry):
@@ -339,7 +384,9 @@ class Builder:
             keys = {p.result.digest.source: p.key for p in results.values() if p.result.digest}
             fingerprints = Fingerprints(env, index, keys, site_fp, self.memo.fingerprints)
             previous = self.last_manifest(cache) if trust_memory else cache.get_manifest(self.out_dir)
-        with SiteOutput(self.out_dir, previous, verify=not trust_memory) as site:
+        with SiteOutput(
+            self.out_dir, previous, verify=not trust_memory, lock=cache.lock_path(self.out_dir)
+        ) as site:
             with stage(result, "plan"), gc_paused():
                 todo = []
                 for page in site_pages(index, config, self.memo.paper_lines):
@@ -383,6 +430,25 @@ def light(bodies: BodyStore | None, key: str, parsed: ParseResult, html: str | N
         return parsed
     body = StoredBody(bodies, key) if bodies is not None else html
     return ParseResult(stored(parsed.digest, body), parsed.problems)
+
+
+def check_not_emptied(paths: list[Path], last_build, config: SiteConfig) -> None:
+    """No digest where the last build into this folder had some: a misspelt or moved digests
+    folder, not a site to publish in place of the last one."""
+    if not paths and last_build is not None and last_build[1] > 0:
+        raise ConfigError(
+            config.root / CONFIG_NAME,
+            f"digests_dir: no digests in {config.path('digests_dir')}, but the last build had "
+            f"{last_build[1]}; nothing was written (delete the output folder to publish an empty site)",
+        )
+
+
+def os_problem(exc: OSError, root: Path) -> Problem:
+    """An operating-system error as one located message, not a traceback."""
+    where = Path(exc.filename) if exc.filename else root
+    shown = where.relative_to(root).as_posix() if where.is_relative_to(root) else str(where)
+    reason = exc.strerror or type(exc).__name__
+    return Problem(shown, None, "error", f"cannot write the site: {reason}; the previous output is unchanged")
 
 
 def file_fingerprint(path: Path) -> str:

@@ -106,7 +106,8 @@ def run_build(args) -> int:
     print(result.summary())
     if args.profile:
         print(profile_report(result))
-    return 1 if args.strict and result.warnings else 0
+    # An error fails the build (its digest publishes its last good version); --strict, a warning too.
+    return 1 if result.errors or (args.strict and result.warnings) else 0
 
 
 def positive_int(text: str) -> int:

@@ -104,8 +104,9 @@ class SiteConfig:
     cname: str = doc("Custom domain for GitHub Pages, e.g. papers.example.org; written to CNAME.", "")
     math: MathConfig = doc("Math typesetting (see math.*).", factory=MathConfig)
 
-    # Where site.yaml lives; not a key of the file.
+    # Where site.yaml lives, and which keys it sets; not keys of the file.
     root: Path = field(default=Path("."), metadata={"internal": True})
+    given: frozenset[str] = field(default=frozenset(), compare=False, repr=False, metadata={"internal": True})
 
     @property
     def base_path(self) -> str:
@@ -139,7 +140,7 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
     if base_url is not None:
         data = {**data, "base_url": base_url}
     config = _build(SiteConfig, data, path, prefix="")
-    config = dataclasses.replace(config, root=root)
+    config = dataclasses.replace(config, root=root, given=frozenset(data))
     for key in ("per_page", "papers_per_page"):
         if getattr(config, key) < 1:
             raise ConfigError(path, f"{key} must be at least 1")
@@ -150,6 +151,25 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
     if config.cname and not HOSTNAME.fullmatch(config.cname):
         raise ConfigError(path, f"cname must be a bare domain like papers.example.org, got {config.cname!r}")
     return config
+
+
+def check_named_paths(config: SiteConfig) -> None:
+    """A folder or file that site.yaml names (other than a default folder spelt out) must exist:
+    a typo would otherwise build a site without its digests, templates or static files, and
+    publish it in place of the last one. Raises ConfigError."""
+    path, defaults = config.root / CONFIG_NAME, SiteConfig()
+    named = [
+        (key, config.path(key))
+        for key in ("digests_dir", "templates_dir", "static_dir")
+        if key in config.given and getattr(config, key) != getattr(defaults, key)
+    ]
+    if config.katex.local_dir:
+        named.append(("katex.local_dir", config.root / Path(config.katex.local_dir).expanduser()))
+    if config.math.katex_js:
+        named.append(("math.katex_js", config.root / Path(config.math.katex_js).expanduser()))
+    for name, target in named:
+        if not target.exists():
+            raise ConfigError(path, f"{name}: {target} does not exist")
 
 
 def base_url_problem(config: SiteConfig) -> Problem | None:

@@ -125,22 +125,27 @@ def sort_key(digest: Digest) -> tuple:
 
 
 def unique_slugs(digests: list[Digest]) -> tuple[list[Digest], list[Problem]]:
-    """Two digests with one slug both stay, the later source gets '-2', '-3', ...
+    """Two digests with one slug both stay, the later source gets '-2', '-3', ... Slugs that differ
+    only in case count as one: on a case-insensitive disk (macOS, Windows) one folder would
+    overwrite the other.
 
     The slug is the only field grouping changes: a digest record is otherwise exactly what parsing
     made of its file (fingerprints rely on it)."""
-    seen: dict[str, Digest] = {}
+    seen: dict[str, Digest] = {}  # by lower-case slug
     result, problems = [], []
     for digest in sorted(digests, key=lambda d: d.source):
         slug, n = digest.slug, 2
-        while slug in seen:
+        while slug.lower() in seen:
             slug, n = f"{digest.slug}-{n}", n + 1
         if slug != digest.slug:
-            first = seen[digest.slug].source
-            msg = f"slug '{digest.slug}' is also used by {first}; this digest is at digests/{slug}/"
+            first = seen[digest.slug.lower()]
+            same = (
+                "is also used" if first.slug == digest.slug else f"differs only in case from '{first.slug}'"
+            )
+            msg = f"slug '{digest.slug}' {same} by {first.source}; this digest is at digests/{slug}/"
             problems.append(Problem(digest.source, None, "warning", msg))
             digest = replace(digest, slug=slug)
-        seen[slug] = digest
+        seen[slug.lower()] = digest
         result.append(digest)
     return result, problems
 

@@ -128,6 +128,8 @@ GITIGNORE = """\
 _site/
 .*.tmp-*/
 .*.old-*/
+.*.undo-*/
+.*.search-*/
 __pycache__/
 # parsed digests and typeset formulas, kept between builds (the Pages workflow caches it too)
 .paperdigest-cache/

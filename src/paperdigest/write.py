@@ -9,6 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; builds into one folder must not overlap
+    fcntl = None
+
 
 class UnsafePath(ValueError):
     pass
@@ -27,20 +32,31 @@ def safe_relative(rel: str) -> PurePosixPath:
 class AtomicOutput:
     """`with AtomicOutput(out) as site: site.write(...)`; the old output stays until commit()."""
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, lock: Path | None = None):
         self.out_dir = out_dir.resolve()
         self.tmp_dir = self.out_dir.parent / f".{self.out_dir.name}.tmp-{os.getpid()}"
+        self.lock_path = lock
         self.pages = 0
 
     def __enter__(self) -> AtomicOutput:
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(self.out_dir)
-        self.tmp_dir.mkdir()
+        self.lock = OutputLock(self.lock_path)  # one build at a time writes into a folder
+        try:
+            self.recover()
+            self.tmp_dir.mkdir()
+        except BaseException:
+            self.lock.release()
+            raise
         return self
+
+    def recover(self) -> None:
+        """Put back what a killed build left half done; the lock says no other build is running."""
+        remove_leftovers(self.out_dir)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         # Whatever happened (exception, Ctrl-C, SIGTERM turned into SystemExit), no half site stays.
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        self.lock.release()
 
     def write(self, rel: str, data: bytes) -> None:
         target = self.tmp_dir / safe_relative(rel)
@@ -65,8 +81,34 @@ class AtomicOutput:
         with signals_deferred():  # Ctrl-C or SIGTERM between the renames would leave no site
             if self.out_dir.exists():
                 os.replace(self.out_dir, old)
-            os.replace(self.tmp_dir, self.out_dir)
+            try:
+                os.replace(self.tmp_dir, self.out_dir)
+            except BaseException:
+                if old.exists():
+                    os.replace(old, self.out_dir)
+                raise
         shutil.rmtree(old, ignore_errors=True)
+
+
+class OutputLock:
+    """An exclusive lock on a file (the build cache keeps one per output folder), held while a
+    build prepares and moves its files: a second build into the same folder (or the dev server's)
+    waits for it. The system releases it when the process dies, however it dies. Without a file
+    (no writable cache) there is no lock."""
+
+    def __init__(self, path: Path | None):
+        self.file = None
+        if path is not None and fcntl is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.file = open(path, "a")  # noqa: SIM115 (held until release)
+            except OSError:
+                return
+            fcntl.flock(self.file, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self.file is not None and not self.file.closed:
+            self.file.close()  # closing drops the lock
 
 
 @contextmanager

@@ -31,7 +31,7 @@ SCHEMA = 3
 # (present or added later, e.g. math settings) is part of the parse key, to be safe.
 RENDER_ONLY_KEYS = {
     "title", "description", "author", "language", "templates_dir", "static_dir", "per_page", "papers_per_page",
-    "base_url", "root", "digests_dir", "search", "cname",
+    "base_url", "root", "given", "digests_dir", "search", "cname",
 }  # fmt: skip
 # Libraries whose versions change what a build writes, besides every requirement paperdigest declares.
 LIBRARIES = (
@@ -148,6 +148,9 @@ class BuildCache:
             self.db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)")
             self.db.execute("CREATE TABLE IF NOT EXISTS manifest (out TEXT PRIMARY KEY, value BLOB)")
             self.db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, value BLOB)")
+            # The parse key of each digest file's last parse without errors (a digest with an
+            # error publishes that version until the error is fixed).
+            self.db.execute("CREATE TABLE IF NOT EXISTS good (source TEXT PRIMARY KEY, key TEXT)")
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS files (out TEXT, rel TEXT, fp TEXT, sha TEXT, size INTEGER,"
                 " mtime_ns INTEGER, static INTEGER, PRIMARY KEY (out, rel))"
@@ -184,10 +187,29 @@ class BuildCache:
     def path(self) -> Path:
         return self.dir / "cache.sqlite"
 
+    def lock_path(self, out_dir: Path) -> Path | None:
+        """The file builds into `out_dir` lock while they write it (none without a cache)."""
+        return self.dir / "locks" / f"{digest_of(str(out_dir))}.lock" if self.db is not None else None
+
+    def get_good(self, source: str) -> str | None:
+        """The parse key of `source`'s last parse without errors."""
+        if self.db is None:
+            return None
+        row = self.db.execute("SELECT key FROM good WHERE source = ?", (source,)).fetchone()
+        return row[0] if row else None
+
+    def put_good(self, keys: dict[str, str]) -> None:
+        if self.db is None or not keys:
+            return
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO good VALUES (?, ?)", keys.items())
+
     def prune(self, used: set[str]) -> None:
-        """Forget parses no build uses any more, once they outnumber the live ones."""
+        """Forget parses no build uses any more (nor keeps as a file's last good version), once
+        they outnumber the live ones."""
         if self.db is None:
             return
+        used = used | {key for (key,) in self.db.execute("SELECT key FROM good")}
         (count,) = self.db.execute("SELECT COUNT(*) FROM parsed").fetchone()
         if count <= 2 * len(used) + 100:
             return

@@ -31,6 +31,11 @@ class Parsed:
     key: str
     result: ParseResult
 
+    @property
+    def failed(self) -> bool:
+        """An error: the file is not published as it is (its last good version is)."""
+        return self.result.digest is None or any(p.level == "error" for p in self.result.problems)
+
 
 @dataclass
 class KeptEnvironment:
@@ -84,6 +89,7 @@ class RememberedLines(PaperLines):
 class BuildMemo:
     parse_settings: str | None = None  # what the parsed records were made with
     parsed: dict[Path, Parsed] = field(default_factory=dict)  # digest file -> last parse
+    good: dict[Path, Parsed] = field(default_factory=dict)  # digest file -> last parse without errors
     discovered: tuple[list[Path], list] | None = None  # digest files and notes of the last walk
     environment: KeptEnvironment | None = None
     grouping: GroupMemo = field(default_factory=GroupMemo)

@@ -11,6 +11,7 @@ everything is written to the temporary folder and swapped in, exactly like Atomi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterable
@@ -23,14 +24,26 @@ from paperdigest.write import AtomicOutput, safe_relative, signals_deferred, vis
 class SiteOutput(AtomicOutput):
     """`with SiteOutput(out, previous_manifest) as site:` ... `site.commit()`; then `site.entries`."""
 
-    def __init__(self, out_dir: Path, previous: dict[str, Entry] | None, *, verify: bool = True):
-        super().__init__(out_dir)
+    def __init__(
+        self,
+        out_dir: Path,
+        previous: dict[str, Entry] | None,
+        *,
+        verify: bool = True,
+        lock: Path | None = None,
+    ):
+        super().__init__(out_dir, lock)
         self.full = previous is None or not self.out_dir.is_dir()
         self.previous: dict[str, Entry] = {} if self.full else previous
         self.verify = verify  # stat kept files: a hand-edited or deleted output file is rewritten
         self.entries: dict[str, Entry] = {}
         self.staged: set[str] = set()
         self.written = 0
+
+    def recover(self) -> None:
+        for undo in Undo.leftovers(self.out_dir):  # a commit killed halfway: put the old files back
+            undo.roll_back()
+        super().recover()
 
     # -- deciding -------------------------------------------------------------------------------
     def keep(self, rel: str, fp: str) -> bool:
@@ -124,28 +137,89 @@ class SiteOutput(AtomicOutput):
 
     # -- committing -------------------------------------------------------------------------------
     def commit(self) -> None:
+        """Move the changed files into place and remove the files that are gone, all or nothing:
+        each file replaced or removed is first moved aside, and any failure puts everything back
+        (see Undo); the moves are listed before the first one, so a build killed halfway is
+        undone by the next one."""
         if self.full:
             super().commit()
             return
-        with signals_deferred():
-            for rel in sorted(self.previous.keys() - self.entries.keys()):
-                remove_with_empty_parents(self.out_dir, rel)
-            for rel in sorted(self.staged):
-                target = self.out_dir / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(self.tmp_dir / rel, target)
+        gone = sorted(self.previous.keys() - self.entries.keys())
+        staged = sorted(self.staged)
+        undo = Undo.start(self.out_dir, gone, staged)
+        try:
+            with signals_deferred():
+                for rel in gone:
+                    undo.move_aside(rel)
+                for rel in staged:
+                    undo.move_aside(rel)
+                    target = self.out_dir / safe_relative(rel)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(self.tmp_dir / rel, target)
+        except BaseException:
+            undo.roll_back()
+            raise
+        undo.finish()
+        for rel in gone:
+            remove_empty_parents(self.out_dir, rel)
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
 
-def remove_with_empty_parents(root: Path, rel: str) -> None:
-    path = root / safe_relative(rel)
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-    except IsADirectoryError:
-        shutil.rmtree(path, ignore_errors=True)
-    parent = path.parent
+class Undo:
+    """What a commit moved, so that it can be put back: `.<out>.undo-<pid>/` holds the journal
+    (files to be removed, files to be written and whether each had an old version) and the old
+    versions moved aside."""
+
+    def __init__(self, out_dir: Path, folder: Path, journal: dict):
+        self.out_dir, self.folder, self.journal = out_dir, folder, journal
+
+    @classmethod
+    def start(cls, out_dir: Path, gone: list[str], staged: list[str]) -> Undo:
+        folder = out_dir.parent / f".{out_dir.name}.undo-{os.getpid()}"
+        shutil.rmtree(folder, ignore_errors=True)
+        (folder / "old").mkdir(parents=True)
+        new = [rel for rel in staged if not (out_dir / safe_relative(rel)).exists()]
+        journal = {"gone": gone, "staged": staged, "new": new}
+        (folder / "journal.json").write_text(json.dumps(journal), encoding="utf-8")
+        return cls(out_dir, folder, journal)
+
+    @classmethod
+    def leftovers(cls, out_dir: Path) -> list[Undo]:
+        """The journals of commits that did not finish (a killed build)."""
+        found = []
+        for folder in sorted(out_dir.parent.glob(f".{out_dir.name}.undo-*")):
+            try:
+                found.append(cls(out_dir, folder, json.loads((folder / "journal.json").read_text("utf-8"))))
+            except (OSError, ValueError):  # killed before its journal was written: nothing was moved
+                shutil.rmtree(folder, ignore_errors=True)
+        return found
+
+    def move_aside(self, rel: str) -> None:
+        target = self.out_dir / safe_relative(rel)
+        if target.exists() or target.is_symlink():
+            aside = self.folder / "old" / safe_relative(rel)
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(target, aside)
+
+    def roll_back(self) -> None:
+        """Every old file back where it was, every new one gone; then forget the journal."""
+        for rel in self.journal["staged"] + self.journal["gone"]:
+            aside = self.folder / "old" / safe_relative(rel)
+            target = self.out_dir / safe_relative(rel)
+            if aside.exists() or aside.is_symlink():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(aside, target)
+        for rel in self.journal["new"]:
+            (self.out_dir / safe_relative(rel)).unlink(missing_ok=True)
+            remove_empty_parents(self.out_dir, rel)
+        self.finish()
+
+    def finish(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def remove_empty_parents(root: Path, rel: str) -> None:
+    parent = (root / safe_relative(rel)).parent
     while parent != root:
         try:
             parent.rmdir()  # only succeeds when empty

@@ -11,7 +11,6 @@ from pathlib import Path
 from paperdigest.build import Builder, BuildError, BuildResult
 from paperdigest.config import load_config
 from paperdigest.errors import ConfigError, Problem
-from paperdigest.parse import parse_digest
 from paperdigest.serve.livereload import ReloadHub
 from paperdigest.serve.server import ServedSite, bind, is_loopback
 from paperdigest.serve.watcher import Kind, SourcePaths, SourceWatcher
@@ -32,13 +31,13 @@ class PreviewSession:
         config = load_config(self.root)  # a broken site.yaml at start: nothing to serve yet
         self.paths = SourcePaths.of(config)
         check_output(out_dir.resolve(), self.paths)
-        self.builder = Builder(self.root, out_dir, drafts=drafts)
+        self.builder = Builder(self.root, out_dir, drafts=drafts, preview=True)
         self.hub = ReloadHub()
         self.site = ServedSite(self.builder.out_dir, config.base_path, self.hub)
         self.watcher = SourceWatcher(self.paths)
         self.pending: set[Path] = set()  # changed since the last successful build
-        self.held_back: dict[Path, list[Problem]] = {}  # digests with errors: their last good pages stay
-        self.build_errors: list[Problem] = []  # error-level problems of the last successful build
+        # Error-level problems of the last build; a digest with an error keeps its last good pages.
+        self.build_errors: list[Problem] = []
         self.failure: Problem | None = None  # why the last build attempt failed, if it did
 
     def serve(self, host: str, port: int, *, open_browser: bool = False) -> None:
@@ -108,10 +107,7 @@ class PreviewSession:
             return
         started = time.perf_counter()
         self.pending |= set(kinds)
-        self.check_digests([path for path, kind in kinds.items() if kind is Kind.CONTENT])
-        to_build = self.pending - set(self.held_back)
-        if not to_build:
-            return self.finish("errors", kinds, "not rebuilt", started)
+        to_build = set(self.pending)
         self.hub.set_building(True)
         failed_before = self.failure is not None
         if {Kind.CONFIG, Kind.LAYOUT} & set(kinds.values()):
@@ -130,24 +126,11 @@ class PreviewSession:
             self.failure = None
             self.pending -= to_build
             self.record(result, {rel(path, self.root) for path in kinds})
+            if result.errors and not result.written:
+                return self.finish("errors", kinds, "not changed, the last good pages stay", started)
             action = "reload" if failed_before else stylesheets_only(kinds)
             return self.finish(action, kinds, "rebuilt", started)
         self.finish("errors", kinds, "build failed, the last good pages stay", started)
-
-    def check_digests(self, paths: list[Path]) -> None:
-        """Parse changed digests first: one with errors is not built, so its last good pages stay."""
-        for path in paths:
-            problems = []
-            try:
-                parsed = parse_digest(path, self.root, self.site.base_path) if path.is_file() else None
-            except Exception:
-                parsed = None  # the build meets the same failure and reports it
-            if parsed:
-                problems = [p for p in parsed.problems if p.level == "error"]
-            if problems:
-                self.held_back[path] = problems
-            else:
-                self.held_back.pop(path, None)
 
     def record(self, result: BuildResult, changed_rels: set[str]) -> None:
         """Keep the build's errors for the overlay; print them and the changed files' warnings."""
@@ -158,9 +141,6 @@ class PreviewSession:
 
     def finish(self, action: str, kinds: dict[Path, Kind], what: str, started: float) -> None:
         """Tell the open pages, now that the output (if it changed) is in place."""
-        for path in kinds:
-            for problem in self.held_back.get(path, []):
-                self.say(str(problem))
         if self.failure:
             self.say(str(self.failure))
         errors = self.errors()
@@ -172,11 +152,8 @@ class PreviewSession:
         )
 
     def errors(self) -> list[Problem]:
-        """What the overlay shows: the failed build, held-back digests, errors of the last build."""
-        held = [p for problems in self.held_back.values() for p in problems]
-        held_rels = {p.path for p in held}
-        rest = [p for p in self.build_errors if p.path not in held_rels]
-        return ([self.failure] if self.failure else []) + held + rest
+        """What the overlay shows: why the last build failed, else the errors it reported."""
+        return ([self.failure] if self.failure else []) + self.build_errors
 
     def follow_config(self) -> None:
         """site.yaml may move folders or change the base path: watch and serve accordingly."""
