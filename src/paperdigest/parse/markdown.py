@@ -20,6 +20,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from paperdigest.parse.cjk import cjk_friendly_plugin
 from paperdigest.parse.math import math_plugin
 
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
@@ -195,12 +196,14 @@ def limit_nesting(md: MarkdownIt, name: str) -> None:
 
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
-    """Built once per process: CommonMark + tables, strikethrough, footnotes, math, anchors."""
+    """Built once per process: CommonMark + tables, strikethrough, footnotes, math, anchors, and
+    emphasis that opens and closes beside CJK punctuation as Chinese authors mean it."""
     md = MarkdownIt("commonmark", {"html": True, "highlight": highlight_code, "typographer": False})
     md.options["maxNesting"] = MAX_NESTING + 10
     for name in ("list", "blockquote"):
         limit_nesting(md, name)
     md.enable(["table", "strikethrough"])
+    md.use(cjk_friendly_plugin)
     md.use(math_plugin)
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
