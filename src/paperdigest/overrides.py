@@ -20,6 +20,7 @@ import yaml
 from paperdigest.errors import Problem
 from paperdigest.model import Link, Paper
 from paperdigest.parse import papers as ids
+from paperdigest.parse.affiliations import split_affiliations
 
 FILE_NAME = "papers.yaml"
 TEXT_FIELDS = {
@@ -87,7 +88,7 @@ def read_field(name: str, node: yaml.Node) -> dict:
         if isinstance(node, yaml.SequenceNode):
             return {name: tuple(plain(item) for item in node.value if plain(item))}
         if isinstance(node, yaml.ScalarNode):
-            return {name: ids.split_affiliations(node.value)}
+            return {name: split_affiliations(node.value)}
         raise ValueError(f"{name} must be a list or text")
     if name == "links":
         if not isinstance(node, yaml.MappingNode):
