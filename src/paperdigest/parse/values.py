@@ -15,6 +15,7 @@ from markdown_it.token import Token
 
 from paperdigest.parse import papers
 from paperdigest.parse.markdown import plain_text
+from paperdigest.parse.math import MATH_TYPES
 
 PLAIN_TYPES = {"text", "softbreak", "hardbreak"}
 # A title is shown inside links (lists, archive): its own links and images would nest or clutter.
@@ -36,9 +37,15 @@ class InlineReader:
         self.md, self.env = md, env
 
     def children(self, text: str) -> list[Token]:
+        """`text` as inline tokens. A fragment has no line of its own: its formulas are located where
+        the body shows them, so a formula KaTeX rejects is reported once, at its line."""
         if not text.strip():
             return []
-        return self.md.parseInline(text, self.env)[0].children or []
+        children = self.md.parseInline(text, self.env)[0].children or []
+        for child in children:
+            if child.type in MATH_TYPES:
+                child.meta["line"] = None
+        return children
 
     def plain(self, children: list[Token]) -> str:
         """Text without Markdown; raw HTML stays as the author typed it, shown as text, never run."""
