@@ -232,7 +232,9 @@ class MathRenderer:
         self.wait()
         problems = list(self.problems)
         for occ in self.failed_once():
-            problems.append(Problem(occ.path, occ.line, "warning", f"KaTeX: {clean_message(self.result(occ)[1])}"))
+            problems.append(
+                Problem(occ.path, occ.line, "warning", f"KaTeX: {clean_message(self.result(occ)[1])}")
+            )
         finished = [self.fill(d) for d in digests]
         return finished, problems
 
@@ -263,7 +265,9 @@ class MathRenderer:
         if "\x00" not in card.title_html + card.translated_title_html:
             return card
         return dataclasses.replace(
-            card, title_html=self.swap(card.title_html), translated_title_html=self.swap(card.translated_title_html)
+            card,
+            title_html=self.swap(card.title_html),
+            translated_title_html=self.swap(card.translated_title_html),
         )
 
     def swap(self, html: str) -> str:

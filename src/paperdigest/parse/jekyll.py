@@ -1,9 +1,9 @@
 """What notes written for a Jekyll site (GitHub Pages) leave behind, made to work here.
 
-    ![fig]({{ site.baseurl }}/images/x.png)     -> the site's own file, under the site's base path
-    <img src="{{ site.url }}{{ site.baseurl }}/x.png">   (also `{{ '/x.png' | relative_url }}`)
-    * content                                   -> kramdown's table of contents: the page shows its
-    {:toc}                                         own beside the text, so the list is dropped
+![fig]({{ site.baseurl }}/images/x.png)     -> the site's own file, under the site's base path
+<img src="{{ site.url }}{{ site.baseurl }}/x.png">   (also `{{ '/x.png' | relative_url }}`)
+* content                                   -> kramdown's table of contents: the page shows its
+{:toc}                                         own beside the text, so the list is dropped
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from markdown_it.token import Token
 # Where a URL starts: a Markdown link or image destination, or an HTML URL attribute.
 URL_START = r"""(\]\(\s*<?|\b(?:src|href|poster|data-src)\s*=\s*["']?)"""
 SITE_ROOT = re.compile(URL_START + r"(?:\{\{\s*site\.(?:url|baseurl)\s*\}\})+/?")
-URL_FILTER = re.compile(URL_START + r"""\{\{\s*["']/?([^"'{}]*)["']\s*\|\s*(?:relative_url|absolute_url)\s*\}\}""")
+URL_FILTER = re.compile(
+    URL_START + r"""\{\{\s*["']/?([^"'{}]*)["']\s*\|\s*(?:relative_url|absolute_url)\s*\}\}"""
+)
 TOC_MARK = re.compile(r"^\s*\{:\s*toc\s*\}\s*$")
 LISTS = ("bullet_list_open", "ordered_list_open")
 
