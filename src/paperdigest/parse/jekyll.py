@@ -36,6 +36,7 @@ def site_urls_rule(state: StateCore) -> None:
 def toc_rule(state: StateCore) -> None:
     """`{:toc}` right under a list (or after it, a paragraph of its own) drops that list."""
     tokens = state.tokens
+    dropped: set[tuple[int, int]] = set()
     for i, tok in enumerate(tokens):
         if tok.type != "inline" or "{:" not in tok.content:
             continue
@@ -46,9 +47,11 @@ def toc_rule(state: StateCore) -> None:
             start = enclosing_list(tokens, i)
         else:
             start = previous_list(tokens, i - 1)
-            hide(tokens, i - 1, i + 1)  # the `{:toc}` paragraph itself
+            dropped.add((i - 1, i + 1))  # the `{:toc}` paragraph itself
         if start is not None:
-            hide(tokens, start, matching_close(tokens, start))
+            dropped.add((start, matching_close(tokens, start)))
+    for start, end in sorted(dropped, reverse=True):
+        del tokens[start : end + 1]
 
 
 def enclosing_list(tokens: list[Token], index: int) -> int | None:
@@ -83,11 +86,6 @@ def matching_close(tokens: list[Token], start: int) -> int:
         if depth == 0:
             return k
     return len(tokens) - 1
-
-
-def hide(tokens: list[Token], start: int, end: int) -> None:
-    for tok in tokens[start : end + 1]:
-        tok.hidden, tok.type, tok.children, tok.content = True, "toc_removed", [], ""
 
 
 def jekyll_plugin(md: MarkdownIt) -> None:

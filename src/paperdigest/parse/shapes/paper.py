@@ -34,14 +34,22 @@ LOOKAHEAD = 4  # lines after a heading where a card's fields start
 
 
 def detect(body: str, labels: Labels) -> bool:
-    """Two or more known field lines, one naming the paper (its URL, code or title), before the first
-    section; and not a digest whose headings each carry fields of their own."""
+    """Two or more known field lines before the first section, and the paper named there (a URL, code
+    or title field, an arXiv reference, a `[Paper](...)` link); not a digest whose headings each
+    carry fields of their own."""
     lines = unfenced_lines(body)
     head = head_lines(lines)
     found = [f for f in (read_field(strip_block_markers(line), labels) for line in head) if f and f.role]
-    if len(found) < 2 or not {f.role for f in found} & IDENTIFYING:
+    if len(found) < 2:
         return False
-    return card_headings(lines, labels) < CARD_HEADINGS
+    named = {f.role for f in found} & IDENTIFYING or any(names_the_paper(line, labels) for line in head)
+    return bool(named) and card_headings(lines, labels) < CARD_HEADINGS
+
+
+def names_the_paper(line: str, labels: Labels) -> bool:
+    """An arXiv reference, or a link labelled as the paper or its code: `[Paper](...) | [Code](...)`."""
+    links = papers.MARKDOWN_LINK.findall(line)
+    return bool(papers.arxiv_id(line)) or any(labels.role(text) in ("url", "code") for text, _ in links)
 
 
 def unfenced_lines(body: str) -> list[str]:
