@@ -81,6 +81,13 @@ def _labels(extra: tuple[tuple[str, tuple[str, ...]], ...]) -> Labels:
     return Labels(MappingProxyType(roles))
 
 
+def labels_table() -> str:
+    """The built-in labels as a Markdown table (README.md embeds it; a test keeps it in sync)."""
+    rows = ["| field | labels |", "|---|---|"]
+    rows += [f"| `{name}` | {', '.join(labels)} |" for name, labels in FIELD_LABELS.items()]
+    return "\n".join(rows)
+
+
 @dataclass(frozen=True)
 class FieldLine:
     label: str  # as written, e.g. "Official Code"
