@@ -11,7 +11,8 @@ from bs4 import BeautifulSoup
 
 from conftest import run_cli, write_site
 from paperdigest.config import load_config
-from paperdigest.model import CITED, MAIN, Card, Link
+from paperdigest.model import CITED, MAIN, Card, Link, Paper
+from paperdigest.overrides import apply_overrides, load_overrides
 from paperdigest.parse import parse_digest
 
 NOTES = Path(__file__).parent / "fixtures" / "notes"
@@ -69,6 +70,15 @@ def test_one_paper_note_with_a_line_of_labelled_links():
     assert note.code_url == "https://github.com/r/think"
     assert (note.venue, note.type) == ("NeurIPS 2025", "Oral")
     assert note.links == (Link("Project Page", "https://think.example.org"),)
+
+
+def test_one_paper_note_names_its_arxiv_id_in_a_badge():
+    note = parse("one_paper_badge.md").cards[0]
+    assert note.arxiv_id == "1706.03762" and note.section == MAIN
+    assert note.url == "https://openreview.net/forum?id=abc"  # the paper field wins; arXiv kept as a link
+    assert Link("arXiv", "https://arxiv.org/abs/1706.03762") in note.links
+    assert (note.venue, note.authors) == ("NeurIPS 2017", ("A. Vaswani", "N. Shazeer", "N. Parmar"))
+    assert note.summary == "The Transformer."
 
 
 def test_cards_with_unquoted_list_fields_under_chinese_numerals():
@@ -136,6 +146,18 @@ def test_every_arxiv_reference_form_is_a_mention():
         "2401.66666",  # arXiv's DOI
     ]
     assert all(c.section == CITED for c in cards)
+
+
+def test_a_papers_yaml_title_replaces_the_typeset_one(tmp_path):
+    (tmp_path / "papers.yaml").write_text("2305.99999:\n  title: Alpha Shape\n", encoding="utf-8")
+    overrides, problems = load_overrides(tmp_path)
+    paper = Paper(
+        id="2305.99999", title="α-Shape", translated_title="", arxiv_id="2305.99999", arxiv_url="", pdf_url="",
+        url="", code_url="", affiliations=(), authors=(), venue="", type="", links=(), mentions=(),
+        title_html='<span class="math inline">\\alpha</span>-Shape',
+    )  # fmt: skip
+    fixed = apply_overrides({paper.id: paper}, overrides)[0][paper.id]
+    assert not problems and (fixed.title, fixed.title_html) == ("Alpha Shape", "")
 
 
 # --- user-defined labels ----------------------------------------------------------------------

@@ -83,6 +83,8 @@ def read_field(name: str, node: yaml.Node) -> dict:
         if not isinstance(node, yaml.ScalarNode):
             raise ValueError(f"{name} must be text")
         value = node.value.strip()
+        if name in ("title", "translated_title"):  # the digests' typeset form no longer applies
+            return {name: value, f"{name}_html": ""}
         return {TEXT_FIELDS[name]: ids.code_url(value) if name == "code" else value}
     if name in LIST_FIELDS:
         if isinstance(node, yaml.SequenceNode):

@@ -21,6 +21,7 @@ URL_FILTER = re.compile(
     URL_START + r"""\{\{\s*["']/?([^"'{}]*)["']\s*\|\s*(?:relative_url|absolute_url)\s*\}\}"""
 )
 TOC_MARK = re.compile(r"^\s*\{:\s*toc\s*\}\s*$")
+RAW_MARK = re.compile(r"\{%-?\s*(?:raw|endraw)\s*-?%\}")
 LISTS = ("bullet_list_open", "ordered_list_open")
 
 
@@ -33,11 +34,18 @@ def site_urls_rule(state: StateCore) -> None:
             tok.content = URL_FILTER.sub(lambda m: f"{m.group(1)}/{m.group(2)}", text)
 
 
-def toc_rule(state: StateCore) -> None:
-    """`{:toc}` right under a list (or after it, a paragraph of its own) drops that list."""
+def leftovers_rule(state: StateCore) -> None:
+    """`{:toc}` right under a list (or after it, a paragraph of its own) drops that list; `{% raw %}`
+    marks are dropped, whole paragraphs of them too."""
     tokens = state.tokens
     dropped: set[tuple[int, int]] = set()
     for i, tok in enumerate(tokens):
+        if tok.type == "inline" and "{%" in tok.content:
+            if not RAW_MARK.sub("", tok.content).strip():
+                dropped.add((i - 1, i + 1))
+            for child in tok.children or []:
+                if child.type == "text":
+                    child.content = RAW_MARK.sub("", child.content)
         if tok.type != "inline" or "{:" not in tok.content:
             continue
         lines = tok.content.split("\n")
@@ -90,4 +98,4 @@ def matching_close(tokens: list[Token], start: int) -> int:
 
 def jekyll_plugin(md: MarkdownIt) -> None:
     md.core.ruler.after("block", "jekyll_site_urls", site_urls_rule)
-    md.core.ruler.after("inline", "kramdown_toc", toc_rule)
+    md.core.ruler.after("inline", "jekyll_leftovers", leftovers_rule)

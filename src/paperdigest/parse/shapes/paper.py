@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-from paperdigest.model import MAIN
+from paperdigest.model import MAIN, Link
 from paperdigest.parse import papers
 from paperdigest.parse.draft import CardDraft, Context, heading_title, read_line, read_links_line
 from paperdigest.parse.fields import Labels, read_field, strip_block_markers
@@ -31,6 +31,7 @@ FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 IDENTIFYING = {"url", "code", "title"}
 CARD_HEADINGS = 2  # this many headings each followed by field lines: a digest of several papers
 LOOKAHEAD = 4  # lines after a heading where a card's fields start
+AUTOLINK = re.compile(r"<https?://[^>\s]+>")
 
 
 def detect(body: str, labels: Labels) -> bool:
@@ -123,8 +124,12 @@ def extract(tokens: list[Token], lines: Lines, _used: set[str], context: Context
     read_head(draft, tokens[: head.end], context, lines)
     if draft.title != h1_title and h1_title and not draft.translated_title:
         draft.translated_title, draft.translated_title_html = h1_title, h1_html  # `**Title**:` named it
-    if not papers.arxiv_id(draft.url):
-        draft.url = draft.url or first_arxiv_reference(tokens[: head.end])
+    if not any(papers.arxiv_id(url) for url in (draft.url, *(link.url for link in draft.links))):
+        found = first_arxiv_reference(tokens[: head.end])
+        if found and draft.url:
+            draft.links.append(Link("arXiv", found))
+        elif found:
+            draft.url = found
     if not draft.summary:
         draft.summary = first_paragraph(tokens, head.end)
     return Found(cards=[(head.title_index, draft.freeze())])
@@ -139,8 +144,14 @@ def read_head(draft: CardDraft, tokens: list[Token], context: Context, lines: Li
         for line in tok.content.split("\n"):
             if read_line(draft, line.strip(), in_list, context):
                 draft.line = draft.line or lines.of(tok)
-            elif "](" in line or "<http" in line:
+            elif is_links_line(line):
                 read_links_line(draft, line, context)
+
+
+def is_links_line(line: str) -> bool:
+    """Links and separators only (`📄 [Paper](...) | [Code](...)`), not a sentence that holds a link."""
+    rest = AUTOLINK.sub("", papers.MARKDOWN_LINK.sub("", line))
+    return rest != line and not re.search(r"\w", rest)
 
 
 def first_arxiv_reference(tokens: list[Token]) -> str:
