@@ -32,6 +32,10 @@ def test_base_path_from_base_url(tmp_path):
         ("title: [a, b]\n", ["'title' must be str"]),
         ("base_url: ftp://x\n", ["base_url must be an http(s) URL"]),
         ("title: x\n  bad: : indent\n", ["invalid YAML", "site.yaml:2"]),
+        ("fields:\n  cod: [源码]\n", ["unknown field 'fields.cod'", "known fields: url, code"]),
+        ("fields:\n  code: 3\n", ["'fields.code' must be a label or a list of labels"]),
+        ("fields:\n  code: [源码, [x]]\n", ["'fields.code' must be a label or a list of labels"]),
+        ("fields: [code]\n", ["'fields' must be dict"]),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path, yaml_text, words):

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from paperdigest.errors import ConfigError, Problem
+from paperdigest.parse.fields import FIELD_NAMES
 
 CONFIG_NAME = "site.yaml"
 HOSTNAME = re.compile(
@@ -103,6 +104,12 @@ class SiteConfig:
     search: bool = doc("Build a Pagefind full-text index (Chinese and English) and show a search box.", True)
     cname: str = doc("Custom domain for GitHub Pages, e.g. papers.example.org; written to CNAME.", "")
     math: MathConfig = doc("Math typesetting (see math.*).", factory=MathConfig)
+    fields: dict = doc(
+        "More labels for paper fields, by field, e.g. {code: [源码, Repo]}; added to the built-in ones "
+        f"(README, *Field labels*). Fields: {', '.join(FIELD_NAMES)}. Case, spaces and full-width "
+        "letters do not matter.",
+        factory=dict,
+    )
 
     # Where site.yaml lives, and which keys it sets; not keys of the file.
     root: Path = field(default=Path("."), metadata={"internal": True})
@@ -140,7 +147,9 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
     if base_url is not None:
         data = {**data, "base_url": base_url}
     config = _build(SiteConfig, data, path, prefix="")
-    config = dataclasses.replace(config, root=root, given=frozenset(data))
+    config = dataclasses.replace(
+        config, root=root, given=frozenset(data), fields=field_labels_of(config.fields, path)
+    )
     for key in ("per_page", "papers_per_page"):
         if getattr(config, key) < 1:
             raise ConfigError(path, f"{key} must be at least 1")
@@ -182,6 +191,19 @@ def base_url_problem(config: SiteConfig) -> Problem | None:
         "site.yaml or pass --base-url https://USER.github.io/REPO/ (the Pages workflow does)"
     )
     return Problem(CONFIG_NAME, None, "warning", message)
+
+
+def field_labels_of(fields: dict, path: Path) -> dict[str, tuple[str, ...]]:
+    """`fields:` checked: known field names, each with a label or a list of labels."""
+    checked = {}
+    for name, labels in fields.items():
+        if name not in FIELD_NAMES:
+            raise ConfigError(path, f"unknown field 'fields.{name}' (known fields: {', '.join(FIELD_NAMES)})")
+        values = [labels] if isinstance(labels, str) else labels
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            raise ConfigError(path, f"'fields.{name}' must be a label or a list of labels, got {labels!r}")
+        checked[str(name)] = tuple(v.strip() for v in values)
+    return checked
 
 
 def _build(cls, data: dict, path: Path, prefix: str):

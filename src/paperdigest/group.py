@@ -270,10 +270,14 @@ def merge_one(pid: str, seen: list[tuple[Digest, Card]]) -> Paper:
     cs = sorted((card for _, card in seen), key=lambda c: c.section == CITED)
     aid = first(c.arxiv_id for c in cs)
     links = tuple(dict.fromkeys(link for c in cs for link in c.links))
+    titled = next((c for c in cs if c.title), None)
+    translated = next((c for c in cs if c.translated_title), None)
     return Paper(
         id=pid,
-        title=first(c.title for c in cs) or pid,
-        translated_title=first(c.translated_title for c in cs),
+        title=titled.title if titled else pid,
+        title_html=titled.title_html if titled else "",
+        translated_title=translated.translated_title if translated else "",
+        translated_title_html=translated.translated_title_html if translated else "",
         arxiv_id=aid,
         arxiv_url=ids.arxiv_abs_url(aid),
         pdf_url=ids.arxiv_pdf_url(aid),

@@ -28,7 +28,7 @@ from markdown_it.common.utils import escapeHtml
 from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
 from paperdigest.katex_engine import OPTIONS_VERSION, Engine, engine_for, math_setup
-from paperdigest.model import Digest
+from paperdigest.model import Card, Digest
 
 CACHE_DIR = Path(".paperdigest-cache") / "math"
 BATCH = 64  # formulas per call into V8: amortises the call overhead, keeps the worker responsive
@@ -231,12 +231,20 @@ class MathRenderer:
         """Digests with finished math in their HTML, and a warning for every formula KaTeX rejected."""
         self.wait()
         problems = list(self.problems)
-        for occ in self.occurrences:
-            ok, message = self.result(occ)
-            if not ok:
-                problems.append(Problem(occ.path, occ.line, "warning", f"KaTeX: {clean_message(message)}"))
+        for occ in self.failed_once():
+            problems.append(
+                Problem(occ.path, occ.line, "warning", f"KaTeX: {clean_message(self.result(occ)[1])}")
+            )
         finished = [self.fill(d) for d in digests]
         return finished, problems
+
+    def failed_once(self) -> list[Occurrence]:
+        """Each rejected formula once per place: a title's formula is also typeset in the page's
+        heading, and a field's formula (no line of its own) in the card's body."""
+        failed = [occ for occ in self.occurrences if not self.result(occ)[0]]
+        located = {(occ.path, occ.key) for occ in failed if occ.line is not None}
+        places = {(occ.path, occ.line, occ.key): occ for occ in failed}
+        return [occ for occ in places.values() if occ.line is not None or (occ.path, occ.key) not in located]
 
     def result(self, occ: Occurrence) -> tuple[bool, str]:
         if occ.key in self.results:
@@ -244,10 +252,29 @@ class MathRenderer:
         return False, f"engine failed: {self.failure}" if self.failure else "not typeset"
 
     def fill(self, digest: Digest) -> Digest:
-        if "\x00" not in digest.html:
+        """The digest with typeset formulas in its body, its title and its cards' titles."""
+        cards = tuple(self.fill_card(card) for card in digest.cards)
+        changed = any(new is not old for new, old in zip(cards, digest.cards, strict=True))
+        if "\x00" not in digest.html + digest.title_html and not changed:
             return digest
-        html = PLACEHOLDER.sub(lambda m: self.markup(self.occurrences[int(m.group(1))]), digest.html)
-        return dataclasses.replace(digest, html=html)
+        return dataclasses.replace(
+            digest, html=self.swap(digest.html), title_html=self.swap(digest.title_html), cards=cards
+        )
+
+    def fill_card(self, card: Card) -> Card:
+        if "\x00" not in card.title_html + card.translated_title_html:
+            return card
+        return dataclasses.replace(
+            card,
+            title_html=self.swap(card.title_html),
+            translated_title_html=self.swap(card.translated_title_html),
+        )
+
+    def swap(self, html: str) -> str:
+        """Placeholders replaced by the typeset formulas they stand for."""
+        if "\x00" not in html:
+            return html
+        return PLACEHOLDER.sub(lambda m: self.markup(self.occurrences[int(m.group(1))]), html)
 
     def markup(self, occ: Occurrence) -> str:
         ok, html = self.result(occ)

@@ -43,6 +43,10 @@ class Card:
     entry: str = ""  # anchor of the Entry this card belongs to, in multi-entry digests
     starred: bool = False  # marked as a pick by the digest's author (a leading `*` on its title)
     published: str = ""  # the paper's own date as the digest gives it (ISO when known)
+    # The titles as inline HTML (emphasis kept, formulas typeset) when they hold markup, else "":
+    # title and translated_title are always plain text.
+    title_html: str = ""
+    translated_title_html: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,8 @@ class Digest:
     shape: str = "cards"  # which digest shape was recognised (parse/shapes)
     author: str = ""
     source_url: str = ""  # where the digest was copied or translated from
+    # The title as inline HTML when it holds markup (a formula, emphasis), else "": title is plain text.
+    title_html: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +99,7 @@ class DigestSummary:
 
     slug: str
     title: str
+    title_html: str  # the title with its inline markup and formulas, when it has any
     date: dt.date | None
     date_precision: str
     date_end: dt.date | None
@@ -107,6 +114,7 @@ def summary_of(digest: Digest) -> DigestSummary:
     return DigestSummary(
         slug=digest.slug,
         title=digest.title,
+        title_html=digest.title_html,
         date=digest.date,
         date_precision=digest.date_precision,
         date_end=digest.date_end,
@@ -161,6 +169,8 @@ class Paper:
     mentions: tuple[Mention, ...]
     summary: str = ""
     published: str = ""
+    title_html: str = ""  # as Card.title_html, from the card whose title the paper has
+    translated_title_html: str = ""
 
     @property
     def first_date(self) -> dt.date | None:

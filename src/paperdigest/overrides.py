@@ -20,6 +20,7 @@ import yaml
 from paperdigest.errors import Problem
 from paperdigest.model import Link, Paper
 from paperdigest.parse import papers as ids
+from paperdigest.parse.affiliations import split_affiliations
 
 FILE_NAME = "papers.yaml"
 TEXT_FIELDS = {
@@ -82,12 +83,14 @@ def read_field(name: str, node: yaml.Node) -> dict:
         if not isinstance(node, yaml.ScalarNode):
             raise ValueError(f"{name} must be text")
         value = node.value.strip()
+        if name in ("title", "translated_title"):  # the digests' typeset form no longer applies
+            return {name: value, f"{name}_html": ""}
         return {TEXT_FIELDS[name]: ids.code_url(value) if name == "code" else value}
     if name in LIST_FIELDS:
         if isinstance(node, yaml.SequenceNode):
             return {name: tuple(plain(item) for item in node.value if plain(item))}
         if isinstance(node, yaml.ScalarNode):
-            return {name: ids.split_affiliations(node.value)}
+            return {name: split_affiliations(node.value)}
         raise ValueError(f"{name} must be a list or text")
     if name == "links":
         if not isinstance(node, yaml.MappingNode):

@@ -73,7 +73,10 @@ def parse_chunk_items(
     runs in parallel with parsing and the cached records already hold finished formulas."""
     math = MathRenderer(config)
     results = [
-        parse_digest(path, root, config.base_path, math=math, sanitize=config.sanitize_html) for path in paths
+        parse_digest(
+            path, root, config.base_path, math=math, sanitize=config.sanitize_html, fields=config.fields
+        )
+        for path in paths
     ]
     digests, problems = math.finish([r.digest for r in results if r.digest])
     typeset = {d.source: d for d in digests}

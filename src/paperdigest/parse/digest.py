@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -15,9 +16,11 @@ from paperdigest.model import DAY, Card, Digest, TocEntry
 from paperdigest.parse import papers, shapes
 from paperdigest.parse.balance import HtmlIssue, balance_html, balance_once
 from paperdigest.parse.dates import parse_date_value
-from paperdigest.parse.markdown import MAX_NESTING, markdown_parser, plain_text
+from paperdigest.parse.fields import field_labels, strip_block_markers
+from paperdigest.parse.markdown import MAX_NESTING, markdown_parser, plain_text, title_parser
 from paperdigest.parse.sanitize import sanitize_html
 from paperdigest.parse.source import SourceText, read_source
+from paperdigest.parse.values import InlineReader
 from paperdigest.parse.when import When, find_when, when_from_arxiv_ids
 
 KNOWN_KEYS = {
@@ -39,19 +42,31 @@ class ParseResult:
 
 
 def parse_digest(
-    path: Path, root: Path, base_path: str = "/", math=None, *, sanitize: bool = False
+    path: Path,
+    root: Path,
+    base_path: str = "/",
+    math=None,
+    *,
+    sanitize: bool = False,
+    fields: Mapping[str, Sequence[str]] | None = None,
 ) -> ParseResult:
-    """`math`: a paperdigest.mathrender.MathRenderer that typesets this digest's formulas at build time."""
+    """`math`: a paperdigest.mathrender.MathRenderer that typesets this digest's formulas at build time;
+    `fields`: site.yaml's extra field labels (field name -> labels), see parse/fields.py."""
     try:
         source = read_source(path, root)
     except OSError as exc:
         rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         return ParseResult(None, [Problem(rel, None, "error", f"cannot read: {exc.strerror or exc}")])
-    return parse_source(source, base_path, math, sanitize=sanitize)
+    return parse_source(source, base_path, math, sanitize=sanitize, fields=fields)
 
 
 def parse_source(
-    source: SourceText, base_path: str = "/", math=None, *, sanitize: bool = False
+    source: SourceText,
+    base_path: str = "/",
+    math=None,
+    *,
+    sanitize: bool = False,
+    fields: Mapping[str, Sequence[str]] | None = None,
 ) -> ParseResult:
     """Never raises on any text or front matter: problems are returned, located."""
     problems = list(source.problems)
@@ -62,15 +77,18 @@ def parse_source(
 
     md = markdown_parser()
     env = {"base_path": base_path}
-    shape = shapes.detect_shape(source.body)
+    labels = field_labels(fields)
+    shape = shapes.detect_shape(source.body, labels)
     text, line_map = shapes.prepare(shape, source.body)
     tokens = md.parse(text, env)
     offset = source.body_line
     if math is not None:
         env["math"] = math.page(rel, offset)
-    title = digest_title(meta, tokens, source)  # before shapes turn plain lines into headings
+    reader = InlineReader(md, env)
+    title, title_html = digest_title(meta, tokens, source, reader)  # before shapes turn lines into headings
     headed = has_heading(tokens)
-    found = shapes.extract(shape, tokens, shapes.Lines(offset, line_map))
+    context = shapes.Context(reader, labels, title, title_html)
+    found = shapes.extract(shape, tokens, shapes.Lines(offset, line_map), context)
     cards = [card for _, card in found.cards]
     raw_html = not raw_html_balanced(tokens)
     link_cards_to_paper_pages(tokens, [(i, c) for i, c in found.cards if i is not None])
@@ -91,7 +109,7 @@ def parse_source(
         fallback = title or Path(rel).stem
         msg = f"no title: add `title:` to the front matter (using {fallback!r})"
         problems.append(Problem(rel, 1, "warning", msg))
-        title = fallback
+        title, title_html = fallback, ""
     when = digest_when(meta, Path(rel).stem, title, source.body, found, rel, problems, source.key_lines)
     slug = digest_slug(meta, Path(rel), rel, problems, source.key_lines.get("slug", 2))
     check_permalink(meta, rel, problems, source.key_lines.get("permalink", 2))
@@ -99,6 +117,7 @@ def parse_source(
         source=rel,
         slug=slug,
         title=title,
+        title_html=title_html,
         date=when.date if when else None,
         categories=categories(meta),
         description=str(meta.get("description") or "").strip(),
@@ -135,21 +154,26 @@ def link_cards_to_paper_pages(tokens: list[Token], cards: list[tuple[int, Card]]
         tokens[index].attrJoin("class", "paper-heading")
 
 
-def digest_title(meta: dict, tokens: list[Token], source: SourceText) -> str:
+def digest_title(
+    meta: dict, tokens: list[Token], source: SourceText, reader: InlineReader
+) -> tuple[str, str]:
+    """(plain text, inline HTML or '') of the front matter's title, else the first h1/h2, else the
+    first line. Front matter is written for Jekyll, whose pages show it as text and typeset its math."""
     if str(meta.get("title") or "").strip():
-        return str(meta["title"]).strip()
+        front = InlineReader(title_parser(), reader.env)
+        children = front.children(str(meta["title"]).strip())
+        return front.plain(children), front.title_html(children)
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.tag in ("h1", "h2"):
-            return plain_text(tokens[i + 1])
+            return plain_text(tokens[i + 1]), reader.title_html(tokens[i + 1].children or [])
     for line in source.body.splitlines():
         if line.strip():
-            return first_line_title(line)
-    return ""
+            return first_line_title(reader.plain(reader.children(strip_block_markers(line).lstrip("# ")))), ""
+    return "", ""
 
 
-def first_line_title(line: str, limit: int = 120) -> str:
+def first_line_title(text: str, limit: int = 120) -> str:
     """A long first line is cut after its first sentence: '本文总结了...论文。这些...' -> '本文总结了...论文。'."""
-    text = line.strip().lstrip("#>*- ").strip()
     end = re.search(r"[。！？!?]", text)
     if end and 8 <= end.end() < len(text):
         text = text[: end.end()]

@@ -20,7 +20,9 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from paperdigest.parse.math import math_plugin
+from paperdigest.parse.cjk import cjk_friendly_plugin
+from paperdigest.parse.jekyll import jekyll_plugin
+from paperdigest.parse.math import math_plugin, tex_to_text
 
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
 IAL = re.compile(r"\{:\s*([^}]*)\}")
@@ -31,6 +33,8 @@ SITE_ABSOLUTE = re.compile(r"""(\s(?:src|href|poster)=["'])/(?!/)""")
 # Lists and quotes nested deeper than this are cut off (with a warning) instead of recursing on.
 MAX_NESTING = 100
 RAW_IMG = re.compile(r"<img\b(?![^>]*\bloading=)", re.IGNORECASE)
+CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+CJK_LINE_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*(?=[{CJK}])")
 
 
 def heading_slug(text: str) -> str:
@@ -195,28 +199,42 @@ def limit_nesting(md: MarkdownIt, name: str) -> None:
 
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
-    """Built once per process: CommonMark + tables, strikethrough, footnotes, math, anchors."""
+    """Built once per process: CommonMark + tables, strikethrough, footnotes, math, anchors, and
+    emphasis that opens and closes beside CJK punctuation as Chinese authors mean it."""
     md = MarkdownIt("commonmark", {"html": True, "highlight": highlight_code, "typographer": False})
     md.options["maxNesting"] = MAX_NESTING + 10
     for name in ("list", "blockquote"):
         limit_nesting(md, name)
     md.enable(["table", "strikethrough"])
+    md.use(cjk_friendly_plugin)
     md.use(math_plugin)
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
+    md.use(jekyll_plugin)
     md.core.ruler.push("kramdown_ial", kramdown_ial_rule)
     link_rules(md)
     return md
 
 
+@lru_cache(maxsize=1)
+def title_parser() -> MarkdownIt:
+    """Front-matter titles: text and math only. Jekyll shows them as text and MathJax typesets their
+    formulas, so `*` or `<` in them is what the author means to show."""
+    md = MarkdownIt("zero").use(math_plugin)
+    md.enable("escape")
+    return md
+
+
 def plain_text(inline: Token) -> str:
-    """The visible text of an inline token (math kept as its TeX)."""
+    """The visible text of an inline token: formulas as readable text (`$\\alpha$` -> α), and lines
+    joined with a space, or with nothing between two CJK characters (a wrapped Chinese sentence)."""
     parts = []
     for child in inline.children or []:
-        if child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
+        if child.type in ("text", "code_inline"):
             parts.append(child.content)
+        elif child.type in ("math_inline", "math_inline_double"):
+            parts.append(tex_to_text(child.content))
         elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif child.type == "image":
-            parts.append("")
-    return re.sub(r"\s+", " ", "".join(parts)).strip()
+            parts.append("\n")
+    joined = CJK_LINE_BREAK.sub("", "".join(parts))
+    return re.sub(r"\s+", " ", joined).strip()

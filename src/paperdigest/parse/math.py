@@ -9,6 +9,8 @@ is handed to it with its source line and the collector's placeholder goes into t
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block import StateBlock
@@ -16,6 +18,7 @@ from markdown_it.rules_core import StateCore
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_block_dollar
 from mdit_py_plugins.texmath import texmath_plugin
+from pylatexenc.latex2text import LatexNodes2Text
 
 
 def render_math(tex: str, display: bool) -> str:
@@ -81,3 +84,14 @@ def math_lines_rule(state: StateCore) -> None:
                 line += 1
             else:
                 line += child.content.count("\n")
+
+
+@lru_cache(maxsize=4096)
+def tex_to_text(tex: str) -> str:
+    """A formula as readable text for places that cannot typeset it (<title>, feeds, papers.json):
+    `\\textit{New News}` -> 'New News', `\\alpha^2` -> 'α^2'. Unreadable TeX stays as written."""
+    try:
+        text = LatexNodes2Text(math_mode="text", strict_latex_spaces=True).latex_to_text(tex)
+    except Exception:  # pylatexenc is lenient, but a formula must never break a build
+        return tex.strip()
+    return " ".join(text.split())

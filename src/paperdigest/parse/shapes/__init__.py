@@ -3,6 +3,8 @@
     weekly     dated h1/h2 sections, topic bullets, inline arXiv links (seed 001)
     bloglist   title line + `By author | date | ...` byline + excerpt, repeated (seed 003)
     plainlist  plain text: category lines, `1、Title`, summary, arXiv URL line (seed 002)
+    paper      one paper per file: `# Title` then `**Key**: value` field lines (one-paper notes)
+    weekly     ...
     article    `## 1) Title` discussions and a `**Title** by Authors (date), url` list (seed 004)
     cards      `### N、Title` + blockquote metadata (seed 000), also the fallback
 
@@ -17,13 +19,15 @@ from markdown_it.token import Token
 
 from paperdigest.model import Card
 from paperdigest.parse.cards import extract_cards
-from paperdigest.parse.shapes import article, bloglist, plainlist, weekly
+from paperdigest.parse.draft import Context
+from paperdigest.parse.fields import Labels, field_labels
+from paperdigest.parse.shapes import article, bloglist, paper, plainlist, weekly
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.mentions import link_mentions
 from paperdigest.parse.shapes.plaintext import as_paragraphs
 from paperdigest.parse.shapes.tokens import Lines, linkify, used_ids
 
-__all__ = ["Found", "Lines", "Scope", "detect_shape", "extract", "prepare"]
+__all__ = ["Context", "Found", "Lines", "Scope", "detect_shape", "extract", "prepare"]
 
 DETECTORS = (
     ("weekly", weekly.detect),
@@ -32,6 +36,7 @@ DETECTORS = (
     ("article", article.detect),
 )
 EXTRACTORS = {
+    "paper": paper.extract,
     "weekly": weekly.extract,
     "bloglist": bloglist.extract,
     "plainlist": plainlist.extract,
@@ -40,7 +45,10 @@ EXTRACTORS = {
 PLAIN_TEXT = {"bloglist", "plainlist"}  # one paragraph per line, bare URLs linked
 
 
-def detect_shape(body: str) -> str:
+def detect_shape(body: str, labels: Labels | None = None) -> str:
+    """One-paper notes first: their sections may look like an article's or a week's."""
+    if paper.detect(body, labels or field_labels()):
+        return "paper"
     return next((name for name, detect in DETECTORS if detect(body)), "cards")
 
 
@@ -53,15 +61,15 @@ def prepare(shape: str, body: str) -> tuple[str, tuple[int, ...]]:
     return body, ()
 
 
-def extract(shape: str, tokens: list[Token], lines: Lines) -> Found:
+def extract(shape: str, tokens: list[Token], lines: Lines, context: Context) -> Found:
     """Cards (in document order, numbered), entries and digest facts; tokens get their anchors."""
     used = used_ids(tokens)
     if shape in PLAIN_TEXT:
         linkify(tokens)
     if shape in EXTRACTORS:
-        found = EXTRACTORS[shape](tokens, lines, used)
+        found = EXTRACTORS[shape](tokens, lines, used, context)
     else:
-        found = Found(cards=list(extract_cards(tokens, lines.offset)))
+        found = Found(cards=list(extract_cards(tokens, lines.offset, context)))
     cited = link_mentions(tokens, lines, found, used, linkify=shape != "cards")
     ordered = sorted([*found.cards, *((None, c) for c in cited)], key=lambda ic: ic[1].line)
     found.cards = [(i, renumber(c, n)) for n, (i, c) in enumerate(ordered, start=1)]

@@ -18,6 +18,7 @@ from markdown_it.token import Token
 from paperdigest.model import MAIN, Card
 from paperdigest.parse import papers
 from paperdigest.parse.cards import extract_cards
+from paperdigest.parse.draft import Context
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.plainlist import block_text, blocks_of
@@ -38,7 +39,7 @@ def detect(body: str) -> bool:
     return any(LIST_LINE.match(line) for line in lines) or any(NUMBERED_SECTION.match(line) for line in lines)
 
 
-def extract(tokens: list[Token], lines: Lines, used: set[str]) -> Found:
+def extract(tokens: list[Token], lines: Lines, used: set[str], context: Context) -> Found:
     found = Found()
     blocks = blocks_of(tokens)
     category = ""
@@ -67,7 +68,7 @@ def extract(tokens: list[Token], lines: Lines, used: set[str]) -> Found:
             position = len(found.cards) + 1
             found.cards.append((start, replace(card, anchor=anchor, summary=summary, position=position)))
     # `### 1、Title` cards with blockquote metadata may sit in an article too.
-    for index, card in extract_cards(tokens, lines.offset):
+    for index, card in extract_cards(tokens, lines.offset, context):
         found.cards.append((index, replace(card, category=card.category or found.scope_at(index).category)))
     return found
 

@@ -17,6 +17,7 @@ from markdown_it.token import Token
 
 from paperdigest.model import CITED, DAY, Card, Entry
 from paperdigest.parse import papers
+from paperdigest.parse.draft import Context
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.plainlist import MARKDOWN_HEADING, blocks_of
@@ -59,7 +60,7 @@ def split_byline(line: str) -> list[str]:
     return [line]
 
 
-def extract(tokens: list[Token], lines: Lines, used: set[str]) -> Found:
+def extract(tokens: list[Token], lines: Lines, used: set[str], _context: Context) -> Found:
     found = Found()
     blocks = blocks_of(tokens)
     for k, (start, _end) in enumerate(blocks):

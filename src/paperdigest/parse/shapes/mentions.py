@@ -1,7 +1,8 @@
 """The pass every shape shares: any arXiv reference is at least a mention of that paper.
 
-Links (`[text](https://arxiv.org/abs/2402.00838v2)`, `.../pdf/...`), bare arXiv URLs,
-`arXiv:2402.00838` in text and `<a href>` in raw HTML all count. Each referenced paper not already
+Links (`[text](https://arxiv.org/abs/2402.00838v2)`, `.../pdf/...`, `/html/...`, and the pages of
+readers and indexes built on arXiv ids: alphaxiv.org/abs, huggingface.co/papers, ...), bare URLs of
+those, `arXiv:2402.00838` in text, and `<a href>` or `data-arxiv-id="..."` in raw HTML all count. Each referenced paper not already
 given by the shape becomes one card per entry, anchored at the link itself (the link gets an id),
 so a paper page can point at the exact place.
 """
@@ -19,10 +20,9 @@ from paperdigest.parse.shapes.base import Found
 from paperdigest.parse.shapes.tokens import Lines, link_tokens, replace_in_text, sentence_around, set_id
 
 ARXIV_IN_TEXT = re.compile(
-    r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})"
-    r"(?:v\d+)?(?:\.pdf)?|\barXiv:\s*\d{4}\.\d{4,5}(?:v\d+)?",
-    re.IGNORECASE,
+    rf"https?://(?:{papers.ARXIV_HOSTS})(?:v\d+)?(?:\.pdf)?|{papers.ARXIV_TEXT.pattern}", re.IGNORECASE
 )
+ARXIV_IN_HTML = re.compile(f"{papers.ARXIV_URL.pattern}|{papers.ARXIV_ATTRIBUTE.pattern}", re.IGNORECASE)
 AUTHOR_LIKE = re.compile(
     r"^(?:(?:[A-Z]\.\s*){1,3}[A-Z][\w'’\-]+|[A-Z][\w'’\-]+\s+et\s+al\.?)(?:\s*(?:et\s+al\.?|等))?$"
 )
@@ -77,8 +77,8 @@ def link_mentions(
             last_anchor = str(tok.attrGet("id"))
         if tok.type in ("html_block", "fence", "code_block") or tok.type != "inline":
             if tok.type == "html_block":
-                for m in papers.ARXIV_URL.finditer(tok.content):
-                    add(i, m.group(1), last_anchor, lines.of(tok))
+                for m in ARXIV_IN_HTML.finditer(tok.content):
+                    add(i, papers.arxiv_id(m.group(0)), last_anchor, lines.of(tok))
             continue
         if linkify:
             replace_in_text(tok, ARXIV_IN_TEXT, lambda m: link_tokens(arxiv_href(m.group(0)), m.group(0)))
@@ -101,7 +101,7 @@ def link_mentions(
                     summary=sentence_around(tok, k, end),
                 )
             elif child.type in ("html_inline", "text"):
-                pattern = papers.ARXIV_URL if child.type == "html_inline" else ARXIV_IN_TEXT
+                pattern = ARXIV_IN_HTML if child.type == "html_inline" else ARXIV_IN_TEXT
                 for m in pattern.finditer(child.content):
                     add(i, papers.arxiv_id(m.group(0)), last_anchor, lines.of_child(tok, k))
     return cards

@@ -18,6 +18,7 @@ from markdown_it.token import Token
 
 from paperdigest.model import MAIN, Card
 from paperdigest.parse import papers
+from paperdigest.parse.draft import Context
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.tokens import Lines, closing, to_heading
@@ -66,7 +67,7 @@ def block_text(tokens: list[Token], block: tuple[int, int]) -> str:
     return " ".join(plain_text(t) for t in tokens[block[0] : block[1] + 1] if t.type == "inline")
 
 
-def extract(tokens: list[Token], lines: Lines, used: set[str]) -> Found:
+def extract(tokens: list[Token], lines: Lines, used: set[str], _context: Context) -> Found:
     found = Found()
     blocks = blocks_of(tokens)
     texts = [block_text(tokens, b) for b in blocks]

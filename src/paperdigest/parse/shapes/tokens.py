@@ -150,8 +150,15 @@ def sentence_around(inline: Token, first: int, last: int, limit: int = 400) -> s
     head = before[starts[-1] :] if starts else before
     end = SENTENCE_END.search(after)
     tail = after[: end.end()] if end else after
-    sentence = f"{head}{middle}{tail}".strip()
+    space_before = " " if first and _spaced(children[first - 1].content[-1:]) else ""
+    space_after = " " if last + 1 < len(children) and _spaced(children[last + 1].content[:1]) else ""
+    sentence = f"{head}{space_before}{middle}{space_after}{tail}".strip()
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+
+
+def _spaced(char: str) -> bool:
+    """plain_text trims each part: the space the author wrote beside a link is put back."""
+    return char.isspace()
 
 
 def _with_children(children: list[Token]) -> Token:

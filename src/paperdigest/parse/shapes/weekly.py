@@ -14,6 +14,7 @@ from markdown_it.token import Token
 
 from paperdigest.model import MAIN, Entry
 from paperdigest.parse.cards import extract_cards
+from paperdigest.parse.draft import Context
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.tokens import Lines, closing
@@ -30,7 +31,7 @@ def detect(body: str) -> bool:
     return any(WEEK_MARK.search(h) for h in headings) or sum(bool(find_when(h)) for h in headings) >= 2
 
 
-def extract(tokens: list[Token], lines: Lines, used: set[str]) -> Found:
+def extract(tokens: list[Token], lines: Lines, used: set[str], context: Context) -> Found:
     found = Found(link_section=MAIN)
     entry, entry_level = "", 0
     for i, tok in enumerate(tokens):
@@ -50,7 +51,7 @@ def extract(tokens: list[Token], lines: Lines, used: set[str]) -> Found:
             if topic:
                 found.scopes.append(Scope(i, entry, topic))
     # `### 1、Title` cards inside a dated section keep their metadata and get the section's date.
-    for index, card in extract_cards(tokens, lines.offset):
+    for index, card in extract_cards(tokens, lines.offset, context):
         scope = found.scope_at(index)
         found.cards.append(
             (index, replace(card, entry=scope.entry, category=card.category or scope.category))

@@ -1,0 +1,180 @@
+"""A paper's card while its lines are read, and what each field line puts into it.
+
+Shared by the card shape (`### N、Title` + metadata) and one-paper notes (`# Title` + field lines).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+from paperdigest.model import Card, Link
+from paperdigest.parse import papers
+from paperdigest.parse.affiliations import split_affiliations
+from paperdigest.parse.fields import FieldLine, Labels, read_field
+from paperdigest.parse.values import InlineReader, ValueLink
+from paperdigest.parse.when import find_when
+
+BRACKETED_TITLE = re.compile(r"^《(.*)》$", re.DOTALL)
+LINK_ROLES = ("url", "code")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What reading a digest's papers needs besides its tokens."""
+
+    inline: InlineReader
+    labels: Labels
+    title: str = ""  # the digest's title: the paper's title when the whole note is about one paper
+    title_html: str = ""
+
+
+@dataclass
+class CardDraft:
+    title: str
+    heading_index: int | None  # index of the heading_open token the card hangs on, if any
+    anchor: str
+    line: int
+    position: int
+    section: str
+    title_html: str = ""
+    translated_title: str = ""
+    translated_title_html: str = ""
+    url: str = ""
+    code_url: str = ""
+    affiliations: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    venue: str = ""
+    type: str = ""
+    links: list[Link] = field(default_factory=list)
+    summary: str = ""
+    published: str = ""
+    seen_metadata: bool = False
+    numbered: bool = False
+
+    def freeze(self) -> Card:
+        aid = papers.arxiv_id(self.url) or next(
+            (papers.arxiv_id(link.url) for link in self.links if papers.arxiv_id(link.url)), ""
+        )
+        return Card(
+            title=self.title,
+            anchor=self.anchor,
+            line=self.line,
+            position=self.position,
+            section=self.section,
+            translated_title=self.translated_title,
+            arxiv_id=aid,
+            url=self.url,
+            code_url=self.code_url,
+            affiliations=self.affiliations,
+            authors=self.authors,
+            venue=self.venue,
+            type=self.type,
+            links=tuple(dict.fromkeys(self.links)),
+            summary=self.summary,
+            published=self.published,
+            title_html=self.title_html,
+            translated_title_html=self.translated_title_html,
+        )
+
+
+def read_line(draft: CardDraft, line: str, in_list: bool, context: Context) -> bool:
+    """A `《Title》` or field line read into the draft: True; any other line: False."""
+    bracketed = BRACKETED_TITLE.match(line.strip())
+    if bracketed:
+        draft.seen_metadata = True
+        set_title(draft, "title", bracketed.group(1), context.inline)
+        return True
+    found = read_field(line, context.labels)
+    if found is None or not found.counts(in_list):
+        return False
+    draft.seen_metadata = True
+    assign_field(draft, found, context)
+    return True
+
+
+def assign_field(draft: CardDraft, line: FieldLine, context: Context) -> None:
+    reader = context.inline
+    children = reader.children(line.value)
+    role = line.role
+    if role in LINK_ROLES:
+        put_links(draft, role, line.label, reader.links(children, bare_ids=role == "url"))
+    elif role in ("affiliations", "authors"):
+        setattr(draft, role, split_affiliations(reader.plain(children)))
+    elif role in ("venue", "type", "summary"):
+        setattr(draft, role, reader.plain(children))
+    elif role in ("title", "translated_title"):
+        set_title(draft, role, line.value, reader)
+    elif role == "published":
+        text = reader.plain(children)
+        when = find_when(text)
+        draft.published = when.date.isoformat() if when else text
+    else:
+        keep_other(draft, line.label, children, context)
+
+
+def set_title(draft: CardDraft, role: str, text: str, reader: InlineReader) -> None:
+    """Plain text in `role`, its inline HTML in `role`_html (an empty value changes nothing)."""
+    children = reader.children(text.strip())
+    plain = reader.plain(children)
+    if plain:
+        setattr(draft, role, plain)
+        setattr(draft, f"{role}_html", reader.title_html(children))
+
+
+def put_links(draft: CardDraft, role: str, label: str, links: list[ValueLink]) -> None:
+    """The first URL is the paper's (or its code's); every further one is kept as a link."""
+    for link in links:
+        if role == "url" and not draft.url:
+            draft.url = link.url
+        elif role == "code" and not draft.code_url:
+            draft.code_url = link.url
+        else:
+            draft.links.append(Link(link_label(label, link, len(links) > 1), link.url, link.note))
+
+
+def keep_other(draft: CardDraft, label: str, children: list[Token], context: Context) -> None:
+    """A label the table does not know (项目主页, Demo, ...): its links, else its text, under the label.
+    In `Links: [Paper](...) · [Code](...)` each link's text may name a field itself."""
+    links = context.inline.links(children)
+    if not links:
+        text = context.inline.plain(children)
+        if text:
+            draft.links.append(Link(label, "", text))
+        return
+    for link in links:
+        role = context.labels.role(link.text)
+        if role in LINK_ROLES:
+            put_links(draft, role, link.text, [link])
+        elif label or link.text:
+            draft.links.append(Link(link_label(label, link, len(links) > 1), link.url, link.note))
+
+
+def link_label(label: str, link: ValueLink, several: bool) -> str:
+    """A link's own text names it among several (`[PDF](...)`), unless that text is its URL."""
+    if (several or not label) and link.text and "://" not in link.text and link.text != link.url:
+        return link.text
+    return label
+
+
+def read_links_line(draft: CardDraft, line: str, context: Context) -> None:
+    """A line of links without a label (`[Paper](...) | [Code](...)`): links whose text names a field."""
+    keep_other(draft, "", context.inline.children(line), context)
+
+
+def heading_title(inline: Token, reader: InlineReader) -> tuple[str, str]:
+    """(plain, html) of a card heading without its number or 《》: `### 1、$\\alpha$-Net`."""
+    children = list(inline.children or [])
+    if children and children[0].type == "text":
+        children[0] = _text(papers.NUMBER_PREFIX.sub("", children[0].content, count=1).lstrip("《"))
+    if children and children[-1].type == "text":
+        children[-1] = _text(children[-1].content.rstrip().removesuffix("》"))
+    return papers.strip_number(reader.plain(list(inline.children or []))), reader.title_html(children)
+
+
+def _text(content: str) -> Token:
+    tok = Token("text", "", 0)
+    tok.content = content
+    return tok
