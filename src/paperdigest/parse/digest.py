@@ -10,6 +10,7 @@ from urllib.parse import unquote
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
+from paperdigest.boundary import leaves, link_problem, named_inside, shown_path
 from paperdigest.errors import Problem
 from paperdigest.model import DAY, Card, Digest, TocEntry
 from paperdigest.parse import papers, shapes
@@ -41,12 +42,15 @@ class ParseResult:
 def parse_digest(
     path: Path, root: Path, base_path: str = "/", math=None, *, sanitize: bool = False
 ) -> ParseResult:
-    """`math`: a paperdigest.mathrender.MathRenderer that typesets this digest's formulas at build time."""
+    """`math`: a paperdigest.mathrender.MathRenderer that typesets this digest's formulas at build time.
+    A file with an error (broken front matter, a link out of the site, ...) gives no digest."""
+    if named_inside(path, root) and leaves(path, root.resolve()):  # replaced by a link since discovery
+        return ParseResult(None, [link_problem(path, root)])
     try:
         source = read_source(path, root)
     except OSError as exc:
-        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        return ParseResult(None, [Problem(rel, None, "error", f"cannot read: {exc.strerror or exc}")])
+        message = f"cannot read: {exc.strerror or exc}"
+        return ParseResult(None, [Problem(shown_path(path, root), None, "error", message)])
     return parse_source(source, base_path, math, sanitize=sanitize)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import frontmatter
 import yaml
 
+from paperdigest.boundary import boundary_of, leaves, link_problem, shown_path
 from paperdigest.errors import Problem
 
 DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -46,11 +47,15 @@ class SourceText:
 
 
 def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
-    """Digest files under `digests_dir`, sorted; editor leftovers and non-text files are noted."""
+    """Digest files under `digests_dir`, sorted; editor leftovers and non-text files are noted, and
+    a file or folder that links outside the site is refused with an error (see paperdigest.boundary)."""
     found: list[Path] = []
     notes: list[Problem] = []
     if not digests_dir.is_dir():
         return found, notes
+    boundary = boundary_of(digests_dir, root)
+    if leaves(digests_dir, boundary):  # `digests` itself links out, and site.yaml does not name it
+        return found, [link_problem(digests_dir, root)]
     seen_dirs: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(digests_dir, followlinks=True):
         try:
@@ -58,24 +63,43 @@ def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Pr
         except OSError:
             continue
         if (st.st_dev, st.st_ino) in seen_dirs:  # a symlink loop: walk each real folder once
-            notes.append(Problem(_rel(Path(dirpath), root), None, "warning", "symlink loop, skipped"))
+            notes.append(Problem(shown_path(Path(dirpath), root), None, "warning", "symlink loop, skipped"))
             dirnames[:] = []
             continue
         seen_dirs.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        dirnames[:] = inside_folders(Path(dirpath), dirnames, boundary, root, notes)
         for name in sorted(filenames):
             path = Path(dirpath) / name
+            rel = shown_path(path, root)
             if name.startswith(".") or name.endswith(EDITOR_LEFTOVERS):
-                notes.append(Problem(_rel(path, root), None, "note", "editor backup or hidden file, ignored"))
+                notes.append(Problem(rel, None, "note", "editor backup or hidden file, ignored"))
             elif path.suffix.lower() not in DIGEST_SUFFIXES:
-                notes.append(Problem(_rel(path, root), None, "note", "not a digest file, ignored"))
+                notes.append(Problem(rel, None, "note", "not a digest file, ignored"))
+            elif leaves(path, boundary):
+                notes.append(link_problem(path, root))
             elif path.exists() and not path.is_file():  # a FIFO or device would block the build
-                notes.append(Problem(_rel(path, root), None, "warning", "not a regular file, ignored"))
+                notes.append(Problem(rel, None, "warning", "not a regular file, ignored"))
             elif is_binary(path):
-                notes.append(Problem(_rel(path, root), None, "note", "binary file, ignored"))
+                notes.append(Problem(rel, None, "note", "binary file, ignored"))
             else:
                 found.append(path)
     return sorted(found), notes
+
+
+def inside_folders(
+    parent: Path, names: list[str], boundary: Path, root: Path, notes: list[Problem]
+) -> list[str]:
+    """The sub-folders to walk, sorted: hidden and `_` folders are skipped, a folder that links
+    outside the site is refused."""
+    kept = []
+    for name in sorted(names):
+        if name.startswith((".", "_")):
+            continue
+        if leaves(parent / name, boundary):
+            notes.append(link_problem(parent / name, root))
+        else:
+            kept.append(name)
+    return kept
 
 
 def is_binary(path: Path) -> bool:
@@ -85,13 +109,6 @@ def is_binary(path: Path) -> bool:
             return b"\x00" in f.read(8192)
     except OSError:
         return False  # unreadable: parse_digest reports it with the reason
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def decode(raw: bytes, rel: str) -> tuple[str, list[Problem]]:
@@ -135,7 +152,7 @@ def split_front_matter(text: str, rel: str) -> tuple[dict, str, int, list[Proble
 
 
 def read_source(path: Path, root: Path) -> SourceText:
-    rel = _rel(path, root)
+    rel = shown_path(path, root)
     raw = path.read_bytes()
     text, problems = decode(raw, rel)
     metadata, body, body_line, fm_problems = split_front_matter(text, rel)
