@@ -88,8 +88,9 @@ def test_without_strict_warnings_do_not_fail_the_build(tmp_path):
     assert_good_digest_built(tmp_path)
     for name, *_ in BAD_INPUTS:
         assert f"digests/{name}.md" in proc.stderr, f"no message for {name}"
-    # A digest with bad front matter is still built from its body; the undecodable byte is shown.
-    assert "Body." in (tmp_path / "_site/digests/malformed-yaml/index.html").read_text(encoding="utf-8")
+    # A digest whose front matter cannot be read is not published half-parsed; the undecodable byte is shown.
+    for name in ("malformed-yaml", "yaml-not-mapping", "yaml-scalar"):
+        assert not (tmp_path / f"_site/digests/{name}").exists()
     assert "caf\ufffd au lait" in (tmp_path / "_site/digests/not-utf8/index.html").read_text(encoding="utf-8")
 
 

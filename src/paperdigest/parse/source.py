@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,6 +18,14 @@ DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
 EDITOR_LEFTOVERS = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak", ".orig")
 YAML_HANDLER = frontmatter.YAMLHandler()
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
+# UTF-32's little-endian mark starts with UTF-16's: it is looked for first.
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+WIDE_BOMS = tuple(bom for bom, _ in BOMS)
 TOP_LEVEL_KEY = re.compile(r"^([^\s#:][^:]*?)\s*:", re.MULTILINE)
 
 
@@ -103,23 +112,33 @@ def inside_folders(
 
 
 def is_binary(path: Path) -> bool:
-    """NUL bytes near the start: an image or archive with a text suffix, not a digest."""
+    """NUL bytes near the start: an image or archive with a text suffix, not a digest (UTF-16 and
+    UTF-32 text, full of NUL bytes, starts with its byte-order mark)."""
     try:
         with open(path, "rb") as f:
-            return b"\x00" in f.read(8192)
+            head = f.read(8192)
     except OSError:
         return False  # unreadable: parse_digest reports it with the reason
+    return b"\x00" in head and not head.startswith(WIDE_BOMS)
+
+
+def encoding_of(raw: bytes) -> str:
+    """UTF-16 or UTF-32 when the text starts with their byte-order mark, else UTF-8."""
+    return next((name for bom, name in BOMS if raw.startswith(bom)), "utf-8-sig")
 
 
 def decode(raw: bytes, rel: str) -> tuple[str, list[Problem]]:
-    """UTF-8 (BOM tolerated, bad bytes replaced with a warning), newlines normalised to \\n."""
+    """UTF-8 (BOM tolerated), or UTF-16/UTF-32 with a BOM; bad bytes replaced with a warning;
+    newlines normalised to \\n."""
     problems = []
+    encoding = encoding_of(raw)
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(Problem(rel, line, "warning", "bytes that are not UTF-8 were replaced"))
-        text = raw.decode("utf-8-sig", errors="replace")
+        line = raw[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+        name = {"utf-8-sig": "UTF-8"}.get(encoding, encoding.upper())
+        problems.append(Problem(rel, line, "warning", f"bytes that are not {name} were replaced"))
+        text = raw.decode(encoding, errors="replace")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, problems
 
@@ -130,8 +149,11 @@ def split_front_matter(text: str, rel: str) -> tuple[dict, str, int, list[Proble
         return {}, text, 1, []
     try:
         fm, body = YAML_HANDLER.split(text)
-    except ValueError:
-        return {}, text, 1, []
+    except ValueError:  # no closing --- line
+        if not opens_front_matter(text):
+            return {}, text, 1, []  # a thematic break at the top of the Markdown, not front matter
+        message = "front matter: the --- on line 1 is never closed (no --- line after the keys)"
+        return {}, text, 1, [Problem(rel, 1, "error", message)]
     body_line = text[: len(text) - len(body)].count("\n") + 1
     try:
         metadata = yaml.load(fm, Loader=LenientLoader) if fm.strip() else {}
@@ -149,6 +171,12 @@ def split_front_matter(text: str, rel: str) -> tuple[dict, str, int, list[Proble
         kind = type(metadata).__name__
         return {}, body, body_line, [Problem(rel, 2, "error", f"front matter is a {kind}, not a mapping")]
     return {str(k): v for k, v in metadata.items()}, body, body_line, []
+
+
+def opens_front_matter(text: str) -> bool:
+    """The line after the opening --- is a `key:` line: front matter, not a horizontal rule."""
+    lines = text.split("\n", 2)
+    return len(lines) > 1 and TOP_LEVEL_KEY.match(lines[1]) is not None
 
 
 def read_source(path: Path, root: Path) -> SourceText:
