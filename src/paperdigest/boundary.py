@@ -61,8 +61,11 @@ def outside_folders(config: SiteConfig) -> dict[str, Path]:
     for key in FOLDER_KEYS:
         section, _, name = key.rpartition(".")
         value = getattr(getattr(config, section) if section else config, name)
-        path = config.root / value if value else None
-        if path is not None and not named_inside(path, config.root):
+        if not value:
+            continue
+        # The KaTeX keys are read with ~ expanded (katex_engine); the folders as written.
+        path = config.root / (Path(value).expanduser() if section else Path(value))
+        if not named_inside(path, config.root):
             found[key] = Path(os.path.abspath(path))
     return found
 
