@@ -9,6 +9,9 @@ import shutil
 from pathlib import Path
 
 from conftest import REPO, run_cli, write_site
+from paperdigest.check import placeholder_problems
+from paperdigest.parse import parse_digest
+from paperdigest.scaffold import CARD_NOTE
 
 CONFIG = "title: Check\nbase_url: https://user.github.io/repo/\n"
 
@@ -146,3 +149,44 @@ def test_check_reports_template_errors_with_template_and_line(tmp_path):
     assert proc.returncode == 1
     assert re.search(r"templates/paper\.html:3: error: ", proc.stdout), proc.stdout
     assert not (site / "_site").exists()
+
+
+def test_placeholders_new_wrote_are_warned_about_until_replaced(tmp_path):
+    root = write_site(tmp_path, {}, CONFIG)
+    run_cli("new", "--date", "2023-05-03", "2304.15004", "2305.10601", cwd=root, check=True)
+    path = root / "digests/2023-05-03-paper-digest.md"
+    text = path.read_text(encoding="utf-8")
+    second = text.index("### 2、")  # the second card, filled in as its author would
+    filled = (
+        text[second:]
+        .replace("Title of arXiv:2305.10601", "Tree of Thoughts")
+        .replace("> - Official Code：", "> - Official Code：未开源")
+        .replace("> - 单位：", "> - 单位：Princeton")
+        .replace(CARD_NOTE + "\n", "")
+    )
+    path.write_text(text[:second] + filled, encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    digest = parse_digest(path, root).digest
+    found = [
+        (p.level, p.line, p.message.split(" (")[0]) for p in placeholder_problems(digest, "\n".join(lines))
+    ]
+    assert found == [
+        (
+            "warning",
+            lines.index("### 1、Title of arXiv:2304.15004") + 1,
+            "card title 'Title of arXiv:2304.15004' is the placeholder written by paperdigest new",
+        ),
+        (
+            "warning",
+            lines.index("> - Official Code：") + 1,
+            "Official Code is still empty, as paperdigest new left it",
+        ),
+        ("warning", lines.index("> - 单位：") + 1, "单位 is still empty, as paperdigest new left it"),
+    ]
+
+
+def test_an_empty_code_line_in_a_written_digest_is_no_placeholder():
+    path = REPO / "digests/2023-05-02-paper-digest.md"
+    text = path.read_text(encoding="utf-8")
+    assert re.search(r"^> - Official Code：\s*$", text, re.M)  # the seed has one
+    assert placeholder_problems(parse_digest(path, REPO).digest, text) == []

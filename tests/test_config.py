@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO, run_cli, write_site
-from paperdigest.config import load_config
+from paperdigest.config import base_url_problem, load_config
 from paperdigest.errors import ConfigError
 from update_readme import updated
 
@@ -53,3 +53,11 @@ def test_cli_exits_2_on_invalid_config(tmp_path):
 def test_readme_documents_every_key():
     text = (REPO / "README.md").read_text(encoding="utf-8")
     assert updated(text) == text, "run `python tests/update_readme.py`"
+
+
+def test_an_empty_base_url_is_a_warning_naming_what_it_breaks(tmp_path):
+    write_site(tmp_path, {}, "title: Local\n")
+    problem = base_url_problem(load_config(tmp_path))
+    assert (problem.path, problem.level) == ("site.yaml", "warning")
+    assert "sitemap.xml" in problem.message and "--base-url" in problem.message
+    assert base_url_problem(load_config(tmp_path, base_url="https://u.github.io/repo/")) is None

@@ -1,5 +1,9 @@
 """A small site whose whole build is compared, file by file, with committed expected output.
 
+The golden files hold what paperdigest writes: its pages, feeds, sitemap and papers.json. What a
+dependency's release decides (the Pygments stylesheet) or what is copied as is (the theme's
+assets, the search index) is left out here and checked against its own source below.
+
 After an intended change of output, regenerate and review the diff:
     PAPERDIGEST_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
 """
@@ -10,22 +14,40 @@ import os
 import shutil
 from pathlib import Path
 
-from conftest import run_cli, site_tree
+from conftest import REPO, run_cli, site_tree
+from paperdigest.render import pygments_css
 
 GOLDEN = Path(__file__).parent / "golden"
+
+
+def written_by_paperdigest(tree: dict[str, bytes]) -> dict[str, bytes]:
+    return {name: data for name, data in tree.items() if not name.startswith("assets/")}
 
 
 def test_golden_site(tmp_path):
     src = tmp_path / "site"
     shutil.copytree(GOLDEN / "site", src)
     run_cli("build", "--source", str(src), "--out", str(tmp_path / "out"), check=True)
-    built = site_tree(tmp_path / "out")
+    built = written_by_paperdigest(site_tree(tmp_path / "out"))
     expected_dir = GOLDEN / "expected"
     if os.environ.get("PAPERDIGEST_UPDATE_GOLDEN"):
         shutil.rmtree(expected_dir, ignore_errors=True)
-        # pagefind/ (the search index) is not reproducible; tests/test_search_browser.py covers it.
-        shutil.copytree(tmp_path / "out", expected_dir, ignore=shutil.ignore_patterns("pagefind"))
+        shutil.copytree(tmp_path / "out", expected_dir, ignore=shutil.ignore_patterns("pagefind", "assets"))
     expected = site_tree(expected_dir)
     assert sorted(built) == sorted(expected)
     for name, data in expected.items():
         assert built[name] == data, f"{name} differs from tests/golden/expected/{name}"
+
+
+def test_assets_are_the_theme_files_and_the_installed_pygments_styles(tmp_path):
+    src = tmp_path / "site"
+    shutil.copytree(GOLDEN / "site", src)
+    run_cli("build", "--source", str(src), "--out", str(tmp_path / "out"), check=True)
+    out = tmp_path / "out" / "assets"
+    theme = REPO / "templates" / "assets"
+    for path in theme.rglob("*"):
+        if path.is_file():
+            assert (out / path.relative_to(theme)).read_bytes() == path.read_bytes(), path.name
+    css = (out / "pygments.css").read_text(encoding="utf-8")
+    assert css == pygments_css()
+    assert ".highlight .k " in css and "@media (prefers-color-scheme: dark)" in css

@@ -5,19 +5,18 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 import paperdigest
 from conftest import REPO, run_cli, site_tree, write_site
-from paperdigest import cache as cache_module
 from paperdigest import render as render_module
 from paperdigest.build import Builder, BuildError
-from paperdigest.cache import digest_of
-from paperdigest.depends import readable_fields
-from paperdigest.output import SiteOutput
+from paperdigest.incremental import cache as cache_module
+from paperdigest.incremental.cache import digest_of
+from paperdigest.incremental.memo import RememberedLines
+from paperdigest.incremental.output import SiteOutput
 
 DIGEST = """\
 ---
@@ -67,7 +66,10 @@ def small_site(root: Path) -> Path:
             "2023-05-01-a.md": digest("2023-05-01", "Alpha Paper", category="nlp"),
             "2023-05-02-b.md": digest("2023-05-02", "Beta Paper"),
             "2023-05-03-c.md": digest("2023-05-03", "Gamma Paper", category="cv"),
-            "2023-06-01-d.md": digest("2023-06-01", "Delta Paper"),
+            # A week, as weekly notes give it: pages show the range, not only its first day.
+            "2023-06-01-d.md": digest("2023-06-01", "Delta Paper").replace(
+                "cate1:", 'date: "2023-06-01 ~ 2023-06-07"\ncate1:', 1
+            ),
         },
         config="title: Test site\nbase_url: https://example.github.io/repo/\nper_page: 2\npapers_per_page: 2\n",
     )
@@ -182,6 +184,13 @@ def add_paper_metadata(root):
     return write(root / "papers.yaml", "2304.99999:\n  title: Shared Paper\n")
 
 
+def shorten_date_range(root):
+    """Only the range's last day changes: `date` stays, `date_end` (which no template names, the
+    `when` filter reads it) does not."""
+    path = root / "digests/2023-06-01-d.md"
+    return write(path, path.read_text(encoding="utf-8").replace("~ 2023-06-07", "~ 2023-06-06"))
+
+
 def add_static_file(root):
     return write(root / "static/files/x.txt", "x\n")
 
@@ -201,6 +210,7 @@ EDITS = {
         change_category,
         rename_shared_paper,
         edit_affiliation,
+        shorten_date_range,
         override_template,
         override_imported_macros,
         edit_site_yaml,
@@ -302,7 +312,7 @@ def test_lost_manifest_means_a_full_swap(site, tmp_path):
     store.forget_manifest((site / "_site").resolve())
     store.close()
     result = build(site)
-    assert result.written == len(tree(site / "_site"))
+    assert result.written == sum(f.is_file() for f in (site / "_site").rglob("*"))  # search index too
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
 
 
@@ -518,9 +528,13 @@ def test_editing_a_card_renders_only_the_pages_that_show_it(site, tmp_path, monk
     lists.append("papers/index.html")
     showing = {rel for rel in lists if "2304.30502" in (out / rel).read_text(encoding="utf-8")}
     assert len(lists) == 3 and len(showing) == 1
-    shown = {"page/3/index.html", "categories/paper/page/2/index.html", "archive/2023/05/index.html"}
-    assert shown | showing | {"papers/2304.30502/index.html", "papers.json"} <= set(rendered)
+    shown = {"page/3/index.html"}  # the front page that lists digest b's papers
+    made_from_the_digest = {"digests/2023-05-02-b/index.html", "feed.xml", "categories/paper/feed.xml"}
+    expected = shown | showing | made_from_the_digest | {"papers/2304.30502/index.html", "papers.json"}
+    assert set(rendered) == expected
     not_showing = {
+        "categories/paper/page/2/index.html",  # lists digest b, whose summary did not change
+        "archive/2023/05/index.html",
         "index.html",  # digest d; page/2/ is c, page/3/ is b, page/4/ is a
         "page/2/index.html",
         "page/4/index.html",
@@ -537,30 +551,12 @@ def test_editing_a_card_renders_only_the_pages_that_show_it(site, tmp_path, monk
     assert_same_tree(tree(out), clean_build(site, tmp_path))
 
 
-def test_a_template_reading_a_property_of_a_record_depends_on_all_its_fields():
-    """A property can read any field, so only plain field names narrow what a page depends on."""
-
-    @dataclass(frozen=True)
-    class Record:
-        name: str
-        items: tuple
-
-        @property
-        def label(self) -> str:
-            return f"{self.name} ({len(self.items)})"
-
-    assert readable_fields(Record, frozenset({"name", "title"})) == ("name",)
-    assert readable_fields(Record, frozenset({"label"})) == ("name", "items")
-    assert readable_fields(Record, None) == ("name", "items")
-
-
 @pytest.mark.parametrize("batch", [2, 5])  # 5 papers: batches of 2 leave one over, of 5 none
 def test_papers_json_written_in_batches_is_the_same_json(site, tmp_path, monkeypatch, batch):
     build(site)
     whole = (site / "_site/papers.json").read_bytes()
     assert len(json.loads(whole)["papers"]) == 5
     monkeypatch.setattr(render_module, "JSON_BATCH", batch)
-    monkeypatch.setattr(render_module, "_PAPER_LINES", {"base_path": None, "lines": {}})
     out = tmp_path / "batched"
     Builder(site, out, jobs=1).build()
     assert (out / "papers.json").read_bytes() == whole
@@ -570,11 +566,11 @@ def test_rebuilds_keep_the_compiled_templates_until_a_template_changes(site, tmp
     (site / "templates").rmdir()  # created by the user while the dev server runs
     builder = Builder(site, site / "_site", jobs=1)
     builder.build()
-    env = builder.env[0]
+    env = builder.memo.environment.env
     builder.rebuild(edit_digest(site))
-    assert builder.env[0] is env and env.cache  # compiled once, used again
+    assert builder.memo.environment.env is env and env.cache  # compiled once, used again
     builder.rebuild(override_template(site))  # a user override of a theme template
-    assert builder.env[0] is not env
+    assert builder.memo.environment.env is not env
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
 
 
@@ -583,7 +579,7 @@ def test_after_warm_up_a_card_edit_encodes_only_its_paper_for_papers_json(site, 
     only the papers that changed (all 59,000 took 1.6 s of the first such save at 10k digests)."""
     builder = Builder(site, site / "_site", jobs=1)
     builder.build()
-    monkeypatch.setattr(render_module, "_PAPER_LINES", {"base_path": None, "lines": {}})  # a fresh process
+    builder.memo.paper_lines = RememberedLines()  # as after a build that rendered papers.json in a worker
     builder.warm_up()
     encoded = []
     record = render_module.paper_record
@@ -591,3 +587,39 @@ def test_after_warm_up_a_card_edit_encodes_only_its_paper_for_papers_json(site, 
     builder.rebuild(edit_affiliation(site))
     assert encoded == ["2304.30503"]
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def module_state() -> dict[str, str]:
+    """Every module-level dict, list and set of paperdigest's modules, by name, as text."""
+    import pkgutil
+    import sys
+
+    for info in pkgutil.walk_packages(paperdigest.__path__, "paperdigest."):
+        if not info.name.endswith("__main__"):
+            __import__(info.name)
+    state = {}
+    for name, module in list(sys.modules.items()):
+        if name.startswith("paperdigest"):
+            for attr, value in vars(module).items():
+                if type(value) in (dict, list, set):
+                    state[f"{name}.{attr}"] = repr(value)
+    return state
+
+
+def test_builders_keep_what_they_remember_to_themselves(site, tmp_path):
+    """No module holds build state: two Builders in one process, or one library caller building
+    twice, share nothing but the KaTeX engines (V8 is a process-wide resource)."""
+    before = module_state()
+    other = shutil.copytree(site, tmp_path / "other")
+    (other / "site.yaml").write_text("title: Other\nbase_url: https://x.org/other/\n")
+    one, two = Builder(site, site / "_site", jobs=1), Builder(other, other / "_site", jobs=1)
+    one.build()
+    two.build()
+    one.rebuild(edit_affiliation(site))
+    two.rebuild(edit_affiliation(other))
+    after = module_state()
+    changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+    assert changed <= {"paperdigest.katex_engine._engines"}
+    assert one.memo is not two.memo
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path / "1"))
+    assert_same_tree(tree(other / "_site"), clean_build(other, tmp_path / "2"))

@@ -1,4 +1,5 @@
-"""The default theme ships inside the wheel: one source of truth, the repository's templates/."""
+"""The wheel carries the default theme (one source of truth, the repository's templates/) and the
+bundled KaTeX."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import sys
 import zipfile
 
 from conftest import REPO
+from paperdigest.katex_engine import BUNDLED_KATEX
 
 
-def test_wheel_contains_the_theme(tmp_path):
+def test_wheel_contains_the_theme_and_katex(tmp_path):
     subprocess.run(
         [
             sys.executable,
@@ -32,3 +34,6 @@ def test_wheel_contains_the_theme(tmp_path):
     }
     assert theme and {f"paperdigest/theme/{name}" for name in theme} <= names
     assert "paperdigest/cli.py" in names
+    katex = {p.relative_to(BUNDLED_KATEX).as_posix() for p in BUNDLED_KATEX.rglob("*") if p.is_file()}
+    assert {"katex.min.js", "katex.min.css", "LICENSE", "fonts/KaTeX_Main-Regular.woff2"} <= katex
+    assert {f"paperdigest/katex/{name}" for name in katex} <= names

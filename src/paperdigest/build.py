@@ -12,25 +12,38 @@ from pathlib import Path
 
 import jinja2
 
-from paperdigest.cache import BuildCache, code_fingerprint, digest_of, parse_key, parse_settings, site_data
-from paperdigest.config import CONFIG_NAME, SiteConfig, load_config
-from paperdigest.depends import Fingerprints
+from paperdigest.config import CONFIG_NAME, SiteConfig, base_url_problem, load_config
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex, build_index
-from paperdigest.katex_engine import math_setup
+from paperdigest.incremental.bodies import BodyStore, StoredBody, stored
+from paperdigest.incremental.cache import BuildCache, code_fingerprint, digest_of, parse_key, parse_settings
+from paperdigest.incremental.fingerprint import Fingerprints, environment_fingerprint
+from paperdigest.incremental.grouping import RememberedSteps
+from paperdigest.incremental.memo import BuildMemo, KeptEnvironment, KeptManifest, LastSite, Parsed
+from paperdigest.incremental.output import SiteOutput
+from paperdigest.katex_engine import katex_output_files, math_setup
 from paperdigest.mathrender import MathStats
-from paperdigest.output import SiteOutput
+from paperdigest.overrides import FILE_NAME as OVERRIDES_FILE
 from paperdigest.overrides import load_overrides
 from paperdigest.parallel import RenderFailed, parse_all, parse_chunk_items, render_pages
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.parse.digest import ParseResult
 from paperdigest.parse.source import is_binary
-from paperdigest.render import Page, Urls, make_environment, remember_paper_lines, site_pages, theme_dir
-from paperdigest.search import BUNDLE_DIR, index_site
-from paperdigest.stored import stored
+from paperdigest.render import Page, Urls, make_environment, papers_json, site_pages, theme_dir
+from paperdigest.search import index_pages
 from paperdigest.write import AtomicOutput
 
 PROGRESS_THRESHOLD = 200  # digests; smaller builds finish before a bar is worth drawing
+
+
+@dataclass
+class Gathered:
+    """A site parsed and grouped, nothing written (Builder.gather)."""
+
+    config: SiteConfig
+    env: jinja2.Environment
+    index: SiteIndex
+    problems: list[Problem]
 
 
 class BuildError(Exception):
@@ -76,8 +89,13 @@ def build_site(
     progress: bool = False,
     jobs: int | None = None,
 ) -> BuildResult:
-    """Build the site at `root` into `out_dir` (default root/_site). Raises ConfigError, BuildError."""
-    return Builder(root, out_dir, base_url=base_url, drafts=drafts, progress=progress, jobs=jobs).build()
+    """Build the site at `root` into `out_dir` (default root/_site) for publishing: also warns when
+    sitemap, robots.txt and feeds would carry relative URLs. Raises ConfigError, BuildError."""
+    builder = Builder(root, out_dir, base_url=base_url, drafts=drafts, progress=progress, jobs=jobs)
+    result = builder.build()
+    problem = base_url_problem(load_config(builder.root, base_url=base_url))
+    result.problems += [problem] if problem else []
+    return result
 
 
 class Builder:
@@ -85,6 +103,7 @@ class Builder:
 
     Parsed digests are kept in memory (and in the persistent cache), so a rebuild re-reads only the
     files it is told changed; pages are re-rendered only when what they are made from changed.
+    Everything remembered is in `self.memo` (incremental/memo.py), this builder's alone.
     """
 
     def __init__(
@@ -101,22 +120,17 @@ class Builder:
         self.out_dir = (out_dir or self.root / "_site").resolve()
         self.base_url, self.drafts, self.progress = base_url, drafts, progress
         self.jobs = max(1, jobs or os.cpu_count() or 1)
-        self.parsed: dict[Path, tuple[str, ParseResult]] = {}  # path -> (parse key, result)
-        self.settings: str | None = None
-        self.memo: dict = {}  # fingerprints of records, kept between rebuilds
-        self.manifest: tuple[str, dict] | None = None  # (token, manifest) this builder stored last
-        self.discovered: tuple[list[Path], list[Problem]] | None = None  # digest files, notes
-        self.env: tuple[jinja2.Environment, str, str] | None = None  # (env, config, templates fp)
-        self.site: tuple[SiteIndex, SiteConfig] | None = None  # what the last build grouped
+        self.memo = BuildMemo()
 
     def rebuild(self, changed: set[Path]) -> BuildResult:
         """Bring the output up to date after `changed` files were edited, added or deleted."""
         changed = {Path(p).resolve() for p in changed}
-        if not self.parsed or any(p.parent == self.root and p.name == CONFIG_NAME for p in changed):
-            self.parsed.clear()  # nothing to build on, or the configuration changed: start over
+        parsed = self.memo.parsed
+        if not parsed or any(p.parent == self.root and p.name == CONFIG_NAME for p in changed):
+            parsed.clear()  # nothing to build on, or the configuration changed: start over
             return self._build(trust_memory=False, shortcut=False)  # and keep the records in memory
         for path in changed:
-            self.parsed.pop(path, None)
+            parsed.pop(path, None)
         return self._build(trust_memory=True, changed=changed)
 
     def build(self) -> BuildResult:
@@ -126,59 +140,67 @@ class Builder:
         """What the dev server calls after its first build, so that its first rebuild() is as quick
         as the later ones: loads the records when that build found the output up to date and loaded
         nothing (else returns None), then has the garbage collector go through the build's millions
-        of objects once, now, instead of in the middle of the first rebuild (seconds at 10k digests).
-        It also encodes every paper's line of papers.json, kept for the first save that changes a
-        paper (encoding them all took 1.6 s of that save at 10k digests), and parses one digest,
-        result unused: the Markdown parser, its plugins and the code lexers are set up once, now
-        (0.1 s of the first save otherwise)."""
-        result = None if self.parsed else self.rebuild(set())
-        if self.site is not None:
-            index, config = self.site
-            remember_paper_lines(index, Urls(config))
-            parse_chunk_items([*itertools.islice(self.parsed, 1)], self.root, config)
+        of objects once, now, instead of in the middle of the first rebuild. It also encodes every
+        paper's line of papers.json in this process (render workers keep theirs) and parses one
+        digest, result unused, so that the Markdown parser, its plugins and lexers are set up."""
+        result = None if self.memo.parsed else self.rebuild(set())
+        if self.memo.site is not None:
+            index, config = self.memo.site.index, self.memo.site.config
+            for _ in papers_json(tuple(index.papers.values()), Urls(config), self.memo.paper_lines):
+                pass
+            parse_chunk_items([*itertools.islice(self.memo.parsed, 1)], self.root, config)
         gc.collect()
         return result
+
+    def gather(self) -> Gathered:
+        """Parse and group the site exactly as a build does, writing no output: what `check` lints."""
+        config, settings = self.configure()
+        result = BuildResult()
+        cache = BuildCache(self.root)
+        try:
+            env, _ = self.environment(config)
+            paths, known, keyed = self.digest_keys(config, settings, False, None, result)
+            results = self.parse(config, cache, paths, known, keyed, False, result)
+            index = self.group(results, result)
+        finally:
+            cache.close()
+        return Gathered(config, env, index, result.problems)
+
+    def configure(self) -> tuple[SiteConfig, str]:
+        """The configuration and parse settings; what is remembered is dropped when those change."""
+        config = load_config(self.root, base_url=self.base_url)
+        settings = parse_settings(config)
+        if settings != self.memo.parse_settings:
+            self.memo.forget()
+            self.memo.parse_settings = settings
+        return config, settings
 
     def _build(
         self, trust_memory: bool, shortcut: bool = True, changed: set[Path] | None = None
     ) -> BuildResult:
         started = time.perf_counter()
-        config = load_config(self.root, base_url=self.base_url)
+        config, settings = self.configure()
         check_output_folder(self.out_dir, self.root)
         result = BuildResult()
-        settings = parse_settings(config)
-        if settings != self.settings:
-            self.parsed.clear()
-            self.memo.clear()
-            self.settings = settings
         cache = BuildCache(self.root)
         env, templates_fp = self.environment(config)
-        site_fp = digest_of(code_fingerprint(), repr(config), site_data(self.root), str(self.drafts))
+        site_fp = digest_of(code_fingerprint(), repr(config), str(self.drafts), environment_fingerprint(env))
         try:
             with stage(result, "parse"):
                 paths, known, keyed = self.digest_keys(config, settings, trust_memory, changed, result)
-                keys = {**{p: k for p, (k, _) in known.items()}, **keyed}
-                build_fp = digest_of(site_fp, templates_fp, *(f"{p}={keys.get(p)}" for p in paths))
+                keys = {**{p: k.key for p, k in known.items()}, **keyed}
+                build_fp = digest_of(
+                    site_fp, templates_fp, file_fingerprint(self.root / OVERRIDES_FILE),
+                    *(f"{p}={keys.get(p)}" for p in paths),
+                )  # fmt: skip
                 if shortcut and self.up_to_date(cache, config, build_fp, result):
                     result.seconds = time.perf_counter() - started
                     return result
-                setup_problem = math_setup(config).problem  # e.g. no KaTeX engine: browser mode
-                result.problems += [setup_problem] if setup_problem else []
-                results = self.load(config, cache, paths, known, keyed, trust_memory, result)
-                digests = []
-                for _, parsed in results.values():
-                    result.problems += parsed.problems
-                    if parsed.digest and (self.drafts or not parsed.digest.draft):
-                        digests.append(parsed.digest)
-
+                results = self.parse(config, cache, paths, known, keyed, trust_memory, result)
             # Tens of thousands of long-lived records: keep the cyclic GC from re-scanning them.
             gc.freeze()
-            with stage(result, "group"), gc_paused():
-                overrides, problems = load_overrides(self.root)
-                index, index_problems = build_index(digests, overrides, self.memo)
-                result.problems += problems + index_problems
-                self.site = (index, config)
-
+            index = self.group(results, result)
+            self.memo.site = LastSite(index, config)
             result.digests, result.papers = len(index.digests), len(index.papers)
             result.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
             cache.put_build(self.out_dir, None)  # until this build has committed
@@ -192,6 +214,27 @@ class Builder:
         result.seconds = time.perf_counter() - started
         return result
 
+    def parse(self, config, cache, paths, known, keyed, trust_memory, result) -> dict[Path, Parsed]:
+        """Every digest's Parsed (see load), and their problems into `result`."""
+        setup_problem = math_setup(config).problem  # e.g. no KaTeX engine: browser mode
+        result.problems += [setup_problem] if setup_problem else []
+        results = self.load(config, cache, paths, known, keyed, trust_memory, result)
+        for parsed in results.values():
+            result.problems += parsed.result.problems
+        return results
+
+    def group(self, results: dict[Path, Parsed], result: BuildResult) -> SiteIndex:
+        with stage(result, "group"), gc_paused():
+            digests = [
+                p.result.digest
+                for p in results.values()
+                if p.result.digest and (self.drafts or not p.result.digest.draft)
+            ]
+            overrides, problems = load_overrides(self.root)
+            index, index_problems = build_index(digests, overrides, steps=RememberedSteps(self.memo.grouping))
+            result.problems += problems + index_problems
+        return index
+
     def environment(self, config: SiteConfig) -> tuple[jinja2.Environment, str]:
         """The Jinja environment and the fingerprint of every template's source. The compiled
         templates are kept between rebuilds while the configuration and every template stay the
@@ -199,40 +242,38 @@ class Builder:
         Jinja's own cache could miss (a user override of a theme template), means a new one, and so
         does a templates folder created or removed (the environment only looks in one that exists)."""
         key = f"{config!r} {config.path('templates_dir').is_dir()}"
-        kept = self.env is not None and self.env[1] == key
-        env = self.env[0] if kept else make_environment(config)
+        kept = self.memo.environment
+        env = kept.env if kept is not None and kept.config_key == key else make_environment(config)
         fp = templates_fingerprint(env)
-        if kept and self.env[2] != fp:
+        if kept is not None and kept.env is env and kept.templates != fp:
             env = make_environment(config)
-        self.env = (env, key, fp)
+        self.memo.environment = KeptEnvironment(env, key, fp)
         return env, fp
 
     def digest_keys(self, config, settings, trust_memory, changed, result):
-        """(paths, path -> (key, result) known from memory, path -> key of the others)."""
+        """(paths, path -> Parsed known from memory, path -> parse key of the others)."""
         digests_dir = config.path("digests_dir")
-        if not (
-            trust_memory and self.discovered and same_digest_files(self.discovered[0], changed, digests_dir)
-        ):
-            self.discovered = discover_digests(digests_dir, self.root)
-        paths, notes = self.discovered
+        discovered = self.memo.discovered
+        if not (trust_memory and discovered and same_digest_files(discovered[0], changed, digests_dir)):
+            discovered = self.memo.discovered = discover_digests(digests_dir, self.root)
+        paths, notes = discovered
         result.problems += notes
-        known: dict[Path, tuple[str, ParseResult]] = {}
+        known: dict[Path, Parsed] = {}
         keyed: dict[Path, str] = {}
         for path in paths:
-            if trust_memory and path in self.parsed:
-                known[path] = self.parsed[path]
+            remembered = self.memo.parsed.get(path)
+            if trust_memory and remembered is not None:
+                known[path] = remembered
                 continue
             try:
                 raw = path.read_bytes()
             except OSError:  # parse_digest reports it; the key matches nothing, ever
-                known[path] = (
-                    f"unreadable:{time.time_ns()}",
-                    parse_digest(path, self.root, config.base_path),
-                )
+                parsed = parse_digest(path, self.root, config.base_path)
+                known[path] = Parsed(f"unreadable:{time.time_ns()}", parsed)
                 continue
             key = parse_key(raw, path.relative_to(self.root).as_posix(), settings)
-            if path in self.parsed and self.parsed[path][0] == key:
-                known[path] = self.parsed[path]
+            if remembered is not None and remembered.key == key:
+                known[path] = remembered
             else:
                 keyed[path] = key
         return paths, known, keyed
@@ -257,63 +298,55 @@ class Builder:
                 if site.staged or previous.keys() - site.entries.keys():
                     cache.forget_manifest(self.out_dir)
                     site.commit()
-                    self.manifest = (
-                        cache.put_manifest(self.out_dir, site.entries, rows=previous),
-                        site.entries,
-                    )
+                    token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
+                    self.memo.manifest = KeptManifest(token, site.entries)
         _, result.digests, result.papers, result.pages, result.problems = last
         result.cached, result.written = result.digests, site.written
-        if config.search and not search_index_exists(self.out_dir):
-            self.search(config, result)
         return True
 
-    def load(
-        self, config, cache, paths, known, keyed, trust_memory, result
-    ) -> dict[Path, tuple[str, ParseResult]]:
-        """Every digest's (key, ParseResult): from memory, else the cache, else parsed in parallel."""
+    def load(self, config, cache, paths, known, keyed, trust_memory, result) -> dict[Path, Parsed]:
+        """Every digest's Parsed: from memory, else the cache, else parsed in parallel."""
         found = dict(known)
         hits = cache.get_parsed(sorted(set(keyed.values())))
         misses = [p for p in keyed if keyed[p] not in hits]
+        bodies = self.body_store(cache)
         for path in keyed.keys() - set(misses):
-            found[path] = (keyed[path], self.light(cache, keyed[path], *hits[keyed[path]], html=None))
+            key = keyed[path]
+            found[path] = Parsed(key, light(bodies, key, hits[key], html=None))
         store = cache.path if cache.db is not None else None
         math: list[MathStats] = []
         work = parse_all(misses, [keyed[p] for p in misses], self.root, config, self.jobs, store, math)
-        for path, (parsed, fps, html) in with_progress(work, misses, self.progress):
-            found[path] = (keyed[path], self.light(cache, keyed[path], parsed, fps, html=html))
+        for path, (parsed, html) in with_progress(work, misses, self.progress):
+            key = keyed[path]
+            found[path] = Parsed(key, light(bodies, key, parsed, html=html))
         result.math = MathStats.total(math, math_setup(config))
         if not trust_memory:
-            cache.prune({key for key, _ in found.values()})
+            cache.prune({parsed.key for parsed in found.values()})
         result.parsed, result.cached, result.remembered = len(misses), len(keyed) - len(misses), len(known)
-        self.parsed = {path: found[path] for path in paths}
-        return self.parsed
+        self.memo.parsed = {path: found[path] for path in paths}
+        return self.memo.parsed
 
-    @staticmethod
-    def light(
-        cache: BuildCache, key: str, parsed: ParseResult, fps: dict | None, html: str | None
-    ) -> ParseResult:
-        """The in-memory form of a parse result: its digest's body stays in the cache when there is one."""
-        if parsed.digest is None:
-            return parsed
-        held = html if cache.db is None else None  # no cache to read it back from: hold the body
-        return ParseResult(stored(parsed.digest, cache.path, key, fps, held=held), parsed.problems)
+    def body_store(self, cache: BuildCache) -> BodyStore | None:
+        """Where this builder's digests keep their bodies: the cache's database, if there is one."""
+        if cache.db is None:
+            return None
+        if self.memo.bodies is None or self.memo.bodies.path != cache.path:
+            self.memo.bodies = BodyStore(cache.path)
+        return self.memo.bodies
 
     def write_site(self, env, site_fp, config, index, results, cache, trust_memory, result) -> None:
         with stage(result, "plan"), gc_paused():
-            keys = {parsed.digest.source: key for key, parsed in results.values() if parsed.digest}
-            fingerprints = Fingerprints(env, index, keys, site_fp, self.memo)
+            keys = {p.result.digest.source: p.key for p in results.values() if p.result.digest}
+            fingerprints = Fingerprints(env, index, keys, site_fp, self.memo.fingerprints)
             previous = self.last_manifest(cache) if trust_memory else cache.get_manifest(self.out_dir)
         with SiteOutput(self.out_dir, previous, verify=not trust_memory) as site:
             with stage(result, "plan"), gc_paused():
                 todo = []
-                for page in site_pages(index, config):
-                    if isinstance(page, tuple):  # (path, bytes) made by the planner itself
-                        rel, data = page
-                        if not site.keep(rel, digest_of(data)):
-                            site.add(rel, *site.stage(rel, data, digest_of(data)))
-                        continue
+                for page in site_pages(index, config, self.memo.paper_lines):
                     fp = page_fingerprint(fingerprints, page)
-                    if not site.keep(page.out, fp):
+                    if fp is None:  # nothing says what it is made from: render it, write it if it changed
+                        todo.append((page, f"unknown:{time.time_ns()}"))
+                    elif not site.keep(page.out, fp):
                         todo.append((page, fp))
             rendering = time.perf_counter()
             try:
@@ -325,30 +358,38 @@ class Builder:
             result.timings["write"] = timings["write"]
             with stage(result, "write"):
                 copy_static(site, config)
-                html_changed = any(rel.endswith(".html") for rel in site.staged) or any(
-                    rel.endswith(".html") for rel in site.previous.keys() - site.entries.keys()
-                )
+            if config.search:
+                with stage(result, "search"):
+                    result.problems += index_pages(site, keep_old=trust_memory)
+            with stage(result, "write"):
                 cache.forget_manifest(self.out_dir)  # a build killed while committing starts afresh
                 site.commit()
                 token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
-                self.manifest = (token, site.entries)
+                self.memo.manifest = KeptManifest(token, site.entries)
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
-        # The dev server keeps the index of its first build: re-indexing every save would cost more
-        # than the rebuild itself (see README "Previewing").
-        if html_changed and not (trust_memory and search_index_exists(self.out_dir)):
-            self.search(config, result)
 
     def last_manifest(self, cache: BuildCache) -> dict | None:
         """The manifest this builder stored last, unless another build has stored one since: the
         dev server need not read back 70,000 entries on every save."""
-        held = self.manifest
-        if held is not None and (cache.db is None or cache.manifest_token(self.out_dir) == held[0]):
-            return held[1]
+        held = self.memo.manifest
+        if held is not None and (cache.db is None or cache.manifest_token(self.out_dir) == held.token):
+            return held.entries
         return cache.get_manifest(self.out_dir)
 
-    def search(self, config: SiteConfig, result: BuildResult) -> None:
-        with stage(result, "search"):
-            result.problems += index_site(self.out_dir, config)
+
+def light(bodies: BodyStore | None, key: str, parsed: ParseResult, html: str | None) -> ParseResult:
+    """The in-memory form of a parse result: its digest's body stays in the cache when there is one."""
+    if parsed.digest is None:
+        return parsed
+    body = StoredBody(bodies, key) if bodies is not None else html
+    return ParseResult(stored(parsed.digest, body), parsed.problems)
+
+
+def file_fingerprint(path: Path) -> str:
+    try:
+        return digest_of(path.read_bytes())
+    except OSError:
+        return "absent"
 
 
 def same_digest_files(known: list[Path], changed: set[Path], digests_dir: Path) -> bool:
@@ -363,10 +404,6 @@ def same_digest_files(known: list[Path], changed: set[Path], digests_dir: Path) 
     return True
 
 
-def search_index_exists(out_dir: Path) -> bool:
-    return (out_dir / BUNDLE_DIR / "pagefind-entry.json").is_file()
-
-
 def templates_fingerprint(env: jinja2.Environment) -> str:
     """Every template the site could use (the user's and the theme's), by name and source."""
     parts = []
@@ -375,7 +412,7 @@ def templates_fingerprint(env: jinja2.Environment) -> str:
     return digest_of(*parts)
 
 
-def page_fingerprint(fingerprints: Fingerprints, page: Page) -> str:
+def page_fingerprint(fingerprints: Fingerprints, page: Page) -> str | None:
     try:
         return fingerprints.page(page)
     except jinja2.TemplateSyntaxError as exc:
@@ -417,12 +454,8 @@ def copy_static(site: AtomicOutput, config: SiteConfig) -> None:
     user_assets = config.path("templates_dir") / "assets"
     if user_assets.is_dir():
         site.copy_tree(user_assets, "assets")
-    if config.katex.local_dir:
-        katex = Path(config.katex.local_dir)
-        katex = katex if katex.is_absolute() else config.root / katex
-        for name in ("katex.min.js", "katex.min.css"):
-            site.write(f"assets/katex/{name}", (katex / name).read_bytes())
-        site.copy_tree(katex / "fonts", "assets/katex/fonts")
+    for source, rel in katex_output_files(config):
+        site.write(rel, source.read_bytes())
     static = config.path("static_dir")
     if static.is_dir():
         site.copy_tree(static)

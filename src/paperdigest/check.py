@@ -1,8 +1,8 @@
 """`paperdigest check`: lint a collection without writing a site.
 
-Runs the same parse, group and render stages as a build (pages are rendered in memory and thrown
-away, so template errors surface too), then looks at what a build does not complain about: cards
-without a URL, internal links and local images that point nowhere, and anchors used twice.
+Runs the build's own parse and group stages and renders every page in memory (so template errors
+surface too), then looks at what a build does not complain about: cards without a URL, internal
+links and local images that point nowhere, and anchors used twice.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,19 +18,22 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 
 from paperdigest.boundary import outside_folder_notes
-from paperdigest.build import template_problem
-from paperdigest.config import SiteConfig, load_config
+from paperdigest.build import Builder, template_problem
+from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
-from paperdigest.group import SiteIndex, build_index
-from paperdigest.mathrender import MathRenderer
+from paperdigest.group import SiteIndex
 from paperdigest.model import Digest
-from paperdigest.overrides import load_overrides
-from paperdigest.parse import discover_digests, parse_digest
-from paperdigest.render import Urls, http_url, make_environment, render_site, theme_dir
+from paperdigest.render import Urls, http_url, render_site, theme_dir
+from paperdigest.scaffold import CARD_NOTE, PLACEHOLDER_TITLE
 from paperdigest.write import visible_files
 
 LEVELS = ("error", "warning", "note")
 LINK_ATTRS = {"href", "src", "poster"}
+EMPTY_NEW_FIELD = re.compile(r"^>\s*-\s*(Official Code|单位)\s*[：:]\s*$")  # as `paperdigest new` writes them
+NEW_FIELD_HINTS = {
+    "Official Code": " (a URL, or 未开源 when there is none)",
+    "单位": " (the authors' affiliations)",
+}
 
 
 @dataclass(frozen=True)
@@ -47,24 +50,14 @@ class CheckResult:
 
 
 def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
-    """Every problem of the collection at `root`, sorted by file and line. Raises ConfigError."""
-    root = root.resolve()
-    config = load_config(root)
-    paths, problems = discover_digests(config.path("digests_dir"), root)
-    math = MathRenderer(config)
-    digests: list[Digest] = []
-    for path in paths:
-        parsed = parse_digest(path, root, config.base_path, math=math, sanitize=config.sanitize_html)
-        problems += parsed.problems
-        if parsed.digest and (drafts or not parsed.digest.draft):
-            digests.append(parsed.digest)
-    digests, math_problems = math.finish(digests)
-    # A build shows a formula KaTeX rejects as its source and goes on; for a linter it is an error.
-    problems += [replace(p, level="error") if p.message.startswith("KaTeX: ") else p for p in math_problems]
-    overrides, override_problems = load_overrides(root)
-    index, group_problems = build_index(digests, overrides)
-    problems += override_problems + group_problems
-    pages, render_problems = rendered_paths(index, config)
+    """Every problem of the collection at `root`, sorted by file and line. Raises ConfigError.
+
+    The site is parsed and grouped by the build's own pipeline (Builder.gather), so every problem
+    has the level a build gives it; then its pages are rendered in memory and thrown away."""
+    gathered = Builder(root, drafts=drafts).gather()
+    config, index = gathered.config, gathered.index
+    problems = list(gathered.problems)
+    pages, render_problems = rendered_paths(gathered.env, index, config)
     problems += render_problems
     problems += card_url_problems(index)
     static, refused = static_paths(config)
@@ -72,13 +65,15 @@ def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
     targets = pages | static
     for digest in index.digests:
         problems += digest_link_problems(digest, index, config, targets)
+        problems += placeholder_problems(digest, read_text(config.root / digest.source))
     unique = sorted(set(problems), key=lambda p: (p.path, p.line or 0, LEVELS.index(p.level), p.message))
     return CheckResult(tuple(unique))
 
 
-def rendered_paths(index: SiteIndex, config: SiteConfig) -> tuple[set[str], list[Problem]]:
+def rendered_paths(
+    env: jinja2.Environment, index: SiteIndex, config: SiteConfig
+) -> tuple[set[str], list[Problem]]:
     """Output paths of every page, rendered in memory; a template error is reported, not raised."""
-    env = make_environment(config)
     paths: set[str] = set()
     try:
         for rel, _ in render_site(env, index, config):
@@ -117,6 +112,29 @@ def card_url_problems(index: SiteIndex) -> list[Problem]:
             if not has_url:
                 msg = f"card {card.title!r} has no arXiv or other URL"
                 problems.append(Problem(digest.source, card.line, "warning", msg))
+    return problems
+
+
+def placeholder_problems(digest: Digest, source: str) -> list[Problem]:
+    """Cards that still hold what `paperdigest new` wrote: its placeholder title, and, while its note
+    is still in the card, the code and 单位 it left empty (in a finished card an empty code line just
+    means no code). `source` is the digest file's text."""
+    lines = source.splitlines()
+    starts = sorted(card.line for card in digest.cards)
+    problems = []
+    for card in digest.cards:
+        if card.title.startswith(PLACEHOLDER_TITLE):
+            msg = f"card title {card.title!r} is the placeholder written by paperdigest new"
+            problems.append(Problem(digest.source, card.line, "warning", msg))
+        end = next((start for start in starts if start > card.line), len(lines) + 1)
+        body = lines[card.line - 1 : end - 1]
+        if not any(CARD_NOTE in text for text in body):
+            continue
+        for number, text in enumerate(body, start=card.line):
+            empty = EMPTY_NEW_FIELD.match(text.strip())
+            if empty:
+                msg = f"{empty.group(1)} is still empty, as paperdigest new left it{NEW_FIELD_HINTS[empty.group(1)]}"
+                problems.append(Problem(digest.source, number, "warning", msg))
     return problems
 
 

@@ -42,13 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     check.set_defaults(handler=run_check)
 
     init = commands.add_parser(
-        "init", help="create a new site: site.yaml, digests/, templates/, Pages workflow"
+        "init", help="create a new site: site.yaml, digests/, templates/, requirements.txt, Pages workflow"
     )
     init.add_argument(
         "dir", nargs="?", type=Path, default=Path("."), help="folder of the new site (default: .)"
     )
     init.add_argument("--title", default="Paper Digest", help="site title written to site.yaml")
-    init.add_argument("--install", default="", help="pip requirement the Pages workflow installs")
+    init.add_argument(
+        "--install",
+        default="",
+        help="pip requirement the Pages workflow installs (default: the paperdigest running init)",
+    )
     init.set_defaults(handler=run_init)
 
     new = commands.add_parser("new", help="create the digest file of a day with a card per arXiv id")
@@ -135,16 +139,20 @@ def iso_date(text: str) -> dt.date:
 
 
 def run_init(args) -> int:
+    from paperdigest.install_spec import InstallSpec, install_advice, running_spec
     from paperdigest.scaffold import ScaffoldError, init_site
 
+    spec = InstallSpec(args.install, "option") if args.install else running_spec()
     try:
-        written = init_site(args.dir, title=args.title, install=args.install)
+        written = init_site(args.dir, spec, title=args.title)
     except ScaffoldError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for path in written:
         print(f"created {path}")
-    print(f"next: cd {args.dir} && paperdigest build, then push to GitHub (see .github/workflows/pages.yml)")
+    advice = install_advice(spec)
+    print(advice, file=sys.stderr if spec.origin == "local" else sys.stdout)
+    print(f"next: cd {args.dir} && paperdigest serve, then push to GitHub (see .github/workflows/pages.yml)")
     return 0
 
 

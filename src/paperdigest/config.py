@@ -11,17 +11,20 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from paperdigest.errors import ConfigError
+from paperdigest.errors import ConfigError, Problem
 
 CONFIG_NAME = "site.yaml"
 HOSTNAME = re.compile(
     r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}", re.IGNORECASE
 )
-KATEX_VERSION = "0.16.11"
-# Subresource-integrity hashes of the pinned KaTeX release's dist files, as served by the CDN.
+# The KaTeX bundled in src/paperdigest/katex/ (scripts/vendor_katex.py): it typesets the formulas
+# and its CSS and fonts are copied into every site, so they always match.
+KATEX_VERSION = "0.16.22"
+KATEX_CDN = f"https://cdn.jsdelivr.net/npm/katex@{KATEX_VERSION}/dist"
+# Subresource-integrity hashes of that release's unmodified dist files, as the CDN serves them.
 KATEX_INTEGRITY = {
-    "katex.min.js": "sha384-7zkQWkzuo3B5mTepMUcHkMB5jZaolc2xDwL6VFqjFALcbeS9Ggm/Yr2r3Dy4lfFg",
-    "katex.min.css": "sha384-nB0miv6/jRmo5UMMR1wu3Gz6NLsoTkbqJghGIsx//Rlm+ZU03BU6SQNC66uf4l5+",
+    "katex.min.js": "sha384-cMkvdD8LoxVzGF/RPUKAcvmm49FQ0oxwDF3BGKtDXcEc+T1b2N+teh/OJfpU0jr6",
+    "katex.min.css": "sha384-5TcZemv2l/9On385z///+d7MSYlvIEw9FuZTIdZ14vJLqWphw7e7ZPuOiCHJcFCP",
 }
 
 
@@ -34,13 +37,21 @@ def doc(text: str, default=dataclasses.MISSING, factory=dataclasses.MISSING):
 
 @dataclass(frozen=True)
 class KatexConfig:
+    use_cdn: bool = doc(
+        "Load KaTeX's CSS and fonts (and in browser mode its script) from katex.cdn instead of the "
+        "site's own copy in assets/katex/. Off by default: the site's copy works offline and where "
+        "the CDN is blocked.",
+        False,
+    )
     cdn: str = doc(
-        "Base URL of the KaTeX dist folder; the pinned version's files load with integrity hashes.",
-        f"https://cdn.jsdelivr.net/npm/katex@{KATEX_VERSION}/dist",
+        "Base URL of the KaTeX dist folder used when use_cdn is on. A jsDelivr KaTeX URL is pointed "
+        "at the version that typesets the formulas and loads with integrity hashes.",
+        KATEX_CDN,
     )
     local_dir: str = doc(
-        "A folder holding katex.min.js, katex.min.css and fonts/ (e.g. Debian's "
-        "/usr/share/javascript/katex); copied into the site so math works offline. Wins over cdn.",
+        "A KaTeX dist folder (katex.min.js, katex.min.css, fonts/; e.g. Debian's "
+        f"/usr/share/javascript/katex) used instead of the bundled KaTeX {KATEX_VERSION}: it "
+        "typesets the formulas and its CSS and fonts are copied into the site.",
         "",
     )
     macros: dict = doc("TeX macros for every formula, e.g. `\\R: \\mathbb{R}`.", factory=dict)
@@ -60,9 +71,9 @@ class MathConfig:
         factory=dict,
     )
     katex_js: str = doc(
-        "katex.min.js (or the folder holding it, e.g. node_modules/katex/dist) for build-time "
-        "typesetting; default: katex.local_dir, then the copy installed with the sphinxcontrib-katex "
-        "package, then Debian's /usr/share/javascript/katex.",
+        "katex.min.js (or the folder holding it, e.g. node_modules/katex/dist) that typesets the "
+        f"formulas; default: katex.local_dir, then the KaTeX {KATEX_VERSION} bundled with paperdigest. "
+        "The katex.min.css and fonts/ beside it are copied into the site.",
         "",
     )
 
@@ -142,6 +153,18 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
     if config.cname and not HOSTNAME.fullmatch(config.cname):
         raise ConfigError(path, f"cname must be a bare domain like papers.example.org, got {config.cname!r}")
     return config
+
+
+def base_url_problem(config: SiteConfig) -> Problem | None:
+    """A build without base_url writes relative URLs where absolute ones are required: sitemap.xml
+    (`<loc>/</loc>` is invalid), robots.txt's Sitemap line and the feeds' ids and links."""
+    if config.base_url:
+        return None
+    message = (
+        "base_url is empty: sitemap.xml, robots.txt and the feeds get relative URLs; set it in "
+        "site.yaml or pass --base-url https://USER.github.io/REPO/ (the Pages workflow does)"
+    )
+    return Problem(CONFIG_NAME, None, "warning", message)
 
 
 def _build(cls, data: dict, path: Path, prefix: str):

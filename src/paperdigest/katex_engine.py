@@ -1,16 +1,17 @@
-"""KaTeX for build-time math: which katex.min.js, which mode, what pages load, and the V8 engine.
+"""KaTeX: which katex.min.js typesets, in which mode, what pages load, and the V8 engine.
 
-KaTeX's code comes from a package installed on the machine, never from this repository: see
-`katex_candidates`. The engine is mini-racer (V8 in-process), one isolate per KaTeX script, kept
-for the life of the process and closed at exit (a live isolate would block interpreter exit).
+paperdigest bundles one KaTeX release (`katex/`, version `config.KATEX_VERSION`); a site may name
+another copy (`katex.local_dir`, `math.katex_js`). Whichever typesets the formulas, its CSS and
+fonts are the ones the site carries in `assets/katex/` (or loads from the CDN when
+`katex.use_cdn` is on), so the CSS always matches the HTML it styles. The engine is mini-racer
+(V8 in-process): one isolate with the KaTeX in use, kept for the life of the process (or until
+another KaTeX is used) and closed at exit (a live isolate would block interpreter exit).
 """
 
 from __future__ import annotations
 
 import atexit
 import concurrent.futures
-import contextlib
-import importlib.metadata
 import json
 import os
 import queue
@@ -20,21 +21,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from paperdigest.config import KATEX_INTEGRITY, KATEX_VERSION, KatexConfig, SiteConfig
+from paperdigest.config import KATEX_CDN, KATEX_INTEGRITY, KATEX_VERSION, SiteConfig
 from paperdigest.errors import Problem
 
-DEBIAN_KATEX = Path("/usr/share/javascript/katex")
+BUNDLED_KATEX = Path(__file__).parent / "katex"
 BATCH_TIMEOUT = 60.0  # seconds for one batch before each formula is retried alone
 FORMULA_TIMEOUT = 10.0
 # Changing how formulas are typeset (options below, output markup) must change every cache key.
 OPTIONS_VERSION = "1"
 KATEX_OPTIONS = {"throwOnError": True, "strict": "ignore", "output": "htmlAndMathml"}
-# Subresource-integrity hashes of katex.min.css on the CDN, for the versions build mode may use.
-CSS_INTEGRITY = {
-    KATEX_VERSION: KATEX_INTEGRITY["katex.min.css"],
-    "0.16.22": "sha384-5TcZemv2l/9On385z///+d7MSYlvIEw9FuZTIdZ14vJLqWphw7e7ZPuOiCHJcFCP",
-}
 VERSION_IN_JS = re.compile(r"""version\s*[:=]\s*["'](\d+\.\d+\.\d+)["']""")
+JSDELIVR_KATEX = re.compile(r"^https://cdn\.jsdelivr\.net/npm/katex@[^/]+/dist/?$")
 
 RENDER_JS = """
 function paperdigestRender(items, macros, options) {
@@ -52,7 +49,7 @@ function paperdigestRender(items, macros, options) {
 
 @dataclass(frozen=True)
 class KatexScript:
-    """The katex.min.js that build mode runs, and its version (the CSS must match it)."""
+    """The katex.min.js in use, and its version (the CSS must match it)."""
 
     path: Path
     version: str
@@ -60,10 +57,10 @@ class KatexScript:
 
 @dataclass(frozen=True)
 class MathSetup:
-    """How this build typesets math: mode 'build' or 'browser', and why when it had to fall back."""
+    """How this build typesets math: mode 'build' or 'browser', and a warning about it if any."""
 
     mode: str
-    script: KatexScript | None
+    script: KatexScript | None  # the script that typesets at build time (None in browser mode)
     macros: dict
     problem: Problem | None = None
 
@@ -73,19 +70,14 @@ def _site_path(config: SiteConfig, value: str) -> Path:
     return path if path.is_absolute() else config.root / path
 
 
-def katex_candidates(config: SiteConfig) -> list[Path]:
-    """Where katex.min.js may be, best first: math.katex_js, katex.local_dir (its CSS is what the
-    pages load, so versions match), the sphinxcontrib-katex package, Debian's libjs-katex."""
+def configured_katex(config: SiteConfig) -> list[Path]:
+    """The katex.min.js files site.yaml names, best first: math.katex_js, then katex.local_dir."""
     found = []
     if config.math.katex_js:
         path = _site_path(config, config.math.katex_js)
         found.append(path / "katex.min.js" if path.is_dir() else path)
     if config.katex.local_dir:
         found.append(_site_path(config, config.katex.local_dir) / "katex.min.js")
-    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-        package = importlib.metadata.distribution("sphinxcontrib-katex")
-        found.append(Path(package.locate_file("sphinxcontrib/katex.min.js")))
-    found.append(DEBIAN_KATEX / "katex.min.js")
     return found
 
 
@@ -95,13 +87,20 @@ def script_version(path: Path, mtime: float) -> str | None:
     return match.group(1) if match else None
 
 
-def find_katex(config: SiteConfig) -> KatexScript | None:
-    for path in katex_candidates(config):
+def find_katex(config: SiteConfig) -> KatexScript:
+    """The first configured katex.min.js that exists and names its version, else the bundled one."""
+    for path in configured_katex(config):
         if path.is_file():
             version = script_version(path, path.stat().st_mtime)
             if version:
                 return KatexScript(path, version)
-    return None
+    return KatexScript(BUNDLED_KATEX / "katex.min.js", KATEX_VERSION)
+
+
+def style_folder(script: KatexScript) -> Path:
+    """The folder of the katex.min.css and fonts/ that go with `script`: its own, when it has them."""
+    own = script.path.parent
+    return own if (own / "katex.min.css").is_file() else BUNDLED_KATEX
 
 
 def engine_available() -> bool:
@@ -119,90 +118,122 @@ def site_macros(config: SiteConfig) -> dict:
 
 def math_setup(config: SiteConfig) -> MathSetup:
     macros = site_macros(config)
-    if config.math.render == "browser":
-        return MathSetup("browser", None, macros)
     script = find_katex(config)
-    if script is None or not engine_available():
-        why = (
-            "no KaTeX engine (pip install mini-racer)"
-            if script is not None
-            else "katex.min.js not found (install sphinxcontrib-katex or set math.katex_js)"
-        )
-        problem = Problem(
-            "site.yaml", None, "warning", f"math.render: build: {why}; math is typeset in the browser"
-        )
+    problem = style_problem(script)
+    if config.math.render == "browser":
         return MathSetup("browser", None, macros, problem)
-    return MathSetup("build", script, macros)
+    if not engine_available():
+        message = (
+            "math.render: build: no KaTeX engine (pip install mini-racer); math is typeset in the browser"
+        )
+        return MathSetup("browser", None, macros, Problem("site.yaml", None, "warning", message))
+    return MathSetup("build", script, macros, problem)
+
+
+def style_problem(script: KatexScript) -> Problem | None:
+    """A katex.min.js without its CSS beside it is styled by the bundled CSS: fine unless versions differ."""
+    if style_folder(script) != BUNDLED_KATEX or script.version == KATEX_VERSION:
+        return None
+    message = (
+        f"no katex.min.css beside {script.path}: its KaTeX {script.version} formulas "
+        f"are styled by the CSS of the bundled KaTeX {KATEX_VERSION}"
+    )
+    return Problem("site.yaml", None, "warning", message)
+
+
+def cdn_base(config: SiteConfig, version: str) -> str:
+    """katex.cdn, a jsDelivr KaTeX URL pointed at `version` (the CSS must be that of the HTML's KaTeX)."""
+    cdn = config.katex.cdn.rstrip("/")
+    return KATEX_CDN.replace(KATEX_VERSION, version) if JSDELIVR_KATEX.match(cdn) else cdn
 
 
 def katex_assets(config: SiteConfig, base_url) -> dict:
-    """What the pages load: KaTeX's CSS (and, in browser mode only, its script), local or CDN.
+    """What the pages load: KaTeX's CSS (and, in browser mode only, its script), the site's or the CDN's.
 
-    `base_url(path)` makes a site link. In build mode the CDN CSS is that of the KaTeX version that
-    typeset the pages."""
+    `base_url(path)` makes a site link."""
     setup = math_setup(config)
-    build = setup.mode == "build"
-    version = setup.script.version if build else KATEX_VERSION
-    local = bool(config.katex.local_dir)
-    default_cdn = config.katex.cdn == KatexConfig().cdn
-    if local:
-        base, integrity = base_url("assets/katex"), {}
-    elif build:
-        # The CSS must be that of the KaTeX that wrote the HTML; hashes are known for pinned versions.
-        base = (
-            config.katex.cdn.replace(f"katex@{KATEX_VERSION}", f"katex@{version}")
-            if default_cdn
-            else config.katex.cdn
-        )
-        known = default_cdn and version in CSS_INTEGRITY
-        integrity = {"katex.min.css": CSS_INTEGRITY[version]} if known else {}
+    script = find_katex(config)
+    if config.katex.use_cdn:
+        base = cdn_base(config, script.version)
+        # Hashes are known for the bundled release only; a wrong hash would block the file.
+        integrity = dict(KATEX_INTEGRITY) if base == KATEX_CDN else {}
     else:
-        base, integrity = config.katex.cdn, dict(KATEX_INTEGRITY)
-    base = base.rstrip("/")
+        base, integrity = base_url("assets/katex").rstrip("/"), {}
     return {
         "css": f"{base}/katex.min.css",
-        "js": "" if build else f"{base}/katex.min.js",
+        "js": "" if setup.mode == "build" else f"{base}/katex.min.js",
         "integrity": integrity,
         "macros": setup.macros,
         "mode": setup.mode,
     }
 
 
-class Engine:
-    """One V8 isolate with KaTeX loaded, owned by a thread of its own for the life of the process.
+def katex_output_files(config: SiteConfig) -> list[tuple[Path, str]]:
+    """(source file, output path) of the KaTeX files the site carries in assets/katex/: the CSS and
+    fonts that go with the KaTeX in use, and its script when readers' browsers typeset; nothing when
+    the pages load KaTeX from the CDN."""
+    if config.katex.use_cdn:
+        return []
+    script = find_katex(config)
+    folder = style_folder(script)
+    files = [(folder / "katex.min.css", "assets/katex/katex.min.css")]
+    fonts = folder / "fonts"
+    if fonts.is_dir():
+        files += [(f, f"assets/katex/fonts/{f.name}") for f in sorted(fonts.iterdir()) if f.is_file()]
+    if math_setup(config).mode == "browser":
+        files.append((script.path, "assets/katex/katex.min.js"))
+    return files
 
-    mini-racer binds an isolate to the thread that made it: closing it from another thread (or
-    letting the garbage collector do so at exit) crashes the interpreter with a segmentation
-    fault. So one daemon thread makes, uses and closes the isolate, and callers hand it work.
-    """
+
+class V8Thread:
+    """The one thread that makes, uses and closes every V8 context of this process.
+
+    mini-racer binds V8 to the thread that first used it: a context made, used or closed on any
+    other thread (or closed by the garbage collector at exit) crashes the interpreter with a
+    segmentation fault. So every call into V8 is handed to this thread and waited for."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.calls: queue.Queue = queue.Queue()
+        self.thread = threading.Thread(target=self._serve, name="paperdigest-v8", daemon=True)
+        self.thread.start()
+
+    def run(self, call):
+        answer: concurrent.futures.Future = concurrent.futures.Future()
+        self.calls.put((call, answer))
+        return answer.result()
+
+    def _serve(self) -> None:
+        while (item := self.calls.get()) is not None:
+            call, answer = item
+            try:
+                answer.set_result(call())
+            except BaseException as exc:  # e.g. a JS timeout: raised again in the caller
+                answer.set_exception(exc)
+
+    def stop(self) -> None:
+        self.calls.put(None)
+        self.thread.join()
+
+
+_v8: V8Thread | None = None
+
+
+def v8_thread() -> V8Thread:
+    """This process's V8 thread (a forked child has none of its parent's threads: it makes its own)."""
+    global _v8
+    if _v8 is None or _v8.pid != os.getpid():
+        _v8 = V8Thread()
+    return _v8
+
+
+class Engine:
+    """One V8 context with KaTeX loaded, kept for the life of the process (e.g. the dev server)."""
 
     def __init__(self, script: KatexScript):
         self.script = script
-        self.pid = os.getpid()
-        self.calls: queue.Queue = queue.Queue()
-        ready: concurrent.futures.Future = concurrent.futures.Future()
-        self.thread = threading.Thread(target=self._own, args=(ready,), name="paperdigest-katex", daemon=True)
-        self.thread.start()
-        ready.result()  # raises what loading KaTeX raised
-
-    def _own(self, ready: concurrent.futures.Future) -> None:
-        from py_mini_racer import MiniRacer
-
-        try:
-            ctx = MiniRacer()
-            ctx.eval(self.script.path.read_text(encoding="utf-8"))
-            ctx.eval(RENDER_JS)
-        except BaseException as exc:
-            ready.set_exception(exc)
-            return
-        ready.set_result(None)
-        while (call := self.calls.get()) is not None:
-            code, timeout, answer = call
-            try:
-                answer.set_result(ctx.eval(code, timeout_sec=timeout))
-            except BaseException as exc:
-                answer.set_exception(exc)
-        ctx.close()
+        self.v8 = v8_thread()
+        self.ctx = self.v8.run(lambda: load_katex(script))
 
     def render(self, items: list[tuple[str, bool]], macros: dict) -> list[tuple[bool, str]]:
         """[(tex, display)] -> [(ok, html or error message)], one call into V8 for the batch."""
@@ -225,16 +256,22 @@ class Engine:
 
     def _call(self, items, macros, timeout: float) -> list[tuple[bool, str]]:
         args = ", ".join(json.dumps(a) for a in ([list(i) for i in items], macros, KATEX_OPTIONS))
-        answer: concurrent.futures.Future = concurrent.futures.Future()
-        self.calls.put((f"paperdigestRender({args})", timeout, answer))
-        return [tuple(r) for r in json.loads(answer.result())]
+        code = f"paperdigestRender({args})"
+        return [tuple(r) for r in json.loads(self.v8.run(lambda: self.ctx.eval(code, timeout_sec=timeout)))]
 
     def close(self) -> None:
-        """Close the isolate on its own thread. In a forked child the thread does not exist (threads
-        do not survive fork): the child's copy is left alone and goes with the child."""
-        if self.pid == os.getpid() and self.thread.is_alive():
-            self.calls.put(None)
-            self.thread.join()
+        """Close the context on the V8 thread; a forked child leaves its copy of the parent's alone."""
+        if self.v8.pid == os.getpid() and self.v8.thread.is_alive():
+            self.v8.run(self.ctx.close)
+
+
+def load_katex(script: KatexScript):
+    from py_mini_racer import MiniRacer
+
+    ctx = MiniRacer()
+    ctx.eval(script.path.read_text(encoding="utf-8"))
+    ctx.eval(RENDER_JS)
+    return ctx
 
 
 _engines: dict[Path, Engine] = {}
@@ -244,17 +281,19 @@ _engines_lock = threading.Lock()
 def engine_for(script: KatexScript) -> Engine:
     with _engines_lock:
         engine = _engines.get(script.path)
-        if engine is None or engine.script != script or engine.pid != os.getpid():
+        if engine is None or engine.script != script or engine.v8.pid != os.getpid():
             if engine is not None:
-                engine.close()  # the file changed (e.g. a KaTeX upgrade): load the new one
+                engine.close()  # another KaTeX at that path (a KaTeX upgrade): load it
             engine = _engines[script.path] = Engine(script)
         return engine
 
 
 @atexit.register
 def _close_engines() -> None:
-    # A live V8 context blocks interpreter exit, so close them all first.
+    # A live V8 context blocks interpreter exit, so close them all first, on the V8 thread.
     with _engines_lock:
         for engine in _engines.values():
             engine.close()
         _engines.clear()
+        if _v8 is not None and _v8.pid == os.getpid():
+            _v8.stop()

@@ -88,6 +88,37 @@ class Digest:
 
 
 @dataclass(frozen=True, slots=True)
+class DigestSummary:
+    """What pages that list digests show of one: all but its body, table of contents and cards."""
+
+    slug: str
+    title: str
+    date: dt.date | None
+    date_precision: str
+    date_end: dt.date | None
+    categories: tuple[str, ...]
+    description: str
+    author: str
+    paper_count: int  # cards in the digest
+    draft: bool
+
+
+def summary_of(digest: Digest) -> DigestSummary:
+    return DigestSummary(
+        slug=digest.slug,
+        title=digest.title,
+        date=digest.date,
+        date_precision=digest.date_precision,
+        date_end=digest.date_end,
+        categories=digest.categories,
+        description=digest.description,
+        author=digest.author,
+        paper_count=len(digest.cards),
+        draft=digest.draft,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Mention:
     """One place where a paper appears: a digest, its anchor there, and what it says there."""
 

@@ -23,16 +23,15 @@ from pathlib import Path
 
 import jinja2
 
-from paperdigest.cache import write_parsed
 from paperdigest.config import CONFIG_NAME, SiteConfig
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
+from paperdigest.incremental.cache import write_parsed
+from paperdigest.incremental.output import Entry, SiteOutput
 from paperdigest.mathrender import MathRenderer, MathStats
-from paperdigest.output import Entry, SiteOutput
 from paperdigest.parse import parse_digest
 from paperdigest.parse.digest import ParseResult
 from paperdigest.render import Page
-from paperdigest.stored import field_fingerprints
 from paperdigest.workers import ordered_map, reap, stop, worker_started
 
 MIN_PARALLEL = 64  # fewer items than this are faster done than a pool is started
@@ -46,8 +45,8 @@ def chunks(items: list, jobs: int) -> list[list]:
 
 def parse_chunk_items(
     paths: list[Path], root: Path, config: SiteConfig
-) -> tuple[list[tuple[ParseResult, dict | None]], MathStats]:
-    """Parse digests with their formulas typeset (build-time math); each with its fields' fingerprints.
+) -> tuple[list[ParseResult], MathStats]:
+    """Parse digests with their formulas typeset (build-time math).
 
     Every process typesets its own digests (one KaTeX engine per process, one shared cache), so math
     runs in parallel with parsing and the cached records already hold finished formulas."""
@@ -66,7 +65,7 @@ def parse_chunk_items(
         if result.digest is not None:
             digest = typeset[result.digest.source]
             result = ParseResult(digest, result.problems + by_file.get(digest.source, []))
-        out.append((result, field_fingerprints(result.digest) if result.digest else None))
+        out.append(result)
     return out, math.stats()
 
 
@@ -80,13 +79,13 @@ def _parse_chunk(
     """
     parsed_items, stats = parse_chunk_items([Path(path) for path, _ in work], Path(root), config)
     out, stored_items = [], {}
-    for (_, key), (parsed, fps) in zip(work, parsed_items, strict=True):
+    for (_, key), parsed in zip(work, parsed_items, strict=True):
         if parsed.digest is not None and store is not None:
             light = ParseResult(replace(parsed.digest, html=""), parsed.problems)
-            stored_items[key] = ((light, fps), parsed.digest.html)
-            out.append((light, fps, None))
+            stored_items[key] = (light, parsed.digest.html)
+            out.append((light, None))
         else:
-            out.append((parsed, fps, parsed.digest.html if parsed.digest else None))
+            out.append((parsed, parsed.digest.html if parsed.digest else None))
     if stored_items:
         write_parsed(Path(store), stored_items)
     return out, stats
@@ -100,8 +99,8 @@ def parse_all(
     jobs: int,
     store: Path | None,
     math: list[MathStats],
-) -> Iterator[tuple[Path, tuple[ParseResult, dict | None, str | None]]]:
-    """(path, (result, field fingerprints, body)) for every path, in order, parsed by `jobs` processes.
+) -> Iterator[tuple[Path, tuple[ParseResult, str | None]]]:
+    """(path, (result, body)) for every path, in order, parsed by `jobs` processes.
 
     With a `store` (the cache's database) records and bodies are written there, results come back
     without their bodies and the body is None; without one the body comes back beside the record.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from pygments.formatters import HtmlFormatter
 from paperdigest import __version__, katex_engine
 from paperdigest.config import SiteConfig
 from paperdigest.group import SiteIndex
-from paperdigest.model import Paper
+from paperdigest.model import Digest, Paper
 from paperdigest.parse.papers import paper_path_id
 from paperdigest.parse.when import format_when
 from paperdigest.publish import FEED_ENTRIES, category_feed, install_helpers
@@ -149,23 +148,22 @@ def render_site(
         yield page.out, page.render(env, index)
 
 
-def site_pages(index: SiteIndex, config: SiteConfig) -> Iterator[Page]:
-    """The plan of the site: every output file except static assets, not yet rendered."""
+def site_pages(index: SiteIndex, config: SiteConfig, paper_lines: PaperLines | None = None) -> Iterator[Page]:
+    """The plan of the site: every output file except static assets, not yet rendered.
+
+    Each page gets what it shows and no more (a page's fingerprint is everything in its context):
+    pages that list digests get their summaries, paginated lists only their own page's items.
+    `paper_lines` encodes papers.json's lines (the incremental layer passes one that remembers)."""
 
     def page(template: str, out: str, **context) -> Page:
         return Page(out, template, context)
 
     stats = {"digests": len(index.digests), "papers": len(index.papers), "categories": len(index.categories)}
-    # What the front pages show of each category, not its digests: editing one digest changes none.
-    categories = tuple((c.name, c.slug, len(c.digests)) for c in index.categories)
-    for path, ctx in paginated("", index.digests, config.per_page):
-        # Each front page gets the papers of its own digests: a changed paper re-renders the pages
-        # that show it, not all of them.
+    pills = tuple((c.name, c.slug, c.count) for c in index.categories)
+    for path, ctx in paginated("", index.summaries, config.per_page):
         briefs = {d.slug: index.papers_of[d.slug] for d in ctx["items"]}
-        yield page(
-            "index.html", path + "index.html", stats=stats, categories=categories, briefs=briefs, **ctx
-        )
-    yield page("digests.html", "digests/index.html")
+        yield page("index.html", path + "index.html", stats=stats, categories=pills, briefs=briefs, **ctx)
+    yield page("digests.html", "digests/index.html", items=index.summaries)
     category_slugs = {c.name: c.slug for c in index.categories}
     for digest in index.digests:
         yield page(
@@ -177,48 +175,57 @@ def site_pages(index: SiteIndex, config: SiteConfig) -> Iterator[Page]:
             following=index.following.get(digest.slug),
             category_slugs={name: category_slugs[name] for name in digest.categories},
         )
-    # Pages of papers, not one list: at 10,000 digests all 59,000 papers made a 16 MB page, and
-    # editing one card re-rendered all of it.
+    # Pages of papers, not one list: at 10,000 digests all 59,000 papers made a 16 MB page.
     total = len(index.papers_newest)
     for path, ctx in paginated("papers/", index.papers_newest, config.papers_per_page):
         yield page("papers.html", path + "index.html", total=total, **ctx)
     for paper in index.papers.values():
         yield page("paper.html", f"{Urls.paper(paper.id)}index.html", paper=paper)
-    # Each archive page gets the lines of its own year or month: editing a digest re-renders the
-    # pages that list it.
-    items = index.archive_items
-    yield page("archive.html", "archive/index.html", years=index.archive, items=items, year=None, month=None)
+    yield page(
+        "archive.html",
+        "archive/index.html",
+        archive=index.archive,
+        year=None,
+        month=None,
+        undated=index.undated,
+    )
     for year, months in index.archive.items():
-        out = f"archive/{year:04d}/index.html"
         yield page(
-            "archive.html", out, years={year: months}, items={year: items[year]}, year=year, month=None
+            "archive.html",
+            f"archive/{year:04d}/index.html",
+            archive={year: months},
+            year=year,
+            month=None,
+            undated=(),
         )
-        for month, digests in months.items():
+        for month, items in months.items():
             out = f"archive/{year:04d}/{month:02d}/index.html"
-            in_month = {year: {month: items[year][month]}}
             yield page(
-                "archive.html", out, years={year: {month: digests}}, items=in_month, year=year, month=month
+                "archive.html", out, archive={year: {month: items}}, year=year, month=month, undated=()
             )
-    yield page("categories.html", "categories/index.html")
+    yield page("categories.html", "categories/index.html", categories=index.categories)
     for category in index.categories:
-        # The page's own digests and the category's size: editing a digest re-renders only the
-        # pages that list it.
-        total = len(category.digests)
-        for path, ctx in paginated(Urls.category(category.slug), category.digests, config.per_page):
-            yield page("category.html", path + "index.html", category=category, total=total, **ctx)
+        digests = index.by_category[category.slug]
+        for path, ctx in paginated(Urls.category(category.slug), digests, config.per_page):
+            yield page("category.html", path + "index.html", category=category, total=category.count, **ctx)
     yield page("404.html", "404.html")
     yield page("feed.xml", "feed.xml", entries=index.digests[:FEED_ENTRIES])
     yield from sitemap_pages(index)
     robots = f"User-agent: *\nAllow: /\nSitemap: {Urls(config).absolute('sitemap.xml')}\n".encode()
     yield Page("robots.txt", make=lambda: robots)
-    yield Page(
-        "papers.json", make=lambda: papers_json(index, Urls(config)), depends=(tuple(index.papers.values()),)
-    )
+    lines = paper_lines or PaperLines()
+    papers = tuple(index.papers.values())
+    yield Page("papers.json", make=lambda: papers_json(papers, Urls(config), lines), depends=(papers,))
     yield Page("assets/pygments.css", make=lambda: pygments_css().encode("utf-8"))
     if config.search:
         yield page("search.html", "search/index.html")
+    newest: dict[str, list[Digest]] = {c.name: [] for c in index.categories}
+    for digest in index.digests:
+        for name in digest.categories:
+            if len(newest[name]) < FEED_ENTRIES:
+                newest[name].append(digest)
     for category in index.categories:
-        entries = category.digests[:FEED_ENTRIES]
+        entries = tuple(newest[category.name])
         yield page("feed.xml", category_feed(category.slug), entries=entries, category=category)
     if config.cname:
         cname = f"{config.cname}\n".encode()
@@ -234,7 +241,7 @@ def sitemap_pages(index: SiteIndex) -> Iterator[Page]:
     only: a paper whose card changed keeps its URL, and the sitemap is not rendered again."""
     sections = {
         "home": ("",),  # the front page's path: one URL, in the first part only
-        "digests": index.digests,
+        "digests": index.summaries,
         "paper_ids": tuple(p.id for p in index.papers_newest),
         "categories": index.categories,
     }
@@ -276,47 +283,33 @@ def shallow_dict(record) -> dict:
     return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
-# Each paper's line of papers.json as last made in this process, by the paper's identity: papers
-# are immutable and a rebuild keeps the unchanged ones, so a rebuild encodes only the papers that
-# changed (at 10,000 digests, encoding all 59,000 took 1.6 s of every save that edited a card).
-# Entries hold their paper, so an id is not reused while it is in here; only the papers of the last
-# papers.json are kept. Keyed by the base path, the one setting a record depends on besides its paper.
-# A worker process (a cold build renders in forked workers that exit after their run) keeps none.
-_PAPER_LINES: dict = {"base_path": None, "lines": {}}
 JSON_BATCH = 1000
 
 
-def papers_json(index: SiteIndex, urls: Urls) -> Iterator[bytes]:
+class PaperLines:
+    """Encodes each paper's line of papers.json; the incremental layer keeps one that remembers."""
+
+    def start(self) -> None:
+        """A papers.json begins."""
+
+    def line(self, paper: Paper, urls: Urls) -> bytes:
+        return json.dumps(paper_record(paper, urls), ensure_ascii=False).encode("utf-8")
+
+
+def papers_json(papers: tuple[Paper, ...], urls: Urls, lines: PaperLines) -> Iterator[bytes]:
     """`{"papers": [...]}` with one paper per line, made and written a thousand lines at a time: at
     60,000 papers the file is about 85 MB, too much to hold at once; a line per paper keeps it
     searchable and diffable line by line."""
-    if not index.papers:
+    if not papers:
         yield b'{"papers": []}\n'
         return
-    last = _PAPER_LINES["lines"] if _PAPER_LINES["base_path"] == urls.base_path else {}
-    lines: dict[int, tuple[Paper, bytes]] = {}
-    keep = multiprocessing.parent_process() is None
-    batch: list[bytes] = []
+    lines.start()
     head = b'{"papers": [\n'
-    for paper in index.papers.values():
-        known = last.get(id(paper))
-        if known is None:
-            known = (paper, json.dumps(paper_record(paper, urls), ensure_ascii=False).encode("utf-8"))
-        if keep:
-            lines[id(paper)] = known
-        batch.append(known[1])
-        if len(batch) == JSON_BATCH:  # written a batch at a time: one write per paper was slow
-            yield head + b",\n".join(batch)
-            head, batch = b",\n", []
-    yield (head + b",\n".join(batch) if batch else b"") + b"\n]}\n"
-    if keep:
-        _PAPER_LINES.update(base_path=urls.base_path, lines=lines)
-
-
-def remember_paper_lines(index: SiteIndex, urls: Urls) -> None:
-    """Encode the papers.json line of every paper of `index` not yet encoded in this process."""
-    for _ in papers_json(index, urls):
-        pass
+    for start in range(0, len(papers), JSON_BATCH):
+        batch = [lines.line(paper, urls) for paper in papers[start : start + JSON_BATCH]]
+        yield head + b",\n".join(batch)
+        head = b",\n"
+    yield b"\n]}\n"
 
 
 def pygments_css() -> str:

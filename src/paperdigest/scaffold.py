@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import textwrap
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
-from paperdigest import __version__
 from paperdigest.config import CONFIG_NAME, config_reference, load_config
+from paperdigest.install_spec import REQUIREMENTS, InstallSpec, requirements_txt
 from paperdigest.parse import papers
 
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
@@ -30,26 +31,46 @@ class NewFile:
 # ---------------------------------------------------------------- init
 
 
-def init_site(root: Path, *, title: str = "Paper Digest", install: str = "") -> list[Path]:
-    """Write a new site into `root`; refuses (writing nothing) if any of its files already exists."""
-    today = dt.date.today()
+def init_site(root: Path, spec: InstallSpec, *, title: str = "Paper Digest") -> list[Path]:
+    """Write a new site into `root`; refuses (writing nothing) if any of its files already exists,
+    or if writing one would go through a symbolic link or a file where a folder should be."""
+    if os.path.lexists(root) and not root.is_dir():
+        raise ScaffoldError(f"{root}: not a folder")
+    example_date = dt.date.today() - dt.timedelta(days=1)  # `paperdigest new` then makes today's
     files = [
         NewFile(CONFIG_NAME, site_yaml(title)),
-        NewFile(f"digests/{today.isoformat()}-paper-digest.md", example_digest(today)),
+        NewFile(f"digests/{example_date.isoformat()}-paper-digest.md", example_digest(example_date)),
         NewFile("templates/.gitkeep", ""),
         NewFile(".gitignore", GITIGNORE),
-        NewFile(".github/workflows/pages.yml", pages_workflow(install or f"paperdigest=={__version__}")),
+        NewFile(REQUIREMENTS, requirements_txt(spec)),
+        NewFile(".github/workflows/pages.yml", PAGES_WORKFLOW),
     ]
-    existing = [f.rel for f in files if (root / f.rel).exists()]
-    if existing:
-        raise ScaffoldError(f"{root}: not overwriting existing {', '.join(existing)}")
+    refusals = [why for f in files if (why := unwritable(root, f.rel))]
+    if refusals:
+        raise ScaffoldError(f"{root}: " + "; ".join(refusals))
     written = []
     for f in files:
         path = root / f.rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f.text, encoding="utf-8")
+        with open(path, "x", encoding="utf-8") as out:  # "x": never through a link made meanwhile
+            out.write(f.text)
         written.append(path)
     return written
+
+
+def unwritable(root: Path, rel: str) -> str:
+    """Why `root/rel` cannot be created as a new file inside `root` ('' when it can)."""
+    path = root
+    for part in PurePosixPath(rel).parts:
+        path = path / part
+        shown = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            return f"{shown} is a symbolic link; init writes only real files inside the site folder"
+        if path == root / rel and path.exists():
+            return f"not overwriting existing {shown}"
+        if path.exists() and not path.is_dir():
+            return f"{shown} is a file, not a folder"
+    return ""
 
 
 def site_yaml(title: str) -> str:
@@ -97,7 +118,7 @@ def example_digest(date: dt.date) -> str:
         $$
 
         每个卡片以 `###` 标题开始，引用块里依次是中文译名、《原标题》和 `- 键：值` 行。
-        用 `paperdigest new 2304.15004` 生成下一天的摘要文件。
+        用 `paperdigest new 2304.15004` 生成今天的摘要文件。
         """)
     return digest_text(date, [card])
 
@@ -108,12 +129,14 @@ _site/
 .*.tmp-*/
 .*.old-*/
 __pycache__/
+# parsed digests and typeset formulas, kept between builds (the Pages workflow caches it too)
+.paperdigest-cache/
 """
 
 
-def pages_workflow(install: str) -> str:
-    """GitHub Actions: build with the repository's Pages URL as base path, deploy with the official actions."""
-    return f"""\
+# Action versions that run on Node 24 (actionlint flags those still on Node 20, whose removal from
+# GitHub's runners was scheduled for 2026-09-23); tests/test_workflows.py runs actionlint on this.
+PAGES_WORKFLOW = """\
 # Builds the site with paperdigest and publishes it to GitHub Pages on every push to main.
 # One-time setup: repository Settings -> Pages -> Build and deployment -> Source: GitHub Actions.
 name: Deploy to GitHub Pages
@@ -138,22 +161,33 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - name: Check out
-        uses: actions/checkout@v4
+        uses: actions/checkout@v5
       - name: Set up Python
-        uses: actions/setup-python@v5
+        uses: actions/setup-python@v6
         with:
           python-version: "3.12"
+          cache: pip  # pip's downloads, reused while requirements.txt stays the same
+          cache-dependency-path: requirements.txt
       - name: Configure Pages
         id: pages
-        uses: actions/configure-pages@v5
+        uses: actions/configure-pages@v6
       - name: Install paperdigest
-        # Pin the version you tested with, or install from a Git URL: pip install "git+https://..."
-        run: python -m pip install "{install}"
+        # requirements.txt names the paperdigest to install: upgrading is changing that line.
+        run: python -m pip install -r requirements.txt
+      - name: Restore the build cache
+        # Parsed digests and typeset formulas from the last deploy: a push that adds one digest
+        # parses only that one. A new key whenever the digests change (digests/** is digests_dir);
+        # restore-keys start from the newest cache. A new paperdigest ignores the old entries.
+        uses: actions/cache@v5
+        with:
+          path: .paperdigest-cache
+          key: paperdigest-${{ runner.os }}-${{ hashFiles('requirements.txt', 'site.yaml', 'papers.yaml', 'digests/**') }}
+          restore-keys: paperdigest-${{ runner.os }}-
       - name: Build
         # base_url is https://USER.github.io/REPO (or your custom domain): every link gets its path.
-        run: paperdigest build --base-url "${{{{ steps.pages.outputs.base_url }}}}/"
+        run: paperdigest build --base-url "${{ steps.pages.outputs.base_url }}/"
       - name: Upload artifact
-        uses: actions/upload-pages-artifact@v3
+        uses: actions/upload-pages-artifact@v4
         with:
           path: _site
 
@@ -162,11 +196,11 @@ jobs:
     runs-on: ubuntu-latest
     environment:
       name: github-pages
-      url: ${{{{ steps.deployment.outputs.page_url }}}}
+      url: ${{ steps.deployment.outputs.page_url }}
     steps:
       - name: Deploy to GitHub Pages
         id: deployment
-        uses: actions/deploy-pages@v4
+        uses: actions/deploy-pages@v5
 """
 
 
@@ -185,8 +219,13 @@ def normalise_arxiv_id(value: str) -> str:
     return m.group(1)
 
 
+# What `new` writes for the user to replace; `paperdigest check` warns while they are still there.
+PLACEHOLDER_TITLE = "Title of arXiv:"
+CARD_NOTE = "<!-- 替换标题，在《》引用块前加一行“> 中文译名”，填写代码和单位，然后在这里写摘要。 -->"
+
+
 def card_skeleton(number: int, arxiv_id: str) -> str:
-    placeholder = f"Title of arXiv:{arxiv_id}"
+    placeholder = f"{PLACEHOLDER_TITLE}{arxiv_id}"
     return textwrap.dedent(f"""\
         ### {number}、{placeholder}
 
@@ -198,24 +237,21 @@ def card_skeleton(number: int, arxiv_id: str) -> str:
         >
         > - 单位：
 
-        <!-- 替换标题，在《》引用块前加一行“> 中文译名”，填写代码和单位，然后在这里写摘要。 -->
+        {CARD_NOTE}
         """)
 
 
 def digest_text(date: dt.date, cards: list[str]) -> str:
-    """A digest in the 2023-05-02 format: front matter, a dated heading, then the cards."""
-    title = f"{date.isoformat()}：论文速递"
+    """A digest in the 2023-05-02 format: front matter (the page shows its title), then the cards."""
     head = textwrap.dedent(f"""\
         ---
-        title: {title}
+        title: {date.isoformat()}：论文速递
         date: {date.isoformat()}
         cate1: paper
         cate2:
         description:
         keywords: paper
         ---
-
-        ## {title}
         """)
     return head + "".join("\n" + card for card in cards)
 
@@ -223,6 +259,8 @@ def digest_text(date: dt.date, cards: list[str]) -> str:
 def new_digest(root: Path, date: dt.date, ids: list[str]) -> Path:
     """Create the digest file of `date` under the site's digests folder; never overwrites."""
     normalised = list(dict.fromkeys(normalise_arxiv_id(i) for i in ids))
+    if not root.is_dir():
+        raise ScaffoldError(f"{root}: no such folder (--source names the site folder, where site.yaml is)")
     config = load_config(root)
     path = config.path("digests_dir") / f"{date.isoformat()}-paper-digest.md"
     if path.exists():

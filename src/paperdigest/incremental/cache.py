@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import os
 import pickle
+import re
 import sqlite3
 from functools import lru_cache
 from importlib import metadata
@@ -25,14 +26,24 @@ from paperdigest.config import SiteConfig
 from paperdigest.katex_engine import math_setup
 
 CACHE_DIR = ".paperdigest-cache"
-SCHEMA = 2
+SCHEMA = 3
 # Keys of site.yaml that only change how pages look, never how a digest is parsed. Every other key
 # (present or added later, e.g. math settings) is part of the parse key, to be safe.
 RENDER_ONLY_KEYS = {
     "title", "description", "author", "language", "templates_dir", "static_dir", "per_page", "papers_per_page",
     "base_url", "root", "digests_dir", "search", "cname",
 }  # fmt: skip
-LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments", "pyyaml", "python-frontmatter", "jinja2")
+# Libraries whose versions change what a build writes, besides every requirement paperdigest declares.
+LIBRARIES = (
+    "markdown-it-py",
+    "mdit-py-plugins",
+    "pygments",
+    "pyyaml",
+    "jinja2",
+    "markupsafe",
+    "nh3",
+    "pagefind",
+)
 
 
 def digest_of(*parts: str | bytes) -> str:
@@ -67,7 +78,7 @@ def code_fingerprint() -> str:
     parts: list[str | bytes] = [__version__, str(SCHEMA)]
     for path in sorted(package.rglob("*.py")):
         parts += [path.relative_to(package).as_posix(), path.read_bytes()]
-    for name in LIBRARIES:
+    for name in sorted(set(LIBRARIES) | declared_requirements()):
         try:
             parts.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
@@ -75,26 +86,24 @@ def code_fingerprint() -> str:
     return digest_of(*parts)
 
 
-# Site-wide data files beside site.yaml that may change papers (the paper metadata file).
-SITE_DATA_FILES = ("papers.yaml", "papers.yml")
+def declared_requirements() -> set[str]:
+    """The names of the libraries paperdigest's installed metadata requires (extras left out)."""
+    try:
+        requires = metadata.requires("paperdigest") or []
+    except metadata.PackageNotFoundError:  # run from a source tree without installing
+        return set()
+    return {REQUIREMENT_NAME.match(r).group(0).lower() for r in requires if "extra ==" not in r}
 
 
-def site_data(root: Path) -> str:
-    """A fingerprint of the site-wide data files; any change to them invalidates parses and pages."""
-    parts: list[str | bytes] = []
-    for name in SITE_DATA_FILES:
-        path = root / name
-        if path.is_file():
-            parts += [name, path.read_bytes()]
-    return digest_of(*parts)
+REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def parse_settings(config: SiteConfig) -> str:
     """What a parsed digest depends on beyond its file: the base path, every key of site.yaml that is
-    not render-only, the site data files, and the KaTeX that typesets formulas into the records."""
+    not render-only, and the KaTeX that typesets formulas into the records."""
     values = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
     kept = {k: v for k, v in values.items() if k not in RENDER_ONLY_KEYS}
-    return repr((config.base_path, sorted(kept.items()), site_data(config.root), katex_identity(config)))
+    return repr((config.base_path, sorted(kept.items()), katex_identity(config)))
 
 
 def katex_identity(config: SiteConfig) -> tuple:

@@ -16,7 +16,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from paperdigest.cache import Entry, Hashing, digest_of
+from paperdigest.incremental.cache import Entry, Hashing, digest_of
 from paperdigest.write import AtomicOutput, safe_relative, signals_deferred, visible_files
 
 
@@ -86,6 +86,10 @@ class SiteOutput(AtomicOutput):
                 f.write(chunk)
             f.flush()
             return os.fstat(f.fileno())
+
+    def path_of(self, rel: str) -> Path:
+        """Where output file `rel` is, as this build will leave it: staged here, or kept."""
+        return (self.tmp_dir if rel in self.staged else self.out_dir) / safe_relative(rel)
 
     def add(self, rel: str, entry: Entry, staged: bool) -> None:
         if rel not in self.entries:

@@ -1,0 +1,264 @@
+"""What each output file is made from, as a fingerprint: equal fingerprints mean equal bytes.
+
+A page's bytes are a function of the code and its libraries, the site configuration and the
+template environment's globals and filters, the source of every template the page can reach, its
+output path, its context, and the parts of the SiteIndex (`index.X`) those templates name. All of
+it goes into the fingerprint, and every field of every record in it: no field is left out because
+no template seems to read it (filters, globals and properties read fields that no template
+names). Pages stay cheap to rebuild because of what they are given (group.py: lists get digest
+summaries, not digests), not because of a guess at what they read.
+
+Records are immutable, so a record's fingerprint is remembered by its identity (the memo holds
+the record, so its id is not reused while remembered). A Digest is fingerprinted by what it was
+made from: its parse key (file bytes, path, parse settings, code) and its slug, the one field
+grouping may change (group.unique_slugs). A value of any other kind is not guessed at: the page is
+rendered again, and written only if its bytes changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import types
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import PurePath
+
+import jinja2
+from jinja2 import meta, nodes
+
+from paperdigest.group import SiteIndex
+from paperdigest.incremental.cache import digest_of
+from paperdigest.model import Digest
+from paperdigest.render import Page
+
+ALL = "*"  # a template uses `index` as a whole (iterates it, passes it on): every part counts
+SCALARS = (str, int, float, bool, type(None), dt.date, dt.datetime)
+
+
+class Unknown(Exception):
+    """A value whose content cannot be fingerprinted: pages holding one are always rendered."""
+
+
+@dataclass
+class PageMemo:
+    made_from: tuple  # what every page of its template is made from besides its context
+    context: dict  # held, so that the identities compared next build stay its values'
+    fingerprint: str
+
+
+@dataclass
+class FingerprintMemo:
+    """What the last build worked out, for the next: record fingerprints by identity, pages by path.
+    Each build replaces both with what it used, so nothing outlives the records it is about."""
+
+    records: dict[int, tuple[object, str]] = field(default_factory=dict)
+    pages: dict[str, PageMemo] = field(default_factory=dict)
+
+
+def template_dependencies(env: jinja2.Environment, name: str) -> tuple[str, frozenset[str]]:
+    """For template `name` and every template it can reach: (fingerprint of their sources, the
+    `index` attributes they read)."""
+    seen: dict[str, str] = {}
+    attrs: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        source, filename, _ = env.loader.get_source(env, current)
+        seen[current] = source
+        try:
+            read, refs = _analyse(source)
+        except jinja2.TemplateSyntaxError as exc:
+            exc.name, exc.filename = current, filename  # the error names the template, like a render
+            raise
+        attrs |= read
+        for ref in refs:
+            if ref is None:  # a template name computed at run time: it may reach any template
+                pending += env.list_templates()
+                attrs.add(ALL)
+            else:
+                pending.append(ref)
+    fp = digest_of(*(part for n in sorted(seen) for part in (n, seen[n])))
+    return fp, frozenset(attrs)
+
+
+@lru_cache(maxsize=256)
+def _analyse(source: str) -> tuple[frozenset[str], tuple]:
+    """(index attributes read, referenced templates) of one template's source."""
+    ast = PARSER.parse(source)
+    return index_attributes(ast), tuple(meta.find_referenced_templates(ast))
+
+
+PARSER = jinja2.Environment()  # the theme's syntax: default delimiters, no extensions
+
+
+def index_attributes(ast: nodes.Template) -> frozenset[str]:
+    """`index.X` reads in a template; any other use of `index` counts as reading all of it."""
+    uses = [n for n in ast.find_all(nodes.Name) if n.name == "index" and n.ctx == "load"]
+    reads = [
+        n.attr
+        for n in ast.find_all(nodes.Getattr)
+        if isinstance(n.node, nodes.Name) and n.node.name == "index"
+    ]
+    found = set(reads)
+    if len(uses) > len(reads):
+        found.add(ALL)
+    return frozenset(found)
+
+
+class Fingerprints:
+    """Fingerprints of the pages of one build of `index`. `site` covers the code, configuration and
+    template environment; `digest_keys` maps each digest's source to its parse key."""
+
+    def __init__(
+        self,
+        env: jinja2.Environment,
+        index: SiteIndex,
+        digest_keys: dict[str, str],
+        site: str,
+        memo: FingerprintMemo,
+    ):
+        self.env, self.index, self.digest_keys, self.site = env, index, digest_keys, site
+        self.last_records, self.records = memo.records, {}
+        self.last_pages, self.pages = memo.pages, {}
+        memo.records, memo.pages = self.records, self.pages
+        self.templates: dict[str, tuple] = {}
+        self.parts: dict[str, str] = {}
+        self.mutables = 0  # dicts and lists met so far: a record holding one is not remembered
+
+    def page(self, page: Page) -> str | None:
+        """The page's fingerprint; None when part of it cannot be fingerprinted (always render)."""
+        try:
+            if page.template is None:
+                return digest_of(self.site, "file", page.out, self.value(page.depends))
+            made_from = self.template(page.template)
+            last = self.last_pages.get(page.out)
+            if (
+                last is not None
+                and last.made_from == made_from
+                and self.same_context(last.context, page.context)
+            ):
+                fp = last.fingerprint  # the very same records and values: the same page
+            else:
+                fp = digest_of(*made_from, page.out, self.value(page.context))
+        except Unknown:
+            return None
+        self.pages[page.out] = PageMemo(made_from, page.context, fp)
+        return fp
+
+    def template(self, name: str) -> tuple:
+        """What every page of template `name` is made from besides its context, once a build."""
+        if name not in self.templates:
+            sources, attrs = template_dependencies(self.env, name)
+            if ALL in attrs:
+                attrs = frozenset(f.name for f in dataclasses.fields(SiteIndex))
+            parts = "|".join(f"{a}={self.part(a)}" for a in sorted(attrs))
+            self.templates[name] = (self.site, name, sources, parts)
+        return self.templates[name]
+
+    def part(self, attr: str) -> str:
+        if attr not in self.parts:
+            value = getattr(self.index, attr, None)  # a misspelt attribute renders as undefined
+            self.parts[attr] = digest_of(attr, self.value(value))
+        return self.parts[attr]
+
+    def value(self, value) -> str:
+        """A string that differs whenever anything in `value`, however deep, differs."""
+        kind = type(value)
+        if kind in SCALARS:
+            return repr(value)
+        if kind is tuple:
+            return "(" + ",".join([self.value(v) for v in value]) + ")"
+        if kind is list:
+            self.mutables += 1
+            return "[" + ",".join([self.value(v) for v in value]) + "]"
+        if kind is dict:
+            self.mutables += 1
+            return "{" + ",".join([f"{self.value(k)}:{self.value(v)}" for k, v in value.items()]) + "}"
+        if isinstance(value, Digest):
+            return self.digest(value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            if kind.__dataclass_params__.frozen:
+                return self.remembered(value, lambda: self.record(value))
+            self.mutables += 1
+            return self.record(value)
+        if isinstance(value, (str, int, float, PurePath)):  # Markup and other subclasses
+            return f"{kind.__qualname__}({value!r})"
+        raise Unknown(kind.__qualname__)
+
+    def remembered(self, record, compute) -> str:
+        hit = self.records.get(id(record)) or self.last_records.get(id(record))
+        if hit is None or hit[0] is not record:
+            before = self.mutables
+            hit = (record, compute())
+            if self.mutables != before:  # it holds a dict or list, which may change in place
+                return hit[1]
+        self.records[id(record)] = hit
+        return hit[1]
+
+    def record(self, record) -> str:
+        names = [f.name for f in dataclasses.fields(record)]
+        return digest_of(type(record).__qualname__, *(f"{n}={self.value(getattr(record, n))}" for n in names))
+
+    def digest(self, digest: Digest) -> str:
+        key = self.digest_keys.get(digest.source)
+        if key is None:
+            raise Unknown(f"digest {digest.source} without a parse key")
+        return digest_of("Digest", key, digest.slug)
+
+    def same_context(self, old: dict, new: dict) -> bool:
+        """The same keys holding the very same plain values or remembered records: a record is
+        remembered only when nothing in it can change in place."""
+        if len(old) != len(new):
+            return False
+        for key, value in new.items():
+            was = old.get(key, old)
+            if was is not value:
+                return False
+            if type(value) not in SCALARS:
+                hit = self.last_records.get(id(value))
+                if hit is None or hit[0] is not value:
+                    return False
+                self.records[id(value)] = hit
+        return True
+
+
+def environment_fingerprint(env: jinja2.Environment) -> str:
+    """Everything templates can call or read besides their context: the environment's globals,
+    filters and tests, by value for data and by name (and captured values) for functions, whose
+    code the code fingerprint covers."""
+    parts = []
+    for kind, table in (("global", env.globals), ("filter", env.filters), ("test", env.tests)):
+        for name in sorted(table):
+            parts.append(f"{kind} {name}={describe(table[name])}")
+    return digest_of(*parts)
+
+
+def describe(value, depth: int = 0) -> str:
+    if depth > 4:
+        return "..."
+    if isinstance(value, types.MethodType):
+        return f"{describe(value.__func__, depth + 1)} of {describe(value.__self__, depth + 1)}"
+    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type)):
+        cells = getattr(value, "__closure__", None) or ()
+        captured = ",".join(describe(c.cell_contents, depth + 1) for c in cells if _filled(c))
+        return f"{value.__module__}.{value.__qualname__}({captured})"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{describe(v, depth + 1)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "[" + ",".join(describe(v, depth + 1) for v in value) + "]"
+    if isinstance(value, SCALARS) or dataclasses.is_dataclass(value):
+        return repr(value)
+    if hasattr(value, "__dict__"):
+        return f"{type(value).__qualname__}{describe(vars(value), depth + 1)}"
+    return repr(value)
+
+
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018
+    except ValueError:  # an empty cell (a closure variable not yet assigned)
+        return False
+    return True

@@ -1,0 +1,100 @@
+"""BuildMemo: everything a Builder remembers from one build to the next, in one typed object.
+
+Owned by one Builder (the dev server keeps one alive); never shared between builders or kept in
+module globals, so two builders in one process, or a library caller building twice, cannot see
+each other's state. Every entry is keyed by what it was made from, so a stale entry is a miss,
+never a wrong answer; `forget()` drops it all when the parse settings change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from paperdigest.config import SiteConfig
+from paperdigest.group import SiteIndex
+from paperdigest.incremental.bodies import BodyStore
+from paperdigest.incremental.cache import Entry
+from paperdigest.incremental.fingerprint import FingerprintMemo
+from paperdigest.incremental.grouping import GroupMemo
+from paperdigest.model import Paper
+from paperdigest.parse.digest import ParseResult
+from paperdigest.render import PaperLines, Urls
+
+
+@dataclass
+class Parsed:
+    """One digest file as last read: its parse key and what parsing made of it."""
+
+    key: str
+    result: ParseResult
+
+
+@dataclass
+class KeptEnvironment:
+    """The compiled templates, while the configuration and every template source stay the same."""
+
+    env: jinja2.Environment
+    config_key: str
+    templates: str  # fingerprint of every template's source
+
+
+@dataclass
+class KeptManifest:
+    """The manifest this builder stored last, and the cache's token for it."""
+
+    token: str
+    entries: dict[str, Entry]
+
+
+@dataclass
+class LastSite:
+    """What the last build grouped, for warm_up."""
+
+    index: SiteIndex
+    config: SiteConfig
+
+
+class RememberedLines(PaperLines):
+    """papers.json lines by paper identity: a rebuild encodes only the papers that changed. Keyed by
+    the base path too, the one setting a line depends on besides its paper."""
+
+    def __init__(self):
+        self.base_path: str | None = None
+        self.last: dict[int, tuple[Paper, bytes]] = {}
+        self.now: dict[int, tuple[Paper, bytes]] = {}
+
+    def start(self) -> None:
+        """A new papers.json: only the lines it uses are kept for the next one."""
+        self.last, self.now = self.now or self.last, {}
+
+    def line(self, paper: Paper, urls: Urls) -> bytes:
+        if urls.base_path != self.base_path:
+            self.base_path, self.last, self.now = urls.base_path, {}, {}
+        hit = self.now.get(id(paper)) or self.last.get(id(paper))
+        if hit is None or hit[0] is not paper:
+            hit = (paper, super().line(paper, urls))
+        self.now[id(paper)] = hit
+        return hit[1]
+
+
+@dataclass
+class BuildMemo:
+    parse_settings: str | None = None  # what the parsed records were made with
+    parsed: dict[Path, Parsed] = field(default_factory=dict)  # digest file -> last parse
+    discovered: tuple[list[Path], list] | None = None  # digest files and notes of the last walk
+    environment: KeptEnvironment | None = None
+    grouping: GroupMemo = field(default_factory=GroupMemo)
+    fingerprints: FingerprintMemo = field(default_factory=FingerprintMemo)
+    paper_lines: RememberedLines = field(default_factory=RememberedLines)
+    manifest: KeptManifest | None = None
+    site: LastSite | None = None
+    bodies: BodyStore | None = None  # where the parsed digests' bodies are read from
+
+    def forget(self) -> None:
+        """Start over: new parse settings make every record stale."""
+        if self.bodies is not None:
+            self.bodies.close()
+        self.__dict__.update(BuildMemo().__dict__)

@@ -1,0 +1,127 @@
+"""Equal inputs give equal bytes: two builds of one site write the same tree, whatever the folder,
+hash seed, number of processes or state of the cache; and a redeploy of an unchanged site (or one
+whose pages changed but not what search indexes) leaves the search index exactly as it was."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, run_cli, site_tree, write_site
+from paperdigest.build import Builder
+
+
+# Pagefind names its filter and metadata indexes differently on every run (Pagefind#638), and the
+# entry file names them: the one part of a build that two runs may write differently.
+def comparable(folder: Path) -> dict[str, bytes]:
+    files = (p for p in sorted(folder.rglob("*")) if p.is_file())
+    tree = {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
+    return {
+        rel: data
+        for rel, data in tree.items()
+        if not (
+            rel.startswith("pagefind/filter/")
+            or rel.endswith(".pf_meta")
+            or rel == "pagefind/pagefind-entry.json"
+        )
+    }
+
+
+def corpus(root: Path, n: int) -> Path:
+    spec = importlib.util.spec_from_file_location("corpus", REPO / "benchmarks" / "corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.generate(n, root)
+    return root
+
+
+def build_cli(source: Path, out: Path, *args: str, seed: str = "0") -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "paperdigest", "build", "--source", str(source), "--out", str(out), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src"), "PYTHONHASHSEED": seed},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_two_builds_in_other_folders_with_other_seeds_jobs_and_caches_write_the_same_tree(tmp_path):
+    """80 digests: enough for the parse and render pools; search on, as users build."""
+    first = corpus(tmp_path / "a" / "site", 80)
+    second = tmp_path / "b" / "elsewhere"
+    shutil.copytree(first, second)
+    build_cli(first, tmp_path / "out1", "--jobs", "1", seed="1")  # cold cache, one process
+    build_cli(second, tmp_path / "out2", "--jobs", "2", seed="2")  # cold cache, two processes
+    shutil.rmtree(tmp_path / "out1")
+    build_cli(first, tmp_path / "out1", "--jobs", "2", seed="3")  # warm cache, new output
+    one, two = comparable(tmp_path / "out1"), comparable(tmp_path / "out2")
+    assert len(one) > 600 and any(rel.startswith("pagefind/fragment/") for rel in one)
+    assert sorted(one) == sorted(two)
+    assert [rel for rel in one if one[rel] != two[rel]] == []
+
+
+def indexed_text(out: Path) -> str:
+    """Every fragment of the search index, decompressed: what a search can find."""
+    return "".join(
+        gzip.decompress(p.read_bytes()).decode("utf-8", "replace")
+        for p in (out / "pagefind/fragment").iterdir()
+    ).replace("\u200b", "")
+
+
+SITE = {
+    "2024-01-01-a.md": "---\ntitle: First\n---\n\n### 1、Paper One\n\n> 《Paper One》\n>\n"
+    "> - URL：https://arxiv.org/abs/2401.00001\n\nThe word marmalade is here.\n",
+    "2024-01-02-b.md": "---\ntitle: Second\n---\n\nNothing about preserves.\n",
+}
+
+
+def pagefind_files(out: Path) -> dict[str, tuple[bytes, int]]:
+    folder = out / "pagefind"
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_a_build_that_changes_no_indexed_text_leaves_the_search_index_as_it_was(tmp_path):
+    site = write_site(tmp_path / "site", SITE, "title: Search site\n")
+    out = site / "_site"
+    Builder(site, out, jobs=1).build()
+    before = pagefind_files(out)
+    assert "marmalade" in indexed_text(out)
+
+    Builder(site, out, jobs=1).build()  # nothing changed
+    assert pagefind_files(out) == before
+
+    (site / "templates").mkdir()
+    base = (REPO / "templates/base.html").read_text(encoding="utf-8")
+    (site / "templates/base.html").write_text(base.replace("Built with paperdigest", "Made with care"))
+    result = Builder(site, out, jobs=1).build()  # every page changed, not what search takes from them
+    assert result.written >= result.pages and "Made with care" in (out / "index.html").read_text()
+    assert pagefind_files(out) == before
+
+    digest = site / "digests/2024-01-02-b.md"
+    digest.write_text(digest.read_text().replace("preserves", "quince jelly"))
+    Builder(site, out, jobs=1).build()
+    assert pagefind_files(out) != before
+    assert "quince jelly" in indexed_text(out) and "preserves" not in indexed_text(out)
+
+
+def test_the_search_index_ships_with_the_pages_it_was_made_from(tmp_path):
+    """Made before the output is moved into place: a build never publishes pages with another
+    build's index, nor an index written into the working directory."""
+    site = write_site(tmp_path / "site", SITE, "title: Search site\n")
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    run_cli("build", "--source", str(site), cwd=elsewhere, check=True)
+    assert list(elsewhere.iterdir()) == []
+    assert "marmalade" in indexed_text(site / "_site")
+    assert not [p for p in tmp_path.rglob(".*") if p.name.startswith(("._site.", "._site"))]
+    assert site_tree(site / "_site")  # the pages are there beside it

@@ -1,0 +1,379 @@
+"""Proof by random edits: whatever sequence of edits a user makes, an incremental build writes
+exactly the bytes of a build from nothing.
+
+A small site is described by a model (digests with front matter, cards and text; papers.yaml;
+site.yaml; template overrides; static files) that Hypothesis edits step by step. After every step
+the site is built twice, as a user would: by a new `Builder(...).build()` (what `paperdigest build`
+runs, with the persistent cache and the last manifest) and by one long-lived `Builder.rebuild()`
+told which files changed (what the dev server runs); both trees must equal a clean build of a
+copy of the site. CI runs a bounded number of examples with a fixed seed; for a longer run:
+
+    PAPERDIGEST_PROPERTY_EXAMPLES=500 python -m pytest tests/test_incremental_property.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import site_tree
+from paperdigest.build import Builder
+
+EXAMPLES = int(os.environ.get("PAPERDIGEST_PROPERTY_EXAMPLES", "12"))
+ARXIV = ["2304.15004", "2305.10601", "2306.00005", "2401.12345"]  # shared ids: papers merge across digests
+WORDS = ["Alpha", "Beta", "Gamma", "扩散模型", "Δelta & <b>", "Zeta's"]
+CATEGORIES = ["nlp", "cv", "robotics", "NLP"]
+DATES = ["2024-08-11 ~ 2024-08-17", "2023-05-02", "2024-W33", "2023-06-15", ""]
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    title: str
+    arxiv: str = ""
+    translated: str = ""
+    code: str = ""
+    affiliations: str = ""
+    link: str = ""  # an extra labelled link
+    text: str = "A summary."
+
+
+@dataclass(frozen=True)
+class DigestSpec:
+    title: str
+    date: str = ""
+    categories: tuple[str, ...] = ()
+    draft: bool = False
+    description: str = ""
+    author: str = ""
+    cards: tuple[CardSpec, ...] = ()
+    more: tuple[CardSpec, ...] = ()  # the 更多 section
+    body: str = ""  # text above the cards
+
+    def markdown(self) -> str:
+        front = [f"title: {quoted(self.title)}"]
+        front += [f"date: {quoted(self.date)}"] if self.date else []
+        front += [f"categories: [{', '.join(self.categories)}]"] if self.categories else []
+        front += ["draft: true"] if self.draft else []
+        front += [f"description: {quoted(self.description)}"] if self.description else []
+        front += [f"author: {quoted(self.author)}"] if self.author else []
+        parts = ["---", *front, "---", "", self.body, ""]
+        parts += [card_markdown(n, card) for n, card in enumerate(self.cards, start=1)]
+        if self.more:
+            parts += ["## 更多", ""] + [card_markdown(n, card) for n, card in enumerate(self.more, start=1)]
+        return "\n".join(parts) + "\n"
+
+
+def quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def card_markdown(n: int, card: CardSpec) -> str:
+    lines = [f"### {n}、{card.title}", ""]
+    if card.translated:
+        lines += [f"> {card.translated}", ""]
+    lines += [f"> 《{card.title}》", ">"]
+    lines += [f"> - URL：https://arxiv.org/abs/{card.arxiv}" if card.arxiv else "> - URL："]
+    lines += [f"> - Official Code：{card.code}", f"> - 单位：{card.affiliations}"]
+    lines += [f"> - 项目主页：{card.link}"] if card.link else []
+    return "\n".join([*lines, "", card.text, "", "$$x_k^f + \\alpha$$", ""])
+
+
+@dataclass
+class SiteSpec:
+    digests: dict[str, DigestSpec] = field(default_factory=dict)  # file name -> digest
+    papers_yaml: str = ""
+    config: dict[str, str] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)  # name -> source
+    static: dict[str, str] = field(default_factory=dict)
+
+    def files(self) -> dict[str, str]:
+        config = {"title": "Property site", "search": "false", "per_page": "2", "papers_per_page": "2"}
+        config.update(self.config)
+        files = {"site.yaml": "".join(f"{k}: {v}\n" for k, v in config.items())}
+        files.update({f"digests/{name}": d.markdown() for name, d in self.digests.items()})
+        files.update({f"templates/{name}": text for name, text in self.templates.items()})
+        files.update({f"static/{name}": text for name, text in self.static.items()})
+        if self.papers_yaml:
+            files["papers.yaml"] = self.papers_yaml
+        return files
+
+
+def start() -> SiteSpec:
+    card = CardSpec("Are Emergent Abilities a Mirage?", ARXIV[0], "涌现能力是幻觉吗", "", "斯坦福大学")
+    shared = CardSpec("Tree of Thoughts", ARXIV[1], affiliations="Princeton、Google DeepMind")
+    return SiteSpec(
+        digests={
+            "2023-05-01-a.md": DigestSpec(
+                "2023-05-01：论文速递", "", ("nlp",), cards=(card,), more=(shared,)
+            ),
+            "2023-05-02-b.md": DigestSpec(
+                "Weekly", "2024-08-11 ~ 2024-08-17", ("cv", "nlp"), cards=(shared,)
+            ),
+            "notes.md": DigestSpec("Undated notes", "", (), cards=(CardSpec("No id paper"),)),
+        },
+        static={"files/a.txt": "a\n"},
+    )
+
+
+# -- edits: each takes the model and draws what to change --------------------------------------
+
+TEMPLATES = {
+    "digests.html": '{% extends "base.html" %}{% block content %}{% for d in index.digests %}'
+    "<p>{{ d.title }} {{ d|when }} {{ d.toc|map(attribute='title')|join(' / ') }}</p>{% endfor %}{% endblock %}\n",
+    "paper.html": '{% extends "base.html" %}{% block content %}<h1>{{ paper.title }}</h1>'
+    "{% for m in paper.mentions %}<p>{{ m|when }} {{ m.entry_title }} {{ m.digest_title }}</p>{% endfor %}"
+    "{% endblock %}\n",
+    "index.html": '{% extends "base.html" %}{% block content %}{% for d in items %}'
+    "<p>{{ d.title }} {{ d.date_end }}</p>{% endfor %}{{ index.papers|length }}{% endblock %}\n",
+}
+
+
+def edit_front_matter(rng: random.Random, spec: SiteSpec) -> str:
+    """One front-matter key of a digest: one key at a time, so that no other change hides it."""
+    name = rng.choice(sorted(spec.digests))
+    digest = spec.digests[name]
+    key = rng.choice(["title", "date", "date", "categories", "draft", "description", "author"])
+    value = {
+        "title": lambda: f"{rng.choice(WORDS)} digest",
+        "date": lambda: rng.choice(date_variants(digest.date)),
+        "categories": lambda: tuple(rng.sample(CATEGORIES, rng.randint(0, 2))),
+        "draft": lambda: not digest.draft,
+        "description": lambda: rng.choice(["", "About things.", "关于"]),
+        "author": lambda: rng.choice(["", "Ann", "李"]),
+    }[key]()
+    spec.digests[name] = replace(digest, **{key: value})
+    return f"{name}: {key} = {value!r}"
+
+
+def date_variants(date: str) -> list[str]:
+    """Nearby dates a user would write: the end of a range moved by a day, a range made a day or a
+    week, another start, none."""
+    start = (
+        dt.date.fromisoformat(date[:10]) if date[:1].isdigit() and "W" not in date else dt.date(2024, 8, 11)
+    )
+    end = dt.date.fromisoformat(date[-10:]) if "~" in date else start + dt.timedelta(days=6)
+    return [
+        f"{start} ~ {end - dt.timedelta(days=1)}",
+        f"{start} ~ {end + dt.timedelta(days=1)}",
+        f"{start - dt.timedelta(days=1)} ~ {end}",
+        str(start),
+        f"{start.isocalendar()[0]}-W{start.isocalendar()[1]:02d}",
+        "2023-05-02",
+        "",
+    ]
+
+
+def edit_card(rng: random.Random, spec: SiteSpec) -> str:
+    name = rng.choice(sorted(spec.digests))
+    digest = spec.digests[name]
+    section = rng.choice(["cards", "more"])
+    cards = list(getattr(digest, section))
+    action = rng.choice(["field", "field", "field", "add", "remove", "swap"] if cards else ["add"])
+    if action == "add":
+        cards.insert(rng.randint(0, len(cards)), CardSpec(rng.choice(WORDS), rng.choice(["", *ARXIV])))
+    elif action == "remove":
+        cards.pop(rng.randrange(len(cards)))
+    elif action == "swap":
+        i, j = rng.randrange(len(cards)), rng.randrange(len(cards))
+        cards[i], cards[j] = cards[j], cards[i]
+    else:
+        i = rng.randrange(len(cards))
+        key, choices = rng.choice(sorted(CARD_VALUES.items()))
+        cards[i] = replace(cards[i], **{key: rng.choice(choices)})
+        action = f"{key} of card {i + 1} = {getattr(cards[i], key)!r}"
+    spec.digests[name] = replace(digest, **{section: tuple(cards)})
+    return f"{name} {section}: {action}"
+
+
+CARD_VALUES = {
+    "title": WORDS,
+    "arxiv": ["", *ARXIV],
+    "translated": ["", "翻译", "Another"],
+    "code": ["", "https://github.com/x/y", "未开源"],
+    "affiliations": ["", "MIT", "北京大学、清华大学"],
+    "link": ["", "https://example.org/p"],
+    "text": ["A summary.", "Other words, $a^2$.", "改了"],
+}
+
+
+def edit_body(rng: random.Random, spec: SiteSpec) -> str:
+    name = rng.choice(sorted(spec.digests))
+    text = rng.choice(["", "A new first paragraph.", "## 一节\n\nWith a heading.", "$$E=mc^2$$"])
+    spec.digests[name] = replace(spec.digests[name], body=text)
+    return f"{name}: body = {text!r}"
+
+
+def edit_digest_files(rng: random.Random, spec: SiteSpec) -> str:
+    action = rng.choice(["add", "delete", "rename"] if len(spec.digests) > 1 else ["add"])
+    if action == "add":
+        name = rng.choice(["2023-06-15-new.md", "2024-01-01-x.md", "other.md"])
+        title = rng.choice(WORDS)
+        cards = (CardSpec(title, rng.choice(["", *ARXIV])),)
+        spec.digests[name] = DigestSpec(f"{title} notes", rng.choice(DATES), ("robotics",), cards=cards)
+        return f"add {name}"
+    name = rng.choice(sorted(spec.digests))
+    digest = spec.digests.pop(name)
+    if action == "rename":
+        new = rng.choice(["renamed.md", "2024-02-02-renamed.md"])
+        spec.digests[new] = digest
+        return f"rename {name} to {new}"
+    return f"delete {name}"
+
+
+def edit_papers_yaml(rng: random.Random, spec: SiteSpec) -> str:
+    pid = rng.choice(ARXIV)
+    spec.papers_yaml = rng.choice(["", f"{pid}:\n  title: Overridden\n", f"{pid}:\n  venue: ICLR 2024\n"])
+    return f"papers.yaml = {spec.papers_yaml!r}"
+
+
+def edit_config(rng: random.Random, spec: SiteSpec) -> str:
+    key, choices = rng.choice(sorted(CONFIG_VALUES.items()))
+    spec.config[key] = rng.choice(choices)
+    return f"site.yaml: {key} = {spec.config[key]!r}"
+
+
+CONFIG_VALUES = {
+    "title": ["Property site", "Renamed"],
+    "per_page": ["1", "2", "3"],
+    "papers_per_page": ["1", "2", "5"],
+    "base_url": ['""', "https://example.github.io/repo/", "https://x.org/"],
+    "language": ["zh-CN", "en"],
+}
+
+
+def edit_template(rng: random.Random, spec: SiteSpec) -> str:
+    name = rng.choice(sorted(TEMPLATES))
+    if name in spec.templates and rng.random() < 0.5:
+        del spec.templates[name]
+        return f"remove templates/{name}"
+    spec.templates[name] = TEMPLATES[name].replace("<p>", rng.choice(["<p>", "<p class=x>"]))
+    return f"write templates/{name}"
+
+
+def edit_static(rng: random.Random, spec: SiteSpec) -> str:
+    name = rng.choice(["files/a.txt", "b.txt", "img/c.svg"])
+    if name in spec.static and rng.random() < 0.5:
+        del spec.static[name]
+        return f"remove static/{name}"
+    spec.static[name] = rng.choice(["a\n", "changed\n", "<svg/>\n"])
+    return f"write static/{name}"
+
+
+# Weighted as users edit: mostly front matter and cards, now and then files, data and layout.
+EDITS = [edit_front_matter] * 3 + [edit_card] * 3 + [
+    edit_body, edit_digest_files, edit_papers_yaml, edit_config, edit_template, edit_static,
+]  # fmt: skip
+
+
+# -- the property ------------------------------------------------------------------------------
+
+
+def write_files(root: Path, before: dict[str, str], after: dict[str, str]) -> set[Path]:
+    """Make the folder hold `after` (it holds `before`); the paths that changed."""
+    changed = set()
+    for rel in before.keys() - after.keys():
+        (root / rel).unlink()
+        changed.add(root / rel)
+    for rel, text in after.items():
+        if before.get(rel) != text:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text, encoding="utf-8")
+            changed.add(root / rel)
+    return changed
+
+
+def clean_tree(root: Path, work: Path) -> dict[str, bytes]:
+    fresh = work / "clean"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns(".paperdigest-cache", "_site", "_dev"))
+    Builder(fresh, fresh / "_site", jobs=1).build()
+    return site_tree(fresh / "_site")
+
+
+def differing(actual: dict[str, bytes], expected: dict[str, bytes]) -> list[str]:
+    names = actual.keys() | expected.keys()
+    return sorted(n for n in names if actual.get(n) != expected.get(n))
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,  # a fixed seed in CI: the same examples every run
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.integers(0, 2**32 - 1))
+def test_random_edits_give_the_bytes_of_a_clean_build(seed):
+    """Hypothesis picks the seeds; the edits are drawn uniformly from the first example on
+    (Hypothesis's own choices favour the first options while it explores simple cases)."""
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        root = work / "site"
+        spec = start()
+        files = spec.files()
+        write_files(root, {}, files)
+        dev = Builder(root, root / "_dev", jobs=1)
+        dev.build()
+        Builder(root, root / "_site", jobs=1).build()
+        done = []
+        for _ in range(rng.randint(1, 6)):
+            done.append(rng.choice(EDITS)(rng, spec))
+            after = spec.files()
+            changed = write_files(root, files, after)
+            files = after
+            Builder(root, root / "_site", jobs=1).build()
+            dev.rebuild(changed)
+            expected = clean_tree(root, work)
+            assert differing(site_tree(root / "_site"), expected) == [], f"paperdigest build after {done}"
+            assert differing(site_tree(root / "_dev"), expected) == [], f"Builder.rebuild after {done}"
+
+
+def single_field_edits(spec: SiteSpec):
+    """Every front-matter key and card field of the weekly digest, changed alone, one after the
+    other: the edits that no other change in the same build can hide."""
+    name = "2023-05-02-b.md"
+    values = {
+        "title": ["Weekly renamed"],
+        "date": date_variants(spec.digests[name].date),
+        "categories": [("cv",), ("cv", "robotics"), ()],
+        "draft": [True, False],
+        "description": ["About things.", ""],
+        "author": ["Ann", ""],
+    }
+    for key, choices in values.items():
+        for value in choices:
+            spec.digests[name] = replace(spec.digests[name], **{key: value})
+            yield f"{key} = {value!r}"
+    for key, choices in CARD_VALUES.items():
+        original = getattr(spec.digests[name].cards[0], key)
+        for value in [next(c for c in choices if c != original), original]:
+            card = replace(spec.digests[name].cards[0], **{key: value})
+            spec.digests[name] = replace(spec.digests[name], cards=(card,))
+            yield f"card {key} = {value!r}"
+
+
+def test_each_field_changed_alone_gives_the_bytes_of_a_clean_build(tmp_path):
+    root = tmp_path / "site"
+    spec = start()
+    files = spec.files()
+    write_files(root, {}, files)
+    dev = Builder(root, root / "_dev", jobs=1)
+    dev.build()
+    Builder(root, root / "_site", jobs=1).build()
+    for edit in single_field_edits(spec):
+        after = spec.files()
+        changed = write_files(root, files, after)
+        files = after
+        Builder(root, root / "_site", jobs=1).build()
+        dev.rebuild(changed)
+        expected = clean_tree(root, tmp_path)
+        assert differing(site_tree(root / "_site"), expected) == [], f"paperdigest build after {edit}"
+        assert differing(site_tree(root / "_dev"), expected) == [], f"Builder.rebuild after {edit}"
