@@ -57,6 +57,7 @@ class ServeProcess:
             env={**os.environ, "PYTHONUTF8": "1", "PYTHONPATH": str(REPO / "src")},
         )
         self.lines: list[str] = []
+        self.stopped: tuple[int, str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.url = self.wait_for_line(SERVING)[1]
@@ -100,7 +101,9 @@ class ServeProcess:
         return EventStream(self.host, self.port, since, server)
 
     def stop(self) -> tuple[int, str]:
-        """Ctrl-C; returns (exit code, whole output)."""
+        """Ctrl-C; returns (exit code, whole output). Stopping again returns the same."""
+        if self.stopped is not None:
+            return self.stopped
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
@@ -110,7 +113,8 @@ class ServeProcess:
                 self.proc.wait()
         while (line := self._lines.get(timeout=10)) is not None:
             self.lines.append(line)
-        return self.proc.returncode, "\n".join(self.lines)
+        self.stopped = (self.proc.returncode, "\n".join(self.lines))
+        return self.stopped
 
     def __enter__(self) -> ServeProcess:
         return self

@@ -89,8 +89,9 @@ def test_errors_fail_the_build_warnings_only_under_strict_and_the_rest_builds(tm
     assert_good_digest_built(tmp_path)
     for name, *_ in BAD_INPUTS:
         assert f"digests/{name}.md" in proc.stderr, f"no message for {name}"
-    # A digest with an error is not published half-read; the undecodable byte of a warning is shown.
-    assert not (tmp_path / "_site/digests/malformed-yaml").exists()
+    # A digest whose front matter cannot be read is not published half-parsed; the undecodable byte is shown.
+    for name in ("malformed-yaml", "yaml-not-mapping", "yaml-scalar"):
+        assert not (tmp_path / f"_site/digests/{name}").exists()
     assert "caf\ufffd au lait" in (tmp_path / "_site/digests/not-utf8/index.html").read_text(encoding="utf-8")
     for name in errors:
         (tmp_path / f"digests/{name}.md").unlink()

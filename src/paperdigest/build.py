@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from paperdigest.boundary import outside_folder_notes, shown_path
 from paperdigest.config import CONFIG_NAME, SiteConfig, base_url_problem, check_named_paths, load_config
 from paperdigest.errors import ConfigError, Problem
 from paperdigest.group import SiteIndex, build_index
@@ -130,7 +131,7 @@ class Builder:
 
     def rebuild(self, changed: set[Path]) -> BuildResult:
         """Bring the output up to date after `changed` files were edited, added or deleted."""
-        changed = {Path(p).resolve() for p in changed}
+        changed = {Path(os.path.abspath(p)) for p in changed}  # a link is the file it is, not its target
         parsed = self.memo.parsed
         if not parsed or any(p.parent == self.root and p.name == CONFIG_NAME for p in changed):
             parsed.clear()  # nothing to build on, or the configuration changed: start over
@@ -234,6 +235,7 @@ class Builder:
         counted, so the build fails; the rest of the site is built."""
         setup_problem = math_setup(config).problem  # e.g. no KaTeX engine: browser mode
         result.problems += [setup_problem] if setup_problem else []
+        result.problems += outside_folder_notes(config)
         results = self.load(config, cache, paths, known, keyed, trust_memory, result)
         published: dict[Path, Parsed] = {}
         for path, parsed in results.items():
@@ -247,7 +249,7 @@ class Builder:
     def last_good(self, path: Path, cache: BuildCache) -> Parsed | None:
         good = self.memo.good.get(path)
         if good is None:
-            key = cache.get_good(path.relative_to(self.root).as_posix())
+            key = cache.get_good(shown_path(path, self.root))
             hit = cache.get_parsed([key]).get(key) if key else None
             if hit is not None:
                 good = self.memo.good[path] = Parsed(key, light(self.body_store(cache), key, hit, html=None))
@@ -261,11 +263,7 @@ class Builder:
             for path, parsed in results.items()
             if not parsed.failed or path in self.memo.good
         }
-        clean = {
-            path.relative_to(self.root).as_posix(): results[path].key
-            for path in keyed
-            if not results[path].failed
-        }
+        clean = {shown_path(path, self.root): results[path].key for path in keyed if not results[path].failed}
         cache.put_good(clean)
 
     def group(self, results: dict[Path, Parsed], result: BuildResult) -> SiteIndex:
@@ -316,7 +314,7 @@ class Builder:
                 parsed = parse_digest(path, self.root, config.base_path)
                 known[path] = Parsed(f"unreadable:{time.time_ns()}", parsed)
                 continue
-            key = parse_key(raw, path.relative_to(self.root).as_posix(), settings)
+            key = parse_key(raw, shown_path(path, self.root), settings)
             if remembered is not None and remembered.key == key:
                 known[path] = remembered
             else:
@@ -332,7 +330,8 @@ class Builder:
         previous = cache.get_manifest(self.out_dir)
         if previous is None or not self.out_dir.is_dir():
             return False
-        with SiteOutput(self.out_dir, previous, lock=cache.lock_path(self.out_dir)) as site:
+        lock = cache.lock_path(self.out_dir)
+        with SiteOutput(self.out_dir, previous, lock=lock, site_root=self.root) as site:
             for rel, entry in previous.items():
                 if not entry.static:
                     if not site.intact(rel, entry):
@@ -340,6 +339,8 @@ class Builder:
                     site.add(rel, entry, staged=False)
             with stage(result, "write"):
                 copy_static(site, config)
+                if site.refused:  # a link out of the site appeared among the static files
+                    return False
                 if site.staged or previous.keys() - site.entries.keys():
                     cache.forget_manifest(self.out_dir)
                     site.commit()
@@ -384,8 +385,9 @@ class Builder:
             keys = {p.result.digest.source: p.key for p in results.values() if p.result.digest}
             fingerprints = Fingerprints(env, index, keys, site_fp, self.memo.fingerprints)
             previous = self.last_manifest(cache) if trust_memory else cache.get_manifest(self.out_dir)
+        lock = cache.lock_path(self.out_dir)
         with SiteOutput(
-            self.out_dir, previous, verify=not trust_memory, lock=cache.lock_path(self.out_dir)
+            self.out_dir, previous, verify=not trust_memory, lock=lock, site_root=self.root
         ) as site:
             with stage(result, "plan"), gc_paused():
                 todo = []
@@ -405,6 +407,7 @@ class Builder:
             result.timings["write"] = timings["write"]
             with stage(result, "write"):
                 copy_static(site, config)
+                result.problems += site.refused
             if config.search:
                 with stage(result, "search"):
                     result.problems += index_pages(site, keep_old=trust_memory)

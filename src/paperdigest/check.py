@@ -7,7 +7,6 @@ links and local images that point nowhere, and anchors used twice.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from collections import Counter
@@ -18,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 
+from paperdigest.boundary import outside_folder_notes
 from paperdigest.build import Builder, template_problem
 from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
@@ -25,6 +25,7 @@ from paperdigest.group import SiteIndex
 from paperdigest.model import Digest
 from paperdigest.render import Urls, http_url, render_site, theme_dir
 from paperdigest.scaffold import CARD_NOTE, PLACEHOLDER_TITLE
+from paperdigest.write import visible_files
 
 LEVELS = ("error", "warning", "note")
 LINK_ATTRS = {"href", "src", "poster"}
@@ -59,7 +60,9 @@ def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
     pages, render_problems = rendered_paths(gathered.env, index, config)
     problems += render_problems
     problems += card_url_problems(index)
-    targets = pages | static_paths(config)
+    static, refused = static_paths(config)
+    problems += refused + outside_folder_notes(config)
+    targets = pages | static
     for digest in index.digests:
         problems += digest_link_problems(digest, index, config, targets)
         problems += placeholder_problems(digest, read_text(config.root / digest.source))
@@ -83,9 +86,11 @@ def rendered_paths(
     return paths, []
 
 
-def static_paths(config: SiteConfig) -> set[str]:
-    """Files the build copies to the site: theme and user assets, then static/ at the root."""
-    found = set()
+def static_paths(config: SiteConfig) -> tuple[set[str], list[Problem]]:
+    """Files the build copies to the site (theme and user assets, then static/ at the root), and
+    the errors of those it refuses because they link outside the site."""
+    found: set[str] = set()
+    refused: list[Problem] = []
     folders = [
         (theme_dir() / "assets", "assets/"),
         (config.path("templates_dir") / "assets", "assets/"),
@@ -94,10 +99,9 @@ def static_paths(config: SiteConfig) -> set[str]:
     for folder, prefix in folders:
         if not folder.is_dir():
             continue
-        for dirpath, _, filenames in os.walk(folder):
-            for name in filenames:
-                found.add(prefix + (Path(dirpath) / name).relative_to(folder).as_posix())
-    return found
+        for path in visible_files(folder, config.root, refused):
+            found.add(prefix + path.relative_to(folder).as_posix())
+    return found, refused
 
 
 def card_url_problems(index: SiteIndex) -> list[Problem]:

@@ -97,8 +97,11 @@ class SiteConfig:
     papers_per_page: int = doc("Papers per page of the papers list (papers/, newest first).", 200)
     katex: KatexConfig = doc("KaTeX settings (see katex.*).", factory=KatexConfig)
     sanitize_html: bool = doc(
-        "Strip script and style elements, event-handler attributes (onclick=...) and javascript:/data: "
-        "URLs from digest bodies, for collections that accept contributions. Off: raw HTML is kept as written.",
+        "Strip script, style and iframe elements, event-handler attributes (onclick=...) and "
+        "javascript:/data: URLs from digest bodies, for collections that accept contributions. `style` "
+        "attributes keep only colours, fonts, text layout, sizes, margins, padding and borders: no "
+        "position, inset, z-index or transform (no page-covering overlay) and no property that takes "
+        "a url(...) such as background. Off: raw HTML is kept as written.",
         False,
     )
     search: bool = doc("Build a Pagefind full-text index (Chinese and English) and show a search box.", True)

@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+# Characters that would break or fake a line in a terminal or CI log: control characters
+# (newline, ANSI escape) and the Unicode line and paragraph separators.
+UNPRINTABLE = {"Cc", "Zl", "Zp"}
+
+
+def printable(text: str) -> str:
+    """`text` with every control character written as an escape: a file named
+    'x\\n\\x1b[31mfake.md' cannot forge a `file:line: error:` line in a terminal or CI log."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in UNPRINTABLE else ch
+        for ch in text
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -17,7 +33,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.level}: {self.message}"
+        return printable(f"{where}: {self.level}: {self.message}")
 
     def as_dict(self) -> dict:
         return {"path": self.path, "line": self.line, "level": self.level, "message": self.message}
@@ -29,7 +45,7 @@ class ConfigError(Exception):
     def __init__(self, path: Path | str, message: str, line: int | None = None):
         self.path, self.line = str(path), line
         where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: error: {message}")
+        super().__init__(printable(f"{where}: error: {message}"))
 
 
 class DigestError(Exception):

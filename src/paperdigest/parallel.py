@@ -10,12 +10,10 @@ single-process path, kept for debugging.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import multiprocessing
 import multiprocessing.connection
-import signal
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,29 +32,10 @@ from paperdigest.mathrender import MathRenderer, MathStats
 from paperdigest.parse import parse_digest
 from paperdigest.parse.digest import ParseResult
 from paperdigest.render import Page
+from paperdigest.workers import ordered_map, reap, stop, worker_started
 
 MIN_PARALLEL = 64  # fewer items than this are faster done than a pool is started
 RENDER_CHUNK = 2000  # pages per render worker before it exits and frees what it copied
-
-
-def pool_context():
-    if threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["paperdigest.parse", "paperdigest.render"])
-    return context
-
-
-def die_with_parent() -> None:
-    """Workers end when the build is killed (even by SIGKILL) instead of running on as orphans."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: orphans finish their chunk and exit
-        pass
-
-
-PR_SET_PDEATHSIG = 1
 
 
 def chunks(items: list, jobs: int) -> list[list]:
@@ -134,8 +113,7 @@ def parse_all(
     chunk = partial(_parse_chunk, root=str(root), config=config, store=str(store) if store else None)
     parallel = jobs > 1 and len(paths) >= MIN_PARALLEL
     if parallel:
-        pool = pool_context().Pool(jobs, initializer=die_with_parent)
-        parts = pool.imap(chunk, chunks(work, jobs))
+        parts = ordered_map(chunk, chunks(work, jobs), jobs)
     else:
         parts = (chunk(work[i : i + 64]) for i in range(0, len(work), 64))
     done = 0
@@ -146,9 +124,7 @@ def parse_all(
                 yield paths[done], result
                 done += 1
     finally:
-        if parallel:
-            pool.terminate()
-            pool.join()
+        parts.close()  # stops the workers, if any
 
 
 # What forked render workers inherit: set just before the pool starts, cleared after.
@@ -208,7 +184,9 @@ def render_runs(runs: list[range], jobs: int) -> Iterator[tuple[list, dict[str, 
         while given < len(runs):
             while started < len(runs) and len(running) < jobs:
                 reader, writer = context.Pipe(duplex=False)
-                worker = context.Process(target=_render_run, args=(runs[started], writer), daemon=True)
+                worker = context.Process(
+                    target=_render_run, args=(runs[started], writer, os.getpid()), daemon=True
+                )
                 worker.start()
                 writer.close()
                 running[reader] = (started, worker)
@@ -218,10 +196,10 @@ def render_runs(runs: list[range], jobs: int) -> Iterator[tuple[list, dict[str, 
                 try:
                     outcome = reader.recv()
                 except EOFError:
-                    worker.join()
+                    reap(worker)
                     raise RuntimeError(f"a render worker died (exit code {worker.exitcode})") from None
                 reader.close()
-                worker.join()
+                reap(worker)
                 if isinstance(outcome, BaseException):
                     raise outcome
                 done[number] = outcome
@@ -229,13 +207,11 @@ def render_runs(runs: list[range], jobs: int) -> Iterator[tuple[list, dict[str, 
                 yield done.pop(given)
                 given += 1
     finally:
-        for _, worker in running.values():
-            worker.kill()
-            worker.join()
+        stop([worker for _, worker in running.values()])
 
 
-def _render_run(positions: range, writer) -> None:
-    die_with_parent()
+def _render_run(positions: range, writer, main_pid: int) -> None:
+    worker_started(main_pid)
     env, index, todo, site, problem_of = _RENDER
     try:
         outcome = _render_range(env, index, todo, site, problem_of, positions)

@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
+from paperdigest.boundary import boundary_of, leaves, link_problem
+from paperdigest.errors import Problem
+
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; builds into one folder must not overlap
@@ -32,11 +35,13 @@ def safe_relative(rel: str) -> PurePosixPath:
 class AtomicOutput:
     """`with AtomicOutput(out) as site: site.write(...)`; the old output stays until commit()."""
 
-    def __init__(self, out_dir: Path, lock: Path | None = None):
+    def __init__(self, out_dir: Path, lock: Path | None = None, site_root: Path | None = None):
         self.out_dir = out_dir.resolve()
         self.tmp_dir = self.out_dir.parent / f".{self.out_dir.name}.tmp-{os.getpid()}"
         self.lock_path = lock
         self.pages = 0
+        self.site_root = site_root  # copied files must stay inside it (see paperdigest.boundary)
+        self.refused: list[Problem] = []  # the errors of files and folders that link out of it
 
     def __enter__(self) -> AtomicOutput:
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -65,10 +70,10 @@ class AtomicOutput:
         self.pages += rel.endswith(".html")
 
     def copy_tree(self, src: Path, dest_rel: str = "") -> int:
-        """Copy a folder's files (hidden files skipped); returns the count."""
+        """Copy a folder's files (hidden files and links out of the site skipped); returns the count."""
         count = 0
         dest = self.tmp_dir / safe_relative(dest_rel) if dest_rel else self.tmp_dir
-        for source in visible_files(src):
+        for source in visible_files(src, self.site_root, self.refused):
             target = dest / source.relative_to(src)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
@@ -125,11 +130,45 @@ def signals_deferred():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def visible_files(src: Path) -> Iterator[Path]:
-    """Every file under `src`, hidden files and folders left out."""
-    for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        yield from (Path(dirpath) / name for name in filenames if not name.startswith("."))
+def visible_files(
+    src: Path, site_root: Path | None = None, refused: list[Problem] | None = None
+) -> Iterator[Path]:
+    """Every file under `src`, hidden files and folders left out, links followed only while they
+    stay inside the site folder `site_root` (see paperdigest.boundary; without one, inside `src`).
+    A file or folder that links out is left out and its error appended to `refused`."""
+    root = site_root or src
+    boundary = boundary_of(src, root)
+    if leaves(src, boundary):
+        refuse(src, root, refused)
+        return
+    for dirpath, dirnames, filenames in os.walk(src, followlinks=True):
+        here = Path(dirpath)
+        dirnames[:] = [
+            name
+            for name in dirnames
+            if not name.startswith(".") and followed(here / name, boundary, root, refused)
+        ]
+        for name in filenames:
+            if name.startswith("."):
+                continue
+            if leaves(here / name, boundary):
+                refuse(here / name, root, refused)
+            else:
+                yield here / name
+
+
+def followed(folder: Path, boundary: Path, root: Path, refused: list[Problem] | None) -> bool:
+    """A sub-folder is walked unless it links out of the boundary or back to a folder above it."""
+    if leaves(folder, boundary):
+        refuse(folder, root, refused)
+        return False
+    real = folder.resolve()
+    return not folder.parent.resolve().is_relative_to(real)  # a link to an ancestor would loop
+
+
+def refuse(path: Path, root: Path, refused: list[Problem] | None) -> None:
+    if refused is not None:
+        refused.append(link_problem(path, root))
 
 
 def remove_leftovers(out_dir: Path) -> None:

@@ -31,8 +31,9 @@ class SiteOutput(AtomicOutput):
         *,
         verify: bool = True,
         lock: Path | None = None,
+        site_root: Path | None = None,
     ):
-        super().__init__(out_dir, lock)
+        super().__init__(out_dir, lock, site_root)
         self.full = previous is None or not self.out_dir.is_dir()
         self.previous: dict[str, Entry] = {} if self.full else previous
         self.verify = verify  # stat kept files: a hand-edited or deleted output file is rewritten
@@ -125,7 +126,7 @@ class SiteOutput(AtomicOutput):
     def copy_tree(self, src: Path, dest_rel: str = "") -> int:
         count = 0
         prefix = safe_relative(dest_rel).as_posix() + "/" if dest_rel else ""
-        for source in visible_files(src):
+        for source in visible_files(src, self.site_root, self.refused):
             rel = prefix + source.relative_to(src).as_posix()
             st = source.stat()
             fp = digest_of(b"file", str(source), str(st.st_size), str(st.st_mtime_ns))

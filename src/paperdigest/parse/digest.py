@@ -11,23 +11,24 @@ from urllib.parse import unquote
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
+from paperdigest.boundary import leaves, link_problem, named_inside, shown_path
 from paperdigest.errors import Problem
 from paperdigest.model import DAY, Card, Digest, TocEntry
 from paperdigest.parse import papers, shapes
 from paperdigest.parse.balance import HtmlIssue, balance_html, balance_once
 from paperdigest.parse.dates import parse_date_value
 from paperdigest.parse.fields import field_labels, strip_block_markers
+from paperdigest.parse.front_matter import CATEGORY_KEYS, checked_fields
 from paperdigest.parse.markdown import MAX_NESTING, markdown_parser, plain_text, title_parser
 from paperdigest.parse.sanitize import sanitize_html
 from paperdigest.parse.source import SourceText, read_source
 from paperdigest.parse.values import InlineReader
-from paperdigest.parse.when import When, find_when, when_from_arxiv_ids
+from paperdigest.parse.when import When, find_when, impossible_day, when_from_arxiv_ids
 
 KNOWN_KEYS = {
     "title", "date", "slug", "description", "keywords", "categories", "category", "tags",
     "cate1", "cate2", "draft", "layout", "mathjax", "permalink",
 }  # fmt: skip
-CATEGORY_KEYS = ("cate1", "cate2", "categories", "category", "tags")
 SAFE_SLUG = re.compile(r"^[\w][\w.\-]*$")
 # A `$` left in text after math parsing opened a formula that never closed ($5 is a price).
 LONE_DOLLAR = re.compile(r"\$(?!\d)")
@@ -51,12 +52,15 @@ def parse_digest(
     fields: Mapping[str, Sequence[str]] | None = None,
 ) -> ParseResult:
     """`math`: a paperdigest.mathrender.MathRenderer that typesets this digest's formulas at build time;
-    `fields`: site.yaml's extra field labels (field name -> labels), see parse/fields.py."""
+    `fields`: site.yaml's extra field labels (field name -> labels), see parse/fields.py. A file with
+    an error (broken front matter, a link out of the site, ...) gives no digest."""
+    if named_inside(path, root) and leaves(path, root.resolve()):  # replaced by a link since discovery
+        return ParseResult(None, [link_problem(path, root)])
     try:
         source = read_source(path, root)
     except OSError as exc:
-        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        return ParseResult(None, [Problem(rel, None, "error", f"cannot read: {exc.strerror or exc}")])
+        message = f"cannot read: {exc.strerror or exc}"
+        return ParseResult(None, [Problem(shown_path(path, root), None, "error", message)])
     return parse_source(source, base_path, math, sanitize=sanitize, fields=fields)
 
 
@@ -68,9 +72,14 @@ def parse_source(
     sanitize: bool = False,
     fields: Mapping[str, Sequence[str]] | None = None,
 ) -> ParseResult:
-    """Never raises on any text or front matter: problems are returned, located."""
-    problems = list(source.problems)
-    meta, rel = source.metadata, source.rel
+    """Never raises on any text or front matter: problems are returned, located. A digest whose front
+    matter cannot be read or has a value of the wrong type is not made: publishing it without its
+    front matter (no date, a title from the body, not a draft) would be a guess."""
+    rel = source.rel
+    meta, field_problems = checked_fields(source.metadata, rel, source.key_lines)
+    problems = source.problems + field_problems
+    if any(problem.level == "error" for problem in problems):
+        return ParseResult(None, problems)
     if not source.body.strip() and not meta:
         problems.append(Problem(rel, None, "warning", "empty file, skipped"))
         return ParseResult(None, problems)
@@ -190,6 +199,9 @@ def digest_when(meta, stem, title, body, found: shapes.Found, rel, problems, key
             return when if when and (not date or when.date == date) else When(date)
         message = f"date {meta['date']!r} is not a date"
         problems.append(Problem(rel, key_lines.get("date", 2), "warning", message))
+    if impossible := impossible_day(stem):
+        message = f"the file name's {impossible} is not a date, so it does not date the digest"
+        problems.append(Problem(rel, None, "warning", message))
     dated = [e for e in found.entries if e.date]
     newest = max(dated, key=lambda e: e.date) if len(found.entries) > 1 and dated else None
     return (

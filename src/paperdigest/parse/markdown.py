@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -171,8 +172,8 @@ def link_rules(md: MarkdownIt) -> None:
 
     def raw_html(self, tokens, idx, options, env):
         html = tokens[idx].content
-        if env["base_path"] != "/":
-            html = SITE_ABSOLUTE.sub(lambda m: m.group(1) + env["base_path"], html)
+        if env["base_path"] != "/":  # escaped: base_url's path lands inside an attribute value
+            html = SITE_ABSOLUTE.sub(lambda m: m.group(1) + escape(env["base_path"]), html)
         return RAW_IMG.sub('<img loading="lazy" referrerpolicy="no-referrer"', html)
 
     md.add_render_rule("image", image)

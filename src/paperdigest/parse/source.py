@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from dataclasses import dataclass, field
@@ -10,12 +11,21 @@ from pathlib import Path
 import frontmatter
 import yaml
 
+from paperdigest.boundary import boundary_of, leaves, link_problem, shown_path
 from paperdigest.errors import Problem
 
 DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
 EDITOR_LEFTOVERS = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak", ".orig")
 YAML_HANDLER = frontmatter.YAMLHandler()
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
+# UTF-32's little-endian mark starts with UTF-16's: it is looked for first.
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+WIDE_BOMS = tuple(bom for bom, _ in BOMS)
 TOP_LEVEL_KEY = re.compile(r"^([^\s#:][^:]*?)\s*:", re.MULTILINE)
 
 
@@ -46,11 +56,15 @@ class SourceText:
 
 
 def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
-    """Digest files under `digests_dir`, sorted; editor leftovers and non-text files are noted."""
+    """Digest files under `digests_dir`, sorted; editor leftovers and non-text files are noted, and
+    a file or folder that links outside the site is refused with an error (see paperdigest.boundary)."""
     found: list[Path] = []
     notes: list[Problem] = []
     if not digests_dir.is_dir():
         return found, notes
+    boundary = boundary_of(digests_dir, root)
+    if leaves(digests_dir, boundary):  # `digests` itself links out, and site.yaml does not name it
+        return found, [link_problem(digests_dir, root)]
     seen_dirs: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(digests_dir, followlinks=True):
         try:
@@ -58,51 +72,73 @@ def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Pr
         except OSError:
             continue
         if (st.st_dev, st.st_ino) in seen_dirs:  # a symlink loop: walk each real folder once
-            notes.append(Problem(_rel(Path(dirpath), root), None, "warning", "symlink loop, skipped"))
+            notes.append(Problem(shown_path(Path(dirpath), root), None, "warning", "symlink loop, skipped"))
             dirnames[:] = []
             continue
         seen_dirs.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        dirnames[:] = inside_folders(Path(dirpath), dirnames, boundary, root, notes)
         for name in sorted(filenames):
             path = Path(dirpath) / name
+            rel = shown_path(path, root)
             if name.startswith(".") or name.endswith(EDITOR_LEFTOVERS):
-                notes.append(Problem(_rel(path, root), None, "note", "editor backup or hidden file, ignored"))
+                notes.append(Problem(rel, None, "note", "editor backup or hidden file, ignored"))
             elif path.suffix.lower() not in DIGEST_SUFFIXES:
-                notes.append(Problem(_rel(path, root), None, "note", "not a digest file, ignored"))
+                notes.append(Problem(rel, None, "note", "not a digest file, ignored"))
+            elif leaves(path, boundary):
+                notes.append(link_problem(path, root))
             elif path.exists() and not path.is_file():  # a FIFO or device would block the build
-                notes.append(Problem(_rel(path, root), None, "warning", "not a regular file, ignored"))
+                notes.append(Problem(rel, None, "warning", "not a regular file, ignored"))
             elif is_binary(path):
-                notes.append(Problem(_rel(path, root), None, "note", "binary file, ignored"))
+                notes.append(Problem(rel, None, "note", "binary file, ignored"))
             else:
                 found.append(path)
     return sorted(found), notes
 
 
+def inside_folders(
+    parent: Path, names: list[str], boundary: Path, root: Path, notes: list[Problem]
+) -> list[str]:
+    """The sub-folders to walk, sorted: hidden and `_` folders are skipped, a folder that links
+    outside the site is refused."""
+    kept = []
+    for name in sorted(names):
+        if name.startswith((".", "_")):
+            continue
+        if leaves(parent / name, boundary):
+            notes.append(link_problem(parent / name, root))
+        else:
+            kept.append(name)
+    return kept
+
+
 def is_binary(path: Path) -> bool:
-    """NUL bytes near the start: an image or archive with a text suffix, not a digest."""
+    """NUL bytes near the start: an image or archive with a text suffix, not a digest (UTF-16 and
+    UTF-32 text, full of NUL bytes, starts with its byte-order mark)."""
     try:
         with open(path, "rb") as f:
-            return b"\x00" in f.read(8192)
+            head = f.read(8192)
     except OSError:
         return False  # unreadable: parse_digest reports it with the reason
+    return b"\x00" in head and not head.startswith(WIDE_BOMS)
 
 
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+def encoding_of(raw: bytes) -> str:
+    """UTF-16 or UTF-32 when the text starts with their byte-order mark, else UTF-8."""
+    return next((name for bom, name in BOMS if raw.startswith(bom)), "utf-8-sig")
 
 
 def decode(raw: bytes, rel: str) -> tuple[str, list[Problem]]:
-    """UTF-8 (BOM tolerated, bad bytes replaced with a warning), newlines normalised to \\n."""
+    """UTF-8 (BOM tolerated), or UTF-16/UTF-32 with a BOM; bad bytes replaced with a warning;
+    newlines normalised to \\n."""
     problems = []
+    encoding = encoding_of(raw)
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(Problem(rel, line, "warning", "bytes that are not UTF-8 were replaced"))
-        text = raw.decode("utf-8-sig", errors="replace")
+        line = raw[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+        name = {"utf-8-sig": "UTF-8"}.get(encoding, encoding.upper())
+        problems.append(Problem(rel, line, "warning", f"bytes that are not {name} were replaced"))
+        text = raw.decode(encoding, errors="replace")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, problems
 
@@ -113,8 +149,11 @@ def split_front_matter(text: str, rel: str) -> tuple[dict, str, int, list[Proble
         return {}, text, 1, []
     try:
         fm, body = YAML_HANDLER.split(text)
-    except ValueError:
-        return {}, text, 1, []
+    except ValueError:  # no closing --- line
+        if not opens_front_matter(text):
+            return {}, text, 1, []  # a thematic break at the top of the Markdown, not front matter
+        message = "front matter: the --- on line 1 is never closed (no --- line after the keys)"
+        return {}, text, 1, [Problem(rel, 1, "error", message)]
     body_line = text[: len(text) - len(body)].count("\n") + 1
     try:
         metadata = yaml.load(fm, Loader=LenientLoader) if fm.strip() else {}
@@ -134,8 +173,14 @@ def split_front_matter(text: str, rel: str) -> tuple[dict, str, int, list[Proble
     return {str(k): v for k, v in metadata.items()}, body, body_line, []
 
 
+def opens_front_matter(text: str) -> bool:
+    """The line after the opening --- is a `key:` line: front matter, not a horizontal rule."""
+    lines = text.split("\n", 2)
+    return len(lines) > 1 and TOP_LEVEL_KEY.match(lines[1]) is not None
+
+
 def read_source(path: Path, root: Path) -> SourceText:
-    rel = _rel(path, root)
+    rel = shown_path(path, root)
     raw = path.read_bytes()
     text, problems = decode(raw, rel)
     metadata, body, body_line, fm_problems = split_front_matter(text, rel)

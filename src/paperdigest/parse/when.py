@@ -72,6 +72,13 @@ def find_when(text: str) -> When | None:
     return found[2] if found else None
 
 
+def impossible_day(text: str) -> str | None:
+    """The day written in `text` that no calendar has ('2023-02-30'), when `text` gives no date at all."""
+    if find_when(text):
+        return None
+    return next((m.group(0) for m in DAY_RE.finditer(text) if not _date(*m.group(1, 2, 3))), None)
+
+
 def week_of_month(year: int, month: int, number: str) -> When | None:
     """'第四周' of May 2024: days 22-28 (the fifth week ends with the month)."""
     n = CN_NUMBERS.get(number) or int(number)

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import errno
 import http.server
+import ipaddress
 import mimetypes
 import shutil
 import socket
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, quote, unquote
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from paperdigest.serve.livereload import ENDPOINT, ReloadHub, client_script, inject
 
 KEEPALIVE_SECONDS = 15  # an SSE comment this often notices closed tabs and keeps proxies open
 BUILD_WAIT_SECONDS = 120  # a page missing mid-rebuild is looked for again once the build is done
 PORT_ATTEMPTS = 20
+NAME_MAX = 255  # bytes in one file name: a longer path segment names no file
+LOCAL_NAMES = {"localhost", "127.0.0.1", "::1"}
 TEXT_TYPES = {
     ".html": "text/html",
     ".htm": "text/html",
@@ -108,6 +112,10 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         pass  # one line per request would bury the build messages
 
     def respond(self, head: bool) -> None:
+        if not self.server.answers_to(self.headers.get("Host")):
+            # A page of another site whose name was made to resolve to 127.0.0.1 (DNS rebinding)
+            # would send its own name: it must not read the preview or its error stream.
+            return self.send_text(403, "403 this preview answers only to its own address\n", head)
         raw_path, _, query = self.path.partition("?")
         if raw_path == ENDPOINT and not head:
             return self.stream_events(query)
@@ -116,6 +124,8 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
             parts = request_parts(raw_path)
         except (BadPath, UnicodeDecodeError):
             return self.send_text(400, "400 bad request path\n", head)
+        if any(len(part.encode()) > NAME_MAX for part in parts):
+            return self.send_text(414, "414 a path segment is longer than a file name can be\n", head)
         rel = under_base(parts, site.base_path)
         if rel is None:
             if not parts:
@@ -136,13 +146,13 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
     def find(self, site: ServedSite, rel: list[str], trailing_slash: bool) -> Path | str | None:
         out = site.out_dir.resolve()
         target = out.joinpath(*rel)
-        if target.is_dir():
-            if not trailing_slash:
-                return "redirect"
-            target = target / "index.html"
         try:
+            if target.is_dir():
+                if not trailing_slash:
+                    return "redirect"
+                target = target / "index.html"
             resolved = target.resolve(strict=True)
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError):  # e.g. a path longer than the system allows
             return None
         if not resolved.is_relative_to(out) or not resolved.is_file():
             return None  # a symlink out of the output is not followed
@@ -239,6 +249,29 @@ class PreviewServer(http.server.ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, PreviewHandler)
+        self.host_names = LOCAL_NAMES | {address[0].strip("[]").lower(), self.server_address[0]}
+        self.any_address = address[0] in ("", "0.0.0.0", "::")
+
+    def answers_to(self, host: str | None) -> bool:
+        """A Host header naming this server: localhost, the address it listens on (any IP address
+        when it listens on all of them, never a domain name) and its port. No header (HTTP/1.0
+        clients) is fine: browsers always send one."""
+        if host is None:
+            return True
+        try:
+            parts = urlsplit("//" + host)
+            name, port = parts.hostname or "", parts.port or 80
+        except ValueError:
+            return False
+        if port != self.server_address[1]:
+            return False
+        return name in self.host_names or (self.any_address and is_ip_address(name))
+
+    def handle_error(self, request, client_address) -> None:
+        """A reader that went away mid-response (a closed tab, an aborted request) is not an error."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
     def close(self) -> None:
         self.closing = True
@@ -259,6 +292,14 @@ def bind(host: str, port: int, site: ServedSite, say=print) -> PreviewServer:
             last_error = exc
             say(f"port {candidate} is in use; trying {candidate + 1}")
     raise OSError(errno.EADDRINUSE, f"ports {port}-{port + PORT_ATTEMPTS - 1} are all in use") from last_error
+
+
+def is_ip_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def is_loopback(host: str) -> bool:

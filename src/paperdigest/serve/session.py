@@ -10,14 +10,16 @@ from pathlib import Path
 
 from paperdigest.build import Builder, BuildError, BuildResult
 from paperdigest.config import load_config
-from paperdigest.errors import ConfigError, Problem
+from paperdigest.errors import ConfigError, Problem, printable
 from paperdigest.serve.livereload import ReloadHub
 from paperdigest.serve.server import ServedSite, bind, is_loopback
 from paperdigest.serve.watcher import Kind, SourcePaths, SourceWatcher
 
 
 def say_now(text: str) -> None:
-    print(text, flush=True)  # flushed: the terminal, a log file or a test reads each line as it comes
+    """One line of output (file names in it cannot break or fake lines), flushed: the terminal, a
+    log file or a test reads each line as it comes."""
+    print(printable(text), flush=True)
 
 
 class UnsafeOutput(ValueError):

@@ -1,0 +1,109 @@
+"""The dev server answers what it is asked, quietly, and only to its own address; no file name can
+forge a line of output. Real CLI in a subprocess, real HTTP on 127.0.0.1, raw sockets."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import socket
+import struct
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, write_site
+from serve_util import ServeProcess
+
+CONFIG = "title: Hardening\n"
+GOOD = "---\ntitle: Good\ndate: 2023-05-02\n---\nA good digest.\n"
+# A file name that, printed as is, would end the line and print a fake red error of its own.
+FORGING = "x\n\x1b[31mfake.md:1: error: forged.md"
+NOISE = re.compile(r"Traceback|BrokenPipeError|ConnectionResetError|OSError")
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    root = write_site(tmp_path / "site", {"good.md": GOOD}, CONFIG)
+    (root / "static").mkdir()
+    (root / "static/big.bin").write_bytes(b"x" * 8_000_000)  # more than a socket buffer holds
+    return root
+
+
+@pytest.fixture
+def serve(site, tmp_path):
+    with ServeProcess(site, "--port", "0", "--out", str(tmp_path / "preview")) as server:
+        yield server
+
+
+def get_with_host(server: ServeProcess, path: str, host: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    try:
+        conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_an_over_long_path_segment_gets_414_not_a_traceback(serve):
+    response = serve.page("a" * 300)
+    assert response.status == 414
+    assert serve.page("/".join(["segment"] * 700)).status == 404  # longer than any path, short parts
+    assert serve.page("digests/good/").status == 200
+    _, output = serve.stop()
+    assert not NOISE.search(output), output
+
+
+def test_readers_that_go_away_mid_response_leave_no_traceback(serve):
+    for _ in range(40):
+        sock = socket.create_connection((serve.host, serve.port))
+        sock.sendall(f"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1:{serve.port}\r\n\r\n".encode())
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, unread
+        sock.close()
+    assert serve.page("digests/good/").status == 200  # after those 40 resets, still serving
+    assert serve.page("big.bin").status == 200  # ... and all of them have been answered
+    _, output = serve.stop()
+    assert not NOISE.search(output), output
+
+
+def test_a_request_naming_another_host_is_refused(serve):
+    """DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1 must not read the
+    preview or its error stream; the preview answers only to its own address and localhost."""
+    port = serve.port
+    for host in (
+        f"evil.example:{port}",
+        f"127.0.0.1.evil.example:{port}",
+        f"127.0.0.1:{port + 1}",
+        "localhost",
+    ):
+        for path in ("/digests/good/", "/__paperdigest__/events?since=0"):
+            status, body = get_with_host(serve, path, host)
+            assert status == 403, (host, path)
+            assert b"good digest" not in body
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}"):
+        status, body = get_with_host(serve, "/digests/good/", host)
+        assert status == 200 and b"A good digest." in body, host
+
+
+def forged_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if "\x1b" in line or line.startswith("fake.md")]
+
+
+def test_a_file_name_with_control_characters_cannot_forge_a_line_in_build_or_check(site):
+    (site / "digests" / FORGING).write_text("---\ntitle: [broken\n---\nBody.\n", encoding="utf-8")
+    built = run_cli("build", "--source", str(site), "--out", str(site / "_site"))
+    checked = run_cli("check", "--source", str(site))
+    shown = "digests/x\\n\\x1b[31mfake.md:1: error: forged.md:2: error: front matter:"
+    for output in (built.stderr, checked.stdout):
+        assert forged_lines(output) == [], output
+        assert shown in output
+
+
+def test_a_file_name_with_control_characters_cannot_forge_a_line_in_the_dev_server(serve, site):
+    (site / "digests" / FORGING).write_text("---\ntitle: [broken\n---\nBody.\n", encoding="utf-8")
+    serve.wait_for_line(re.compile(r"changed: "))
+    _, output = serve.stop()
+    assert forged_lines(output) == [], output
+    assert "x\\n\\x1b[31mfake.md" in output
