@@ -623,3 +623,16 @@ def test_builders_keep_what_they_remember_to_themselves(site, tmp_path):
     assert one.memo is not two.memo
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path / "1"))
     assert_same_tree(tree(other / "_site"), clean_build(other, tmp_path / "2"))
+
+
+def test_the_code_fingerprint_covers_every_file_of_the_package():
+    """Any edit of paperdigest (a parser, a template helper, the bundled KaTeX) must miss the cache."""
+    covered = {rel for rel, _ in cache_module.package_files()}
+    assert {
+        "build.py",
+        "parse/digest.py",
+        "render.py",
+        "incremental/cache.py",
+        "katex/katex.min.js",
+    } <= covered
+    assert not any("__pycache__" in rel for rel in covered)

@@ -70,20 +70,32 @@ class Hashing:
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """The generator's version: __version__, the bytes of its own modules, its libraries' versions.
+    """The generator's version: __version__, the bytes of every file of the package (its modules,
+    the bundled KaTeX, the packaged theme), its libraries' versions.
 
-    Hashing the sources (a few hundred KB) means an edited checkout never reuses stale records.
+    Hashing them (a few MB) means an edited checkout never reuses stale records or pages.
     """
-    package = Path(__file__).parent
     parts: list[str | bytes] = [__version__, str(SCHEMA)]
-    for path in sorted(package.rglob("*.py")):
-        parts += [path.relative_to(package).as_posix(), path.read_bytes()]
+    for rel, path in package_files():
+        parts += [rel, path.read_bytes()]
     for name in sorted(set(LIBRARIES) | declared_requirements()):
         try:
             parts.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{name}=?")
     return digest_of(*parts)
+
+
+PACKAGE = Path(__file__).resolve().parents[1]  # src/paperdigest, or site-packages/paperdigest
+
+
+def package_files() -> list[tuple[str, Path]]:
+    """(path in the package, path) of every file of the installed paperdigest, compiled code left out."""
+    return [
+        (path.relative_to(PACKAGE).as_posix(), path)
+        for path in sorted(PACKAGE.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo")
+    ]
 
 
 def declared_requirements() -> set[str]:
