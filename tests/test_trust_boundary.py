@@ -168,3 +168,32 @@ def test_a_digest_replaced_by_a_link_out_while_serving_is_not_served(site, outsi
         server.wait_for_line(re.compile(r"good\.md changed"))
         assert "TOP-SECRET" not in server.page("digests/good/").text
         assert published(tmp_path / "preview", "TOP-SECRET") == []
+
+
+def test_a_template_linking_outside_the_site_fails_the_build_and_is_never_read(site, outside):
+    """Its theme twin must not stand in for it silently either: the build stops, the output stays."""
+    assert build(site).returncode == 0
+    before = published(site / "_site", "A good digest.")
+    (site / "templates").mkdir()
+    (site / "templates/base.html").symlink_to(outside / "passwd")
+    proc = build(site)
+    assert proc.returncode == 1 and f"templates/base.html: {REFUSED}" in proc.stderr
+    assert (
+        published(site / "_site", "TOP-SECRET") == []
+        and published(site / "_site", "A good digest.") == before
+    )
+    checked = check(site)
+    assert checked.returncode == 1 and f"templates/base.html: {REFUSED}" in checked.stdout
+
+
+def test_a_katex_folder_inside_the_site_whose_files_link_out_is_refused(site, outside):
+    katex = site / "vendor/katex"
+    (katex / "fonts").mkdir(parents=True)
+    bundled = Path(__file__).resolve().parents[1] / "src/paperdigest/katex"
+    (katex / "katex.min.js").write_bytes((bundled / "katex.min.js").read_bytes())
+    (katex / "katex.min.css").symlink_to(outside / "passwd")
+    config = (site / "site.yaml").read_text() + "katex:\n  local_dir: vendor/katex\n"
+    (site / "site.yaml").write_text(config)
+    proc = build(site)
+    assert proc.returncode == 1 and f"vendor/katex/katex.min.css: {REFUSED}" in proc.stderr
+    assert published(site / "_site", "TOP-SECRET") == []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from paperdigest.boundary import outside_folder_notes, shown_path
+from paperdigest.boundary import boundary_of, leaves, link_problem, outside_folder_notes, shown_path
 from paperdigest.config import CONFIG_NAME, SiteConfig, base_url_problem, check_named_paths, load_config
 from paperdigest.errors import ConfigError, Problem
 from paperdigest.group import SiteIndex, build_index
@@ -30,7 +30,15 @@ from paperdigest.parallel import RenderFailed, parse_all, parse_chunk_items, ren
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.parse.digest import ParseResult
 from paperdigest.parse.source import is_binary
-from paperdigest.render import Page, Urls, make_environment, papers_json, site_pages, theme_dir
+from paperdigest.render import (
+    Page,
+    TemplateOutside,
+    Urls,
+    make_environment,
+    papers_json,
+    site_pages,
+    theme_dir,
+)
 from paperdigest.search import index_pages
 from paperdigest.write import AtomicOutput
 
@@ -477,14 +485,17 @@ def templates_fingerprint(env: jinja2.Environment) -> str:
     """Every template the site could use (the user's and the theme's), by name and source."""
     parts = []
     for name in env.list_templates():
-        parts += [name, env.loader.get_source(env, name)[0]]
+        try:
+            parts += [name, env.loader.get_source(env, name)[0]]
+        except TemplateOutside:  # never read: the build fails if a page uses it
+            parts += [name, "outside"]
     return digest_of(*parts)
 
 
 def page_fingerprint(fingerprints: Fingerprints, page: Page) -> str | None:
     try:
         return fingerprints.page(page)
-    except jinja2.TemplateSyntaxError as exc:
+    except (jinja2.TemplateSyntaxError, TemplateOutside) as exc:
         raise BuildError(problem_of(exc)) from None
     except jinja2.TemplateNotFound as exc:
         raise BuildError(
@@ -493,6 +504,8 @@ def page_fingerprint(fingerprints: Fingerprints, page: Page) -> str | None:
 
 
 def problem_of(exc: jinja2.TemplateError) -> Problem:
+    if isinstance(exc, TemplateOutside):
+        return exc.problem
     if isinstance(exc, jinja2.TemplateSyntaxError):
         where = exc.filename or exc.name or "template"
         return Problem(where, exc.lineno, "error", exc.message or str(exc))
@@ -524,7 +537,10 @@ def copy_static(site: AtomicOutput, config: SiteConfig) -> None:
     if user_assets.is_dir():
         site.copy_tree(user_assets, "assets")
     for source, rel in katex_output_files(config):
-        site.write(rel, source.read_bytes())
+        if leaves(source, boundary_of(source.parent, config.root)):  # a file of the folder links out
+            site.refused.append(link_problem(source, config.root))
+        else:
+            site.write(rel, source.read_bytes())
     static = config.path("static_dir")
     if static.is_dir():
         site.copy_tree(static)

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 
 from paperdigest.boundary import outside_folder_notes
-from paperdigest.build import Builder, template_problem
+from paperdigest.build import Builder, BuildError, problem_of
 from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
@@ -54,7 +54,10 @@ def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
 
     The site is parsed and grouped by the build's own pipeline (Builder.gather), so every problem
     has the level a build gives it; then its pages are rendered in memory and thrown away."""
-    gathered = Builder(root, drafts=drafts).gather()
+    try:
+        gathered = Builder(root, drafts=drafts).gather()
+    except BuildError as exc:  # e.g. a template that links outside the site: nothing else to check
+        return CheckResult((exc.problem,))
     config, index = gathered.config, gathered.index
     problems = list(gathered.problems)
     pages, render_problems = rendered_paths(gathered.env, index, config)
@@ -78,11 +81,8 @@ def rendered_paths(
     try:
         for rel, _ in render_site(env, index, config):
             paths.add(rel)
-    except jinja2.TemplateSyntaxError as exc:
-        where = exc.filename or exc.name or "template"
-        return paths, [Problem(where, exc.lineno, "error", exc.message or str(exc))]
     except jinja2.TemplateError as exc:
-        return paths, [template_problem(exc)]
+        return paths, [problem_of(exc)]
     return paths, []
 
 

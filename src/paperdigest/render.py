@@ -13,7 +13,9 @@ import jinja2
 from pygments.formatters import HtmlFormatter
 
 from paperdigest import __version__, katex_engine
+from paperdigest.boundary import boundary_of, leaves, link_problem
 from paperdigest.config import SiteConfig
+from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
 from paperdigest.model import Digest, Paper
 from paperdigest.parse.papers import paper_path_id
@@ -67,12 +69,35 @@ def http_url(url: str) -> str:
     return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else ""
 
 
+class TemplateOutside(jinja2.TemplateError):
+    """A user template that links outside the site: never read, and the build fails (its theme
+    twin must not stand in for it silently)."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+class BoundedLoader(jinja2.FileSystemLoader):
+    """The user's templates folder, read only within the site's trust boundary (paperdigest.boundary)."""
+
+    def __init__(self, folder: Path, root: Path):
+        super().__init__(str(folder))
+        self.root, self.boundary = root, boundary_of(folder, root)
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        source, filename, uptodate = super().get_source(environment, template)
+        if leaves(Path(filename), self.boundary):
+            raise TemplateOutside(link_problem(Path(filename), self.root))
+        return source, filename, uptodate
+
+
 def make_environment(config: SiteConfig) -> jinja2.Environment:
     """Compiled once per build: the user's templates/ first, then the packaged theme."""
-    loaders = [jinja2.FileSystemLoader(str(theme_dir()))]
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(theme_dir()))]
     user = config.path("templates_dir")
     if user.is_dir() and user.resolve() != theme_dir().resolve():
-        loaders.insert(0, jinja2.FileSystemLoader(str(user)))
+        loaders.insert(0, BoundedLoader(user, config.root))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
