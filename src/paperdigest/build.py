@@ -289,7 +289,7 @@ class Builder:
     def environment(self, config: SiteConfig) -> tuple[jinja2.Environment, str]:
         """The Jinja environment and the fingerprint of every template's source. The compiled
         templates are kept between rebuilds while the configuration and every template stay the
-        same (compiling them again took 0.1 s of each save); a new or changed template, which
+        same (compiling them is a noticeable share of a save); a new or changed template, which
         Jinja's own cache could miss (a user override of a theme template), means a new one, and so
         does a templates folder created or removed (the environment only looks in one that exists)."""
         key = f"{config!r} {config.path('templates_dir').is_dir()}"
@@ -550,7 +550,7 @@ def copy_static(site: AtomicOutput, config: SiteConfig) -> None:
 @contextmanager
 def gc_paused():
     """No cyclic garbage collection in the block: grouping and planning make millions of small
-    acyclic tuples that live as long as the build, and collections took a quarter of a dev-server
+    acyclic tuples that live as long as the build, and collections were a large share of a dev-server
     rebuild. They are frozen after it (the build unfreezes them at its end), so later collections
     do not scan them either; rendering (Jinja leaves cyclic garbage) runs with the collector on."""
     enabled = gc.isenabled()

@@ -46,11 +46,3 @@ class ConfigError(Exception):
         self.path, self.line = str(path), line
         where = f"{path}:{line}" if line else str(path)
         super().__init__(printable(f"{where}: error: {message}"))
-
-
-class DigestError(Exception):
-    """A digest cannot be turned into a page at all."""
-
-    def __init__(self, path: str, line: int | None, message: str):
-        self.problem = Problem(path, line, "error", message)
-        super().__init__(str(self.problem))

@@ -296,7 +296,7 @@ def paper_record(paper: Paper, urls: Urls) -> dict:
 
 
 def plain_record(record) -> dict:
-    """dataclasses.asdict for our flat records, without its deep copies (10x faster at 30k papers)."""
+    """dataclasses.asdict for our flat records, without its deep copies (the slow part of asdict)."""
     plain = shallow_dict(record)
     for key, value in plain.items():
         if isinstance(value, tuple) and value and is_dataclass(value[0]):
@@ -323,7 +323,7 @@ class PaperLines:
 
 def papers_json(papers: tuple[Paper, ...], urls: Urls, lines: PaperLines) -> Iterator[bytes]:
     """`{"papers": [...]}` with one paper per line, made and written a thousand lines at a time: at
-    60,000 papers the file is about 85 MB, too much to hold at once; a line per paper keeps it
+    tens of thousands of papers the file is too large to hold at once; a line per paper keeps it
     searchable and diffable line by line."""
     if not papers:
         yield b'{"papers": []}\n'

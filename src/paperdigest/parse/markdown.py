@@ -6,7 +6,6 @@ Rendering a digest gives HTML, a table of contents and the token stream that `ca
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 
@@ -142,11 +141,6 @@ def _link_open_before(children: list[Token], index: int) -> Token | None:
         if children[k].type == "link_open":
             return children[k]
     return None
-
-
-@dataclass(frozen=True)
-class MarkdownOptions:
-    base_path: str = "/"
 
 
 def _prefix_site_absolute(url: str, base_path: str) -> str:
