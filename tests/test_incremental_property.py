@@ -303,6 +303,29 @@ def differing(actual: dict[str, bytes], expected: dict[str, bytes]) -> list[str]
     return sorted(n for n in names if actual.get(n) != expected.get(n))
 
 
+class EditedSite:
+    """The model's site on disk, built both ways after every edit and compared with a clean build."""
+
+    def __init__(self, work: Path, spec: SiteSpec):
+        self.work, self.root, self.spec = work, work / "site", spec
+        self.files = spec.files()
+        write_files(self.root, {}, self.files)
+        self.dev = Builder(self.root, self.root / "_dev", jobs=1)  # the dev server's, kept throughout
+        self.dev.build()
+        Builder(self.root, self.root / "_site", jobs=1).build()
+
+    def check_after(self, edits: str) -> None:
+        """Write what the model now says, build, and hold both outputs to a clean build."""
+        after = self.spec.files()
+        changed = write_files(self.root, self.files, after)
+        self.files = after
+        Builder(self.root, self.root / "_site", jobs=1).build()  # what `paperdigest build` runs
+        self.dev.rebuild(changed)
+        expected = clean_tree(self.root, self.work)
+        assert differing(site_tree(self.root / "_site"), expected) == [], f"paperdigest build after {edits}"
+        assert differing(site_tree(self.root / "_dev"), expected) == [], f"Builder.rebuild after {edits}"
+
+
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -315,25 +338,11 @@ def test_random_edits_give_the_bytes_of_a_clean_build(seed):
     (Hypothesis's own choices favour the first options while it explores simple cases)."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        root = work / "site"
-        spec = start()
-        files = spec.files()
-        write_files(root, {}, files)
-        dev = Builder(root, root / "_dev", jobs=1)
-        dev.build()
-        Builder(root, root / "_site", jobs=1).build()
+        site = EditedSite(Path(tmp), start())
         done = []
         for _ in range(rng.randint(1, 6)):
-            done.append(rng.choice(EDITS)(rng, spec))
-            after = spec.files()
-            changed = write_files(root, files, after)
-            files = after
-            Builder(root, root / "_site", jobs=1).build()
-            dev.rebuild(changed)
-            expected = clean_tree(root, work)
-            assert differing(site_tree(root / "_site"), expected) == [], f"paperdigest build after {done}"
-            assert differing(site_tree(root / "_dev"), expected) == [], f"Builder.rebuild after {done}"
+            done.append(rng.choice(EDITS)(rng, site.spec))
+            site.check_after(str(done))
 
 
 def single_field_edits(spec: SiteSpec):
@@ -361,19 +370,6 @@ def single_field_edits(spec: SiteSpec):
 
 
 def test_each_field_changed_alone_gives_the_bytes_of_a_clean_build(tmp_path):
-    root = tmp_path / "site"
-    spec = start()
-    files = spec.files()
-    write_files(root, {}, files)
-    dev = Builder(root, root / "_dev", jobs=1)
-    dev.build()
-    Builder(root, root / "_site", jobs=1).build()
-    for edit in single_field_edits(spec):
-        after = spec.files()
-        changed = write_files(root, files, after)
-        files = after
-        Builder(root, root / "_site", jobs=1).build()
-        dev.rebuild(changed)
-        expected = clean_tree(root, tmp_path)
-        assert differing(site_tree(root / "_site"), expected) == [], f"paperdigest build after {edit}"
-        assert differing(site_tree(root / "_dev"), expected) == [], f"Builder.rebuild after {edit}"
+    site = EditedSite(tmp_path, start())
+    for edit in single_field_edits(site.spec):
+        site.check_after(edit)
