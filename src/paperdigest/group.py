@@ -79,8 +79,17 @@ class SiteIndex:
 class Steps:
     """The per-unit work of grouping, each a pure function of its arguments."""
 
+    def cards(self, oldest_first: list[Digest]) -> dict[str, list[tuple[Digest, Card]]]:
+        return cards_by_paper(oldest_first)
+
     def paper(self, pid: str, seen: list[tuple[Digest, Card]]) -> tuple[Paper, list[Problem]]:
         return merge_one(pid, seen), title_conflicts(pid, seen)
+
+    def newest(self, papers: tuple[Paper, ...]) -> tuple[Paper, ...]:
+        return tuple(sorted(papers, key=paper_sort_key, reverse=True))
+
+    def papers_of(self, digest: Digest, papers: dict[str, Paper]) -> tuple[Paper, ...]:
+        return papers_in(digest, papers)
 
     def summary(self, digest: Digest) -> DigestSummary:
         return summary_of(digest)
@@ -108,8 +117,8 @@ def build_index(
         digests=newest_first,
         summaries=summaries,
         papers=papers,
-        papers_newest=tuple(sorted(papers.values(), key=paper_sort_key, reverse=True)),
-        papers_of={d.slug: papers_in(d, papers) for d in newest_first},
+        papers_newest=steps.newest(tuple(papers.values())),
+        papers_of={d.slug: steps.papers_of(d, papers) for d in newest_first},
         categories=categories,
         by_category=by_category,
         archive=archive(oldest_first, summary, steps),
@@ -246,7 +255,7 @@ def merge_papers(
     """One Paper per id; the first non-empty value of each field wins, every card is a mention."""
     steps = steps or Steps()
     papers, problems = {}, []
-    for pid, seen in cards_by_paper(oldest_first).items():
+    for pid, seen in steps.cards(oldest_first).items():
         papers[pid], conflicts = steps.paper(pid, seen)
         problems += conflicts
     return papers, problems

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import quote, urlsplit
 
 import jinja2
@@ -181,6 +182,8 @@ def site_pages(index: SiteIndex, config: SiteConfig, paper_lines: PaperLines | N
     `paper_lines` encodes papers.json's lines (the incremental layer passes one that remembers)."""
 
     def page(template: str, out: str, **context) -> Page:
+        if any(type(value) is dict for value in context.values()):
+            context = {name: frozen(value) for name, value in context.items()}
         return Page(out, template, context)
 
     stats = {"digests": len(index.digests), "papers": len(index.papers), "categories": len(index.categories)}
@@ -255,6 +258,14 @@ def site_pages(index: SiteIndex, config: SiteConfig, paper_lines: PaperLines | N
     if config.cname:
         cname = f"{config.cname}\n".encode()
         yield Page("CNAME", make=lambda: cname)
+
+
+def frozen(value):
+    """A context's mappings, read-only all the way down: what a page was made from cannot change
+    after its fingerprint was taken, not even by a template (incremental/fingerprint.py)."""
+    if isinstance(value, dict):
+        return MappingProxyType({key: frozen(item) for key, item in value.items()})
+    return value
 
 
 SITEMAP_LIMIT = 50_000  # URLs in one sitemap file, by the sitemaps.org protocol

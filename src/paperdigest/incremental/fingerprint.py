@@ -23,6 +23,8 @@ import types
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePath
+from types import MappingProxyType
+from typing import NamedTuple
 
 import jinja2
 from jinja2 import meta, nodes
@@ -33,15 +35,14 @@ from paperdigest.model import Digest
 from paperdigest.render import Page
 
 ALL = "*"  # a template uses `index` as a whole (iterates it, passes it on): every part counts
-SCALARS = (str, int, float, bool, type(None), dt.date, dt.datetime)
+SCALARS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})  # compared by type
 
 
 class Unknown(Exception):
     """A value whose content cannot be fingerprinted: pages holding one are always rendered."""
 
 
-@dataclass
-class PageMemo:
+class PageMemo(NamedTuple):
     made_from: tuple  # what every page of its template is made from besides its context
     context: dict  # held, so that the identities compared next build stay its values'
     fingerprint: str
@@ -130,22 +131,19 @@ class Fingerprints:
 
     def page(self, page: Page) -> str | None:
         """The page's fingerprint; None when part of it cannot be fingerprinted (always render)."""
-        try:
-            if page.template is None:
-                return digest_of(self.site, "file", page.out, self.value(page.depends))
-            made_from = self.template(page.template)
-            last = self.last_pages.get(page.out)
-            if (
-                last is not None
-                and last.made_from == made_from
-                and self.same_context(last.context, page.context)
-            ):
-                fp = last.fingerprint  # the very same records and values: the same page
-            else:
-                fp = digest_of(*made_from, page.out, self.value(page.context))
-        except Unknown:
-            return None
-        self.pages[page.out] = PageMemo(made_from, page.context, fp)
+        if page.template is None:  # bytes made by code from `depends`
+            made_from, context = (self.site, "file"), {"depends": page.depends}
+        else:
+            made_from, context = self.template(page.template), page.context
+        last = self.last_pages.get(page.out)
+        if last is not None and last.made_from == made_from and self.same_context(last.context, context):
+            fp = last.fingerprint  # the very same records and values: the same page
+        else:
+            try:
+                fp = digest_of(*made_from, page.out, self.value(context))
+            except Unknown:
+                return None
+        self.pages[page.out] = PageMemo(made_from, context, fp)
         return fp
 
     def template(self, name: str) -> tuple:
@@ -171,6 +169,8 @@ class Fingerprints:
             return repr(value)
         if kind is tuple:
             return "(" + ",".join([self.value(v) for v in value]) + ")"
+        if kind is MappingProxyType:  # a context's mapping (render.frozen): no one can change it
+            return "{" + ",".join([f"{self.value(k)}:{self.value(v)}" for k, v in value.items()]) + "}"
         if kind is list:
             self.mutables += 1
             return "[" + ",".join([self.value(v) for v in value]) + "]"
@@ -178,7 +178,7 @@ class Fingerprints:
             self.mutables += 1
             return "{" + ",".join([f"{self.value(k)}:{self.value(v)}" for k, v in value.items()]) + "}"
         if isinstance(value, Digest):
-            return self.digest(value)
+            return self.remembered(value, lambda: self.digest(value))
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             if kind.__dataclass_params__.frozen:
                 return self.remembered(value, lambda: self.record(value))
@@ -209,19 +209,55 @@ class Fingerprints:
         return digest_of("Digest", key, digest.slug)
 
     def same_context(self, old: dict, new: dict) -> bool:
-        """The same keys holding the very same plain values or remembered records: a record is
-        remembered only when nothing in it can change in place."""
+        """The same names holding the same values as last build's context, told apart without
+        working out a fingerprint: plain values by equality, records by identity when remembered
+        (a record is remembered only when nothing in it can change in place), tuples and the
+        context's read-only mappings item by item. False only means "work it out"."""
         if len(old) != len(new):
             return False
+        last, now = self.last_records, self.records
         for key, value in new.items():
             was = old.get(key, old)
-            if was is not value:
+            if was is value and type(value) not in SCALARS:  # inline: most values are records
+                hit = last.get(id(value))
+                if hit is not None and hit[0] is value:
+                    now[id(value)] = hit
+                    continue
+            if not self.same(was, value):
                 return False
-            if type(value) not in SCALARS:
-                hit = self.last_records.get(id(value))
-                if hit is None or hit[0] is not value:
-                    return False
-                self.records[id(value)] = hit
+        return True
+
+    def same(self, old, new) -> bool:
+        kind = type(new)
+        if kind in SCALARS:
+            return type(old) is kind and old == new
+        if old is new:
+            hit = self.last_records.get(id(new))
+            if hit is not None and hit[0] is new:
+                self.records[id(new)] = hit
+                return True
+        if type(old) is not kind:
+            return False
+        if kind is tuple:
+            return len(old) == len(new) and self.same_items(old, new)
+        if kind is MappingProxyType:
+            return list(old) == list(new) and all(self.same(old[k], v) for k, v in new.items())
+        return False
+
+    def same_items(self, old: tuple, new: tuple) -> bool:
+        """same() for each item, inline for the common case of the very same object (lists of
+        thousands of papers)."""
+        last, now = self.last_records, self.records
+        for a, b in zip(old, new, strict=True):
+            if a is b:
+                if type(b) in SCALARS:
+                    continue
+                hit = last.get(id(b))
+                if hit is not None and hit[0] is b:
+                    now[id(b)] = hit
+                    continue
+            if not self.same(a, b):
+                return False
         return True
 
 
@@ -249,7 +285,7 @@ def describe(value, depth: int = 0) -> str:
         return "{" + ",".join(f"{k!r}:{describe(v, depth + 1)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple, set, frozenset)):
         return "[" + ",".join(describe(v, depth + 1) for v in value) + "]"
-    if isinstance(value, SCALARS) or dataclasses.is_dataclass(value):
+    if type(value) in SCALARS or dataclasses.is_dataclass(value):
         return repr(value)
     if hasattr(value, "__dict__"):
         return f"{type(value).__qualname__}{describe(vars(value), depth + 1)}"

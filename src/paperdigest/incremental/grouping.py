@@ -1,10 +1,11 @@
 """Grouping steps that remember: a rebuild merges again only the papers whose cards changed.
 
 `RememberedSteps` gives `group.build_index` the very objects of the last build wherever their
-inputs are the very same records (compared with `is`: records are immutable), and a newly merged
-paper equal to last build's is last build's object. Later stages recognise unchanged records by
-identity (incremental/fingerprint.py), so a rebuild after editing one digest fingerprints a few
-records, not 60,000. The result is always equal to what `group.Steps` gives (tests hold it to that).
+inputs are the very same records (compared with `is`: records are immutable), and a newly made
+paper, summary or list equal to last build's is last build's object. Later stages recognise
+unchanged records by identity (incremental/fingerprint.py), so a rebuild after editing one digest
+fingerprints a few records, not 60,000. Every step returns what `group.Steps` returns (tests hold
+the whole index to that).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from paperdigest.errors import Problem
 from paperdigest.group import ArchiveItem, Steps
 from paperdigest.model import Card, Digest, DigestSummary, Paper
+from paperdigest.parse.digest import paper_id
 
 
 @dataclass
@@ -27,26 +29,54 @@ class Merged:
 class GroupMemo:
     """Last build's per-unit results; each build keeps only what it used."""
 
+    digests: list[Digest] = field(default_factory=list)  # oldest first
+    cards: dict[str, list[tuple[Digest, Card]]] = field(default_factory=dict)  # cards_by_paper of them
     papers: dict[str, Merged] = field(default_factory=dict)  # by paper id
+    newest: tuple[tuple[Paper, ...], tuple[Paper, ...]] = ((), ())  # (papers, newest first)
+    papers_of: dict[str, tuple[Digest, tuple[Paper, ...]]] = field(default_factory=dict)  # by source
     summaries: dict[str, tuple[Digest, DigestSummary]] = field(default_factory=dict)  # by source
     items: dict[str, tuple[Digest, DigestSummary, tuple[ArchiveItem, ...]]] = field(default_factory=dict)
 
 
 class RememberedSteps(Steps):
     def __init__(self, memo: GroupMemo):
-        self.last = GroupMemo(memo.papers, memo.summaries, memo.items)
-        memo.papers, memo.summaries, memo.items = {}, {}, {}
+        self.last = GroupMemo(**vars(memo))
         self.now = memo
+        memo.papers, memo.papers_of, memo.summaries, memo.items = {}, {}, {}, {}
+
+    def cards(self, oldest_first: list[Digest]) -> dict[str, list[tuple[Digest, Card]]]:
+        """Last build's lists with the edited digests' cards swapped in, when that is what
+        cards_by_paper would give (as many digests, each edited one's cards about the same papers
+        in the same order: the usual edit); else made again. A list that changes is a new list, so
+        an unchanged paper is recognised by its list being last build's."""
+        cards = patched(self.last, oldest_first) or super().cards(oldest_first)
+        self.now.digests, self.now.cards = oldest_first, cards
+        return cards
 
     def paper(self, pid: str, seen: list[tuple[Digest, Card]]) -> tuple[Paper, list[Problem]]:
         last = self.last.papers.get(pid)
-        if last is None or not same_pairs(last.seen, seen):
+        if last is None or not (last.seen is seen or same_pairs(last.seen, seen)):
             paper, problems = super().paper(pid, seen)
             if last is not None and last.paper == paper:  # e.g. the digest's text changed, not its cards
                 paper = last.paper
             last = Merged(seen, paper, problems)
         self.now.papers[pid] = last
         return last.paper, last.problems
+
+    def newest(self, papers: tuple[Paper, ...]) -> tuple[Paper, ...]:
+        was, newest = self.last.newest
+        if not same_items(was, papers):
+            newest = super().newest(papers)
+        self.now.newest = (papers, newest)
+        return newest
+
+    def papers_of(self, digest: Digest, papers: dict[str, Paper]) -> tuple[Paper, ...]:
+        last = self.last.papers_of.get(digest.source)
+        if last is None or last[0] is not digest or not all(papers.get(p.id) is p for p in last[1]):
+            found = super().papers_of(digest, papers)
+            last = (digest, last[1] if last is not None and same_items(last[1], found) else found)
+        self.now.papers_of[digest.source] = last
+        return last[1]
 
     def summary(self, digest: Digest) -> DigestSummary:
         last = self.last.summaries.get(digest.source)
@@ -69,5 +99,23 @@ class RememberedSteps(Steps):
         return last[2]
 
 
+def patched(last: GroupMemo, oldest_first: list[Digest]) -> dict[str, list[tuple[Digest, Card]]] | None:
+    if not last.digests or len(last.digests) != len(oldest_first):
+        return None
+    edited = [(a, b) for a, b in zip(last.digests, oldest_first, strict=True) if a is not b]
+    if any(list(map(paper_id, a.cards)) != list(map(paper_id, b.cards)) for a, b in edited):
+        return None
+    cards = dict(last.cards)
+    for old, new in edited:
+        swap = {id(card): (new, c) for card, c in zip(old.cards, new.cards, strict=True)}
+        for pid in dict.fromkeys(map(paper_id, new.cards)):
+            cards[pid] = [swap[id(c)] if d is old else (d, c) for d, c in cards[pid]]
+    return cards
+
+
 def same_pairs(old: list[tuple[Digest, Card]], new: list[tuple[Digest, Card]]) -> bool:
     return len(old) == len(new) and all(a is c and b is d for (a, b), (c, d) in zip(old, new, strict=True))
+
+
+def same_items(old: tuple, new: tuple) -> bool:
+    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
