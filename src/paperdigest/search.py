@@ -6,9 +6,9 @@ the category and year filters and the translated title. Its extended binary segm
 Japanese words at index time, so `涌现能力` matches inside a sentence without spaces. Formulas are
 indexed by their TeX (the MathML annotation), never as KaTeX's glyph-by-glyph markup.
 
-The index is split into shards, one per year: a digest page by its date, a paper page by the year
-of its arXiv id (else of its first mention). Each shard is a whole Pagefind bundle under
-`pagefind/<year>/`, made again only when one of its pages changed; `pagefind/shards.json` lists
+The index is split into shards by period (a year, or fewer months on a small site): a digest page
+by its date, a paper page by the month of its arXiv id (else of its first mention). Each shard is a
+whole Pagefind bundle under `pagefind/<period>/`, made again only when one of its pages changed; `pagefind/shards.json` lists
 them, and `assets/search.js` loads the first and merges the others into it in the browser
 (Pagefind's mergeIndex), so results, filters and ranking span the whole site. No server.
 """
@@ -19,22 +19,27 @@ import concurrent.futures
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from paperdigest.bibtex import paper_year
 from paperdigest.config import CONFIG_NAME
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
 from paperdigest.incremental.cache import digest_of
 from paperdigest.incremental.output import SiteOutput
+from paperdigest.model import Paper
 from paperdigest.render import Urls
 
 BUNDLE_DIR = "pagefind"  # output folder of the shards, relative to the site root
 SHARD_LIST = f"{BUNDLE_DIR}/shards.json"
-UNDATED = "undated"  # the shard of pages without a year
+UNDATED = "undated"  # the shard of pages without a date
+PERIODS = (1, 2, 3, 4, 6, 12)  # months a shard may span, shortest first
+MAX_SHARDS = 32
+MIN_PAGES = 200
+ARXIV_MONTH = re.compile(r"^(?:[a-z\-]+(?:\.[A-Z]{2})?/)?(?P<yy>\d{2})(?P<mm>\d{2})(?:\.\d{4,5}|\d{3})$")
 ENTRY = "pagefind-entry.json"
 TIMEOUT = 600  # seconds per shard; a stuck indexer must not hang a build forever
 # Pagefind's ready-made search UIs: the theme has its own (assets/search.js) and never loads them.
@@ -48,7 +53,7 @@ EXCLUDE_SELECTORS = (
 
 @dataclass(frozen=True)
 class Shard:
-    """One Pagefind bundle: the pages of one year."""
+    """One Pagefind bundle: the pages of one period."""
 
     name: str
     pages: tuple[str, ...]  # output paths
@@ -67,15 +72,48 @@ class Made:
 
 
 def plan_shards(index: SiteIndex) -> list[Shard]:
-    """The digest and paper pages of the site (the pages the theme marks for search), by year."""
+    """The digest and paper pages of the site (the pages the theme marks for search), by period.
+
+    A period is the shortest of PERIODS that makes at most MAX_SHARDS shards of MIN_PAGES pages
+    on average, else a year: a shard is made again whenever one of its pages changes, so smaller
+    is quicker to rebuild, but the browser loads every shard for every search, and Pagefind ranks
+    the results of each shard by its own word statistics, which a handful of pages skews. A site
+    that grows past the limit moves to the next period (every shard is made again once)."""
+    months = [
+        (f"{Urls.digest(d.slug)}index.html", (d.date.year, d.date.month) if d.date else None)
+        for d in index.digests
+    ]
+    months += [(f"{Urls.paper(p.id)}index.html", paper_month(p)) for p in index.papers.values()]
+
+    def fits(period: int) -> bool:
+        shards = len({shard_name(month, period) for _, month in months})
+        return shards <= MAX_SHARDS and len(months) >= MIN_PAGES * shards
+
+    period = next((p for p in PERIODS if fits(p)), PERIODS[-1])
     by_name: dict[str, list[str]] = {}
-    for digest in index.digests:
-        name = str(digest.date.year) if digest.date else UNDATED
-        by_name.setdefault(name, []).append(f"{Urls.digest(digest.slug)}index.html")
-    for paper in index.papers.values():
-        name = paper_year(paper) or UNDATED
-        by_name.setdefault(name, []).append(f"{Urls.paper(paper.id)}index.html")
+    for rel, month in months:
+        by_name.setdefault(shard_name(month, period), []).append(rel)
     return [Shard(name, tuple(sorted(pages))) for name, pages in sorted(by_name.items())]
+
+
+def shard_name(month: tuple[int, int] | None, period: int) -> str:
+    """`2023` for a year, `2023-07` for the shorter period that starts in July 2023."""
+    if month is None:
+        return UNDATED
+    year, number = month
+    if period == 12:
+        return f"{year:04d}"
+    return f"{year:04d}-{(number - 1) // period * period + 1:02d}"
+
+
+def paper_month(paper: Paper) -> tuple[int, int] | None:
+    """(year, month) of the paper's arXiv id (YYMM.NNNNN, archive/YYMMNNN), else of its first mention."""
+    match = ARXIV_MONTH.match(paper.arxiv_id)
+    if match and 1 <= int(match["mm"]) <= 12:
+        yy = int(match["yy"])
+        return (2000 + yy if yy < 91 else 1900 + yy, int(match["mm"]))  # arXiv started in 1991
+    first = paper.first_date
+    return (first.year, first.month) if first else None
 
 
 def index_pages(

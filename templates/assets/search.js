@@ -41,15 +41,17 @@
       var bundle = base + "pagefind/";
       // Pagefind's URLs are relative to the site root; the base path makes them work under /<repo>/.
       var options = { baseUrl: base, excerptLength: 40 };
+      // Each shard's pages carry a "shard" filter, which `shardsHolding` reads back.
+      function inShard(name) { return Object.assign({ mergeFilter: { shard: name } }, options); }
       pagefind = fetch(bundle + "shards.json", { cache: "no-cache" }).then(function (response) {
         if (!response.ok) throw new Error("no search index (" + response.status + ")");
         return response.json();
       }).then(function (index) {
         if (!index.shards.length) throw new Error("the search index is empty");
         return import(bundle + index.shards[0] + "/pagefind.js").then(function (pf) {
-          return Promise.resolve(pf.options(options)).then(function () {
+          return Promise.resolve(pf.options(inShard(index.shards[0]))).then(function () {
             return Promise.all(index.shards.slice(1).map(function (name) {
-              return pf.mergeIndex(bundle + name + "/", options);
+              return pf.mergeIndex(bundle + name + "/", inShard(name));
             }));
           }).then(function () { return pf; });
         });
@@ -57,6 +59,50 @@
     }
     return pagefind;
   }
+
+  // The words Pagefind searches for: the query lower-cased, without punctuation, and (for Chinese,
+  // Japanese and Thai) cut into words by the browser, as pagefind.js does before searching.
+  var PUNCTUATION = /^\p{Pd}|\p{Pe}|\p{Pf}|\p{Pi}|\p{Po}|\p{Ps}$/u; // pagefind.js's own test, as written
+  function searchedWords(query) {
+    var lang = (document.documentElement.lang || "").toLowerCase();
+    var keep = function (text) {
+      return Array.from(text).filter(function (c) { return !PUNCTUATION.test(c); }).join("").toLocaleLowerCase();
+    };
+    if (/^(zh|ja|th)\b/.test(lang) && typeof Intl.Segmenter === "function") {
+      return Array.from(new Intl.Segmenter(lang, { granularity: "word" }).segment(query))
+        .map(function (s) { return keep(s.segment).trim(); }).filter(Boolean);
+    }
+    return keep(query).split(/\s+/).filter(Boolean);
+  }
+
+  // The shards that hold every word of the query that the site holds as a whole word, or null when
+  // any shard may. Pagefind ignores a searched word an index lacks (or matches the longest word
+  // it has that begins the searched one), so a shard without a word would answer with pages that
+  // one index of the whole site leaves out; only shards that have all the words are searched.
+  function shardsHolding(pf, words) {
+    return Promise.all(words.map(function (word) {
+      return pf.search("\"" + word + "\"").then(function (search) {
+        var counts = search.filters.shard || {};
+        return search.results.length ? Object.keys(counts).filter(function (s) { return counts[s] > 0; }) : null;
+      });
+    })).then(function (lists) {
+      return lists.filter(Boolean).reduce(function (common, list) {
+        return common === null ? list : common.filter(function (s) { return list.indexOf(s) >= 0; });
+      }, null);
+    });
+  }
+
+  // Pagefind's search of `query` (null: filters only), in the shards that can answer it.
+  function searchShards(pf, query, filters) {
+    if (!query) return pf.search(null, { filters: filters });
+    return shardsHolding(pf, searchedWords(query)).then(function (shards) {
+      if (shards === null) return pf.search(query, { filters: filters });
+      if (!shards.length) return { results: [] };
+      return pf.search(query, { filters: Object.assign({ shard: { any: shards } }, filters) });
+    });
+  }
+
+  function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -123,7 +169,7 @@
         });
         label.appendChild(box);
         label.appendChild(document.createTextNode(" " + value + " "));
-        label.appendChild(el("small", "search-count", String((available[f[0]] || {})[value] || 0)));
+        label.appendChild(el("small", "", String((available[f[0]] || {})[value] || 0)));
         set.appendChild(label);
       });
       filterBox.appendChild(set);
@@ -139,12 +185,7 @@
     filterBox.appendChild(clear);
   }
 
-  // The counts beside the filters, for the results of this search.
-  function updateCounts(counts) {
-    filterBox.querySelectorAll("input[type='checkbox']").forEach(function (box) {
-      var count = (counts[box.name] || {})[box.value] || 0;
-      box.parentNode.querySelector(".search-count").textContent = String(count);
-    });
+  function showClear() {
     var clear = filterBox.querySelector(".search-clear");
     if (clear) clear.hidden = !Object.keys(activeFilters()).length;
   }
@@ -205,6 +246,7 @@
     syncUrl(query);
     var mine = ++generation;
     var filters = activeFilters();
+    showClear();
     if (!query && !Object.keys(filters).length) {
       list.textContent = "";
       status.textContent = "";
@@ -212,14 +254,14 @@
       return Promise.resolve();
     }
     status.textContent = "Searching…";
-    return load().then(function (pf) {
-      return pf.debouncedSearch(query || null, { filters: filters }, 150);
+    return Promise.all([load(), wait(150)]).then(function (loaded) {
+      if (mine !== generation) return null; // typed on: wait for the next keystroke's search
+      return searchShards(loaded[0], query, filters);
     }).then(function (search) {
       if (!search || mine !== generation) return; // a newer query superseded this one
       var terms = query.toLowerCase().split(/\s+/).filter(Boolean);
       current = { results: search.results, shown: 0, terms: terms };
       list.textContent = "";
-      updateCounts(search.filters || {});
       return showMore(mine).then(function () {
         if (mine === generation) status.textContent = describe(search.results.length, query);
       });
@@ -231,9 +273,8 @@
   form.addEventListener("submit", function (event) { event.preventDefault(); run(input.value); });
   input.addEventListener("input", function () { run(input.value); });
   more.addEventListener("click", function () { showMore(generation); });
-  load().then(function (pf) { return pf.filters(); }).then(renderFilters).then(function () {
-    return run(params.get("q") || "");
-  }).catch(function (err) {
+  load().then(function (pf) { return pf.filters(); }).then(renderFilters).catch(function (err) {
     status.textContent = "Search is not available: " + (err && err.message || err);
   });
+  run(params.get("q") || "");
 })();
