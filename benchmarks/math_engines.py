@@ -20,6 +20,8 @@ from paperdigest.config import SiteConfig  # noqa: E402
 from paperdigest.katex_engine import Engine, KatexScript, find_katex, script_version  # noqa: E402
 from paperdigest.mathrender import BATCH  # noqa: E402
 
+OUTPUT = SiteConfig().math.output  # what a site typesets by default
+
 ALIGN = (
     "\\begin{{align}}\n\\boldsymbol{{x}}_{{{i}}}^a &= \\boldsymbol{{x}}_k^{{ln}} + f_k(\\overrightarrow{{x}}_k) \\\\\n"
     "\\quad y_{{{i}}} &= \\operatorname{{LN}}\\left(\\sum_{{k=1}}^N \\frac{{x_k^f}}{{\\sqrt{{d}}}}\\right)\n\\end{{align}}"
@@ -62,11 +64,11 @@ def main() -> None:
 
     def one_by_one(items):
         for item in items:
-            engine.render([item], {})
+            engine.render([item], {}, OUTPUT)
 
     def batched(items):
         for i in range(0, len(items), BATCH):
-            engine.render(items[i : i + BATCH], {})
+            engine.render(items[i : i + BATCH], {}, OUTPUT)
 
     engines = {"mini-racer, 1 per call": one_by_one, f"mini-racer, {BATCH} per call": batched}
     try:

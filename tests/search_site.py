@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -26,5 +27,8 @@ def build_example(tmp: Path, *, extra_config: str = "") -> Path:
     (src / "site.yaml").write_text(config + extra_config, encoding="utf-8")
     proc = run_cli("build", "--source", str(src), "--out", str(out), "--base-url", BASE_URL, check=True)
     # A failed index is a build warning, not an exit code: say so here, not in a browser timeout.
-    assert (out / "pagefind" / "pagefind-entry.json").is_file(), proc.stderr
+    shards = json.loads((out / "pagefind" / "shards.json").read_text())["shards"]
+    assert shards and all((out / "pagefind" / s / "pagefind-entry.json").is_file() for s in shards), (
+        proc.stderr
+    )
     return out

@@ -28,14 +28,14 @@ REPORT_JS = """() => [...document.querySelectorAll('.math')].map(e => {
 })"""
 
 
-def make_site(root: Path, render: str) -> Path:
+def make_site(root: Path, render: str, output: str = "htmlAndMathml") -> Path:
     """forms.md, broken.md and the 2023-05-02 digest; KaTeX CSS and fonts from Debian's copy."""
     (root / "digests").mkdir(parents=True)
     for source in (FIXTURES / "forms.md", FIXTURES / "broken.md", REPO / "digests" / SEED_DIGEST):
         shutil.copy(source, root / "digests" / source.name)
     (root / "site.yaml").write_text(
         f"title: Math\nkatex:\n  local_dir: {KATEX_LOCAL}\n"
-        f"math:\n  render: {render}\n  macros:\n    '\\R': '\\mathbb{{R}}'\n",
+        f"math:\n  render: {render}\n  output: {output}\n  macros:\n    '\\R': '\\mathbb{{R}}'\n",
         encoding="utf-8",
     )
     run_cli("build", "--source", str(root), check=True)
@@ -44,7 +44,19 @@ def make_site(root: Path, render: str) -> Path:
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory) -> dict[str, Path]:
-    return {mode: make_site(tmp_path_factory.mktemp(mode), mode) for mode in ("build", "browser")}
+    """KaTeX's HTML typeset at build time (math.output: htmlAndMathml) and in the browser, which
+    draw the same; and MathML (math.output: mathml, the default), which the browser draws."""
+    built = {mode: make_site(tmp_path_factory.mktemp(mode), mode) for mode in ("build", "browser")}
+    return {**built, "mathml": make_site(tmp_path_factory.mktemp("mathml"), "build", "mathml")}
+
+
+# Per .math element with MathML only: is it drawn, and how big?
+MATHML_JS = """() => [...document.querySelectorAll('.math')].map(e => {
+  const m = e.querySelector('.katex > math');
+  const box = m ? m.getBoundingClientRect() : {width: 0, height: 0};
+  return {error: e.classList.contains('math-error'), html: !!e.querySelector('.katex-html'),
+          width: box.width, height: box.height};
+})"""
 
 
 def open_page(browser, url: str, javascript: bool):
@@ -66,16 +78,28 @@ def assert_all_typeset(page, expected_errors: int = 0) -> list[dict]:
     return report
 
 
-def test_seed_digest_is_typeset_without_javascript(browser, example_site):
+def test_seed_digest_is_typeset_as_mathml_without_javascript(browser, example_site):
     with serve_static(example_site, "/paperdigest/") as base:
         context, page = open_page(browser, f"{base}digests/2023-05-02-paper-digest/", javascript=False)
         try:
-            report = assert_all_typeset(page)
-            assert len(report) >= 20
-            assert page.evaluate("document.fonts.check('16px KaTeX_Main')")
+            report = page.evaluate(MATHML_JS)
+            assert len(report) >= 20 and not any(r["error"] or r["html"] for r in report)
+            assert all(r["width"] > 0 and 0 < r["height"] < 200 for r in report), report
             # The seed's four align blocks (blank lines inside) laid out as tables, and its \sum.
-            assert page.locator(".math.display .katex-display .mtable").count() == 4
-            assert page.locator(".math.display .katex-display .large-op").count() >= 1
+            assert page.locator(".math.display math[display='block'] mtable").count() == 4
+            assert page.locator(".math.display munderover > mo", has_text="∑").count() >= 1
+            assert page.locator("script[src*='katex']").count() == 0
+        finally:
+            context.close()
+
+
+def test_mathml_draws_styled_letters_as_their_characters(browser, sites):
+    with serve_static(sites["mathml"]) as base:
+        context, page = open_page(browser, f"{base}digests/forms/", javascript=False)
+        try:
+            blackboard = page.locator(".math").nth(3).locator("math mi").first  # the site macro \R
+            assert blackboard.text_content() == "ℝ"
+            assert blackboard.evaluate("e => e.getBoundingClientRect().width") > 0
         finally:
             context.close()
 

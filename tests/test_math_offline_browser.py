@@ -1,5 +1,6 @@
-"""A default site read with every request outside 127.0.0.1 blocked (offline, a firewall, a blocked
-CDN): each formula shows once, at its normal size, styled by the KaTeX CSS and fonts the site carries."""
+"""A site that draws formulas with KaTeX's HTML, read with every request outside 127.0.0.1 blocked
+(offline, a firewall, a blocked CDN): each formula shows once, at its normal size, styled by the
+KaTeX CSS and fonts the site carries."""
 
 from __future__ import annotations
 
@@ -31,11 +32,12 @@ FORMULAS_JS = """() => [...document.querySelectorAll('.math .katex')].map(k => {
 
 @pytest.fixture(scope="module")
 def default_site(tmp_path_factory) -> Path:
-    """The seed digest in a site that sets nothing about KaTeX."""
+    """The seed digest in a site that sets nothing about KaTeX but math.output."""
     src = tmp_path_factory.mktemp("offline")
     (src / "digests").mkdir()
     shutil.copy(REPO / "digests" / f"{SEED}.md", src / "digests")
-    (src / "site.yaml").write_text("title: Offline\n", encoding="utf-8")
+    # KaTeX's HTML, the output that needs the site's KaTeX CSS and fonts (MathML needs neither).
+    (src / "site.yaml").write_text("title: Offline\nmath:\n  output: htmlAndMathml\n", encoding="utf-8")
     run_cli("build", "--source", str(src), check=True)
     return src / "_site"
 

@@ -50,16 +50,43 @@ def annotations(text: str) -> list[str]:
     return [html.unescape(t) for t in found]
 
 
-def test_build_mode_writes_katex_html_and_no_katex_script(tmp_path):
+def test_build_mode_writes_mathml_and_no_katex_script(tmp_path):
     site = fixture_site(tmp_path, ["forms.md"])
     run_cli("build", "--source", str(site), check=True)
     text = page(site / "_site", "forms")
     assert annotations(text) == FORMS_TEX  # every form typeset, Markdown touched none of them
-    assert text.count('class="katex"') == len(FORMS_TEX)
+    assert text.count('class="katex"') == len(FORMS_TEX) and "katex-html" not in text  # math.output: mathml
     assert "math-error" not in text
     assert "katex.min.js" not in text and "<script defer src=" in text  # site.js only
     assert '<link rel="stylesheet" href="/assets/katex/katex.min.css">' in text  # the site's own copy
-    assert 'mathvariant="double-struck">R</mi>' in text  # the site macro \R = \mathbb{R}
+    # The site macro \R = \mathbb{R} as the character browsers draw, not an attribute they ignore.
+    assert "<mi>ℝ</mi>" in text and "mathvariant" not in text
+
+
+def test_math_output_html_and_mathml_typesets_again_with_katex_html(tmp_path):
+    site = fixture_site(tmp_path, ["forms.md"])
+    build_site(site)
+    (site / "site.yaml").write_text(MACROS + "  output: htmlAndMathml\n", encoding="utf-8")
+    result = build_site(site)
+    assert result.math.rendered == len(FORMS_TEX)  # another output: no formula reused from the cache
+    text = page(site / "_site", "forms")
+    assert text.count('class="katex-html"') == len(FORMS_TEX)
+    assert 'mathvariant="double-struck">R</mi>' in text  # KaTeX's MathML, for screen readers
+    assert annotations(text) == FORMS_TEX
+
+
+def test_math_output_html_writes_no_mathml(tmp_path):
+    site = fixture_site(tmp_path, ["forms.md"], MACROS + "  output: html\n")
+    run_cli("build", "--source", str(site), check=True)
+    text = page(site / "_site", "forms")
+    assert text.count('class="katex-html"') == len(FORMS_TEX) and "<math" not in text
+
+
+def test_bad_math_output_is_a_config_error(tmp_path):
+    site = fixture_site(tmp_path, ["forms.md"], "math:\n  output: svg\n")
+    proc = run_cli("build", "--source", str(site))
+    assert proc.returncode == 2
+    assert "math.output must be one of 'mathml', 'htmlAndMathml', 'html', got 'svg'" in proc.stderr
 
 
 def test_cache_typesets_each_formula_once_across_digests_and_builds(tmp_path):
@@ -94,7 +121,7 @@ def test_cache_key_includes_macros(tmp_path):
     (site / "site.yaml").write_text(MACROS.replace("mathbb", "mathcal"), encoding="utf-8")
     result = build_site(site)
     assert result.math.rendered == len(FORMS_TEX)  # other macros: nothing reused
-    assert 'mathvariant="script">R</mi>' in page(site / "_site", "forms")
+    assert "<mi>ℛ</mi>" in page(site / "_site", "forms")  # \mathcal{R}
 
 
 def test_broken_formula_shows_source_and_located_warning(tmp_path):
@@ -129,7 +156,7 @@ def test_katex_macros_still_apply(tmp_path):
     config = "title: Old macros\nkatex:\n  macros:\n    '\\R': '\\mathbb{R}'\n"
     site = fixture_site(tmp_path, ["forms.md"], config)
     run_cli("build", "--source", str(site), check=True)
-    assert 'mathvariant="double-struck">R</mi>' in page(site / "_site", "forms")
+    assert "<mi>ℝ</mi>" in page(site / "_site", "forms")
 
 
 def test_browser_mode_keeps_tex_for_katex_js(tmp_path):
@@ -256,7 +283,7 @@ def test_one_process_typesets_with_one_katex_then_another(tmp_path):
         "from paperdigest.katex_engine import BUNDLED_KATEX, KatexScript, engine_for\n"
         f"scripts = [BUNDLED_KATEX / 'katex.min.js', Path({str(KATEX_LOCAL / 'katex.min.js')!r})]\n"
         "for path in scripts + scripts:\n"
-        "    print(engine_for(KatexScript(path, path.parent.name)).render([('x^2', False)], {})[0][0])\n"
+        "    print(engine_for(KatexScript(path, path.parent.name)).render([('x^2', False)], {}, 'mathml')[0][0])\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)

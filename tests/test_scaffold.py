@@ -103,7 +103,7 @@ def test_init_then_build_gives_a_working_site(new_site):
     assert "我的论文速递" in index
     for rel in (
         "search/index.html",
-        "pagefind/pagefind.js",
+        "pagefind/shards.json",
         "feed.xml",
         "categories/paper/feed.xml",
         ".nojekyll",

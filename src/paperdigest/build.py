@@ -39,7 +39,7 @@ from paperdigest.render import (
     site_pages,
     theme_dir,
 )
-from paperdigest.search import index_pages
+from paperdigest.search import index_pages, plan_shards
 from paperdigest.write import AtomicOutput
 
 PROGRESS_THRESHOLD = 200  # digests; smaller builds finish before a bar is worth drawing
@@ -418,7 +418,9 @@ class Builder:
                 result.problems += site.refused
             if config.search:
                 with stage(result, "search"):
-                    result.problems += index_pages(site, keep_old=trust_memory)
+                    result.problems += index_pages(
+                        site, plan_shards(index), keep_old=trust_memory, jobs=self.jobs
+                    )
             with stage(result, "write"):
                 cache.forget_manifest(self.out_dir)  # a build killed while committing starts afresh
                 site.commit()

@@ -28,8 +28,8 @@ BUNDLED_KATEX = Path(__file__).parent / "katex"
 BATCH_TIMEOUT = 60.0  # seconds for one batch before each formula is retried alone
 FORMULA_TIMEOUT = 10.0
 # Changing how formulas are typeset (options below, output markup) must change every cache key.
-OPTIONS_VERSION = "1"
-KATEX_OPTIONS = {"throwOnError": True, "strict": "ignore", "output": "htmlAndMathml"}
+OPTIONS_VERSION = "2"
+KATEX_OPTIONS = {"throwOnError": True, "strict": "ignore"}  # and `output`, the site's math.output
 VERSION_IN_JS = re.compile(r"""version\s*[:=]\s*["'](\d+\.\d+\.\d+)["']""")
 JSDELIVR_KATEX = re.compile(r"^https://cdn\.jsdelivr\.net/npm/katex@[^/]+/dist/?$")
 
@@ -63,6 +63,7 @@ class MathSetup:
     script: KatexScript | None  # the script that typesets at build time (None in browser mode)
     macros: dict
     problem: Problem | None = None
+    output: str = "mathml"  # KaTeX's `output` option at build time (math.output)
 
 
 def _site_path(config: SiteConfig, value: str) -> Path:
@@ -127,7 +128,7 @@ def math_setup(config: SiteConfig) -> MathSetup:
             "math.render: build: no KaTeX engine (pip install mini-racer); math is typeset in the browser"
         )
         return MathSetup("browser", None, macros, Problem("site.yaml", None, "warning", message))
-    return MathSetup("build", script, macros, problem)
+    return MathSetup("build", script, macros, problem, config.math.output)
 
 
 def style_problem(script: KatexScript) -> Problem | None:
@@ -235,27 +236,29 @@ class Engine:
         self.v8 = v8_thread()
         self.ctx = self.v8.run(lambda: load_katex(script))
 
-    def render(self, items: list[tuple[str, bool]], macros: dict) -> list[tuple[bool, str]]:
-        """[(tex, display)] -> [(ok, html or error message)], one call into V8 for the batch."""
+    def render(self, items: list[tuple[str, bool]], macros: dict, output: str) -> list[tuple[bool, str]]:
+        """[(tex, display)] -> [(ok, html or error message)], one call into V8 for the batch;
+        `output` is KaTeX's output option ('mathml', 'htmlAndMathml' or 'html')."""
         from py_mini_racer import JSTimeoutException
 
+        options = {**KATEX_OPTIONS, "output": output}
         try:
-            return self._call(items, macros, BATCH_TIMEOUT)
+            return self._call(items, macros, options, BATCH_TIMEOUT)
         except JSTimeoutException:
             if len(items) == 1:
                 return [(False, "timed out")]
-        return [self._one(item, macros) for item in items]
+        return [self._one(item, macros, options) for item in items]
 
-    def _one(self, item: tuple[str, bool], macros: dict) -> tuple[bool, str]:
+    def _one(self, item: tuple[str, bool], macros: dict, options: dict) -> tuple[bool, str]:
         from py_mini_racer import JSTimeoutException
 
         try:
-            return self._call([item], macros, FORMULA_TIMEOUT)[0]
+            return self._call([item], macros, options, FORMULA_TIMEOUT)[0]
         except JSTimeoutException:
             return (False, "timed out")
 
-    def _call(self, items, macros, timeout: float) -> list[tuple[bool, str]]:
-        args = ", ".join(json.dumps(a) for a in ([list(i) for i in items], macros, KATEX_OPTIONS))
+    def _call(self, items, macros, options: dict, timeout: float) -> list[tuple[bool, str]]:
+        args = ", ".join(json.dumps(a) for a in ([list(i) for i in items], macros, options))
         code = f"paperdigestRender({args})"
         return [tuple(r) for r in json.loads(self.v8.run(lambda: self.ctx.eval(code, timeout_sec=timeout)))]
 

@@ -28,6 +28,7 @@ from markdown_it.common.utils import escapeHtml
 from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
 from paperdigest.katex_engine import OPTIONS_VERSION, Engine, engine_for, math_setup
+from paperdigest.mathvariants import unicode_variants
 from paperdigest.model import Card, Digest
 
 CACHE_DIR = Path(".paperdigest-cache") / "math"
@@ -108,8 +109,9 @@ class MathCache:
             self.db.close()
 
 
-def cache_key(tex: str, display: bool, macros: dict, version: str) -> str:
-    data = json.dumps([OPTIONS_VERSION, version, display, sorted(macros.items()), tex], ensure_ascii=False)
+def cache_key(tex: str, display: bool, macros: dict, version: str, output: str) -> str:
+    data = [OPTIONS_VERSION, version, output, display, sorted(macros.items()), tex]
+    data = json.dumps(data, ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -165,7 +167,7 @@ class MathRenderer:
         return PageMath(self, rel, offset) if self.building else None
 
     def add(self, tex: str, display: bool, path: str, line: int | None) -> str:
-        key = cache_key(tex, display, self.macros, self.setup.script.version)
+        key = cache_key(tex, display, self.macros, self.setup.script.version, self.setup.output)
         self.occurrences.append(Occurrence(key, tex, display, path, line))
         if key not in self.queued:
             self.queued.add(key)
@@ -211,9 +213,11 @@ class MathRenderer:
         if not todo:
             return
         started = time.perf_counter()
-        out = engine.render([(tex, display) for _, tex, display in todo], self.macros)
+        out = engine.render([(tex, display) for _, tex, display in todo], self.macros, self.setup.output)
         self.seconds += time.perf_counter() - started
         self.rendered += len(todo)
+        if self.setup.output == "mathml":  # letter styles as characters browsers draw (mathvariants.py)
+            out = [(ok, unicode_variants(html) if ok else html) for ok, html in out]
         rows = [(key, ok, html) for (key, _, _), (ok, html) in zip(todo, out, strict=True)]
         self.results.update({key: (ok, html) for key, ok, html in rows})
         self.cache.put_many(rows)

@@ -1,83 +1,208 @@
-"""Search stage: a Pagefind full-text index of the finished pages, shipped with them.
+"""Search stage: Pagefind full-text indexes of the finished pages, in shards, shipped with them.
 
 Pagefind reads the HTML the render stage wrote: only elements marked `data-pagefind-body` (digest
 and paper pages) are indexed, `data-pagefind-filter` / `data-pagefind-meta` in the templates give
 the category and year filters and the translated title. Its extended binary segments Chinese and
-Japanese words at index time, so `涌现能力` matches inside a sentence without spaces. The result is
-static files under `pagefind/` that `assets/search.js` queries in the browser: no server.
+Japanese words at index time, so `涌现能力` matches inside a sentence without spaces. Formulas are
+indexed by their TeX (the MathML annotation), never as KaTeX's glyph-by-glyph markup.
+
+The index is split into shards by period (a year, or fewer months on a small site): a digest page
+by its date, a paper page by the month of its arXiv id (else of its first mention). Each shard is a
+whole Pagefind bundle under `pagefind/<period>/`, made again only when one of its pages changed; `pagefind/shards.json` lists
+them, and `assets/search.js` loads the first and merges the others into it in the browser
+(Pagefind's mergeIndex), so results, filters and ranking span the whole site. No server.
 """
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import importlib.metadata
 import json
 import os
+import re
 import shutil
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from paperdigest.config import CONFIG_NAME
 from paperdigest.errors import Problem
+from paperdigest.group import SiteIndex
 from paperdigest.incremental.cache import digest_of
 from paperdigest.incremental.output import SiteOutput
+from paperdigest.model import Paper
+from paperdigest.render import Urls
 
-BUNDLE_DIR = "pagefind"  # output folder of the index and the Pagefind JS, relative to the site root
-TIMEOUT = 600  # seconds; a stuck indexer must not hang a build forever
+BUNDLE_DIR = "pagefind"  # output folder of the shards, relative to the site root
+SHARD_LIST = f"{BUNDLE_DIR}/shards.json"
+UNDATED = "undated"  # the shard of pages without a date
+PERIODS = (1, 2, 3, 4, 6, 12)  # months a shard may span, shortest first
+MAX_SHARDS = 32
+MIN_PAGES = 200
+ARXIV_MONTH = re.compile(r"^(?:[a-z\-]+(?:\.[A-Z]{2})?/)?(?P<yy>\d{2})(?P<mm>\d{2})(?:\.\d{4,5}|\d{3})$")
+ENTRY = "pagefind-entry.json"
+TIMEOUT = 600  # seconds per shard; a stuck indexer must not hang a build forever
+# Pagefind's ready-made search UIs: the theme has its own (assets/search.js) and never loads them.
+UNUSED_FILES = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.js")
+EXCLUDE_SELECTORS = (
+    ".paper-page-link",  # the ↗ paper-page link after each card heading: in every result title
+    ".katex-html",  # KaTeX's glyph-by-glyph HTML of a formula; its TeX is indexed instead
+    "semantics > :not(annotation)",  # the MathML glyphs of the same formula; the annotation is its TeX
+)
 
 
-def index_pages(site: SiteOutput, *, keep_old: bool = False) -> list[Problem]:
-    """Index the HTML pages of `site` (the output being prepared) into its `pagefind/` files.
+@dataclass(frozen=True)
+class Shard:
+    """One Pagefind bundle: the pages of one period."""
+
+    name: str
+    pages: tuple[str, ...]  # output paths
+
+    @property
+    def folder(self) -> str:
+        return f"{BUNDLE_DIR}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Made:
+    """A shard's new index: its files as (output path, bytes), and how many pages it holds."""
+
+    files: list[tuple[str, bytes]]
+    pages: int
+
+
+def plan_shards(index: SiteIndex) -> list[Shard]:
+    """The digest and paper pages of the site (the pages the theme marks for search), by period.
+
+    A period is the shortest of PERIODS that makes at most MAX_SHARDS shards of MIN_PAGES pages
+    on average, else a year: a shard is made again whenever one of its pages changes, so smaller
+    is quicker to rebuild, but the browser loads every shard for every search, and Pagefind ranks
+    the results of each shard by its own word statistics, which a handful of pages skews. A site
+    that grows past the limit moves to the next period (every shard is made again once)."""
+    months = [
+        (f"{Urls.digest(d.slug)}index.html", (d.date.year, d.date.month) if d.date else None)
+        for d in index.digests
+    ]
+    months += [(f"{Urls.paper(p.id)}index.html", paper_month(p)) for p in index.papers.values()]
+
+    def fits(period: int) -> bool:
+        shards = len({shard_name(month, period) for _, month in months})
+        return shards <= MAX_SHARDS and len(months) >= MIN_PAGES * shards
+
+    period = next((p for p in PERIODS if fits(p)), PERIODS[-1])
+    by_name: dict[str, list[str]] = {}
+    for rel, month in months:
+        by_name.setdefault(shard_name(month, period), []).append(rel)
+    return [Shard(name, tuple(sorted(pages))) for name, pages in sorted(by_name.items())]
+
+
+def shard_name(month: tuple[int, int] | None, period: int) -> str:
+    """`2023` for a year, `2023-07` for the shorter period that starts in July 2023."""
+    if month is None:
+        return UNDATED
+    year, number = month
+    if period == 12:
+        return f"{year:04d}"
+    return f"{year:04d}-{(number - 1) // period * period + 1:02d}"
+
+
+def paper_month(paper: Paper) -> tuple[int, int] | None:
+    """(year, month) of the paper's arXiv id (YYMM.NNNNN, archive/YYMMNNN), else of its first mention."""
+    match = ARXIV_MONTH.match(paper.arxiv_id)
+    if match and 1 <= int(match["mm"]) <= 12:
+        yy = int(match["yy"])
+        return (2000 + yy if yy < 91 else 1900 + yy, int(match["mm"]))  # arXiv started in 1991
+    first = paper.first_date
+    return (first.year, first.month) if first else None
+
+
+def index_pages(
+    site: SiteOutput, shards: list[Shard], *, keep_old: bool = False, jobs: int = 1
+) -> list[Problem]:
+    """Index the pages of each shard of `site` (the output being prepared) into its files.
 
     The index is made from the finished pages before the output is moved into place, so it is
-    always the index of the site it ships with. A redeploy of an unchanged site uploads nothing
-    new: when no page's bytes changed, the index is not made again; when pages changed but not
-    what Pagefind takes from them (a new footer), the new index's content-addressed files are the
-    old ones, and the old index, whose other files Pagefind names differently each run
-    (Pagefind#638), is kept whole. `keep_old`: keep the last index whatever changed (the dev server
-    does: indexing takes longer than its rebuilds).
+    always the index of the site it ships with. A shard is made again only when one of its pages'
+    bytes changed; when pages changed but not what Pagefind takes from them (a new footer), the new
+    bundle's content-addressed files are the old ones, and the old bundle, whose other files
+    Pagefind names differently each run (Pagefind#638), is kept whole. `keep_old`: keep the last
+    index whatever changed (the dev server does: indexing takes longer than its rebuilds).
     """
     old = sorted(rel for rel in site.previous if rel.startswith(BUNDLE_DIR + "/"))
     if keep_old and old:
-        return keep(site, old, None)
-    pages = sorted(rel for rel in site.entries if rel.endswith(".html"))
-    fp = digest_of("search", *search_settings(), *(f"{rel}={site.entries[rel].sha}" for rel in pages))
-    if old and all(site.keep(rel, fp) for rel in old):
+        keep(site, old, None)
         return []
-    problems, files = make_index(site, pages)
-    if files is None:  # no index could be made: the last one, if any, stays
-        return problems + keep(site, old, None)
-    if old and all(site.intact(rel, site.previous[rel]) for rel in old) and same_content(site, old, files):
-        return problems + keep(site, old, fp)
-    for rel, data in files:
-        site.add(rel, *site.stage(rel, data, fp))
+    settings = search_settings()
+    fingerprints = {shard.name: shard_fingerprint(site, shard, settings) for shard in shards}
+    todo = [s for s in shards if not keep_if_unchanged(site, old_files(old, s), fingerprints[s.name])]
+    problems, made = make_indexes(site, todo, jobs)
+    for shard in todo:
+        was, fp = old_files(old, shard), fingerprints[shard.name]
+        new = made.get(shard.name)
+        if new is None:  # no index could be made: the last one, if any, stays
+            keep(site, was, None)
+        elif (
+            was and all(site.intact(rel, site.previous[rel]) for rel in was) and same_content(site, was, new)
+        ):
+            keep(site, was, fp)
+        else:
+            for rel, data in new.files:
+                site.add(rel, *site.stage(rel, data, fp))
+    write_shard_list(site, [s.name for s in shards if f"{s.folder}/{ENTRY}" in site.entries])
+    if shards and made and sum(m.pages for m in made.values()) == 0:
+        problems.append(warning("search index is empty: no page has data-pagefind-body"))
     return problems
 
 
-def keep(site: SiteOutput, old: list[str], fp: str | None) -> list[Problem]:
-    """Keep the last index as it is (under fingerprint `fp`, when given)."""
+def write_shard_list(site: SiteOutput, names: list[str]) -> None:
+    """pagefind/shards.json: the shards the browser merges, the first one's script loaded."""
+    data = json.dumps({"shards": names}).encode()
+    fp = digest_of("shards", data)
+    if not site.keep(SHARD_LIST, fp):
+        site.add(SHARD_LIST, *site.stage(SHARD_LIST, data, fp))
+
+
+def shard_fingerprint(site: SiteOutput, shard: Shard, settings: tuple[str, ...]) -> str:
+    """What a shard is made from: the bytes of its pages (and Pagefind's version and settings)."""
+    pages = (f"{rel}={site.entries[rel].sha}" for rel in shard.pages if rel in site.entries)
+    return digest_of("search", *settings, shard.name, *pages)
+
+
+def old_files(old: list[str], shard: Shard) -> list[str]:
+    prefix = shard.folder + "/"
+    return [rel for rel in old if rel.startswith(prefix)]
+
+
+def keep_if_unchanged(site: SiteOutput, was: list[str], fp: str) -> bool:
+    """Keep a shard's last bundle when it was made from the same pages and is on disk as written."""
+    if not was or not all(
+        site.previous[rel].fp == fp and site.intact(rel, site.previous[rel]) for rel in was
+    ):
+        return False
+    keep(site, was, None)
+    return True
+
+
+def keep(site: SiteOutput, old: list[str], fp: str | None) -> None:
+    """Keep the last files as they are (under fingerprint `fp`, when given)."""
     for rel in old:
         entry = site.previous[rel]
         site.add(rel, entry if fp is None else entry._replace(fp=fp), staged=False)
-    return []
 
 
-def same_content(site: SiteOutput, old: list[str], files: list[tuple[str, bytes]]) -> bool:
-    """The new index holds what the old one does: the same content-addressed files (fragments,
+def same_content(site: SiteOutput, old: list[str], made: Made) -> bool:
+    """The new bundle holds what the old one does: the same content-addressed files (fragments,
     word index, Pagefind's scripts), byte for byte."""
     was = {rel: site.previous[rel].sha for rel in old if stable(rel)}
-    now = {rel: digest_of(data) for rel, data in files if stable(rel)}
+    now = {rel: digest_of(data) for rel, data in made.files if stable(rel)}
     return was == now
 
 
 def stable(rel: str) -> bool:
     """A file Pagefind writes the same for the same pages (not its filter and metadata indexes,
     nor the entry file that names them)."""
-    name = rel.rsplit("/", 1)[-1]
-    return not (rel.startswith(f"{BUNDLE_DIR}/filter/") or name.endswith(".pf_meta") or name == ENTRY)
-
-
-ENTRY = "pagefind-entry.json"
+    parts = rel.split("/")
+    return not ("filter" in parts[:-1] or parts[-1].endswith(".pf_meta") or parts[-1] == ENTRY)
 
 
 def search_settings() -> tuple[str, ...]:
@@ -85,82 +210,95 @@ def search_settings() -> tuple[str, ...]:
         version = importlib.metadata.version("pagefind")
     except importlib.metadata.PackageNotFoundError:
         version = "?"
-    return (f"pagefind={version}", repr(INDEX_CONFIG))
+    return (f"pagefind={version}", repr(EXCLUDE_SELECTORS), repr(UNUSED_FILES))
 
 
-# The ↗ paper-page link after each card heading would end up in every result title.
-INDEX_CONFIG = {"exclude_selectors": [".paper-page-link"]}
+def make_indexes(site: SiteOutput, shards: list[Shard], jobs: int) -> tuple[list[Problem], dict[str, Made]]:
+    """(problems, shard name -> its new bundle) for the shards that could be indexed, `jobs` at a
+    time. Pagefind's command line is run once per shard (its Python API answers each request
+    after a tenth of a second's sleep)."""
+    if not shards:
+        return [], {}
+    executable, problems = pagefind_binary()
+    if executable is None:
+        return problems, {}
+    scratch = site.out_dir.parent / f".{site.out_dir.name}.search-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    made: dict[str, Made] = {}
+    failed: dict[str, list[str]] = {}  # error -> the shards it stopped
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            runs = {s.name: pool.submit(index_shard, executable, site, s, scratch / s.name) for s in shards}
+            for name, run in runs.items():
+                try:
+                    made[name] = run.result()
+                except Exception as exc:  # the indexer is an external process: any failure is a warning
+                    failed.setdefault(f"{type(exc).__name__}: {exc}", []).append(name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    for error, names in failed.items():
+        problems.append(warning(f"search index not built: {error} (shards {', '.join(names)})"))
+    return problems, made
 
 
-def make_index(site: SiteOutput, pages: list[str]) -> tuple[list[Problem], list[tuple[str, bytes]] | None]:
-    """(problems, the index's files as (output path, bytes)); None when it could not be made."""
+def pagefind_binary() -> tuple[Path | None, list[Problem]]:
     try:
         from pagefind.service import get_executable
     except ImportError:
-        return [
-            warning(
-                "search index not built: the 'pagefind' package is missing (pip install 'pagefind[extended]')"
-            )
-        ], None
+        message = (
+            "search index not built: the 'pagefind' package is missing (pip install 'pagefind[extended]')"
+        )
+        return None, [warning(message)]
     executable = get_executable()
     if executable is None:
-        return [
+        return None, [
             warning("search index not built: no Pagefind binary (pip install 'pagefind[extended]')")
-        ], None
-    problems = []
-    if "extended" not in executable.name and "extended" not in str(executable.parent):
-        problems.append(
-            note("Pagefind's extended binary is not installed: Chinese/Japanese words are not segmented")
-        )
-    scratch = site.out_dir.parent / f".{site.out_dir.name}.search-{os.getpid()}"
-    shutil.rmtree(scratch, ignore_errors=True)
-    try:
-        count = run_async(asyncio.wait_for(write_index(site, pages, scratch), TIMEOUT))
-        bundle = scratch / "index"
-        files = [
-            (f"{BUNDLE_DIR}/{path.relative_to(bundle).as_posix()}", path.read_bytes())
-            for path in sorted(bundle.rglob("*"))
-            if path.is_file()
         ]
-    except Exception as exc:  # the indexer is an external process: any failure becomes a warning
-        return problems + [warning(f"search index not built: {type(exc).__name__}: {exc}")], None
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    if not complete(files):
-        return problems + [warning("search index not built: Pagefind wrote an incomplete index")], None
-    if count == 0:
-        problems.append(warning("search index is empty: no page has data-pagefind-body"))
-    return problems, files
+    if "extended" not in executable.name and "extended" not in str(executable.parent):
+        message = "Pagefind's extended binary is not installed: Chinese/Japanese words are not segmented"
+        return executable, [note(message)]
+    return executable, []
 
 
-def complete(files: list[tuple[str, bytes]]) -> bool:
-    """The entry file parses and every language's metadata file it names was written."""
+def index_shard(executable: Path, site: SiteOutput, shard: Shard, scratch: Path) -> Made:
+    """Index one shard's pages into `scratch/index`. Pagefind reads them from a folder of hard
+    links to where each page is now (staged, or kept from the last build)."""
+    view, bundle = scratch / "pages", scratch / "index"
+    for rel in shard.pages:
+        if rel in site.entries:
+            target = view / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            link_or_copy(site.path_of(rel), target)
+    view.mkdir(parents=True, exist_ok=True)
+    command = [str(executable), "--site", str(view), "--output-path", str(bundle), "--silent"]
+    for selector in EXCLUDE_SELECTORS:
+        command += ["--exclude-selectors", selector]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, cwd=scratch)
+    if proc.returncode != 0:
+        raise RuntimeError((proc.stderr or proc.stdout).strip()[-2000:] or f"exit code {proc.returncode}")
+    files = [
+        (f"{shard.folder}/{path.relative_to(bundle).as_posix()}", path.read_bytes())
+        for path in sorted(bundle.rglob("*"))
+        if path.is_file() and not path.name.startswith(UNUSED_FILES)
+    ]
+    pages = indexed_pages(files, shard)
+    if pages is None:
+        raise RuntimeError("Pagefind wrote an incomplete index")
+    return Made(files, pages)
+
+
+def indexed_pages(files: list[tuple[str, bytes]], shard: Shard) -> int | None:
+    """The number of pages the bundle holds, from its entry file; None unless the entry file parses
+    and every language's metadata file it names was written."""
     names = {rel for rel, _ in files}
-    entry = dict(files).get(f"{BUNDLE_DIR}/{ENTRY}")
+    entry = dict(files).get(f"{shard.folder}/{ENTRY}")
     try:
         languages = json.loads(entry)["languages"].values()
-        return all(f"{BUNDLE_DIR}/pagefind.{lang['hash']}.pf_meta" in names for lang in languages)
+        if all(f"{shard.folder}/pagefind.{lang['hash']}.pf_meta" in names for lang in languages):
+            return sum(int(lang["page_count"]) for lang in languages)
     except (TypeError, ValueError, KeyError, AttributeError):
-        return False
-
-
-async def write_index(site: SiteOutput, pages: list[str], scratch: Path) -> int:
-    """Index the pages into `scratch/index`; returns the number of pages indexed. Pagefind reads
-    them from a folder of hard links to where each page is now (staged, or kept from the last
-    build): its Python API takes files one by one at a tenth of a second each."""
-    from pagefind.index import PagefindIndex
-
-    view = scratch / "pages"
-    for rel in pages:
-        target = view / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        link_or_copy(site.path_of(rel), target)
-    # The output path is part of the configuration: leaving the context writes the index there too
-    # (without one, into ./pagefind of whatever the working directory is).
-    config = {**INDEX_CONFIG, "output_path": str(scratch / "index")}
-    async with PagefindIndex(config=config) as index:
-        result = await index.add_directory(str(view))
-    return int(result.get("page_count", 0))
+        pass
+    return None
 
 
 def link_or_copy(source: Path, target: Path) -> None:
@@ -168,16 +306,6 @@ def link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:  # a file system without hard links
         shutil.copyfile(source, target)
-
-
-def run_async(coroutine):
-    """asyncio.run, also when the caller (e.g. a server) already runs an event loop in this thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def warning(message: str) -> Problem:

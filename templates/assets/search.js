@@ -1,12 +1,13 @@
 // Site search: "/" focuses the search box; the search/ page queries the Pagefind index that
-// `paperdigest build` writes to pagefind/ (static files, no server), under any base path.
+// `paperdigest build` writes to pagefind/ (static files, no server), under any base path. The index
+// comes in shards (pagefind/shards.json lists them): the first is loaded, the others merged into it.
 (function () {
   "use strict";
-  var LIMIT = 30;          // results shown
+  var PAGE = 30;           // results shown at first, and added by "More results"
   var SUB_RESULTS = 3;     // cards (anchors) shown under a digest result
   var FACETS = [["category", "Category"], ["year", "Year"]];
 
-  var form = document.querySelector("form.site-search");
+  var form = document.querySelector("form[data-base]"); // the header's box, or the search page's own
   if (!form) return;
 
   function typing(target) {
@@ -14,7 +15,7 @@
   }
   document.addEventListener("keydown", function (event) {
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-    var input = document.getElementById("search-input") || form.querySelector("[data-search-input]");
+    var input = form.querySelector("[data-search-input]");
     event.preventDefault();
     input.focus();
     input.select();
@@ -23,30 +24,110 @@
   var list = document.getElementById("search-results");
   if (!list) return; // every other page: the box submits to search/?q=...
 
-  var inputs = Array.prototype.slice.call(document.querySelectorAll("[data-search-input]"));
+  var input = form.querySelector("[data-search-input]");
   var status = document.getElementById("search-status");
   var filterBox = document.getElementById("search-filters");
+  var more = document.getElementById("search-more");
   var params = new URLSearchParams(location.search);
   var chosen = {};
   FACETS.forEach(function (f) { chosen[f[0]] = params.getAll(f[0]); });
   var pagefind = null;
   var generation = 0;
+  var current = null; // the shown search: {results, shown, terms}
 
   function load() {
     if (!pagefind) {
-      pagefind = import(form.getAttribute("data-pagefind-bundle")).then(function (pf) {
-        // Pagefind's URLs are relative to the site root; the base path makes them work under /<repo>/.
-        return Promise.resolve(pf.options({ baseUrl: form.getAttribute("data-base"), excerptLength: 40 }))
-          .then(function () { return pf; });
+      var base = form.getAttribute("data-base");
+      var bundle = base + "pagefind/";
+      // Pagefind's URLs are relative to the site root; the base path makes them work under /<repo>/.
+      var options = { baseUrl: base, excerptLength: 40 };
+      // Each shard's pages carry a "shard" filter, which `shardsHolding` reads back.
+      function inShard(name) { return Object.assign({ mergeFilter: { shard: name } }, options); }
+      pagefind = fetch(bundle + "shards.json", { cache: "no-cache" }).then(function (response) {
+        if (!response.ok) throw new Error("no search index (" + response.status + ")");
+        return response.json();
+      }).then(function (index) {
+        if (!index.shards.length) throw new Error("the search index is empty");
+        return import(bundle + index.shards[0] + "/pagefind.js").then(function (pf) {
+          return Promise.resolve(pf.options(inShard(index.shards[0]))).then(function () {
+            return Promise.all(index.shards.slice(1).map(function (name) {
+              return pf.mergeIndex(bundle + name + "/", inShard(name));
+            }));
+          }).then(function () { return pf; });
+        });
       });
     }
     return pagefind;
   }
 
+  // The words Pagefind searches for: the query lower-cased, without punctuation, and (for Chinese,
+  // Japanese and Thai) cut into words by the browser, as pagefind.js does before searching.
+  var PUNCTUATION = /^\p{Pd}|\p{Pe}|\p{Pf}|\p{Pi}|\p{Po}|\p{Ps}$/u; // pagefind.js's own test, as written
+  function searchedWords(query) {
+    var lang = (document.documentElement.lang || "").toLowerCase();
+    var keep = function (text) {
+      return Array.from(text).filter(function (c) { return !PUNCTUATION.test(c); }).join("").toLocaleLowerCase();
+    };
+    if (/^(zh|ja|th)\b/.test(lang) && typeof Intl.Segmenter === "function") {
+      return Array.from(new Intl.Segmenter(lang, { granularity: "word" }).segment(query))
+        .map(function (s) { return keep(s.segment).trim(); }).filter(Boolean);
+    }
+    return keep(query).split(/\s+/).filter(Boolean);
+  }
+
+  // The shards that hold every word of the query that the site holds as a whole word, or null when
+  // any shard may. Pagefind ignores a searched word an index lacks (or matches the longest word
+  // it has that begins the searched one), so a shard without a word would answer with pages that
+  // one index of the whole site leaves out; only shards that have all the words are searched.
+  function shardsHolding(pf, words) {
+    return Promise.all(words.map(function (word) {
+      return pf.search("\"" + word + "\"").then(function (search) {
+        var counts = search.filters.shard || {};
+        return search.results.length ? Object.keys(counts).filter(function (s) { return counts[s] > 0; }) : null;
+      });
+    })).then(function (lists) {
+      return lists.filter(Boolean).reduce(function (common, list) {
+        return common === null ? list : common.filter(function (s) { return list.indexOf(s) >= 0; });
+      }, null);
+    });
+  }
+
+  // Pagefind's search of `query` (null: filters only), in the shards that can answer it.
+  function searchShards(pf, query, filters) {
+    if (!query) return pf.search(null, { filters: filters });
+    return shardsHolding(pf, searchedWords(query)).then(function (shards) {
+      if (shards === null) return pf.search(query, { filters: filters });
+      if (!shards.length) return { results: [] };
+      return pf.search(query, { filters: Object.assign({ shard: { any: shards } }, filters) });
+    });
+  }
+
+  function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
     if (text) node.textContent = text;
+    return node;
+  }
+
+  // `text` in a new element, each occurrence of a query term in it marked.
+  function marked(tag, className, text, terms) {
+    var node = el(tag, className);
+    var lower = text.toLowerCase();
+    var at = 0;
+    for (;;) {
+      var next = -1, length = 0;
+      terms.forEach(function (term) {
+        var i = lower.indexOf(term, at);
+        if (i >= 0 && (next < 0 || i < next || (i === next && term.length > length))) { next = i; length = term.length; }
+      });
+      if (next < 0) break;
+      node.appendChild(document.createTextNode(text.slice(at, next)));
+      node.appendChild(el("mark", "", text.slice(next, next + length)));
+      at = next + length;
+    }
+    node.appendChild(document.createTextNode(text.slice(at)));
     return node;
   }
 
@@ -68,6 +149,7 @@
     filterBox.textContent = "";
     FACETS.forEach(function (f) {
       var values = Object.keys(available[f[0]] || {});
+      chosen[f[0]].forEach(function (v) { if (values.indexOf(v) < 0) values.push(v); });
       if (!values.length) return;
       values.sort();
       if (f[0] === "year") values.reverse();
@@ -83,25 +165,39 @@
         box.addEventListener("change", function () {
           chosen[f[0]] = Array.prototype.slice.call(filterBox.querySelectorAll("input[name='" + f[0] + "']:checked"))
             .map(function (b) { return b.value; });
-          run(inputs[0].value);
+          run(input.value);
         });
         label.appendChild(box);
         label.appendChild(document.createTextNode(" " + value + " "));
-        label.appendChild(el("small", "", String(available[f[0]][value])));
+        label.appendChild(el("small", "", String((available[f[0]] || {})[value] || 0)));
         set.appendChild(label);
       });
       filterBox.appendChild(set);
     });
+    var clear = el("button", "search-clear", "Clear filters");
+    clear.type = "button";
+    clear.hidden = !Object.keys(activeFilters()).length;
+    clear.addEventListener("click", function () {
+      FACETS.forEach(function (f) { chosen[f[0]] = []; });
+      filterBox.querySelectorAll("input[type='checkbox']").forEach(function (b) { b.checked = false; });
+      run(input.value);
+    });
+    filterBox.appendChild(clear);
   }
 
-  function renderResult(data) {
+  function showClear() {
+    var clear = filterBox.querySelector(".search-clear");
+    if (clear) clear.hidden = !Object.keys(activeFilters()).length;
+  }
+
+  function renderResult(data, terms) {
     var kind = data.meta.kind || "page";
     var item = el("li", "search-result search-" + kind);
-    var heading = el("a", "search-title", data.meta.title || data.url);
+    var heading = marked("a", "search-title", data.meta.title || data.url, terms);
     heading.href = data.url;
     item.appendChild(el("span", "search-kind", kind === "paper" ? "Paper" : kind === "digest" ? "Digest" : ""));
     item.appendChild(heading);
-    if (data.meta.translated) item.appendChild(el("p", "search-translated", data.meta.translated));
+    if (data.meta.translated) item.appendChild(marked("p", "search-translated", data.meta.translated, terms));
     var excerpt = el("p", "search-excerpt");
     excerpt.innerHTML = data.excerpt; // Pagefind escapes page text and adds only <mark>
     item.appendChild(excerpt);
@@ -111,7 +207,7 @@
       var sublist = el("ul", "search-sub");
       subs.forEach(function (s) {
         var li = el("li");
-        var link = el("a", "", s.title);
+        var link = marked("a", "", s.title, terms);
         link.href = s.url; // the card's anchor in the digest
         li.appendChild(link);
         var text = el("p", "search-excerpt");
@@ -124,40 +220,59 @@
     return item;
   }
 
+  // Shows the next PAGE results of the current search below the ones shown.
+  function showMore(mine) {
+    var search = current;
+    var next = search.results.slice(search.shown, search.shown + PAGE);
+    more.hidden = true;
+    return Promise.all(next.map(function (r) { return r.data(); })).then(function (datas) {
+      if (mine !== generation) return;
+      datas.forEach(function (d) { list.appendChild(renderResult(d, search.terms)); });
+      search.shown += datas.length;
+      var left = search.results.length - search.shown;
+      more.hidden = left <= 0;
+      more.textContent = "More results (" + left + " more)";
+    });
+  }
+
+  function describe(n, query) {
+    var words = n === 0 ? "No results" : n + (n === 1 ? " result" : " results");
+    return words + (query ? " for “" + query + "”" : "");
+  }
+
   function run(raw) {
     var query = (raw || "").trim();
-    inputs.forEach(function (input) { if (input.value !== raw) input.value = raw; });
+    if (input.value !== raw) input.value = raw;
     syncUrl(query);
     var mine = ++generation;
     var filters = activeFilters();
+    showClear();
     if (!query && !Object.keys(filters).length) {
       list.textContent = "";
       status.textContent = "";
+      more.hidden = true;
       return Promise.resolve();
     }
     status.textContent = "Searching…";
-    return load().then(function (pf) {
-      return pf.debouncedSearch(query || null, { filters: filters }, 150);
+    return Promise.all([load(), wait(150)]).then(function (loaded) {
+      if (mine !== generation) return null; // typed on: wait for the next keystroke's search
+      return searchShards(loaded[0], query, filters);
     }).then(function (search) {
       if (!search || mine !== generation) return; // a newer query superseded this one
-      return Promise.all(search.results.slice(0, LIMIT).map(function (r) { return r.data(); })).then(function (datas) {
-        if (mine !== generation) return;
-        list.textContent = "";
-        datas.forEach(function (d) { list.appendChild(renderResult(d)); });
-        var n = search.results.length;
-        status.textContent = n === 0 ? "No results" + (query ? " for “" + query + "”" : "")
-          : n + (n === 1 ? " result" : " results") + (query ? " for “" + query + "”" : "")
-            + (n > LIMIT ? ", showing the first " + LIMIT : "");
+      var terms = query.toLowerCase().split(/\s+/).filter(Boolean);
+      current = { results: search.results, shown: 0, terms: terms };
+      list.textContent = "";
+      return showMore(mine).then(function () {
+        if (mine === generation) status.textContent = describe(search.results.length, query);
       });
     }).catch(function (err) {
       status.textContent = "Search is not available: " + (err && err.message || err);
     });
   }
 
-  inputs.forEach(function (input) {
-    input.form.addEventListener("submit", function (event) { event.preventDefault(); run(input.value); });
-    input.addEventListener("input", function () { run(input.value); });
-  });
+  form.addEventListener("submit", function (event) { event.preventDefault(); run(input.value); });
+  input.addEventListener("input", function () { run(input.value); });
+  more.addEventListener("click", function () { showMore(generation); });
   load().then(function (pf) { return pf.filters(); }).then(renderFilters).catch(function (err) {
     status.textContent = "Search is not available: " + (err && err.message || err);
   });
