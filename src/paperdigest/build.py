@@ -16,6 +16,7 @@ from paperdigest.boundary import outside_folder_notes, shown_path
 from paperdigest.config import CONFIG_NAME, SiteConfig, base_url_problem, check_named_paths, load_config
 from paperdigest.errors import ConfigError, Problem
 from paperdigest.group import SiteIndex, build_index
+from paperdigest.history import read_history
 from paperdigest.incremental.bodies import BodyStore, StoredBody, stored
 from paperdigest.incremental.cache import BuildCache, code_fingerprint, digest_of, parse_key, parse_settings
 from paperdigest.incremental.fingerprint import Fingerprints, environment_fingerprint
@@ -391,7 +392,8 @@ class Builder:
         ) as site:
             with stage(result, "plan"), gc_paused():
                 todo = []
-                for page in site_pages(index, config, self.memo.paper_lines):
+                history = read_history(self.root, config.repo_url)
+                for page in site_pages(index, config, self.memo.paper_lines, history):
                     fp = page_fingerprint(fingerprints, page)
                     if fp is None:  # nothing says what it is made from: render it, write it if it changed
                         todo.append((page, f"unknown:{time.time_ns()}"))
