@@ -4,7 +4,8 @@
 
 Builds the repository's example site, serves it on 127.0.0.1 under its base path and has
 headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) take each page at 1280 px
-and 390 px wide, light and dark. One star is set first, so the starred page shows a list.
+and 390 px wide, light and dark. One star is set first, so the starred page shows a list. The
+README's table of them (between its screenshots markers) is written again.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import re
 import subprocess
 import sys
 import tempfile
@@ -94,6 +96,30 @@ def take(site_url: str, out: Path) -> list[Path]:
     return taken
 
 
+def readme_table(folder: str) -> str:
+    rows = [
+        "| page | 1280 px, light | 1280 px, dark | 390 px, light | 390 px, dark |",
+        "|---|---|---|---|---|",
+    ]
+    for name in PAGES:
+        shots = [
+            f'<img src="{folder}/{name}-{device}-{scheme}.png" width="{240 if device == "desktop" else 90}" alt="{name}, {device}, {scheme}">'
+            for device in WIDTHS
+            for scheme in SCHEMES
+        ]
+        rows.append(f"| {name} | " + " | ".join(shots) + " |")
+    return "\n".join(rows)
+
+
+def update_readme(folder: str) -> None:
+    readme = REPO / "README.md"
+    marker = re.compile(r"(<!-- screenshots:start -->\n).*?(<!-- screenshots:end -->)", re.DOTALL)
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(
+        marker.sub(lambda m: m.group(1) + readme_table(folder) + "\n" + m.group(2), text), encoding="utf-8"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
@@ -104,6 +130,8 @@ def main() -> None:
         with served(Path(tmp) / "_site", base_path) as url:
             for path in take(url, args.out):
                 print(path.relative_to(REPO) if path.is_relative_to(REPO) else path)
+    if args.out.resolve().is_relative_to(REPO):
+        update_readme(args.out.resolve().relative_to(REPO).as_posix())
 
 
 if __name__ == "__main__":

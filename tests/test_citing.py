@@ -63,11 +63,12 @@ def test_each_digest_has_a_bib_of_its_papers_linked_from_its_page(example_site):
         slug = page.parent.name
         html = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         listed = [a["href"] for a in html.select(".digest-papers ol > li > a")]
-        bib_file = page.parent / f"{slug}.bib"
+        bib_file = page.parent / "papers.bib"
         if not listed:
             assert not html.select(".digest-papers")
             continue
-        assert html.select_one(f'a[href="/paperdigest/digests/{slug}/{slug}.bib"]') is not None
+        link = html.select_one(f'a[href="/paperdigest/digests/{slug}/papers.bib"]')
+        assert link is not None and link["download"] == f"{slug}.bib"
         site_wide = read_bib(example_site / "papers.bib").entries
         entries = read_bib(bib_file).entries
         assert len(entries) == len(listed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from paperdigest.model import Paper
 from paperdigest.parse.when import arxiv_month
@@ -24,6 +24,7 @@ STOP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "is", "are
 # How digests and papers.yaml cut an author list short: BibTeX reads these as a person's name.
 ET_AL = re.compile(r"^(?:et\.?\s*al\.?|others|等人?|\.\.\.|…)$", re.IGNORECASE)
 ET_AL_SUFFIX = re.compile(r"\s+(?:et\.?\s*al\.?|等人?)$", re.IGNORECASE)
+TITLE_WORD = re.compile(r"[\s:\-]+")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
@@ -89,9 +90,9 @@ def ascii_word(text: str) -> str:
 def citation_key(paper: Paper) -> str:
     """Google-Scholar-like key: first author's surname, year, first significant title word;
     `arxiv` and the id when the surname or the title is unknown."""
-    names, _ = author_names(paper.authors)
+    names, _ = author_names(paper.authors[:2])  # the first author, unless the list is only "et al."
     surname = ascii_word(names[0].split()[-1]) if names and names[0].split() else ""
-    words = [ascii_word(w) for w in re.split(r"[\s:\-]+", paper.title)] if title_known(paper) else []
+    words = (ascii_word(w) for w in TITLE_WORD.split(paper.title)) if surname and title_known(paper) else ()
     word = next((w for w in words if w and w not in STOP_WORDS), "")
     if surname and word:
         return f"{surname}{paper_year(paper)}{word}"
@@ -100,14 +101,14 @@ def citation_key(paper: Paper) -> str:
     return ascii_word(paper.id) or "paper"
 
 
-def citation_keys(papers: Iterable[Paper]) -> dict[str, str]:
+def citation_keys(papers: Iterable[Paper], key_of: Callable[[Paper], str] = citation_key) -> dict[str, str]:
     """Paper id -> a key no other paper of the site has: the first paper (in the order given,
     oldest first, so an existing key does not change as the site grows) keeps its key, the next
     ones with the same key get -2, -3, ..."""
     keys: dict[str, str] = {}
     taken: dict[str, int] = {}
     for paper in papers:
-        key = citation_key(paper)
+        key = key_of(paper)
         n = taken.get(key, 0) + 1
         taken[key] = n
         keys[paper.id] = key if n == 1 else f"{key}-{n}"
@@ -141,6 +142,8 @@ def bibtex_entry(paper: Paper, key: str | None = None) -> str:
     return f"@misc{{{key or citation_key(paper)},\n{body}}}\n"
 
 
-def bibliography(papers: Iterable[Paper], keys: dict[str, str]) -> bytes:
+def bibliography(
+    papers: Iterable[Paper], keys: dict[str, str], entry: Callable[[Paper, str], str] = bibtex_entry
+) -> bytes:
     """A .bib file: the papers' entries, one blank line apart."""
-    return "\n".join(bibtex_entry(p, keys[p.id]) for p in papers).encode("utf-8")
+    return "\n".join(entry(p, keys[p.id]) for p in papers).encode("utf-8")

@@ -25,8 +25,8 @@ def category_feed(slug: str) -> str:
 
 
 def digest_bib(slug: str) -> str:
-    """The digest's papers as BibTeX, beside its page: digests/<slug>/<slug>.bib."""
-    return f"digests/{slug}/{slug}.bib"
+    """The digest's papers as BibTeX, beside its page (its link downloads it as <slug>.bib)."""
+    return f"digests/{slug}/papers.bib"
 
 
 def search_facets(paper: Paper) -> dict[str, list[str]]:

@@ -14,7 +14,7 @@ import jinja2
 from pygments.formatters import HtmlFormatter
 
 from paperdigest import __version__, katex_engine
-from paperdigest.bibtex import bibliography, citation_keys
+from paperdigest.bibtex import bibliography, bibtex_entry, citation_key, citation_keys
 from paperdigest.config import SiteConfig
 from paperdigest.group import SiteIndex
 from paperdigest.history import SourceHistory
@@ -157,14 +157,15 @@ def site_pages(
     config: SiteConfig,
     paper_lines: PaperLines | None = None,
     history: SourceHistory | None = None,
+    bib: BibEntries | None = None,
 ) -> Iterator[Page]:
     """The plan of the site: every output file except static assets, not yet rendered.
 
     Each page gets what it shows and no more (a page's fingerprint is everything in its context):
     pages that list digests get their summaries and the papers they show under each, paginated
-    lists only their own page's items. `paper_lines` encodes papers.json's lines (the incremental
-    layer passes one that remembers); `history` says where each digest's file is in the site's
-    repository and when it was last committed (repo_url)."""
+    lists only their own page's items. `paper_lines` encodes papers.json's lines and `bib` the
+    papers' citation keys and BibTeX (the incremental layer passes ones that remember); `history`
+    says where each digest's file is in the site's repository and when it was last committed."""
 
     def page(template: str, out: str, **context) -> Page:
         return Page(out, template, context)
@@ -172,7 +173,9 @@ def site_pages(
     history = history or SourceHistory()
     stats = {"digests": len(index.digests), "papers": len(index.papers), "categories": len(index.categories)}
     pills = tuple((c.name, c.slug, c.count) for c in index.categories)
-    keys = citation_keys(index.papers.values())
+    bib = bib or BibEntries()
+    bib.start()
+    keys = citation_keys(index.papers.values(), bib.key)
     by_slug = {d.slug: d for d in index.digests}
     for path, ctx in paginated("", index.summaries, config.per_page):
         yield page(
@@ -199,7 +202,9 @@ def site_pages(
         )
         bib_keys = {p.id: keys[p.id] for p in papers}
         yield Page(
-            digest_bib(digest.slug), make=partial(bibliography, papers, bib_keys), depends=(papers, bib_keys)
+            digest_bib(digest.slug),
+            make=partial(bibliography, papers, bib_keys, bib.entry),
+            depends=(papers, bib_keys),
         )
     # Pages of papers, not one list: at 10,000 digests all 59,000 papers made a 16 MB page.
     total = len(index.papers_newest)
@@ -259,7 +264,7 @@ def site_pages(
     lines = paper_lines or PaperLines()
     papers = tuple(index.papers.values())
     yield Page("papers.json", make=lambda: papers_json(papers, Urls(config), lines), depends=(papers,))
-    yield Page("papers.bib", make=partial(bibliography, papers, keys), depends=(papers, keys))
+    yield Page("papers.bib", make=partial(bibliography, papers, keys, bib.entry), depends=(papers, keys))
     yield Page("assets/pygments.css", make=lambda: pygments_css().encode("utf-8"))
     if config.search:
         yield page("search.html", "search/index.html")
@@ -348,6 +353,19 @@ def shallow_dict(record) -> dict:
 
 
 JSON_BATCH = 1000
+
+
+class BibEntries:
+    """Citation keys and BibTeX entries of papers; the incremental layer keeps one that remembers."""
+
+    def start(self) -> None:
+        """A build begins."""
+
+    def key(self, paper: Paper) -> str:
+        return citation_key(paper)
+
+    def entry(self, paper: Paper, key: str) -> str:
+        return bibtex_entry(paper, key)
 
 
 class PaperLines:
