@@ -537,7 +537,12 @@ def test_editing_a_card_renders_only_the_pages_that_show_it(site, tmp_path, monk
     shown = {"page/3/index.html", "categories/paper/page/2/index.html", "archive/2023/05/index.html",
              "archive/2023/index.html"}  # fmt: skip
     made_from_the_digest = {"digests/2023-05-02-b/index.html", "feed.xml", "categories/paper/feed.xml"}
-    made_from_its_papers = {"papers/2304.30502/index.html", "papers.json", "papers.bib", "digests/2023-05-02-b/papers.bib"}
+    made_from_its_papers = {
+        "papers/2304.30502/index.html",
+        "papers.json",
+        "papers.bib",
+        "digests/2023-05-02-b/papers.bib",
+    }
     expected = shown | showing | made_from_the_digest | made_from_its_papers
     assert set(rendered) == expected
     not_showing = {
