@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from http_util import serve_static
-from paperdigest.bibtex import bibtex_entry, paper_year
+from paperdigest.bibtex import bibtex_entry, citation_keys, paper_year
 from paperdigest.model import Mention, Paper
 
 
@@ -30,9 +30,10 @@ def test_arxiv_entry_with_authors():
     entry = bibtex_entry(paper(authors=("Rylan Schaeffer", "Brando Miranda", "Sanmi Koyejo")))
     assert entry == (
         "@misc{schaeffer2023emergent,\n"
-        "  title = {Are Emergent Abilities of Large Language Models a Mirage?},\n"
+        "  title = {{Are Emergent Abilities of Large Language Models a Mirage?}},\n"
         "  author = {Rylan Schaeffer and Brando Miranda and Sanmi Koyejo},\n"
         "  year = {2023},\n"
+        "  month = apr,\n"
         "  eprint = {2304.15004},\n"
         "  archivePrefix = {arXiv},\n"
         "  url = {https://arxiv.org/abs/2304.15004},\n"
@@ -44,6 +45,30 @@ def test_without_authors_the_key_is_the_arxiv_id():
     entry = bibtex_entry(paper())
     assert entry.startswith("@misc{arxiv230415004,\n")
     assert "author" not in entry
+
+
+def test_et_al_is_and_others_never_a_person():
+    for authors in (
+        ("Wang", "Ma", "Meng", "et al."),
+        ("Wang", "Ma", "Meng et al"),
+        ("Wang", "Ma", "Meng", "等"),
+    ):
+        assert "  author = {Wang and Ma and Meng and others},\n" in bibtex_entry(paper(authors=authors))
+    assert "author" not in bibtex_entry(paper(authors=("et al.",)))
+
+
+def test_a_paper_no_digest_titled_has_no_title_field():
+    untitled = paper(id="2403.03853", title="2403.03853", arxiv_id="2403.03853",
+                     arxiv_url="https://arxiv.org/abs/2403.03853", pdf_url="https://arxiv.org/pdf/2403.03853")  # fmt: skip
+    entry = bibtex_entry(untitled)
+    assert "title" not in entry and entry.startswith("@misc{arxiv240303853,")
+    assert "  month = mar,\n" in entry and "  year = {2024},\n" in entry
+
+
+def test_old_style_ids_name_their_archive():
+    entry = bibtex_entry(paper(arxiv_id="hep-th/9901001", arxiv_url="https://arxiv.org/abs/hep-th/9901001"))
+    assert "  primaryClass = {hep-th},\n" in entry and "  month = jan,\n" in entry
+    assert "primaryClass" not in bibtex_entry(paper())  # a new-style id does not say its category
 
 
 def test_year_comes_from_the_arxiv_id_then_the_first_mention():
@@ -58,13 +83,23 @@ def test_year_comes_from_the_arxiv_id_then_the_first_mention():
 def test_tex_specials_are_escaped_and_non_arxiv_papers_keep_their_url():
     entry = bibtex_entry(
         paper(id="gpt-4-report", title="GPT-4 & 100% {fun}_x", arxiv_id="", arxiv_url="", pdf_url="",
-              url="https://openai.com/research/gpt-4", venue="NeurIPS 2023", authors=("Zoë Müller",),
+              url="https://openai.com/research/gpt_4?a=1&b=%20", venue="NeurIPS 2023", authors=("Zoë Müller",),
               mentions=(mention(dt.date(2023, 3, 15)),))
     )  # fmt: skip
-    assert r"title = {GPT-4 \& 100\% \{fun\}\_x}," in entry
-    assert "eprint" not in entry and "url = {https://openai.com/research/gpt-4}," in entry
+    assert r"title = {{GPT-4 \& 100\% \{fun\}\_x}}," in entry
+    assert "eprint" not in entry and "month" not in entry
+    assert "url = {https://openai.com/research/gpt_4?a=1&b=%20}," in entry  # verbatim, as \url takes it
     assert entry.startswith("@misc{muller2023gpt,")  # like Google Scholar: achiam2023gpt
     assert "note = {NeurIPS 2023}," in entry
+
+
+def test_citation_keys_are_unique_and_the_first_paper_keeps_its_own():
+    first = paper(authors=("Yu Wang",), title="Large Models")
+    second = paper(id="2305.00001", arxiv_id="2305.00001", authors=("Li Wang",), title="Large Language")
+    third = paper(id="2306.00001", arxiv_id="2306.00001", authors=("Wang",), title="Large")
+    assert citation_keys([first, second, third]) == {
+        "2304.15004": "wang2023large", "2305.00001": "wang2023large-2", "2306.00001": "wang2023large-3",
+    }  # fmt: skip
 
 
 @pytest.mark.browser

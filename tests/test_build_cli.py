@@ -193,7 +193,7 @@ def test_papers_list_is_paginated_with_every_paper_once(tmp_path):
     ]
     assert sorted(on_lists) == sorted({p["id"] for p in papers})  # each paper once, on one page
     first = pages[0].read_text(encoding="utf-8")
-    assert f"All papers <small>{len(papers)}</small>" in first
+    assert f"全部论文 <small>{len(papers)}</small>" in first  # the site is zh-CN
     assert 'rel="next" href="/paperdigest/papers/page/2/"' in first
     assert 'rel="prev" href="/paperdigest/papers/"' in pages[1].read_text(encoding="utf-8")
 

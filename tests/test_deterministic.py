@@ -101,7 +101,7 @@ def test_a_build_that_changes_no_indexed_text_leaves_the_search_index_as_it_was(
 
     (site / "templates").mkdir()
     base = (REPO / "templates/base.html").read_text(encoding="utf-8")
-    (site / "templates/base.html").write_text(base.replace("Built with paperdigest", "Made with care"))
+    (site / "templates/base.html").write_text(base.replace("{{ t('footer_built_with') }}", "Made with care"))
     result = Builder(site, out, jobs=1).build()  # every page changed, not what search takes from them
     assert result.written >= result.pages and "Made with care" in (out / "index.html").read_text()
     assert pagefind_files(out) == before

@@ -489,15 +489,20 @@ def test_a_file_made_in_chunks_is_hashed_as_written_and_kept_when_its_bytes_are_
     assert staged and (out / "papers.json").read_bytes() == b'{"a": 2}'
 
 
-def test_text_added_above_the_cards_rewrites_only_the_digest_page(site, tmp_path):
+def test_text_added_above_the_cards_rewrites_only_the_digest_page_and_its_feeds(site, tmp_path):
     """Every card below the edit moves down a line; no paper changes, so neither do their pages,
-    the papers list, the sitemap or papers.json (118 MB at 10,000 digests)."""
+    the papers list, the sitemap or papers.json (118 MB at 10,000 digests). The feeds carry the
+    digest's text."""
     builder = Builder(site, site / "_site", jobs=1)
     builder.build()
     path = site / "digests/2023-05-02-b.md"
     path.write_text(path.read_text(encoding="utf-8").replace("\n\n", "\n\nA new first paragraph.\n\n", 1))
+    before = tree(site / "_site")
     result = builder.rebuild({path})
-    assert result.written == 1
+    after = tree(site / "_site")
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert changed == {"digests/2023-05-02-b/index.html", "feed.xml", "categories/paper/feed.xml"}
+    assert result.written == 3
     assert "A new first paragraph." in (site / "_site/digests/2023-05-02-b/index.html").read_text()
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
 
@@ -528,13 +533,19 @@ def test_editing_a_card_renders_only_the_pages_that_show_it(site, tmp_path, monk
     lists.append("papers/index.html")
     showing = {rel for rel in lists if "2304.30502" in (out / rel).read_text(encoding="utf-8")}
     assert len(lists) == 3 and len(showing) == 1
-    shown = {"page/3/index.html"}  # the front page that lists digest b's papers
+    # the pages that list digest b's papers: the front page, its category's page, its month, its year
+    shown = {"page/3/index.html", "categories/paper/page/2/index.html", "archive/2023/05/index.html",
+             "archive/2023/index.html"}  # fmt: skip
     made_from_the_digest = {"digests/2023-05-02-b/index.html", "feed.xml", "categories/paper/feed.xml"}
-    expected = shown | showing | made_from_the_digest | {"papers/2304.30502/index.html", "papers.json"}
+    made_from_its_papers = {
+        "papers/2304.30502/index.html",
+        "papers.json",
+        "papers.bib",
+        "digests/2023-05-02-b/papers.bib",
+    }
+    expected = shown | showing | made_from_the_digest | made_from_its_papers
     assert set(rendered) == expected
     not_showing = {
-        "categories/paper/page/2/index.html",  # lists digest b, whose summary did not change
-        "archive/2023/05/index.html",
         "index.html",  # digest d; page/2/ is c, page/3/ is b, page/4/ is a
         "page/2/index.html",
         "page/4/index.html",

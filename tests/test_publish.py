@@ -117,7 +117,7 @@ def test_paper_page_shows_bibtex_and_links(site):
     soup = BeautifulSoup((site / "papers/2304.14802/index.html").read_text(encoding="utf-8"), "html.parser")
     bibtex = soup.find(id="bibtex").get_text()
     assert bibtex.startswith("@misc{")
-    assert "  title = {ResiDual: Transformer with Dual Residual Connections},\n" in bibtex
+    assert "  title = {{ResiDual: Transformer with Dual Residual Connections}},\n" in bibtex
     assert "  eprint = {2304.14802},\n" in bibtex and "  year = {2023},\n" in bibtex
     assert soup.find("button", attrs={"data-copy": "bibtex"}) is not None
     hrefs = {a["href"] for a in soup.find_all("a")}

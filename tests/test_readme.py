@@ -67,3 +67,28 @@ def test_the_katex_version_named_is_the_bundled_one():
 def test_readers_are_sent_to_serve_not_to_files_on_disk():
     assert "paperdigest serve" in README.split("## Commands")[0]  # the quick start
     assert "Open `_site/index.html`" not in README
+
+
+def test_the_template_context_table_names_what_each_template_gets():
+    """README, "What each template gets": each template's row names exactly the keys of the
+    context its pages are given (those of every page of that template, the example site's)."""
+    from paperdigest.build import Builder
+    from paperdigest.render import site_pages
+
+    gathered = Builder(REPO).gather()
+    given: dict[str, set[str]] = {}
+    for page in site_pages(gathered.index, gathered.config):
+        if page.template:
+            given.setdefault(page.template, set()).update(page.context)
+    table = README.split("<!-- template-context:start -->")[1].split("<!-- template-context:end -->")[0]
+    documented = {}
+    for row in table.strip().splitlines()[2:]:
+        template, context = (cell.strip() for cell in row.strip("|").split("|"))
+        names = (
+            set()
+            if context == "nothing more"
+            else {m.group(1) for m in re.finditer(r"(?:^|, )`(\w+)`", context)}
+        )
+        documented[template.strip("`")] = names
+    given.setdefault("sitemap-index.xml", {"parts"})  # written past 50,000 URLs only
+    assert documented == given

@@ -188,3 +188,43 @@ def test_filters_by_year_and_category(page, two_years):
         f"{BASE_PATH}papers/2301.00002/",
         f"{BASE_PATH}digests/2023-01-02-paper-digest/",
     }
+
+
+def test_the_search_page_speaks_the_site_language(page, served):
+    """The example site is zh-CN: every word the search page shows comes from zh-CN.yaml."""
+    search(page, served, "注意力")
+    status = page.inner_text("#search-status")
+    count = page.get_attribute("#search-status", "data-count")
+    assert status == f"“注意力”：{count} 条结果"
+    assert page.inner_text("#search-filters legend") in {"分类", "年份"}
+    assert page.inner_text("h1") == "搜索" and page.title().startswith("搜索 · ")
+    search(page, served, "qqzzxxnotaword")
+    assert page.inner_text("#search-status") == "没有找到“qqzzxxnotaword”"
+
+
+def test_an_english_site_counts_results_in_english(page, tmp_path):
+    root = write_site(
+        tmp_path,
+        {"2024-01-02-d.md": ENGLISH_DIGEST},
+        config="title: Notes\nlanguage: en\nbase_url: https://example.org/\n",
+    )
+    run_cli("build", "--source", str(root), "--base-url", BASE_URL, check=True)
+    with serve_static(root / "_site", BASE_PATH) as url:
+        search(page, url, "attention")
+        assert page.inner_text("#search-status") in {"1 result for “attention”", "2 results for “attention”"}
+        assert page.get_attribute("#search-input", "placeholder") == "Title, author, institution, topic ..."
+        assert page.inner_text("h1") == "Search"
+
+
+ENGLISH_DIGEST = """\
+---
+title: Reading notes
+date: 2024-01-02
+---
+
+### 1. Attention Is All You Need
+
+> - URL: https://arxiv.org/abs/1706.03762
+
+The attention paper.
+"""

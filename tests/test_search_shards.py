@@ -109,7 +109,7 @@ def test_the_shards_answer_what_one_index_of_the_same_pages_answers(page, served
 def test_more_results_shows_the_next_page_of_results(page, served):
     page.goto(f"{served}search/?q=模型")
     shown(page, "模型")
-    total = int(page.inner_text("#search-status").split()[0])
+    total = result_count(page)
     assert total > 30 and page.locator("#search-results > li").count() == 30
     page.click("#search-more")
     page.wait_for_function("document.querySelectorAll('#search-results > li').length > 30")
@@ -126,7 +126,7 @@ def test_the_query_is_highlighted_in_result_titles(page, served):
 
 
 def result_count(page) -> int:
-    return int(page.inner_text("#search-status").split()[0])
+    return int(page.get_attribute("#search-status", "data-count"))
 
 
 def test_filters_are_kept_when_the_query_changes_and_can_be_cleared(page, served):
@@ -140,7 +140,7 @@ def test_filters_are_kept_when_the_query_changes_and_can_be_cleared(page, served
     assert result_count(page) == 38  # of 42
     page.click(".search-clear")
     page.wait_for_function("!location.search.includes('year=')")
-    page.wait_for_function("document.getElementById('search-status').textContent.startsWith('42 ')")
+    page.wait_for_function("document.getElementById('search-status').dataset.count === '42'")
     assert not page.is_checked("#search-filters input[name='year'][value='2024']")
     assert not page.is_visible(".search-clear")
 

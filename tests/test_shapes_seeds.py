@@ -161,7 +161,7 @@ def test_blog_listing_seed_entries(example_site):
         month = BeautifulSoup(
             (example_site / f"archive/{date[:4]}/{date[5:7]}/index.html").read_text("utf-8"), "html.parser"
         )
-        links = [unquote(a["href"]) for a in month.select("li.entry-item > a")]
+        links = [unquote(a["href"]) for a in month.select("li.entry-item > .digest-line > a")]
         assert any(link.endswith(f"digests/kexue-blog-listing/#{anchor}") for link in links)
 
 

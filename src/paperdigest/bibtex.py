@@ -1,32 +1,84 @@
-"""BibTeX for a paper: an arXiv-style @misc entry (eprint, title, authors when known, year)."""
+"""BibTeX for papers: arXiv-style @misc entries, as arXiv's own "Export BibTeX citation" writes them.
+
+Only what is known is written: no title when no digest gave one (never the arXiv id as a title),
+no author field without authors, `and others` for a list that ends in "et al.". Titles are
+brace-protected so that styles keep their capitals (LLaMA, not llama); year and month come from
+the arXiv id (2304.15004: April 2023), else the year of the first mention.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 
 from paperdigest.model import Paper
+from paperdigest.parse.when import arxiv_month
 
-NEW_STYLE_ID = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")  # YYMM.NNNNN (2007 onwards)
-OLD_STYLE_ID = re.compile(r"^[a-z\-]+(?:\.[A-Z]{2})?/(\d{2})\d{5}$")  # archive/YYMMNNN
+OLD_STYLE_ID = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?)/\d{7}$")  # archive(.SUBJECT)/YYMMNNN
 # Characters that mean something to (La)TeX inside a field value.
 TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%",
                "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}  # fmt: skip
 STOP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "is", "are", "with", "via", "towards"}
+# How digests and papers.yaml cut an author list short: BibTeX reads these as a person's name.
+ET_AL = re.compile(r"^(?:et\.?\s*al\.?|others|等人?|\.\.\.|…)$", re.IGNORECASE)
+ET_AL_SUFFIX = re.compile(r"\s+(?:et\.?\s*al\.?|等人?)$", re.IGNORECASE)
+TITLE_WORD = re.compile(r"[\s:\-]+")
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def title_known(paper: Paper) -> bool:
+    """A paper no digest titled is titled by its id (group.merge_one): that is no title."""
+    return bool(paper.title) and paper.title not in (paper.id, paper.arxiv_id)
+
+
+def arxiv_issue(paper: Paper) -> dt.date | None:
+    """The first day of the month the paper's arXiv id was issued (2304.15004: 2023-04-01)."""
+    return arxiv_month(paper.arxiv_id) if paper.arxiv_id else None
 
 
 def paper_year(paper: Paper) -> str:
-    """The year an arXiv id was issued (YYMM.NNNNN, or archive/YYMMNNN), else the first mention's year."""
-    for pattern in (NEW_STYLE_ID, OLD_STYLE_ID):
-        m = pattern.match(paper.arxiv_id)
-        if m:
-            yy = int(m.group(1))
-            return str(2000 + yy if yy < 91 else 1900 + yy)  # arXiv started in 1991
+    """The year an arXiv id was issued, else the first mention's year."""
+    if issued := arxiv_issue(paper):
+        return str(issued.year)
     return str(paper.first_date.year) if paper.first_date else ""
+
+
+def paper_month(paper: Paper) -> str:
+    """The BibTeX month macro (jan ... dec) of the arXiv id's issue, else ''."""
+    issued = arxiv_issue(paper)
+    return MONTHS[issued.month - 1] if issued else ""
+
+
+def primary_class(arxiv_id: str) -> str:
+    """An old-style id names its archive (hep-th/9901001, math.GT/0309136); a new-style id does not."""
+    m = OLD_STYLE_ID.match(arxiv_id)
+    return m.group(1) if m else ""
+
+
+def author_names(authors: Iterable[str]) -> tuple[list[str], bool]:
+    """(the named authors, whether the list was cut short with et al.)."""
+    names, more = [], False
+    for author in authors:
+        author = author.strip()
+        if ET_AL.match(author):
+            more = True
+            continue
+        cut = ET_AL_SUFFIX.sub("", author)
+        more = more or cut != author
+        if cut:
+            names.append(cut)
+    return names, more
 
 
 def tex_escape(text: str) -> str:
     return "".join(TEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def url_value(url: str) -> str:
+    """A URL as BibTeX's url field takes it: verbatim (styles typeset it with \\url), braces encoded."""
+    return url.replace("{", "%7B").replace("}", "%7D")
 
 
 def ascii_word(text: str) -> str:
@@ -35,30 +87,63 @@ def ascii_word(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", folded.lower())
 
 
-def citation_key(paper: Paper, year: str) -> str:
-    """Google-Scholar-like key: first author's surname, year, first significant title word."""
-    surname = ascii_word(paper.authors[0].split()[-1]) if paper.authors and paper.authors[0].split() else ""
-    words = [ascii_word(w) for w in re.split(r"[\s:\-]+", paper.title)]
+def citation_key(paper: Paper) -> str:
+    """Google-Scholar-like key: first author's surname, year, first significant title word;
+    `arxiv` and the id when the surname or the title is unknown."""
+    names, _ = author_names(paper.authors[:2])  # the first author, unless the list is only "et al."
+    surname = ascii_word(names[0].split()[-1]) if names and names[0].split() else ""
+    words = (ascii_word(w) for w in TITLE_WORD.split(paper.title)) if surname and title_known(paper) else ()
     word = next((w for w in words if w and w not in STOP_WORDS), "")
-    key = f"{surname}{year}{word}"
-    if not surname or not word:
-        key = ascii_word(paper.arxiv_id) and f"arxiv{ascii_word(paper.arxiv_id)}" or key
-    return key or ascii_word(paper.id) or "paper"
-
-
-def bibtex_entry(paper: Paper) -> str:
-    """The entry as arXiv's own 'Export BibTeX citation' writes it, minus what we cannot know."""
-    year = paper_year(paper)
-    fields = [("title", tex_escape(paper.title))]
-    if paper.authors:
-        fields.append(("author", " and ".join(tex_escape(a) for a in paper.authors)))
-    if year:
-        fields.append(("year", year))
+    if surname and word:
+        return f"{surname}{paper_year(paper)}{word}"
     if paper.arxiv_id:
-        fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv"), ("url", paper.arxiv_url)]
+        return f"arxiv{ascii_word(paper.arxiv_id)}"
+    return ascii_word(paper.id) or "paper"
+
+
+def citation_keys(papers: Iterable[Paper], key_of: Callable[[Paper], str] = citation_key) -> dict[str, str]:
+    """Paper id -> a key no other paper of the site has: the first paper (in the order given,
+    oldest first, so an existing key does not change as the site grows) keeps its key, the next
+    ones with the same key get -2, -3, ..."""
+    keys: dict[str, str] = {}
+    taken: dict[str, int] = {}
+    for paper in papers:
+        key = key_of(paper)
+        n = taken.get(key, 0) + 1
+        taken[key] = n
+        keys[paper.id] = key if n == 1 else f"{key}-{n}"
+    return keys
+
+
+def bibtex_entry(paper: Paper, key: str | None = None) -> str:
+    """One @misc entry; `key` as citation_keys gave it (default: the paper's own citation_key)."""
+    fields: list[tuple[str, str]] = []
+    if title_known(paper):
+        fields.append(("title", "{{" + tex_escape(paper.title) + "}}"))
+    names, more = author_names(paper.authors)
+    if names:
+        fields.append(
+            ("author", "{" + " and ".join(tex_escape(a) for a in [*names, *["others"] * more]) + "}")
+        )
+    if year := paper_year(paper):
+        fields.append(("year", "{" + year + "}"))
+    if month := paper_month(paper):
+        fields.append(("month", month))  # a macro, unbraced: styles print it in their own language
+    if paper.arxiv_id:
+        fields += [("eprint", "{" + paper.arxiv_id + "}"), ("archivePrefix", "{arXiv}")]
+        if primary := primary_class(paper.arxiv_id):
+            fields.append(("primaryClass", "{" + primary + "}"))
+        fields.append(("url", "{" + paper.arxiv_url + "}"))
     elif paper.url:
-        fields.append(("url", paper.url))
+        fields.append(("url", "{" + url_value(paper.url) + "}"))
     if paper.venue:
-        fields.append(("note", tex_escape(paper.venue)))
-    body = "".join(f"  {name} = {{{value}}},\n" for name, value in fields)
-    return f"@misc{{{citation_key(paper, year)},\n{body}}}\n"
+        fields.append(("note", "{" + tex_escape(paper.venue) + "}"))
+    body = "".join(f"  {name} = {value},\n" for name, value in fields)
+    return f"@misc{{{key or citation_key(paper)},\n{body}}}\n"
+
+
+def bibliography(
+    papers: Iterable[Paper], keys: dict[str, str], entry: Callable[[Paper, str], str] = bibtex_entry
+) -> bytes:
+    """A .bib file: the papers' entries, one blank line apart."""
+    return "\n".join(entry(p, keys[p.id]) for p in papers).encode("utf-8")

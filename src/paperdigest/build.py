@@ -12,10 +12,12 @@ from pathlib import Path
 
 import jinja2
 
+from paperdigest.bibtex import bibliography, citation_keys
 from paperdigest.boundary import boundary_of, leaves, link_problem, outside_folder_notes, shown_path
 from paperdigest.config import CONFIG_NAME, SiteConfig, base_url_problem, check_named_paths, load_config
 from paperdigest.errors import ConfigError, Problem
 from paperdigest.group import SiteIndex, build_index
+from paperdigest.history import read_history
 from paperdigest.incremental.bodies import BodyStore, StoredBody, stored
 from paperdigest.incremental.cache import BuildCache, code_fingerprint, digest_of, parse_key, parse_settings
 from paperdigest.incremental.fingerprint import Fingerprints, environment_fingerprint
@@ -156,13 +158,15 @@ class Builder:
         as the later ones: loads the records when that build found the output up to date and loaded
         nothing (else returns None), then has the garbage collector go through the build's millions
         of objects once, now, instead of in the middle of the first rebuild. It also encodes every
-        paper's line of papers.json in this process (render workers keep theirs) and parses one
+        paper's line of papers.json and BibTeX entry in this process (render workers keep theirs) and parses one
         digest, result unused, so that the Markdown parser, its plugins and lexers are set up."""
         result = None if self.memo.parsed else self.rebuild(set())
         if self.memo.site is not None:
             index, config = self.memo.site.index, self.memo.site.config
             for _ in papers_json(tuple(index.papers.values()), Urls(config), self.memo.paper_lines):
                 pass
+            keys = citation_keys(index.papers.values(), self.memo.bib.key)  # and papers.bib's entries
+            bibliography(index.papers.values(), keys, self.memo.bib.entry)
             parse_chunk_items([*itertools.islice(self.memo.parsed, 1)], self.root, config)
         gc.collect()
         return result
@@ -207,8 +211,9 @@ class Builder:
                 if not self.preview:
                     check_not_emptied(paths, cache.get_build(self.out_dir), config)
                 keys = {**{p: k.key for p, k in known.items()}, **keyed}
+                history = read_history(self.root, config.repo_url)  # commits are an input of pages
                 build_fp = digest_of(
-                    site_fp, templates_fp, file_fingerprint(self.root / OVERRIDES_FILE),
+                    site_fp, templates_fp, file_fingerprint(self.root / OVERRIDES_FILE), repr(history),
                     *(f"{p}={keys.get(p)}" for p in paths),
                 )  # fmt: skip
                 if shortcut and self.up_to_date(cache, config, build_fp, result):
@@ -223,7 +228,7 @@ class Builder:
             result.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
             cache.put_build(self.out_dir, None)  # until this build has committed
             try:
-                self.write_site(env, site_fp, config, index, results, cache, trust_memory, result)
+                self.write_site(env, site_fp, config, index, results, cache, trust_memory, result, history)
             except OSError as exc:  # disk full, read-only folder...: the previous output stays
                 raise BuildError(os_problem(exc, self.root)) from None
             cache.put_build(
@@ -388,7 +393,7 @@ class Builder:
             self.memo.bodies = BodyStore(cache.path)
         return self.memo.bodies
 
-    def write_site(self, env, site_fp, config, index, results, cache, trust_memory, result) -> None:
+    def write_site(self, env, site_fp, config, index, results, cache, trust_memory, result, history) -> None:
         with stage(result, "plan"), gc_paused():
             keys = {p.result.digest.source: p.key for p in results.values() if p.result.digest}
             fingerprints = Fingerprints(env, index, keys, site_fp, self.memo.fingerprints)
@@ -399,7 +404,7 @@ class Builder:
         ) as site:
             with stage(result, "plan"), gc_paused():
                 todo = []
-                for page in site_pages(index, config, self.memo.paper_lines):
+                for page in site_pages(index, config, self.memo.paper_lines, history, self.memo.bib):
                     fp = page_fingerprint(fingerprints, page)
                     if fp is None:  # nothing says what it is made from: render it, write it if it changed
                         todo.append((page, f"unknown:{time.time_ns()}"))

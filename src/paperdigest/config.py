@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from paperdigest.errors import ConfigError, Problem
+from paperdigest.i18n import StringsError, site_strings
 from paperdigest.parse.fields import FIELD_NAMES
 
 CONFIG_NAME = "site.yaml"
@@ -118,6 +119,18 @@ class SiteConfig:
     search: bool = doc("Build a Pagefind full-text index (Chinese and English) and show a search box.", True)
     cname: str = doc("Custom domain for GitHub Pages, e.g. papers.example.org; written to CNAME.", "")
     math: MathConfig = doc("Math typesetting (see math.*).", factory=MathConfig)
+    strings: dict = doc(
+        "The theme's words, by key, over those of the site's language (src/paperdigest/i18n/: "
+        "zh-CN, en), e.g. {search_placeholder: 'LoRA, 扩散模型 ...', paper_count: {one: '{count} paper', "
+        "other: '{count} papers'}}; counts take CLDR plural forms (zero, one, two, few, many, other).",
+        factory=dict,
+    )
+    repo_url: str = doc(
+        "The site's source repository on GitHub, GitLab or Gitea, e.g. https://github.com/user/repo: "
+        "digest pages link to their file there (edit this digest) and, in a git checkout, show the "
+        "date of their last commit.",
+        "",
+    )
     fields: dict = doc(
         "More labels for paper fields, by field, e.g. {code: [源码, Repo]}; added to the built-in ones "
         f"(README, *Field labels*). Fields: {', '.join(FIELD_NAMES)}. Case, spaces and full-width "
@@ -162,7 +175,11 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
         data = {**data, "base_url": base_url}
     config = _build(SiteConfig, data, path, prefix="")
     config = dataclasses.replace(
-        config, root=root, given=frozenset(data), fields=field_labels_of(config.fields, path)
+        config,
+        root=root,
+        given=frozenset(data),
+        fields=field_labels_of(config.fields, path),
+        strings=strings_of(config, path),
     )
     for key in ("per_page", "papers_per_page"):
         if getattr(config, key) < 1:
@@ -174,6 +191,8 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
         raise ConfigError(path, f"math.output must be one of {choices}, got {config.math.output!r}")
     if config.base_url and urlsplit(config.base_url).scheme not in ("http", "https"):
         raise ConfigError(path, f"base_url must be an http(s) URL, got {config.base_url!r}")
+    if config.repo_url and urlsplit(config.repo_url).scheme not in ("http", "https"):
+        raise ConfigError(path, f"repo_url must be an http(s) URL, got {config.repo_url!r}")
     if config.cname and not HOSTNAME.fullmatch(config.cname):
         raise ConfigError(path, f"cname must be a bare domain like papers.example.org, got {config.cname!r}")
     return config
@@ -208,6 +227,15 @@ def base_url_problem(config: SiteConfig) -> Problem | None:
         "site.yaml or pass --base-url https://USER.github.io/REPO/ (the Pages workflow does)"
     )
     return Problem(CONFIG_NAME, None, "warning", message)
+
+
+def strings_of(config: SiteConfig, path: Path) -> dict:
+    """`strings:` checked against the theme's keys and placeholders (i18n/)."""
+    try:
+        site_strings(config.language, config.strings)
+    except StringsError as exc:
+        raise ConfigError(path, str(exc)) from None
+    return {str(k): v for k, v in config.strings.items()}
 
 
 def field_labels_of(fields: dict, path: Path) -> dict[str, tuple[str, ...]]:

@@ -298,6 +298,10 @@ class MathRenderer:
         )
 
 
+# KaTeX writes `<mtable columnspacing="">` for some environments (cases, array): invalid MathML.
+EMPTY_COLUMN_SPACING = ' columnspacing=""'
+
+
 def clean_message(message: str) -> str:
     return message.removeprefix("KaTeX parse error: ").strip()
 
@@ -306,6 +310,7 @@ def formula_markup(tex: str, display: bool, html: str | None, error: str | None)
     """Typeset HTML in the same wrapper as browser mode; a rejected formula as its marked source."""
     tag, kind = ("div", "display") if display else ("span", "inline")
     if html is not None:
+        html = html.replace(EMPTY_COLUMN_SPACING, "")
         return f'<{tag} class="math {kind}" data-typeset="">{html}</{tag}>'
     label = escapeHtml(f"Formula error (KaTeX): {error}")
     return (

@@ -91,6 +91,7 @@ class Digest:
     source_url: str = ""  # where the digest was copied or translated from
     # The title as inline HTML when it holds markup (a formula, emphasis), else "": title is plain text.
     title_html: str = ""
+    language: str = ""  # BCP 47 tag its front matter gives, or 'en', 'zh', ... detected; '' unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,7 @@ class DigestSummary:
     author: str
     paper_count: int  # cards in the digest
     draft: bool
+    language: str  # as Digest.language: lists mark an English title in a Chinese list as English
 
 
 def summary_of(digest: Digest) -> DigestSummary:
@@ -123,6 +125,7 @@ def summary_of(digest: Digest) -> DigestSummary:
         author=digest.author,
         paper_count=len(digest.cards),
         draft=digest.draft,
+        language=digest.language,
     )
 
 

@@ -1,17 +1,32 @@
-"""Template helpers for finding and following the site: BibTeX, category feeds, search facets."""
+"""Template helpers for finding, following and citing the site: BibTeX, COinS, feeds, facets.
+
+Each is a pure function of its arguments (and the configuration captured when installed), so a
+page's fingerprint, which covers its context and the environment's helpers, covers their output.
+"""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote, urljoin, urlsplit
+
 import jinja2
 
-from paperdigest.bibtex import bibtex_entry
+from paperdigest.bibtex import arxiv_issue, author_names, bibtex_entry, paper_year, title_known
 from paperdigest.model import Paper
 
 FEED_ENTRIES = 20  # newest digests in each Atom feed
+URL_ATTRIBUTE = re.compile(r"""(\s(?:href|src|poster)=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+KATEX_HTML = '<span class="katex-html"'
+SPAN_TAG = re.compile(r"<span\b|</span>")
 
 
 def category_feed(slug: str) -> str:
     return f"categories/{slug}/feed.xml"
+
+
+def digest_bib(slug: str) -> str:
+    """The digest's papers as BibTeX, beside its page (its link downloads it as <slug>.bib)."""
+    return f"digests/{slug}/papers.bib"
 
 
 def search_facets(paper: Paper) -> dict[str, list[str]]:
@@ -23,8 +38,81 @@ def search_facets(paper: Paper) -> dict[str, list[str]]:
     return {"category": list(categories), "year": list(years)}
 
 
+def paper_facets(papers: tuple[Paper, ...]) -> dict[str, list[str]]:
+    """What the papers list can be filtered by, from the papers it shows: categories, years
+    (newest first) and venues."""
+    facets = [search_facets(p) for p in papers]
+    return {
+        "category": sorted({c for f in facets for c in f["category"]}, key=str.lower),
+        "year": sorted({y for f in facets for y in f["year"]}, reverse=True),
+        "venue": sorted({p.venue for p in papers if p.venue}, key=str.lower),
+    }
+
+
+def coins(paper: Paper) -> str:
+    """The paper as an OpenURL ContextObject (Z39.88-2004, KEV journal format), for the title of a
+    COinS span: the Zotero connector and other reference managers offer to save it from the page."""
+    pairs = [
+        ("ctx_ver", "Z39.88-2004"),
+        ("rft_val_fmt", "info:ofi/fmt:kev:mtx:journal"),
+        ("rft.genre", "preprint" if paper.arxiv_id and not paper.venue else "article"),
+    ]
+    if title_known(paper):
+        pairs.append(("rft.atitle", paper.title))
+    if paper.venue or paper.arxiv_id:
+        pairs.append(("rft.jtitle", paper.venue or "arXiv"))
+    pairs += [("rft.au", name) for name in author_names(paper.authors)[0]]
+    issued = arxiv_issue(paper)
+    if date := f"{issued.year}-{issued.month:02d}" if issued else paper_year(paper):
+        pairs.append(("rft.date", date))
+    if paper.arxiv_id:
+        pairs.append(("rft_id", f"info:arxiv/{paper.arxiv_id}"))
+    if url := paper.arxiv_url or paper.url:
+        pairs.append(("rft_id", url))
+    return "&".join(f"{key}={quote(value, safe='')}" for key, value in pairs)
+
+
+def feed_html(html: str, page_url: str) -> str:
+    """A digest body as a feed entry's content: every link and image absolute (readers show the
+    entry away from the site), formulas as their MathML alone (a reader has no KaTeX stylesheet,
+    and would show KaTeX's HTML layer as loose text beside the MathML)."""
+    return absolute_urls(without_katex_html(str(html)), page_url)  # str: the feed escapes it
+
+
+def absolute_urls(html: str, page_url: str) -> str:
+    def absolute(m: re.Match) -> str:
+        url = m.group(3)
+        return (
+            m.group(0)
+            if urlsplit(url).scheme
+            else f"{m.group(1)}{m.group(2)}{urljoin(page_url, url)}{m.group(2)}"
+        )
+
+    return URL_ATTRIBUTE.sub(absolute, html)
+
+
+def without_katex_html(html: str) -> str:
+    """`<span class="katex-html" ...>...</span>` cut out, nested spans and all."""
+    out, pos = [], 0
+    while (start := html.find(KATEX_HTML, pos)) >= 0:
+        out.append(html[pos:start])
+        depth, end = 0, len(html)
+        for tag in SPAN_TAG.finditer(html, start):
+            depth += 1 if tag.group(0) == "<span" else -1
+            if depth == 0:
+                end = tag.end()
+                break
+        pos = end
+    out.append(html[pos:])
+    return "".join(out)
+
+
 def install_helpers(env: jinja2.Environment) -> None:
-    """Filters the theme uses for BibTeX, feeds and search facets."""
+    """Filters the theme uses for BibTeX, COinS, feeds and facets."""
     env.filters["bibtex"] = bibtex_entry
+    env.filters["coins"] = coins
     env.filters["search_facets"] = search_facets
+    env.filters["paper_facets"] = paper_facets
+    env.filters["feed_html"] = feed_html
     env.globals["category_feed"] = category_feed
+    env.globals["digest_bib"] = digest_bib

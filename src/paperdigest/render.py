@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import quote, urlsplit
@@ -14,14 +15,17 @@ import jinja2
 from pygments.formatters import HtmlFormatter
 
 from paperdigest import __version__, katex_engine
+from paperdigest.bibtex import bibliography, bibtex_entry, citation_key, citation_keys
 from paperdigest.boundary import boundary_of, leaves, link_problem
 from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
+from paperdigest.history import SourceHistory
 from paperdigest.model import Digest, Paper
+from paperdigest.parse.digest import paper_id
 from paperdigest.parse.papers import paper_path_id
-from paperdigest.parse.when import format_when
-from paperdigest.publish import FEED_ENTRIES, category_feed, install_helpers
+from paperdigest.publish import FEED_ENTRIES, category_feed, digest_bib, install_helpers
+from paperdigest.theme import install_theme_helpers
 
 PACKAGED_THEME = Path(__file__).parent / "theme"  # in the wheel: a copy of templates/
 SOURCE_THEME = Path(__file__).resolve().parents[2] / "templates"  # source checkout / editable
@@ -110,7 +114,6 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     urls = Urls(config)
     env.filters["http_url"] = http_url
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
-    env.filters["when"] = lambda x: format_when(x.date, x.date_precision, x.date_end)  # day, week or month
     env.globals.update(
         site=config,
         url=urls,
@@ -120,6 +123,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         katex=katex_assets(config, urls),
     )
     install_helpers(env)
+    install_theme_helpers(env, config, http_url)
     return env
 
 
@@ -174,41 +178,68 @@ def render_site(
         yield page.out, page.render(env, index)
 
 
-def site_pages(index: SiteIndex, config: SiteConfig, paper_lines: PaperLines | None = None) -> Iterator[Page]:
+def site_pages(
+    index: SiteIndex,
+    config: SiteConfig,
+    paper_lines: PaperLines | None = None,
+    history: SourceHistory | None = None,
+    bib: BibEntries | None = None,
+) -> Iterator[Page]:
     """The plan of the site: every output file except static assets, not yet rendered.
 
     Each page gets what it shows and no more (a page's fingerprint is everything in its context):
-    pages that list digests get their summaries, paginated lists only their own page's items.
-    `paper_lines` encodes papers.json's lines (the incremental layer passes one that remembers)."""
+    pages that list digests get their summaries and the papers they show under each, paginated
+    lists only their own page's items. `paper_lines` encodes papers.json's lines and `bib` the
+    papers' citation keys and BibTeX (the incremental layer passes ones that remember); `history`
+    says where each digest's file is in the site's repository and when it was last committed."""
 
     def page(template: str, out: str, **context) -> Page:
         if any(type(value) is dict for value in context.values()):
             context = {name: frozen(value) for name, value in context.items()}
         return Page(out, template, context)
 
+    history = history or SourceHistory()
     stats = {"digests": len(index.digests), "papers": len(index.papers), "categories": len(index.categories)}
     pills = tuple((c.name, c.slug, c.count) for c in index.categories)
+    bib = bib or BibEntries()
+    bib.start()
+    keys = citation_keys(index.papers.values(), bib.key)
+    by_slug = {d.slug: d for d in index.digests}
     for path, ctx in paginated("", index.summaries, config.per_page):
-        briefs = {d.slug: index.papers_of[d.slug] for d in ctx["items"]}
-        yield page("index.html", path + "index.html", stats=stats, categories=pills, briefs=briefs, **ctx)
+        yield page(
+            "index.html",
+            path + "index.html",
+            stats=stats,
+            categories=pills,
+            briefs=briefs_of(index, ctx["items"]),
+            **ctx,
+        )
     yield page("digests.html", "digests/index.html", items=index.summaries)
     category_slugs = {c.name: c.slug for c in index.categories}
     for digest in index.digests:
+        papers = index.papers_of[digest.slug]
         yield page(
             "digest.html",
             f"{Urls.digest(digest.slug)}index.html",
             digest=digest,
-            papers=index.papers_of[digest.slug],
+            papers=papers,
             previous=index.previous.get(digest.slug),
             following=index.following.get(digest.slug),
             category_slugs={name: category_slugs[name] for name in digest.categories},
+            source=history.source(digest.source),
+        )
+        bib_keys = {p.id: keys[p.id] for p in papers}
+        yield Page(
+            digest_bib(digest.slug),
+            make=partial(bibliography, papers, bib_keys, bib.entry),
+            depends=(papers, bib_keys),
         )
     # Pages of papers, not one list: at 10,000 digests all 59,000 papers made a 16 MB page.
     total = len(index.papers_newest)
     for path, ctx in paginated("papers/", index.papers_newest, config.papers_per_page):
         yield page("papers.html", path + "index.html", total=total, **ctx)
     for paper in index.papers.values():
-        yield page("paper.html", f"{Urls.paper(paper.id)}index.html", paper=paper)
+        yield page("paper.html", f"{Urls.paper(paper.id)}index.html", paper=paper, bibkey=keys[paper.id])
     yield page(
         "archive.html",
         "archive/index.html",
@@ -216,6 +247,7 @@ def site_pages(index: SiteIndex, config: SiteConfig, paper_lines: PaperLines | N
         year=None,
         month=None,
         undated=index.undated,
+        briefs={},  # every digest of every year: their papers are on the years' pages
     )
     for year, months in index.archive.items():
         yield page(
@@ -225,17 +257,33 @@ def site_pages(index: SiteIndex, config: SiteConfig, paper_lines: PaperLines | N
             year=year,
             month=None,
             undated=(),
+            briefs=archive_briefs(index, by_slug, [i for items in months.values() for i in items]),
         )
         for month, items in months.items():
             out = f"archive/{year:04d}/{month:02d}/index.html"
             yield page(
-                "archive.html", out, archive={year: {month: items}}, year=year, month=month, undated=()
+                "archive.html",
+                out,
+                archive={year: {month: items}},
+                year=year,
+                month=month,
+                undated=(),
+                briefs=archive_briefs(index, by_slug, items),
             )
     yield page("categories.html", "categories/index.html", categories=index.categories)
     for category in index.categories:
         digests = index.by_category[category.slug]
         for path, ctx in paginated(Urls.category(category.slug), digests, config.per_page):
-            yield page("category.html", path + "index.html", category=category, total=category.count, **ctx)
+            briefs = briefs_of(index, ctx["items"])
+            yield page(
+                "category.html",
+                path + "index.html",
+                category=category,
+                total=category.count,
+                briefs=briefs,
+                **ctx,
+            )
+    yield page("starred.html", "starred/index.html")
     yield page("404.html", "404.html")
     yield page("feed.xml", "feed.xml", entries=index.digests[:FEED_ENTRIES])
     yield from sitemap_pages(index)
@@ -244,6 +292,7 @@ def site_pages(index: SiteIndex, config: SiteConfig, paper_lines: PaperLines | N
     lines = paper_lines or PaperLines()
     papers = tuple(index.papers.values())
     yield Page("papers.json", make=lambda: papers_json(papers, Urls(config), lines), depends=(papers,))
+    yield Page("papers.bib", make=partial(bibliography, papers, keys, bib.entry), depends=(papers, keys))
     yield Page("assets/pygments.css", make=lambda: pygments_css().encode("utf-8"))
     if config.search:
         yield page("search.html", "search/index.html")
@@ -254,7 +303,8 @@ def site_pages(index: SiteIndex, config: SiteConfig, paper_lines: PaperLines | N
                 newest[name].append(digest)
     for category in index.categories:
         entries = tuple(newest[category.name])
-        yield page("feed.xml", category_feed(category.slug), entries=entries, category=category)
+        feed = category_feed(category.slug)
+        yield page("feed.xml", feed, entries=entries, category=category)
     if config.cname:
         cname = f"{config.cname}\n".encode()
         yield Page("CNAME", make=lambda: cname)
@@ -266,6 +316,25 @@ def frozen(value):
     if isinstance(value, dict):
         return MappingProxyType({key: frozen(item) for key, item in value.items()})
     return value
+
+
+def briefs_of(index: SiteIndex, summaries) -> dict[str, tuple[Paper, ...]]:
+    """The papers a list shows under each of its digests."""
+    return {d.slug: index.papers_of[d.slug] for d in summaries}
+
+
+def archive_briefs(index: SiteIndex, digests: dict[str, Digest], items) -> dict[str, tuple[Paper, ...]]:
+    """The papers an archive page shows under each line: a digest's, or one dated entry's
+    (key: the digest's slug, then '#' and the entry's anchor)."""
+    briefs = {}
+    for item in items:
+        papers = index.papers_of[item.digest.slug]
+        if item.entry:
+            ids = {paper_id(c) for c in digests[item.digest.slug].cards if c.entry == item.anchor}
+            briefs[f"{item.digest.slug}#{item.anchor}"] = tuple(p for p in papers if p.id in ids)
+        else:
+            briefs[item.digest.slug] = papers
+    return briefs
 
 
 SITEMAP_LIMIT = 50_000  # URLs in one sitemap file, by the sitemaps.org protocol
@@ -322,6 +391,19 @@ def shallow_dict(record) -> dict:
 JSON_BATCH = 1000
 
 
+class BibEntries:
+    """Citation keys and BibTeX entries of papers; the incremental layer keeps one that remembers."""
+
+    def start(self) -> None:
+        """A build begins."""
+
+    def key(self, paper: Paper) -> str:
+        return citation_key(paper)
+
+    def entry(self, paper: Paper, key: str) -> str:
+        return bibtex_entry(paper, key)
+
+
 class PaperLines:
     """Encodes each paper's line of papers.json; the incremental layer keeps one that remembers."""
 
@@ -349,7 +431,9 @@ def papers_json(papers: tuple[Paper, ...], urls: Urls, lines: PaperLines) -> Ite
 
 
 def pygments_css() -> str:
-    """Light and dark code colours, switched by prefers-color-scheme like the rest of the theme."""
+    """Light and dark code colours, switched like the rest of the theme: the reader's choice
+    (<html data-theme>), else the system's (prefers-color-scheme)."""
     light = HtmlFormatter(style="default").get_style_defs(".highlight")
-    dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
-    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+    chosen = HtmlFormatter(style="monokai").get_style_defs(':root[data-theme="dark"] .highlight')
+    system = HtmlFormatter(style="monokai").get_style_defs(':root:not([data-theme="light"]) .highlight')
+    return f"{light}\n{chosen}\n@media (prefers-color-scheme: dark) {{\n{system}\n}}\n"

@@ -27,8 +27,8 @@
     if (!source) return;
     var label = button.textContent;
     copy(source.textContent).then(
-      function () { button.textContent = "Copied"; },
-      function () { button.textContent = "Select and copy by hand"; }
+      function () { button.textContent = button.getAttribute("data-copied") || "Copied"; },
+      function () { button.textContent = button.getAttribute("data-failed") || "Select and copy by hand"; }
     ).then(function () { setTimeout(function () { button.textContent = label; }, 1500); });
   });
 })();

@@ -5,10 +5,21 @@
   "use strict";
   var PAGE = 30;           // results shown at first, and added by "More results"
   var SUB_RESULTS = 3;     // cards (anchors) shown under a digest result
-  var FACETS = [["category", "Category"], ["year", "Year"]];
+  var FACETS = ["category", "year"];
 
   var form = document.querySelector("form[data-base]"); // the header's box, or the search page's own
   if (!form) return;
+
+  // The theme's words in the site's language (search.html's data-words, from i18n/): a text, or
+  // its plural forms by CLDR category, with {name} placeholders.
+  var WORDS = JSON.parse(form.getAttribute("data-words") || "{}");
+  var plurals = new Intl.PluralRules(document.documentElement.lang || "en");
+  function word(key, values) {
+    var text = WORDS[key] || key;
+    values = values || {};
+    if (typeof text === "object") text = text[plurals.select(values.count || 0)] || text.other;
+    return text.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? String(values[name]) : all; });
+  }
 
   function typing(target) {
     return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
@@ -30,7 +41,7 @@
   var more = document.getElementById("search-more");
   var params = new URLSearchParams(location.search);
   var chosen = {};
-  FACETS.forEach(function (f) { chosen[f[0]] = params.getAll(f[0]); });
+  FACETS.forEach(function (f) { chosen[f] = params.getAll(f); });
   var pagefind = null;
   var generation = 0;
   var current = null; // the shown search: {results, shown, terms}
@@ -133,14 +144,14 @@
 
   function activeFilters() {
     var filters = {};
-    FACETS.forEach(function (f) { if (chosen[f[0]].length) filters[f[0]] = { any: chosen[f[0]] }; });
+    FACETS.forEach(function (f) { if (chosen[f].length) filters[f] = { any: chosen[f] }; });
     return filters;
   }
 
   function syncUrl(query) {
     var next = new URLSearchParams();
     if (query) next.set("q", query);
-    FACETS.forEach(function (f) { chosen[f[0]].forEach(function (v) { next.append(f[0], v); }); });
+    FACETS.forEach(function (f) { chosen[f].forEach(function (v) { next.append(f, v); }); });
     var qs = next.toString();
     history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
   }
@@ -148,37 +159,37 @@
   function renderFilters(available) {
     filterBox.textContent = "";
     FACETS.forEach(function (f) {
-      var values = Object.keys(available[f[0]] || {});
-      chosen[f[0]].forEach(function (v) { if (values.indexOf(v) < 0) values.push(v); });
+      var values = Object.keys(available[f] || {});
+      chosen[f].forEach(function (v) { if (values.indexOf(v) < 0) values.push(v); });
       if (!values.length) return;
       values.sort();
-      if (f[0] === "year") values.reverse();
+      if (f === "year") values.reverse();
       var set = el("fieldset", "search-facet");
-      set.appendChild(el("legend", "", f[1]));
+      set.appendChild(el("legend", "", word("filter_" + f)));
       values.forEach(function (value) {
         var label = el("label");
         var box = el("input");
         box.type = "checkbox";
-        box.name = f[0];
+        box.name = f;
         box.value = value;
-        box.checked = chosen[f[0]].indexOf(value) >= 0;
+        box.checked = chosen[f].indexOf(value) >= 0;
         box.addEventListener("change", function () {
-          chosen[f[0]] = Array.prototype.slice.call(filterBox.querySelectorAll("input[name='" + f[0] + "']:checked"))
+          chosen[f] = Array.prototype.slice.call(filterBox.querySelectorAll("input[name='" + f + "']:checked"))
             .map(function (b) { return b.value; });
           run(input.value);
         });
         label.appendChild(box);
         label.appendChild(document.createTextNode(" " + value + " "));
-        label.appendChild(el("small", "", String((available[f[0]] || {})[value] || 0)));
+        label.appendChild(el("small", "", String((available[f] || {})[value] || 0)));
         set.appendChild(label);
       });
       filterBox.appendChild(set);
     });
-    var clear = el("button", "search-clear", "Clear filters");
+    var clear = el("button", "search-clear", word("search_clear"));
     clear.type = "button";
     clear.hidden = !Object.keys(activeFilters()).length;
     clear.addEventListener("click", function () {
-      FACETS.forEach(function (f) { chosen[f[0]] = []; });
+      FACETS.forEach(function (f) { chosen[f] = []; });
       filterBox.querySelectorAll("input[type='checkbox']").forEach(function (b) { b.checked = false; });
       run(input.value);
     });
@@ -195,7 +206,7 @@
     var item = el("li", "search-result search-" + kind);
     var heading = marked("a", "search-title", data.meta.title || data.url, terms);
     heading.href = data.url;
-    item.appendChild(el("span", "search-kind", kind === "paper" ? "Paper" : kind === "digest" ? "Digest" : ""));
+    item.appendChild(el("span", "search-kind", kind === "paper" || kind === "digest" ? word("search_kind_" + kind) : ""));
     item.appendChild(heading);
     if (data.meta.translated) item.appendChild(marked("p", "search-translated", data.meta.translated, terms));
     var excerpt = el("p", "search-excerpt");
@@ -231,13 +242,13 @@
       search.shown += datas.length;
       var left = search.results.length - search.shown;
       more.hidden = left <= 0;
-      more.textContent = "More results (" + left + " more)";
+      more.textContent = word("search_more", { count: left });
     });
   }
 
   function describe(n, query) {
-    var words = n === 0 ? "No results" : n + (n === 1 ? " result" : " results");
-    return words + (query ? " for “" + query + "”" : "");
+    if (n === 0) return query ? word("search_none_for", { query: query }) : word("search_none");
+    return word(query ? "search_results_for" : "search_results", { count: n, query: query });
   }
 
   function run(raw) {
@@ -253,7 +264,8 @@
       more.hidden = true;
       return Promise.resolve();
     }
-    status.textContent = "Searching…";
+    status.textContent = word("search_searching");
+    status.removeAttribute("data-count");
     return Promise.all([load(), wait(150)]).then(function (loaded) {
       if (mine !== generation) return null; // typed on: wait for the next keystroke's search
       return searchShards(loaded[0], query, filters);
@@ -263,10 +275,12 @@
       current = { results: search.results, shown: 0, terms: terms };
       list.textContent = "";
       return showMore(mine).then(function () {
-        if (mine === generation) status.textContent = describe(search.results.length, query);
+        if (mine !== generation) return;
+        status.textContent = describe(search.results.length, query);
+        status.setAttribute("data-count", search.results.length); // the count, in any language
       });
     }).catch(function (err) {
-      status.textContent = "Search is not available: " + (err && err.message || err);
+      status.textContent = word("search_unavailable", { error: err && err.message || err });
     });
   }
 
@@ -274,7 +288,7 @@
   input.addEventListener("input", function () { run(input.value); });
   more.addEventListener("click", function () { showMore(generation); });
   load().then(function (pf) { return pf.filters(); }).then(renderFilters).catch(function (err) {
-    status.textContent = "Search is not available: " + (err && err.message || err);
+    status.textContent = word("search_unavailable", { error: err && err.message || err });
   });
   run(params.get("q") || "");
 })();

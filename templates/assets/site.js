@@ -39,3 +39,141 @@
   window.paperdigest = { renderMath: renderMath };
   renderMath(document);
 })();
+// The reader's side: dark/light toggle, table of contents, stars and the reading list, filters.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  function store(key, value) {
+    try {
+      if (value === undefined) return localStorage.getItem(key);
+      localStorage.setItem(key, value);
+    } catch (e) { return null; }  // storage off: nothing is remembered
+  }
+
+  // Dark/light: the system's until the reader picks one, then theirs on every page.
+  var dark = window.matchMedia("(prefers-color-scheme: dark)");
+  var toggle = document.querySelector("[data-theme-toggle]");
+  function isDark() { return (root.dataset.theme || (dark.matches ? "dark" : "light")) === "dark"; }
+  function showTheme() { if (toggle) toggle.setAttribute("aria-pressed", String(isDark())); }
+  if (toggle) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      root.dataset.theme = isDark() ? "light" : "dark";
+      store("paperdigest-theme", root.dataset.theme);
+      showTheme();
+    });
+    dark.addEventListener("change", showTheme);
+    showTheme();
+  }
+
+  // What scrolls sideways (a wide formula, table or code block) can be scrolled from the keyboard.
+  document.querySelectorAll(".math.display, pre, table").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth) box.tabIndex = 0;
+  });
+
+  // The table of contents starts folded where it sits above the text (narrow screens).
+  var toc = document.querySelector(".toc details");
+  if (toc && window.matchMedia("(max-width: 72rem)").matches) toc.open = false;
+
+  // Stars: id -> {title, translated, href}, one list per site (sites share an origin on GitHub Pages).
+  var starsKey = "paperdigest-stars:" + (document.body.dataset.base || "/");
+  function stars() {
+    try { return JSON.parse(store(starsKey) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function showStars() {
+    var starred = stars();
+    document.querySelectorAll("[data-star]").forEach(function (button) {
+      var on = Object.prototype.hasOwnProperty.call(starred, button.dataset.star);
+      button.setAttribute("aria-pressed", String(on));
+      button.textContent = on ? "\u2605" : "\u2606";
+      button.hidden = false;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-star]");
+    if (!button) return;
+    var starred = stars(), id = button.dataset.star;
+    if (starred[id]) delete starred[id];
+    else starred[id] = { title: button.dataset.title, translated: button.dataset.translated, href: button.dataset.href };
+    store(starsKey, JSON.stringify(starred));
+    showStars();
+  });
+  showStars();
+
+  // The starred page: the list, and its papers' BibTeX (from each paper's page) as one file.
+  var list = document.querySelector("[data-starred-list]");
+  function showStarred() {
+    var starred = stars(), ids = Object.keys(starred), box = document.querySelector("[data-starred]");
+    list.replaceChildren.apply(list, ids.map(function (id) {
+      var item = document.createElement("li"), text = document.createElement("div"), link = document.createElement("a");
+      item.className = "paper-item";
+      text.className = "paper-text";
+      link.className = "paper-title";
+      link.href = starred[id].href;
+      link.textContent = starred[id].title || id;
+      text.append(link);
+      if (starred[id].translated) {
+        var translated = document.createElement("span");
+        translated.className = "translated";
+        translated.textContent = starred[id].translated;
+        text.append(translated);
+      }
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "button";
+      remove.textContent = box.dataset.remove;
+      remove.addEventListener("click", function () {
+        var now = stars();
+        delete now[id];
+        store(starsKey, JSON.stringify(now));
+        showStarred();
+      });
+      item.append(text, remove);
+      return item;
+    }));
+    document.querySelector("[data-starred-empty]").hidden = ids.length > 0;
+    document.querySelector("[data-starred-export]").hidden = ids.length === 0;
+  }
+  function bibtexOf(href) {
+    return fetch(href).then(function (response) { return response.ok ? response.text() : ""; }).then(function (html) {
+      var pre = new DOMParser().parseFromString(html, "text/html").getElementById("bibtex");
+      return pre ? pre.textContent : "";
+    }, function () { return ""; });
+  }
+  if (list) {
+    showStarred();
+    document.querySelector("[data-starred-export]").addEventListener("click", function () {
+      var starred = stars();
+      Promise.all(Object.keys(starred).map(function (id) { return bibtexOf(starred[id].href); })).then(function (entries) {
+        var file = new Blob([entries.filter(Boolean).join("\n")], { type: "application/x-bibtex" });
+        var link = document.createElement("a");
+        link.href = URL.createObjectURL(file);
+        link.download = "starred.bib";
+        link.click();
+        setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+      });
+    });
+  }
+
+  // The papers list's filters: category, year, venue, with code.
+  var filters = document.querySelector("[data-paper-filters]");
+  if (filters) {
+    var items = document.querySelectorAll(".paper-list > .paper-item");
+    var output = filters.querySelector("output");
+    var apply = function () {
+      var want = new FormData(filters), shown = 0;
+      items.forEach(function (item) {
+        var ok = ["category", "year"].every(function (name) {
+          return !want.get(name) || item.dataset[name].split("\n").indexOf(want.get(name)) >= 0;
+        }) && (!want.get("venue") || item.dataset.venue === want.get("venue")) &&
+          (!want.get("code") || item.dataset.code === "yes");
+        item.hidden = !ok;
+        shown += ok ? 1 : 0;
+      });
+      output.textContent = filters.dataset.shown.replace("{shown}", shown).replace("{total}", items.length);
+    };
+    filters.addEventListener("change", apply);
+    filters.hidden = false;
+    apply();
+  }
+})();

@@ -31,7 +31,7 @@ SCHEMA = 3
 # (present or added later, e.g. math settings) is part of the parse key, to be safe.
 RENDER_ONLY_KEYS = {
     "title", "description", "author", "language", "templates_dir", "static_dir", "per_page", "papers_per_page",
-    "base_url", "root", "given", "digests_dir", "search", "cname",
+    "base_url", "root", "given", "digests_dir", "search", "cname", "strings", "repo_url",
 }  # fmt: skip
 # Libraries whose versions change what a build writes, besides every requirement paperdigest declares.
 LIBRARIES = (

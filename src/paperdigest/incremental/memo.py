@@ -21,7 +21,7 @@ from paperdigest.incremental.fingerprint import FingerprintMemo
 from paperdigest.incremental.grouping import GroupMemo
 from paperdigest.model import Paper
 from paperdigest.parse.digest import ParseResult
-from paperdigest.render import PaperLines, Urls
+from paperdigest.render import BibEntries, PaperLines, Urls
 
 
 @dataclass
@@ -85,6 +85,34 @@ class RememberedLines(PaperLines):
         return hit[1]
 
 
+class RememberedBib(BibEntries):
+    """Citation keys and BibTeX entries by paper identity: a rebuild works out only the papers
+    that changed (keys and entries of 60,000 papers take seconds)."""
+
+    def __init__(self):
+        self.last: dict[int, tuple[Paper, str, dict[str, str]]] = {}
+        self.now: dict[int, tuple[Paper, str, dict[str, str]]] = {}
+
+    def start(self) -> None:
+        self.last, self.now = self.now or self.last, {}
+
+    def remembered(self, paper: Paper) -> tuple[Paper, str, dict[str, str]]:
+        hit = self.now.get(id(paper)) or self.last.get(id(paper))
+        if hit is None or hit[0] is not paper:
+            hit = (paper, super().key(paper), {})
+        self.now[id(paper)] = hit
+        return hit
+
+    def key(self, paper: Paper) -> str:
+        return self.remembered(paper)[1]
+
+    def entry(self, paper: Paper, key: str) -> str:
+        entries = self.remembered(paper)[2]  # by key: a paper's key changes when another takes it
+        if key not in entries:
+            entries[key] = super().entry(paper, key)
+        return entries[key]
+
+
 @dataclass
 class BuildMemo:
     parse_settings: str | None = None  # what the parsed records were made with
@@ -95,6 +123,7 @@ class BuildMemo:
     grouping: GroupMemo = field(default_factory=GroupMemo)
     fingerprints: FingerprintMemo = field(default_factory=FingerprintMemo)
     paper_lines: RememberedLines = field(default_factory=RememberedLines)
+    bib: RememberedBib = field(default_factory=RememberedBib)
     manifest: KeptManifest | None = None
     site: LastSite | None = None
     bodies: BodyStore | None = None  # where the parsed digests' bodies are read from

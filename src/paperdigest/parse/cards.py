@@ -27,6 +27,13 @@ from paperdigest.parse.shapes.tokens import closing
 MORE_HEADINGS = re.compile(r"^\s*(更多|其他|其它|more|others?|more papers)\s*[:：]?\s*$", re.IGNORECASE)
 REFERENCE_HEADINGS = re.compile(r"^\s*(参考|参考资料|参考文献|references?)\s*$", re.IGNORECASE)
 SUMMARY_BLOCKS = ("paragraph_open", "bullet_list_open")
+CARD_FIELDS = "card_fields"  # token.meta key of a block that holds nothing but the card's fields
+# Where a digest page shows card N (render.body_parts): data- attributes cross sanitize_html.
+CARD_SLOT = re.compile(r'<div class="paper-card-slot" data-card="(\d+)"></div>\n?')
+
+
+def card_slot(n: int) -> str:
+    return f'<div class="paper-card-slot" data-card="{n}"></div>\n'
 
 
 def extract_cards(tokens: list[Token], line_offset: int, context: Context) -> list[tuple[int, Card]]:
@@ -66,7 +73,8 @@ def extract_cards(tokens: list[Token], line_offset: int, context: Context) -> li
             end = closing(tokens, i)
             block = tokens[i + 1 : end]
             if tok.type == "blockquote_open" or (not current.summary and holds_fields(block, context)):
-                read_block(current, block, context)
+                if read_block(current, block, context):
+                    tok.meta[CARD_FIELDS] = True  # the page shows it as the card (parse/digest.py)
                 i = end
             elif current.seen_metadata and not current.summary and tok.type in SUMMARY_BLOCKS:
                 # The first paragraph, or list (动机/方法/优势), after the metadata is the summary.
@@ -91,18 +99,39 @@ def holds_fields(block: list[Token], context: Context) -> bool:
     )
 
 
-def read_block(card: CardDraft, inner: list[Token], context: Context) -> None:
+def read_block(card: CardDraft, inner: list[Token], context: Context) -> bool:
     """Fill the card from one block: translated title, 《title》 and KEY：VALUE lines. The lines of
-    the first paragraph before any of those are the translated title, however many there are."""
+    the first paragraph before any of those are the translated title, however many there are.
+    True when every line of the block went into the card (the card shows all it said)."""
+    whole = all(tok.type in CARD_BLOCK_TOKENS for tok in inner)
     for k, tok in enumerate(inner):
         if tok.type != "inline":
             continue
         in_list = k >= 2 and inner[k - 2].type == "list_item_open"
+        whole = whole and not any(c.type in AUTHOR_MARKUP for c in tok.children or [])
         title_lines: list[str] = []
         for line in tok.content.strip().split("\n"):
             if read_line(card, line.strip(), in_list, context):
+                whole = whole and not is_summary_line(line, context)
                 continue
             if not card.seen_metadata and not card.translated_title and line.strip():
                 title_lines.append(line.strip())
+            elif line.strip():
+                whole = False
         if title_lines:
             set_title(card, "translated_title", "\n".join(title_lines), context.inline)
+    return whole
+
+
+# What a block of card lines is made of; anything else (an image, code, a table) is the author's.
+CARD_BLOCK_TOKENS = {
+    "inline", "paragraph_open", "paragraph_close", "bullet_list_open", "bullet_list_close",
+    "list_item_open", "list_item_close", "ordered_list_open", "ordered_list_close",
+}  # fmt: skip
+AUTHOR_MARKUP = {"image", "html_inline"}  # a picture or raw HTML among the lines: not card fields alone
+
+
+def is_summary_line(line: str, context: Context) -> bool:
+    """`TL;DR：...` is the author's summary: its block stays in the text as written."""
+    found = read_field(line.strip(), context.labels)
+    return found is not None and found.role == "summary"

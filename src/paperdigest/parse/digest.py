@@ -16,23 +16,27 @@ from paperdigest.errors import Problem
 from paperdigest.model import DAY, Card, Digest, TocEntry
 from paperdigest.parse import papers, shapes
 from paperdigest.parse.balance import HtmlIssue, balance_html, balance_once
+from paperdigest.parse.cards import CARD_FIELDS, card_slot
 from paperdigest.parse.dates import parse_date_value
 from paperdigest.parse.fields import field_labels, strip_block_markers
-from paperdigest.parse.front_matter import CATEGORY_KEYS, checked_fields
+from paperdigest.parse.front_matter import CATEGORY_KEYS, LANGUAGE_KEYS, checked_fields
+from paperdigest.parse.language import detect_language
 from paperdigest.parse.markdown import MAX_NESTING, markdown_parser, plain_text, title_parser
 from paperdigest.parse.sanitize import sanitize_html
+from paperdigest.parse.shapes.tokens import closing
 from paperdigest.parse.source import SourceText, read_source
 from paperdigest.parse.values import InlineReader
 from paperdigest.parse.when import When, find_when, impossible_day, when_from_arxiv_ids
 
 KNOWN_KEYS = {
     "title", "date", "slug", "description", "keywords", "categories", "category", "tags",
-    "cate1", "cate2", "draft", "layout", "mathjax", "permalink",
+    "cate1", "cate2", "draft", "layout", "mathjax", "permalink", "lang", "language",
 }  # fmt: skip
 SAFE_SLUG = re.compile(r"^[\w][\w.\-]*$")
 # A `$` left in text after math parsing opened a formula that never closed ($5 is a price).
 LONE_DOLLAR = re.compile(r"\$(?!\d)")
 HTML_REPORTS = 20  # unbalanced tags reported one by one per digest; the rest are counted
+PAPER_PAGE_LINK = '<a class="paper-page-link"'
 RAW_IMG_ADDED = ' loading="lazy" referrerpolicy="no-referrer"'  # what markdown.RAW_IMG puts into <img
 
 
@@ -104,7 +108,9 @@ def parse_source(
     problems += math_problems(tokens, rel, offset)
     problems += nesting_problems(env, rel, offset)
     problems += duplicate_card_problems(cards, rel)
-    html = md.renderer.render(tokens, md.options, env)
+    demote_headings(tokens)
+    shown = card_slots(tokens, [(i, n) for n, (i, _) in enumerate(found.cards) if i is not None])
+    html = md.renderer.render(shown, md.options, env)
     if raw_html:  # Markdown's own output is balanced; only the author's raw HTML can break the page
         html, issues = balance_html(html)
         problems += [html_problem(issue, source) for issue in issues[:HTML_REPORTS]]
@@ -132,7 +138,7 @@ def parse_source(
         description=str(meta.get("description") or "").strip(),
         keywords=keywords(meta.get("keywords")),
         html=html,
-        toc=table_of_contents(tokens),
+        toc=table_of_contents(tokens),  # after demote_headings: the levels the page shows
         cards=tuple(cards),
         extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
         draft=bool(meta.get("draft", False)),
@@ -142,8 +148,14 @@ def parse_source(
         shape=shape,
         author=str(meta.get("author") or "").strip() or found.author,
         source_url=found.source_url,
+        language=written_language(meta) or detect_language(title, source.body),
     )
     return ParseResult(digest, problems)
+
+
+def written_language(meta: dict) -> str:
+    """`lang:` or `language:` of the front matter (checked_fields made sure it is a tag)."""
+    return next((str(meta[k]).strip() for k in LANGUAGE_KEYS if meta.get(k)), "")
 
 
 def paper_id(card: Card) -> str:
@@ -156,11 +168,43 @@ def link_cards_to_paper_pages(tokens: list[Token], cards: list[tuple[int, Card]]
         inline = tokens[index + 1]
         href = f"/papers/{escapeHtml(papers.paper_path_id(paper_id(card)))}/"  # base path added on render
         link = Token("html_inline", "", 0)
-        link.content = (
-            f' <a class="paper-page-link" href="{href}" title="Paper page" aria-label="Paper page">↗</a>'
-        )
+        link.content = f' {PAPER_PAGE_LINK} href="{href}">↗</a>'  # named by the theme (theme.body_parts)
         inline.children = [*(inline.children or []), link]
         tokens[index].attrJoin("class", "paper-heading")
+
+
+def card_slots(tokens: list[Token], cards: list[tuple[int, int]]) -> list[Token]:
+    """The tokens the page shows: the blocks that hold nothing but a card's fields (marked by
+    parse/cards.py) give way to one slot, where the page puts the card (render.body_parts)."""
+    card_at = dict(cards)  # heading index -> index of the card in Digest.cards
+    shown: list[Token] = []
+    current, slotted = None, False
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "heading_open" and tok.level == 0:
+            current, slotted = card_at.get(i), False
+        if current is not None and tok.level == 0 and tok.meta.get(CARD_FIELDS):
+            if not slotted:
+                slot = Token("html_block", "", 0)
+                slot.content = card_slot(current)
+                shown.append(slot)
+                slotted = True
+            i = closing(tokens, i) + 1
+            continue
+        shown.append(tok)
+        i += 1
+    return shown
+
+
+def demote_headings(tokens: list[Token]) -> None:
+    """The page's title is its only h1: a body that has h1s moves every heading one level down
+    (h6 stays h6), so a weekly note's `# Week 32` sections are h2s under the title."""
+    if not any(t.type == "heading_open" and t.tag == "h1" for t in tokens):
+        return
+    for tok in tokens:
+        if tok.type in ("heading_open", "heading_close"):
+            tok.tag = f"h{min(int(tok.tag[1]) + 1, 6)}"
 
 
 def digest_title(

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 from paperdigest.errors import Problem
+from paperdigest.parse.language import LANGUAGE_TAG
 
 CATEGORY_KEYS = ("cate1", "cate2", "categories", "category", "tags")
 NAME_LIST_KEYS = (*CATEGORY_KEYS, "keywords")
+LANGUAGE_KEYS = ("lang", "language")
 
 
 def checked_fields(meta: dict, rel: str, key_lines: dict[str, int]) -> tuple[dict, list[Problem]]:
@@ -34,6 +36,10 @@ def checked_fields(meta: dict, rel: str, key_lines: dict[str, int]) -> tuple[dic
         items = value if isinstance(value, list) else [value]
         if any(item is not None and not is_text(item) for item in items):
             wrong(key, "a name or a list of names", value)
+    for key in LANGUAGE_KEYS:
+        value = meta.get(key)
+        if value is not None and not (isinstance(value, str) and LANGUAGE_TAG.match(value.strip())):
+            wrong(key, "a language tag like en or zh-CN", value)
     if title is not None and is_text(title):
         meta = {**meta, "title": as_text(title)}
     return meta, problems

@@ -1,0 +1,36 @@
+"""The language a digest is written in, for its page's `lang`: what its front matter says
+(`lang:` or `language:`), else what its text shows.
+
+Digests are mostly Chinese with English paper titles, names and terms, so the text is judged by
+its share of CJK characters among letters, leaving out code, URLs and formulas: under 5% (and a
+title without any) is English; over 15% is Chinese, Japanese (kana) or Korean (hangul); in
+between, nothing is said and the page has the site's language.
+"""
+
+from __future__ import annotations
+
+import re
+
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")  # BCP 47, loosely
+NOT_PROSE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`|https?://\S+|\$\$.*?\$\$|\$[^$\n]*\$", re.DOTALL)
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+KANA = re.compile(r"[\u3040-\u30ff]")
+HANGUL = re.compile(r"[\uac00-\ud7af]")
+LATIN = re.compile(r"[A-Za-z]")
+ENGLISH_AT_MOST = 0.05
+CJK_AT_LEAST = 0.15
+
+
+def detect_language(title: str, body: str) -> str:
+    """'en', 'zh', 'ja', 'ko', or '' when the text does not say clearly."""
+    text = NOT_PROSE.sub(" ", body)
+    han, kana, hangul = len(HAN.findall(text)), len(KANA.findall(text)), len(HANGUL.findall(text))
+    cjk, latin = han + kana + hangul, len(LATIN.findall(text))
+    if cjk + latin == 0:
+        return ""
+    share = cjk / (cjk + latin)
+    if share <= ENGLISH_AT_MOST and not (HAN.search(title) or KANA.search(title) or HANGUL.search(title)):
+        return "en"
+    if share >= CJK_AT_LEAST:
+        return "ja" if kana > han / 10 else "ko" if hangul > han else "zh"
+    return ""

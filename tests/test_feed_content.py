@@ -1,0 +1,56 @@
+"""The Atom feeds carry each digest's whole HTML, as a feed reader receives it (feedparser)."""
+
+from __future__ import annotations
+
+import re
+
+import feedparser
+from bs4 import BeautifulSoup
+
+from conftest import run_cli, write_site
+
+
+def test_every_entry_carries_the_digest_as_html_with_absolute_urls(example_site):
+    feed = feedparser.parse(str(example_site / "feed.xml"))
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.entries
+    for entry in feed.entries:
+        (content,) = entry.content
+        assert content.type == "text/html"
+        html = BeautifulSoup(content.value, "html.parser")
+        urls = [tag.get(name) for tag in html.find_all(True) for name in ("href", "src") if tag.get(name)]
+        assert all(re.match(r"https?://", u) for u in urls), [u for u in urls if not u.startswith("http")]
+    digest = next(e for e in feed.entries if e.link.endswith("/digests/2023-05-02-paper-digest/"))
+    html = BeautifulSoup(digest.content[0].value, "html.parser")
+    assert "涌现能力可能不是 AI 模型规模扩展的基本特性" in html.get_text()  # the prose
+    card = html.select_one(".paper-card")  # and the card, its links real links
+    assert card.select_one('a[href="https://arxiv.org/abs/2304.15004"]') is not None
+    heading_link = html.select_one("a.paper-page-link")
+    assert heading_link["href"] == "https://example.github.io/paperdigest/papers/2304.15004/"
+
+
+def test_formulas_arrive_typeset_as_mathml_without_katex_html(tmp_path):
+    site = write_site(tmp_path / "site", {"2024-01-01-math.md": """\
+        ---
+        title: Math
+        cate1: paper
+        ---
+
+        Energy is $E = mc^2$ and
+
+        $$
+        \\int_0^1 x\\,dx = \\tfrac12
+        $$
+        """})  # fmt: skip
+    run_cli("build", "--source", str(site), "--out", str(tmp_path / "out"), check=True)
+    for name in ("feed.xml", "categories/paper/feed.xml"):
+        feed = feedparser.parse(str(tmp_path / "out" / name))
+        assert not feed.bozo
+        html = BeautifulSoup(feed.entries[0].content[0].value, "html.parser")
+        maths = html.find_all("math")
+        assert len(maths) == 2 and maths[0].find("annotation").get_text() == "E = mc^2"
+        assert maths[1].get("display") == "block"
+        assert html.select(".katex-html") == []  # KaTeX's HTML layer needs its stylesheet: left out
+        for annotation in html.find_all("annotation"):  # the TeX source, which readers do not show
+            annotation.decompose()
+        assert "mc^2" not in html.get_text() and "\\int" not in html.get_text()
