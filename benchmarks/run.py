@@ -1,11 +1,13 @@
 """Benchmark: paperdigest on N generated digests, and Hugo on the same Markdown when installed.
 
-    python benchmarks/run.py --sizes 1000 10000 [--runs 3] [--jobs N] [--no-hugo] [--no-jekyll]
+    python benchmarks/run.py --sizes 1000 10000 [--runs 3] [--jobs N] [--no-search] [--no-hugo] [--no-jekyll]
 
-For each N it generates the corpus (benchmarks/corpus.py, deterministic) and prints, as medians of
---runs runs: the cold build (no cache, no output), the warm build (nothing changed), a build after
-editing one digest (a new `paperdigest build`), `Builder.rebuild()` after editing one digest (the
-dev server's path), peak memory of the whole process tree (sum of PSS), digests/s, files rendered and written,
+For each N it generates the corpus (benchmarks/corpus.py, deterministic) and builds it as a user
+does, search index on (`--no-search` leaves it out, as Hugo has none, and the table says so). It
+prints, as medians of --runs runs: the cold build (no cache, no output) and its search stage, the
+warm build (nothing changed), a build after editing one digest and one after adding a digest (each a
+new `paperdigest build` with the cache warm, as in CI with the cache restored), the output's bytes and
+files, `Builder.rebuild()` after editing one digest (the dev server's path), peak memory of the whole process tree (sum of PSS), digests/s, files rendered and written,
 and the same Markdown built by a minimal Hugo site with the ratio paperdigest/Hugo from the same
 run. `Builder.rebuild()` is timed twice: after a paragraph is added to a digest, and after one of
 its cards gets another affiliation (the card's paper changes). Last, the least any cold build of the
@@ -17,9 +19,11 @@ and math cache hit rate are shown when the build reports them.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
+import random
 import shutil
 import statistics
 import subprocess
@@ -31,7 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from corpus import generate  # noqa: E402
+from corpus import START, digest_text, generate, new_paper  # noqa: E402
 
 HUGO_CONFIG = """\
 baseURL = "https://example.github.io/bench/"
@@ -105,6 +109,12 @@ def paperdigest(
     return wall, rss, json.loads(stdout.strip().splitlines()[-1])
 
 
+def folder_bytes(folder: Path) -> tuple[int, int]:
+    """(bytes, files) of a built site: what a host stores and serves."""
+    sizes = [p.stat().st_size for p in folder.rglob("*") if p.is_file()]
+    return sum(sizes), len(sizes)
+
+
 def edit_file(path: Path, n: int) -> None:
     path.write_bytes(path.read_bytes() + f"\n第 {n} 次编辑：新增的一段。\n".encode())
 
@@ -174,23 +184,34 @@ def bench_size(n: int, args, work: Path) -> dict:
     if not (corpus / f".complete-{n}").exists():
         generate(n, corpus)
         (corpus / f".complete-{n}").write_text("")
-    # Hugo builds no search index; the comparison leaves paperdigest's out too unless --search.
+    # Search is on unless --no-search: what a user's build does (Hugo builds no search index).
     config = (corpus / "site.yaml").read_text().replace("search: false\n", "")
     (corpus / "site.yaml").write_text(config + ("" if args.search else "search: false\n"))
     out = work / f"site-{n}"
     edited = sorted((corpus / "digests").iterdir())[n // 2]
     original = edited.read_bytes()
+    added_date = START + dt.timedelta(days=n)  # the day after the last digest: the next one written
+    added = corpus / "digests" / f"{added_date.isoformat()}-paper-digest.md"  # removed after each run
+    rng = random.Random(n)
+    added_text = digest_text(rng, added_date, [new_paper(rng, added_date, n * 10 + k) for k in range(7)])
     rows: dict[str, list[float]] = {
         k: []
         for k in (
             "cold",
+            "cold_search",
             "warm",
             "edit",
+            "edit_search",
+            "add",
             "rebuild",
             "card",
             "rss",
             "hugo",
             "hugo_rss",
+            "bytes",
+            "files",
+            "hugo_bytes",
+            "hugo_files",
             "jekyll",
             "jekyll_warm",
         )
@@ -202,18 +223,33 @@ def bench_size(n: int, args, work: Path) -> dict:
             shutil.rmtree(out, ignore_errors=True)
             wall, rss, cold = paperdigest(corpus, out, args.jobs)
             rows["cold"].append(wall)
+            rows["cold_search"].append(cold["timings"].get("search", 0.0))
             rows["rss"].append(rss)
+            rows["bytes"].append(folder_bytes(out)[0])
+            rows["files"].append(folder_bytes(out)[1])
             wall, rss, warm = paperdigest(corpus, out, args.jobs)
             rows["warm"].append(wall)
             rows["rss"].append(rss)
             edit_file(edited, run)
             wall, rss, after_edit = paperdigest(corpus, out, args.jobs)
             rows["edit"].append(wall)
+            rows["edit_search"].append(after_edit["timings"].get("search", 0.0))
+            added.write_text(added_text, encoding="utf-8")
+            wall, _, after_add = paperdigest(corpus, out, args.jobs)
+            added.unlink()
+            rows["add"].append(wall)
+            paperdigest(corpus, out, args.jobs)  # the site without the added digest again
             _, rss, probe = paperdigest(corpus, out, args.jobs, edit=edited)
             rows["rebuild"].append(probe["rebuild"]["wall"])
             rows["card"].append(probe["card_rebuild"]["wall"])
             rows["rss"].append(rss)
-            last = {"cold": cold, "warm": warm, "edit": after_edit, "rebuild": probe["rebuild"]}
+            last = {
+                "cold": cold,
+                "warm": warm,
+                "edit": after_edit,
+                "add": after_add,
+                "rebuild": probe["rebuild"],
+            }
             last["card rebuild"] = probe["card_rebuild"]
             if args.hugo:
                 site = hugo_site(corpus, work)
@@ -222,6 +258,9 @@ def bench_size(n: int, args, work: Path) -> dict:
                 wall, rss, _ = measure(cmd)
                 rows["hugo"].append(wall)
                 rows["hugo_rss"].append(rss)
+                hugo_bytes, hugo_files = folder_bytes(work / "hugo-out")
+                rows["hugo_bytes"].append(hugo_bytes)
+                rows["hugo_files"].append(hugo_files)
             if args.jekyll:
                 site = jekyll_site(corpus, work)
                 cmd = [
@@ -238,6 +277,7 @@ def bench_size(n: int, args, work: Path) -> dict:
             print(f"  N={n} run {run + 1}/{args.runs}: cold {rows['cold'][-1]:.1f}s", file=sys.stderr)
     finally:
         edited.write_bytes(original)
+        added.unlink(missing_ok=True)
     floor = json.loads(measure([sys.executable, str(HERE / "markdown_floor.py"), str(corpus)])[2])
     medians = {k: median(v) for k, v in rows.items()}
     return {"n": n, **medians, "max_rss": max(rows["rss"]), "last": last, "floor_ms": floor["ms_per_digest"]}
@@ -251,23 +291,27 @@ def print_table(results: list[dict], args) -> None:
     print(
         f"Python {platform.python_version()}, medians of {args.runs} runs, jobs={args.jobs or cores}", end=""
     )
-    print(", with the search index" if args.search else ", without the search index (as Hugo)")
+    print(
+        ", search index on (the default)"
+        if args.search
+        else ", WITHOUT the search index (--no-search, as Hugo)"
+    )
     head = (
-        "| digests | cold | warm | edit + build | rebuild() | rebuild(), card edit | peak memory | digests/s "
-        "| pages | Hugo cold | Hugo memory | ratio |"
+        "| digests | cold | of which search | warm | edit + build | of which search | add + build | rebuild() "
+        "| rebuild(), card edit | peak memory | output | files | Hugo cold | Hugo output | ratio |"
     )
     print(head)
     print("|" + "---:|" * (head.count("|") - 1))
     for r in results:
-        cold = r["last"]["cold"]
         hugo = f"{r['hugo']:.1f} s" if args.hugo else "-"
         hugo_rss = f"{r['hugo_rss']:.0f} MB" if args.hugo else "-"
         ratio = f"{r['cold'] / r['hugo']:.2f}" if args.hugo else "-"
+        hugo_out = f"{r['hugo_bytes'] / 1e6:.0f} MB, {r['hugo_files']:,.0f} files" if args.hugo else "-"
         print(
-            f"| {r['n']:,} | {r['cold']:.1f} s | {r['warm']:.2f} s | {r['edit']:.2f} s | {r['rebuild']:.2f} s "
-            f"| {r['card']:.2f} s "
-            f"| {r['max_rss']:.0f} MB | {r['n'] / r['cold']:.0f} | {cold['pages']:,} | {hugo} | {hugo_rss} "
-            f"| {ratio} |"
+            f"| {r['n']:,} | {r['cold']:.1f} s | {r['cold_search']:.1f} s | {r['warm']:.2f} s "
+            f"| {r['edit']:.2f} s | {r['edit_search']:.2f} s | {r['add']:.2f} s | {r['rebuild']:.2f} s "
+            f"| {r['card']:.2f} s | {r['max_rss']:.0f} MB | {r['bytes'] / 1e6:.0f} MB | {r['files']:,.0f} "
+            f"| {hugo} ({hugo_rss}) | {hugo_out} | {ratio} |"
         )
     if args.jekyll:
         print(
@@ -293,7 +337,7 @@ def print_table(results: list[dict], args) -> None:
     for r in results:
         last = r["last"]
         print(f"N={r['n']:,}:")
-        for name in ("cold", "warm", "edit", "rebuild", "card rebuild"):
+        for name in ("cold", "warm", "edit", "add", "rebuild", "card rebuild"):
             res = last[name]
             stages = " ".join(f"{k} {v:.2f}" for k, v in res["timings"].items())
             print(
@@ -308,7 +352,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=None, help="paperdigest --jobs (default: all cores)")
-    parser.add_argument("--search", action="store_true", help="include the Pagefind search index")
+    parser.add_argument(
+        "--no-search", dest="search", action="store_false", help="leave the search index out (as Hugo)"
+    )
     parser.add_argument("--no-hugo", dest="hugo", action="store_false", help="skip Hugo even if installed")
     parser.add_argument(
         "--no-jekyll", dest="jekyll", action="store_false", help="skip Jekyll even if installed"

@@ -45,7 +45,8 @@ def test_seed_page_has_all_formulas_typeset(browser, offline_site):
         assert total > 30
         assert page.locator(".math .katex").count() == total
         assert page.locator(".katex-error, .math-error").count() == 0
-        assert page.locator(".math.display .katex-display").count() >= 6  # align blocks and equations
+        # align blocks and equations, typeset as display math (MathML, the default math.output)
+        assert page.locator(".math.display math[display=block]").count() >= 6
         visible = page.inner_text("article")
         assert "$$" not in visible and "\\begin{align}" not in visible
         page.close()

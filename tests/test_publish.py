@@ -194,3 +194,35 @@ def test_a_sitemap_past_the_protocol_limit_is_an_index_of_sitemaps(site, tmp_pat
         split += locs
     assert split == whole  # every URL once, in the same order
     assert f"Sitemap: {BASE_URL}sitemap.xml" in (out / "robots.txt").read_text(encoding="utf-8").splitlines()
+
+
+def test_a_site_over_the_pages_limit_is_a_warning_that_names_what_takes_the_space(
+    site, tmp_path, monkeypatch
+):
+    """GitHub Pages publishes at most 1 GB; here the limit is half the example site's size."""
+    from paperdigest import publish
+
+    src, out = site.parent / "src", tmp_path / "_site"
+    total = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    monkeypatch.setattr(publish, "PAGES_LIMIT", total + 1_000_000)
+    under = Builder(src, out, base_url=BASE_URL, jobs=1).build()
+    assert not [p for p in under.problems if "GitHub Pages" in p.message]
+
+    monkeypatch.setattr(publish, "PAGES_LIMIT", total // 2)
+    added = src / "digests" / "2099-01-01-new.md"
+    added.write_text("# New\n\nA new note.\n", encoding="utf-8")
+    try:
+        over = Builder(src, out, base_url=BASE_URL, jobs=1).build()
+        again = Builder(src, out, base_url=BASE_URL, jobs=1).build()  # nothing changed: still said
+    finally:
+        added.unlink()
+    sizes = {
+        d.name: sum(p.stat().st_size for p in d.rglob("*") if p.is_file())
+        for d in out.iterdir()
+        if d.is_dir()
+    }
+    biggest = max(sizes, key=sizes.get)
+    for result in (over, again):
+        [warning] = [p for p in result.problems if "GitHub Pages" in p.message]
+        assert warning.level == "warning" and warning.path == "site.yaml"
+        assert f"limit of {total // 2 / 1e6:,.0f} MB; most of it is {biggest}/ " in warning.message

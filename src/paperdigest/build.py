@@ -32,6 +32,7 @@ from paperdigest.parallel import RenderFailed, parse_all, parse_chunk_items, ren
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.parse.digest import ParseResult
 from paperdigest.parse.source import is_binary
+from paperdigest.publish import site_size_problem
 from paperdigest.render import (
     Page,
     TemplateOutside,
@@ -432,6 +433,8 @@ class Builder:
                 token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
                 self.memo.manifest = KeptManifest(token, site.entries)
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
+            too_big = site_size_problem({rel: e.size for rel, e in site.entries.items()}, CONFIG_NAME)
+            result.problems += [too_big] if too_big else []
 
     def last_manifest(self, cache: BuildCache) -> dict | None:
         """The manifest this builder stored last, unless another build has stored one since: the

@@ -7,11 +7,14 @@ page's fingerprint, which covers its context and the environment's helpers, cove
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Mapping
 from urllib.parse import quote, urljoin, urlsplit
 
 import jinja2
 
 from paperdigest.bibtex import arxiv_issue, author_names, bibtex_entry, paper_year, title_known
+from paperdigest.errors import Problem
 from paperdigest.model import Paper
 
 FEED_ENTRIES = 20  # newest digests in each Atom feed
@@ -116,3 +119,25 @@ def install_helpers(env: jinja2.Environment) -> None:
     env.filters["feed_html"] = feed_html
     env.globals["category_feed"] = category_feed
     env.globals["digest_bib"] = digest_bib
+
+
+PAGES_LIMIT = 1_000_000_000  # bytes: GitHub Pages publishes a site of at most 1 GB
+
+
+def site_size_problem(sizes: Mapping[str, int], where: str) -> Problem | None:
+    """A warning when the output (`sizes`: bytes by output path) is over GitHub Pages' limit,
+    naming the folders that take the most space and what makes them smaller."""
+    total, limit = sum(sizes.values()), PAGES_LIMIT
+    if total <= limit:
+        return None
+    by_folder: Counter[str] = Counter()
+    for rel, size in sizes.items():
+        by_folder[rel.split("/", 1)[0] + "/" if "/" in rel else "files at the top"] += size
+    biggest = ", ".join(f"{name} {size / 1e6:,.0f} MB" for name, size in by_folder.most_common(3))
+    return Problem(
+        where,
+        None,
+        "warning",
+        f"the site is {total / 1e6:,.0f} MB, over GitHub Pages' limit of {limit / 1e6:,.0f} MB; most of it is "
+        f"{biggest} (math: {{output: mathml}} writes the smallest formulas, search: false leaves the index out)",
+    )
