@@ -48,10 +48,12 @@ def test_benchmark_command_prints_the_table(tmp_path):
     rows = [[c.strip() for c in line.strip("|").split("|")] for line in proc.stdout.splitlines()]
     rows = [cells for cells in rows if cells[0] == "30"]  # the main table, Jekyll's, the Markdown floor
     cells = rows[0]
-    assert all(cells[i].endswith(" s") for i in range(1, 6)) and cells[6].endswith(" MB")
-    assert float(cells[7]) > 0 and int(cells[8].replace(",", "")) > 200
+    # cold, its search stage, warm, edit + build, its search stage, add + build, rebuild() x2
+    assert all(cells[i].endswith(" s") for i in range(1, 9)), cells
+    assert cells[9].endswith(" MB") and cells[10].endswith(" MB") and int(cells[11].replace(",", "")) > 200
+    assert float(cells[2][:-2]) > 0  # search is on, as users build
     if shutil.which("hugo"):
-        assert cells[9].endswith(" s") and float(cells[11]) > 0
+        assert cells[12].endswith(" MB)") and cells[13].endswith(" files") and float(cells[14]) > 0
     if shutil.which("jekyll"):
         jekyll = rows[1]
         assert jekyll[2].endswith(" s") and jekyll[3].endswith(" s") and float(jekyll[4]) > 0
@@ -59,6 +61,7 @@ def test_benchmark_command_prints_the_table(tmp_path):
     assert floor[1].endswith(" ms") and float(floor[1][:-3]) > 0 and floor[2].endswith(" s")
     assert "cold         parsed     30" in proc.stdout
     assert "warm         parsed      0, rendered      0" in proc.stdout
+    assert "add          parsed      1," in proc.stdout and "search index on (the default)" in proc.stdout
     assert "rebuild      parsed      1" in proc.stdout
     assert "card rebuild parsed      1" in proc.stdout
     assert "math:" in proc.stdout

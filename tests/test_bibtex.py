@@ -109,7 +109,11 @@ def test_copy_button_puts_the_entry_on_the_clipboard(browser, example_site):
     with serve_static(example_site, "/paperdigest/") as url:
         page.goto(url + "papers/2304.14802/")
         page.click("button[data-copy='bibtex']")
-        page.wait_for_function("document.querySelector('button[data-copy]').textContent === 'Copied'")
+        copied_word = page.get_attribute("button[data-copy='bibtex']", "data-copied")
+        assert copied_word == "已复制"  # the example site is zh-CN
+        page.wait_for_function(
+            "w => document.querySelector('button[data-copy]').textContent === w", arg=copied_word
+        )
         copied = page.evaluate("navigator.clipboard.readText()")
     context.close()
     assert copied == page_bibtex(example_site)

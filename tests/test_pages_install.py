@@ -76,7 +76,8 @@ def test_init_new_build_with_what_the_pages_workflow_installs(tmp_path):
     in_fresh_venv(commands["Install paperdigest"], fresh, site)
     installed = in_fresh_venv("python -m pip list --format freeze", fresh, site).stdout.lower()
     assert f"paperdigest=={__version__}" in installed
-    assert "sphinx" not in installed and "docutils" not in installed and "babel" not in installed
+    assert "sphinx" not in installed and "docutils" not in installed  # no docs toolchain
+    assert "pytest" not in installed and "hypothesis" not in installed  # nor the test extras
 
     assert in_fresh_venv("paperdigest --version", fresh, site).stdout.strip() == f"paperdigest {__version__}"
     in_fresh_venv("paperdigest new 2304.15004", fresh, site)

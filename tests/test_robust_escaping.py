@@ -13,6 +13,7 @@ from bs4 import BeautifulSoup
 
 from conftest import run_cli, write_site
 from http_util import serve_static
+from paperdigest.i18n import site_strings
 
 SCRIPT = "<script>alert(1)</script>"
 ATTR = '" onmouseover="x'
@@ -314,7 +315,7 @@ def test_unbalanced_raw_html_leaves_layout_intact(tmp_path, browser):
         "afterVideo": True,
         "main": True,
     }
-    assert "Built with paperdigest" in layout["footerText"]
+    assert site_strings("zh-CN")("footer_built_with") in layout["footerText"]  # the footer, whole
 
 
 @pytest.mark.browser
