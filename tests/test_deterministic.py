@@ -89,7 +89,7 @@ def pagefind_files(out: Path) -> dict[str, tuple[bytes, int]]:
     }
 
 
-def test_a_build_that_changes_no_indexed_text_leaves_the_search_index_as_it_was(tmp_path):
+def test_a_build_that_changes_no_indexed_text_leaves_the_search_index_as_it_was(tmp_path, monkeypatch):
     site = write_site(tmp_path / "site", SITE, "title: Search site\n")
     out = site / "_site"
     Builder(site, out, jobs=1).build()
@@ -102,9 +102,15 @@ def test_a_build_that_changes_no_indexed_text_leaves_the_search_index_as_it_was(
     (site / "templates").mkdir()
     base = (REPO / "templates/base.html").read_text(encoding="utf-8")
     (site / "templates/base.html").write_text(base.replace("{{ t('footer_built_with') }}", "Made with care"))
-    result = Builder(site, out, jobs=1).build()  # every page changed, not what search takes from them
+    # Every page changed, not what search takes from them: not even indexed again (no indexer here).
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-pagefind"))
+    result = Builder(site, out, jobs=1).build()
     assert result.written >= result.pages and "Made with care" in (out / "index.html").read_text()
-    assert pagefind_files(out) == before
+    assert pagefind_files(out) == before and not [p for p in result.problems if "search" in p.message]
+    (site / "templates/base.html").write_text(base.replace("{{ t('footer_built_with') }}", "Made with love"))
+    result = Builder(site, out, jobs=1).build()
+    assert "Made with love" in (out / "index.html").read_text() and pagefind_files(out) == before
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH")
 
     digest = site / "digests/2024-01-02-b.md"
     digest.write_text(digest.read_text().replace("preserves", "quince jelly"))
@@ -124,3 +130,19 @@ def test_the_search_index_ships_with_the_pages_it_was_made_from(tmp_path):
     assert "marmalade" in indexed_text(site / "_site")
     assert not [p for p in tmp_path.rglob(".*") if p.name.startswith(("._site.", "._site"))]
     assert site_tree(site / "_site")  # the pages are there beside it
+
+
+def test_only_chrome_that_pagefind_cannot_read_is_left_out_of_the_search_fingerprint():
+    from paperdigest.search import indexed_part
+
+    body = b"<main data-pagefind-body><h1>T</h1>text</main>"
+    header = b'<header class="site-header"><nav>Nav</nav></header>'
+    footer = b'<footer class="site-footer">Built</footer>'
+    assert indexed_part(header + body + footer) == body
+    # Pagefind reads its attributes, headings and images anywhere: such a header is kept.
+    for kept in (b'<header class="site-header"><b data-pagefind-filter="x">y</b></header>',
+                 b'<header class="site-header"><img src="logo.png"></header>'):  # fmt: skip
+        assert indexed_part(kept + body) == kept + body
+    # Without data-pagefind-body in a tag, Pagefind indexes the whole page (a mention in text is no tag).
+    text = b"<main><code>&lt;div data-pagefind-body&gt;</code></main>"
+    assert indexed_part(header + text + footer) == header + text + footer

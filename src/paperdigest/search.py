@@ -133,8 +133,15 @@ def index_pages(
         keep(site, old, None)
         return []
     settings = search_settings()
-    fingerprints = {shard.name: shard_fingerprint(site, shard, settings) for shard in shards}
-    todo = [s for s in shards if not keep_if_unchanged(site, old_files(old, s), fingerprints[s.name])]
+    fingerprints, todo = {}, []
+    for shard in shards:
+        was, pages = old_files(old, shard), shard_fingerprint(site, shard, settings)
+        if keep_if_made_from(site, was, pages, None):
+            continue
+        # Pages changed: made again unless what Pagefind takes from them is the same (a new footer).
+        fingerprints[shard.name] = fp = f"{pages}:{indexed_fingerprint(site, shard, settings)}"
+        if not keep_if_made_from(site, was, None, fp):
+            todo.append(shard)
     problems, made = make_indexes(site, todo, jobs)
     for shard in todo:
         was, fp = old_files(old, shard), fingerprints[shard.name]
@@ -168,18 +175,49 @@ def shard_fingerprint(site: SiteOutput, shard: Shard, settings: tuple[str, ...])
     return digest_of("search", *settings, shard.name, *pages)
 
 
+def indexed_fingerprint(site: SiteOutput, shard: Shard, settings: tuple[str, ...]) -> str:
+    """What Pagefind can take from a shard's pages: their bytes less the theme's chrome."""
+    pages = (
+        f"{rel}={digest_of(indexed_part(site.path_of(rel).read_bytes()))}"
+        for rel in shard.pages
+        if rel in site.entries
+    )
+    return digest_of("indexed", *settings, shard.name, *pages)
+
+
+# The theme's site header and footer: navigation, search box, theme toggle, footer links.
+CHROME = re.compile(rb'<header class="site-header".*?</header>|<footer class="site-footer".*?</footer>', re.S)
+# What Pagefind reads outside data-pagefind-body: its attributes, the first <h1> (a result's
+# title) and <img> (its image). A header or footer with any of them is not chrome.
+READ_ANYWHERE = re.compile(rb"data-pagefind|<h1|<img|<meta|<title", re.I)
+BODY_MARK = re.compile(rb"<[a-zA-Z][^<>]*\sdata-pagefind-body[\s=>]")  # in a tag, not in text
+
+
+def indexed_part(page: bytes) -> bytes:
+    """A page's bytes without the parts Pagefind ignores for sure: the site header and footer of a
+    page whose indexed content is marked with data-pagefind-body (a page without it is indexed
+    whole). When unsure, a part is kept: a needless re-index costs seconds, a stale one trust."""
+    if not BODY_MARK.search(page):
+        return page
+    return CHROME.sub(lambda m: b"" if not READ_ANYWHERE.search(m.group()) else m.group(), page)
+
+
 def old_files(old: list[str], shard: Shard) -> list[str]:
     prefix = shard.folder + "/"
     return [rel for rel in old if rel.startswith(prefix)]
 
 
-def keep_if_unchanged(site: SiteOutput, was: list[str], fp: str) -> bool:
-    """Keep a shard's last bundle when it was made from the same pages and is on disk as written."""
-    if not was or not all(
-        site.previous[rel].fp == fp and site.intact(rel, site.previous[rel]) for rel in was
-    ):
+def keep_if_made_from(site: SiteOutput, was: list[str], pages: str | None, fp: str | None) -> bool:
+    """Keep a shard's last bundle when it is on disk as written and was made from the same pages
+    (`pages`: their bytes' fingerprint) or from pages Pagefind reads the same (`fp`, which the
+    kept files then carry). A bundle's fingerprint is `<pages>:<indexed content>`."""
+    if not was or not all(site.intact(rel, site.previous[rel]) for rel in was):
         return False
-    keep(site, was, None)
+    if pages is not None and not all(site.previous[rel].fp.split(":")[0] == pages for rel in was):
+        return False
+    if fp is not None and not all(site.previous[rel].fp.split(":")[-1] == fp.split(":")[-1] for rel in was):
+        return False
+    keep(site, was, fp)
     return True
 
 
