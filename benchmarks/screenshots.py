@@ -11,20 +11,20 @@ README's table of them (between its screenshots markers) is written again.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import re
 import subprocess
 import sys
 import tempfile
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from http_util import serve_static as served  # noqa: E402
+
 PAGES = {  # name -> path under the site's base path
     "home": "",
     "digest": "digests/2023-05-02-paper-digest/",
@@ -39,27 +39,6 @@ PAGES = {  # name -> path under the site's base path
 WIDTHS = {"desktop": (1280, 900), "mobile": (390, 844)}
 SCHEMES = ("light", "dark")
 STARRED = "2304.14454"
-
-
-@contextmanager
-def served(root: Path, base_path: str):
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def translate_path(self, path):
-            inside = path.startswith(base_path)
-            return super().translate_path("/" + path[len(base_path) :]) if inside else "/nonexistent"
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(root))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{base_path}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def build(out: Path) -> str:

@@ -13,42 +13,19 @@ box's 150 ms debounce). Prints the median over queries and runs, per site.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import statistics
-import threading
+import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from http_util import serve_static as served  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 QUERIES = ["涌现能力", "Transformer", "斯坦福大学", "Diffusion Policy", "残差块", "机器翻译", "Memory"]
 SHOWN = "q => document.getElementById('search-status').textContent.includes(q)"
-
-
-class Handler(http.server.SimpleHTTPRequestHandler):
-    prefix = "/"
-
-    def translate_path(self, path):
-        if not path.startswith(self.prefix):
-            return "/nonexistent"
-        return super().translate_path("/" + path[len(self.prefix) :])
-
-    def log_message(self, *args):
-        pass
-
-
-@contextmanager
-def served(root: Path, base: str):
-    handler = functools.partial(type("H", (Handler,), {"prefix": base}), directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{base}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def time_site(browser, url: str, runs: int) -> dict[str, list[float]]:
