@@ -647,3 +647,18 @@ def test_the_code_fingerprint_covers_every_file_of_the_package():
         "katex/katex.min.js",
     } <= covered
     assert not any("__pycache__" in rel for rel in covered)
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [(), ("",), ("a", "b"), (b"\xff", "é"), ("\ud800", "\udc00"), ("a\x00b",), (b"", b"x", "y")],
+)
+def test_digest_of_hashes_the_parts_as_they_are_streamed(parts):
+    """digest_of(*parts) and Hashing fed each part and a NUL are one hash (files written in chunks
+    and files written whole must get the same sha); a part is never merged with its neighbour."""
+    streamed = cache_module.Hashing()
+    encoded = [p if isinstance(p, bytes) else p.encode("utf-8", "surrogatepass") for p in parts]
+    if encoded:
+        streamed.update(b"\x00".join(encoded))  # hexdigest() adds the last NUL
+        assert digest_of(*parts) == streamed.hexdigest()
+    assert digest_of(*parts) != digest_of(*parts, "")

@@ -51,6 +51,9 @@ def link_problem(path: Path, root: Path) -> Problem:
 
 def shown_path(path: Path, root: Path) -> str:
     """A path as messages show it: relative to the site folder when inside it."""
+    text, prefix = str(path), os.path.join(root, "")
+    if text.startswith(prefix) and os.sep == "/":  # what relative_to gives, without its cost
+        return text[len(prefix) :]
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
 
 

@@ -128,6 +128,7 @@ class Fingerprints:
         self.templates: dict[str, tuple] = {}
         self.parts: dict[str, str] = {}
         self.mutables = 0  # dicts and lists met so far: a record holding one is not remembered
+        self.field_names: dict[type, tuple[str, ...]] = {}
 
     def page(self, page: Page) -> str | None:
         """The page's fingerprint; None when part of it cannot be fingerprinted (always render)."""
@@ -199,8 +200,10 @@ class Fingerprints:
         return hit[1]
 
     def record(self, record) -> str:
-        names = [f.name for f in dataclasses.fields(record)]
-        return digest_of(type(record).__qualname__, *(f"{n}={self.value(getattr(record, n))}" for n in names))
+        kind = type(record)
+        if (names := self.field_names.get(kind)) is None:  # dataclasses.fields() is slow
+            names = self.field_names[kind] = tuple(f.name for f in dataclasses.fields(record))
+        return digest_of(kind.__qualname__, *[f"{n}={self.value(getattr(record, n))}" for n in names])
 
     def digest(self, digest: Digest) -> str:
         key = self.digest_keys.get(digest.source)

@@ -59,7 +59,7 @@ class SiteOutput(AtomicOutput):
         if not self.verify:
             return True
         try:
-            st = os.stat(self.out_dir / rel)
+            st = os.stat(os.path.join(self.out_dir, rel))  # not pathlib: called for every file
         except OSError:
             return False
         return st.st_size == old.size and st.st_mtime_ns == old.mtime_ns

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,9 +85,9 @@ def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Pr
                 notes.append(Problem(rel, None, "note", "editor backup or hidden file, ignored"))
             elif path.suffix.lower() not in DIGEST_SUFFIXES:
                 notes.append(Problem(rel, None, "note", "not a digest file, ignored"))
-            elif leaves(path, boundary):
+            elif os.path.islink(path) and leaves(path, boundary):  # a file in a folder inside stays inside
                 notes.append(link_problem(path, root))
-            elif path.exists() and not path.is_file():  # a FIFO or device would block the build
+            elif not regular_or_missing(path):  # a FIFO or device would block the build
                 notes.append(Problem(rel, None, "warning", "not a regular file, ignored"))
             elif is_binary(path):
                 notes.append(Problem(rel, None, "note", "binary file, ignored"))
@@ -109,6 +110,14 @@ def inside_folders(
         else:
             kept.append(name)
     return kept
+
+
+def regular_or_missing(path: Path) -> bool:
+    """A regular file, or nothing there (a dangling link: reading it reports why)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
 
 
 def is_binary(path: Path) -> bool:
