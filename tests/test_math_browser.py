@@ -93,6 +93,32 @@ def test_seed_digest_is_typeset_as_mathml_without_javascript(browser, example_si
             context.close()
 
 
+# Per display table (an align block), per row with two filled columns: where the left column's
+# math ends and where the right column's (its `=`) starts.
+ALIGN_JS = """() => [...document.querySelectorAll('.math.display math > semantics > mtable')].map(t =>
+  [...t.children].map(row => [...row.children]
+      .filter(c => !c.classList.contains('mtr-glue') && !c.classList.contains('mml-eqn-num'))
+      .map(c => c.firstElementChild && c.firstElementChild.getBoundingClientRect()))
+    .filter(cells => cells.length >= 2 && cells[0] && cells[1] && cells[0].width > 0 && cells[1].width > 0)
+    .map(cells => [cells[0].right, cells[1].left]))"""
+
+
+def test_mathml_align_columns_line_up(browser, example_site):
+    """MathML Core drops columnalign: each cell carries it as CSS, so an align block's left column
+    is right-aligned against the `=` signs, which line up, as in KaTeX's HTML."""
+    with serve_static(example_site, "/paperdigest/") as base:
+        context, page = open_page(browser, f"{base}digests/2023-05-02-paper-digest/", javascript=False)
+        try:
+            tables = [rows for rows in page.evaluate(ALIGN_JS) if len(rows) >= 2]
+            assert len(tables) >= 3, tables  # the seed's align blocks of two equations
+            for rows in tables:
+                rights, lefts = {round(r) for r, _ in rows}, {round(left) for _, left in rows}
+                assert max(rights) - min(rights) <= 1 and max(lefts) - min(lefts) <= 1, rows
+                assert all(left - right < 2 for right, left in rows), rows  # no gap before `=`
+        finally:
+            context.close()
+
+
 def test_mathml_draws_styled_letters_as_their_characters(browser, sites):
     with serve_static(sites["mathml"]) as base:
         context, page = open_page(browser, f"{base}digests/forms/", javascript=False)

@@ -299,3 +299,29 @@ def test_a_katex_script_without_its_css_is_styled_by_the_bundled_css_with_a_warn
     assert f"site.yaml: warning: no katex.min.css beside {alone}" in proc.stderr
     css = (site / "_site/assets/katex/katex.min.css").read_bytes()
     assert css == (BUNDLED_KATEX / "katex.min.css").read_bytes()
+
+
+def test_mathml_table_cells_carry_their_column_alignment_as_css():
+    from paperdigest.mathvariants import aligned_columns
+
+    glue = '<mtd class ="mtr-glue"></mtd>'
+    row = f'<mtr>{glue}<mtd><mi>x</mi></mtd><mtd><mo>=</mo>{{inner}}</mtd>{glue}<mtd class ="mml-eqn-num"></mtd></mtr>'
+    inner = '<mtable columnalign="center left"><mtr><mtd><mi>a</mi></mtd><mtd><mi>b</mi></mtd><mtd>c</mtd></mtr></mtable>'
+    mathml = f'<math><mtable columnalign="right left" columnspacing="0em 2em">{row.format(inner=inner)}</mtable></math>'
+    cells = re.findall(r"<mtd[^>]*>", aligned_columns(mathml))
+    assert cells == [
+        '<mtd class ="mtr-glue">',
+        '<mtd style="text-align:right;text-align:-webkit-right;padding-left:0em;padding-right:0em">',
+        '<mtd style="text-align:left;text-align:-webkit-left;padding-left:0em;padding-right:1em">',
+        "<mtd>",  # centre: the browser's own alignment
+        '<mtd style="text-align:left;text-align:-webkit-left">',
+        '<mtd style="text-align:left;text-align:-webkit-left">',  # the last value repeats
+        '<mtd class ="mtr-glue">',
+        '<mtd class ="mml-eqn-num">',
+    ]
+    plain = "<math><mrow><mi>x</mi></mrow></math>"
+    assert aligned_columns(plain) == plain
+    styled = (
+        '<math><mtable columnalign="left"><mtr><mtd style="color:red"><mi>x</mi></mtd></mtr></mtable></math>'
+    )
+    assert aligned_columns(styled) == styled  # a cell with its own style is left as it is

@@ -1,15 +1,22 @@
-"""KaTeX's MathML letter styles as the characters MathML Core browsers draw.
+"""KaTeX's MathML as MathML Core browsers draw it: letter styles as characters, table columns
+aligned with CSS.
 
 KaTeX writes `\\mathbb{R}` as `<mi mathvariant="double-struck">R</mi>`; browsers that implement
 MathML Core (Chromium, Firefox, Safari) honour only mathvariant="normal" and draw a plain R. The
 same letter as a Unicode mathematical alphanumeric character (ℝ, 𝒙, 𝒩, 𝐖, 𝔤) is drawn as meant
 everywhere, so `math.output: mathml` pages carry those instead of the attribute.
+
+MathML Core also drops `columnalign` and `columnspacing`: an `align` environment's right and left
+columns are drawn centred, with space between them, so the `=` signs do not line up. Each cell
+gets the text-align and padding its table asks for instead (CSS, which those browsers honour;
+Chromium 156 aligns a cell's math only by `-webkit-left` and `-webkit-right`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 # mathvariant -> the style words of the Unicode character names ("MATHEMATICAL BOLD ITALIC SMALL X").
@@ -75,4 +82,73 @@ def unicode_variants(mathml: str) -> str:
         style = TEXT_STYLES.get(match.group(1))
         return f'<mtext style="{style}">' if style else match.group(0)
 
-    return STYLED_TEXT.sub(restyle, STYLED.sub(replace, mathml))
+    return aligned_columns(STYLED_TEXT.sub(restyle, STYLED.sub(replace, mathml)))
+
+
+TABLE_TAG = re.compile(r"<(/?)(mtable|mtr|mtd)\b([^>]*)>")
+ATTRIBUTE = re.compile(r'([a-z]+)\s*=\s*"([^"]*)"')
+NOT_A_COLUMN = ("mtr-glue", "mml-eqn-num")  # KaTeX's centring glue and equation-number cells
+EM = re.compile(r"^(\d*\.?\d+)em$")
+
+
+@dataclass
+class Table:
+    aligns: list[str]
+    spacings: list[float | None]  # between column i and i + 1, in em
+    column: int = 0  # columns met so far in the current row
+
+
+def aligned_columns(mathml: str) -> str:
+    """Each cell of a table that sets columnalign or columnspacing with the style saying the same."""
+    if "<mtable" not in mathml:
+        return mathml
+    tables: list[Table | None] = []
+
+    def restyle(match: re.Match) -> str:
+        closing, tag, attrs = match.groups()
+        if tag == "mtable":
+            if closing:
+                tables.pop()
+            else:
+                found = dict(ATTRIBUTE.findall(attrs))
+                aligns = found.get("columnalign", "").split()
+                spacings = [em(v) for v in found.get("columnspacing", "").split()]
+                tables.append(Table(aligns, spacings) if aligns or spacings else None)
+            return match.group(0)
+        table = tables[-1] if tables else None
+        if table is None or closing:
+            return match.group(0)
+        if tag == "mtr":
+            table.column = 0
+            return match.group(0)
+        found = dict(ATTRIBUTE.findall(attrs))
+        if found.get("class") in NOT_A_COLUMN or "style" in found:
+            return match.group(0)
+        style = cell_style(table, table.column)
+        table.column += 1
+        return f'<mtd{attrs} style="{style}">' if style else match.group(0)
+
+    return TABLE_TAG.sub(restyle, mathml)
+
+
+def cell_style(table: Table, column: int) -> str:
+    """text-align and padding of the cell in `column` (a list shorter than the columns repeats its
+    last value, as MathML says)."""
+    rules = []
+    if table.aligns:
+        align = table.aligns[min(column, len(table.aligns) - 1)]
+        if align in ("left", "right"):  # Chromium aligns a cell's math by the -webkit- values only
+            rules.append(f"text-align:{align};text-align:-webkit-{align}")
+    if table.spacings:
+        before = table.spacings[min(column - 1, len(table.spacings) - 1)] if column else 0.0
+        after = table.spacings[min(column, len(table.spacings) - 1)]
+        if before is not None:
+            rules.append(f"padding-left:{before / 2:g}em")
+        if after is not None:
+            rules.append(f"padding-right:{after / 2:g}em")
+    return ";".join(rules)
+
+
+def em(value: str) -> float | None:
+    match = EM.match(value)
+    return float(match.group(1)) if match else None
