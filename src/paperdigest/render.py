@@ -228,7 +228,7 @@ def site_pages(
             category_slugs={name: category_slugs[name] for name in digest.categories},
             source=history.source(digest.source),
         )
-        bib_keys = {p.id: keys[p.id] for p in papers}
+        bib_keys = frozen({p.id: keys[p.id] for p in papers})  # a rebuild compares it, not rehashes it
         yield Page(
             digest_bib(digest.slug),
             make=partial(bibliography, papers, bib_keys, bib.entry),
@@ -292,7 +292,9 @@ def site_pages(
     lines = paper_lines or PaperLines()
     papers = tuple(index.papers.values())
     yield Page("papers.json", make=lambda: papers_json(papers, Urls(config), lines), depends=(papers,))
-    yield Page("papers.bib", make=partial(bibliography, papers, keys, bib.entry), depends=(papers, keys))
+    yield Page(
+        "papers.bib", make=partial(bibliography, papers, keys, bib.entry), depends=(papers, frozen(keys))
+    )
     yield Page("assets/pygments.css", make=lambda: pygments_css().encode("utf-8"))
     if config.search:
         yield page("search.html", "search/index.html")
