@@ -28,7 +28,7 @@ from markdown_it.common.utils import escapeHtml
 from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
 from paperdigest.katex_engine import OPTIONS_VERSION, Engine, engine_for, math_setup
-from paperdigest.mathvariants import unicode_variants
+from paperdigest.mathvariants import for_mathml_core
 from paperdigest.model import Card, Digest
 
 CACHE_DIR = Path(".paperdigest-cache") / "math"
@@ -216,8 +216,8 @@ class MathRenderer:
         out = engine.render([(tex, display) for _, tex, display in todo], self.macros, self.setup.output)
         self.seconds += time.perf_counter() - started
         self.rendered += len(todo)
-        if self.setup.output == "mathml":  # letter styles as characters browsers draw (mathvariants.py)
-            out = [(ok, unicode_variants(html) if ok else html) for ok, html in out]
+        if self.setup.output == "mathml":  # letter styles and table columns as browsers draw them
+            out = [(ok, for_mathml_core(html) if ok else html) for ok, html in out]
         rows = [(key, ok, html) for (key, _, _), (ok, html) in zip(todo, out, strict=True)]
         self.results.update({key: (ok, html) for key, ok, html in rows})
         self.cache.put_many(rows)

@@ -203,7 +203,7 @@ def site_pages(
     pills = tuple((c.name, c.slug, c.count) for c in index.categories)
     bib = bib or BibEntries()
     bib.start()
-    keys = citation_keys(index.papers.values(), bib.key)
+    keys = frozen(citation_keys(index.papers.values(), bib.key))  # a rebuild compares, not rehashes
     by_slug = {d.slug: d for d in index.digests}
     for path, ctx in paginated("", index.summaries, config.per_page):
         yield page(
@@ -228,7 +228,7 @@ def site_pages(
             category_slugs={name: category_slugs[name] for name in digest.categories},
             source=history.source(digest.source),
         )
-        bib_keys = frozen({p.id: keys[p.id] for p in papers})  # a rebuild compares it, not rehashes it
+        bib_keys = frozen({p.id: keys[p.id] for p in papers})
         yield Page(
             digest_bib(digest.slug),
             make=partial(bibliography, papers, bib_keys, bib.entry),
@@ -292,9 +292,7 @@ def site_pages(
     lines = paper_lines or PaperLines()
     papers = tuple(index.papers.values())
     yield Page("papers.json", make=lambda: papers_json(papers, Urls(config), lines), depends=(papers,))
-    yield Page(
-        "papers.bib", make=partial(bibliography, papers, keys, bib.entry), depends=(papers, frozen(keys))
-    )
+    yield Page("papers.bib", make=partial(bibliography, papers, keys, bib.entry), depends=(papers, keys))
     yield Page("assets/pygments.css", make=lambda: pygments_css().encode("utf-8"))
     if config.search:
         yield page("search.html", "search/index.html")
