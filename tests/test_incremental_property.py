@@ -21,11 +21,24 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import site_tree
+from paperdigest import render
 from paperdigest.build import Builder
+
+
+@pytest.fixture(autouse=True, scope="module")
+def small_page_groups():
+    """Pages planned in groups of two (a large site has hundreds of groups): edits that move a
+    digest or paper from one group to another are among those drawn."""
+    saved = render.DIGESTS_PER_GROUP, render.PAPERS_PER_GROUP
+    render.DIGESTS_PER_GROUP = render.PAPERS_PER_GROUP = 2
+    yield
+    render.DIGESTS_PER_GROUP, render.PAPERS_PER_GROUP = saved
+
 
 EXAMPLES = int(os.environ.get("PAPERDIGEST_PROPERTY_EXAMPLES", "12"))
 ARXIV = ["2304.15004", "2305.10601", "2306.00005", "2401.12345"]  # shared ids: papers merge across digests

@@ -143,7 +143,7 @@ def bibtex_entry(paper: Paper, key: str | None = None) -> str:
 
 
 def bibliography(
-    papers: Iterable[Paper], keys: dict[str, str], entry: Callable[[Paper, str], str] = bibtex_entry
+    papers: Iterable[Paper], keys: Iterable[str], entry: Callable[[Paper, str], str] = bibtex_entry
 ) -> bytes:
-    """A .bib file: the papers' entries, one blank line apart."""
-    return "\n".join(entry(p, keys[p.id]) for p in papers).encode("utf-8")
+    """A .bib file: the papers' entries, one blank line apart; `keys` in the order of `papers`."""
+    return "\n".join(entry(p, key) for p, key in zip(papers, keys, strict=True)).encode("utf-8")

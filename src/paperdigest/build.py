@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from paperdigest.bibtex import bibliography, citation_keys
+from paperdigest.bibtex import bibliography
 from paperdigest.boundary import boundary_of, leaves, link_problem, outside_folder_notes, shown_path
 from paperdigest.config import CONFIG_NAME, SiteConfig, base_url_problem, check_named_paths, load_config
 from paperdigest.errors import ConfigError, Problem
@@ -35,11 +35,12 @@ from paperdigest.parse.source import is_binary
 from paperdigest.publish import site_size_problem
 from paperdigest.render import (
     Page,
+    PageGroup,
     TemplateOutside,
     Urls,
     make_environment,
     papers_json,
-    site_pages,
+    site_plan,
     theme_dir,
 )
 from paperdigest.search import index_pages, plan_shards
@@ -166,8 +167,8 @@ class Builder:
             index, config = self.memo.site.index, self.memo.site.config
             for _ in papers_json(tuple(index.papers.values()), Urls(config), self.memo.paper_lines):
                 pass
-            keys = citation_keys(index.papers.values(), self.memo.bib.key)  # and papers.bib's entries
-            bibliography(index.papers.values(), keys, self.memo.bib.entry)
+            papers = tuple(index.papers.values())  # and papers.bib's entries
+            bibliography(papers, self.memo.bib.keys(papers), self.memo.bib.entry)
             parse_chunk_items([*itertools.islice(self.memo.parsed, 1)], self.root, config)
         gc.collect()
         return result
@@ -405,12 +406,16 @@ class Builder:
         ) as site:
             with stage(result, "plan"), gc_paused():
                 todo = []
-                for page in site_pages(index, config, self.memo.paper_lines, history, self.memo.bib):
-                    fp = page_fingerprint(fingerprints, page)
-                    if fp is None:  # nothing says what it is made from: render it, write it if it changed
-                        todo.append((page, f"unknown:{time.time_ns()}"))
-                    elif not site.keep(page.out, fp):
-                        todo.append((page, fp))
+                for item in site_plan(index, config, self.memo.paper_lines, history, self.memo.bib):
+                    if type(item) is not PageGroup:
+                        plan_page(fingerprints, site, item, todo)
+                        continue
+                    kept = fingerprints.kept_group(item)
+                    if kept is not None and site.keep_all(kept):
+                        continue
+                    pages = list(item.pages())
+                    known = all([plan_page(fingerprints, site, page, todo) for page in pages])
+                    fingerprints.remember_group(item, pages if known else None)
             rendering = time.perf_counter()
             try:
                 timings = render_pages(env, index, todo, site, self.jobs, problem_of)
@@ -433,7 +438,7 @@ class Builder:
                 token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
                 self.memo.manifest = KeptManifest(token, site.entries)
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
-            too_big = site_size_problem({rel: e.size for rel, e in site.entries.items()}, CONFIG_NAME)
+            too_big = site_size_problem(site.bytes, site.entries, CONFIG_NAME)
             result.problems += [too_big] if too_big else []
 
     def last_manifest(self, cache: BuildCache) -> dict | None:
@@ -500,6 +505,16 @@ def templates_fingerprint(env: jinja2.Environment) -> str:
         except TemplateOutside:  # never read: the build fails if a page uses it
             parts += [name, "outside"]
     return digest_of(*parts)
+
+
+def plan_page(fingerprints: Fingerprints, site: SiteOutput, page: Page, todo: list) -> bool:
+    """Add `page` to `todo` unless the site keeps its file; False if it has no fingerprint."""
+    fp = page_fingerprint(fingerprints, page)
+    if fp is None:  # nothing says what it is made from: render it, write it if it changed
+        todo.append((page, f"unknown:{time.time_ns()}"))
+    elif not site.keep(page.out, fp):
+        todo.append((page, fp))
+    return fp is not None
 
 
 def page_fingerprint(fingerprints: Fingerprints, page: Page) -> str | None:

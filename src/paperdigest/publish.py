@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping
+from typing import Protocol
 from urllib.parse import quote, urljoin, urlsplit
 
 import jinja2
@@ -124,15 +125,20 @@ def install_helpers(env: jinja2.Environment) -> None:
 PAGES_LIMIT = 1_000_000_000  # bytes: GitHub Pages publishes a site of at most 1 GB
 
 
-def site_size_problem(sizes: Mapping[str, int], where: str) -> Problem | None:
-    """A warning when the output (`sizes`: bytes by output path) is over GitHub Pages' limit,
-    naming the folders that take the most space and what makes them smaller."""
-    total, limit = sum(sizes.values()), PAGES_LIMIT
+class WithSize(Protocol):
+    size: int  # bytes
+
+
+def site_size_problem(total: int, files: Mapping[str, WithSize], where: str) -> Problem | None:
+    """A warning when the output (`total` bytes; `files`: output path -> something with a `size`
+    in bytes) is over GitHub Pages' limit, naming the folders that take the most space and what
+    makes them smaller."""
+    limit = PAGES_LIMIT
     if total <= limit:
         return None
     by_folder: Counter[str] = Counter()
-    for rel, size in sizes.items():
-        by_folder[rel.split("/", 1)[0] + "/" if "/" in rel else "files at the top"] += size
+    for rel, entry in files.items():
+        by_folder[rel.split("/", 1)[0] + "/" if "/" in rel else "files at the top"] += entry.size
     biggest = ", ".join(f"{name} {size / 1e6:,.0f} MB" for name, size in by_folder.most_common(3))
     return Problem(
         where,

@@ -178,6 +178,27 @@ def render_site(
         yield page.out, page.render(env, index)
 
 
+@dataclass(slots=True)
+class PageGroup:
+    """Pages that `plan(*inputs, *helpers)` makes. `plan` is a module-level function of its
+    arguments alone, so the same inputs plan the same pages: a rebuild keeps a group whose inputs
+    are last build's without planning its pages again (at 10,000 digests the site has 80,000
+    pages, and planning each one again was most of a rebuild). `helpers` are functions the pages'
+    `make` calls, code like `make` itself, not data."""
+
+    key: str  # unique in the site
+    plan: Callable[..., Iterator[Page]]
+    inputs: tuple
+    helpers: tuple = ()
+
+    def pages(self) -> Iterator[Page]:
+        return self.plan(*self.inputs, *self.helpers)
+
+
+PAPERS_PER_GROUP = 1000
+DIGESTS_PER_GROUP = 100
+
+
 def site_pages(
     index: SiteIndex,
     config: SiteConfig,
@@ -185,6 +206,21 @@ def site_pages(
     history: SourceHistory | None = None,
     bib: BibEntries | None = None,
 ) -> Iterator[Page]:
+    """Every output file except static assets, not yet rendered (site_plan, groups opened)."""
+    for item in site_plan(index, config, paper_lines, history, bib):
+        if type(item) is PageGroup:
+            yield from item.pages()
+        else:
+            yield item
+
+
+def site_plan(
+    index: SiteIndex,
+    config: SiteConfig,
+    paper_lines: PaperLines | None = None,
+    history: SourceHistory | None = None,
+    bib: BibEntries | None = None,
+) -> Iterator[Page | PageGroup]:
     """The plan of the site: every output file except static assets, not yet rendered.
 
     Each page gets what it shows and no more (a page's fingerprint is everything in its context):
@@ -203,7 +239,9 @@ def site_pages(
     pills = tuple((c.name, c.slug, c.count) for c in index.categories)
     bib = bib or BibEntries()
     bib.start()
-    keys = frozen(citation_keys(index.papers.values(), bib.key))  # a rebuild compares, not rehashes
+    all_papers = tuple(index.papers.values())
+    all_keys = bib.keys(all_papers)
+    keys = dict(zip(index.papers, all_keys, strict=True))
     by_slug = {d.slug: d for d in index.digests}
     for path, ctx in paginated("", index.summaries, config.per_page):
         yield page(
@@ -216,30 +254,26 @@ def site_pages(
         )
     yield page("digests.html", "digests/index.html", items=index.summaries)
     category_slugs = {c.name: c.slug for c in index.categories}
-    for digest in index.digests:
-        papers = index.papers_of[digest.slug]
-        yield page(
-            "digest.html",
-            f"{Urls.digest(digest.slug)}index.html",
-            digest=digest,
-            papers=papers,
-            previous=index.previous.get(digest.slug),
-            following=index.following.get(digest.slug),
-            category_slugs={name: category_slugs[name] for name in digest.categories},
-            source=history.source(digest.source),
+    for start in range(0, len(index.digests), DIGESTS_PER_GROUP):
+        digests = index.digests[start : start + DIGESTS_PER_GROUP]
+        papers = tuple([index.papers_of[d.slug] for d in digests])
+        inputs = (
+            digests,
+            papers,
+            tuple([index.previous.get(d.slug) for d in digests]),
+            tuple([index.following.get(d.slug) for d in digests]),
+            tuple([tuple([(name, category_slugs[name]) for name in d.categories]) for d in digests]),
+            tuple([history.source(d.source) for d in digests]),
+            tuple([tuple([keys[p.id] for p in of]) for of in papers]),
         )
-        bib_keys = frozen({p.id: keys[p.id] for p in papers})
-        yield Page(
-            digest_bib(digest.slug),
-            make=partial(bibliography, papers, bib_keys, bib.entry),
-            depends=(papers, bib_keys),
-        )
+        yield PageGroup(f"digests/{start}", digest_pages, inputs, (bib.entry,))
     # Pages of papers, not one list: at 10,000 digests all 59,000 papers made a 16 MB page.
     total = len(index.papers_newest)
     for path, ctx in paginated("papers/", index.papers_newest, config.papers_per_page):
         yield page("papers.html", path + "index.html", total=total, **ctx)
-    for paper in index.papers.values():
-        yield page("paper.html", f"{Urls.paper(paper.id)}index.html", paper=paper, bibkey=keys[paper.id])
+    for start in range(0, len(all_papers), PAPERS_PER_GROUP):
+        end = start + PAPERS_PER_GROUP
+        yield PageGroup(f"papers/{start}", paper_pages, (all_papers[start:end], all_keys[start:end]))
     yield page(
         "archive.html",
         "archive/index.html",
@@ -290,9 +324,14 @@ def site_pages(
     robots = f"User-agent: *\nAllow: /\nSitemap: {Urls(config).absolute('sitemap.xml')}\n".encode()
     yield Page("robots.txt", make=lambda: robots)
     lines = paper_lines or PaperLines()
-    papers = tuple(index.papers.values())
-    yield Page("papers.json", make=lambda: papers_json(papers, Urls(config), lines), depends=(papers,))
-    yield Page("papers.bib", make=partial(bibliography, papers, keys, bib.entry), depends=(papers, keys))
+    yield Page(
+        "papers.json", make=lambda: papers_json(all_papers, Urls(config), lines), depends=(all_papers,)
+    )
+    yield Page(
+        "papers.bib",
+        make=partial(bibliography, all_papers, all_keys, bib.entry),
+        depends=(all_papers, all_keys),
+    )
     yield Page("assets/pygments.css", make=lambda: pygments_css().encode("utf-8"))
     if config.search:
         yield page("search.html", "search/index.html")
@@ -308,6 +347,32 @@ def site_pages(
     if config.cname:
         cname = f"{config.cname}\n".encode()
         yield Page("CNAME", make=lambda: cname)
+
+
+def digest_pages(
+    digests, papers, previous, following, category_slugs, sources, keys, entry
+) -> Iterator[Page]:
+    """Each digest's page and .bib file; the arguments are aligned with `digests`."""
+    for i, digest in enumerate(digests):
+        context = {
+            "digest": digest,
+            "papers": papers[i],
+            "previous": previous[i],
+            "following": following[i],
+            "category_slugs": frozen(dict(category_slugs[i])),
+            "source": sources[i],
+        }
+        yield Page(f"{Urls.digest(digest.slug)}index.html", "digest.html", context)
+        yield Page(
+            digest_bib(digest.slug),
+            make=partial(bibliography, papers[i], keys[i], entry),
+            depends=(papers[i], keys[i]),
+        )
+
+
+def paper_pages(papers: tuple[Paper, ...], keys: tuple[str, ...]) -> Iterator[Page]:
+    for paper, key in zip(papers, keys, strict=True):
+        yield Page(f"{Urls.paper(paper.id)}index.html", "paper.html", {"paper": paper, "bibkey": key})
 
 
 def frozen(value):
@@ -396,6 +461,11 @@ class BibEntries:
 
     def start(self) -> None:
         """A build begins."""
+
+    def keys(self, papers: tuple[Paper, ...]) -> tuple[str, ...]:
+        """Each paper's citation key, in the order of `papers` (the site's, oldest first)."""
+        found = citation_keys(papers, self.key)
+        return tuple([found[p.id] for p in papers])
 
     def key(self, paper: Paper) -> str:
         return citation_key(paper)

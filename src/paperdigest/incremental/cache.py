@@ -269,7 +269,9 @@ class BuildCache:
             else:
                 gone = [(out, rel) for rel in rows.keys() - manifest.keys()]
                 self.db.executemany("DELETE FROM files WHERE out = ? AND rel = ?", gone)
-                changed = [(rel, entry) for rel, entry in manifest.items() if rows.get(rel) != entry]
+                changed = [
+                    (rel, e) for rel, e in manifest.items() if (o := rows.get(rel)) is not e and o != e
+                ]
             self.db.executemany(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
                 ((out, rel, *entry) for rel, entry in changed),

@@ -8,6 +8,7 @@ never a wrong answer; `forget()` drops it all when the parse settings change.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,9 +93,21 @@ class RememberedBib(BibEntries):
     def __init__(self):
         self.last: dict[int, tuple[Paper, str, dict[str, str]]] = {}
         self.now: dict[int, tuple[Paper, str, dict[str, str]]] = {}
+        self.site_keys: tuple[tuple[Paper, ...], tuple[str, ...]] = ((), ())
 
     def start(self) -> None:
         self.last, self.now = self.now or self.last, {}
+
+    def keys(self, papers: tuple[Paper, ...]) -> tuple[str, ...]:
+        """Last build's keys, the very same tuple, when the papers are the very same ones (a key
+        depends on its paper and the papers before it): pages compare it by identity."""
+        was, keys = self.site_keys
+        if len(was) != len(papers) or not all(map(operator.is_, was, papers)):
+            keys = super().keys(papers)
+        else:
+            self.now.update(self.last)  # the same papers: their keys and entries stay remembered
+        self.site_keys = (papers, keys)
+        return keys
 
     def remembered(self, paper: Paper) -> tuple[Paper, str, dict[str, str]]:
         hit = self.now.get(id(paper)) or self.last.get(id(paper))
