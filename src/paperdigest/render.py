@@ -229,11 +229,6 @@ def site_plan(
     papers' citation keys and BibTeX (the incremental layer passes ones that remember); `history`
     says where each digest's file is in the site's repository and when it was last committed."""
 
-    def page(template: str, out: str, **context) -> Page:
-        if any(type(value) is dict for value in context.values()):
-            context = {name: frozen(value) for name, value in context.items()}
-        return Page(out, template, context)
-
     history = history or SourceHistory()
     stats = {"digests": len(index.digests), "papers": len(index.papers), "categories": len(index.categories)}
     pills = tuple((c.name, c.slug, c.count) for c in index.categories)
@@ -243,15 +238,8 @@ def site_plan(
     all_keys = bib.keys(all_papers)
     keys = dict(zip(index.papers, all_keys, strict=True))
     by_slug = {d.slug: d for d in index.digests}
-    for path, ctx in paginated("", index.summaries, config.per_page):
-        yield page(
-            "index.html",
-            path + "index.html",
-            stats=stats,
-            categories=pills,
-            briefs=briefs_of(index, ctx["items"]),
-            **ctx,
-        )
+    context = frozen({"stats": stats, "categories": pills})
+    yield list_group("", "index.html", index.summaries, index, config.per_page, context)
     yield page("digests.html", "digests/index.html", items=index.summaries)
     category_slugs = {c.name: c.slug for c in index.categories}
     for start in range(0, len(index.digests), DIGESTS_PER_GROUP):
@@ -307,16 +295,10 @@ def site_plan(
     yield page("categories.html", "categories/index.html", categories=index.categories)
     for category in index.categories:
         digests = index.by_category[category.slug]
-        for path, ctx in paginated(Urls.category(category.slug), digests, config.per_page):
-            briefs = briefs_of(index, ctx["items"])
-            yield page(
-                "category.html",
-                path + "index.html",
-                category=category,
-                total=category.count,
-                briefs=briefs,
-                **ctx,
-            )
+        context = frozen({"category": category, "total": category.count})
+        yield list_group(
+            Urls.category(category.slug), "category.html", digests, index, config.per_page, context
+        )
     yield page("starred.html", "starred/index.html")
     yield page("404.html", "404.html")
     yield page("feed.xml", "feed.xml", entries=index.digests[:FEED_ENTRIES])
@@ -347,6 +329,26 @@ def site_plan(
     if config.cname:
         cname = f"{config.cname}\n".encode()
         yield Page("CNAME", make=lambda: cname)
+
+
+def page(template: str, out: str, **context) -> Page:
+    if any(type(value) is dict for value in context.values()):
+        context = {name: frozen(value) for name, value in context.items()}
+    return Page(out, template, context)
+
+
+def list_group(path: str, template: str, summaries, index: SiteIndex, per_page: int, context) -> PageGroup:
+    """The pages of a paginated list of digests, each with the papers shown under its digests."""
+    briefs = tuple([index.papers_of[s.slug] for s in summaries])
+    return PageGroup(path + template, list_pages, (path, template, summaries, briefs, per_page, context))
+
+
+def list_pages(path, template, summaries, briefs, per_page, context) -> Iterator[Page]:
+    """`briefs` is aligned with `summaries`; `context` is what every page of the list shows."""
+    shown = dict(zip([s.slug for s in summaries], briefs, strict=True))
+    for here, ctx in paginated(path, summaries, per_page):
+        papers = {s.slug: shown[s.slug] for s in ctx["items"]}
+        yield page(template, here + "index.html", **context, briefs=papers, **ctx)
 
 
 def digest_pages(
@@ -381,11 +383,6 @@ def frozen(value):
     if isinstance(value, dict):
         return MappingProxyType({key: frozen(item) for key, item in value.items()})
     return value
-
-
-def briefs_of(index: SiteIndex, summaries) -> dict[str, tuple[Paper, ...]]:
-    """The papers a list shows under each of its digests."""
-    return {d.slug: index.papers_of[d.slug] for d in summaries}
 
 
 def archive_briefs(index: SiteIndex, digests: dict[str, Digest], items) -> dict[str, tuple[Paper, ...]]:
