@@ -49,28 +49,30 @@ LIBRARIES = (
 def digest_of(*parts: str | bytes) -> str:
     """The hash of the parts, each followed by a NUL byte (as Hashing streams them)."""
     if not parts:
-        return hashlib.blake2b(digest_size=20).hexdigest()
+        return hashlib.sha256().hexdigest()[:40]
     try:  # one encode and one update: fingerprinting calls this hundreds of thousands of times
         data = ("\x00".join(parts) + "\x00").encode("utf-8", "surrogatepass")
     except TypeError:  # some parts are bytes
         data = b"".join(
             [(p if isinstance(p, bytes) else p.encode("utf-8", "surrogatepass")) + b"\x00" for p in parts]
         )
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+    return hashlib.sha256(data).hexdigest()[:40]
 
 
 class Hashing:
-    """digest_of(data) of bytes that come in chunks: update() with each, then hexdigest()."""
+    """digest_of(data) of bytes that come in chunks: update() with each, then hexdigest(). SHA-256,
+    cut to 160 bits: twice as fast as BLAKE2 on the 100 MB papers.json where the CPU has SHA
+    instructions, as fast on the short strings of fingerprints."""
 
     def __init__(self):
-        self.h = hashlib.blake2b(digest_size=20)
+        self.h = hashlib.sha256()
 
     def update(self, chunk: bytes) -> None:
         self.h.update(chunk)
 
     def hexdigest(self) -> str:
         self.h.update(b"\x00")
-        return self.h.hexdigest()
+        return self.h.hexdigest()[:40]
 
 
 @lru_cache(maxsize=1)
