@@ -410,7 +410,7 @@ class Builder:
                     if type(item) is not PageGroup:
                         plan_page(fingerprints, site, item, todo)
                         continue
-                    kept = fingerprints.kept_group(item)
+                    kept = with_template_errors(fingerprints.kept_group, item)
                     if kept is not None and site.keep_all(kept):
                         continue
                     pages = list(item.pages())
@@ -518,13 +518,19 @@ def plan_page(fingerprints: Fingerprints, site: SiteOutput, page: Page, todo: li
 
 
 def page_fingerprint(fingerprints: Fingerprints, page: Page) -> str | None:
+    return with_template_errors(fingerprints.page, page)
+
+
+def with_template_errors(work, item: Page | PageGroup):
+    """work(item), which reads templates: a template that is broken, missing or outside the site
+    fails the build naming it (the dev server shows it in the overlay)."""
     try:
-        return fingerprints.page(page)
+        return work(item)
     except (jinja2.TemplateSyntaxError, TemplateOutside) as exc:
         raise BuildError(problem_of(exc)) from None
     except jinja2.TemplateNotFound as exc:
         raise BuildError(
-            Problem(page.template or "template", None, "error", f"template not found: {exc}")
+            Problem(exc.name or "template", None, "error", f"template not found: {exc}")
         ) from None
 
 
