@@ -11,11 +11,12 @@ After an intended change of output, regenerate and review the diff:
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 from conftest import REPO, run_cli, site_tree
-from paperdigest.render import pygments_css
+from paperdigest.render import pygments_css, unindented
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -51,3 +52,16 @@ def test_assets_are_the_theme_files_and_the_installed_pygments_styles(tmp_path):
     css = (out / "pygments.css").read_text(encoding="utf-8")
     assert css == pygments_css()
     assert ".highlight .k " in css and "@media (prefers-color-scheme: dark)" in css
+
+
+def test_pages_repeat_no_template_indentation():
+    """The theme's templates are read unindented (the golden pages are what a build writes).
+    Where a tag's trimmed newline leaves the indentation as all that parts two words, one space
+    stays, so pages read the same."""
+    source = "<p>\n  <a>x</a>{% endif %}\n      <span>y</span>\n  {# c #}\n    z"
+    assert unindented(source) == "<p>\n<a>x</a>{% endif %}\n <span>y</span>\n{# c #}\n z"
+    pages = sorted((GOLDEN / "expected").rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        text = re.sub(r"<pre.*?</pre>", "", page.read_text(encoding="utf-8"), flags=re.S)
+        assert "\n  " not in text, page

@@ -121,3 +121,13 @@ def test_lists_show_translated_title_affiliations_code_and_date(example_site):
         assert [c.get_text() for c in item.select(".chip")] == ["上海交通大学", "上海人工智能实验室"], name
         assert item.select_one("a.code-mark")["href"] == "https://github.com/chaoyi-wu/pmc-llama", name
         assert item.select_one("time")["datetime"] == "2023-04", name
+
+
+def test_stars_in_lists_carry_no_copy_of_what_their_item_shows(example_site):
+    """A list of papers shows each title, translated title and title link: its star does not
+    repeat them (site.js reads them from the item), nor words site.js can set (title, pressed)."""
+    html = BeautifulSoup((example_site / "papers/index.html").read_text(encoding="utf-8"), "html.parser")
+    stars = html.select("li.paper-item button.star")
+    assert len(stars) > 10
+    for star in stars:
+        assert sorted(star.attrs) == ["aria-label", "class", "data-star", "hidden", "type"], star

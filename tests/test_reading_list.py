@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
 from pybtex.database import parse_string
 
+from conftest import run_cli
 from http_util import serve_static
+from paperdigest.render import Urls
 
 pytestmark = pytest.mark.browser
+
+FIELDS = Path(__file__).parent / "fixtures" / "notes" / "markdown_in_fields.md"
 
 
 def test_a_star_lists_the_paper_on_the_starred_page_and_exports_its_bibtex(browser, example_site):
@@ -76,3 +85,72 @@ def test_the_papers_list_filters_by_category_year_venue_and_code(browser, exampl
         visible = [items.nth(i) for i in range(total) if items.nth(i).is_visible()]
         assert [v.locator(".paper-title").text_content() for v in visible] == ["Attention Is All You Need"]
     page.close()
+
+
+# What a click on each star of the page puts in the reading list (each star clicked off again).
+STARRED_ENTRIES = """() => {
+  const key = "paperdigest-stars:" + (document.body.dataset.base || "/");
+  return [...document.querySelectorAll("[data-star]")].map((button) => {
+    button.click();
+    const entry = JSON.parse(localStorage.getItem(key))[button.dataset.star];
+    button.click();
+    return [button.dataset.star, entry];
+  });
+}"""
+
+
+def expected_entries(site, base: str) -> dict[str, dict]:
+    """Every paper as the reading list must keep it: its plain titles and its page."""
+    papers = json.loads((site / "papers.json").read_text(encoding="utf-8"))["papers"]
+    url = Urls(SimpleNamespace(base_path=base, site_url=""))
+    return {
+        p["id"]: {
+            "title": p["title"],
+            "translated": p["translated_title"],
+            "href": url(Urls.paper(p["id"])),
+        }
+        for p in papers
+    }
+
+
+def assert_stars_keep_each_paper(browser, site, base: str, pages: list[str]):
+    expected = expected_entries(site, base)
+    page = browser.new_page()
+    with serve_static(site, base) as url:
+        for rel in pages:
+            page.goto(url + rel)
+            entries = page.evaluate(STARRED_ENTRIES)
+            assert entries, rel
+            for pid, entry in entries:
+                assert entry == expected[pid], (rel, pid)
+    page.close()
+
+
+def test_every_star_keeps_the_papers_titles_and_page_wherever_it_is(browser, example_site):
+    """Stars read the titles and the link from the item they sit in: a list's paper, a digest's
+    card and list of papers, a paper's page. The list keeps the same paper from each of them."""
+    pages = [
+        "",
+        "papers/",
+        "papers/2304.14454/",
+        "digests/2023-05-02-paper-digest/",
+        "digests/weekly-updates-on-large-models/",
+        "archive/2023/05/",
+        "categories/paper/",
+    ]
+    assert_stars_keep_each_paper(browser, example_site, "/paperdigest/", pages)
+
+
+def test_stars_keep_plain_titles_of_titles_with_formulas_and_emphasis(browser, tmp_path):
+    """Where the page shows a title with markup (a formula, emphasis), its text is not the plain
+    title: the star carries the plain title itself."""
+    src = tmp_path / "site"
+    (src / "digests").mkdir(parents=True)
+    (src / "site.yaml").write_text("title: T\nbase_url: https://example.org/t/\n", encoding="utf-8")
+    shutil.copy(FIELDS, src / "digests" / FIELDS.name)
+    run_cli("build", "--source", str(src), "--out", str(tmp_path / "out"), check=True)
+    site = tmp_path / "out"
+    shape = expected_entries(site, "/t/")["2305.99999"]
+    assert shape["title"] == "α-Shape: Learning Shapes"
+    pages = ["", "papers/", "papers/2305.99999/", "papers/2305.11206/", f"digests/{FIELDS.stem}/"]
+    assert_stars_keep_each_paper(browser, site, "/t/", pages)

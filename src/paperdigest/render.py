@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from functools import partial
@@ -83,6 +84,26 @@ class TemplateOutside(jinja2.TemplateError):
         super().__init__(str(problem))
 
 
+# A line's indentation in a template: after a tag whose newline trim_blocks removes, one space
+# stays (it may be all that parts two words); after a kept newline nothing is needed.
+TEMPLATE_INDENT = re.compile(r"([%#]\})?\n[ \t]+")
+
+
+def unindented(source: str) -> str:
+    """A theme page template without the indentation of its lines, which every page would
+    otherwise repeat: where HTML collapses whitespace, the page looks and reads the same."""
+    return TEMPLATE_INDENT.sub(lambda m: m[1] + "\n " if m[1] else "\n", source)
+
+
+class ThemeLoader(jinja2.FileSystemLoader):
+    """The packaged theme; its page templates unindented (their text has no <pre> or
+    white-space: pre to keep). The user's own templates are read as written."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        source, filename, uptodate = super().get_source(environment, template)
+        return (unindented(source) if template.endswith(".html") else source), filename, uptodate
+
+
 class BoundedLoader(jinja2.FileSystemLoader):
     """The user's templates folder, read only within the site's trust boundary (paperdigest.boundary)."""
 
@@ -99,7 +120,7 @@ class BoundedLoader(jinja2.FileSystemLoader):
 
 def make_environment(config: SiteConfig) -> jinja2.Environment:
     """Compiled once per build: the user's templates/ first, then the packaged theme."""
-    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(theme_dir()))]
+    loaders: list[jinja2.BaseLoader] = [ThemeLoader(str(theme_dir()))]
     user = config.path("templates_dir")
     if user.is_dir() and user.resolve() != theme_dir().resolve():
         loaders.insert(0, BoundedLoader(user, config.root))

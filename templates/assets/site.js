@@ -56,6 +56,7 @@
   function isDark() { return (root.dataset.theme || (dark.matches ? "dark" : "light")) === "dark"; }
   function showTheme() { if (toggle) toggle.setAttribute("aria-pressed", String(isDark())); }
   if (toggle) {
+    toggle.title = toggle.getAttribute("aria-label");
     toggle.hidden = false;
     toggle.addEventListener("click", function () {
       root.dataset.theme = isDark() ? "light" : "dark";
@@ -85,16 +86,31 @@
     document.querySelectorAll("[data-star]").forEach(function (button) {
       var on = Object.prototype.hasOwnProperty.call(starred, button.dataset.star);
       button.setAttribute("aria-pressed", String(on));
+      button.title = button.getAttribute("aria-label");  // its tooltip: pages carry the words once
       button.textContent = on ? "\u2605" : "\u2606";
       button.hidden = false;
     });
+  }
+  // A star's paper as the list keeps it: what the star carries (data-title, data-translated,
+  // data-href), else the title, translated title and title link of the item it sits in (a list's
+  // paper, a digest's card or list of papers, a paper's page: macros.html, star_button).
+  function paperOf(button) {
+    var item = button.closest(".paper-item, .paper-card, .paper, li") || document.body;
+    var title = item.querySelector(".paper-title, .card-title, h1, a");
+    var translated = item.querySelector(".translated, .card-translated, .translated-title");
+    var own = button.dataset;
+    return {
+      title: own.title !== undefined ? own.title : title ? title.textContent : "",
+      translated: own.translated !== undefined ? own.translated : translated ? translated.textContent : "",
+      href: own.href !== undefined ? own.href : title ? title.getAttribute("href") : "",
+    };
   }
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-star]");
     if (!button) return;
     var starred = stars(), id = button.dataset.star;
     if (starred[id]) delete starred[id];
-    else starred[id] = { title: button.dataset.title, translated: button.dataset.translated, href: button.dataset.href };
+    else starred[id] = paperOf(button);
     store(starsKey, JSON.stringify(starred));
     showStars();
   });
