@@ -580,7 +580,7 @@ def test_a_rebuild_plans_again_only_the_page_groups_whose_inputs_changed(site, t
     path = site / "digests/2023-05-02-b.md"
     text = path.read_text(encoding="utf-8")
     builder.rebuild(write(path, text.replace("\n\n", "\n\nA new first paragraph.\n\n", 1)))
-    assert planned == ["digests/2"]  # newest first: d, c, b, a; its papers are the same records
+    assert planned == ["digests/1"]  # counted from the oldest: a, b, c, d; its papers are the same records
     planned.clear()
     builder.rebuild(
         write(path, path.read_text(encoding="utf-8").replace("单位：斯坦福大学", "单位：北京大学"))
@@ -588,9 +588,14 @@ def test_a_rebuild_plans_again_only_the_page_groups_whose_inputs_changed(site, t
     papers = list(builder.memo.site.index.papers)
     showing_the_paper = ["index.html", "categories/paper/category.html"]  # the lists, not nlp's or cv's
     assert sorted(planned) == sorted(
-        [*showing_the_paper, "digests/2", f"papers/{papers.index('2304.30502')}"]
+        [*showing_the_paper, "digests/1", f"papers/{papers.index('2304.30502')}"]
     )
     assert "北京大学" in (site / "_site/papers/2304.30502/index.html").read_text(encoding="utf-8")
+    planned.clear()
+    newest = digest("2023-07-01", "Epsilon Paper").split("## 更多")[0]  # no paper the others have
+    builder.rebuild(write(site / "digests/2023-07-01-e.md", newest))
+    # itself, and d, which now links to it as the next digest; not the groups of a, b and c
+    assert sorted(key for key in planned if key.startswith("digests/")) == ["digests/3", "digests/4"]
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
 
 

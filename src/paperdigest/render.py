@@ -263,8 +263,9 @@ def site_plan(
     yield list_group("", "index.html", index.summaries, index, config.per_page, context)
     yield page("digests.html", "digests/index.html", items=index.summaries)
     category_slugs = {c.name: c.slug for c in index.categories}
-    for start in range(0, len(index.digests), DIGESTS_PER_GROUP):
-        digests = index.digests[start : start + DIGESTS_PER_GROUP]
+    count = len(index.digests)
+    for end in range(count, 0, -DIGESTS_PER_GROUP):  # counted from the oldest: a new digest changes one
+        digests = index.digests[max(0, end - DIGESTS_PER_GROUP) : end]
         papers = tuple([index.papers_of[d.slug] for d in digests])
         inputs = (
             digests,
@@ -275,7 +276,7 @@ def site_plan(
             tuple([history.source(d.source) for d in digests]),
             tuple([tuple([keys[p.id] for p in of]) for of in papers]),
         )
-        yield PageGroup(f"digests/{start}", digest_pages, inputs, (bib.entry,))
+        yield PageGroup(f"digests/{count - end}", digest_pages, inputs, (bib.entry,))
     # Pages of papers, not one list: at 10,000 digests all 59,000 papers made a 16 MB page.
     total = len(index.papers_newest)
     for path, ctx in paginated("papers/", index.papers_newest, config.papers_per_page):
