@@ -354,6 +354,7 @@ def site_plan(
 
 
 def page(template: str, out: str, **context) -> Page:
+    """A page of `template`, its context's mappings made read-only (see frozen)."""
     if any(type(value) is dict for value in context.values()):
         context = {name: frozen(value) for name, value in context.items()}
     return Page(out, template, context)
