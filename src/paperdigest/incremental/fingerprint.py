@@ -25,7 +25,7 @@ import dataclasses
 import datetime as dt
 import operator
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePath
@@ -60,7 +60,6 @@ class GroupMemo(NamedTuple):
     inputs: tuple
     made_from: tuple[tuple[str | None, tuple], ...]  # (template, what it is made from) of its pages
     pages: dict[str, PageMemo]  # by output path
-    fingerprints: tuple[tuple[str, str], ...]  # (output path, fingerprint) of each page
 
 
 @dataclass
@@ -151,7 +150,7 @@ class Fingerprints:
         self.in_record = 0
         self.field_names: dict[type, tuple[str, ...]] = {}
 
-    def kept_group(self, group: PageGroup) -> tuple[tuple[str, str], ...] | None:
+    def kept_group(self, group: PageGroup) -> Iterator[tuple[str, str]] | None:
         """(output path, fingerprint) of each page of `group` when it is last build's group: the
         same plan of the same inputs, each of its templates made from the same sources and index
         parts. Then its pages are last build's pages, not planned again. None: plan them."""
@@ -165,7 +164,7 @@ class Fingerprints:
             return None
         self.groups[group.key] = last._replace(inputs=group.inputs)
         self.pages.update(last.pages)
-        return last.fingerprints
+        return ((out, memo.fingerprint) for out, memo in last.pages.items())
 
     def remember_group(self, group: PageGroup, pages: list[Page] | None) -> None:
         """`group` planned as `pages`, each of them with a fingerprint (None: some had none, so the
@@ -176,8 +175,7 @@ class Fingerprints:
         names = dict.fromkeys(page.template for page in pages)
         made_from = tuple((name, self.made_from(name)) for name in names)
         memos = {page.out: self.pages[page.out] for page in pages}
-        fingerprints = tuple((out, memo.fingerprint) for out, memo in memos.items())
-        self.groups[group.key] = GroupMemo(group.plan, group.inputs, made_from, memos, fingerprints)
+        self.groups[group.key] = GroupMemo(group.plan, group.inputs, made_from, memos)
 
     def made_from(self, template: str | None) -> tuple:
         """What every page of `template` is made from besides its context (None: made by code)."""
@@ -307,15 +305,12 @@ class Fingerprints:
             return False
         if kind is MappingProxyType:
             return list(old) == list(new) and all(self.same(old[k], v) for k, v in new.items())
-        if kind is tuple:
-            if len(old) != len(new):
-                return False
-            hit = self.last_records.get(id(old))
-            if hit is not None and hit[0] is old and all(map(operator.is_, old, new)):
-                # the very items of a tuple found to hold nothing that changes in place
-                self.records[id(new)] = (new, hit[1])
-                return True
-            equal = self.same_items(old, new)
+        hit = self.last_records.get(id(old))
+        remembered = hit is not None and hit[0] is old
+        if kind is tuple:  # the very items of a remembered tuple hold nothing that changes in place
+            equal = len(old) == len(new) and (
+                (remembered and all(map(operator.is_, old, new))) or self.same_items(old, new)
+            )
         elif (
             (params := getattr(kind, "__dataclass_params__", None))
             and params.frozen
@@ -325,7 +320,7 @@ class Fingerprints:
             equal = all(self.same(getattr(old, n), getattr(new, n)) for n in self.names(kind))
         else:
             return False
-        if equal and (hit := self.last_records.get(id(old))) is not None and hit[0] is old:
+        if equal and remembered:
             self.records[id(new)] = (new, hit[1])  # remembered in its place: equal values, equal fingerprints
         return equal
 

@@ -57,20 +57,9 @@ class SiteOutput(AtomicOutput):
         return True
 
     def keep_all(self, files: Iterable[tuple[str, str]]) -> bool:
-        """keep() each (path, fingerprint) of `files`, inline (a rebuild keeps 80,000 files);
-        False at the first file that is not kept, the files before it kept."""
-        previous, entries, verify = self.previous, self.entries, self.verify
-        for rel, fp in files:
-            old = previous.get(rel)
-            if old is None or old.fp != fp or (verify and not self.intact(rel, old)):
-                return False
-            if rel in entries:
-                self.add(rel, old, staged=False)
-            else:
-                entries[rel] = old
-                self.pages += rel.endswith(".html")
-                self.bytes += old.size
-        return True
+        """keep() each (path, fingerprint) of `files`; False at the first file that is not kept,
+        the files before it kept."""
+        return all(self.keep(rel, fp) for rel, fp in files)
 
     def intact(self, rel: str, old: Entry) -> bool:
         if not self.verify:
