@@ -108,7 +108,6 @@ def test_lists_show_translated_title_affiliations_code_and_date(example_site):
         "papers": "papers/index.html",
         "category": "categories/paper/index.html",
         "archive month": "archive/2023/05/index.html",
-        "archive year": "archive/2023/index.html",
     }
     for name, rel in pages.items():
         html = BeautifulSoup((example_site / rel).read_text(encoding="utf-8"), "html.parser")
@@ -121,6 +120,11 @@ def test_lists_show_translated_title_affiliations_code_and_date(example_site):
         assert [c.get_text() for c in item.select(".chip")] == ["上海交通大学", "上海人工智能实验室"], name
         assert item.select_one("a.code-mark")["href"] == "https://github.com/chaoyi-wu/pmc-llama", name
         assert item.select_one("time")["datetime"] == "2023-04", name
+    # A year lists its digests, a line each; their papers are on the months' pages.
+    year = BeautifulSoup((example_site / "archive/2023/index.html").read_text(encoding="utf-8"), "html.parser")
+    assert year.select("li.digest-item") and not year.select("li.paper-item")
+    front = BeautifulSoup((example_site / "archive/index.html").read_text(encoding="utf-8"), "html.parser")
+    assert front.select_one("a[href$='/archive/2023/05/']") and not front.select("li.digest-item")
 
 
 def test_stars_in_lists_carry_no_copy_of_what_their_item_shows(example_site):

@@ -291,7 +291,7 @@ def site_plan(
         year=None,
         month=None,
         undated=index.undated,
-        briefs={},  # every digest of every year: their papers are on the years' pages
+        briefs={},  # its years and months only
     )
     for year, months in index.archive.items():
         yield page(
@@ -301,7 +301,7 @@ def site_plan(
             year=year,
             month=None,
             undated=(),
-            briefs=archive_briefs(index, by_slug, [i for items in months.values() for i in items]),
+            briefs={},  # a line for each digest: their papers are on the months' pages
         )
         for month, items in months.items():
             out = f"archive/{year:04d}/{month:02d}/index.html"
