@@ -121,7 +121,9 @@ def test_lists_show_translated_title_affiliations_code_and_date(example_site):
         assert item.select_one("a.code-mark")["href"] == "https://github.com/chaoyi-wu/pmc-llama", name
         assert item.select_one("time")["datetime"] == "2023-04", name
     # A year lists its digests, a line each; their papers are on the months' pages.
-    year = BeautifulSoup((example_site / "archive/2023/index.html").read_text(encoding="utf-8"), "html.parser")
+    year = BeautifulSoup(
+        (example_site / "archive/2023/index.html").read_text(encoding="utf-8"), "html.parser"
+    )
     assert year.select("li.digest-item") and not year.select("li.paper-item")
     front = BeautifulSoup((example_site / "archive/index.html").read_text(encoding="utf-8"), "html.parser")
     assert front.select_one("a[href$='/archive/2023/05/']") and not front.select("li.digest-item")
