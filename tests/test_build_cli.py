@@ -171,6 +171,30 @@ def test_console_script_is_installed():
     assert proc.returncode == 0 and proc.stdout.startswith("paperdigest ")
 
 
+def test_digests_list_is_paginated_with_every_digest_once(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "digests", site / "digests")
+    config = (REPO / "site.yaml").read_text(encoding="utf-8")
+    config = config.replace("per_page: 10\n", "per_page: 10\ndigests_per_page: 3\n")
+    (site / "site.yaml").write_text(config.replace("render: build", "render: browser"), encoding="utf-8")
+    out = tmp_path / "out"
+    run_cli("build", "--source", str(site), "--out", str(out), check=True)
+    slugs = sorted(p.parent.name for p in (out / "digests").glob("*/index.html") if p.parent.name != "page")
+    count = -(-len(slugs) // 3)
+    pages = [out / "digests/index.html"] + [out / f"digests/page/{n}/index.html" for n in range(2, count + 1)]
+    assert len(slugs) > 6 and not (out / f"digests/page/{count + 1}").exists()
+    listed = [
+        unquote(u).split("/digests/")[1].rstrip("/")
+        for page in pages
+        for u in internal_urls(page.read_text(encoding="utf-8"))
+        if re.search(r"/digests/(?!page/)[^/#]+/$", unquote(u))
+    ]
+    assert sorted(listed) == slugs  # each digest once, on one page
+    first = pages[0].read_text(encoding="utf-8")
+    assert f"全部速递 <small>{len(slugs)}</small>" in first
+    assert 'rel="next" href="/paperdigest/digests/page/2/"' in first
+
+
 def test_papers_list_is_paginated_with_every_paper_once(tmp_path):
     site = tmp_path / "site"
     shutil.copytree(REPO / "digests", site / "digests")

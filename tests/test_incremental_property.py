@@ -257,6 +257,7 @@ CONFIG_VALUES = {
     "title": ["Property site", "Renamed"],
     "per_page": ["1", "2", "3"],
     "papers_per_page": ["1", "2", "5"],
+    "digests_per_page": ["1", "3", "200"],
     "base_url": ['""', "https://example.github.io/repo/", "https://x.org/"],
     "language": ["zh-CN", "en"],
 }

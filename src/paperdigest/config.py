@@ -107,6 +107,7 @@ class SiteConfig:
     static_dir: str = doc("Folder copied as-is to the site root (images, files).", "static")
     per_page: int = doc("Digests per page on the home page and category pages.", 10)
     papers_per_page: int = doc("Papers per page of the papers list (papers/, newest first).", 200)
+    digests_per_page: int = doc("Digests per page of the list of every digest (digests/, newest first).", 200)
     katex: KatexConfig = doc("KaTeX settings (see katex.*).", factory=KatexConfig)
     sanitize_html: bool = doc(
         "Strip script, style and iframe elements, event-handler attributes (onclick=...) and "
@@ -181,7 +182,7 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
         fields=field_labels_of(config.fields, path),
         strings=strings_of(config, path),
     )
-    for key in ("per_page", "papers_per_page"):
+    for key in ("per_page", "papers_per_page", "digests_per_page"):
         if getattr(config, key) < 1:
             raise ConfigError(path, f"{key} must be at least 1")
     if config.math.render not in ("build", "browser"):
