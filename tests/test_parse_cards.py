@@ -10,6 +10,8 @@ import pytest
 from conftest import REPO, SEEDS, write_site
 from paperdigest.model import MAIN, MORE
 from paperdigest.parse import parse_digest
+from paperdigest.parse.markdown import markdown_parser
+from paperdigest.parse.values import InlineReader
 
 
 def parse(path: Path, root: Path, base_path: str = "/"):
@@ -168,3 +170,53 @@ def test_plain_h3_without_card_metadata_is_not_a_paper(tmp_path):
         ("Numbered Paper Without Metadata", 1),
         ("Unnumbered Card", 2),
     ]
+
+
+NOTES = sorted(
+    [*(REPO / "digests").rglob("*.md"), *(REPO / "tests/fixtures").rglob("*.md")]
+    + [*(REPO / "tests/fixtures").rglob("*.txt")]
+)
+
+
+def test_plain_values_read_without_markdown_it_give_the_same_records(monkeypatch):
+    """A field value with none of markdown-it's inline markers is read as one text token without
+    parsing it (InlineReader.children); every note parses to the same records either way."""
+    fast = {path: parse_digest(path, path.parent, "/") for path in NOTES}
+    plain_reads = []
+    original = InlineReader.children
+
+    def counted(self, text):
+        if self.plain_text is not None and not self.plain_text.search(text):
+            plain_reads.append(text)
+        return original(self, text)
+
+    monkeypatch.setattr(InlineReader, "children", counted)
+    parse_digest(REPO / "digests" / "2023-05-02-paper-digest.md", REPO / "digests", "/")
+    assert len(plain_reads) >= 10  # affiliations, titles without markup: the fast path is taken
+
+    def parsed_in_full(self, md, env):
+        original_init(self, md, env)
+        self.plain_text = None
+
+    original_init = InlineReader.__init__
+    monkeypatch.setattr(InlineReader, "__init__", parsed_in_full)
+    for path, result in fast.items():
+        slow = parse_digest(path, path.parent, "/")
+        assert (slow.digest, slow.problems) == (result.digest, result.problems), path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "清华大学、北京大学",
+        "  Google DeepMind ",
+        "NeurIPS 2023 (Oral)",
+        "《标题》 中文，标点。",
+        "a\tb",
+        "x\u00a0y",
+    ],
+)
+def test_a_plain_value_is_the_one_text_token_markdown_it_makes(text):
+    reader = InlineReader(markdown_parser(), {"base_path": "/"})
+    full = markdown_parser().parseInline(text, {"base_path": "/"})[0].children
+    assert [(t.type, t.content) for t in reader.children(text)] == [(t.type, t.content) for t in full]
