@@ -14,6 +14,7 @@ from conftest import REPO, run_cli, site_tree, write_site
 from paperdigest import render as render_module
 from paperdigest.build import Builder, BuildError
 from paperdigest.incremental import cache as cache_module
+from paperdigest.incremental import fingerprint as fingerprint_module
 from paperdigest.incremental.cache import digest_of
 from paperdigest.incremental.memo import RememberedLines
 from paperdigest.incremental.output import SiteOutput
@@ -699,3 +700,27 @@ def test_digest_of_hashes_the_parts_as_they_are_streamed(parts):
         streamed.update(b"\x00".join(encoded))  # hexdigest() adds the last NUL
         assert digest_of(*parts) == streamed.hexdigest()
     assert digest_of(*parts) != digest_of(*parts, "")
+
+
+def test_a_new_process_fingerprints_merged_papers_by_their_digests_slugs_included(
+    site, tmp_path, monkeypatch
+):
+    """A paper merged from digests' cards is fingerprinted by their parse keys and slugs, not field
+    by field: a slug freed when a digest of the same name goes changes the other digest's
+    papers (their mentions link to it) though no byte of it changed."""
+    write(site / "digests/more/2023-05-02-b.md", digest("2023-05-05", "Other Beta"))
+    build(site)
+    assert (site / "_site/digests/2023-05-02-b-2/index.html").is_file()
+    walked = []
+    record = fingerprint_module.Fingerprints.record
+    monkeypatch.setattr(
+        fingerprint_module.Fingerprints,
+        "record",
+        lambda self, value: walked.append(type(value).__name__) or record(self, value),
+    )
+    (site / "digests/2023-05-02-b.md").unlink()
+    build(site)  # a new Builder: nothing remembered, as in a new process
+    assert "Paper" not in walked and walked  # summaries and archive items are still walked
+    page = (site / "_site/papers/2304.30505/index.html").read_text(encoding="utf-8")
+    assert "/repo/digests/2023-05-02-b/#" in page
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))

@@ -8,6 +8,7 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -21,7 +22,7 @@ from paperdigest.history import read_history
 from paperdigest.incremental.bodies import BodyStore, StoredBody, stored
 from paperdigest.incremental.cache import BuildCache, code_fingerprint, digest_of, parse_key, parse_settings
 from paperdigest.incremental.fingerprint import Fingerprints, environment_fingerprint
-from paperdigest.incremental.grouping import RememberedSteps
+from paperdigest.incremental.grouping import RememberedSteps, merged_from
 from paperdigest.incremental.memo import BuildMemo, KeptEnvironment, KeptManifest, LastSite, Parsed
 from paperdigest.incremental.output import SiteOutput
 from paperdigest.katex_engine import katex_output_files, math_setup
@@ -398,7 +399,9 @@ class Builder:
     def write_site(self, env, site_fp, config, index, results, cache, trust_memory, result, history) -> None:
         with stage(result, "plan"), gc_paused():
             keys = {p.result.digest.source: p.key for p in results.values() if p.result.digest}
-            fingerprints = Fingerprints(env, index, keys, site_fp, self.memo.fingerprints)
+            fingerprints = Fingerprints(
+                env, index, keys, site_fp, self.memo.fingerprints, partial(merged_from, self.memo.grouping)
+            )
             previous = self.last_manifest(cache) if trust_memory else cache.get_manifest(self.out_dir)
         lock = cache.lock_path(self.out_dir)
         with SiteOutput(

@@ -15,7 +15,9 @@ rebuild last build's tuples of papers). A rebuild compares a page's context with
 (render.PageGroup) by the inputs it is planned from, so that an edit costs about what it changes,
 not the 80,000 pages of a 10,000-digest site. A Digest is fingerprinted by what it was
 made from: its parse key (file bytes, path, parse settings, code) and its slug, the one field
-grouping may change (group.unique_slugs). A value of any other kind is not guessed at: the page is
+grouping may change (group.unique_slugs); a Paper merged from digests' cards, by those digests
+(group.merge_one is a function of them alone), so a new process need not walk 60,000 papers and
+their mentions field by field. A value of any other kind is not guessed at: the page is
 rendered again, and written only if its bytes changed.
 """
 
@@ -37,7 +39,7 @@ from jinja2 import meta, nodes
 
 from paperdigest.group import SiteIndex
 from paperdigest.incremental.cache import digest_of
-from paperdigest.model import Digest
+from paperdigest.model import Digest, Paper
 from paperdigest.render import Page, PageGroup
 
 ALL = "*"  # a template uses `index` as a whole (iterates it, passes it on): every part counts
@@ -136,8 +138,10 @@ class Fingerprints:
         digest_keys: dict[str, str],
         site: str,
         memo: FingerprintMemo,
+        merged_from: Callable[[Paper], list[Digest] | None] = lambda paper: None,
     ):
         self.env, self.index, self.digest_keys, self.site = env, index, digest_keys, site
+        self.merged_from = merged_from
         self.last_records, self.records = memo.records, {}
         self.last_pages, self.pages = memo.pages, {}
         self.last_groups, self.groups = memo.groups, {}
@@ -231,6 +235,8 @@ class Fingerprints:
             return "{" + ",".join([f"{self.value(k)}:{self.value(v)}" for k, v in value.items()]) + "}"
         if isinstance(value, Digest):
             return self.remembered(value, lambda: self.digest(value))
+        if kind is Paper:
+            return self.remembered(value, lambda: self.paper(value))
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             if kind.__dataclass_params__.frozen:
                 return self.remembered(value, lambda: self.record(value))
@@ -272,6 +278,17 @@ class Fingerprints:
         if key is None:
             raise Unknown(f"digest {digest.source} without a parse key")
         return digest_of("Digest", key, digest.slug)
+
+    def paper(self, paper: Paper) -> str:
+        """By the parse keys and slugs of the digests it was merged from; field by field when it
+        was not merged from them alone (papers.yaml) or one of them has no parse key."""
+        digests = self.merged_from(paper)
+        keys = [self.digest_keys.get(d.source) for d in digests] if digests else [None]
+        if None in keys:
+            return self.record(paper)
+        return digest_of(
+            "Paper", paper.id, *(f"{key}|{d.slug}" for key, d in zip(keys, digests, strict=True))
+        )
 
     def same_context(self, old: dict, new: dict) -> bool:
         """The same names holding the same values as last build's context, told apart without

@@ -99,6 +99,20 @@ class RememberedSteps(Steps):
         return last[2]
 
 
+def merged_from(memo: GroupMemo, paper: Paper) -> list[Digest] | None:
+    """The digests whose cards `paper` was merged from, oldest first, when it is the very paper
+    merged from them (not one papers.yaml changed, nor a copy): group.merge_one is a function of
+    the paper's id and those digests alone."""
+    merged = memo.papers.get(paper.id)
+    if merged is None or merged.paper is not paper:
+        return None
+    digests: list[Digest] = []
+    for digest, _ in merged.seen:  # a digest's cards about the paper come one after the other
+        if not digests or digests[-1] is not digest:
+            digests.append(digest)
+    return digests
+
+
 def patched(last: GroupMemo, oldest_first: list[Digest]) -> dict[str, list[tuple[Digest, Card]]] | None:
     if not last.digests or len(last.digests) != len(oldest_first):
         return None
