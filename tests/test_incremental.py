@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import jinja2
 import pytest
 
 import paperdigest
@@ -724,3 +725,30 @@ def test_a_new_process_fingerprints_merged_papers_by_their_digests_slugs_include
     page = (site / "_site/papers/2304.30505/index.html").read_text(encoding="utf-8")
     assert "/repo/digests/2023-05-02-b/#" in page
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def test_compiled_templates_are_kept_for_the_next_process_and_follow_their_source(site, monkeypatch):
+    """Jinja's compiled templates are kept in the cache (render.CompiledTemplates): a template
+    whose source changed between two processes is compiled again, and one that cannot be stored
+    does not fail the build."""
+    paper_page = site / "_site/papers/2304.30502/index.html"
+    template = site / "templates/paper.html"
+    for word in ("first", "second"):
+        template.write_text(
+            '{% extends "base.html" %}{% block content %}<p class="' + word + '">{{ paper.title }}</p>'
+            "{% endblock %}\n",
+            encoding="utf-8",
+        )
+        build(site)  # a new Builder: a new environment, as in a new process
+        assert f'<p class="{word}">Beta Paper</p>' in paper_page.read_text(encoding="utf-8")
+    (folder,) = (site / ".paperdigest-cache").glob("templates-*")
+    assert len(list(folder.glob("*.cache"))) >= 10
+
+    def refused(self, bucket):
+        raise OSError("read-only")
+
+    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "dump_bytecode", refused)
+    shutil.rmtree(folder)
+    template.unlink()
+    build(site)
+    assert 'class="paper"' in paper_page.read_text(encoding="utf-8")

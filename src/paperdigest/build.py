@@ -180,7 +180,7 @@ class Builder:
         result = BuildResult()
         cache = BuildCache(self.root)
         try:
-            env, _ = self.environment(config)
+            env, _ = self.environment(config, cache)
             paths, known, keyed = self.digest_keys(config, settings, False, None, result)
             results = self.parse(config, cache, paths, known, keyed, False, result)
             index = self.group(results, result)
@@ -206,7 +206,7 @@ class Builder:
         check_output_folder(self.out_dir, self.root)
         result = BuildResult()
         cache = BuildCache(self.root)
-        env, templates_fp = self.environment(config)
+        env, templates_fp = self.environment(config, cache)
         site_fp = digest_of(code_fingerprint(), repr(config), str(self.drafts), environment_fingerprint(env))
         try:
             with stage(result, "parse"):
@@ -294,7 +294,7 @@ class Builder:
             result.problems += problems + index_problems
         return index
 
-    def environment(self, config: SiteConfig) -> tuple[jinja2.Environment, str]:
+    def environment(self, config: SiteConfig, cache: BuildCache) -> tuple[jinja2.Environment, str]:
         """The Jinja environment and the fingerprint of every template's source. The compiled
         templates are kept between rebuilds while the configuration and every template stay the
         same (compiling them is a noticeable share of a save); a new or changed template, which
@@ -302,10 +302,11 @@ class Builder:
         does a templates folder created or removed (the environment only looks in one that exists)."""
         key = f"{config!r} {config.path('templates_dir').is_dir()}"
         kept = self.memo.environment
-        env = kept.env if kept is not None and kept.config_key == key else make_environment(config)
+        compiled = cache.templates_folder()
+        env = kept.env if kept is not None and kept.config_key == key else make_environment(config, compiled)
         fp = templates_fingerprint(env)
         if kept is not None and kept.env is env and kept.templates != fp:
-            env = make_environment(config)
+            env = make_environment(config, compiled)
         self.memo.environment = KeptEnvironment(env, key, fp)
         return env, fp
 

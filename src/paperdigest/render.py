@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -118,8 +119,21 @@ class BoundedLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
-def make_environment(config: SiteConfig) -> jinja2.Environment:
-    """Compiled once per build: the user's templates/ first, then the packaged theme."""
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja's compiled templates kept on disk for the next process (compiling the theme is a
+    tenth of a second or more, in a build that changes one digest). Keyed by each template's name
+    and source; a folder per version of the code (cache.BuildCache.templates_folder), so a
+    compiler or an environment option that changes is a new folder. Best effort: a template that
+    cannot be stored is compiled again next time."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def make_environment(config: SiteConfig, compiled: Path | None = None) -> jinja2.Environment:
+    """Compiled once per build: the user's templates/ first, then the packaged theme. `compiled`:
+    a folder that keeps compiled templates between processes."""
     loaders: list[jinja2.BaseLoader] = [ThemeLoader(str(theme_dir()))]
     user = config.path("templates_dir")
     if user.is_dir() and user.resolve() != theme_dir().resolve():
@@ -131,6 +145,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=CompiledTemplates(str(compiled)) if compiled is not None else None,
     )
     urls = Urls(config)
     env.filters["http_url"] = http_url

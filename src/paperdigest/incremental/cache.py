@@ -15,6 +15,7 @@ import hashlib
 import os
 import pickle
 import re
+import shutil
 import sqlite3
 from functools import lru_cache
 from importlib import metadata
@@ -205,6 +206,21 @@ class BuildCache:
     @property
     def path(self) -> Path:
         return self.dir / "cache.sqlite"
+
+    def templates_folder(self) -> Path | None:
+        """Where compiled templates are kept (render.CompiledTemplates): a folder of this version
+        of the code, the folders of other versions removed. None without a cache."""
+        if self.db is None:
+            return None
+        folder = self.dir / f"templates-{code_fingerprint()[:16]}"
+        for old in self.dir.glob("templates-*"):
+            if old != folder:
+                shutil.rmtree(old, ignore_errors=True)
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError:
+            return None
+        return folder
 
     def lock_path(self, out_dir: Path) -> Path | None:
         """The file builds into `out_dir` lock while they write it (none without a cache)."""
