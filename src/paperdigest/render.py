@@ -518,7 +518,9 @@ class PaperLines:
         """A papers.json begins."""
 
     def line(self, paper: Paper, urls: Urls) -> bytes:
-        return json.dumps(paper_record(paper, urls), ensure_ascii=False).encode("utf-8")
+        # No space after "," and ":": 5 % of a file of 100 MB at 10,000 digests.
+        record = paper_record(paper, urls)
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def papers_json(papers: tuple[Paper, ...], urls: Urls, lines: PaperLines) -> Iterator[bytes]:
