@@ -44,7 +44,7 @@ from paperdigest.render import (
     site_plan,
     theme_dir,
 )
-from paperdigest.search import index_pages, plan_shards
+from paperdigest.search import index_pages
 from paperdigest.write import AtomicOutput
 
 PROGRESS_THRESHOLD = 200  # digests; smaller builds finish before a bar is worth drawing
@@ -433,9 +433,7 @@ class Builder:
                 result.problems += site.refused
             if config.search:
                 with stage(result, "search"):
-                    result.problems += index_pages(
-                        site, plan_shards(index), keep_old=trust_memory, jobs=self.jobs
-                    )
+                    result.problems += index_pages(site, index, keep_old=trust_memory, jobs=self.jobs)
             with stage(result, "write"):
                 cache.forget_manifest(self.out_dir)  # a build killed while committing starts afresh
                 site.commit()
