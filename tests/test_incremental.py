@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
@@ -14,11 +15,13 @@ import paperdigest
 from conftest import REPO, run_cli, site_tree, write_site
 from paperdigest import render as render_module
 from paperdigest.build import Builder, BuildError
+from paperdigest.group import build_index, merge_key
 from paperdigest.incremental import cache as cache_module
 from paperdigest.incremental import fingerprint as fingerprint_module
 from paperdigest.incremental.cache import digest_of
 from paperdigest.incremental.memo import RememberedLines
 from paperdigest.incremental.output import SiteOutput
+from paperdigest.parse import parse_digest
 
 DIGEST = """\
 ---
@@ -752,3 +755,23 @@ def test_compiled_templates_are_kept_for_the_next_process_and_follow_their_sourc
     template.unlink()
     build(site)
     assert 'class="paper"' in paper_page.read_text(encoding="utf-8")
+
+
+def test_merging_reads_no_digest_body_so_a_paragraph_edit_keeps_its_papers(site, monkeypatch):
+    """group.merge_key leaves out a digest's body and table of contents: merging never reads them
+    (papers merged from digests with other bodies are equal), so a new process that finds one
+    paragraph edited renders none of the digest's papers again, nor papers.json."""
+    digests = [parse_digest(p, site, "/").digest for p in sorted((site / "digests").glob("*.md"))]
+    bodiless = [replace(d, html="<p>another body</p>", toc=()) for d in digests]
+    assert build_index(digests)[0].papers == build_index(bodiless)[0].papers
+    assert merge_key(digests[0]) == merge_key(bodiless[0]) != merge_key(digests[1])
+
+    build(site)
+    rendered = []
+    render = render_module.Page.render
+    monkeypatch.setattr(render_module.Page, "render", lambda p, *a: rendered.append(p.out) or render(p, *a))
+    path = site / "digests/2023-05-02-b.md"
+    write(path, path.read_text(encoding="utf-8").replace("y = LN(x)", "y = LN(x) + 1"))  # not a card's
+    build(site)  # a new Builder, as in a new process
+    assert "digests/2023-05-02-b/index.html" in rendered
+    assert not [out for out in rendered if out.startswith("papers") or out == "papers.json"]

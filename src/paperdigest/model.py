@@ -112,6 +112,7 @@ class Digest:
     # The title as inline HTML when it holds markup (a formula, emphasis), else "": title is plain text.
     title_html: str = ""
     language: str = ""  # BCP 47 tag its front matter gives, or 'en', 'zh', ... detected; '' unknown
+    merge_key: str = ""  # what merging its cards into papers reads (group.merge_key); "" not known
 
 
 @record

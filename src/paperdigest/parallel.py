@@ -25,7 +25,7 @@ import jinja2
 
 from paperdigest.config import CONFIG_NAME, SiteConfig
 from paperdigest.errors import Problem
-from paperdigest.group import SiteIndex
+from paperdigest.group import SiteIndex, merge_key
 from paperdigest.incremental.cache import write_parsed
 from paperdigest.incremental.output import Entry, SiteOutput
 from paperdigest.mathrender import MathRenderer, MathStats
@@ -67,6 +67,7 @@ def parse_chunk_items(
     for result in results:
         if result.digest is not None:
             digest = typeset[result.digest.source]
+            digest = replace(digest, merge_key=merge_key(digest))  # once, and cached with the record
             result = ParseResult(digest, result.problems + by_file.get(digest.source, []))
         out.append(result)
     return out, math.stats()

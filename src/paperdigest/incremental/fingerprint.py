@@ -15,9 +15,9 @@ rebuild last build's tuples of papers). A rebuild compares a page's context with
 (render.PageGroup) by the inputs it is planned from, so that an edit costs about what it changes,
 not the 80,000 pages of a 10,000-digest site. A Digest is fingerprinted by what it was
 made from: its parse key (file bytes, path, parse settings, code) and its slug, the one field
-grouping may change (group.unique_slugs); a Paper merged from digests' cards, by those digests
-(group.merge_one is a function of them alone), so a new process need not walk 60,000 papers and
-their mentions field by field. A value of any other kind is not guessed at: the page is
+grouping may change (group.unique_slugs); a Paper merged from digests' cards, by those digests'
+merge keys and slugs (group.merge_key: all merge_one reads of a digest), so a new process need not
+walk 60,000 papers and their mentions field by field. A value of any other kind is not guessed at: the page is
 rendered again, and written only if its bytes changed.
 """
 
@@ -280,11 +280,11 @@ class Fingerprints:
         return digest_of("Digest", key, digest.slug)
 
     def paper(self, paper: Paper) -> str:
-        """By the parse keys and slugs of the digests it was merged from; field by field when it
-        was not merged from them alone (papers.yaml) or one of them has no parse key."""
+        """By the merge keys and slugs of the digests it was merged from; field by field when it
+        was not merged from them alone (papers.yaml) or one of them has no merge key."""
         digests = self.merged_from(paper)
-        keys = [self.digest_keys.get(d.source) for d in digests] if digests else [None]
-        if None in keys:
+        keys = [d.merge_key for d in digests] if digests else [""]
+        if "" in keys:
             return self.record(paper)
         return digest_of(
             "Paper", paper.id, *(f"{key}|{d.slug}" for key, d in zip(keys, digests, strict=True))
