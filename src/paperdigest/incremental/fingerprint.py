@@ -283,12 +283,9 @@ class Fingerprints:
         """By the merge keys and slugs of the digests it was merged from; field by field when it
         was not merged from them alone (papers.yaml) or one of them has no merge key."""
         digests = self.merged_from(paper)
-        keys = [d.merge_key for d in digests] if digests else [""]
-        if "" in keys:
+        if not digests or not all(d.merge_key for d in digests):
             return self.record(paper)
-        return digest_of(
-            "Paper", paper.id, *(f"{key}|{d.slug}" for key, d in zip(keys, digests, strict=True))
-        )
+        return digest_of("Paper", paper.id, *(f"{d.merge_key}|{d.slug}" for d in digests))
 
     def same_context(self, old: dict, new: dict) -> bool:
         """The same names holding the same values as last build's context, told apart without
