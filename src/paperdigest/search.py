@@ -85,14 +85,18 @@ def plan_shards(index: SiteIndex) -> list[Shard]:
     ]
     months += [(f"{Urls.paper(p.id)}index.html", paper_month(p)) for p in index.papers.values()]
 
+    by_month: dict[tuple[int, int] | None, list[str]] = {}
+    for rel, month in months:
+        by_month.setdefault(month, []).append(rel)
+
     def fits(period: int) -> bool:
-        shards = len({shard_name(month, period) for _, month in months})
+        shards = len({shard_name(month, period) for month in by_month})
         return shards <= MAX_SHARDS and len(months) >= MIN_PAGES * shards
 
     period = next((p for p in PERIODS if fits(p)), PERIODS[-1])
     by_name: dict[str, list[str]] = {}
-    for rel, month in months:
-        by_name.setdefault(shard_name(month, period), []).append(rel)
+    for month, pages in by_month.items():
+        by_name.setdefault(shard_name(month, period), []).extend(pages)
     return [Shard(name, tuple(sorted(pages))) for name, pages in sorted(by_name.items())]
 
 
@@ -134,9 +138,9 @@ def index_pages(
         return []
     shards = plan_shards(index)  # not before: 0.05-0.07 s at 1,000 digests, growing with the pages
     settings = search_settings()
-    fingerprints, todo = {}, []
+    bundles, fingerprints, todo = bundles_by_shard(old), {}, []
     for shard in shards:
-        was, pages = old_files(old, shard), shard_fingerprint(site, shard, settings)
+        was, pages = bundles.get(shard.name, []), shard_fingerprint(site, shard, settings)
         if keep_if_made_from(site, was, pages, None):
             continue
         # Pages changed: made again unless what Pagefind takes from them is the same (a new footer).
@@ -145,7 +149,7 @@ def index_pages(
             todo.append(shard)
     problems, made = make_indexes(site, todo, jobs)
     for shard in todo:
-        was, fp = old_files(old, shard), fingerprints[shard.name]
+        was, fp = bundles.get(shard.name, []), fingerprints[shard.name]
         new = made.get(shard.name)
         if new is None:  # no index could be made: the last one, if any, stays
             keep(site, was, None)
@@ -203,9 +207,14 @@ def indexed_part(page: bytes) -> bytes:
     return CHROME.sub(lambda m: b"" if not READ_ANYWHERE.search(m.group()) else m.group(), page)
 
 
-def old_files(old: list[str], shard: Shard) -> list[str]:
-    prefix = shard.folder + "/"
-    return [rel for rel in old if rel.startswith(prefix)]
+def bundles_by_shard(old: list[str]) -> dict[str, list[str]]:
+    """The last build's bundle files by shard name (`pagefind/<name>/...`)."""
+    by_shard: dict[str, list[str]] = {}
+    for rel in old:
+        parts = rel.split("/", 2)
+        if len(parts) == 3:
+            by_shard.setdefault(parts[1], []).append(rel)
+    return by_shard
 
 
 def keep_if_made_from(site: SiteOutput, was: list[str], pages: str | None, fp: str | None) -> bool:

@@ -11,6 +11,7 @@ everything is written to the temporary folder and swapped in, exactly like Atomi
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -64,11 +65,31 @@ class SiteOutput(AtomicOutput):
     def intact(self, rel: str, old: Entry) -> bool:
         if not self.verify:
             return True
-        try:
-            st = os.stat(os.path.join(self.out_dir, rel))  # not pathlib: called for every file
+        try:  # called for every file (150,000 at 10,000 digests): relative to the open folder
+            st = os.stat(rel, dir_fd=self.out_fd) if self.out_fd is not None else os.stat(self.out_dir / rel)
         except OSError:
             return False
         return st.st_size == old.size and st.st_mtime_ns == old.mtime_ns
+
+    @functools.cached_property
+    def out_fd(self) -> int | None:
+        """The output folder, open while this build decides (closed by __exit__), where the system
+        can stat a path relative to a folder (a third quicker than joining paths)."""
+        if os.stat not in os.supports_dir_fd:
+            return None
+        try:
+            return os.open(self.out_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            return None
+
+    def close_out_fd(self) -> None:
+        """Before the folder may be replaced (commit) and at the end: the next stat opens it anew."""
+        if (fd := self.__dict__.pop("out_fd", None)) is not None:
+            os.close(fd)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close_out_fd()
+        super().__exit__(exc_type, exc, tb)
 
     # -- writing (safe to call in a forked worker: it only touches the temporary folder) -------
     def stage(self, rel: str, data: bytes | Iterable[bytes], fp: str) -> tuple[Entry, bool]:
@@ -151,6 +172,7 @@ class SiteOutput(AtomicOutput):
         each file replaced or removed is first moved aside, and any failure puts everything back
         (see Undo); the moves are listed before the first one, so a build killed halfway is
         undone by the next one."""
+        self.close_out_fd()
         if self.full:
             super().commit()
             return
