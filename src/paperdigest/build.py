@@ -344,21 +344,22 @@ class Builder:
         last = cache.get_build(self.out_dir)
         if last is None or last[0] != build_fp:
             return False
-        previous = cache.get_manifest(self.out_dir)
-        if previous is None or not self.out_dir.is_dir():
+        pages, statics = cache.page_stamps(self.out_dir), cache.get_manifest(self.out_dir, static_only=True)
+        if pages is None or statics is None or not self.out_dir.is_dir():
             return False
         lock = cache.lock_path(self.out_dir)
-        with SiteOutput(self.out_dir, previous, lock=lock, site_root=self.root) as site:
-            for rel, entry in previous.items():
-                if not entry.static:
-                    if not site.intact(rel, entry):
-                        return False
-                    site.add(rel, entry, staged=False)
+        with SiteOutput(self.out_dir, statics, lock=lock, site_root=self.root) as site:
+            if not all(site.on_disk_as(rel, size, mtime_ns) for rel, size, mtime_ns in pages):
+                return False
             with stage(result, "write"):
                 copy_static(site, config)
                 if site.refused:  # a link out of the site appeared among the static files
                     return False
-                if site.staged or previous.keys() - site.entries.keys():
+                if site.staged or statics.keys() - site.entries.keys():  # a static file changed
+                    previous = cache.get_manifest(self.out_dir)
+                    for rel, entry in previous.items():
+                        if not entry.static:
+                            site.add(rel, entry, staged=False)
                     cache.forget_manifest(self.out_dir)
                     site.commit()
                     token = cache.put_manifest(self.out_dir, site.entries, rows=previous)

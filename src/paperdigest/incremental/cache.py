@@ -255,14 +255,25 @@ class BuildCache:
             self.db.execute("DELETE FROM parsed WHERE key NOT IN (SELECT key FROM used)")
             self.db.execute("DELETE FROM html WHERE key NOT IN (SELECT key FROM used)")
 
-    def get_manifest(self, out_dir: Path) -> dict[str, Entry] | None:
-        """What the last committed build wrote into `out_dir`: output path -> Entry."""
+    def get_manifest(self, out_dir: Path, *, static_only: bool = False) -> dict[str, Entry] | None:
+        """What the last committed build wrote into `out_dir`: output path -> Entry (`static_only`:
+        of the files copy_static wrote)."""
         if self.manifest_token(out_dir) is None:
             return None
         rows = self.db.execute(
-            "SELECT rel, fp, sha, size, mtime_ns, static FROM files WHERE out = ?", (str(out_dir),)
+            "SELECT rel, fp, sha, size, mtime_ns, static FROM files WHERE out = ?"
+            + (" AND static" if static_only else ""),
+            (str(out_dir),),
         )
         return {rel: Entry(fp, sha, size, mtime, bool(static)) for rel, fp, sha, size, mtime, static in rows}
+
+    def page_stamps(self, out_dir: Path) -> list[tuple[str, int, int]] | None:
+        """(output path, size, mtime) of each file the last committed build rendered or indexed
+        into `out_dir`: all a build that changes nothing checks (150,000 at 10,000 digests)."""
+        if self.manifest_token(out_dir) is None:
+            return None
+        query = "SELECT rel, size, mtime_ns FROM files WHERE out = ? AND NOT static"
+        return self.db.execute(query, (str(out_dir),)).fetchall()
 
     def manifest_token(self, out_dir: Path) -> str | None:
         """Changes with every stored manifest; None while there is none (or a build is committing)."""

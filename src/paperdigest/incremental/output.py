@@ -63,13 +63,15 @@ class SiteOutput(AtomicOutput):
         return all(self.keep(rel, fp) for rel, fp in files)
 
     def intact(self, rel: str, old: Entry) -> bool:
-        if not self.verify:
-            return True
+        return not self.verify or self.on_disk_as(rel, old.size, old.mtime_ns)
+
+    def on_disk_as(self, rel: str, size: int, mtime_ns: int) -> bool:
+        """Output file `rel` has the size and mtime it was written with."""
         try:  # called for every file (150,000 at 10,000 digests): relative to the open folder
             st = os.stat(rel, dir_fd=self.out_fd) if self.out_fd is not None else os.stat(self.out_dir / rel)
         except OSError:
             return False
-        return st.st_size == old.size and st.st_mtime_ns == old.mtime_ns
+        return st.st_size == size and st.st_mtime_ns == mtime_ns
 
     @functools.cached_property
     def out_fd(self) -> int | None:
