@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import KATEX_LOCAL, REPO, run_cli, write_site
+from paperdigest import mathrender
 from paperdigest.build import build_site
 from paperdigest.config import KATEX_INTEGRITY, KATEX_VERSION
 from paperdigest.katex_engine import BUNDLED_KATEX, script_version
@@ -89,7 +90,7 @@ def test_bad_math_output_is_a_config_error(tmp_path):
     assert "math.output must be one of 'mathml', 'htmlAndMathml', 'html', got 'svg'" in proc.stderr
 
 
-def test_cache_typesets_each_formula_once_across_digests_and_builds(tmp_path):
+def test_cache_typesets_each_formula_once_across_digests_and_builds(tmp_path, monkeypatch):
     twice = "---\ntitle: Again\ndate: 2024-01-05\n---\n\nSame formula: $a_1 + b_2 < c$ and $$E = mc^2$$.\n"
     site = fixture_site(tmp_path, ["forms.md"])
     (site / "digests" / "again.md").write_text(twice, encoding="utf-8")
@@ -105,7 +106,16 @@ def test_cache_typesets_each_formula_once_across_digests_and_builds(tmp_path):
     assert page(site / "_site", "forms") == typeset
 
     (site / "digests" / "again.md").write_text(twice + "\nOne more line.\n", encoding="utf-8")
+    started = tmp_path / "engine-started"  # a file, not a list: parse workers are other processes
+    real_engine_for = mathrender.engine_for
+
+    def engine_for(script):
+        started.touch()
+        return real_engine_for(script)
+
+    monkeypatch.setattr(mathrender, "engine_for", engine_for)
     third = build_site(site)  # the edited digest is parsed again; its formulas come from the math cache
+    assert not started.exists()  # and KaTeX's V8 is not even started for them
     assert (third.math.formulas, third.math.rendered, third.math.cache_hits, third.math.hit_rate) == (
         2,
         0,

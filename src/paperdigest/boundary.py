@@ -49,11 +49,12 @@ def link_problem(path: Path, root: Path) -> Problem:
     return Problem(shown_path(path, root), None, "error", message)
 
 
-def shown_path(path: Path, root: Path) -> str:
+def shown_path(path: Path | str, root: Path) -> str:
     """A path as messages show it: relative to the site folder when inside it."""
     text, prefix = str(path), os.path.join(root, "")
     if text.startswith(prefix) and os.sep == "/":  # what relative_to gives, without its cost
         return text[len(prefix) :]
+    path = Path(path)
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
 
 

@@ -25,7 +25,7 @@ from paperdigest.incremental.fingerprint import Fingerprints, environment_finger
 from paperdigest.incremental.grouping import RememberedSteps, merged_from
 from paperdigest.incremental.memo import BuildMemo, KeptEnvironment, KeptManifest, LastSite, Parsed
 from paperdigest.incremental.output import SiteOutput
-from paperdigest.katex_engine import katex_output_files, math_setup
+from paperdigest.katex_engine import engine_for, katex_output_files, math_setup
 from paperdigest.mathrender import MathStats
 from paperdigest.overrides import FILE_NAME as OVERRIDES_FILE
 from paperdigest.overrides import load_overrides
@@ -171,6 +171,8 @@ class Builder:
             papers = tuple(index.papers.values())  # and papers.bib's entries
             bibliography(papers, self.memo.bib.keys(papers), self.memo.bib.entry)
             parse_chunk_items([*itertools.islice(self.memo.parsed, 1)], self.root, config)
+            if (math := math_setup(config)).mode == "build":  # its formulas were cached: V8 is not up
+                engine_for(math.script)
         gc.collect()
         return result
 

@@ -79,21 +79,25 @@ def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Pr
         seen_dirs.add((st.st_dev, st.st_ino))
         dirnames[:] = inside_folders(Path(dirpath), dirnames, boundary, root, notes)
         for name in sorted(filenames):
-            path = Path(dirpath) / name
-            rel = shown_path(path, root)
+            # Strings, not Paths, until a file is kept or reported: 10,000 files at every build.
+            path = os.path.join(dirpath, name)
             if name.startswith(".") or name.endswith(EDITOR_LEFTOVERS):
-                notes.append(Problem(rel, None, "note", "editor backup or hidden file, ignored"))
-            elif path.suffix.lower() not in DIGEST_SUFFIXES:
-                notes.append(Problem(rel, None, "note", "not a digest file, ignored"))
-            elif os.path.islink(path) and leaves(path, boundary):  # a file in a folder inside stays inside
-                notes.append(link_problem(path, root))
+                notes.append(
+                    Problem(shown_path(path, root), None, "note", "editor backup or hidden file, ignored")
+                )
+            elif os.path.splitext(name)[1].lower() not in DIGEST_SUFFIXES:
+                notes.append(Problem(shown_path(path, root), None, "note", "not a digest file, ignored"))
+            elif os.path.islink(path) and leaves(
+                Path(path), boundary
+            ):  # a file in a folder inside stays inside
+                notes.append(link_problem(Path(path), root))
             elif not regular_or_missing(path):  # a FIFO or device would block the build
-                notes.append(Problem(rel, None, "warning", "not a regular file, ignored"))
+                notes.append(Problem(shown_path(path, root), None, "warning", "not a regular file, ignored"))
             elif is_binary(path):
-                notes.append(Problem(rel, None, "note", "binary file, ignored"))
+                notes.append(Problem(shown_path(path, root), None, "note", "binary file, ignored"))
             else:
                 found.append(path)
-    return sorted(found), notes
+    return sorted(map(Path, found)), notes
 
 
 def inside_folders(
@@ -112,7 +116,7 @@ def inside_folders(
     return kept
 
 
-def regular_or_missing(path: Path) -> bool:
+def regular_or_missing(path: Path | str) -> bool:
     """A regular file, or nothing there (a dangling link: reading it reports why)."""
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
@@ -120,7 +124,7 @@ def regular_or_missing(path: Path) -> bool:
         return True
 
 
-def is_binary(path: Path) -> bool:
+def is_binary(path: Path | str) -> bool:
     """NUL bytes near the start: an image or archive with a text suffix, not a digest (UTF-16 and
     UTF-32 text, full of NUL bytes, starts with its byte-order mark)."""
     try:
