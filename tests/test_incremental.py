@@ -298,6 +298,19 @@ def test_unchanged_site_is_only_checked(site, tmp_path):
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
 
 
+def test_a_static_file_changed_alone_keeps_every_page_in_the_manifest(site, tmp_path):
+    """The unchanged-site check reads only the pages' sizes and mtimes; when a static file changed,
+    the manifest it stores still lists every page, so a page deleted later is noticed."""
+    build(site)
+    add_static_file(site)
+    changed = build(site)
+    assert (changed.parsed, changed.rendered, changed.written) == (0, 0, 1)
+    (site / "_site/papers/2304.99999/index.html").unlink()
+    restored = build(site)
+    assert restored.written == 1
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
 def test_failed_incremental_build_leaves_the_old_output(site):
     build(site)
     before = tree(site / "_site")
@@ -512,6 +525,29 @@ def test_text_added_above_the_cards_rewrites_only_the_digest_page_and_its_feeds(
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
 
 
+def test_a_new_digest_renders_the_first_page_of_a_list_not_the_older_pages(site, tmp_path, monkeypatch):
+    """Lists are paginated from their oldest end (render.pages_of): the newest digest joins the
+    first page and the older pages keep their digests, so a new process does not render them
+    again (at 10,000 digests, 1,500 list pages were rendered for every digest added)."""
+    build(site)
+    before = tree(site / "_site")
+    rendered = []
+    render = render_module.Page.render
+
+    def spy(page, env, index):
+        rendered.append(page.out)
+        return render(page, env, index)
+
+    monkeypatch.setattr(render_module.Page, "render", spy)
+    new = digest("2023-06-05", "Epsilon Paper").split("## 更多")[0]  # not the paper all digests share
+    write(site / "digests/2023-06-05-e.md", new)
+    build(site)  # a new Builder: nothing remembered, as in CI
+    after = tree(site / "_site")
+    assert "Epsilon Paper" in after["index.html"].decode() and "index.html" in rendered
+    assert "page/2/index.html" not in rendered and after["page/2/index.html"] == before["page/2/index.html"]
+    assert_same_tree(after, clean_build(site, tmp_path))
+
+
 def test_editing_a_card_renders_only_the_pages_that_show_it(site, tmp_path, monkeypatch):
     """At 10,000 digests every front, archive and category page used to be rendered again (1,700
     pages) because they read the whole papers index or a category's every digest."""
@@ -537,7 +573,7 @@ def test_editing_a_card_renders_only_the_pages_that_show_it(site, tmp_path, monk
     ]
     lists.append("papers/index.html")
     showing = {rel for rel in lists if "2304.30502" in (out / rel).read_text(encoding="utf-8")}
-    assert len(lists) == 3 and len(showing) == 1
+    assert len(lists) == 2 and len(showing) == 1  # 5 papers, 2 a page: the first page takes 3
     # the pages that list digest b's papers: the front page, its category's page, its month
     shown = {"page/3/index.html", "categories/paper/page/2/index.html", "archive/2023/05/index.html"}
     made_from_the_digest = {"digests/2023-05-02-b/index.html", "feed.xml", "categories/paper/feed.xml"}

@@ -169,11 +169,18 @@ def katex_assets(config: SiteConfig, urls: Urls) -> dict:
 
 
 def pages_of(items: tuple, per_page: int) -> list[tuple]:
-    return [items[i : i + per_page] for i in range(0, len(items), per_page)] or [()]
+    """A newest-first list in pages counted from its oldest end: every page but the first holds
+    `per_page` items, the first the newest `per_page` to `2 * per_page - 1` (all of a shorter
+    list). An item added changes the first page only, not every page after it, until the first
+    page splits in two (once every `per_page` items added)."""
+    count = max(1, len(items) // per_page)
+    first = len(items) - (count - 1) * per_page
+    return [items[:first]] + [items[start : start + per_page] for start in range(first, len(items), per_page)]
 
 
-def paginated(path: str, items: tuple, per_page: int) -> Iterator[tuple[str, dict]]:
-    """`path` for page 1, `path/page/N/` after; each with its items and pager links."""
+def paginated(path: str, items: tuple, per_page: int, **first) -> Iterator[tuple[str, dict]]:
+    """`path` for page 1, `path/page/N/` after; each with its items and pager links. `first`: what
+    only the first page shows (counts that change with every item added)."""
     chunks = pages_of(items, per_page)
     for n, chunk in enumerate(chunks, start=1):
         here = path if n == 1 else f"{path}page/{n}/"
@@ -183,7 +190,7 @@ def paginated(path: str, items: tuple, per_page: int) -> Iterator[tuple[str, dic
             "previous": None if n == 1 else (path if n == 2 else f"{path}page/{n - 1}/"),
             "next": f"{path}page/{n + 1}/" if n < len(chunks) else None,
         }
-        yield here, {"items": chunk, "pager": pager}
+        yield here, {"items": chunk, "pager": pager, **(first if n == 1 else {})}
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass is slow to build, and a site plans 70,000
@@ -274,11 +281,13 @@ def site_plan(
     all_keys = bib.keys(all_papers)
     keys = dict(zip(index.papers, all_keys, strict=True))
     by_slug = {d.slug: d for d in index.digests}
-    context = frozen({"stats": stats, "categories": pills})
-    yield list_group("", "index.html", index.summaries, index, config.per_page, context)
+    first = frozen({"stats": stats, "categories": pills})
+    yield list_group("", "index.html", index.summaries, index, config.per_page, frozen({}), first)
     # Pages of digests, a line each: at 10,000 digests one list was a 2.7 MB page.
-    for path, ctx in paginated("digests/", index.summaries, config.digests_per_page):
-        yield page("digests.html", path + "index.html", total=len(index.summaries), **ctx)
+    for path, ctx in paginated(
+        "digests/", index.summaries, config.digests_per_page, total=len(index.summaries)
+    ):
+        yield page("digests.html", path + "index.html", **ctx)
     category_slugs = {c.name: c.slug for c in index.categories}
     count = len(index.digests)
     for end in range(count, 0, -DIGESTS_PER_GROUP):  # counted from the oldest: a new digest changes one
@@ -296,8 +305,8 @@ def site_plan(
         yield PageGroup(f"digests/{count - end}", digest_pages, inputs, (bib.entry,))
     # Pages of papers, not one list: at 10,000 digests all 59,000 papers made a 16 MB page.
     total = len(index.papers_newest)
-    for path, ctx in paginated("papers/", index.papers_newest, config.papers_per_page):
-        yield page("papers.html", path + "index.html", total=total, **ctx)
+    for path, ctx in paginated("papers/", index.papers_newest, config.papers_per_page, total=total):
+        yield page("papers.html", path + "index.html", **ctx)
     for start in range(0, len(all_papers), PAPERS_PER_GROUP):
         end = start + PAPERS_PER_GROUP
         yield PageGroup(f"papers/{start}", paper_pages, (all_papers[start:end], all_keys[start:end]))
@@ -334,10 +343,10 @@ def site_plan(
     yield page("categories.html", "categories/index.html", categories=index.categories)
     for category in index.categories:
         digests = index.by_category[category.slug]
-        context = frozen({"category": category, "total": category.count})
-        yield list_group(
-            Urls.category(category.slug), "category.html", digests, index, config.per_page, context
-        )
+        context = frozen({"category": {"name": category.name, "slug": category.slug}})
+        first = frozen({"total": category.count})
+        path = Urls.category(category.slug)
+        yield list_group(path, "category.html", digests, index, config.per_page, context, first)
     yield page("starred.html", "starred/index.html")
     yield page("404.html", "404.html")
     yield page("feed.xml", "feed.xml", entries=index.digests[:FEED_ENTRIES])
@@ -377,16 +386,20 @@ def page(template: str, out: str, **context) -> Page:
     return Page(out, template, context)
 
 
-def list_group(path: str, template: str, summaries, index: SiteIndex, per_page: int, context) -> PageGroup:
+def list_group(
+    path: str, template: str, summaries, index: SiteIndex, per_page: int, context, first
+) -> PageGroup:
     """The pages of a paginated list of digests, each with the papers shown under its digests."""
     briefs = tuple([index.papers_of[s.slug] for s in summaries])
-    return PageGroup(path + template, list_pages, (path, template, summaries, briefs, per_page, context))
+    inputs = (path, template, summaries, briefs, per_page, context, first)
+    return PageGroup(path + template, list_pages, inputs)
 
 
-def list_pages(path, template, summaries, briefs, per_page, context) -> Iterator[Page]:
-    """`briefs` is aligned with `summaries`; `context` is what every page of the list shows."""
+def list_pages(path, template, summaries, briefs, per_page, context, first) -> Iterator[Page]:
+    """`briefs` is aligned with `summaries`; `context` is what every page of the list shows, `first`
+    what only its first page shows."""
     shown = dict(zip([s.slug for s in summaries], briefs, strict=True))
-    for here, ctx in paginated(path, summaries, per_page):
+    for here, ctx in paginated(path, summaries, per_page, **first):
         papers = {s.slug: shown[s.slug] for s in ctx["items"]}
         yield page(template, here + "index.html", **context, briefs=papers, **ctx)
 
