@@ -105,7 +105,11 @@ class SiteConfig:
     digests_dir: str = doc("Folder of digest Markdown files, relative to site.yaml.", "digests")
     templates_dir: str = doc("Folder of template overrides, relative to site.yaml.", "templates")
     static_dir: str = doc("Folder copied as-is to the site root (images, files).", "static")
-    per_page: int = doc("Digests per page on the home page and category pages.", 10)
+    per_page: int = doc(
+        "Digests per page on the home page and category pages (the first page takes the newest "
+        "`per_page` to `2 * per_page - 1`, so that a new digest leaves the older pages as they are).",
+        10,
+    )
     papers_per_page: int = doc("Papers per page of the papers list (papers/, newest first).", 200)
     digests_per_page: int = doc("Digests per page of the list of every digest (digests/, newest first).", 200)
     katex: KatexConfig = doc("KaTeX settings (see katex.*).", factory=KatexConfig)
