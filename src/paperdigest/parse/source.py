@@ -87,9 +87,8 @@ def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Pr
                 )
             elif os.path.splitext(name)[1].lower() not in DIGEST_SUFFIXES:
                 notes.append(Problem(shown_path(path, root), None, "note", "not a digest file, ignored"))
-            elif os.path.islink(path) and leaves(
-                Path(path), boundary
-            ):  # a file in a folder inside stays inside
+            # A link to a file in a folder inside stays inside.
+            elif os.path.islink(path) and leaves(Path(path), boundary):
                 notes.append(link_problem(Path(path), root))
             elif not regular_or_missing(path):  # a FIFO or device would block the build
                 notes.append(Problem(shown_path(path, root), None, "warning", "not a regular file, ignored"))
