@@ -525,12 +525,8 @@ def test_text_added_above_the_cards_rewrites_only_the_digest_page_and_its_feeds(
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
 
 
-def test_a_new_digest_renders_the_first_page_of_a_list_not_the_older_pages(site, tmp_path, monkeypatch):
-    """Lists are paginated from their oldest end (render.pages_of): the newest digest joins the
-    first page and the older pages keep their digests, so a new process does not render them
-    again (at 10,000 digests, 1,500 list pages were rendered for every digest added)."""
-    build(site)
-    before = tree(site / "_site")
+def spy_on_rendering(monkeypatch) -> list[str]:
+    """The output paths of the pages rendered from now on, in this process."""
     rendered = []
     render = render_module.Page.render
 
@@ -539,6 +535,16 @@ def test_a_new_digest_renders_the_first_page_of_a_list_not_the_older_pages(site,
         return render(page, env, index)
 
     monkeypatch.setattr(render_module.Page, "render", spy)
+    return rendered
+
+
+def test_a_new_digest_renders_the_first_page_of_a_list_not_the_older_pages(site, tmp_path, monkeypatch):
+    """Lists are paginated from their oldest end (render.pages_of): the newest digest joins the
+    first page and the older pages keep their digests, so a new process does not render them
+    again (at 10,000 digests, 1,500 list pages were rendered for every digest added)."""
+    build(site)
+    before = tree(site / "_site")
+    rendered = spy_on_rendering(monkeypatch)
     new = digest("2023-06-05", "Epsilon Paper").split("## 更多")[0]  # not the paper all digests share
     write(site / "digests/2023-06-05-e.md", new)
     build(site)  # a new Builder: nothing remembered, as in CI
@@ -555,14 +561,7 @@ def test_editing_a_card_renders_only_the_pages_that_show_it(site, tmp_path, monk
     config.write_text(config.read_text().replace("per_page: 2\n", "per_page: 1\n", 1))
     builder = Builder(site, site / "_site", jobs=1)
     builder.build()
-    rendered = []
-    render = render_module.Page.render
-
-    def spy(page, env, index):
-        rendered.append(page.out)
-        return render(page, env, index)
-
-    monkeypatch.setattr(render_module.Page, "render", spy)
+    rendered = spy_on_rendering(monkeypatch)
     path = site / "digests/2023-05-02-b.md"
     builder.rebuild(
         write(path, path.read_text(encoding="utf-8").replace("单位：斯坦福大学", "单位：北京大学"))
@@ -803,9 +802,7 @@ def test_merging_reads_no_digest_body_so_a_paragraph_edit_keeps_its_papers(site,
     assert merge_key(digests[0]) == merge_key(bodiless[0]) != merge_key(digests[1])
 
     build(site)
-    rendered = []
-    render = render_module.Page.render
-    monkeypatch.setattr(render_module.Page, "render", lambda p, *a: rendered.append(p.out) or render(p, *a))
+    rendered = spy_on_rendering(monkeypatch)
     path = site / "digests/2023-05-02-b.md"
     write(path, path.read_text(encoding="utf-8").replace("y = LN(x)", "y = LN(x) + 1"))  # not a card's
     build(site)  # a new Builder, as in a new process
