@@ -13,6 +13,7 @@ from urllib.parse import unquote
 import pytest
 
 from conftest import REPO, run_cli, write_site
+from paperdigest.render import theme_dir
 
 SUMMARY = re.compile(
     r"^Built (\d+) digests, (\d+) papers, (\d+) pages, (\d+) errors, (\d+) warnings in [\d.]+s$", re.M
@@ -236,3 +237,24 @@ def test_a_build_that_typesets_math_in_its_own_process_exits_cleanly(tmp_path):
     proc = run_cli("build", "--source", str(site), "--jobs", "1")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'class="katex"' in (site / "_site/digests/2024-01-01-a/index.html").read_text()
+
+
+def test_a_template_showing_a_count_on_every_page_of_a_list_says_how_to_mend_it(tmp_path):
+    """A digests.html from a theme that printed the total on every page: the build fails naming
+    the template and line, and says that lists give counts to their first page only."""
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "digests", site / "digests")
+    config = (REPO / "site.yaml").read_text(encoding="utf-8")
+    config = config.replace("per_page: 10\n", "per_page: 10\ndigests_per_page: 3\n")
+    (site / "site.yaml").write_text(config.replace("render: build", "render: browser"), encoding="utf-8")
+    theme = (theme_dir() / "digests.html").read_text(encoding="utf-8")
+    guarded = "{% if total is defined %} <small>{{ total }}</small>{% endif %}"
+    assert guarded in theme
+    (site / "templates").mkdir()
+    (site / "templates/digests.html").write_text(theme.replace(guarded, " <small>{{ total }}</small>"))
+    proc = run_cli("build", "--source", str(site), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    assert re.search(r"digests\.html:5: error: template error: 'total' is undefined", proc.stderr), (
+        proc.stderr
+    )
+    assert "a list gives 'total' to its first page only: test {% if total is defined %}" in proc.stderr

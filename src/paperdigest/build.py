@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import itertools
 import os
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from paperdigest.parse.digest import ParseResult
 from paperdigest.parse.source import is_binary
 from paperdigest.publish import site_size_problem
 from paperdigest.render import (
+    FIRST_PAGE_ONLY,
     Page,
     PageGroup,
     TemplateOutside,
@@ -563,7 +565,16 @@ def template_problem(exc: jinja2.TemplateError) -> Problem:
         if filename.endswith((".html", ".xml")):
             where = (filename, tb.tb_lineno)
         tb = tb.tb_next
-    return Problem(where[0], where[1], "error", f"template error: {exc}")
+    return Problem(where[0], where[1], "error", f"template error: {exc}{first_page_hint(exc)}")
+
+
+def first_page_hint(exc: jinja2.TemplateError) -> str:
+    """How to mend a template (say, one copied from an older theme) that shows a list's counts on
+    every page: lists give them to their first page only."""
+    name = re.fullmatch(r"'(\w+)' is undefined", str(exc))
+    if not isinstance(exc, jinja2.UndefinedError) or not name or name[1] not in FIRST_PAGE_ONLY:
+        return ""
+    return f" (a list gives '{name[1]}' to its first page only: test {{% if {name[1]} is defined %}})"
 
 
 def copy_static(site: AtomicOutput, config: SiteConfig) -> None:

@@ -178,9 +178,14 @@ def pages_of(items: tuple, per_page: int) -> list[tuple]:
     return [items[:first]] + [items[start : start + per_page] for start in range(first, len(items), per_page)]
 
 
+# What a list gives its first page only (the counts that change with every digest added).
+FIRST_PAGE_ONLY = ("stats", "categories", "total")
+
+
 def paginated(path: str, items: tuple, per_page: int, **first) -> Iterator[tuple[str, dict]]:
     """`path` for page 1, `path/page/N/` after; each with its items and pager links. `first`: what
-    only the first page shows (counts that change with every item added)."""
+    only the first page shows (counts that change with every item added: FIRST_PAGE_ONLY)."""
+    assert set(first) <= set(FIRST_PAGE_ONLY), first
     chunks = pages_of(items, per_page)
     for n, chunk in enumerate(chunks, start=1):
         here = path if n == 1 else f"{path}page/{n}/"
