@@ -639,6 +639,43 @@ def test_a_rebuild_plans_again_only_the_page_groups_whose_inputs_changed(site, t
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
 
 
+def test_a_new_process_plans_again_only_the_page_groups_whose_inputs_changed(site, tmp_path, monkeypatch):
+    """What a build in CI does (a new process, the cache restored): each page group's pages are
+    found by what they are made from, as the last process stored them, not planned page by page."""
+    monkeypatch.setattr(render_module, "DIGESTS_PER_GROUP", 1)
+    monkeypatch.setattr(render_module, "PAPERS_PER_GROUP", 1)
+    build(site)
+    planned = []
+    pages = render_module.PageGroup.pages
+
+    def spy(group):
+        planned.append(group.key)
+        return pages(group)
+
+    monkeypatch.setattr(render_module.PageGroup, "pages", spy)
+    path = site / "digests/2023-05-02-b.md"
+    text = path.read_text(encoding="utf-8")
+    write(path, text.replace("y = LN(x)\n$$\n", "y = LN(x)\n$$\n\nA new paragraph.\n", 1))
+    build(site)
+    assert planned == ["digests/1"]  # a paragraph after the card's summary: its papers are the same
+    planned.clear()
+    newest = digest("2023-07-01", "Epsilon Paper").split("## 更多")[0]  # no paper the others have
+    write(site / "digests/2023-07-01-e.md", newest)
+    build(site)  # the daily publish: the new digest's group, d's (its next link), the lists it is in
+    assert sorted(planned) == [
+        "categories/paper/category.html", "digests/3", "digests/4", "index.html", "papers/5"
+    ]  # fmt: skip
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+    planned.clear()
+    (site / "templates/paper.html").write_text(
+        (render_module.theme_dir() / "paper.html").read_text(encoding="utf-8").replace("<h1>", "<h1 class=x>")
+    )
+    build(site)  # a template the stored pages were made from changed: they are planned again
+    assert sorted(k for k in planned if k.startswith("papers/")) == [f"papers/{n}" for n in range(6)]
+    assert "class=x" in (site / "_site/papers/2304.30502/index.html").read_text(encoding="utf-8")
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
 @pytest.mark.parametrize("batch", [2, 5])  # 5 papers: batches of 2 leave one over, of 5 none
 def test_papers_json_written_in_batches_is_the_same_json(site, tmp_path, monkeypatch, batch):
     build(site)
@@ -793,18 +830,25 @@ def test_compiled_templates_are_kept_for_the_next_process_and_follow_their_sourc
 
 
 def test_merging_reads_no_digest_body_so_a_paragraph_edit_keeps_its_papers(site, monkeypatch):
-    """group.merge_key leaves out a digest's body and table of contents: merging never reads them
-    (papers merged from digests with other bodies are equal), so a new process that finds one
-    paragraph edited renders none of the digest's papers again, nor papers.json."""
+    """group.merge_key leaves out a digest's body, table of contents and the lines of its cards:
+    merging never reads them (papers merged from digests with other bodies are equal), so a new
+    process that finds one paragraph added renders none of the digest's papers again, nor
+    papers.json."""
     digests = [parse_digest(p, site, "/").digest for p in sorted((site / "digests").glob("*.md"))]
-    bodiless = [replace(d, html="<p>another body</p>", toc=()) for d in digests]
+    bodiless = [
+        replace(
+            d, html="<p>another body</p>", toc=(), cards=tuple(replace(c, line=c.line + 9) for c in d.cards)
+        )
+        for d in digests
+    ]
     assert build_index(digests)[0].papers == build_index(bodiless)[0].papers
     assert merge_key(digests[0]) == merge_key(bodiless[0]) != merge_key(digests[1])
 
     build(site)
     rendered = spy_on_rendering(monkeypatch)
     path = site / "digests/2023-05-02-b.md"
-    write(path, path.read_text(encoding="utf-8").replace("y = LN(x)", "y = LN(x) + 1"))  # not a card's
+    text = path.read_text(encoding="utf-8")  # a paragraph that is no card's, above the second card
+    write(path, text.replace("y = LN(x)\n$$\n", "y = LN(x)\n$$\n\nA new paragraph.\n", 1))
     build(site)  # a new Builder, as in a new process
     assert "digests/2023-05-02-b/index.html" in rendered
     assert not [out for out in rendered if out.startswith("papers") or out == "papers.json"]

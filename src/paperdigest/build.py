@@ -415,6 +415,8 @@ class Builder:
         ) as site:
             with stage(result, "plan"), gc_paused():
                 todo = []
+                plans: dict[str, str] = {}  # the groups planned here, for the next process
+                used: set[str] = set()
                 for item in site_plan(index, config, self.memo.paper_lines, history, self.memo.bib):
                     if type(item) is not PageGroup:
                         plan_page(fingerprints, site, item, todo)
@@ -422,9 +424,18 @@ class Builder:
                     kept = with_template_errors(fingerprints.kept_group, item)
                     if kept is not None and site.keep_all(kept):
                         continue
+                    # The dev server remembers its groups in memory (kept_group): it plans them
+                    # itself, so that each one is remembered for its next rebuild.
+                    key = None if self.preview else fingerprints.group_key(item)
+                    if key is not None:
+                        used.add(key)
+                        if kept_as_stored(fingerprints, site, cache, key):
+                            continue
                     pages = list(item.pages())
                     known = all([plan_page(fingerprints, site, page, todo) for page in pages])
                     fingerprints.remember_group(item, pages if known else None)
+                    if key is not None and known:
+                        plans[key] = fingerprints.group_record(pages)
             rendering = time.perf_counter()
             try:
                 timings = render_pages(env, index, todo, site, self.jobs, problem_of)
@@ -444,6 +455,8 @@ class Builder:
                 site.commit()
                 token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
                 self.memo.manifest = KeptManifest(token, site.entries)
+                if used:
+                    cache.put_plans(plans, used)
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
             too_big = site_size_problem(site.bytes, site.entries, CONFIG_NAME)
             result.problems += [too_big] if too_big else []
@@ -522,6 +535,14 @@ def plan_page(fingerprints: Fingerprints, site: SiteOutput, page: Page, todo: li
     elif not site.keep(page.out, fp):
         todo.append((page, fp))
     return fp is not None
+
+
+def kept_as_stored(fingerprints: Fingerprints, site: SiteOutput, cache: BuildCache, key: str) -> bool:
+    """Keep a group's files as a build in another process planned them from the same inputs
+    (Fingerprints.group_key), when each is on disk as that build wrote it."""
+    record = cache.get_plan(key)
+    stored = None if record is None else with_template_errors(fingerprints.stored_pages, record)
+    return stored is not None and site.keep_all(stored)
 
 
 def page_fingerprint(fingerprints: Fingerprints, page: Page) -> str | None:

@@ -251,10 +251,12 @@ def mention_of(digest: Digest, card: Card) -> Mention:
 
 
 def merge_key(digest: Digest) -> str:
-    """A fingerprint of all a digest gives merge_one and mention_of: the whole record but its body
-    and table of contents, which they never read (a test holds them to that). A paragraph edited
-    leaves it, and so the fingerprints of the digest's papers, as they were."""
-    bare = replace(digest, html="", toc=(), merge_key="")
+    """A fingerprint of all a digest gives merge_one and mention_of: the whole record but its body,
+    its table of contents and the lines of its cards, which they never read (a test holds them to
+    that). A paragraph edited or added leaves it, and so the fingerprints of the digest's papers,
+    as they were."""
+    cards = tuple([replace(card, line=0) for card in digest.cards])
+    bare = replace(digest, html="", toc=(), cards=cards, merge_key="")
     return hashlib.sha256(repr(bare).encode("utf-8")).hexdigest()[:40]
 
 

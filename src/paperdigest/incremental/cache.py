@@ -168,6 +168,8 @@ class BuildCache:
             self.db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)")
             self.db.execute("CREATE TABLE IF NOT EXISTS manifest (out TEXT PRIMARY KEY, value BLOB)")
             self.db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, value BLOB)")
+            # Page groups' output paths and fingerprints by what they are made from (Fingerprints.group_key).
+            self.db.execute("CREATE TABLE IF NOT EXISTS plans (key TEXT PRIMARY KEY, value TEXT)")
             # The parse key of each digest file's last parse without errors (a digest with an
             # error publishes that version until the error is fixed).
             self.db.execute("CREATE TABLE IF NOT EXISTS good (source TEXT PRIMARY KEY, key TEXT)")
@@ -254,6 +256,27 @@ class BuildCache:
             self.db.executemany("INSERT INTO used VALUES (?)", ((k,) for k in used))
             self.db.execute("DELETE FROM parsed WHERE key NOT IN (SELECT key FROM used)")
             self.db.execute("DELETE FROM html WHERE key NOT IN (SELECT key FROM used)")
+
+    def get_plan(self, key: str) -> str | None:
+        """The stored plan of a page group (Fingerprints.group_record) under `key`."""
+        if self.db is None:
+            return None
+        row = self.db.execute("SELECT value FROM plans WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put_plans(self, plans: dict[str, str], used: set[str]) -> None:
+        """Store the groups planned in a build; forget the plans no build uses any more once they
+        outnumber the live ones (`used`: the keys of this build's groups)."""
+        if self.db is None:
+            return
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO plans VALUES (?, ?)", plans.items())
+            (count,) = self.db.execute("SELECT COUNT(*) FROM plans").fetchone()
+            if count > 2 * len(used) + 100:
+                self.db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
+                self.db.execute("DELETE FROM live")
+                self.db.executemany("INSERT INTO live VALUES (?)", ((k,) for k in used))
+                self.db.execute("DELETE FROM plans WHERE key NOT IN (SELECT key FROM live)")
 
     def get_manifest(self, out_dir: Path, *, static_only: bool = False) -> dict[str, Entry] | None:
         """What the last committed build wrote into `out_dir`: output path -> Entry (`static_only`:

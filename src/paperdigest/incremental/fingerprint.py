@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import operator
 import types
 from collections.abc import Callable, Iterator
@@ -180,6 +181,38 @@ class Fingerprints:
         made_from = tuple((name, self.made_from(name)) for name in names)
         memos = {page.out: self.pages[page.out] for page in pages}
         self.groups[group.key] = GroupMemo(group.plan, group.inputs, made_from, memos)
+
+    def group_key(self, group: PageGroup) -> str | None:
+        """What `group`'s pages are made from besides their templates, as a key that holds across
+        processes: the site, the group's plan and the values of its inputs (None when one of them
+        cannot be fingerprinted). A new process finds the group's pages by it (stored_pages)
+        instead of working out each page's fingerprint again."""
+        try:
+            inputs = self.value(group.inputs)
+        except Unknown:
+            return None
+        return digest_of(self.site, group.key, f"{group.plan.__module__}.{group.plan.__qualname__}", inputs)
+
+    def group_record(self, pages: list[Page]) -> str:
+        """What stored_pages needs of a planned group: the templates its pages are made from, each
+        with what it is made from, and each page's output path and fingerprint."""
+        names = dict.fromkeys(page.template for page in pages)
+        made = [[name, self.made_digest(name)] for name in names]
+        return json.dumps([made, [[page.out, self.pages[page.out].fingerprint] for page in pages]])
+
+    def stored_pages(self, record: str) -> list[tuple[str, str]] | None:
+        """(output path, fingerprint) of each page of a group stored under the same group_key,
+        unless one of its templates (or the index parts they read) is made from something else now."""
+        try:
+            made, pages = json.loads(record)
+        except (ValueError, TypeError):  # a damaged row is a miss
+            return None
+        if any(self.made_digest(name) != digest for name, digest in made):
+            return None
+        return [(out, fp) for out, fp in pages]
+
+    def made_digest(self, template: str | None) -> str:
+        return digest_of(repr(self.made_from(template)))
 
     def made_from(self, template: str | None) -> tuple:
         """What every page of `template` is made from besides its context (None: made by code)."""
