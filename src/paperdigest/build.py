@@ -24,7 +24,14 @@ from paperdigest.incremental.bodies import BodyStore, StoredBody, stored
 from paperdigest.incremental.cache import BuildCache, code_fingerprint, digest_of, parse_key, parse_settings
 from paperdigest.incremental.fingerprint import Fingerprints, environment_fingerprint
 from paperdigest.incremental.grouping import RememberedSteps, merged_from
-from paperdigest.incremental.memo import BuildMemo, KeptEnvironment, KeptManifest, LastSite, Parsed
+from paperdigest.incremental.memo import (
+    BuildMemo,
+    KeptEnvironment,
+    KeptManifest,
+    LastSite,
+    Parsed,
+    StoredLines,
+)
 from paperdigest.incremental.output import SiteOutput
 from paperdigest.katex_engine import engine_for, katex_output_files, math_setup
 from paperdigest.mathrender import MathStats
@@ -436,6 +443,9 @@ class Builder:
                     fingerprints.remember_group(item, pages if known else None)
                     if key is not None and known:
                         plans[key] = fingerprints.group_record(pages)
+            stored = not self.preview and cache.db is not None  # the dev server remembers its own
+            lines = StoredLines(cache.path, site_fp, fingerprints.known) if stored else None
+            self.memo.paper_lines.stored = lines
             rendering = time.perf_counter()
             try:
                 timings = render_pages(env, index, todo, site, self.jobs, problem_of)
@@ -457,6 +467,8 @@ class Builder:
                 self.memo.manifest = KeptManifest(token, site.entries)
                 if used:
                     cache.put_plans(plans, used)
+                if lines is not None:
+                    cache.prune_lines(lambda: {lines.key(p) for p in index.papers.values()} - {None})
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
             too_big = site_size_problem(site.bytes, site.entries, CONFIG_NAME)
             result.problems += [too_big] if too_big else []

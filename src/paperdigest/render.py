@@ -535,6 +535,9 @@ class PaperLines:
     def start(self) -> None:
         """A papers.json begins."""
 
+    def lines(self, papers: tuple[Paper, ...], urls: Urls) -> list[bytes]:
+        return [self.line(paper, urls) for paper in papers]
+
     def line(self, paper: Paper, urls: Urls) -> bytes:
         # No space after "," and ":": 5 % of a file of 100 MB at 10,000 digests.
         record = paper_record(paper, urls)
@@ -551,7 +554,7 @@ def papers_json(papers: tuple[Paper, ...], urls: Urls, lines: PaperLines) -> Ite
     lines.start()
     head = b'{"papers": [\n'
     for start in range(0, len(papers), JSON_BATCH):
-        batch = [lines.line(paper, urls) for paper in papers[start : start + JSON_BATCH]]
+        batch = lines.lines(papers[start : start + JSON_BATCH], urls)
         yield head + b",\n".join(batch)
         head = b",\n"
     yield b"\n]}\n"

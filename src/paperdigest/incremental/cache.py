@@ -17,6 +17,7 @@ import pickle
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -170,6 +171,8 @@ class BuildCache:
             self.db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, value BLOB)")
             # Page groups' output paths and fingerprints by what they are made from (Fingerprints.group_key).
             self.db.execute("CREATE TABLE IF NOT EXISTS plans (key TEXT PRIMARY KEY, value TEXT)")
+            # papers.json lines by what their paper is made from (memo.StoredLines).
+            self.db.execute("CREATE TABLE IF NOT EXISTS lines (key TEXT PRIMARY KEY, value BLOB)")
             # The parse key of each digest file's last parse without errors (a digest with an
             # error publishes that version until the error is fixed).
             self.db.execute("CREATE TABLE IF NOT EXISTS good (source TEXT PRIMARY KEY, key TEXT)")
@@ -278,6 +281,21 @@ class BuildCache:
                 self.db.executemany("INSERT INTO live VALUES (?)", ((k,) for k in used))
                 self.db.execute("DELETE FROM plans WHERE key NOT IN (SELECT key FROM live)")
 
+    def prune_lines(self, live: Callable[[], set[str]]) -> None:
+        """Forget papers.json lines of papers no build has any more, once they outnumber the live
+        ones (`live()`: the keys of this build's papers)."""
+        if self.db is None:
+            return
+        (count,) = self.db.execute("SELECT COUNT(*) FROM lines").fetchone()
+        keys = live() if count > 200 else set()
+        if count <= 2 * len(keys) + 100:
+            return
+        with self.transaction():
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS live_lines (key TEXT PRIMARY KEY)")
+            self.db.execute("DELETE FROM live_lines")
+            self.db.executemany("INSERT INTO live_lines VALUES (?)", ((k,) for k in keys))
+            self.db.execute("DELETE FROM lines WHERE key NOT IN (SELECT key FROM live_lines)")
+
     def get_manifest(self, out_dir: Path, *, static_only: bool = False) -> dict[str, Entry] | None:
         """What the last committed build wrote into `out_dir`: output path -> Entry (`static_only`:
         of the files copy_static wrote)."""
@@ -364,6 +382,29 @@ class BuildCache:
 
     def transaction(self):
         return _Transaction(self.db)
+
+
+def read_lines(path: Path, keys: list[str]) -> dict[str, bytes]:
+    """Stored papers.json lines among `keys`, from any process (render workers call it)."""
+    found: dict[str, bytes] = {}
+    db = connect(path)
+    try:
+        for start in range(0, len(keys), 900):  # SQLite's limit on query parameters
+            chunk = keys[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            found.update(db.execute(f"SELECT key, value FROM lines WHERE key IN ({marks})", chunk))
+    finally:
+        db.close()
+    return found
+
+
+def write_lines(path: Path, lines: list[tuple[str, bytes]]) -> None:
+    db = connect(path)
+    try:
+        with _Transaction(db):
+            db.executemany("INSERT OR REPLACE INTO lines VALUES (?, ?)", lines)
+    finally:
+        db.close()
 
 
 def write_parsed(

@@ -211,6 +211,11 @@ class Fingerprints:
             return None
         return [(out, fp) for out, fp in pages]
 
+    def known(self, record) -> str | None:
+        """The fingerprint this build worked out for `record`, if it did and remembers it."""
+        hit = self.records.get(id(record))
+        return hit[1] if hit is not None and hit[0] is record else None
+
     def made_digest(self, template: str | None) -> str:
         return digest_of(repr(self.made_from(template)))
 

@@ -9,6 +9,7 @@ never a wrong answer; `forget()` drops it all when the parse settings change.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import jinja2
 from paperdigest.config import SiteConfig
 from paperdigest.group import SiteIndex
 from paperdigest.incremental.bodies import BodyStore
-from paperdigest.incremental.cache import Entry
+from paperdigest.incremental.cache import Entry, digest_of, read_lines, write_lines
 from paperdigest.incremental.fingerprint import FingerprintMemo
 from paperdigest.incremental.grouping import GroupMemo
 from paperdigest.model import Paper
@@ -63,14 +64,53 @@ class LastSite:
     config: SiteConfig
 
 
+@dataclass
+class StoredLines:
+    """papers.json lines in the cache at `path`, for the next process: keyed by what the site is
+    made from (`site`: code and configuration) and the paper's fingerprint (`fingerprint_of`, None
+    for a paper without one: it is encoded)."""
+
+    path: Path
+    site: str
+    fingerprint_of: Callable[[Paper], str | None]
+
+    def key(self, paper: Paper) -> str | None:
+        fp = self.fingerprint_of(paper)
+        return None if fp is None else digest_of("papers.json", self.site, fp)
+
+
 class RememberedLines(PaperLines):
     """papers.json lines by paper identity: a rebuild encodes only the papers that changed. Keyed by
-    the base path too, the one setting a line depends on besides its paper."""
+    the base path too, the one setting a line depends on besides its paper. With `stored`, lines
+    this process has not encoded are read from the cache (a new process, in CI)."""
 
     def __init__(self):
         self.base_path: str | None = None
         self.last: dict[int, tuple[Paper, bytes]] = {}
         self.now: dict[int, tuple[Paper, bytes]] = {}
+        self.stored: StoredLines | None = None
+
+    def lines(self, papers: tuple[Paper, ...], urls: Urls) -> list[bytes]:
+        if urls.base_path != self.base_path:
+            self.base_path, self.last, self.now = urls.base_path, {}, {}
+        if self.stored is None:
+            return super().lines(papers, urls)
+        keys = {id(p): self.stored.key(p) for p in papers if not self.holds(p)}
+        found = read_lines(self.stored.path, [k for k in keys.values() if k is not None]) if keys else {}
+        new = []
+        for paper in papers:
+            key = keys.get(id(paper))
+            if key in found:
+                self.now[id(paper)] = (paper, found[key])
+            elif key is not None:
+                new.append((key, self.line(paper, urls)))
+        if new:
+            write_lines(self.stored.path, new)
+        return [self.line(paper, urls) for paper in papers]
+
+    def holds(self, paper: Paper) -> bool:
+        hit = self.now.get(id(paper)) or self.last.get(id(paper))
+        return hit is not None and hit[0] is paper
 
     def start(self) -> None:
         """A new papers.json: only the lines it uses are kept for the next one."""
