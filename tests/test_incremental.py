@@ -538,6 +538,19 @@ def spy_on_rendering(monkeypatch) -> list[str]:
     return rendered
 
 
+def spy_on_planning(monkeypatch) -> list[str]:
+    """The keys of the page groups whose pages are planned from now on, in this process."""
+    planned = []
+    pages = render_module.PageGroup.pages
+
+    def spy(group):
+        planned.append(group.key)
+        return pages(group)
+
+    monkeypatch.setattr(render_module.PageGroup, "pages", spy)
+    return planned
+
+
 def test_a_new_digest_renders_the_first_page_of_a_list_not_the_older_pages(site, tmp_path, monkeypatch):
     """Lists are paginated from their oldest end (render.pages_of): the newest digest joins the
     first page and the older pages keep their digests, so a new process does not render them
@@ -609,14 +622,7 @@ def test_a_rebuild_plans_again_only_the_page_groups_whose_inputs_changed(site, t
     monkeypatch.setattr(render_module, "PAPERS_PER_GROUP", 1)
     builder = Builder(site, site / "_site", jobs=1)
     builder.build()
-    planned = []
-    pages = render_module.PageGroup.pages
-
-    def spy(group):
-        planned.append(group.key)
-        return pages(group)
-
-    monkeypatch.setattr(render_module.PageGroup, "pages", spy)
+    planned = spy_on_planning(monkeypatch)
     path = site / "digests/2023-05-02-b.md"
     text = path.read_text(encoding="utf-8")
     builder.rebuild(write(path, text.replace("\n\n", "\n\nA new first paragraph.\n\n", 1)))
@@ -645,14 +651,7 @@ def test_a_new_process_plans_again_only_the_page_groups_whose_inputs_changed(sit
     monkeypatch.setattr(render_module, "DIGESTS_PER_GROUP", 1)
     monkeypatch.setattr(render_module, "PAPERS_PER_GROUP", 1)
     build(site)
-    planned = []
-    pages = render_module.PageGroup.pages
-
-    def spy(group):
-        planned.append(group.key)
-        return pages(group)
-
-    monkeypatch.setattr(render_module.PageGroup, "pages", spy)
+    planned = spy_on_planning(monkeypatch)
     path = site / "digests/2023-05-02-b.md"
     text = path.read_text(encoding="utf-8")
     write(path, text.replace("y = LN(x)\n$$\n", "y = LN(x)\n$$\n\nA new paragraph.\n", 1))
@@ -869,3 +868,18 @@ def test_merging_reads_no_digest_body_so_a_paragraph_edit_keeps_its_papers(site,
     build(site)  # a new Builder, as in a new process
     assert "digests/2023-05-02-b/index.html" in rendered
     assert not [out for out in rendered if out.startswith("papers") or out == "papers.json"]
+
+
+def test_the_cache_forgets_plans_and_lines_once_the_stale_ones_outnumber_the_live(tmp_path):
+    cache = cache_module.BuildCache(tmp_path)
+    try:
+        cache.put_plans({f"old{n}": "[]" for n in range(150)}, used={f"old{n}" for n in range(150)})
+        cache.put_plans({"new": "[]"}, used={"new", "old0"})  # 151 rows for 2 live ones: pruned
+        assert sorted(k for (k,) in cache.db.execute("SELECT key FROM plans")) == ["new", "old0"]
+        cache_module.write_lines(cache.path, [(f"line{n}", b"{}") for n in range(150)])
+        cache.prune_lines(lambda: {f"line{n}" for n in range(100)})  # 150 rows, 100 live: kept
+        assert cache.db.execute("SELECT COUNT(*) FROM lines").fetchone() == (150,)
+        cache.prune_lines(lambda: {"line7"})
+        assert cache_module.read_lines(cache.path, ["line7", "line8"]) == {"line7": b"{}"}
+    finally:
+        cache.close()

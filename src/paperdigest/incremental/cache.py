@@ -254,11 +254,7 @@ class BuildCache:
         if count <= 2 * len(used) + 100:
             return
         with self.transaction():
-            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
-            self.db.execute("DELETE FROM used")
-            self.db.executemany("INSERT INTO used VALUES (?)", ((k,) for k in used))
-            self.db.execute("DELETE FROM parsed WHERE key NOT IN (SELECT key FROM used)")
-            self.db.execute("DELETE FROM html WHERE key NOT IN (SELECT key FROM used)")
+            self.keep_only(used, "parsed", "html")
 
     def get_plan(self, key: str) -> str | None:
         """The stored plan of a page group (Fingerprints.group_record) under `key`."""
@@ -276,10 +272,7 @@ class BuildCache:
             self.db.executemany("INSERT OR REPLACE INTO plans VALUES (?, ?)", plans.items())
             (count,) = self.db.execute("SELECT COUNT(*) FROM plans").fetchone()
             if count > 2 * len(used) + 100:
-                self.db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
-                self.db.execute("DELETE FROM live")
-                self.db.executemany("INSERT INTO live VALUES (?)", ((k,) for k in used))
-                self.db.execute("DELETE FROM plans WHERE key NOT IN (SELECT key FROM live)")
+                self.keep_only(used, "plans")
 
     def prune_lines(self, live: Callable[[], set[str]]) -> None:
         """Forget papers.json lines of papers no build has any more, once they outnumber the live
@@ -287,14 +280,18 @@ class BuildCache:
         if self.db is None:
             return
         (count,) = self.db.execute("SELECT COUNT(*) FROM lines").fetchone()
-        keys = live() if count > 200 else set()
-        if count <= 2 * len(keys) + 100:
+        if count <= 100 or count <= 2 * len(keys := live()) + 100:  # the keys only when worth it
             return
         with self.transaction():
-            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS live_lines (key TEXT PRIMARY KEY)")
-            self.db.execute("DELETE FROM live_lines")
-            self.db.executemany("INSERT INTO live_lines VALUES (?)", ((k,) for k in keys))
-            self.db.execute("DELETE FROM lines WHERE key NOT IN (SELECT key FROM live_lines)")
+            self.keep_only(keys, "lines")
+
+    def keep_only(self, keys: set[str], *tables: str) -> None:
+        """Delete the rows of `tables` whose key is not in `keys`, inside the caller's transaction."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM live")
+        self.db.executemany("INSERT INTO live VALUES (?)", ((k,) for k in keys))
+        for table in tables:
+            self.db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM live)")
 
     def get_manifest(self, out_dir: Path, *, static_only: bool = False) -> dict[str, Entry] | None:
         """What the last committed build wrote into `out_dir`: output path -> Entry (`static_only`:
