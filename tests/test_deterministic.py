@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from conftest import REPO, run_cli, site_tree, write_site
+from paperdigest import search as search_module
 from paperdigest.build import Builder
 
 
@@ -146,3 +147,20 @@ def test_only_chrome_that_pagefind_cannot_read_is_left_out_of_the_search_fingerp
     # Without data-pagefind-body in a tag, Pagefind indexes the whole page (a mention in text is no tag).
     text = b"<main><code>&lt;div data-pagefind-body&gt;</code></main>"
     assert indexed_part(header + text + footer) == header + text + footer
+
+
+def test_a_shard_made_again_reads_only_its_changed_pages(tmp_path, monkeypatch):
+    """What Pagefind can take from each page is kept in the cache by the page's bytes: after one
+    digest is edited its shard is indexed again, but only the edited page is read to tell."""
+    days = {f"2024-01-0{n}-{n}.md": f"---\ntitle: Day {n}\n---\n\nAbout word{n}.\n" for n in range(1, 8)}
+    site = write_site(tmp_path / "site", days, "title: Search site\n")
+    out = site / "_site"
+    Builder(site, out, jobs=1).build()
+    read = []
+    indexed_part = search_module.indexed_part
+    monkeypatch.setattr(search_module, "indexed_part", lambda page: read.append(page) or indexed_part(page))
+    edited = site / "digests/2024-01-04-4.md"
+    edited.write_text(edited.read_text().replace("word4", "quince jelly"))
+    Builder(site, out, jobs=1).build()  # a new Builder: what a new process does
+    assert len(read) == 1 and b"quince jelly" in read[0]
+    assert "quince jelly" in indexed_text(out) and "word4" not in indexed_text(out)

@@ -877,9 +877,9 @@ def test_the_cache_forgets_plans_and_lines_once_the_stale_ones_outnumber_the_liv
         cache.put_plans({"new": "[]"}, used={"new", "old0"})  # 151 rows for 2 live ones: pruned
         assert sorted(k for (k,) in cache.db.execute("SELECT key FROM plans")) == ["new", "old0"]
         cache_module.write_lines(cache.path, [(f"line{n}", b"{}") for n in range(150)])
-        cache.prune_lines(lambda: {f"line{n}" for n in range(100)})  # 150 rows, 100 live: kept
+        cache.forget_stale("lines", lambda: {f"line{n}" for n in range(100)})  # 150 rows, 100 live: kept
         assert cache.db.execute("SELECT COUNT(*) FROM lines").fetchone() == (150,)
-        cache.prune_lines(lambda: {"line7"})
+        cache.forget_stale("lines", lambda: {"line7"})
         assert cache_module.read_lines(cache.path, ["line7", "line8"]) == {"line7": b"{}"}
     finally:
         cache.close()

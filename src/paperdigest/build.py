@@ -459,7 +459,9 @@ class Builder:
                 result.problems += site.refused
             if config.search:
                 with stage(result, "search"):
-                    result.problems += index_pages(site, index, keep_old=trust_memory, jobs=self.jobs)
+                    result.problems += index_pages(
+                        site, index, keep_old=trust_memory, jobs=self.jobs, cache=cache
+                    )
             with stage(result, "write"):
                 cache.forget_manifest(self.out_dir)  # a build killed while committing starts afresh
                 site.commit()
@@ -468,7 +470,9 @@ class Builder:
                 if used:
                     cache.put_plans(plans, used)
                 if lines is not None:
-                    cache.prune_lines(lambda: {lines.key(p) for p in index.papers.values()} - {None})
+                    cache.forget_stale(
+                        "lines", lambda: {lines.key(p) for p in index.papers.values()} - {None}
+                    )
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
             too_big = site_size_problem(site.bytes, site.entries, CONFIG_NAME)
             result.problems += [too_big] if too_big else []

@@ -28,7 +28,7 @@ from pathlib import Path
 from paperdigest.config import CONFIG_NAME
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
-from paperdigest.incremental.cache import digest_of
+from paperdigest.incremental.cache import BuildCache, code_fingerprint, digest_of
 from paperdigest.incremental.output import SiteOutput
 from paperdigest.model import Paper
 from paperdigest.render import Urls
@@ -121,7 +121,12 @@ def paper_month(paper: Paper) -> tuple[int, int] | None:
 
 
 def index_pages(
-    site: SiteOutput, index: SiteIndex, *, keep_old: bool = False, jobs: int = 1
+    site: SiteOutput,
+    index: SiteIndex,
+    *,
+    keep_old: bool = False,
+    jobs: int = 1,
+    cache: BuildCache | None = None,
 ) -> list[Problem]:
     """Index the pages of each shard (plan_shards) of `site` (the output being prepared) into its files.
 
@@ -130,7 +135,8 @@ def index_pages(
     bytes changed; when pages changed but not what Pagefind takes from them (a new footer), the new
     bundle's content-addressed files are the old ones, and the old bundle, whose other files
     Pagefind names differently each run (Pagefind#638), is kept whole. `keep_old`: keep the last
-    index whatever changed (the dev server does: indexing takes longer than its rebuilds).
+    index whatever changed (the dev server does: indexing takes longer than its rebuilds). `cache`
+    remembers what Pagefind can take from each page's bytes, for the next build.
     """
     old = sorted(rel for rel in site.previous if rel.startswith(BUNDLE_DIR + "/"))
     if keep_old and old:
@@ -139,12 +145,13 @@ def index_pages(
     shards = plan_shards(index)  # not before: 0.05-0.07 s at 1,000 digests, growing with the pages
     settings = search_settings()
     bundles, fingerprints, todo = bundles_by_shard(old), {}, []
+    parts = IndexedParts(site, cache)
     for shard in shards:
         was, pages = bundles.get(shard.name, []), shard_fingerprint(site, shard, settings)
         if keep_if_made_from(site, was, pages, None):
             continue
         # Pages changed: made again unless what Pagefind takes from them is the same (a new footer).
-        fingerprints[shard.name] = fp = f"{pages}:{indexed_fingerprint(site, shard, settings)}"
+        fingerprints[shard.name] = fp = f"{pages}:{indexed_fingerprint(parts, shard, settings)}"
         if not keep_if_made_from(site, was, None, fp):
             todo.append(shard)
     problems, made = make_indexes(site, todo, jobs)
@@ -161,6 +168,7 @@ def index_pages(
             for rel, data in new.files:
                 site.add(rel, *site.stage(rel, data, fp))
     write_shard_list(site, [s.name for s in shards if f"{s.folder}/{ENTRY}" in site.entries])
+    parts.forget_stale([rel for shard in shards for rel in shard.pages if rel in site.entries])
     if shards and made and sum(m.pages for m in made.values()) == 0:
         problems.append(warning("search index is empty: no page has data-pagefind-body"))
     return problems
@@ -180,14 +188,38 @@ def shard_fingerprint(site: SiteOutput, shard: Shard, settings: tuple[str, ...])
     return digest_of("search", *settings, shard.name, *pages)
 
 
-def indexed_fingerprint(site: SiteOutput, shard: Shard, settings: tuple[str, ...]) -> str:
+def indexed_fingerprint(parts: IndexedParts, shard: Shard, settings: tuple[str, ...]) -> str:
     """What Pagefind can take from a shard's pages: their bytes less the theme's chrome."""
-    pages = (
-        f"{rel}={digest_of(indexed_part(site.path_of(rel).read_bytes()))}"
-        for rel in shard.pages
-        if rel in site.entries
-    )
-    return digest_of("indexed", *settings, shard.name, *pages)
+    pages = [rel for rel in shard.pages if rel in parts.site.entries]
+    digests = parts.digests(pages)
+    return digest_of("indexed", *settings, shard.name, *(f"{rel}={digests[rel]}" for rel in pages))
+
+
+class IndexedParts:
+    """The digest of what Pagefind can take from each page (indexed_part), kept in the cache by the
+    hash of the page's bytes: a shard made again after one edit reads its one changed page, not all
+    2,500 (the key holds the code, which says what indexed_part leaves out)."""
+
+    def __init__(self, site: SiteOutput, cache: BuildCache | None):
+        self.site, self.cache = site, cache if cache is not None and cache.db is not None else None
+
+    def key(self, rel: str) -> str:
+        return digest_of("indexed", code_fingerprint(), self.site.entries[rel].sha)
+
+    def forget_stale(self, pages: list[str]) -> None:
+        if self.cache:
+            self.cache.forget_stale("indexed", lambda: {self.key(rel) for rel in pages})
+
+    def digests(self, pages: list[str]) -> dict[str, str]:
+        keys = {rel: self.key(rel) for rel in pages}
+        found = self.cache.get_indexed(list(keys.values())) if self.cache else {}
+        made = {}
+        for rel, key in keys.items():
+            if key not in found:
+                found[key] = made[key] = digest_of(indexed_part(self.site.path_of(rel).read_bytes()))
+        if self.cache and made:
+            self.cache.put_indexed(made)
+        return {rel: found[key] for rel, key in keys.items()}
 
 
 # The theme's site header and footer: navigation, search box, theme toggle, footer links.
@@ -312,11 +344,14 @@ def index_shard(executable: Path, site: SiteOutput, shard: Shard, scratch: Path)
     """Index one shard's pages into `scratch/index`. Pagefind reads them from a folder of hard
     links to where each page is now (staged, or kept from the last build)."""
     view, bundle = scratch / "pages", scratch / "index"
+    folders = {""}
     for rel in shard.pages:
         if rel in site.entries:
-            target = view / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            link_or_copy(site.path_of(rel), target)
+            folder = rel.rpartition("/")[0]
+            if folder not in folders:  # strings, not Paths: a shard has thousands of pages
+                os.makedirs(f"{view}/{folder}", exist_ok=True)
+                folders.add(folder)
+            link_or_copy(site.path_of(rel), f"{view}/{rel}")
     view.mkdir(parents=True, exist_ok=True)
     command = [str(executable), "--site", str(view), "--output-path", str(bundle), "--silent"]
     for selector in EXCLUDE_SELECTORS:
@@ -349,7 +384,7 @@ def indexed_pages(files: list[tuple[str, bytes]], shard: Shard) -> int | None:
     return None
 
 
-def link_or_copy(source: Path, target: Path) -> None:
+def link_or_copy(source: Path, target: str) -> None:
     try:
         os.link(source, target)
     except OSError:  # a file system without hard links

@@ -17,7 +17,7 @@ import pickle
 import re
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -173,6 +173,8 @@ class BuildCache:
             self.db.execute("CREATE TABLE IF NOT EXISTS plans (key TEXT PRIMARY KEY, value TEXT)")
             # papers.json lines by what their paper is made from (memo.StoredLines).
             self.db.execute("CREATE TABLE IF NOT EXISTS lines (key TEXT PRIMARY KEY, value BLOB)")
+            # What Pagefind can take from a page, by the page's bytes (search.IndexedParts).
+            self.db.execute("CREATE TABLE IF NOT EXISTS indexed (key TEXT PRIMARY KEY, value TEXT)")
             # The parse key of each digest file's last parse without errors (a digest with an
             # error publishes that version until the error is fixed).
             self.db.execute("CREATE TABLE IF NOT EXISTS good (source TEXT PRIMARY KEY, key TEXT)")
@@ -198,14 +200,11 @@ class BuildCache:
         found: dict[str, object] = {}
         if self.db is None or not keys:
             return found
-        for start in range(0, len(keys), 900):  # SQLite's limit on query parameters
-            chunk = keys[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for key, value in self.db.execute(f"SELECT key, value FROM parsed WHERE key IN ({marks})", chunk):
-                try:
-                    found[key] = pickle.loads(value)
-                except Exception:  # a corrupt or incompatible row is a miss
-                    continue
+        for key, value in rows_of(self.db, "parsed", keys):
+            try:
+                found[key] = pickle.loads(value)
+            except Exception:  # a corrupt or incompatible row is a miss
+                continue
         return found
 
     @property
@@ -274,16 +273,23 @@ class BuildCache:
             if count > 2 * len(used) + 100:
                 self.keep_only(used, "plans")
 
-    def prune_lines(self, live: Callable[[], set[str]]) -> None:
-        """Forget papers.json lines of papers no build has any more, once they outnumber the live
-        ones (`live()`: the keys of this build's papers)."""
+    def forget_stale(self, table: str, live: Callable[[], set[str]]) -> None:
+        """Forget the rows of `table` (lines, indexed) that this build did not use, once they
+        outnumber the live ones (`live()`: this build's keys, worked out only then)."""
         if self.db is None:
             return
-        (count,) = self.db.execute("SELECT COUNT(*) FROM lines").fetchone()
-        if count <= 100 or count <= 2 * len(keys := live()) + 100:  # the keys only when worth it
+        (count,) = self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+        if count <= 100 or count <= 2 * len(keys := live()) + 100:
             return
         with self.transaction():
-            self.keep_only(keys, "lines")
+            self.keep_only(keys, table)
+
+    def get_indexed(self, keys: list[str]) -> dict[str, str]:
+        return dict(rows_of(self.db, "indexed", keys))
+
+    def put_indexed(self, digests: dict[str, str]) -> None:
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO indexed VALUES (?, ?)", digests.items())
 
     def keep_only(self, keys: set[str], *tables: str) -> None:
         """Delete the rows of `tables` whose key is not in `keys`, inside the caller's transaction."""
@@ -381,18 +387,21 @@ class BuildCache:
         return _Transaction(self.db)
 
 
+def rows_of(db: sqlite3.Connection, table: str, keys: list[str]) -> Iterator[tuple[str, object]]:
+    """(key, value) of the rows of `table` among `keys` (misses are absent)."""
+    for start in range(0, len(keys), 900):  # SQLite's limit on query parameters
+        chunk = keys[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        yield from db.execute(f"SELECT key, value FROM {table} WHERE key IN ({marks})", chunk)
+
+
 def read_lines(path: Path, keys: list[str]) -> dict[str, bytes]:
     """Stored papers.json lines among `keys`, from any process (render workers call it)."""
-    found: dict[str, bytes] = {}
     db = connect(path)
     try:
-        for start in range(0, len(keys), 900):  # SQLite's limit on query parameters
-            chunk = keys[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            found.update(db.execute(f"SELECT key, value FROM lines WHERE key IN ({marks})", chunk))
+        return dict(rows_of(db, "lines", keys))
     finally:
         db.close()
-    return found
 
 
 def write_lines(path: Path, lines: list[tuple[str, bytes]]) -> None:
