@@ -451,6 +451,8 @@ class Builder:
                 timings = render_pages(env, index, todo, site, self.jobs, problem_of)
             except RenderFailed as exc:
                 raise BuildError(exc.problem) from None
+            finally:
+                self.memo.paper_lines.stored = None  # it holds this build's fingerprints
             elapsed = time.perf_counter() - rendering
             result.timings["render"] = elapsed - timings["write"]
             result.timings["write"] = timings["write"]
