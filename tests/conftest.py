@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -16,6 +17,13 @@ REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "tests" / "fixtures" / "seeds"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 KATEX_LOCAL = Path("/usr/share/javascript/katex")
+
+
+def like_a_terminal() -> None:
+    """preexec_fn of a command a test stops with Ctrl-C: SIGINT raises KeyboardInterrupt in it, as
+    in a terminal, even when the tests run as a background job of a non-interactive shell (which
+    starts them with SIGINT ignored, and Python keeps an ignored SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_cli(*args: str, cwd: Path | None = None, check: bool = False, timeout: float = 120):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from conftest import REPO
+from conftest import REPO, like_a_terminal
 
 SERVING = re.compile(r"^Serving .* at (http://\S+)$")
 PAGE_STATE = re.compile(r'\(\{"generation": (\d+), "server": "(\w+)"')
@@ -55,6 +55,7 @@ class ServeProcess:
             stderr=subprocess.STDOUT,
             text=True,
             env={**os.environ, "PYTHONUTF8": "1", "PYTHONPATH": str(REPO / "src")},
+            preexec_fn=like_a_terminal,
         )
         self.lines: list[str] = []
         self.stopped: tuple[int, str] | None = None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli, write_site
+from conftest import REPO, like_a_terminal, run_cli, write_site
 
 DIGESTS = 200
 
@@ -118,6 +118,7 @@ def test_killed_build_leaves_old_output_intact(tmp_path, sig, code):
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        preexec_fn=like_a_terminal,
     )
     try:
         wait_for_pages(tmp_path, proc, 100)
