@@ -246,14 +246,8 @@ class BuildCache:
     def prune(self, used: set[str]) -> None:
         """Forget parses no build uses any more (nor keeps as a file's last good version), once
         they outnumber the live ones."""
-        if self.db is None:
-            return
-        used = used | {key for (key,) in self.db.execute("SELECT key FROM good")}
-        (count,) = self.db.execute("SELECT COUNT(*) FROM parsed").fetchone()
-        if count <= 2 * len(used) + 100:
-            return
-        with self.transaction():
-            self.keep_only(used, "parsed", "html")
+        kept = "SELECT key FROM good"
+        self.forget_stale("parsed", lambda: used | {key for (key,) in self.db.execute(kept)}, "html")
 
     def get_plan(self, key: str) -> str | None:
         """The stored plan of a page group (Fingerprints.group_record) under `key`."""
@@ -269,20 +263,22 @@ class BuildCache:
             return
         with self.transaction():
             self.db.executemany("INSERT OR REPLACE INTO plans VALUES (?, ?)", plans.items())
-            (count,) = self.db.execute("SELECT COUNT(*) FROM plans").fetchone()
-            if count > 2 * len(used) + 100:
-                self.keep_only(used, "plans")
+        self.forget_stale("plans", lambda: used)
 
-    def forget_stale(self, table: str, live: Callable[[], set[str]]) -> None:
-        """Forget the rows of `table` (lines, indexed) that this build did not use, once they
-        outnumber the live ones (`live()`: this build's keys, worked out only then)."""
+    def forget_stale(self, table: str, live: Callable[[], set[str]], *also: str) -> None:
+        """Forget the rows of `table` (and of the tables `also`, keyed alike) that this build did not
+        use, once they outnumber the live ones (`live()`: this build's keys, worked out only then)."""
         if self.db is None:
             return
         (count,) = self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
         if count <= 100 or count <= 2 * len(keys := live()) + 100:
             return
         with self.transaction():
-            self.keep_only(keys, table)
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
+            self.db.execute("DELETE FROM live")
+            self.db.executemany("INSERT INTO live VALUES (?)", ((k,) for k in keys))
+            for name in (table, *also):
+                self.db.execute(f"DELETE FROM {name} WHERE key NOT IN (SELECT key FROM live)")
 
     def get_indexed(self, keys: list[str]) -> dict[str, str]:
         return dict(rows_of(self.db, "indexed", keys))
@@ -290,14 +286,6 @@ class BuildCache:
     def put_indexed(self, digests: dict[str, str]) -> None:
         with self.transaction():
             self.db.executemany("INSERT OR REPLACE INTO indexed VALUES (?, ?)", digests.items())
-
-    def keep_only(self, keys: set[str], *tables: str) -> None:
-        """Delete the rows of `tables` whose key is not in `keys`, inside the caller's transaction."""
-        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
-        self.db.execute("DELETE FROM live")
-        self.db.executemany("INSERT INTO live VALUES (?)", ((k,) for k in keys))
-        for table in tables:
-            self.db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM live)")
 
     def get_manifest(self, out_dir: Path, *, static_only: bool = False) -> dict[str, Entry] | None:
         """What the last committed build wrote into `out_dir`: output path -> Entry (`static_only`:

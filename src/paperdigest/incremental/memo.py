@@ -95,7 +95,7 @@ class RememberedLines(PaperLines):
             self.base_path, self.last, self.now = urls.base_path, {}, {}
         if self.stored is None:
             return super().lines(papers, urls)
-        keys = {id(p): self.stored.key(p) for p in papers if not self.holds(p)}
+        keys = {id(p): self.stored.key(p) for p in papers if self.held(p) is None}
         found = read_lines(self.stored.path, [k for k in keys.values() if k is not None]) if keys else {}
         new = []
         for paper in papers:
@@ -108,9 +108,9 @@ class RememberedLines(PaperLines):
             write_lines(self.stored.path, new)
         return [self.line(paper, urls) for paper in papers]
 
-    def holds(self, paper: Paper) -> bool:
+    def held(self, paper: Paper) -> tuple[Paper, bytes] | None:
         hit = self.now.get(id(paper)) or self.last.get(id(paper))
-        return hit is not None and hit[0] is paper
+        return hit if hit is not None and hit[0] is paper else None
 
     def start(self) -> None:
         """A new papers.json: only the lines it uses are kept for the next one."""
@@ -119,9 +119,7 @@ class RememberedLines(PaperLines):
     def line(self, paper: Paper, urls: Urls) -> bytes:
         if urls.base_path != self.base_path:
             self.base_path, self.last, self.now = urls.base_path, {}, {}
-        hit = self.now.get(id(paper)) or self.last.get(id(paper))
-        if hit is None or hit[0] is not paper:
-            hit = (paper, super().line(paper, urls))
+        hit = self.held(paper) or (paper, super().line(paper, urls))
         self.now[id(paper)] = hit
         return hit[1]
 

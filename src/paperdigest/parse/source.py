@@ -82,21 +82,23 @@ def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Pr
             # Strings, not Paths, until a file is kept or reported: 10,000 files at every build.
             path = os.path.join(dirpath, name)
             if name.startswith(".") or name.endswith(EDITOR_LEFTOVERS):
-                notes.append(
-                    Problem(shown_path(path, root), None, "note", "editor backup or hidden file, ignored")
-                )
+                notes.append(ignored(path, root, "note", "editor backup or hidden file"))
             elif os.path.splitext(name)[1].lower() not in DIGEST_SUFFIXES:
-                notes.append(Problem(shown_path(path, root), None, "note", "not a digest file, ignored"))
+                notes.append(ignored(path, root, "note", "not a digest file"))
             # A link to a file in a folder inside stays inside.
             elif os.path.islink(path) and leaves(Path(path), boundary):
                 notes.append(link_problem(Path(path), root))
             elif not regular_or_missing(path):  # a FIFO or device would block the build
-                notes.append(Problem(shown_path(path, root), None, "warning", "not a regular file, ignored"))
+                notes.append(ignored(path, root, "warning", "not a regular file"))
             elif is_binary(path):
-                notes.append(Problem(shown_path(path, root), None, "note", "binary file, ignored"))
+                notes.append(ignored(path, root, "note", "binary file"))
             else:
                 found.append(path)
     return sorted(map(Path, found)), notes
+
+
+def ignored(path: str, root: Path, level: str, why: str) -> Problem:
+    return Problem(shown_path(path, root), None, level, f"{why}, ignored")
 
 
 def inside_folders(
