@@ -4,6 +4,7 @@ whose pages changed but not what search indexes) leaves the search index exactly
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import importlib.util
 import os
@@ -11,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 from conftest import REPO, run_cli, site_tree, write_site
 from paperdigest import search as search_module
@@ -164,3 +166,20 @@ def test_a_shard_made_again_reads_only_its_changed_pages(tmp_path, monkeypatch):
     Builder(site, out, jobs=1).build()  # a new Builder: what a new process does
     assert len(read) == 1 and b"quince jelly" in read[0]
     assert "quince jelly" in indexed_text(out) and "word4" not in indexed_text(out)
+
+
+def test_an_edit_on_a_large_site_indexes_about_a_thousand_pages_again_not_a_year():
+    """A shard is indexed again whenever one of its pages changes, so a site of 10,000 daily
+    digests (27 years, six papers each) has shards of months, not years, and not too many for
+    the browser, which merges them all."""
+    start = datetime.date(2015, 1, 1)
+    digests = [SimpleNamespace(slug=f"d{n}", date=start + datetime.timedelta(days=n)) for n in range(10_000)]
+    papers = {}
+    for n, d in enumerate(digests):
+        for k in range(6):
+            arxiv = f"{d.date:%y%m}.{n % 1000:03d}{k:02d}"
+            papers[arxiv] = SimpleNamespace(id=arxiv, arxiv_id=arxiv, first_date=d.date)
+    shards = search_module.plan_shards(SimpleNamespace(digests=digests, papers=papers))
+    assert sum(len(s.pages) for s in shards) == 70_000
+    assert max(len(s.pages) for s in shards) <= 1_000
+    assert len(shards) <= search_module.MAX_SHARDS <= 100

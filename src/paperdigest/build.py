@@ -382,12 +382,13 @@ class Builder:
     def load(self, config, cache, paths, known, keyed, trust_memory, result) -> dict[Path, Parsed]:
         """Every digest's Parsed: from memory, else the cache, else parsed in parallel."""
         found = dict(known)
-        hits = cache.get_parsed(sorted(set(keyed.values())))
-        misses = [p for p in keyed if keyed[p] not in hits]
-        bodies = self.body_store(cache)
-        for path in keyed.keys() - set(misses):
-            key = keyed[path]
-            found[path] = Parsed(key, light(bodies, key, hits[key], html=None))
+        with gc_paused():  # 10,000 records unpickled: the collector would double the time
+            hits = cache.get_parsed(sorted(set(keyed.values())))
+            misses = [p for p in keyed if keyed[p] not in hits]
+            bodies = self.body_store(cache)
+            for path in keyed.keys() - set(misses):
+                key = keyed[path]
+                found[path] = Parsed(key, light(bodies, key, hits[key], html=None))
         store = cache.path if cache.db is not None else None
         math: list[MathStats] = []
         work = parse_all(misses, [keyed[p] for p in misses], self.root, config, self.jobs, store, math)
@@ -473,7 +474,9 @@ class Builder:
                     cache.put_plans(plans, used)
                 if lines is not None:
                     cache.forget_stale(
-                        "lines", lambda: {lines.key(p) for p in index.papers.values()} - {None}
+                        "lines",
+                        lambda: {lines.key(p) for p in index.papers.values()} - {None},
+                        most=len(index.papers),
                     )
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
             too_big = site_size_problem(site.bytes, site.entries, CONFIG_NAME)

@@ -265,13 +265,18 @@ class BuildCache:
             self.db.executemany("INSERT OR REPLACE INTO plans VALUES (?, ?)", plans.items())
         self.forget_stale("plans", lambda: used)
 
-    def forget_stale(self, table: str, live: Callable[[], set[str]], *also: str) -> None:
+    def forget_stale(
+        self, table: str, live: Callable[[], set[str]], *also: str, most: int | None = None
+    ) -> None:
         """Forget the rows of `table` (and of the tables `also`, keyed alike) that this build did not
-        use, once they outnumber the live ones (`live()`: this build's keys, worked out only then)."""
+        use, once they outnumber the live ones (`live()`: this build's keys, worked out only then;
+        `most`: as many as there can be, which spares working them out while the rows are few)."""
         if self.db is None:
             return
         (count,) = self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
-        if count <= 100 or count <= 2 * len(keys := live()) + 100:
+        if count <= 100 or (most is not None and count <= 2 * most + 100):
+            return
+        if count <= 2 * len(keys := live()) + 100:
             return
         with self.transaction():
             self.db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
