@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -176,25 +177,56 @@ def test_a_failing_indexer_is_a_warning_and_the_site_still_builds(tmp_path, monk
 
 
 def test_a_sitemap_past_the_protocol_limit_is_an_index_of_sitemaps(site, tmp_path, monkeypatch):
-    """sitemaps.org allows 50,000 URLs a file; 10,000 digests make 72,000. Here the limit is 40."""
+    """sitemaps.org allows 50,000 URLs a file; 10,000 digests make 72,000. Here the limit is 20.
+    The digests and the papers are cut into parts from their oldest end: a new digest changes the
+    last part of each, not every part (a part of 50,000 URLs takes most of a second to render)."""
     whole = [loc.text for loc in ET.parse(site / "sitemap.xml").getroot().iter(f"{SITEMAP}loc")]
     assert len(whole) > 80
-    monkeypatch.setattr(render_module, "SITEMAP_LIMIT", 40)
+    monkeypatch.setattr(render_module, "SITEMAP_LIMIT", 20)
+    src = tmp_path / "src"
+    shutil.copytree(site.parent / "src", src, ignore=shutil.ignore_patterns(".paperdigest-cache"))
     out = tmp_path / "_site"
-    Builder(site.parent / "src", out, base_url=BASE_URL, jobs=1).build()
-    index = ET.parse(out / "sitemap.xml").getroot()
-    assert index.tag == f"{SITEMAP}sitemapindex"
-    parts = [loc.text for loc in index.iter(f"{SITEMAP}loc")]
-    assert parts == [f"{BASE_URL}sitemap-{n}.xml" for n in range(1, len(whole) // 40 + 2)]
-    split = []
-    for url in parts:
-        urlset = ET.parse(resolve(out, url)).getroot()
-        assert urlset.tag == f"{SITEMAP}urlset"
-        locs = [loc.text for loc in urlset.iter(f"{SITEMAP}loc")]
-        assert 0 < len(locs) <= 40
-        split += locs
-    assert split == whole  # every URL once, in the same order
+    Builder(src, out, base_url=BASE_URL, jobs=1).build()
+
+    def parts() -> dict[str, list[str]]:
+        index = ET.parse(out / "sitemap.xml").getroot()
+        assert index.tag == f"{SITEMAP}sitemapindex"
+        found = {}
+        for url in [loc.text for loc in index.iter(f"{SITEMAP}loc")]:
+            urlset = ET.parse(resolve(out, url)).getroot()
+            assert urlset.tag == f"{SITEMAP}urlset"
+            found[url] = [loc.text for loc in urlset.iter(f"{SITEMAP}loc")]
+            assert 0 < len(found[url]) <= 20
+        assert list(found) == [f"{BASE_URL}sitemap-{n}.xml" for n in range(1, len(found) + 1)]
+        return found
+
+    before = parts()
+    assert [url for locs in before.values() for url in locs] == whole  # every URL once, in order
     assert f"Sitemap: {BASE_URL}sitemap.xml" in (out / "robots.txt").read_text(encoding="utf-8").splitlines()
+
+    bytes_before = {url: resolve(out, url).read_bytes() for url in before}
+    (src / "digests/2099-01-01-new.md").write_text(
+        "---\ntitle: New\ndate: 2099-01-01\n---\n\n### 1、A Newer Paper\n\n> 《A Newer Paper》\n>\n"
+        "> - URL：https://arxiv.org/abs/9901.00001\n",
+        encoding="utf-8",
+    )
+    Builder(src, out, base_url=BASE_URL, jobs=1).build()
+    after = parts()
+    assert after.keys() == before.keys()
+    last_of = {
+        kind: max((url for url, locs in after.items() if any(loc.startswith(f"{BASE_URL}{kind}/") for loc in locs)), key=len_and_name)
+        for kind in ("digests", "papers")
+    }  # fmt: skip
+    assert f"{BASE_URL}digests/2099-01-01-new/" in after[last_of["digests"]]
+    assert after[last_of["papers"]][-1] == f"{BASE_URL}papers/9901.00001/"
+    changed = {url for url in after if resolve(out, url).read_bytes() != bytes_before[url]}
+    assert changed == set(last_of.values())
+    assert len(after) - len(changed) >= 2  # the other parts, papers among them, are as they were
+
+
+def len_and_name(url: str) -> tuple[int, str]:
+    """sitemap-10.xml after sitemap-9.xml."""
+    return len(url), url
 
 
 def test_a_site_over_the_pages_limit_is_a_warning_that_names_what_takes_the_space(

@@ -143,7 +143,15 @@ def bibtex_entry(paper: Paper, key: str | None = None) -> str:
 
 
 def bibliography(
-    papers: Iterable[Paper], keys: Iterable[str], entry: Callable[[Paper, str], str] = bibtex_entry
+    papers: tuple[Paper, ...],
+    keys: tuple[str, ...],
+    entries: Callable[[tuple[Paper, ...], tuple[str, ...]], list[str]] | None = None,
 ) -> bytes:
-    """A .bib file: the papers' entries, one blank line apart; `keys` in the order of `papers`."""
-    return "\n".join(entry(p, key) for p, key in zip(papers, keys, strict=True)).encode("utf-8")
+    """A .bib file: the papers' entries, one blank line apart; `keys` in the order of `papers`;
+    `entries` makes them (default: bibtex_entry each)."""
+    made = (
+        entries(papers, keys)
+        if entries
+        else [bibtex_entry(p, key) for p, key in zip(papers, keys, strict=True)]
+    )
+    return "\n".join(made).encode("utf-8")

@@ -35,6 +35,7 @@ from paperdigest.incremental.memo import (
 from paperdigest.incremental.output import SiteOutput
 from paperdigest.katex_engine import engine_for, katex_output_files, math_setup
 from paperdigest.mathrender import MathStats
+from paperdigest.model import Paper
 from paperdigest.overrides import FILE_NAME as OVERRIDES_FILE
 from paperdigest.overrides import load_overrides
 from paperdigest.parallel import RenderFailed, parse_all, parse_chunk_items, render_pages
@@ -178,7 +179,7 @@ class Builder:
             for _ in papers_json(tuple(index.papers.values()), Urls(config), self.memo.paper_lines):
                 pass
             papers = tuple(index.papers.values())  # and papers.bib's entries
-            bibliography(papers, self.memo.bib.keys(papers), self.memo.bib.entry)
+            bibliography(papers, self.memo.bib.keys(papers), self.memo.bib.entries)
             parse_chunk_items([*itertools.islice(self.memo.parsed, 1)], self.root, config)
             if (math := math_setup(config)).mode == "build":  # its formulas were cached: V8 is not up
                 engine_for(math.script)
@@ -446,14 +447,17 @@ class Builder:
                         plans[key] = fingerprints.group_record(pages)
             stored = not self.preview and cache.db is not None  # the dev server remembers its own
             lines = StoredLines(cache.path, site_fp, fingerprints.known) if stored else None
-            self.memo.paper_lines.stored = lines
+            entries = StoredLines(cache.path, site_fp, fingerprints.known, "papers.bib") if stored else None
+            self.memo.paper_lines.stored, self.memo.bib.stored = lines, entries
             rendering = time.perf_counter()
             try:
                 timings = render_pages(env, index, todo, site, self.jobs, problem_of)
             except RenderFailed as exc:
                 raise BuildError(exc.problem) from None
             finally:
-                self.memo.paper_lines.stored = None  # it holds this build's fingerprints
+                self.memo.paper_lines.stored = self.memo.bib.stored = (
+                    None  # they hold this build's fingerprints
+                )
             elapsed = time.perf_counter() - rendering
             result.timings["render"] = elapsed - timings["write"]
             result.timings["write"] = timings["write"]
@@ -472,11 +476,11 @@ class Builder:
                 self.memo.manifest = KeptManifest(token, site.entries)
                 if used:
                     cache.put_plans(plans, used)
-                if lines is not None:
+                if lines is not None and entries is not None:
                     cache.forget_stale(
                         "lines",
-                        lambda: {lines.key(p) for p in index.papers.values()} - {None},
-                        most=len(index.papers),
+                        lambda: stored_keys(lines, entries, *self.memo.bib.site_keys),
+                        most=2 * len(index.papers),
                     )
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
             too_big = site_size_problem(site.bytes, site.entries, CONFIG_NAME)
@@ -489,6 +493,16 @@ class Builder:
         if held is not None and (cache.db is None or cache.manifest_token(self.out_dir) == held.token):
             return held.entries
         return cache.get_manifest(self.out_dir)
+
+
+def stored_keys(
+    lines: StoredLines, entries: StoredLines, papers: tuple[Paper, ...], keys: tuple[str, ...]
+) -> set[str]:
+    """The cache keys of the site's papers.json lines and papers.bib entries."""
+    return {
+        *(lines.key(p) for p in papers),
+        *(entries.key(p, key) for p, key in zip(papers, keys, strict=True)),
+    } - {None}
 
 
 def light(bodies: BodyStore | None, key: str, parsed: ParseResult, html: str | None) -> ParseResult:

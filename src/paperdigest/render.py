@@ -307,7 +307,7 @@ def site_plan(
             tuple([history.source(d.source) for d in digests]),
             tuple([tuple([keys[p.id] for p in of]) for of in papers]),
         )
-        yield PageGroup(f"digests/{count - end}", digest_pages, inputs, (bib.entry,))
+        yield PageGroup(f"digests/{count - end}", digest_pages, inputs, (bib.entries,))
     # Pages of papers, not one list: at 10,000 digests all 59,000 papers made a 16 MB page.
     total = len(index.papers_newest)
     for path, ctx in paginated("papers/", index.papers_newest, config.papers_per_page, total=total):
@@ -364,7 +364,7 @@ def site_plan(
     )
     yield Page(
         "papers.bib",
-        make=partial(bibliography, all_papers, all_keys, bib.entry),
+        make=partial(bibliography, all_papers, all_keys, bib.entries),
         depends=(all_papers, all_keys),
     )
     yield Page("assets/pygments.css", make=lambda: pygments_css().encode("utf-8"))
@@ -410,7 +410,7 @@ def list_pages(path, template, summaries, briefs, per_page, context, first) -> I
 
 
 def digest_pages(
-    digests, papers, previous, following, category_slugs, sources, keys, entry
+    digests, papers, previous, following, category_slugs, sources, keys, entries
 ) -> Iterator[Page]:
     """Each digest's page and .bib file; the arguments are aligned with `digests`."""
     for i, digest in enumerate(digests):
@@ -425,7 +425,7 @@ def digest_pages(
         yield Page(f"{Urls.digest(digest.slug)}index.html", "digest.html", context)
         yield Page(
             digest_bib(digest.slug),
-            make=partial(bibliography, papers[i], keys[i], entry),
+            make=partial(bibliography, papers[i], keys[i], entries),
             depends=(papers[i], keys[i]),
         )
 
@@ -461,28 +461,31 @@ SITEMAP_LIMIT = 50_000  # URLs in one sitemap file, by the sitemaps.org protocol
 
 
 def sitemap_pages(index: SiteIndex) -> Iterator[Page]:
-    """sitemap.xml; past SITEMAP_LIMIT URLs (10,000 digests have 72,000) it is a sitemap index of
-    sitemap-1.xml, sitemap-2.xml, ..., each holding the next SITEMAP_LIMIT URLs. Papers count by id
-    only: a paper whose card changed keeps its URL, and the sitemap is not rendered again."""
-    sections = {
-        "home": ("",),  # the front page's path: one URL, in the first part only
-        "digests": index.summaries,
-        "paper_ids": tuple(p.id for p in index.papers_newest),
-        "categories": index.categories,
-    }
-    total = sum(len(items) for items in sections.values())
-    if total <= SITEMAP_LIMIT:
-        yield Page("sitemap.xml", "sitemap.xml", sections)
+    """sitemap.xml: the front page, the categories, the digests and the papers, oldest first. Past
+    SITEMAP_LIMIT URLs (10,000 digests have 72,000) it is a sitemap index of sitemap-1.xml,
+    sitemap-2.xml, ...: the digests' parts (the first with the front page and the categories), then
+    the papers'. Each section is cut from its oldest end, so a new digest changes the last part of
+    each, not every part. Papers count by id only: a paper whose card changed keeps its URL."""
+    head = {"home": ("",), "categories": index.categories}  # "": the front page's path
+    digests = index.summaries[::-1]
+    paper_ids = tuple([p.id for p in reversed(index.papers_newest)])
+    if len(head["categories"]) + 1 + len(digests) + len(paper_ids) <= SITEMAP_LIMIT:
+        yield Page("sitemap.xml", "sitemap.xml", {**head, "digests": digests, "paper_ids": paper_ids})
         return
-    parts = []
-    for start in range(0, total, SITEMAP_LIMIT):
-        context, offset = {}, 0
-        for name, items in sections.items():  # this part's slice of each section, in order
-            context[name] = items[max(0, start - offset) : max(0, start + SITEMAP_LIMIT - offset)]
-            offset += len(items)
-        parts.append(f"sitemap-{len(parts) + 1}.xml")
-        yield Page(parts[-1], "sitemap.xml", context)
-    yield Page("sitemap.xml", "sitemap-index.xml", {"parts": tuple(parts)})
+    none = {"home": (), "categories": (), "digests": (), "paper_ids": ()}
+    room = max(0, SITEMAP_LIMIT - len(head["categories"]) - 1)  # in the first part, beside the head
+    contexts = [{**none, **head, "digests": digests[:room]}]
+    contexts += [
+        {**none, "digests": digests[i : i + SITEMAP_LIMIT]} for i in range(room, len(digests), SITEMAP_LIMIT)
+    ]
+    contexts += [
+        {**none, "paper_ids": paper_ids[i : i + SITEMAP_LIMIT]}
+        for i in range(0, len(paper_ids), SITEMAP_LIMIT)
+    ]
+    parts = tuple(f"sitemap-{n}.xml" for n in range(1, len(contexts) + 1))
+    for part, context in zip(parts, contexts, strict=True):
+        yield Page(part, "sitemap.xml", context)
+    yield Page("sitemap.xml", "sitemap-index.xml", {"parts": parts})
 
 
 def paper_record(paper: Paper, urls: Urls) -> dict:
@@ -527,6 +530,10 @@ class BibEntries:
 
     def entry(self, paper: Paper, key: str) -> str:
         return bibtex_entry(paper, key)
+
+    def entries(self, papers: tuple[Paper, ...], keys: tuple[str, ...]) -> list[str]:
+        """Each paper's entry under its key (papers.bib: every paper of the site)."""
+        return [self.entry(p, key) for p, key in zip(papers, keys, strict=True)]
 
 
 class PaperLines:

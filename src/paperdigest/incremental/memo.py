@@ -66,17 +66,19 @@ class LastSite:
 
 @dataclass
 class StoredLines:
-    """papers.json lines in the cache at `path`, for the next process: keyed by what the site is
-    made from (`site`: code and configuration) and the paper's fingerprint (`fingerprint_of`, None
-    for a paper without one: it is encoded)."""
+    """A paper's papers.json line or BibTeX entry (`kind`) in the cache at `path`, for the next
+    process: keyed by what the site is made from (`site`: code and configuration), the paper's
+    fingerprint (`fingerprint_of`, None for a paper without one: it is made again) and what else the
+    line is made from (`also`: an entry's citation key)."""
 
     path: Path
     site: str
     fingerprint_of: Callable[[Paper], str | None]
+    kind: str = "papers.json"
 
-    def key(self, paper: Paper) -> str | None:
+    def key(self, paper: Paper, *also: str) -> str | None:
         fp = self.fingerprint_of(paper)
-        return None if fp is None else digest_of("papers.json", self.site, fp)
+        return None if fp is None else digest_of(self.kind, self.site, fp, *also)
 
 
 class RememberedLines(PaperLines):
@@ -132,6 +134,7 @@ class RememberedBib(BibEntries):
         self.last: dict[int, tuple[Paper, str, dict[str, str]]] = {}
         self.now: dict[int, tuple[Paper, str, dict[str, str]]] = {}
         self.site_keys: tuple[tuple[Paper, ...], tuple[str, ...]] = ((), ())
+        self.stored: StoredLines | None = None  # entries this process has not made: in the cache
 
     def start(self) -> None:
         self.last, self.now = self.now or self.last, {}
@@ -162,6 +165,25 @@ class RememberedBib(BibEntries):
         if key not in entries:
             entries[key] = super().entry(paper, key)
         return entries[key]
+
+    def entries(self, papers: tuple[Paper, ...], keys: tuple[str, ...]) -> list[str]:
+        if self.stored is not None:
+            missing = [
+                (p, key) for p, key in zip(papers, keys, strict=True) if key not in self.remembered(p)[2]
+            ]
+            stored = {(id(p), key): self.stored.key(p, key) for p, key in missing}
+            found = (
+                read_lines(self.stored.path, [k for k in stored.values() if k is not None]) if stored else {}
+            )
+            new = []
+            for paper, key in missing:
+                if (hit := stored[id(paper), key]) in found:
+                    self.remembered(paper)[2][key] = found[hit].decode("utf-8")
+                elif hit is not None:
+                    new.append((hit, self.entry(paper, key).encode("utf-8")))
+            if new:
+                write_lines(self.stored.path, new)
+        return super().entries(papers, keys)
 
 
 @dataclass
