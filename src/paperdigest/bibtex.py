@@ -145,13 +145,8 @@ def bibtex_entry(paper: Paper, key: str | None = None) -> str:
 def bibliography(
     papers: tuple[Paper, ...],
     keys: tuple[str, ...],
-    entries: Callable[[tuple[Paper, ...], tuple[str, ...]], list[str]] | None = None,
+    entries: Callable[[tuple[Paper, ...], tuple[str, ...]], list[str]],
 ) -> bytes:
-    """A .bib file: the papers' entries, one blank line apart; `keys` in the order of `papers`;
-    `entries` makes them (default: bibtex_entry each)."""
-    made = (
-        entries(papers, keys)
-        if entries
-        else [bibtex_entry(p, key) for p, key in zip(papers, keys, strict=True)]
-    )
-    return "\n".join(made).encode("utf-8")
+    """A .bib file: the papers' entries (`entries` makes them), one blank line apart; `keys` in the
+    order of `papers`."""
+    return "\n".join(entries(papers, keys)).encode("utf-8")

@@ -454,10 +454,8 @@ class Builder:
                 timings = render_pages(env, index, todo, site, self.jobs, problem_of)
             except RenderFailed as exc:
                 raise BuildError(exc.problem) from None
-            finally:
-                self.memo.paper_lines.stored = self.memo.bib.stored = (
-                    None  # they hold this build's fingerprints
-                )
+            finally:  # they hold this build's fingerprints
+                self.memo.paper_lines.stored = self.memo.bib.stored = None
             elapsed = time.perf_counter() - rendering
             result.timings["render"] = elapsed - timings["write"]
             result.timings["write"] = timings["write"]

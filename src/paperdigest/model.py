@@ -22,7 +22,7 @@ def record(cls):
     cls = dataclass(frozen=True, slots=True)(cls)
     names = tuple(f.name for f in fields(cls))
     # Each slot's own setter: a third quicker to load than object.__setattr__ by name.
-    setters = tuple(cls.__dict__[name].__set__ for name in names)
+    setters = tuple(getattr(cls, name).__set__ for name in names)
 
     def __getstate__(self):
         return [getattr(self, name) for name in names]
