@@ -281,14 +281,26 @@ def cards_by_paper(oldest_first: list[Digest]) -> dict[str, list[tuple[Digest, C
     return cards
 
 
-def first(values) -> str:
-    return next((v for v in values if v), "")
+# Fields whose first non-empty value among a paper's cards is the paper's (merge_one).
+FIRST_GIVEN = ("arxiv_id", "url", "code_url", "affiliations", "authors", "venue", "type", "summary", "published")
+
+
+def first_given(cards: list[Card]) -> dict[str, object]:
+    """Field -> its first non-empty value among `cards`, for the FIRST_GIVEN fields that have one.
+    One pass over the cards: merge_one runs for every paper of the site in every new process."""
+    given: dict[str, object] = {}
+    for card in cards:
+        for name in FIRST_GIVEN:
+            if name not in given and (value := getattr(card, name)):
+                given[name] = value
+    return given
 
 
 def merge_one(pid: str, seen: list[tuple[Digest, Card]]) -> Paper:
     # What a digest says about a paper it digests beats what a passing citation's link text says.
     cs = sorted((card for _, card in seen), key=lambda c: c.section == CITED)
-    aid = first(c.arxiv_id for c in cs)
+    given = first_given(cs)
+    aid = given.get("arxiv_id", "")
     links = tuple(dict.fromkeys(link for c in cs for link in c.links))
     titled = next((c for c in cs if c.title), None)
     translated = next((c for c in cs if c.translated_title), None)
@@ -301,16 +313,16 @@ def merge_one(pid: str, seen: list[tuple[Digest, Card]]) -> Paper:
         arxiv_id=aid,
         arxiv_url=ids.arxiv_abs_url(aid),
         pdf_url=ids.arxiv_pdf_url(aid),
-        url=first(c.url for c in cs) or ids.arxiv_abs_url(aid),
-        code_url=first(c.code_url for c in cs),
-        affiliations=next((c.affiliations for c in cs if c.affiliations), ()),
-        authors=next((c.authors for c in cs if c.authors), ()),
-        venue=first(c.venue for c in cs),
-        type=first(c.type for c in cs),
+        url=given.get("url") or ids.arxiv_abs_url(aid),
+        code_url=given.get("code_url", ""),
+        affiliations=given.get("affiliations", ()),
+        authors=given.get("authors", ()),
+        venue=given.get("venue", ""),
+        type=given.get("type", ""),
         links=links,
         mentions=tuple(sorted((mention_of(d, c) for d, c in seen), key=_mention_date)),
-        summary=first(c.summary for c in cs),
-        published=first(c.published for c in cs),
+        summary=given.get("summary", ""),
+        published=given.get("published", ""),
     )
 
 
