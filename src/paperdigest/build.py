@@ -41,7 +41,7 @@ from paperdigest.overrides import load_overrides
 from paperdigest.parallel import RenderFailed, parse_all, parse_chunk_items, render_pages
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.parse.digest import ParseResult
-from paperdigest.parse.source import is_binary
+from paperdigest.parse.source import ignored, looks_binary
 from paperdigest.publish import site_size_problem
 from paperdigest.render import (
     FIRST_PAGE_ONLY,
@@ -328,21 +328,28 @@ class Builder:
         discovered = self.memo.discovered
         if not (trust_memory and discovered and same_digest_files(discovered[0], changed, digests_dir)):
             discovered = self.memo.discovered = discover_digests(digests_dir, self.root)
-        paths, notes = discovered
+        found, notes = discovered
         result.problems += notes
+        paths: list[Path] = []
         known: dict[Path, Parsed] = {}
         keyed: dict[Path, str] = {}
-        for path in paths:
+        for path in found:
             remembered = self.memo.parsed.get(path)
             if trust_memory and remembered is not None:
                 known[path] = remembered
+                paths.append(path)
                 continue
             try:
                 raw = path.read_bytes()
             except OSError:  # parse_digest reports it; the key matches nothing, ever
                 parsed = parse_digest(path, self.root, config.base_path)
                 known[path] = Parsed(f"unreadable:{time.time_ns()}", parsed)
+                paths.append(path)
                 continue
+            if looks_binary(raw):  # told here, where the file is read anyway, not while discovering
+                result.problems.append(ignored(str(path), self.root, "note", "binary file"))
+                continue
+            paths.append(path)
             key = parse_key(raw, shown_path(path, self.root), settings)
             if remembered is not None and remembered.key == key:
                 known[path] = remembered
@@ -539,12 +546,13 @@ def file_fingerprint(path: Path) -> str:
 
 def same_digest_files(known: list[Path], changed: set[Path], digests_dir: Path) -> bool:
     """Only edits of digest files that stay digest files (the dev server's common case): the
-    folder need not be walked again. Any file added, deleted or turned binary walks it again."""
+    folder need not be walked again. Any file added or deleted walks it again (a file turned
+    binary is told apart where digest_keys reads it)."""
     files = set(known)
     for path in changed:
         if not path.is_relative_to(digests_dir):
             continue
-        if path not in files or not path.is_file() or is_binary(path):
+        if path not in files or not path.is_file():
             return False
     return True
 

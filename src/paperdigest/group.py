@@ -282,7 +282,17 @@ def cards_by_paper(oldest_first: list[Digest]) -> dict[str, list[tuple[Digest, C
 
 
 # Fields whose first non-empty value among a paper's cards is the paper's (merge_one).
-FIRST_GIVEN = ("arxiv_id", "url", "code_url", "affiliations", "authors", "venue", "type", "summary", "published")
+FIRST_GIVEN = (
+    "arxiv_id",
+    "url",
+    "code_url",
+    "affiliations",
+    "authors",
+    "venue",
+    "type",
+    "summary",
+    "published",
+)
 
 
 def first_given(cards: list[Card]) -> dict[str, object]:

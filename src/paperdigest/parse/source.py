@@ -57,7 +57,7 @@ class SourceText:
 
 
 def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
-    """Digest files under `digests_dir`, sorted; editor leftovers and non-text files are noted, and
+    """Digest files under `digests_dir`, sorted; editor leftovers and other suffixes are noted, and
     a file or folder that links outside the site is refused with an error (see paperdigest.boundary)."""
     found: list[Path] = []
     notes: list[Problem] = []
@@ -90,9 +90,7 @@ def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Pr
                 notes.append(link_problem(Path(path), root))
             elif not regular_or_missing(path):  # a FIFO or device would block the build
                 notes.append(ignored(path, root, "warning", "not a regular file"))
-            elif is_binary(path):
-                notes.append(ignored(path, root, "note", "binary file"))
-            else:
+            else:  # binary files are told apart where they are read (looks_binary)
                 found.append(path)
     return sorted(map(Path, found)), notes
 
@@ -125,14 +123,13 @@ def regular_or_missing(path: Path | str) -> bool:
         return True
 
 
-def is_binary(path: Path | str) -> bool:
+BINARY_HEAD = 8192  # bytes looked at by looks_binary
+
+
+def looks_binary(raw: bytes) -> bool:
     """NUL bytes near the start: an image or archive with a text suffix, not a digest (UTF-16 and
     UTF-32 text, full of NUL bytes, starts with its byte-order mark)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8192)
-    except OSError:
-        return False  # unreadable: parse_digest reports it with the reason
+    head = raw[:BINARY_HEAD]
     return b"\x00" in head and not head.startswith(WIDE_BOMS)
 
 
