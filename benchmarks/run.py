@@ -19,6 +19,7 @@ and math cache hit rate are shown when the build reports them.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import json
 import os
@@ -364,6 +365,9 @@ def main() -> None:
     args.hugo = args.hugo and shutil.which("hugo") is not None
     args.jekyll = args.jekyll and shutil.which("jekyll") is not None
     args.work.mkdir(parents=True, exist_ok=True)
+    # Bytecode as an installed wheel has it (pip compiles on install): an editable checkout run
+    # with PYTHONDONTWRITEBYTECODE would otherwise compile every module in every measured build.
+    compileall.compile_dir(HERE.parent / "src", quiet=1)
     results = [bench_size(n, args, args.work) for n in args.sizes]
     print_table(results, args)
 
