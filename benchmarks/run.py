@@ -3,7 +3,7 @@
     python benchmarks/run.py --sizes 1000 10000 [--runs 3] [--jobs N] [--no-search] [--no-hugo] [--no-jekyll]
 
 For each N it generates the corpus (benchmarks/corpus.py, deterministic) and builds it as a user
-does, search index on (`--no-search` leaves it out, as Hugo has none, and the table says so). It
+does (paperdigest compiled to bytecode first, as pip installs it), search index on (`--no-search` leaves it out, as Hugo has none, and the table says so). It
 prints, as medians of --runs runs: the cold build (no cache, no output) and its search stage, the
 warm build (nothing changed), a build after editing one digest and one after adding a digest (each a
 new `paperdigest build` with the cache warm, as in CI with the cache restored), the output's bytes and
