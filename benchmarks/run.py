@@ -3,17 +3,20 @@
     python benchmarks/run.py --sizes 1000 10000 [--runs 3] [--jobs N] [--no-search] [--no-hugo] [--no-jekyll]
 
 For each N it generates the corpus (benchmarks/corpus.py, deterministic) and builds it as a user
-does (paperdigest compiled to bytecode first, as pip installs it), search index on (`--no-search` leaves it out, as Hugo has none, and the table says so). It
-prints, as medians of --runs runs: the cold build (no cache, no output) and its search stage, the
-warm build (nothing changed), a build after editing one digest and one after adding a digest (each a
-new `paperdigest build` with the cache warm, as in CI with the cache restored), the output's bytes and
-files, `Builder.rebuild()` after editing one digest (the dev server's path), peak memory of the whole process tree (sum of PSS), digests/s, files rendered and written,
-and the same Markdown built by a minimal Hugo site with the ratio paperdigest/Hugo from the same
-run. `Builder.rebuild()` is timed twice: after a paragraph is added to a digest, and after one of
-its cards gets another affiliation (the card's paper changes). Last, the least any cold build of the
-corpus can take with markdown-it-py (benchmarks/markdown_floor.py, ideal use of every core). When `jekyll` is installed (Debian package), the same digests are also built as the posts of a
-minimal Jekyll site, cold (no `.jekyll-cache`) and warm (a second build with its cache). Math time
-and math cache hit rate are shown when the build reports them.
+does (paperdigest compiled to bytecode first, as pip installs it), search index on (`--no-search`
+leaves it out, as Hugo has none, and the table says so). It prints, as medians of --runs runs: the
+cold build (no cache, no output) and its search stage, the warm build (nothing changed), a build
+after editing one digest and one after adding a digest (each a new `paperdigest build` with the
+cache warm, as in CI with the cache restored), the output's bytes and files, `Builder.rebuild()`
+after editing one digest (the dev server's path), peak memory of the whole process tree (sum of
+PSS), digests/s, files rendered and written, and the same Markdown built by a minimal Hugo site with
+the ratio paperdigest/Hugo from the same run. `Builder.rebuild()` is timed twice: after a paragraph
+is added to a digest, and after one of its cards gets another affiliation (the card's paper
+changes). Last, the least any cold build of the corpus can take with markdown-it-py
+(benchmarks/markdown_floor.py, ideal use of every core). When `jekyll` is installed (Debian
+package), the same digests are also built as the posts of a minimal Jekyll site, cold (no
+`.jekyll-cache`) and warm (a second build with its cache). Math time and math cache hit rate are
+shown when the build reports them.
 """
 
 from __future__ import annotations
