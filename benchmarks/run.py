@@ -82,10 +82,10 @@ def tree_memory_kb(pid: int) -> int:
     return total
 
 
-def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
+def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, float, str]:
     """(wall seconds, peak memory of the process tree in MB, stdout) of one command."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0]
 
     def sample():
@@ -183,21 +183,32 @@ def math_summary(result: dict) -> str:
     )
 
 
-def bench_size(n: int, args, work: Path) -> dict:
+def corpus_of(n: int, work: Path, search: bool = True) -> Path:
+    """The generated corpus of n digests (made once, kept in `work`), search on or off."""
     corpus = work / f"corpus-{n}"
     if not (corpus / f".complete-{n}").exists():
         generate(n, corpus)
         (corpus / f".complete-{n}").write_text("")
     # Search is on unless --no-search: what a user's build does (Hugo builds no search index).
     config = (corpus / "site.yaml").read_text().replace("search: false\n", "")
-    (corpus / "site.yaml").write_text(config + ("" if args.search else "search: false\n"))
+    (corpus / "site.yaml").write_text(config + ("" if search else "search: false\n"))
+    return corpus
+
+
+def next_digest(corpus: Path, n: int, later: int = 0) -> tuple[Path, str]:
+    """(path, text) of a new digest `later` days after the day after the corpus's last one."""
+    date = START + dt.timedelta(days=n + later)
+    rng = random.Random(n + later)
+    papers = [new_paper(rng, date, (n + later) * 10 + k) for k in range(7)]
+    return corpus / "digests" / f"{date.isoformat()}-paper-digest.md", digest_text(rng, date, papers)
+
+
+def bench_size(n: int, args, work: Path) -> dict:
+    corpus = corpus_of(n, work, args.search)
     out = work / f"site-{n}"
     edited = sorted((corpus / "digests").iterdir())[n // 2]
     original = edited.read_bytes()
-    added_date = START + dt.timedelta(days=n)  # the day after the last digest: the next one written
-    added = corpus / "digests" / f"{added_date.isoformat()}-paper-digest.md"  # removed after each run
-    rng = random.Random(n)
-    added_text = digest_text(rng, added_date, [new_paper(rng, added_date, n * 10 + k) for k in range(7)])
+    added, added_text = next_digest(corpus, n)  # the next one a user writes; removed after each run
     rows: dict[str, list[float]] = {
         k: []
         for k in (

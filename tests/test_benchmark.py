@@ -65,3 +65,24 @@ def test_benchmark_command_prints_the_table(tmp_path):
     assert "rebuild      parsed      1" in proc.stdout
     assert "card rebuild parsed      1" in proc.stdout
     assert "math:" in proc.stdout
+
+
+def test_ab_command_compares_two_revisions_built_turn_about(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks/ab.py"), "HEAD", "HEAD", "--size", "20", "--rounds", "1"]
+        + ["--work", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in proc.stdout.splitlines()]
+    table = {cells[0]: cells[1:] for cells in rows if len(cells) == 4}
+    for build in ("edit + build", "nothing changed", "add + build"):
+        base, head, ratio = table[build]
+        assert base.endswith(")") and head.endswith(")") and float(ratio) > 0
+    assert "search" in proc.stdout.split("Stages")[1]  # each build's stages, search on
+    # each revision had its own site, built from its own copy of the code
+    assert (tmp_path / "ab-site-base/_site/index.html").is_file()
+    assert (tmp_path / "ab-site-head/_site/index.html").is_file()
+    assert len(list(tmp_path.glob("ab-code-*/src/paperdigest/build.py"))) == 1
