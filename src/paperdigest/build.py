@@ -330,32 +330,30 @@ class Builder:
             discovered = self.memo.discovered = discover_digests(digests_dir, self.root)
         found, notes = discovered
         result.problems += notes
-        paths: list[Path] = []
+        binary: set[Path] = set()
         known: dict[Path, Parsed] = {}
         keyed: dict[Path, str] = {}
         for path in found:
             remembered = self.memo.parsed.get(path)
             if trust_memory and remembered is not None:
                 known[path] = remembered
-                paths.append(path)
                 continue
             try:
                 raw = path.read_bytes()
             except OSError:  # parse_digest reports it; the key matches nothing, ever
                 parsed = parse_digest(path, self.root, config.base_path)
                 known[path] = Parsed(f"unreadable:{time.time_ns()}", parsed)
-                paths.append(path)
                 continue
             if looks_binary(raw):  # told here, where the file is read anyway, not while discovering
                 result.problems.append(ignored(str(path), self.root, "note", "binary file"))
+                binary.add(path)
                 continue
-            paths.append(path)
             key = parse_key(raw, shown_path(path, self.root), settings)
             if remembered is not None and remembered.key == key:
                 known[path] = remembered
             else:
                 keyed[path] = key
-        return paths, known, keyed
+        return [path for path in found if path not in binary], known, keyed
 
     def up_to_date(self, cache: BuildCache, config: SiteConfig, build_fp: str, result: BuildResult) -> bool:
         """Nothing changed since the last build into this folder (same digests, templates, settings,
