@@ -73,8 +73,10 @@ def test_workflow_builds_with_the_pages_url_and_deploys(new_site):
     python = next(s for s in build if s.get("uses", "").startswith("actions/setup-python"))
     assert python["with"]["cache"] == "pip" and python["with"]["cache-dependency-path"] == "requirements.txt"
     cache = next(s for s in build if s.get("uses", "").startswith("actions/cache"))
-    assert cache["with"]["path"] == ".paperdigest-cache"
-    assert "hashFiles(" in cache["with"]["key"] and "'digests/**'" in cache["with"]["key"]
+    # The output too: without the last build's site, every push renders and indexes every page.
+    assert cache["with"]["path"].split() == [".paperdigest-cache", "_site"]
+    assert "hashFiles(" in cache["with"]["key"]
+    assert all(f"'{d}/**'" in cache["with"]["key"] for d in ("digests", "templates", "static"))
     assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])
     install, restore, build_step = (
         next(i for i, s in enumerate(build) if s.get("name") == name)

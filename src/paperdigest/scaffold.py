@@ -131,7 +131,7 @@ _site/
 .*.undo-*/
 .*.search-*/
 __pycache__/
-# parsed digests and typeset formulas, kept between builds (the Pages workflow caches it too)
+# parsed digests and typeset formulas, kept between builds (the Pages workflow caches it and _site)
 .paperdigest-cache/
 """
 
@@ -177,13 +177,17 @@ jobs:
         # requirements.txt names the paperdigest to install: upgrading is changing that line.
         run: python -m pip install -r requirements.txt
       - name: Restore the build cache
-        # Parsed digests and typeset formulas from the last deploy: a push that adds one digest
-        # parses only that one. A new key whenever the digests change (digests/** is digests_dir);
-        # restore-keys start from the newest cache. A new paperdigest ignores the old entries.
+        # The last deploy's parsed digests, typeset formulas and built site (_site): a push that
+        # adds one digest parses, renders and indexes for search only what it changed, not the
+        # whole site again. A new key whenever the sources change (digests/** is digests_dir,
+        # templates/** templates_dir, static/** static_dir); restore-keys start from the newest
+        # cache. A new paperdigest ignores the old entries.
         uses: actions/cache@v5
         with:
-          path: .paperdigest-cache
-          key: paperdigest-${{ runner.os }}-${{ hashFiles('requirements.txt', 'site.yaml', 'papers.yaml', 'digests/**') }}
+          path: |
+            .paperdigest-cache
+            _site
+          key: paperdigest-${{ runner.os }}-${{ hashFiles('requirements.txt', 'site.yaml', 'papers.yaml', 'digests/**', 'templates/**', 'static/**') }}
           restore-keys: paperdigest-${{ runner.os }}-
       - name: Build
         # base_url is https://USER.github.io/REPO (or your custom domain): every link gets its path.

@@ -77,6 +77,18 @@ class Hashing:
         return self.h.hexdigest()[:40]
 
 
+def file_digest(path: Path) -> str | None:
+    """digest_of(the file's bytes), read in chunks; None if it cannot be read."""
+    hashing = Hashing()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                hashing.update(chunk)
+    except OSError:
+        return None
+    return hashing.hexdigest()
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """The generator's version: __version__, the bytes of every file of the package (its modules,

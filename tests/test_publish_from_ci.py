@@ -1,0 +1,155 @@
+"""A push built the way the Pages workflow builds it: a fresh checkout at the same path, the last
+deploy's `.paperdigest-cache/` and `_site/` restored, `paperdigest build` in a new process.
+
+actions/cache saves and restores with `tar --posix` (mtimes to the nanosecond); other ways of
+restoring a folder (`cp -r`, another cache tool) give every file a new mtime. Either way the
+restored site is the last build's output: only what the push changed is rendered and indexed."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, site_tree, write_site
+
+BASE_URL = "https://example.github.io/repo/"
+DIGEST = """\
+---
+title: {date}：论文速递
+cate1: paper
+---
+
+### 1、{title}
+
+> 《{title}》
+>
+> - URL：https://arxiv.org/abs/{arxiv}
+
+{summary}
+"""
+
+
+def digest(date: str, title: str, summary: str) -> str:
+    return DIGEST.format(date=date, title=title, arxiv=f"{date[2:4]}{date[5:7]}.0{date[8:]}01", summary=summary)
+
+
+def sources(root: Path) -> Path:
+    """Digests in two years: two search shards."""
+    digests = {
+        f"{date}-d.md": digest(date, f"Paper of {date}", "Tangerine marmalade keeps.")
+        for date in ("2023-03-01", "2023-03-02", "2024-03-01", "2024-03-02")
+    }
+    return write_site(root, digests, f"title: CI site\nbase_url: {BASE_URL}\n")
+
+
+def checkout(source: Path, workspace: Path) -> None:
+    """A fresh checkout: the sources, neither the cache nor the site (both are git-ignored)."""
+    shutil.rmtree(workspace, ignore_errors=True)
+    shutil.copytree(source, workspace, ignore=shutil.ignore_patterns(".paperdigest-cache", "_site"))
+
+
+def save_cache(workspace: Path, archive: Path) -> None:
+    """What actions/cache runs after a successful job."""
+    subprocess.run(["tar", "--posix", "-cf", archive, "-C", workspace, ".paperdigest-cache", "_site"], check=True)
+
+
+def restore_cache(archive: Path, workspace: Path, keep_mtimes: bool) -> None:
+    if keep_mtimes:  # actions/cache
+        subprocess.run(["tar", "-xf", archive, "-C", workspace], check=True)
+        return
+    unpacked = workspace.parent / "unpacked"
+    shutil.rmtree(unpacked, ignore_errors=True)
+    unpacked.mkdir()
+    subprocess.run(["tar", "-xf", archive, "-C", unpacked], check=True)
+    for name in (".paperdigest-cache", "_site"):  # copied without their mtimes, like `cp -r`
+        shutil.copytree(unpacked / name, workspace / name, copy_function=shutil.copyfile)
+
+
+def spying_pagefind(folder: Path) -> tuple[Path, Path]:
+    """(executable, log): the real Pagefind, each run's `--site` folder logged first."""
+    from pagefind_bin_extended import get_executable
+
+    log, script = folder / "pagefind-runs.log", folder / "pagefind_extended"
+    script.write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$2" >> "{log}"\nexec "{get_executable()}" "$@"\n', encoding="utf-8"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script, log
+
+
+def indexed_shards(log: Path) -> list[str]:
+    """The shards Pagefind indexed: each run reads `<scratch>/<shard>/pages`."""
+    runs = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return sorted(Path(site).parent.name for site in runs)
+
+
+def ci_build(workspace: Path, pagefind: Path) -> tuple[int, int]:
+    """`paperdigest build --base-url ...` as the workflow runs it: (files rendered, pages)."""
+    os.environ["PAGEFIND_BINARY_PATH"] = str(pagefind)
+    try:
+        proc = run_cli("build", "--base-url", BASE_URL, "--profile", cwd=workspace, check=True)
+    finally:
+        del os.environ["PAGEFIND_BINARY_PATH"]
+    found = re.search(r"files: (\d+) rendered, \d+ written, (\d+) pages", proc.stdout + proc.stderr)
+    assert found, proc.stdout + proc.stderr
+    return int(found[1]), int(found[2])
+
+
+@pytest.mark.parametrize("keep_mtimes", [True, False], ids=["tar --posix", "copied without mtimes"])
+def test_a_push_renders_and_indexes_only_what_it_changed(tmp_path, keep_mtimes):
+    source = sources(tmp_path / "repo")
+    workspace = tmp_path / "runner/work/repo"  # the same path on every run, as on GitHub's runners
+    local = tmp_path / "local"  # the same pushes built on one machine, the output never leaving it
+    archive = tmp_path / "cache.tar"
+    pagefind, log = spying_pagefind(tmp_path)
+
+    checkout(source, workspace)
+    rendered, pages = ci_build(workspace, pagefind)
+    assert indexed_shards(log) == ["2023", "2024"] and rendered >= pages
+    save_cache(workspace, archive)
+    first_2023 = {p.name: p.read_bytes() for p in (workspace / "_site/pagefind/2023").rglob("*") if p.is_file()}
+    checkout(source, local)
+    ci_build(local, pagefind)
+
+    edited = source / "digests/2024-03-02-d.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Tangerine", "Quince"), encoding="utf-8")
+    shutil.copy(edited, local / "digests")
+    log.unlink()
+    rendered_locally, _ = ci_build(local, pagefind)
+    assert indexed_shards(log) == ["2024"]
+    log.unlink()
+    checkout(source, workspace)
+    restore_cache(archive, workspace, keep_mtimes)
+    rendered, pages = ci_build(workspace, pagefind)
+
+    assert indexed_shards(log) == ["2024"]
+    assert rendered == rendered_locally < pages
+    kept = {p.name: p.read_bytes() for p in (workspace / "_site/pagefind/2023").rglob("*") if p.is_file()}
+    assert kept == first_2023
+    fresh = tmp_path / "fresh"
+    checkout(source, fresh)
+    run_cli("build", "--base-url", BASE_URL, cwd=fresh, check=True)
+    assert site_tree(workspace / "_site") == site_tree(fresh / "_site")
+    assert b"Quince" in (workspace / "_site/digests/2024-03-02-d/index.html").read_bytes()
+
+
+def test_a_restored_file_with_other_bytes_of_the_same_size_is_made_again(tmp_path):
+    """Same size, new mtime: the hash decides, so a copy that kept the size but not the bytes
+    (a hand edit) is not taken for the last build's file."""
+    source = sources(tmp_path / "repo")
+    workspace = tmp_path / "runner/work/repo"
+    pagefind, log = spying_pagefind(tmp_path)
+    checkout(source, workspace)
+    ci_build(workspace, pagefind)
+    page = workspace / "_site/digests/2023-03-01-d/index.html"
+    clean = page.read_bytes()
+    page.write_bytes(clean.replace(b"Tangerine", b"Tangelos!"))
+    log.unlink()
+    rendered, _ = ci_build(workspace, pagefind)
+    assert page.read_bytes() == clean and rendered >= 1
