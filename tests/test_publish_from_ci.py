@@ -36,7 +36,9 @@ cate1: paper
 
 
 def digest(date: str, title: str, summary: str) -> str:
-    return DIGEST.format(date=date, title=title, arxiv=f"{date[2:4]}{date[5:7]}.0{date[8:]}01", summary=summary)
+    return DIGEST.format(
+        date=date, title=title, arxiv=f"{date[2:4]}{date[5:7]}.0{date[8:]}01", summary=summary
+    )
 
 
 def sources(root: Path) -> Path:
@@ -56,7 +58,9 @@ def checkout(source: Path, workspace: Path) -> None:
 
 def save_cache(workspace: Path, archive: Path) -> None:
     """What actions/cache runs after a successful job."""
-    subprocess.run(["tar", "--posix", "-cf", archive, "-C", workspace, ".paperdigest-cache", "_site"], check=True)
+    subprocess.run(
+        ["tar", "--posix", "-cf", archive, "-C", workspace, ".paperdigest-cache", "_site"], check=True
+    )
 
 
 def restore_cache(archive: Path, workspace: Path, keep_mtimes: bool) -> None:
@@ -89,6 +93,10 @@ def indexed_shards(log: Path) -> list[str]:
     return sorted(Path(site).parent.name for site in runs)
 
 
+def bundle(workspace: Path, shard: str) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (workspace / "_site/pagefind" / shard).rglob("*") if p.is_file()}
+
+
 def ci_build(workspace: Path, pagefind: Path) -> tuple[int, int]:
     """`paperdigest build --base-url ...` as the workflow runs it: (files rendered, pages)."""
     os.environ["PAGEFIND_BINARY_PATH"] = str(pagefind)
@@ -113,7 +121,7 @@ def test_a_push_renders_and_indexes_only_what_it_changed(tmp_path, keep_mtimes):
     rendered, pages = ci_build(workspace, pagefind)
     assert indexed_shards(log) == ["2023", "2024"] and rendered >= pages
     save_cache(workspace, archive)
-    first_2023 = {p.name: p.read_bytes() for p in (workspace / "_site/pagefind/2023").rglob("*") if p.is_file()}
+    first_2023 = bundle(workspace, "2023")
     checkout(source, local)
     ci_build(local, pagefind)
 
@@ -130,8 +138,7 @@ def test_a_push_renders_and_indexes_only_what_it_changed(tmp_path, keep_mtimes):
 
     assert indexed_shards(log) == ["2024"]
     assert rendered == rendered_locally < pages
-    kept = {p.name: p.read_bytes() for p in (workspace / "_site/pagefind/2023").rglob("*") if p.is_file()}
-    assert kept == first_2023
+    assert bundle(workspace, "2023") == first_2023
     fresh = tmp_path / "fresh"
     checkout(source, fresh)
     run_cli("build", "--base-url", BASE_URL, cwd=fresh, check=True)

@@ -89,7 +89,9 @@ class SiteOutput(AtomicOutput):
 
     def stat(self, rel: str) -> os.stat_result | None:
         try:  # called for every file (150,000 at 10,000 digests): relative to the open folder
-            return os.stat(rel, dir_fd=self.out_fd) if self.out_fd is not None else os.stat(self.out_dir / rel)
+            if self.out_fd is not None:
+                return os.stat(rel, dir_fd=self.out_fd)
+            return os.stat(self.out_dir / rel)
         except OSError:
             return None
 
