@@ -7,9 +7,10 @@ does (paperdigest compiled to bytecode first, as pip installs it), search index 
 leaves it out, as Hugo has none, and the table says so). It prints, as medians of --runs runs: the
 cold build (no cache, no output) and its search stage, the warm build (nothing changed), a build
 after editing one digest and one after adding a digest (each a new `paperdigest build` with the
-cache warm, as in CI with the cache restored), the output's bytes and files, `Builder.rebuild()`
-after editing one digest (the dev server's path), peak memory of the whole process tree (sum of
-PSS), digests/s, files rendered and written, and the same Markdown built by a minimal Hugo site with
+cache and output of the last build, as in CI, which restores both), the output's bytes and files,
+`Builder.rebuild()` after editing one digest (the dev server's path), peak memory of the whole
+process tree (sum of PSS), digests/s, files rendered and written, and the same Markdown built by a
+minimal Hugo site with
 the ratio paperdigest/Hugo from the same run. `Builder.rebuild()` is timed twice: after a paragraph
 is added to a digest, and after one of its cards gets another affiliation (the card's paper
 changes). Last, the least any cold build of the corpus can take with markdown-it-py
