@@ -2,7 +2,8 @@
 
 Runs the build's own parse and group stages and renders every page in memory (so template errors
 surface too), then looks at what a build does not complain about: cards without a URL, internal
-links and local images that point nowhere, and anchors used twice.
+links and local images that point nowhere, anchors used twice, and a Pages workflow that does not
+restore the last deploy's site.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from paperdigest.group import SiteIndex
 from paperdigest.model import Digest
 from paperdigest.render import Urls, http_url, render_site, theme_dir
 from paperdigest.scaffold import CARD_NOTE, PLACEHOLDER_TITLE
+from paperdigest.workflow_check import workflow_problems
 from paperdigest.write import visible_files
 
 LEVELS = ("error", "warning", "note")
@@ -64,7 +66,7 @@ def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
     problems += render_problems
     problems += card_url_problems(index)
     static, refused = static_paths(config)
-    problems += refused + outside_folder_notes(config)
+    problems += refused + outside_folder_notes(config) + workflow_problems(config.root)
     targets = pages | static
     for digest in index.digests:
         problems += digest_link_problems(digest, index, config, targets)
