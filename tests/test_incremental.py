@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from paperdigest.incremental import cache as cache_module
 from paperdigest.incremental import fingerprint as fingerprint_module
 from paperdigest.incremental.cache import digest_of
 from paperdigest.incremental.memo import RememberedLines
-from paperdigest.incremental.output import SiteOutput
+from paperdigest.incremental.output import BackgroundCheck, SiteOutput
 from paperdigest.parse import parse_digest
 
 DIGEST = """\
@@ -907,3 +908,33 @@ def test_the_cache_forgets_plans_and_lines_once_the_stale_ones_outnumber_the_liv
         assert cache_module.read_lines(cache.path, ["line7", "line8"]) == {"line7": b"{}"}
     finally:
         cache.close()
+
+
+def test_a_new_process_checks_the_output_files_in_a_worker_while_it_parses(site, tmp_path, monkeypatch):
+    """With more than one process, the output files' sizes and mtimes are compared with the
+    manifest by a worker started before parsing (BackgroundCheck): the build stats only the files
+    the worker found changed, and still notices a deleted, a hand-edited and a touched file."""
+    Builder(site, site / "_site", jobs=2).build()
+    (site / "_site/papers/2304.99999/index.html").write_text("tampered")
+    (site / "_site/digests/2023-05-01-a/index.html").unlink()
+    touched = site / "_site/categories/index.html"
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+    write(site / "digests/2023-05-02-b.md", digest("2023-05-02", "Beta Paper", summary="Edited."))
+    stats, stat = [], SiteOutput.stat
+    monkeypatch.setattr(SiteOutput, "stat", lambda self, rel: stats.append(rel) or stat(self, rel))
+    result = Builder(site, site / "_site", jobs=2).build()
+    assert sorted(stats) == sorted(
+        ["papers/2304.99999/index.html", "digests/2023-05-01-a/index.html", "categories/index.html"]
+    )
+    assert result.pages > 10
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
+
+
+def test_the_background_check_answers_only_for_the_manifest_it_read(site):
+    Builder(site, site / "_site", jobs=2).build()
+    cache = cache_module.BuildCache(site)
+    token = cache.manifest_token(site / "_site")
+    cache.close()
+    (site / "_site/index.html").unlink()
+    assert BackgroundCheck(cache.path, site / "_site").result(token) == {"index.html"}
+    assert BackgroundCheck(cache.path, site / "_site").result("another manifest") is None

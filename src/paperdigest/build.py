@@ -32,7 +32,7 @@ from paperdigest.incremental.memo import (
     Parsed,
     StoredLines,
 )
-from paperdigest.incremental.output import SiteOutput
+from paperdigest.incremental.output import BackgroundCheck, SiteOutput
 from paperdigest.katex_engine import engine_for, katex_output_files, math_setup
 from paperdigest.mathrender import MathStats
 from paperdigest.model import Paper
@@ -220,6 +220,7 @@ class Builder:
         cache = BuildCache(self.root)
         env, templates_fp = self.environment(config, cache)
         site_fp = digest_of(code_fingerprint(), repr(config), str(self.drafts), environment_fingerprint(env))
+        checking = None
         try:
             with stage(result, "parse"):
                 paths, known, keyed = self.digest_keys(config, settings, trust_memory, changed, result)
@@ -234,6 +235,7 @@ class Builder:
                 if shortcut and self.up_to_date(cache, config, build_fp, result):
                     result.seconds = time.perf_counter() - started
                     return result
+                checking = self.background_check(cache, trust_memory)
                 results = self.parse(config, cache, paths, known, keyed, trust_memory, result)
             # Tens of thousands of long-lived records: keep the cyclic GC from re-scanning them.
             gc.freeze()
@@ -243,7 +245,9 @@ class Builder:
             result.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
             cache.put_build(self.out_dir, None)  # until this build has committed
             try:
-                self.write_site(env, site_fp, config, index, results, cache, trust_memory, result, history)
+                self.write_site(
+                    env, site_fp, config, index, results, cache, trust_memory, result, history, checking
+                )
             except OSError as exc:  # disk full, read-only folder...: the previous output stays
                 raise BuildError(os_problem(exc, self.root)) from None
             cache.put_build(
@@ -251,9 +255,18 @@ class Builder:
             )
         finally:
             gc.unfreeze()
+            if checking is not None:
+                checking.close()
             cache.close()
         result.seconds = time.perf_counter() - started
         return result
+
+    def background_check(self, cache: BuildCache, trust_memory: bool) -> BackgroundCheck | None:
+        """The output files stat-checked by a worker process while this one parses and groups; not
+        when a rebuild trusts what it remembers, nor with --jobs 1 (one process)."""
+        if trust_memory or self.jobs == 1 or cache.db is None:
+            return None
+        return BackgroundCheck(cache.path, self.out_dir)
 
     def parse(self, config, cache, paths, known, keyed, trust_memory, result) -> dict[Path, Parsed]:
         """What each digest file publishes, and every parse's problems into `result`.
@@ -416,16 +429,25 @@ class Builder:
             self.memo.bodies = BodyStore(cache.path)
         return self.memo.bodies
 
-    def write_site(self, env, site_fp, config, index, results, cache, trust_memory, result, history) -> None:
+    def write_site(
+        self, env, site_fp, config, index, results, cache, trust_memory, result, history, checking
+    ) -> None:
         with stage(result, "plan"), gc_paused():
             keys = {p.result.digest.source: p.key for p in results.values() if p.result.digest}
             fingerprints = Fingerprints(
                 env, index, keys, site_fp, self.memo.fingerprints, partial(merged_from, self.memo.grouping)
             )
-            previous = self.last_manifest(cache) if trust_memory else cache.get_manifest(self.out_dir)
+            checked = None
+            if trust_memory:
+                previous = self.last_manifest(cache)
+            else:
+                token = cache.manifest_token(self.out_dir)
+                previous = cache.get_manifest(self.out_dir)
+                if checking is not None and cache.manifest_token(self.out_dir) == token:
+                    checked = checking.result(token)  # None unless checked against this manifest
         lock = cache.lock_path(self.out_dir)
         with SiteOutput(
-            self.out_dir, previous, verify=not trust_memory, lock=lock, site_root=self.root
+            self.out_dir, previous, verify=not trust_memory, checked=checked, lock=lock, site_root=self.root
         ) as site:
             with stage(result, "plan"), gc_paused():
                 todo = []

@@ -400,6 +400,22 @@ def rows_of(db: sqlite3.Connection, table: str, keys: list[str]) -> Iterator[tup
         yield from db.execute(f"SELECT key, value FROM {table} WHERE key IN ({marks})", chunk)
 
 
+def read_stamps(path: Path, out_dir: Path) -> tuple[str | None, list[tuple[str, int, int]]]:
+    """(manifest token, (output path, size, mtime) of every file) of `out_dir`'s manifest, read
+    at once from any process; (None, []) while there is none."""
+    db = connect(path)
+    try:
+        db.execute("BEGIN")  # a read transaction: the token and the rows of one manifest
+        row = db.execute("SELECT value FROM manifest WHERE out = ?", (str(out_dir),)).fetchone()
+        token = pickle.loads(row[0]) if row else None
+        if not isinstance(token, str):
+            return None, []
+        query = "SELECT rel, size, mtime_ns FROM files WHERE out = ?"
+        return token, db.execute(query, (str(out_dir),)).fetchall()
+    finally:
+        db.close()  # ends the transaction
+
+
 def read_lines(path: Path, keys: list[str]) -> dict[str, bytes]:
     """Stored papers.json lines among `keys`, from any process (render workers call it)."""
     db = connect(path)
