@@ -437,17 +437,22 @@ class Builder:
             fingerprints = Fingerprints(
                 env, index, keys, site_fp, self.memo.fingerprints, partial(merged_from, self.memo.grouping)
             )
-            checked = None
+            not_as_written = None
             if trust_memory:
                 previous = self.last_manifest(cache)
             else:
                 token = cache.manifest_token(self.out_dir)
                 previous = cache.get_manifest(self.out_dir)
                 if checking is not None and cache.manifest_token(self.out_dir) == token:
-                    checked = checking.result(token)  # None unless checked against this manifest
+                    not_as_written = checking.result(token)  # None unless it read this manifest
         lock = cache.lock_path(self.out_dir)
         with SiteOutput(
-            self.out_dir, previous, verify=not trust_memory, checked=checked, lock=lock, site_root=self.root
+            self.out_dir,
+            previous,
+            verify=not trust_memory,
+            not_as_written=not_as_written,
+            lock=lock,
+            site_root=self.root,
         ) as site:
             with stage(result, "plan"), gc_paused():
                 todo = []

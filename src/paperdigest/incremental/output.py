@@ -32,7 +32,7 @@ class SiteOutput(AtomicOutput):
         previous: dict[str, Entry] | None,
         *,
         verify: bool = True,
-        checked: frozenset[str] | None = None,
+        not_as_written: frozenset[str] | None = None,
         lock: Path | None = None,
         site_root: Path | None = None,
     ):
@@ -41,9 +41,9 @@ class SiteOutput(AtomicOutput):
         self.previous: dict[str, Entry] = {} if self.full else previous
         self.given = self.previous  # copied before intact() changes an entry
         self.verify = verify  # stat kept files: a hand-edited or deleted output file is rewritten
-        # The files of `previous` a BackgroundCheck found not as written (the others it found as
+        # The files of `previous` a BackgroundCheck found changed on disk (it found the others as
         # written); None: intact() stats each file itself.
-        self.checked = checked
+        self.not_as_written = not_as_written
         self.entries: dict[str, Entry] = {}
         self.bytes = 0  # the sizes of the entries' files
         self.staged: set[str] = set()
@@ -73,7 +73,7 @@ class SiteOutput(AtomicOutput):
         same size and hash. A folder restored by a copy that does not keep mtimes (a cache step
         in CI, `cp -r`) is then still the last build's output, and is not made again; the entry
         takes the file's new mtime, so the next build needs only the stat."""
-        if not self.verify or (self.checked is not None and rel not in self.checked):
+        if not self.verify or (self.not_as_written is not None and rel not in self.not_as_written):
             return True
         st = self.stat(rel)
         if st is None or st.st_size != old.size:
@@ -233,23 +233,14 @@ def files_not_as_written(job: tuple[Path, Path]) -> tuple[str | None, frozenset[
     db_path, out_dir = job
     token, stamps = read_stamps(db_path, out_dir)
     changed = []
-    fd = (
-        os.open(out_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        if os.stat in os.supports_dir_fd
-        else None
-    )
-    try:
-        for rel, size, mtime_ns in stamps:
-            try:
-                st = os.stat(rel, dir_fd=fd) if fd is not None else os.stat(out_dir / rel)
-            except OSError:
-                changed.append(rel)
-                continue
-            if st.st_size != size or st.st_mtime_ns != mtime_ns:
-                changed.append(rel)
-    finally:
-        if fd is not None:
-            os.close(fd)
+    for rel, size, mtime_ns in stamps:
+        try:
+            st = os.stat(f"{out_dir}/{rel}")
+        except OSError:
+            changed.append(rel)
+            continue
+        if st.st_size != size or st.st_mtime_ns != mtime_ns:
+            changed.append(rel)
     return token, frozenset(changed)
 
 
