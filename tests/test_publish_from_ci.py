@@ -7,7 +7,6 @@ restored site is the last build's output: only what the push changed is rendered
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import stat
@@ -75,8 +74,9 @@ def restore_cache(archive: Path, workspace: Path, keep_mtimes: bool) -> None:
         shutil.copytree(unpacked / name, workspace / name, copy_function=shutil.copyfile)
 
 
-def spying_pagefind(folder: Path) -> tuple[Path, Path]:
-    """(executable, log): the real Pagefind, each run's `--site` folder logged first."""
+def spying_pagefind(folder: Path, monkeypatch) -> Path:
+    """The real Pagefind for the builds (PAGEFIND_BINARY_PATH), each run's `--site` folder logged
+    first in the file returned."""
     from pagefind_bin_extended import get_executable
 
     log, script = folder / "pagefind-runs.log", folder / "pagefind_extended"
@@ -84,7 +84,8 @@ def spying_pagefind(folder: Path) -> tuple[Path, Path]:
         f'#!/bin/sh\nprintf "%s\\n" "$2" >> "{log}"\nexec "{get_executable()}" "$@"\n', encoding="utf-8"
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    return script, log
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(script))
+    return log
 
 
 def indexed_shards(log: Path) -> list[str]:
@@ -97,44 +98,40 @@ def bundle(workspace: Path, shard: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in (workspace / "_site/pagefind" / shard).rglob("*") if p.is_file()}
 
 
-def ci_build(workspace: Path, pagefind: Path) -> tuple[int, int]:
+def ci_build(workspace: Path) -> tuple[int, int]:
     """`paperdigest build --base-url ...` as the workflow runs it: (files rendered, pages)."""
-    os.environ["PAGEFIND_BINARY_PATH"] = str(pagefind)
-    try:
-        proc = run_cli("build", "--base-url", BASE_URL, "--profile", cwd=workspace, check=True)
-    finally:
-        del os.environ["PAGEFIND_BINARY_PATH"]
+    proc = run_cli("build", "--base-url", BASE_URL, "--profile", cwd=workspace, check=True)
     found = re.search(r"files: (\d+) rendered, \d+ written, (\d+) pages", proc.stdout + proc.stderr)
     assert found, proc.stdout + proc.stderr
     return int(found[1]), int(found[2])
 
 
 @pytest.mark.parametrize("keep_mtimes", [True, False], ids=["tar --posix", "copied without mtimes"])
-def test_a_push_renders_and_indexes_only_what_it_changed(tmp_path, keep_mtimes):
+def test_a_push_renders_and_indexes_only_what_it_changed(tmp_path, monkeypatch, keep_mtimes):
     source = sources(tmp_path / "repo")
     workspace = tmp_path / "runner/work/repo"  # the same path on every run, as on GitHub's runners
     local = tmp_path / "local"  # the same pushes built on one machine, the output never leaving it
     archive = tmp_path / "cache.tar"
-    pagefind, log = spying_pagefind(tmp_path)
+    log = spying_pagefind(tmp_path, monkeypatch)
 
     checkout(source, workspace)
-    rendered, pages = ci_build(workspace, pagefind)
+    rendered, pages = ci_build(workspace)
     assert indexed_shards(log) == ["2023", "2024"] and rendered >= pages
     save_cache(workspace, archive)
     first_2023 = bundle(workspace, "2023")
     checkout(source, local)
-    ci_build(local, pagefind)
+    ci_build(local)
 
     edited = source / "digests/2024-03-02-d.md"
     edited.write_text(edited.read_text(encoding="utf-8").replace("Tangerine", "Quince"), encoding="utf-8")
     shutil.copy(edited, local / "digests")
     log.unlink()
-    rendered_locally, _ = ci_build(local, pagefind)
+    rendered_locally, _ = ci_build(local)
     assert indexed_shards(log) == ["2024"]
     log.unlink()
     checkout(source, workspace)
     restore_cache(archive, workspace, keep_mtimes)
-    rendered, pages = ci_build(workspace, pagefind)
+    rendered, pages = ci_build(workspace)
 
     assert indexed_shards(log) == ["2024"]
     assert rendered == rendered_locally < pages
@@ -146,17 +143,18 @@ def test_a_push_renders_and_indexes_only_what_it_changed(tmp_path, keep_mtimes):
     assert b"Quince" in (workspace / "_site/digests/2024-03-02-d/index.html").read_bytes()
 
 
-def test_a_restored_file_with_other_bytes_of_the_same_size_is_made_again(tmp_path):
+def test_a_restored_file_with_other_bytes_of_the_same_size_is_made_again(tmp_path, monkeypatch):
     """Same size, new mtime: the hash decides, so a copy that kept the size but not the bytes
     (a hand edit) is not taken for the last build's file."""
     source = sources(tmp_path / "repo")
     workspace = tmp_path / "runner/work/repo"
-    pagefind, log = spying_pagefind(tmp_path)
+    log = spying_pagefind(tmp_path, monkeypatch)
     checkout(source, workspace)
-    ci_build(workspace, pagefind)
+    ci_build(workspace)
     page = workspace / "_site/digests/2023-03-01-d/index.html"
     clean = page.read_bytes()
     page.write_bytes(clean.replace(b"Tangerine", b"Tangelos!"))
     log.unlink()
-    rendered, _ = ci_build(workspace, pagefind)
+    rendered, _ = ci_build(workspace)
     assert page.read_bytes() == clean and rendered >= 1
+    assert indexed_shards(log) == []  # the index was made from the page as it is again
