@@ -58,6 +58,15 @@ def proc_stat(pid: int) -> list[str] | None:
     return text.rsplit(")", 1)[1].split()
 
 
+def signal_status(pid: int) -> dict[str, str] | None:
+    """The fields of /proc/PID/status (SigCgt, SigIgn...), None once the process is gone."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return dict(line.split(":\t", 1) for line in text.splitlines())
+
+
 def children(pid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):
@@ -148,11 +157,12 @@ def test_build_workers_do_not_inherit_the_cli_sigterm_handler(tmp_path):
     site = write_site(tmp_path / "site", digests(400, math=True))
     proc = start("build", "--source", str(site), "--jobs", "2")
     try:
-        workers = wait_for_workers(proc, 2)
-        for pid in workers:
-            status = dict(
-                line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-            )
+        seen: dict[int, dict[str, str]] = {}
+        while len(seen) < 2:  # a short-lived worker (BackgroundCheck) may end before it is read
+            for pid in wait_for_workers(proc, 2):
+                if pid not in seen and (status := signal_status(pid)) is not None:
+                    seen[pid] = status
+        for pid, status in seen.items():
             caught, ignored = int(status["SigCgt"], 16), int(status["SigIgn"], 16)
             assert not caught & 1 << (signal.SIGTERM - 1), f"worker {pid} catches SIGTERM"
             assert ignored & 1 << (signal.SIGINT - 1), f"worker {pid} does not leave Ctrl-C to the build"
