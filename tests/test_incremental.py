@@ -19,6 +19,7 @@ from paperdigest.build import Builder, BuildError
 from paperdigest.group import build_index, merge_key
 from paperdigest.incremental import cache as cache_module
 from paperdigest.incremental import fingerprint as fingerprint_module
+from paperdigest.incremental import output as output_module
 from paperdigest.incremental.cache import digest_of
 from paperdigest.incremental.memo import RememberedLines
 from paperdigest.incremental.output import BackgroundCheck, SiteOutput
@@ -938,3 +939,15 @@ def test_the_background_check_answers_only_for_the_manifest_it_read(site):
     (site / "_site/index.html").unlink()
     assert BackgroundCheck(cache.path, site / "_site").result(token) == {"index.html"}
     assert BackgroundCheck(cache.path, site / "_site").result("another manifest") is None
+
+
+def test_a_background_check_that_cannot_start_leaves_the_checking_to_the_build(site, tmp_path, monkeypatch):
+    Builder(site, site / "_site", jobs=2).build()
+    (site / "_site/index.html").unlink()
+
+    def no_worker(*args):
+        raise RuntimeError("no fork server")
+
+    monkeypatch.setattr(output_module, "start_worker", no_worker)
+    Builder(site, site / "_site", jobs=2).build()
+    assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))

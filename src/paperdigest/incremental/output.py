@@ -253,7 +253,7 @@ class BackgroundCheck:
         try:
             self.worker = start_worker(pool_context(), files_not_as_written)
             self.worker.conn.send((db_path, out_dir))
-        except OSError:  # no process to spare: intact() stats each file
+        except Exception:  # no process to spare, no fork server...: intact() stats each file
             self.worker = None
 
     def result(self, token: str | None) -> frozenset[str] | None:
