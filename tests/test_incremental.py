@@ -937,8 +937,9 @@ def test_the_background_check_answers_only_for_the_manifest_it_read(site):
     token = cache.manifest_token(site / "_site")
     cache.close()
     (site / "_site/index.html").unlink()
-    assert BackgroundCheck(cache.path, site / "_site").result(token) == {"index.html"}
-    assert BackgroundCheck(cache.path, site / "_site").result("another manifest") is None
+    key = cache.out_key(site / "_site")
+    assert BackgroundCheck(cache.path, key, site / "_site").result(token) == {"index.html"}
+    assert BackgroundCheck(cache.path, key, site / "_site").result("another manifest") is None
 
 
 def test_a_background_check_that_cannot_start_leaves_the_checking_to_the_build(site, tmp_path, monkeypatch):

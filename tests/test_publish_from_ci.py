@@ -98,24 +98,31 @@ def bundle(workspace: Path, shard: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in (workspace / "_site/pagefind" / shard).rglob("*") if p.is_file()}
 
 
-def ci_build(workspace: Path) -> tuple[int, int]:
-    """`paperdigest build --base-url ...` as the workflow runs it: (files rendered, pages)."""
+def ci_build(workspace: Path) -> tuple[int, int, int]:
+    """`paperdigest build --base-url ...` as the workflow runs it: (files rendered, written, pages)."""
     proc = run_cli("build", "--base-url", BASE_URL, "--profile", cwd=workspace, check=True)
-    found = re.search(r"files: (\d+) rendered, \d+ written, (\d+) pages", proc.stdout + proc.stderr)
+    found = re.search(r"files: (\d+) rendered, (\d+) written, (\d+) pages", proc.stdout + proc.stderr)
     assert found, proc.stdout + proc.stderr
-    return int(found[1]), int(found[2])
+    return int(found[1]), int(found[2]), int(found[3])
 
 
-@pytest.mark.parametrize("keep_mtimes", [True, False], ids=["tar --posix", "copied without mtimes"])
-def test_a_push_renders_and_indexes_only_what_it_changed(tmp_path, monkeypatch, keep_mtimes):
+@pytest.mark.parametrize(
+    "keep_mtimes, next_workspace",
+    [(True, "runner/work/repo"), (False, "runner/work/repo"), (True, "runner/work/renamed")],
+    ids=["tar --posix", "copied without mtimes", "another workspace path"],
+)
+def test_a_push_renders_and_indexes_only_what_it_changed(tmp_path, monkeypatch, keep_mtimes, next_workspace):
+    """GitHub's runners check out at the same path every run; a renamed repository, another CI
+    service or a container mounts the site elsewhere: the cache finds its output folder by its path
+    in the site folder."""
     source = sources(tmp_path / "repo")
-    workspace = tmp_path / "runner/work/repo"  # the same path on every run, as on GitHub's runners
+    workspace = tmp_path / "runner/work/repo"
     local = tmp_path / "local"  # the same pushes built on one machine, the output never leaving it
     archive = tmp_path / "cache.tar"
     log = spying_pagefind(tmp_path, monkeypatch)
 
     checkout(source, workspace)
-    rendered, pages = ci_build(workspace)
+    rendered, _, pages = ci_build(workspace)
     assert indexed_shards(log) == ["2023", "2024"] and rendered >= pages
     save_cache(workspace, archive)
     first_2023 = bundle(workspace, "2023")
@@ -126,15 +133,19 @@ def test_a_push_renders_and_indexes_only_what_it_changed(tmp_path, monkeypatch, 
     edited.write_text(edited.read_text(encoding="utf-8").replace("Tangerine", "Quince"), encoding="utf-8")
     shutil.copy(edited, local / "digests")
     log.unlink()
-    rendered_locally, _ = ci_build(local)
+    rendered_locally, written_locally, _ = ci_build(local)
     assert indexed_shards(log) == ["2024"]
     log.unlink()
+    shutil.rmtree(workspace)
+    workspace = tmp_path / next_workspace
     checkout(source, workspace)
     restore_cache(archive, workspace, keep_mtimes)
-    rendered, pages = ci_build(workspace)
+    rendered, written, pages = ci_build(workspace)
 
     assert indexed_shards(log) == ["2024"]
-    assert rendered == rendered_locally < pages
+    assert written == written_locally < pages
+    if workspace.name == "repo":  # elsewhere every page is rendered again (the configuration holds
+        assert rendered == rendered_locally  # the site folder's path), and rewritten only if changed
     assert bundle(workspace, "2023") == first_2023
     fresh = tmp_path / "fresh"
     checkout(source, fresh)
@@ -155,6 +166,6 @@ def test_a_restored_file_with_other_bytes_of_the_same_size_is_made_again(tmp_pat
     clean = page.read_bytes()
     page.write_bytes(clean.replace(b"Tangerine", b"Tangelos!"))
     log.unlink()
-    rendered, _ = ci_build(workspace)
+    rendered, _, _ = ci_build(workspace)
     assert page.read_bytes() == clean and rendered >= 1
     assert indexed_shards(log) == []  # the index was made from the page as it is again

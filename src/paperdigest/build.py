@@ -266,7 +266,7 @@ class Builder:
         when a rebuild trusts what it remembers, nor with --jobs 1 (one process)."""
         if trust_memory or self.jobs == 1 or cache.db is None:
             return None
-        return BackgroundCheck(cache.path, self.out_dir)
+        return BackgroundCheck(cache.path, cache.out_key(self.out_dir), self.out_dir)
 
     def parse(self, config, cache, paths, known, keyed, trust_memory, result) -> dict[Path, Parsed]:
         """What each digest file publishes, and every parse's problems into `result`.

@@ -172,6 +172,7 @@ class BuildCache:
     """Parsed digests by key, and the manifest of each output folder. Disabled if not writable."""
 
     def __init__(self, root: Path):
+        self.root = root
         self.dir = root / CACHE_DIR
         self.db: sqlite3.Connection | None = None
         try:
@@ -312,7 +313,7 @@ class BuildCache:
         rows = self.db.execute(
             "SELECT rel, fp, sha, size, mtime_ns, static FROM files WHERE out = ?"
             + (" AND static" if static_only else ""),
-            (str(out_dir),),
+            (self.out_key(out_dir),),
         )
         return {rel: Entry(fp, sha, size, mtime, bool(static)) for rel, fp, sha, size, mtime, static in rows}
 
@@ -322,16 +323,25 @@ class BuildCache:
         if self.manifest_token(out_dir) is None:
             return None
         query = "SELECT rel, size, mtime_ns FROM files WHERE out = ? AND NOT static"
-        return self.db.execute(query, (str(out_dir),)).fetchall()
+        return self.db.execute(query, (self.out_key(out_dir),)).fetchall()
+
+    def out_key(self, out_dir: Path) -> str:
+        """What an output folder's manifest and records are stored under: its path relative to the
+        site folder when it is inside it, so that the site folder restored or checked out at
+        another path (another CI workspace, a renamed repository) finds them; else its path."""
+        try:
+            return Path(out_dir).resolve().relative_to(self.root.resolve()).as_posix()
+        except (ValueError, OSError):
+            return str(out_dir)
 
     def manifest_token(self, out_dir: Path) -> str | None:
         """Changes with every stored manifest; None while there is none (or a build is committing)."""
-        token = self.get_record(out_dir)
+        token = self.get_record(self.out_key(out_dir))
         return token if isinstance(token, str) else None
 
     def forget_manifest(self, out_dir: Path) -> None:
         """Until put_manifest: a build killed meanwhile leaves no manifest, so the next starts afresh."""
-        self.put_record(out_dir, None)
+        self.put_record(self.out_key(out_dir), None)
 
     def put_manifest(self, out_dir: Path, manifest: dict[str, Entry], *, rows: dict | None = None) -> str:
         """Store the manifest of `out_dir` and return its token. `rows`: the manifest the cache holds
@@ -339,7 +349,7 @@ class BuildCache:
         server's rebuild changes a few entries of 70,000."""
         if self.db is None:
             return ""
-        out = str(out_dir)
+        out = self.out_key(out_dir)
         with self.transaction():
             if rows is None:
                 self.db.execute("DELETE FROM files WHERE out = ?", (out,))
@@ -355,38 +365,38 @@ class BuildCache:
                 ((out, rel, *entry) for rel, entry in changed),
             )
             token = os.urandom(8).hex()
-            self.write_record(out_dir, token)
+            self.write_record(out, token)
         return token
 
-    def get_record(self, out_dir: Path):
+    def get_record(self, name: str):
         if self.db is None:
             return None
-        row = self.db.execute("SELECT value FROM manifest WHERE out = ?", (str(out_dir),)).fetchone()
+        row = self.db.execute("SELECT value FROM manifest WHERE out = ?", (name,)).fetchone()
         try:
             return pickle.loads(row[0]) if row else None
         except Exception:
             return None
 
-    def put_record(self, out_dir: Path, record) -> None:
-        """Store a picklable record under `out_dir`; None forgets it."""
+    def put_record(self, name: str, record) -> None:
+        """Store a picklable record under `name`; None forgets it."""
         if self.db is None:
             return
         with self.transaction():
-            self.write_record(out_dir, record)
+            self.write_record(name, record)
 
-    def write_record(self, out_dir: Path, record) -> None:
+    def write_record(self, name: str, record) -> None:
         """put_record inside a transaction the caller holds."""
-        self.db.execute("DELETE FROM manifest WHERE out = ?", (str(out_dir),))
+        self.db.execute("DELETE FROM manifest WHERE out = ?", (name,))
         if record is not None:
             blob = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-            self.db.execute("INSERT INTO manifest VALUES (?, ?)", (str(out_dir), blob))
+            self.db.execute("INSERT INTO manifest VALUES (?, ?)", (name, blob))
 
     def get_build(self, out_dir: Path):
         """What the last build into `out_dir` recorded: (fingerprint of its inputs, counts, problems)."""
-        return self.get_record(Path(f"build:{out_dir}"))
+        return self.get_record(f"build:{self.out_key(out_dir)}")
 
     def put_build(self, out_dir: Path, record) -> None:
-        self.put_record(Path(f"build:{out_dir}"), record)
+        self.put_record(f"build:{self.out_key(out_dir)}", record)
 
     def transaction(self):
         return _Transaction(self.db)
@@ -400,18 +410,18 @@ def rows_of(db: sqlite3.Connection, table: str, keys: list[str]) -> Iterator[tup
         yield from db.execute(f"SELECT key, value FROM {table} WHERE key IN ({marks})", chunk)
 
 
-def read_stamps(path: Path, out_dir: Path) -> tuple[str | None, list[tuple[str, int, int]]]:
-    """(manifest token, (output path, size, mtime) of every file) of `out_dir`'s manifest, read
-    at once from any process; (None, []) while there is none."""
+def read_stamps(path: Path, out_key: str) -> tuple[str | None, list[tuple[str, int, int]]]:
+    """(manifest token, (output path, size, mtime) of every file) of the manifest stored under
+    `out_key` (BuildCache.out_key), read at once from any process; (None, []) while there is none."""
     db = connect(path)
     try:
         db.execute("BEGIN")  # a read transaction: the token and the rows of one manifest
-        row = db.execute("SELECT value FROM manifest WHERE out = ?", (str(out_dir),)).fetchone()
+        row = db.execute("SELECT value FROM manifest WHERE out = ?", (out_key,)).fetchone()
         token = pickle.loads(row[0]) if row else None
         if not isinstance(token, str):
             return None, []
         query = "SELECT rel, size, mtime_ns FROM files WHERE out = ?"
-        return token, db.execute(query, (str(out_dir),)).fetchall()
+        return token, db.execute(query, (out_key,)).fetchall()
     finally:
         db.close()  # ends the transaction
 

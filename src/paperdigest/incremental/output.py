@@ -226,12 +226,12 @@ class SiteOutput(AtomicOutput):
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
 
-def files_not_as_written(job: tuple[Path, Path]) -> tuple[str | None, frozenset[str]]:
+def files_not_as_written(job: tuple[Path, str, Path]) -> tuple[str | None, frozenset[str]]:
     """(manifest token, the files whose size or mtime is not as the manifest says) of output folder
-    `out_dir` as the cache at `db_path` records it (`job`): what SiteOutput.intact() stats one by
-    one, all at once."""
-    db_path, out_dir = job
-    token, stamps = read_stamps(db_path, out_dir)
+    `out_dir` as the cache at `db_path` records it under `out_key` (`job`): what
+    SiteOutput.intact() stats one by one, all at once."""
+    db_path, out_key, out_dir = job
+    token, stamps = read_stamps(db_path, out_key)
     changed = []
     for rel, size, mtime_ns in stamps:
         try:
@@ -249,10 +249,10 @@ class BackgroundCheck:
     read when it plans: at 10,000 digests 154,000 stats (0.6-0.9 s) run on another core meanwhile.
     The build uses the answer only if it was worked out from the manifest the build reads."""
 
-    def __init__(self, db_path: Path, out_dir: Path):
+    def __init__(self, db_path: Path, out_key: str, out_dir: Path):
         try:
             self.worker = start_worker(pool_context(), files_not_as_written)
-            self.worker.conn.send((db_path, out_dir))
+            self.worker.conn.send((db_path, out_key, out_dir))
         except Exception:  # no process to spare, no fork server...: intact() stats each file
             self.worker = None
 
