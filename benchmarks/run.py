@@ -10,10 +10,9 @@ after editing one digest and one after adding a digest (each a new `paperdigest 
 cache and output of the last build, as in CI, which restores both), the output's bytes and files,
 `Builder.rebuild()` after editing one digest (the dev server's path), peak memory of the whole
 process tree (sum of PSS), digests/s, files rendered and written, and the same Markdown built by a
-minimal Hugo site with
-the ratio paperdigest/Hugo from the same run. `Builder.rebuild()` is timed twice: after a paragraph
-is added to a digest, and after one of its cards gets another affiliation (the card's paper
-changes). Last, the least any cold build of the corpus can take with markdown-it-py
+minimal Hugo site with the ratio paperdigest/Hugo from the same run. `Builder.rebuild()` is timed
+twice: after a paragraph is added to a digest, and after one of its cards gets another affiliation
+(the card's paper changes). Last, the least any cold build of the corpus can take with markdown-it-py
 (benchmarks/markdown_floor.py, ideal use of every core). When `jekyll` is installed (Debian
 package), the same digests are also built as the posts of a minimal Jekyll site, cold (no
 `.jekyll-cache`) and warm (a second build with its cache). Math time and math cache hit rate are

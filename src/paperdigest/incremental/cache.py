@@ -369,13 +369,7 @@ class BuildCache:
         return token
 
     def get_record(self, name: str):
-        if self.db is None:
-            return None
-        row = self.db.execute("SELECT value FROM manifest WHERE out = ?", (name,)).fetchone()
-        try:
-            return pickle.loads(row[0]) if row else None
-        except Exception:
-            return None
+        return record_of(self.db, name) if self.db is not None else None
 
     def put_record(self, name: str, record) -> None:
         """Store a picklable record under `name`; None forgets it."""
@@ -410,14 +404,22 @@ def rows_of(db: sqlite3.Connection, table: str, keys: list[str]) -> Iterator[tup
         yield from db.execute(f"SELECT key, value FROM {table} WHERE key IN ({marks})", chunk)
 
 
+def record_of(db: sqlite3.Connection, name: str):
+    """The record stored under `name` (BuildCache.put_record); None if absent or unreadable."""
+    row = db.execute("SELECT value FROM manifest WHERE out = ?", (name,)).fetchone()
+    try:
+        return pickle.loads(row[0]) if row else None
+    except Exception:
+        return None
+
+
 def read_stamps(path: Path, out_key: str) -> tuple[str | None, list[tuple[str, int, int]]]:
     """(manifest token, (output path, size, mtime) of every file) of the manifest stored under
     `out_key` (BuildCache.out_key), read at once from any process; (None, []) while there is none."""
     db = connect(path)
     try:
         db.execute("BEGIN")  # a read transaction: the token and the rows of one manifest
-        row = db.execute("SELECT value FROM manifest WHERE out = ?", (out_key,)).fetchone()
-        token = pickle.loads(row[0]) if row else None
+        token = record_of(db, out_key)
         if not isinstance(token, str):
             return None, []
         query = "SELECT rel, size, mtime_ns FROM files WHERE out = ?"
