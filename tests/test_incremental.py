@@ -282,6 +282,20 @@ def test_custom_template_reading_other_fields_stays_correct(site, tmp_path):
     assert_same_tree(tree(site / "_site"), clean_build(site, tmp_path))
 
 
+def test_a_moved_site_folder_renders_nothing_and_its_pages_never_show_the_folder(site, tmp_path):
+    """No fingerprint holds the site folder's path, so a checkout at another path keeps every page;
+    for that to be sound a template cannot print the path either (`site.root` is `.`)."""
+    (site / "templates/digests.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p>[{{ site.root }}]</p>{% endblock %}\n'
+    )
+    build(site)
+    moved = site.rename(tmp_path / "moved")
+    again = build(moved)
+    assert (again.parsed, again.rendered, again.written) == (0, 0, 0)
+    assert "<p>[.]</p>" in (moved / "_site/digests/index.html").read_text()
+    assert_same_tree(tree(moved / "_site"), clean_build(moved, tmp_path))
+
+
 def test_hand_edited_or_deleted_output_files_are_restored(site, tmp_path):
     build(site)
     (site / "_site/papers/2304.99999/index.html").write_text("tampered")

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import site_tree
-from paperdigest import render
+from paperdigest import render, search
 from paperdigest.build import Builder
 
 
@@ -357,6 +357,109 @@ def test_random_edits_give_the_bytes_of_a_clean_build(seed):
         for _ in range(rng.randint(1, 6)):
             done.append(rng.choice(EDITS)(rng, site.spec))
             site.check_after(str(done))
+
+
+# -- the output as a user or CI leaves it between two builds ---------------------------------------
+
+
+def damage_output(rng: random.Random, out: Path) -> str:
+    """What happens to `_site/` between builds: a file deleted or edited by hand (another size, or
+    the same size with other bytes and another mtime), files restored without their mtimes (a cache
+    step, `cp -r`). Each must leave the next build's output a clean build's."""
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    target = rng.choice(files)
+    rel = target.relative_to(out).as_posix()
+    action = rng.choice(["delete", "rewrite", "same size", "touch", "touch all"])
+    if action == "delete":
+        target.unlink()
+    elif action == "rewrite":
+        target.write_bytes(b"edited by hand\n")
+    elif action == "same size":
+        target = rng.choice([p for p in files if p.stat().st_size > 0])
+        rel, data = target.relative_to(out).as_posix(), bytearray(target.read_bytes())
+        data[len(data) // 2] ^= 1
+        shifted(target, data)
+    else:
+        for path in files if action == "touch all" else [target]:
+            shifted(path, path.read_bytes())
+        rel = f"{len(files)} files" if action == "touch all" else rel
+    return f"{action} _site/{rel}"
+
+
+def shifted(path: Path, data: bytes) -> None:
+    """Write `data` to `path` and give it an mtime a second past the one it had (a write in the
+    same clock tick as the build's could otherwise keep the old one)."""
+    st = path.stat()
+    path.write_bytes(data)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def search_view(folder: Path) -> dict[str, object]:
+    """The search bundles of an output as far as Pagefind writes them the same for the same pages:
+    the bytes of its content-addressed files and the shard list; of each shard's entry, the pages
+    per language (its filter and metadata files are named differently each run: Pagefind#638),
+    checked to name metadata files that exist."""
+    view: dict[str, object] = {}
+    for shard in sorted(p for p in (folder / "pagefind").iterdir() if p.is_dir()):
+        files = [(p.relative_to(folder).as_posix(), p.read_bytes()) for p in shard.rglob("*") if p.is_file()]
+        view[shard.name] = search.indexed_pages(files, search.Shard(shard.name, ()))
+        view.update({rel: data for rel, data in files if search.stable(rel)})
+    view["shards.json"] = (folder / search.SHARD_LIST).read_bytes()
+    return view
+
+
+class PublishedSite:
+    """The model's site built by `paperdigest build` only (a new Builder each time, with workers or
+    without, the search index on), its output damaged now and then, the whole folder sometimes
+    moved (a checkout at another path); after every step, the output must be a clean build's."""
+
+    def __init__(self, work: Path, spec: SiteSpec):
+        self.work, self.root, self.spec = work, work / "site", spec
+        spec.config["search"] = "true"
+        self.files = spec.files()
+        write_files(self.root, {}, self.files)
+        Builder(self.root, self.root / "_site", jobs=1).build()
+
+    def move(self) -> str:
+        moved = self.work / ("moved" if self.root.name == "site" else "site")
+        self.root = self.root.rename(moved)
+        return f"move the site folder to {moved.name}/"
+
+    def check_after(self, edits: str, jobs: int) -> None:
+        after = self.spec.files()
+        write_files(self.root, self.files, after)
+        self.files = after
+        Builder(self.root, self.root / "_site", jobs=jobs).build()
+        fresh = self.work / "clean"
+        expected = clean_tree(self.root, self.work)
+        built = self.root / "_site"
+        assert differing(site_tree(built), expected) == [], f"paperdigest build --jobs {jobs} after {edits}"
+        assert search_view(built) == search_view(fresh / "_site"), f"search index after {edits}"
+
+
+@settings(
+    max_examples=int(os.environ.get("PAPERDIGEST_PROPERTY_EXAMPLES", "4")),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.integers(0, 2**32 - 1))
+def test_edits_and_a_damaged_or_moved_output_give_a_clean_build_with_its_search_index(seed):
+    """Source edits, output damage and moves of the site folder in random order, each followed by
+    `paperdigest build` with one process or two (the output then checked by a worker)."""
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        site = PublishedSite(Path(tmp), start())
+        done = []
+        for _ in range(rng.randint(2, 6)):
+            step = rng.choice(["edit", "edit", "damage", "damage", "move"])
+            if step == "edit":
+                done.append(rng.choice(EDITS)(rng, site.spec))
+            elif step == "damage":
+                done.append(damage_output(rng, site.root / "_site"))
+            else:
+                done.append(site.move())
+            site.check_after(str(done), jobs=rng.choice([1, 2]))
 
 
 def single_field_edits(spec: SiteSpec):

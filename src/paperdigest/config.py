@@ -144,7 +144,7 @@ class SiteConfig:
     )
 
     # Where site.yaml lives, and which keys it sets; not keys of the file.
-    root: Path = field(default=Path("."), metadata={"internal": True})
+    root: Path = field(default=Path("."), repr=False, metadata={"internal": True})
     given: frozenset[str] = field(default=frozenset(), compare=False, repr=False, metadata={"internal": True})
 
     @property

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
@@ -151,7 +151,9 @@ def make_environment(config: SiteConfig, compiled: Path | None = None) -> jinja2
     env.filters["http_url"] = http_url
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.globals.update(
-        site=config,
+        # Without the site folder's path: a page never shows where it was built, so a checkout at
+        # another path (a renamed repository, another CI runner) builds the same pages.
+        site=replace(config, root=Path(".")),
         url=urls,
         abs_url=urls.absolute,
         urls=Urls,
