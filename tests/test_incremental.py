@@ -6,6 +6,8 @@ import importlib.util
 import json
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -294,6 +296,44 @@ def test_a_moved_site_folder_renders_nothing_and_its_pages_never_show_the_folder
     assert (again.parsed, again.rendered, again.written) == (0, 0, 0)
     assert "<p>[.]</p>" in (moved / "_site/digests/index.html").read_text()
     assert_same_tree(tree(moved / "_site"), clean_build(moved, tmp_path))
+
+
+def test_paperdigest_at_another_path_parses_and_renders_nothing(site, tmp_path):
+    """The KaTeX bundled with paperdigest is known by its bytes, not its path: the same version
+    installed elsewhere (a new virtualenv, CI runner or checkout) keeps every record and page."""
+    reports = []
+    for name in ("one", "two"):
+        copy = tmp_path / name  # a source checkout: src/ and the theme's templates/ beside it
+        shutil.copytree(REPO / "src", copy / "src", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(REPO / "templates", copy / "templates")
+        proc = subprocess.run(
+            [sys.executable, "-m", "paperdigest", "build", "--source", str(site), "--jobs", "1", "--profile"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONUTF8": "1", "PYTHONPATH": str(copy / "src")},
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert f"paperdigest from {copy / 'src'}" in run_from(copy)
+        reports.append(proc.stdout.strip().splitlines()[-1])
+    assert "4 parsed" in reports[0]
+    assert reports[1].startswith("digests: 0 parsed, 4 from cache"), reports[1]
+    assert "0 rendered, 0 written" in reports[1]
+
+
+def run_from(copy: Path) -> str:
+    """Which paperdigest Python imports with `copy`/src first on the path."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import paperdigest, pathlib; print('paperdigest from', pathlib.Path(paperdigest.__file__).parents[1])",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(copy / "src")},
+    )
+    return proc.stdout
 
 
 def test_hand_edited_or_deleted_output_files_are_restored(site, tmp_path):

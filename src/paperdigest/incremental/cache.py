@@ -140,9 +140,19 @@ def parse_settings(config: SiteConfig) -> str:
 
 
 def katex_identity(config: SiteConfig) -> tuple:
+    """The KaTeX that typesets formulas, by its bytes: not by its path, which changes when the site
+    or paperdigest is installed somewhere else (another virtualenv, CI runner or checkout)."""
     setup = math_setup(config)
     script = setup.script
-    return (setup.mode, script.version, str(script.path)) if script else (setup.mode,)
+    if script is None:
+        return (setup.mode,)
+    st = script.path.stat()
+    return (setup.mode, script.version, script_digest(script.path, st.st_size, st.st_mtime_ns))
+
+
+@lru_cache(maxsize=16)
+def script_digest(path: Path, size: int, mtime_ns: int) -> str | None:
+    return file_digest(path)
 
 
 def parse_key(raw: bytes, rel: str, settings: str) -> str:
