@@ -26,15 +26,18 @@ def like_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def run_cli(*args: str, cwd: Path | None = None, check: bool = False, timeout: float = 120):
-    """`paperdigest ARGS` as a user runs it: a real subprocess of this Python."""
+def run_cli(
+    *args: str, cwd: Path | None = None, check: bool = False, timeout: float = 120, src: Path = REPO / "src"
+):
+    """`paperdigest ARGS` as a user runs it: a real subprocess of this Python, with the package
+    in `src` (the repository's unless told)."""
     proc = subprocess.run(
         [sys.executable, "-m", "paperdigest", *args],
         cwd=cwd or REPO,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "PYTHONUTF8": "1", "PYTHONPATH": str(REPO / "src")},
+        env={**os.environ, "PYTHONUTF8": "1", "PYTHONPATH": str(src)},
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"paperdigest {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")

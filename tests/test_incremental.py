@@ -306,34 +306,20 @@ def test_paperdigest_at_another_path_parses_and_renders_nothing(site, tmp_path):
         copy = tmp_path / name  # a source checkout: src/ and the theme's templates/ beside it
         shutil.copytree(REPO / "src", copy / "src", ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copytree(REPO / "templates", copy / "templates")
-        proc = subprocess.run(
-            [sys.executable, "-m", "paperdigest", "build", "--source", str(site), "--jobs", "1", "--profile"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "PYTHONUTF8": "1", "PYTHONPATH": str(copy / "src")},
+        where = "import paperdigest; print(paperdigest.__file__)"
+        assert run_python(where, copy / "src").startswith(str(copy / "src"))
+        proc = run_cli(
+            "build", "--source", str(site), "--jobs", "1", "--profile", src=copy / "src", check=True
         )
-        assert proc.returncode == 0, proc.stderr
-        assert f"paperdigest from {copy / 'src'}" in run_from(copy)
         reports.append(proc.stdout.strip().splitlines()[-1])
     assert "4 parsed" in reports[0]
     assert reports[1].startswith("digests: 0 parsed, 4 from cache"), reports[1]
     assert "0 rendered, 0 written" in reports[1]
 
 
-def run_from(copy: Path) -> str:
-    """Which paperdigest Python imports with `copy`/src first on the path."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import paperdigest, pathlib; print('paperdigest from', pathlib.Path(paperdigest.__file__).parents[1])",
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(copy / "src")},
-    )
-    return proc.stdout
+def run_python(code: str, src: Path) -> str:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env).stdout
 
 
 def test_hand_edited_or_deleted_output_files_are_restored(site, tmp_path):
