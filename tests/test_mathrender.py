@@ -15,7 +15,7 @@ from conftest import KATEX_LOCAL, REPO, run_cli, write_site
 from paperdigest import mathrender
 from paperdigest.build import build_site
 from paperdigest.config import KATEX_INTEGRITY, KATEX_VERSION
-from paperdigest.katex_engine import BUNDLED_KATEX, script_version
+from paperdigest.katex_engine import BUNDLED_KATEX, read_script
 
 FIXTURES = Path(__file__).parent / "fixtures" / "math"
 MACROS = """\
@@ -252,7 +252,8 @@ def test_browser_mode_carries_the_script_it_loads(tmp_path):
 
 def test_bundled_katex_is_the_version_the_config_names():
     script = BUNDLED_KATEX / "katex.min.js"
-    assert script_version(script, script.stat().st_mtime) == KATEX_VERSION
+    st = script.stat()
+    assert read_script(script, st.st_size, st.st_mtime_ns)[0] == KATEX_VERSION
     assert "The MIT License" in (BUNDLED_KATEX / "LICENSE").read_text(encoding="utf-8")
 
 
@@ -309,6 +310,22 @@ def test_a_katex_script_without_its_css_is_styled_by_the_bundled_css_with_a_warn
     assert f"site.yaml: warning: no katex.min.css beside {alone}" in proc.stderr
     css = (site / "_site/assets/katex/katex.min.css").read_bytes()
     assert css == (BUNDLED_KATEX / "katex.min.css").read_bytes()
+
+
+def test_formulas_are_typeset_again_when_the_katex_script_changes_but_not_its_version(tmp_path):
+    """The math cache and the stored records know KaTeX by its bytes: a patched katex.min.js of
+    the same version (or one replaced in place) typesets every formula again."""
+    script = tmp_path / "katex" / "katex.min.js"
+    script.parent.mkdir()
+    script.write_bytes((BUNDLED_KATEX / "katex.min.js").read_bytes())
+    site = fixture_site(tmp_path / "site", ["forms.md"], MACROS + f"  katex_js: {script}\n")
+    run_cli("build", "--source", str(site), check=True)
+    assert "data-patched" not in page(site / "_site", "forms")
+    patch = "var r = katex.renderToString; katex.renderToString = (t, o) => r(t, o).replace('<math', '<math data-patched=\"1\"');"
+    script.write_text(script.read_text(encoding="utf-8") + ";\n" + patch + "\n", encoding="utf-8")
+    run_cli("build", "--source", str(site), check=True)
+    body = page(site / "_site", "forms")
+    assert body.count("<math") == body.count('<math data-patched="1"') > 0
 
 
 def test_mathml_table_cells_carry_their_column_alignment_as_css():

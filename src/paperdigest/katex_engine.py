@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import hashlib
 import json
 import os
 import queue
@@ -49,10 +50,12 @@ function paperdigestRender(items, macros, options) {
 
 @dataclass(frozen=True)
 class KatexScript:
-    """The katex.min.js in use, and its version (the CSS must match it)."""
+    """The katex.min.js in use, its version (the CSS must match it) and the hash of its bytes (what
+    typeset formulas are made from, wherever the file is)."""
 
     path: Path
     version: str
+    digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,18 +86,23 @@ def configured_katex(config: SiteConfig) -> list[Path]:
 
 
 @lru_cache(maxsize=16)
-def script_version(path: Path, mtime: float) -> str | None:
-    match = VERSION_IN_JS.search(path.read_text(encoding="utf-8", errors="replace"))
-    return match.group(1) if match else None
+def read_script(path: Path, size: int, mtime_ns: int) -> tuple[str | None, str]:
+    """(version it names, hash of its bytes) of a katex.min.js, read once while it is unchanged."""
+    data = path.read_bytes()
+    match = VERSION_IN_JS.search(data.decode("utf-8", errors="replace"))
+    return (match.group(1) if match else None), hashlib.sha256(data).hexdigest()
 
 
 def find_katex(config: SiteConfig) -> KatexScript:
     """The first configured katex.min.js that exists and names its version, else the bundled one."""
-    for path in configured_katex(config):
-        if path.is_file():
-            version = script_version(path, path.stat().st_mtime)
-            if version:
-                return KatexScript(path, version)
+    for path in [*configured_katex(config), BUNDLED_KATEX / "katex.min.js"]:
+        try:
+            st = path.stat()
+            version, digest = read_script(path, st.st_size, st.st_mtime_ns)
+        except OSError:
+            continue
+        if version:
+            return KatexScript(path, version, digest)
     return KatexScript(BUNDLED_KATEX / "katex.min.js", KATEX_VERSION)
 
 

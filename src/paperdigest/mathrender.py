@@ -109,8 +109,9 @@ class MathCache:
             self.db.close()
 
 
-def cache_key(tex: str, display: bool, macros: dict, version: str, output: str) -> str:
-    data = [OPTIONS_VERSION, version, output, display, sorted(macros.items()), tex]
+def cache_key(tex: str, display: bool, macros: dict, katex: str, output: str) -> str:
+    """What a typeset formula is made from; `katex` is the hash of the script's bytes."""
+    data = [OPTIONS_VERSION, katex, output, display, sorted(macros.items()), tex]
     data = json.dumps(data, ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
@@ -167,7 +168,7 @@ class MathRenderer:
         return PageMath(self, rel, offset) if self.building else None
 
     def add(self, tex: str, display: bool, path: str, line: int | None) -> str:
-        key = cache_key(tex, display, self.macros, self.setup.script.version, self.setup.output)
+        key = cache_key(tex, display, self.macros, self.setup.script.digest, self.setup.output)
         self.occurrences.append(Occurrence(key, tex, display, path, line))
         if key not in self.queued:
             self.queued.add(key)

@@ -143,16 +143,7 @@ def katex_identity(config: SiteConfig) -> tuple:
     """The KaTeX that typesets formulas, by its bytes: not by its path, which changes when the site
     or paperdigest is installed somewhere else (another virtualenv, CI runner or checkout)."""
     setup = math_setup(config)
-    script = setup.script
-    if script is None:
-        return (setup.mode,)
-    st = script.path.stat()
-    return (setup.mode, script.version, script_digest(script.path, st.st_size, st.st_mtime_ns))
-
-
-@lru_cache(maxsize=16)
-def script_digest(path: Path, size: int, mtime_ns: int) -> str | None:
-    return file_digest(path)
+    return (setup.mode, setup.script.digest) if setup.script else (setup.mode,)
 
 
 def parse_key(raw: bytes, rel: str, settings: str) -> str:
