@@ -230,7 +230,7 @@ class Builder:
                 history = read_history(self.root, config.repo_url)  # commits are an input of pages
                 build_fp = digest_of(
                     site_fp, templates_fp, file_fingerprint(self.root / OVERRIDES_FILE), repr(history),
-                    *(f"{inside(p, self.root)}={keys.get(p)}" for p in paths),
+                    *(f"{shown_path(p, self.root)}={keys.get(p)}" for p in paths),
                 )  # fmt: skip
                 if shortcut and self.up_to_date(cache, config, build_fp, result):
                     result.seconds = time.perf_counter() - started
@@ -560,11 +560,6 @@ def os_problem(exc: OSError, root: Path) -> Problem:
     shown = where.relative_to(root).as_posix() if where.is_relative_to(root) else str(where)
     reason = exc.strerror or type(exc).__name__
     return Problem(shown, None, "error", f"cannot write the site: {reason}; the previous output is unchanged")
-
-
-def inside(path: Path, root: Path) -> str:
-    """`path` relative to the site folder when in it: what a moved checkout has the same."""
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def file_fingerprint(path: Path) -> str:
