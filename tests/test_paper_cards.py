@@ -131,9 +131,11 @@ def test_lists_show_translated_title_affiliations_code_and_date(example_site):
 
 def test_stars_in_lists_carry_no_copy_of_what_their_item_shows(example_site):
     """A list of papers shows each title, translated title and title link: its star does not
-    repeat them (site.js reads them from the item), nor words site.js can set (title, pressed)."""
+    repeat them (site.js reads them from the item), nor what site.js sets (type, label, glyph,
+    title, pressed): the page carries the label once, on its body."""
     html = BeautifulSoup((example_site / "papers/index.html").read_text(encoding="utf-8"), "html.parser")
     stars = html.select("li.paper-item button.star")
     assert len(stars) > 10
     for star in stars:
-        assert sorted(star.attrs) == ["aria-label", "class", "data-star", "hidden", "type"], star
+        assert sorted(star.attrs) == ["class", "data-star", "hidden"] and not star.contents, star
+    assert html.body["data-star-label"] == "收藏"

@@ -25,6 +25,9 @@ def test_a_star_lists_the_paper_on_the_starred_page_and_exports_its_bibtex(brows
     with serve_static(example_site, "/paperdigest/") as url:
         page.goto(url + "digests/2023-05-02-paper-digest/")
         star = page.locator(".paper-card [data-star='2304.14454']")
+        # site.js makes the empty, hidden button of the page a labelled button that submits nothing
+        assert star.get_attribute("type") == "button" and star.text_content() == "☆"
+        assert page.get_by_role("button", name="收藏").count() == page.locator("[data-star]").count() > 1
         star.click()
         assert star.get_attribute("aria-pressed") == "true" and star.text_content() == "★"
         # the same paper's other star on the page (the list of its papers) follows

@@ -85,8 +85,13 @@
     var starred = stars();
     document.querySelectorAll("[data-star]").forEach(function (button) {
       var on = Object.prototype.hasOwnProperty.call(starred, button.dataset.star);
+      // What the page leaves out of each star (macros.html, star_button): carried once, by the body
+      // (a base.html of a site's own from before may not carry it: then the star's own, or the glyph).
+      var label = document.body.dataset.starLabel || button.getAttribute("aria-label") || "\u2606";
+      button.type = "button";
+      button.setAttribute("aria-label", label);
+      button.title = label;
       button.setAttribute("aria-pressed", String(on));
-      button.title = button.getAttribute("aria-label");  // its tooltip: pages carry the words once
       button.textContent = on ? "\u2605" : "\u2606";
       button.hidden = false;
     });

@@ -204,6 +204,7 @@ class BuildCache:
         build: every digest's body, hundreds of MB) goes into the database now: left there, it
         would be copied by the next commit, in the middle of the dev server's first rebuild."""
         if self.db is not None:
+            close_lines_connection(self.path)
             with contextlib.suppress(sqlite3.Error):  # e.g. another build holds it: its close will do
                 self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.db.close()
@@ -430,21 +431,38 @@ def read_stamps(path: Path, out_key: str) -> tuple[str | None, list[tuple[str, i
 
 
 def read_lines(path: Path, keys: list[str]) -> dict[str, bytes]:
-    """Stored papers.json lines among `keys`, from any process (render workers call it)."""
-    db = connect(path)
-    try:
-        return dict(rows_of(db, "lines", keys))
-    finally:
-        db.close()
+    """Stored papers.json lines and BibTeX entries among `keys`, from any process (render workers
+    call it once per digest page)."""
+    return dict(rows_of(lines_connection(path), "lines", keys))
 
 
 def write_lines(path: Path, lines: list[tuple[str, bytes]]) -> None:
-    db = connect(path)
-    try:
-        with _Transaction(db):
-            db.executemany("INSERT OR REPLACE INTO lines VALUES (?, ?)", lines)
-    finally:
-        db.close()
+    db = lines_connection(path)
+    with _Transaction(db):
+        db.executemany("INSERT OR REPLACE INTO lines VALUES (?, ?)", lines)
+
+
+_lines_connections: dict[tuple[Path, int], tuple[sqlite3.Connection, int]] = {}
+
+
+def lines_connection(path: Path) -> sqlite3.Connection:
+    """This process's connection to the cache at `path` (opening one costs ten times a query, and
+    a connection must not cross a fork), opened again when the file was replaced (a user deleted
+    the cache between two builds of a dev server)."""
+    inode = os.stat(path).st_ino
+    key = (path, os.getpid())
+    held = _lines_connections.get(key)
+    if held is None or held[1] != inode:
+        if held is not None:
+            held[0].close()
+        held = _lines_connections[key] = (connect(path), inode)
+    return held[0]
+
+
+def close_lines_connection(path: Path) -> None:
+    held = _lines_connections.pop((path, os.getpid()), None)
+    if held is not None:
+        held[0].close()
 
 
 def write_parsed(
