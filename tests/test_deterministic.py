@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import gzip
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -120,6 +121,48 @@ def test_a_build_that_changes_no_indexed_text_leaves_the_search_index_as_it_was(
     Builder(site, out, jobs=1).build()
     assert pagefind_files(out) != before
     assert "quince jelly" in indexed_text(out) and "preserves" not in indexed_text(out)
+
+
+def shard_versions(out: Path) -> dict[str, str]:
+    """Shard -> the Pagefind version its entry file names."""
+    entries = (out / "pagefind").glob("*/pagefind-entry.json")
+    return {p.parent.name: json.loads(p.read_text())["version"] for p in entries}
+
+
+def test_a_pagefind_of_another_version_makes_every_shard_again(tmp_path, monkeypatch):
+    """The browser merges every shard into the first one's pagefind.js, so all must come from one
+    Pagefind: when a shard is indexed by another one (PAGEFIND_BINARY_PATH), all shards are."""
+    from pagefind_bin_extended import get_executable
+
+    two_years = {**SITE, "2023-06-01-c.md": SITE["2024-01-01-a.md"].replace("2401.00001", "2306.00001")}
+    site = write_site(tmp_path / "site", two_years, "title: Search site\n")
+    out = site / "_site"
+    Builder(site, out, jobs=1).build()
+    installed = shard_versions(out)
+    assert len(installed) == 2 and len(set(installed.values())) == 1
+
+    # Another Pagefind: the real one, whose bundles then name version 9.9.9 and have another
+    # script, as another version's do (argument 4 is the bundle's folder: search.index_shard).
+    other = tmp_path / "pagefind_extended"
+    other.write_text(
+        f'#!/bin/sh\n"{get_executable()}" "$@" || exit $?\n'
+        'sed -i \'s/"version":"[^"]*"/"version":"9.9.9"/\' "$4/pagefind-entry.json"\n'
+        'echo "// 9.9.9" >> "$4/pagefind.js"\n',
+        encoding="utf-8",
+    )
+    other.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(other))
+    digest = site / "digests/2024-01-02-b.md"
+    digest.write_text(digest.read_text().replace("preserves", "quince jelly"))
+    result = Builder(site, out, jobs=1).build()
+    assert not [p for p in result.problems if "search" in p.message]
+    assert shard_versions(out) == {name: "9.9.9" for name in installed}
+    assert "quince jelly" in indexed_text(out) and "marmalade" in indexed_text(out)
+
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH")  # back to the installed one, one digest edited
+    digest.write_text(digest.read_text().replace("quince jelly", "lemon curd"))
+    Builder(site, out, jobs=1).build()
+    assert shard_versions(out) == installed and "lemon curd" in indexed_text(out)
 
 
 def test_the_search_index_ships_with_the_pages_it_was_made_from(tmp_path):

@@ -148,16 +148,34 @@ def index_pages(
     shards = plan_shards(index)  # not before: 0.05-0.07 s at 1,000 digests, growing with the pages
     settings = search_settings()
     bundles, fingerprints, todo = bundles_by_shard(old), {}, []
+    kept: dict[str, str | None] = {}  # shard -> the fingerprint its last bundle is kept under
     parts = IndexedParts(site, cache)
     for shard in shards:
         was, pages = bundles.get(shard.name, []), shard_fingerprint(site, shard, settings)
-        if keep_if_made_from(site, was, pages, None):
+        if made_from(site, was, pages, None):
+            kept[shard.name] = None
             continue
         # Pages changed: made again unless what Pagefind takes from them is the same (a new footer).
         fingerprints[shard.name] = fp = f"{pages}:{indexed_fingerprint(parts, shard, settings)}"
-        if not keep_if_made_from(site, was, None, fp):
+        if made_from(site, was, None, fp):
+            kept[shard.name] = fp
+        else:
             todo.append(shard)
     problems, made = make_indexes(site, todo, jobs)
+    # The browser merges every shard into the first one's Pagefind: all must be made by the same
+    # version, so a Pagefind other than the last one's (PAGEFIND_BINARY_PATH) makes every shard again.
+    version = next((bundle_version(m.files, s) for s in todo if (m := made.get(s.name))), None)
+    behind = [s for s in shards if s.name in kept and version and kept_version(site, s) != version]
+    if behind:
+        for shard in behind:
+            pages = shard_fingerprint(site, shard, settings)
+            fingerprints[shard.name] = f"{pages}:{indexed_fingerprint(parts, shard, settings)}"
+            del kept[shard.name]
+        more_problems, more = make_indexes(site, behind, jobs)
+        problems, todo = problems + more_problems, todo + behind
+        made.update(more)
+    for name, fp in kept.items():
+        keep(site, bundles[name], fp)
     for shard in todo:
         was, fp = bundles.get(shard.name, []), fingerprints[shard.name]
         new = made.get(shard.name)
@@ -252,18 +270,36 @@ def bundles_by_shard(old: list[str]) -> dict[str, list[str]]:
     return by_shard
 
 
-def keep_if_made_from(site: SiteOutput, was: list[str], pages: str | None, fp: str | None) -> bool:
-    """Keep a shard's last bundle when it is on disk as written and was made from the same pages
+def made_from(site: SiteOutput, was: list[str], pages: str | None, fp: str | None) -> bool:
+    """A shard's last bundle can be kept: it is on disk as written and was made from the same pages
     (`pages`: their bytes' fingerprint) or from pages Pagefind reads the same (`fp`, which the
     kept files then carry). A bundle's fingerprint is `<pages>:<indexed content>`."""
     if not was or not all(site.intact(rel, site.previous[rel]) for rel in was):
         return False
     if pages is not None and not all(site.previous[rel].fp.split(":")[0] == pages for rel in was):
         return False
-    if fp is not None and not all(site.previous[rel].fp.split(":")[-1] == fp.split(":")[-1] for rel in was):
-        return False
-    keep(site, was, fp)
-    return True
+    return fp is None or all(site.previous[rel].fp.split(":")[-1] == fp.split(":")[-1] for rel in was)
+
+
+def bundle_version(files: list[tuple[str, bytes]], shard: Shard) -> str | None:
+    """The Pagefind version a new bundle's entry file names."""
+    return entry_version(dict(files).get(f"{shard.folder}/{ENTRY}"))
+
+
+def kept_version(site: SiteOutput, shard: Shard) -> str | None:
+    """The Pagefind version the last bundle of `shard` names (intact: made_from checked it)."""
+    try:
+        return entry_version(site.path_of(f"{shard.folder}/{ENTRY}").read_bytes())
+    except OSError:
+        return None
+
+
+def entry_version(data: bytes | None) -> str | None:
+    try:
+        version = json.loads(data)["version"]
+    except (TypeError, ValueError, KeyError):
+        return None
+    return version if isinstance(version, str) else None
 
 
 def keep(site: SiteOutput, old: list[str], fp: str | None) -> None:
