@@ -911,6 +911,41 @@ def test_compiled_templates_are_kept_for_the_next_process_and_follow_their_sourc
     assert 'class="paper"' in paper_page.read_text(encoding="utf-8")
 
 
+def test_what_templates_read_is_kept_for_the_next_process_and_follows_their_source(site, monkeypatch):
+    """The templates' dependencies and the parts of the index they read (fingerprint.analysed) are
+    kept beside the compiled templates: a new process parses no unchanged template, and a template
+    whose source changed is read again, its new dependency counting."""
+    build(site)
+    (folder,) = (site / ".paperdigest-cache").glob("templates-*")
+    assert len(list(folder.glob("analysis-*.json"))) >= 10
+    real = fingerprint_module._analyse
+    parsed: list[str] = []
+
+    def counting(source):
+        parsed.append(source)
+        return real(source)
+
+    monkeypatch.setattr(fingerprint_module, "_analyse", counting)
+    fingerprint_module.analysed.cache_clear()  # as in a new process
+    (site / "templates/footer.html").write_text("<p>old footer</p>\n", encoding="utf-8")
+    (site / "templates/paper.html").write_text(
+        '{% extends "base.html" %}{% block content %}{{ paper.title }}{% include "footer.html" %}'
+        "{% endblock %}\n",
+        encoding="utf-8",
+    )
+    build(site)
+    assert parsed and all("footer.html" in source or "old footer" in source for source in parsed)
+    paper_page = site / "_site/papers/2304.30502/index.html"
+    assert "<p>old footer</p>" in paper_page.read_text(encoding="utf-8")
+
+    parsed.clear()
+    fingerprint_module.analysed.cache_clear()
+    (site / "templates/footer.html").write_text("<p>new footer</p>\n", encoding="utf-8")
+    result = build(site)
+    assert parsed == ["<p>new footer</p>\n"] and result.rendered >= 1
+    assert "<p>new footer</p>" in paper_page.read_text(encoding="utf-8")
+
+
 def test_merging_reads_no_digest_body_so_a_paragraph_edit_keeps_its_papers(site, monkeypatch):
     """group.merge_key leaves out a digest's body, table of contents and the lines of its cards:
     merging never reads them (papers merged from digests with other bodies are equal), so a new
