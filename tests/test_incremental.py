@@ -940,10 +940,12 @@ def test_what_templates_read_is_kept_for_the_next_process_and_follows_their_sour
 
     parsed.clear()
     fingerprint_module.analysed.cache_clear()
+    files = len(list(folder.glob("analysis-*.json")))
     (site / "templates/footer.html").write_text("<p>new footer</p>\n", encoding="utf-8")
     result = build(site)
     assert parsed == ["<p>new footer</p>\n"] and result.rendered >= 1
     assert "<p>new footer</p>" in paper_page.read_text(encoding="utf-8")
+    assert len(list(folder.glob("analysis-*.json"))) == files  # a file per template, not per version
 
 
 def test_merging_reads_no_digest_body_so_a_paragraph_edit_keeps_its_papers(site, monkeypatch):
