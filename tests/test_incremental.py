@@ -973,6 +973,29 @@ def test_merging_reads_no_digest_body_so_a_paragraph_edit_keeps_its_papers(site,
     assert not [out for out in rendered if out.startswith("papers") or out == "papers.json"]
 
 
+def test_papers_json_lines_go_to_the_cache_that_is_there_when_it_is_made_anew(site):
+    """Lines and BibTeX entries are read and stored over one connection per process
+    (cache.lines_connection): a cache deleted between two builds of one process (a dev server's)
+    gets them, not the deleted file its connection was opened on."""
+    db = site / ".paperdigest-cache/cache.sqlite"
+
+    def stored_lines() -> int:
+        cache = cache_module.connect(db)
+        try:
+            return cache.execute("SELECT COUNT(*) FROM lines").fetchone()[0]
+        finally:
+            cache.close()
+
+    build(site)
+    assert stored_lines() > 0
+    held = cache_module.lines_connection(db)  # as a render worker of the last build holds it
+    shutil.rmtree(site / ".paperdigest-cache")
+    build(site)
+    assert stored_lines() > 0
+    assert cache_module.lines_connection(db) is not held
+    cache_module.close_lines_connection(db)
+
+
 def test_the_cache_forgets_plans_and_lines_once_the_stale_ones_outnumber_the_live(tmp_path):
     cache = cache_module.BuildCache(tmp_path)
     try:
