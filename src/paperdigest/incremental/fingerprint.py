@@ -116,21 +116,14 @@ def analysed(folder: str | None, name: str, source: str) -> tuple[frozenset[str]
         return _analyse(source)
     path = Path(folder) / f"analysis-{digest_of('template', name)}.json"
     made_from = digest_of("source", source)
-    with contextlib.suppress(OSError, ValueError, AttributeError):  # none, or not ours
+    with contextlib.suppress(OSError, ValueError, LookupError, TypeError):  # none, or unreadable
         kept = json.loads(path.read_text(encoding="utf-8"))
-        attrs, refs = kept.get("attrs"), kept.get("refs")
-        if (
-            kept.get("source") == made_from
-            and isinstance(attrs, list)
-            and isinstance(refs, list)
-            and all(isinstance(a, str) for a in attrs)
-            and all(r is None or isinstance(r, str) for r in refs)
-        ):
-            return frozenset(attrs), tuple(refs)
+        if kept["source"] == made_from:
+            return frozenset(kept["attrs"]), tuple(kept["refs"])
     found = _analyse(source)
-    kept = {"source": made_from, "attrs": sorted(found[0]), "refs": list(found[1])}
     with contextlib.suppress(OSError):  # best effort, as the compiled templates are
         part = path.with_name(f"{path.name}.{os.getpid()}")
+        kept = {"source": made_from, "attrs": sorted(found[0]), "refs": found[1]}
         part.write_text(json.dumps(kept), encoding="utf-8")
         os.replace(part, path)
     return found
