@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from paperdigest import once
 from paperdigest.bibtex import bibliography
 from paperdigest.boundary import boundary_of, leaves, link_problem, outside_folder_notes, shown_path
 from paperdigest.config import CONFIG_NAME, SiteConfig, base_url_problem, check_named_paths, load_config
@@ -333,6 +334,7 @@ class Builder:
         if kept is not None and kept.env is env and kept.templates != fp:
             env = make_environment(config, compiled)
         self.memo.environment = KeptEnvironment(env, key, fp)
+        once.reset(env)  # fragments are made from this build's site
         return env, fp
 
     def digest_keys(self, config, settings, trust_memory, changed, result):

@@ -65,9 +65,9 @@ class KatexConfig:
 @dataclass(frozen=True)
 class MathConfig:
     render: str = doc(
-        "Where formulas are typeset: 'build' (KaTeX HTML+MathML written into the pages at build time, "
-        "no math script for readers; falls back to 'browser' with a warning when no KaTeX engine is "
-        "found) or 'browser' (KaTeX runs in the reader's browser).",
+        "Where formulas are typeset: 'build' (KaTeX's output, as math.output says, written into the "
+        "pages at build time, no math script for readers; falls back to 'browser' with a warning when "
+        "no KaTeX engine is found) or 'browser' (KaTeX runs in the reader's browser).",
         "build",
     )
     macros: dict = doc(

@@ -24,6 +24,7 @@ from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
 from paperdigest.history import SourceHistory
 from paperdigest.model import Digest, Paper
+from paperdigest.once import Once
 from paperdigest.parse.digest import paper_id
 from paperdigest.parse.papers import paper_path_id
 from paperdigest.publish import FEED_ENTRIES, category_feed, digest_bib, install_helpers
@@ -146,6 +147,10 @@ def make_environment(config: SiteConfig, compiled: Path | None = None) -> jinja2
         lstrip_blocks=True,
         keep_trailing_newline=True,
         bytecode_cache=CompiledTemplates(str(compiled)) if compiled is not None else None,
+        extensions=[Once],
+        # No stat of three template files for every page: a build that finds a template changed
+        # makes a new environment (Builder.environment).
+        auto_reload=False,
     )
     urls = Urls(config)
     env.filters["http_url"] = http_url

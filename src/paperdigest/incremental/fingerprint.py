@@ -43,6 +43,7 @@ from jinja2 import meta, nodes
 from paperdigest.group import SiteIndex
 from paperdigest.incremental.cache import digest_of
 from paperdigest.model import Digest, Paper
+from paperdigest.once import Once
 from paperdigest.render import Page, PageGroup
 
 ALL = "*"  # a template uses `index` as a whole (iterates it, passes it on): every part counts
@@ -135,7 +136,7 @@ def _analyse(source: str) -> tuple[frozenset[str], tuple]:
     return index_attributes(ast), tuple(meta.find_referenced_templates(ast))
 
 
-PARSER = jinja2.Environment()  # the theme's syntax: default delimiters, no extensions
+PARSER = jinja2.Environment(extensions=[Once])  # the theme's syntax: default delimiters, `once`
 
 
 def index_attributes(ast: nodes.Template) -> frozenset[str]:
