@@ -8,9 +8,8 @@ import shutil
 from pathlib import Path
 
 from conftest import site_tree
-from test_incremental import digest, small_site
-
 from paperdigest.build import Builder
+from test_incremental import digest, small_site
 
 SEARCH_FORM = re.compile(r'<form class="site-search"')
 
