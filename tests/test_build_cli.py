@@ -16,7 +16,8 @@ from conftest import REPO, run_cli, write_site
 from paperdigest.render import theme_dir
 
 SUMMARY = re.compile(
-    r"^Built (\d+) digests, (\d+) papers, (\d+) pages, (\d+) errors, (\d+) warnings in [\d.]+s$", re.M
+    r"^Built (\d+) digests, (\d+) papers, (\d+) pages \(([\d.,]+) MB\), (\d+) errors, (\d+) warnings in [\d.]+s$",
+    re.M,
 )
 
 
@@ -30,6 +31,10 @@ def built(tmp_path_factory) -> Path:
     assert digests == len(list((REPO / "digests").glob("*.md")))
     assert papers == len(json.loads((out / "papers.json").read_text())["papers"])
     assert pages == len(list(out.rglob("*.html")))
+    # What the site weighs: every file published, the search index too.
+    assert float(m.group(4)) == round(sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 1e6, 1)
+    again = SUMMARY.search(run_cli("build", "--out", str(out), check=True).stdout)  # nothing to do
+    assert again and again.group(4) == m.group(4)
     return out
 
 

@@ -92,6 +92,7 @@ class BuildResult:
     remembered: int = 0  # held in memory since the last build of this Builder (the dev server's)
     rendered: int = 0  # files rendered in this build; the others were unchanged
     written: int = 0  # files written; a re-rendered file with unchanged bytes is not rewritten
+    bytes: int = 0  # of the whole output, as published
     math: MathStats = field(default_factory=MathStats)
 
     @property
@@ -104,9 +105,14 @@ class BuildResult:
 
     def summary(self) -> str:
         return (
-            f"Built {self.digests} digests, {self.papers} papers, {self.pages} pages, "
-            f"{self.errors} errors, {self.warnings} warnings in {self.seconds:.2f}s"
+            f"Built {self.digests} digests, {self.papers} papers, {self.pages} pages "
+            f"({megabytes(self.bytes)}), {self.errors} errors, {self.warnings} warnings in {self.seconds:.2f}s"
         )
+
+
+def megabytes(size: int) -> str:
+    """What a site weighs, as GitHub Pages counts it (1 GB = 1,000 MB)."""
+    return f"{size / 1e6:.1f} MB" if size < 10e6 else f"{size / 1e6:,.0f} MB"
 
 
 def build_site(
@@ -252,7 +258,8 @@ class Builder:
             except OSError as exc:  # disk full, read-only folder...: the previous output stays
                 raise BuildError(os_problem(exc, self.root)) from None
             cache.put_build(
-                self.out_dir, (build_fp, result.digests, result.papers, result.pages, result.problems)
+                self.out_dir,
+                (build_fp, result.digests, result.papers, result.pages, result.problems, result.bytes),
             )
         finally:
             gc.unfreeze()
@@ -396,7 +403,7 @@ class Builder:
                     site.commit()
                     token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
                     self.memo.manifest = KeptManifest(token, site.entries)
-        _, result.digests, result.papers, result.pages, result.problems = last
+        _, result.digests, result.papers, result.pages, result.problems, result.bytes = last
         result.cached, result.written = result.digests, site.written
         return True
 
@@ -515,6 +522,7 @@ class Builder:
                         most=2 * len(index.papers),
                     )
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
+            result.bytes = site.bytes
             too_big = site_size_problem(site.bytes, site.entries, CONFIG_NAME)
             result.problems += [too_big] if too_big else []
 
