@@ -7,7 +7,9 @@ in headless Debian Chromium (Playwright, /usr/bin/chromium). For every query of 
 in a fresh browser context (empty HTTP cache): `first`, opening search/?q=QUERY until the results
 are shown (loading Pagefind, its index shards and the results); and `next`, typing another query
 into the same page until its results are shown (the index already loaded; includes the search
-box's 150 ms debounce). Prints the median over queries and runs, per site.
+box's 150 ms debounce); `refine`, adding the next query's words to the typed one; and `filter`,
+ticking the first category until the results are shown again. Prints the median over queries and
+runs, per site.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from http_util import serve_static as served  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 QUERIES = ["涌现能力", "Transformer", "斯坦福大学", "Diffusion Policy", "残差块", "机器翻译", "Memory"]
 SHOWN = "q => document.getElementById('search-status').textContent.includes(q)"
+COUNTED = "() => document.getElementById('search-status').hasAttribute('data-count')"
 
 
 def time_site(browser, url: str, runs: int) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {"first": [], "next": []}
+    times: dict[str, list[float]] = {"first": [], "next": [], "refine": [], "filter": []}
     for _ in range(runs):
         for query, following in zip(QUERIES, QUERIES[1:] + QUERIES[:1], strict=True):
             context = browser.new_context()
@@ -42,6 +45,15 @@ def time_site(browser, url: str, runs: int) -> dict[str, list[float]]:
             page.fill("#search-input", following)
             page.wait_for_function(SHOWN, arg=following, timeout=120000)
             times["next"].append(time.perf_counter() - started)
+            refined = f"{following} {query}"
+            started = time.perf_counter()
+            page.fill("#search-input", refined)
+            page.wait_for_function(SHOWN, arg=refined, timeout=120000)
+            times["refine"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            page.locator("#search-filters input[name='category']").first.check()
+            page.wait_for_function(COUNTED, timeout=120000)
+            times["filter"].append(time.perf_counter() - started)
             context.close()
     return times
 
@@ -56,13 +68,15 @@ def main() -> None:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        print("| site | first query (open search/?q=) | next query (typed) |")
-        print("|---|---:|---:|")
+        print(
+            "| site | first query (open search/?q=) | next query (typed) | a word added | a filter ticked |"
+        )
+        print("|---|---:|---:|---:|---:|")
         for label, folder in (site.split("=", 1) for site in args.sites):
             with served(Path(folder), args.base) as url:
                 times = time_site(browser, url, args.runs)
-            first, following = statistics.median(times["first"]), statistics.median(times["next"])
-            print(f"| {label} | {first * 1000:.0f} ms | {following * 1000:.0f} ms |", flush=True)
+            cells = " | ".join(f"{statistics.median(times[k]) * 1000:.0f} ms" for k in times)
+            print(f"| {label} | {cells} |", flush=True)
         browser.close()
 
 

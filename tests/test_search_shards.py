@@ -72,6 +72,11 @@ def all_results_in_the_page(page, served, query: str) -> list[str]:
     """Every result the search page gives for `query`, "More results" clicked until none are left."""
     page.goto(f"{served}search/?q={quote(query)}")
     shown(page, query)
+    return every_result(page)
+
+
+def every_result(page) -> list[str]:
+    """The paths of the shown search's results, "More results" clicked until none are left."""
     while page.is_visible("#search-more"):
         count = page.locator("#search-results > li").count()
         page.click("#search-more")
@@ -104,6 +109,23 @@ def test_the_shards_answer_what_one_index_of_the_same_pages_answers(page, served
     assert single, f"the single index finds nothing for {query}: not a useful query"
     assert len(sharded) == len(set(sharded))  # no result twice, across shards and "More results"
     assert sorted(sharded) == sorted(single)
+
+
+def test_queries_typed_one_after_another_get_what_one_index_answers(page, served):
+    """The search page looks each word's shards up once (typing on, or ticking a filter, keeps the
+    words already looked up): queries whose words were looked up before are answered as one index
+    of the same pages answers them."""
+    page.goto(f"{served}search/")
+    page.wait_for_selector("#search-filters input")  # the index is loaded
+    # Queries whose answer depends on which shards hold their words (each would differ from one
+    # index's if every shard were searched), words coming back after others.
+    typed = ["LoRA", "残差", "ResiDual", "language model", "大学", "斯坦福大学", "残差", "LoRA", "language"]
+    for query in typed:
+        page.fill("#search-input", query)  # its input event drops the status's data-count at once
+        page.wait_for_function("document.getElementById('search-status').hasAttribute('data-count')")
+        assert page.input_value("#search-input") == query
+        sharded = every_result(page)
+        assert sorted(sharded) == sorted(single_index_results(page, served, query)), query
 
 
 def test_more_results_shows_the_next_page_of_results(page, served):

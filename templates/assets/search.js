@@ -90,13 +90,21 @@
   // any shard may. Pagefind ignores a searched word an index lacks (or matches the longest word
   // it has that begins the searched one), so a shard without a word would answer with pages that
   // one index of the whole site leaves out; only shards that have all the words are searched.
-  function shardsHolding(pf, words) {
-    return Promise.all(words.map(function (word) {
-      return pf.search("\"" + word + "\"").then(function (search) {
+  // Each word is looked up once a page: the index does not change while the page is open, and the
+  // lookup is a search of every shard, as slow as the search itself (typing on, or ticking a filter,
+  // keeps the words already looked up).
+  var holding = new Map(); // word -> promise of the shards holding it (null: any may)
+  function shardsWith(pf, word) {
+    if (!holding.has(word)) {
+      holding.set(word, pf.search("\"" + word + "\"").then(function (search) {
         var counts = search.filters.shard || {};
         return search.results.length ? Object.keys(counts).filter(function (s) { return counts[s] > 0; }) : null;
-      });
-    })).then(function (lists) {
+      }, function (err) { holding.delete(word); throw err; }));
+    }
+    return holding.get(word);
+  }
+  function shardsHolding(pf, words) {
+    return Promise.all(words.map(function (word) { return shardsWith(pf, word); })).then(function (lists) {
       return lists.filter(Boolean).reduce(function (common, list) {
         return common === null ? list : common.filter(function (s) { return list.indexOf(s) >= 0; });
       }, null);
