@@ -6,12 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO, SEEDS, write_site
 from paperdigest.model import MAIN, MORE
 from paperdigest.parse import parse_digest
-from paperdigest.parse.markdown import markdown_parser
-from paperdigest.parse.values import InlineReader
+from paperdigest.parse.markdown import markdown_parser, title_parser
+from paperdigest.parse.values import INERT, InlineReader
 
 
 def parse(path: Path, root: Path, base_path: str = "/"):
@@ -186,13 +188,14 @@ def test_plain_values_read_without_markdown_it_give_the_same_records(monkeypatch
     original = InlineReader.children
 
     def counted(self, text):
-        if self.plain_text is not None and not self.plain_text.search(text):
+        if self.one_text(text):
             plain_reads.append(text)
         return original(self, text)
 
     monkeypatch.setattr(InlineReader, "children", counted)
     parse_digest(REPO / "digests" / "2023-05-02-paper-digest.md", REPO / "digests", "/")
     assert len(plain_reads) >= 10  # affiliations, titles without markup: the fast path is taken
+    assert any(text.startswith("https://arxiv.org/") for text in plain_reads)  # URLs too
 
     def parsed_in_full(self, md, env):
         original_init(self, md, env)
@@ -214,9 +217,31 @@ def test_plain_values_read_without_markdown_it_give_the_same_records(monkeypatch
         "《标题》 中文，标点。",
         "a\tb",
         "x\u00a0y",
+        "https://arxiv.org/abs/2304.15004",
+        "https://github.com/a/b#readme-ov-file（代码）",
+        "10:00-12:00 = 2 h + 5% > 1 ] @x } #y",
+        "%} }} --> ]]",
     ],
 )
 def test_a_plain_value_is_the_one_text_token_markdown_it_makes(text):
     reader = InlineReader(markdown_parser(), {"base_path": "/"})
     full = markdown_parser().parseInline(text, {"base_path": "/"})[0].children
+    assert reader.one_text(text)
     assert [(t.type, t.content) for t in reader.children(text)] == [(t.type, t.content) for t in full]
+
+
+# Single characters, the inert ones among them, and what starts an inline or core rule of the parsers.
+VALUE_PIECES = [*INERT, *"aZ09 ./()，、中《》\t", *"[{^*_`$<&!~\\\n"]
+VALUE_PIECES += ["&amp;", "&#38;", "^[note]", "{% raw %}", "{: .x}", "[a](b)", "<b>", "$x$", "**b**", "~~s~~"]
+VALUE_TEXT = st.lists(st.sampled_from(VALUE_PIECES), max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=VALUE_TEXT)
+def test_a_value_read_as_one_text_token_is_what_markdown_it_parses(text):
+    """Whatever the fast path takes as one text token, both parsers of values parse to that token."""
+    for md in (markdown_parser(), title_parser()):
+        reader = InlineReader(md, {"base_path": "/"})
+        if reader.one_text(text) and text.strip():
+            full = md.parseInline(text, {"base_path": "/"})[0].children
+            assert [(t.type, t.content) for t in full] == [("text", text)]

@@ -111,8 +111,9 @@ def read_block(card: CardDraft, inner: list[Token], context: Context) -> bool:
         whole = whole and not any(c.type in AUTHOR_MARKUP for c in tok.children or [])
         title_lines: list[str] = []
         for line in tok.content.strip().split("\n"):
-            if read_line(card, line.strip(), in_list, context):
-                whole = whole and not is_summary_line(line, context)
+            role = read_line(card, line.strip(), in_list, context)
+            if role is not None:
+                whole = whole and role != "summary"  # `TL;DR：...` is the author's: shown as written
                 continue
             if not card.seen_metadata and not card.translated_title and line.strip():
                 title_lines.append(line.strip())
@@ -129,9 +130,3 @@ CARD_BLOCK_TOKENS = {
     "list_item_open", "list_item_close", "ordered_list_open", "ordered_list_close",
 }  # fmt: skip
 AUTHOR_MARKUP = {"image", "html_inline"}  # a picture or raw HTML among the lines: not card fields alone
-
-
-def is_summary_line(line: str, context: Context) -> bool:
-    """`TL;DR：...` is the author's summary: its block stays in the text as written."""
-    found = read_field(line.strip(), context.labels)
-    return found is not None and found.role == "summary"

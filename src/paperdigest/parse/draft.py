@@ -80,19 +80,20 @@ class CardDraft:
         )
 
 
-def read_line(draft: CardDraft, line: str, in_list: bool, context: Context) -> bool:
-    """A `《Title》` or field line read into the draft: True; any other line: False."""
+def read_line(draft: CardDraft, line: str, in_list: bool, context: Context) -> str | None:
+    """A `《Title》` or field line read into the draft: the field it set ('title', 'url', ..., '' for
+    a label the table does not know); any other line: None."""
     bracketed = BRACKETED_TITLE.match(line.strip())
     if bracketed:
         draft.seen_metadata = True
         set_title(draft, "title", bracketed.group(1), context.inline)
-        return True
+        return "title"
     found = read_field(line, context.labels)
     if found is None or not found.counts(in_list):
-        return False
+        return None
     draft.seen_metadata = True
     assign_field(draft, found, context)
-    return True
+    return found.role
 
 
 def assign_field(draft: CardDraft, line: FieldLine, context: Context) -> None:

@@ -31,8 +31,11 @@ def kramdown_math_block():
     block = math_block_dollar(allow_labels=False, allow_blank_lines=True)
 
     def rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]].strip()
-        if len(line) > 4 and line.startswith("$$") and line.endswith("$$") and "$$" in line[2:-2]:
+        begin, line_end = state.bMarks[start] + state.tShift[start], state.eMarks[start]
+        if not state.src.startswith("$$", begin, line_end):  # as dollarmath says, without a copy of each line
+            return False
+        line = state.src[begin:line_end].strip()
+        if len(line) > 4 and line.endswith("$$") and "$$" in line[2:-2]:
             return False
         return block(state, start, end, silent)
 

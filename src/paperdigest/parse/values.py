@@ -22,6 +22,10 @@ PLAIN_TYPES = {"text", "softbreak", "hardbreak"}
 UNWRAPPED = {"link_open", "link_close", "image"}
 PIECE_SEPARATORS = re.compile(r"[\s,，、;；|｜]+")
 NORMALIZED = re.compile(r"[\r\0]")  # what markdown-it's normalize rule rewrites
+# Characters that end markdown-it's text rule but start no inline rule of the digest parser (no
+# linkify, typographer, `==mark==` or `++ins++`; `{` starts the Jekyll and kramdown rules, `^[` an
+# inline footnote): a value holding no other ends one text token, as URLs (`:`) and most values do.
+INERT = frozenset(":-=#+%>]@}")
 
 
 @dataclass(frozen=True)
@@ -46,13 +50,19 @@ class InlineReader:
         the body shows them, so a formula KaTeX rejects is reported once, at its line."""
         if not text.strip():
             return []
-        if self.plain_text is not None and not self.plain_text.search(text) and not NORMALIZED.search(text):
+        if self.one_text(text):
             return [Token("text", "", 0, content=text)]  # what parseInline gives, in a sixth of the time
         children = self.md.parseInline(text, self.env)[0].children or []
         for child in children:
             if child.type in MATH_TYPES:
                 child.meta["line"] = None
         return children
+
+    def one_text(self, text: str) -> bool:
+        """parseInline would give `text` as one text token: no character starts an inline rule."""
+        if self.plain_text is None or NORMALIZED.search(text):
+            return False
+        return all(end.group() in INERT for end in self.plain_text.finditer(text))
 
     def plain(self, children: list[Token]) -> str:
         """Text without Markdown; raw HTML stays as the author typed it, shown as text, never run."""

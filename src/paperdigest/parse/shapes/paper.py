@@ -142,7 +142,7 @@ def read_head(draft: CardDraft, tokens: list[Token], context: Context, lines: Li
             continue
         in_list = any(t.type == "list_item_open" for t in tokens[max(0, k - 2) : k])
         for line in tok.content.split("\n"):
-            if read_line(draft, line.strip(), in_list, context):
+            if read_line(draft, line.strip(), in_list, context) is not None:
                 draft.line = draft.line or lines.of(tok)
             elif is_links_line(line):
                 read_links_line(draft, line, context)

@@ -50,10 +50,14 @@ def closing(tokens: list[Token], start: int) -> int:
 
 
 def used_ids(tokens: list[Token]) -> set[str]:
-    ids = {t.attrGet("id") for t in tokens if t.attrGet("id")}
+    ids = set()
     for t in tokens:
-        ids |= {c.attrGet("id") for c in t.children or [] if c.attrGet("id")}
-    return {str(i) for i in ids}
+        if found := t.attrs.get("id"):
+            ids.add(str(found))
+        for child in t.children or ():
+            if found := child.attrs.get("id"):
+                ids.add(str(found))
+    return ids
 
 
 def unique_id(base: str, used: set[str]) -> str:
