@@ -13,10 +13,11 @@ import re
 
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")  # BCP 47, loosely
 NOT_PROSE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`|https?://\S+|\$\$.*?\$\$|\$[^$\n]*\$", re.DOTALL)
-HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-KANA = re.compile(r"[\u3040-\u30ff]")
-HANGUL = re.compile(r"[\uac00-\ud7af]")
-LATIN = re.compile(r"[A-Za-z]")
+# Runs of each script: counted run by run, a digest's thousands of letters are a few hundred matches.
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+KANA = re.compile(r"[\u3040-\u30ff]+")
+HANGUL = re.compile(r"[\uac00-\ud7af]+")
+LATIN = re.compile(r"[A-Za-z]+")
 ENGLISH_AT_MOST = 0.05
 CJK_AT_LEAST = 0.15
 
@@ -24,8 +25,8 @@ CJK_AT_LEAST = 0.15
 def detect_language(title: str, body: str) -> str:
     """'en', 'zh', 'ja', 'ko', or '' when the text does not say clearly."""
     text = NOT_PROSE.sub(" ", body)
-    han, kana, hangul = len(HAN.findall(text)), len(KANA.findall(text)), len(HANGUL.findall(text))
-    cjk, latin = han + kana + hangul, len(LATIN.findall(text))
+    han, kana, hangul = letters(HAN, text), letters(KANA, text), letters(HANGUL, text)
+    cjk, latin = han + kana + hangul, letters(LATIN, text)
     if cjk + latin == 0:
         return ""
     share = cjk / (cjk + latin)
@@ -34,3 +35,7 @@ def detect_language(title: str, body: str) -> str:
     if share >= CJK_AT_LEAST:
         return "ja" if kana > han / 10 else "ko" if hangul > han else "zh"
     return ""
+
+
+def letters(script: re.Pattern[str], text: str) -> int:
+    return sum(map(len, script.findall(text)))
