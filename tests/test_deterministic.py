@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from conftest import REPO, run_cli, site_tree, write_site
 from paperdigest import search as search_module
 from paperdigest.build import Builder
+from paperdigest.incremental.output import SiteOutput
 
 
 # Pagefind names its filter and metadata indexes differently on every run (Pagefind#638), and the
@@ -209,6 +210,32 @@ def test_a_shard_made_again_reads_only_its_changed_pages(tmp_path, monkeypatch):
     Builder(site, out, jobs=1).build()  # a new Builder: what a new process does
     assert len(read) == 1 and b"quince jelly" in read[0]
     assert "quince jelly" in indexed_text(out) and "word4" not in indexed_text(out)
+
+
+def test_the_files_pagefind_writes_are_moved_into_the_site_not_written_again(tmp_path, monkeypatch):
+    """A search bundle's files are moved from where Pagefind wrote them (at 10,000 digests, 70,000
+    files and 100 MB are not written twice), and the site holds what Pagefind wrote."""
+    site = write_site(tmp_path / "site", SITE, "title: Search site\n")
+    written = []
+    write_staged = SiteOutput.write_staged
+    monkeypatch.setattr(
+        SiteOutput, "write_staged", lambda self, rel, *a: written.append(rel) or write_staged(self, rel, *a)
+    )
+    made = []
+    index_shard = search_module.index_shard
+
+    def kept_copy(*args):
+        bundle = index_shard(*args)
+        made.extend(bundle.files)
+        return bundle
+
+    monkeypatch.setattr(search_module, "index_shard", kept_copy)
+    out = site / "_site"
+    Builder(site, out, jobs=1).build()
+    assert any("/fragment/" in rel for rel, _ in made) and "marmalade" in indexed_text(out)
+    assert {rel: (out / rel).read_bytes() for rel, _ in made} == dict(made)
+    assert [rel for rel in written if rel.startswith("pagefind/")] == ["pagefind/shards.json"]
+    assert not list(tmp_path.glob("site/.*search*"))  # and where it wrote them is gone
 
 
 def test_an_edit_on_a_large_site_indexes_about_a_thousand_pages_again_not_a_year():

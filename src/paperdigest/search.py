@@ -22,6 +22,8 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,10 +70,15 @@ class Shard:
 
 @dataclass(frozen=True)
 class Made:
-    """A shard's new index: its files as (output path, bytes), and how many pages it holds."""
+    """A shard's new index: its files as (output path, bytes), how many pages it holds, and the
+    folder Pagefind wrote them to (the files are moved from there into the site)."""
 
     files: list[tuple[str, bytes]]
     pages: int
+    folder: Path
+
+    def source(self, rel: str) -> Path:
+        return self.folder / rel.split("/", 2)[2]  # pagefind/<shard>/<path in the bundle>
 
 
 def plan_shards(index: SiteIndex) -> list[Shard]:
@@ -161,38 +168,52 @@ def index_pages(
             kept[shard.name] = fp
         else:
             todo.append(shard)
-    problems, made = make_indexes(site, todo, jobs)
-    # The browser merges every shard into the first one's Pagefind: all must be made by the same
-    # version, so a Pagefind other than the last one's (PAGEFIND_BINARY_PATH) makes every shard again.
-    version = next((bundle_version(m.files, s) for s in todo if (m := made.get(s.name))), None)
-    behind = [s for s in shards if s.name in kept and version and kept_version(site, s) != version]
-    if behind:
-        for shard in behind:
-            pages = shard_fingerprint(site, shard, settings)
-            fingerprints[shard.name] = f"{pages}:{indexed_fingerprint(parts, shard, settings)}"
-            del kept[shard.name]
-        more_problems, more = make_indexes(site, behind, jobs)
-        problems, todo = problems + more_problems, todo + behind
-        made.update(more)
-    for name, fp in kept.items():
-        keep(site, bundles[name], fp)
-    for shard in todo:
-        was, fp = bundles.get(shard.name, []), fingerprints[shard.name]
-        new = made.get(shard.name)
-        if new is None:  # no index could be made: the last one, if any, stays
-            keep(site, was, None)
-        elif (
-            was and all(site.intact(rel, site.previous[rel]) for rel in was) and same_content(site, was, new)
-        ):
-            keep(site, was, fp)
-        else:
-            for rel, data in new.files:
-                site.add(rel, *site.stage(rel, data, fp))
+    with scratch_folder(site) as scratch:
+        problems, made = make_indexes(site, todo, jobs, scratch)
+        # The browser merges every shard into the first one's Pagefind: all must be made by the same
+        # version, so a Pagefind other than the last one's (PAGEFIND_BINARY_PATH) makes every shard again.
+        version = next((bundle_version(m.files, s) for s in todo if (m := made.get(s.name))), None)
+        behind = [s for s in shards if s.name in kept and version and kept_version(site, s) != version]
+        if behind:
+            for shard in behind:
+                pages = shard_fingerprint(site, shard, settings)
+                fingerprints[shard.name] = f"{pages}:{indexed_fingerprint(parts, shard, settings)}"
+                del kept[shard.name]
+            more_problems, more = make_indexes(site, behind, jobs, scratch)
+            problems, todo = problems + more_problems, todo + behind
+            made.update(more)
+        for name, fp in kept.items():
+            keep(site, bundles[name], fp)
+        for shard in todo:
+            was, fp = bundles.get(shard.name, []), fingerprints[shard.name]
+            new = made.get(shard.name)
+            if new is None:  # no index could be made: the last one, if any, stays
+                keep(site, was, None)
+            elif (
+                was
+                and all(site.intact(rel, site.previous[rel]) for rel in was)
+                and same_content(site, was, new)
+            ):
+                keep(site, was, fp)
+            else:
+                for rel, data in new.files:
+                    site.add(rel, *site.stage(rel, data, fp, new.source(rel)))
     write_shard_list(site, [s.name for s in shards if f"{s.folder}/{ENTRY}" in site.entries])
     parts.forget_stale([rel for shard in shards for rel in shard.pages if rel in site.entries])
     if shards and made and sum(m.pages for m in made.values()) == 0:
         problems.append(warning("search index is empty: no page has data-pagefind-body"))
     return problems
+
+
+@contextmanager
+def scratch_folder(site: SiteOutput) -> Iterator[Path]:
+    """Where Pagefind writes the new bundles; their files are moved into the site from there."""
+    folder = site.out_dir.parent / f".{site.out_dir.name}.search-{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def write_shard_list(site: SiteOutput, names: list[str]) -> None:
@@ -332,29 +353,26 @@ def search_settings() -> tuple[str, ...]:
     return (f"pagefind={version}", repr(EXCLUDE_SELECTORS), repr(UNUSED_FILES))
 
 
-def make_indexes(site: SiteOutput, shards: list[Shard], jobs: int) -> tuple[list[Problem], dict[str, Made]]:
+def make_indexes(
+    site: SiteOutput, shards: list[Shard], jobs: int, scratch: Path
+) -> tuple[list[Problem], dict[str, Made]]:
     """(problems, shard name -> its new bundle) for the shards that could be indexed, `jobs` at a
-    time. Pagefind's command line is run once per shard (its Python API answers each request
-    after a tenth of a second's sleep)."""
+    time, each in its own folder of `scratch` (the caller removes it). Pagefind's command line is
+    run once per shard (its Python API answers each request after a tenth of a second's sleep)."""
     if not shards:
         return [], {}
     executable, problems = pagefind_binary()
     if executable is None:
         return problems, {}
-    scratch = site.out_dir.parent / f".{site.out_dir.name}.search-{os.getpid()}"
-    shutil.rmtree(scratch, ignore_errors=True)
     made: dict[str, Made] = {}
     failed: dict[str, list[str]] = {}  # error -> the shards it stopped
-    try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            runs = {s.name: pool.submit(index_shard, executable, site, s, scratch / s.name) for s in shards}
-            for name, run in runs.items():
-                try:
-                    made[name] = run.result()
-                except Exception as exc:  # the indexer is an external process: any failure is a warning
-                    failed.setdefault(f"{type(exc).__name__}: {exc}", []).append(name)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        runs = {s.name: pool.submit(index_shard, executable, site, s, scratch / s.name) for s in shards}
+        for name, run in runs.items():
+            try:
+                made[name] = run.result()
+            except Exception as exc:  # the indexer is an external process: any failure is a warning
+                failed.setdefault(f"{type(exc).__name__}: {exc}", []).append(name)
     for error, names in failed.items():
         problems.append(warning(f"search index not built: {error} (shards {', '.join(names)})"))
     return problems, made
@@ -406,7 +424,7 @@ def index_shard(executable: Path, site: SiteOutput, shard: Shard, scratch: Path)
     pages = indexed_pages(files, shard)
     if pages is None:
         raise RuntimeError("Pagefind wrote an incomplete index")
-    return Made(files, pages)
+    return Made(files, pages, bundle)
 
 
 def indexed_pages(files: list[tuple[str, bytes]], shard: Shard) -> int | None:

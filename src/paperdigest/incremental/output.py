@@ -121,15 +121,18 @@ class SiteOutput(AtomicOutput):
         super().__exit__(exc_type, exc, tb)
 
     # -- writing (safe to call in a forked worker: it only touches the temporary folder) -------
-    def stage(self, rel: str, data: bytes | Iterable[bytes], fp: str) -> tuple[Entry, bool]:
+    def stage(
+        self, rel: str, data: bytes | Iterable[bytes], fp: str, source: Path | None = None
+    ) -> tuple[Entry, bool]:
         """(entry, written): the bytes go to the temporary folder unless the old file has them.
         `data` may come in chunks (a file too large to hold): they are written as they come, and
-        taken back if the old file has them."""
+        taken back if the old file has them. `source`: a file of this build's own (a search
+        bundle's) holding `data`, moved into place rather than written a second time."""
         if isinstance(data, bytes):
             sha = digest_of(data)
             if kept := self.unchanged(rel, sha, fp):
                 return kept, False
-            st = self.write_staged(rel, (data,))
+            st = (source is not None and self.move_staged(rel, source)) or self.write_staged(rel, (data,))
             return Entry(fp, sha, st.st_size, st.st_mtime_ns), True
         hashing = Hashing()
         st = self.write_staged(rel, data, hashing.update)
@@ -156,6 +159,16 @@ class SiteOutput(AtomicOutput):
                 f.write(chunk)
             f.flush()
             return os.fstat(f.fileno())
+
+    def move_staged(self, rel: str, source: Path) -> os.stat_result | None:
+        """`source` moved to the temporary folder as `rel`; None if it cannot be (then it is written)."""
+        target = self.tmp_dir / safe_relative(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(source, target)
+            return os.stat(target)
+        except OSError:
+            return None
 
     def path_of(self, rel: str) -> Path:
         """Where output file `rel` is, as this build will leave it: staged here, or kept."""
