@@ -232,14 +232,28 @@ def len_and_name(url: str) -> tuple[int, str]:
 def test_a_site_over_the_pages_limit_is_a_warning_that_names_what_takes_the_space(
     site, tmp_path, monkeypatch
 ):
-    """GitHub Pages publishes at most 1 GB; here the limit is half the example site's size."""
+    """GitHub Pages publishes at most 1 GB; here the limit is a little more than the example site's
+    size (a note: it is near), then half of it (a warning)."""
     from paperdigest import publish
 
     src, out = site.parent / "src", tmp_path / "_site"
     total = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
-    monkeypatch.setattr(publish, "PAGES_LIMIT", total + 1_000_000)
+    monkeypatch.setattr(publish, "PAGES_LIMIT", 2 * total)
     under = Builder(src, out, base_url=BASE_URL, jobs=1).build()
     assert not [p for p in under.problems if "GitHub Pages" in p.message]
+    limit = total * 10 // 9  # the site is at about 90 % of it
+    monkeypatch.setattr(publish, "PAGES_LIMIT", limit)
+    edited = src / "digests" / "2023-05-02-paper-digest.md"
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text + "\nOne more line.\n", encoding="utf-8")  # a build that writes something
+    try:
+        near = Builder(src, out, base_url=BASE_URL, jobs=1).build()
+    finally:
+        edited.write_text(text, encoding="utf-8")
+    [note] = [p for p in near.problems if "GitHub Pages" in p.message]
+    assert note.level == "note" and note.path == "site.yaml" and 0.85 < near.bytes / limit <= 1
+    share = f"{near.bytes / limit:.0%}"
+    assert f"MB, {share} of GitHub Pages' limit of {limit / 1e6:,.0f} MB; most of it is " in note.message
 
     monkeypatch.setattr(publish, "PAGES_LIMIT", total // 2)
     added = src / "digests" / "2099-01-01-new.md"

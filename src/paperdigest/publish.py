@@ -123,6 +123,7 @@ def install_helpers(env: jinja2.Environment) -> None:
 
 
 PAGES_LIMIT = 1_000_000_000  # bytes: GitHub Pages publishes a site of at most 1 GB
+NEAR_LIMIT = 0.8  # a site past this share of the limit is told so before a deploy fails
 
 
 class WithSize(Protocol):
@@ -131,19 +132,24 @@ class WithSize(Protocol):
 
 def site_size_problem(total: int, files: Mapping[str, WithSize], where: str) -> Problem | None:
     """A warning when the output (`total` bytes; `files`: output path -> something with a `size`
-    in bytes) is over GitHub Pages' limit, naming the folders that take the most space and what
-    makes them smaller."""
+    in bytes) is over GitHub Pages' limit, and a note when it is near it (a collection that grows
+    gets there), naming the folders that take the most space and what makes them smaller."""
     limit = PAGES_LIMIT
-    if total <= limit:
+    if total <= limit * NEAR_LIMIT:
         return None
     by_folder: Counter[str] = Counter()
     for rel, entry in files.items():
         by_folder[rel.split("/", 1)[0] + "/" if "/" in rel else "files at the top"] += entry.size
     biggest = ", ".join(f"{name} {size / 1e6:,.0f} MB" for name, size in by_folder.most_common(3))
+    where_it_is = (
+        f"over GitHub Pages' limit of {limit / 1e6:,.0f} MB"
+        if total > limit
+        else f"{total / limit:.0%} of GitHub Pages' limit of {limit / 1e6:,.0f} MB"
+    )
     return Problem(
         where,
         None,
-        "warning",
-        f"the site is {total / 1e6:,.0f} MB, over GitHub Pages' limit of {limit / 1e6:,.0f} MB; most of it is "
-        f"{biggest} (math: {{output: mathml}} writes the smallest formulas, search: false leaves the index out)",
+        "warning" if total > limit else "note",
+        f"the site is {total / 1e6:,.0f} MB, {where_it_is}; most of it is {biggest} "
+        "(math: {output: mathml} writes the smallest formulas, search: false leaves the index out)",
     )
