@@ -238,6 +238,24 @@ def test_the_files_pagefind_writes_are_moved_into_the_site_not_written_again(tmp
     assert not list(tmp_path.glob("site/.*search*"))  # and where it wrote them is gone
 
 
+def test_bundle_files_that_cannot_be_moved_are_written(tmp_path, monkeypatch):
+    """Where Pagefind's folder cannot be renamed into the output (another file system), its files
+    are written as before: the same index."""
+    site = write_site(tmp_path / "site", SITE, "title: Search site\n")
+    Builder(site, tmp_path / "moved", jobs=1).build()
+    replace = os.replace
+
+    def no_moves_from_scratch(source, target):
+        if ".search-" in str(source):
+            raise OSError(18, "Invalid cross-device link")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", no_moves_from_scratch)
+    Builder(site, tmp_path / "written", jobs=1).build()
+    assert comparable(tmp_path / "written") == comparable(tmp_path / "moved")
+    assert "marmalade" in indexed_text(tmp_path / "written")
+
+
 def test_an_edit_on_a_large_site_indexes_about_a_thousand_pages_again_not_a_year():
     """A shard is indexed again whenever one of its pages changes, so a site of 10,000 daily
     digests (27 years, six papers each) has shards of months, not years, and not too many for
