@@ -141,15 +141,13 @@ def site_size_problem(total: int, files: Mapping[str, WithSize], where: str) -> 
     for rel, entry in files.items():
         by_folder[rel.split("/", 1)[0] + "/" if "/" in rel else "files at the top"] += entry.size
     biggest = ", ".join(f"{name} {size / 1e6:,.0f} MB" for name, size in by_folder.most_common(3))
-    where_it_is = (
-        f"over GitHub Pages' limit of {limit / 1e6:,.0f} MB"
-        if total > limit
-        else f"{total / limit:.0%} of GitHub Pages' limit of {limit / 1e6:,.0f} MB"
-    )
+    over = total > limit
+    where_it_is = "over" if over else f"{total / limit:.0%} of"
     return Problem(
         where,
         None,
-        "warning" if total > limit else "note",
-        f"the site is {total / 1e6:,.0f} MB, {where_it_is}; most of it is {biggest} "
+        "warning" if over else "note",
+        f"the site is {total / 1e6:,.0f} MB, {where_it_is} GitHub Pages' limit of {limit / 1e6:,.0f} MB; "
+        f"most of it is {biggest} "
         "(math: {output: mathml} writes the smallest formulas, search: false leaves the index out)",
     )

@@ -149,10 +149,14 @@ class SiteOutput(AtomicOutput):
             return Entry(fp, sha, old.size, self.previous[rel].mtime_ns)
         return None
 
-    def write_staged(self, rel: str, chunks: Iterable[bytes], each=None) -> os.stat_result:
+    def staged_path(self, rel: str) -> Path:
+        """Where `rel` goes in the temporary folder, its folder made."""
         target = self.tmp_dir / safe_relative(rel)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as f:
+        return target
+
+    def write_staged(self, rel: str, chunks: Iterable[bytes], each=None) -> os.stat_result:
+        with open(self.staged_path(rel), "wb") as f:
             for chunk in chunks:
                 if each is not None:
                     each(chunk)
@@ -162,8 +166,7 @@ class SiteOutput(AtomicOutput):
 
     def move_staged(self, rel: str, source: Path) -> os.stat_result | None:
         """`source` moved to the temporary folder as `rel`; None if it cannot be (then it is written)."""
-        target = self.tmp_dir / safe_relative(rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = self.staged_path(rel)
         try:
             os.replace(source, target)
             return os.stat(target)
