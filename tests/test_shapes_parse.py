@@ -113,6 +113,37 @@ def test_plain_weekly_list(tmp_path):
         "Features without Supervision", "语言模型", "1、LLaMA: Open and Efficient Foundation Language Models"]  # fmt: skip
 
 
+def test_plain_list_items_end_at_an_arxiv_address_written_without_its_scheme(tmp_path):
+    text = textwrap.dedent("""\
+        这是2024年5月第四周的论文清单。
+        视觉模型
+        1、Segment Anything
+        提出了一个可提示的分割模型。
+        https://arxiv.org/abs/2304.02643
+        多模态
+        2、ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal Models
+        用 ConvNeXt 替代 ViT 作为视觉编码器。
+        arxiv.org/abs/2405.15738
+        3、Another One
+        摘要一句。
+        arXiv:2405.11157v2
+        """)
+    digest = parse_text(tmp_path, "weekly.txt", text)
+    assert digest.shape == "plainlist"
+    got = [(c.title, c.arxiv_id, c.category) for c in digest.cards]
+    assert got == [
+        ("Segment Anything", "2304.02643", "视觉模型"),
+        (
+            "ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal Models",
+            "2405.15738",
+            "多模态",
+        ),
+        ("Another One", "2405.11157", "多模态"),
+    ]
+    assert digest.cards[1].url == "https://arxiv.org/abs/2405.15738"
+    assert digest.cards[1].summary == "用 ConvNeXt 替代 ViT 作为视觉编码器。"
+
+
 def test_blog_listing(tmp_path):
     digest = parse_fixture(tmp_path, "bloglist.txt")
     assert digest.shape == "bloglist"

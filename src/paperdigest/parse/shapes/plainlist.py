@@ -4,7 +4,8 @@
 LLM发展与基准                               <- a category line: short, right before a numbered title
 1、Towards Modular LLMs by ...             <- a paper title (becomes an h3 with an anchor)
 summary lines ...
-https://arxiv.org/abs/2405.11157           <- the paper's URL on its own line ends the item
+https://arxiv.org/abs/2405.11157           <- the paper's arXiv address on its own line ends the item
+                                               (`arxiv.org/abs/...` without https:// or `arXiv:2405.11157` too)
 ...
 https://avoid.overfit.cn/post/...          <- after the last paper: the source URL
 作者：Youssef Hosni                         <- and the author
@@ -25,6 +26,7 @@ from paperdigest.parse.shapes.tokens import Lines, closing, to_heading
 
 NUMBERED = re.compile(r"^\s*(\d{1,3})\s*[、.．)）]\s*(\S.*)$")
 URL_LINE = re.compile(r"^\s*<?(https?://\S+?)>?\s*$")
+WORD_LINE = re.compile(r"^\s*<?(\S+?)>?\s*$")  # one word: an arXiv address may come without its scheme
 MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 AUTHOR_LINE = re.compile(r"^\s*(?:作者|原作者|author|by)\s*[:：]\s*(.+)$", re.IGNORECASE)
 SENTENCE_PUNCTUATION = re.compile(r"[。，,！？!?；;：:]|\.\s|\.$")
@@ -46,7 +48,8 @@ def detect(body: str) -> bool:
 
 
 def _arxiv_url_line(text: str) -> str:
-    m = URL_LINE.match(text)
+    """The arXiv id of a line that is an arXiv address and nothing else, or ''."""
+    m = WORD_LINE.match(text)
     return papers.arxiv_id(m.group(1)) if m else ""
 
 
@@ -120,6 +123,7 @@ def is_category(text: str, is_paragraph: bool) -> bool:
         is_paragraph
         and 0 < len(text) <= CATEGORY_MAX
         and not URL_LINE.match(text)
+        and not _arxiv_url_line(text)
         and not NUMBERED.match(text)
         and not SENTENCE_PUNCTUATION.search(text)
     )
