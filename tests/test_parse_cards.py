@@ -245,3 +245,106 @@ def test_a_value_read_as_one_text_token_is_what_markdown_it_parses(text):
         if reader.one_text(text) and text.strip():
             full = md.parseInline(text, {"base_path": "/"})[0].children
             assert [(t.type, t.content) for t in full] == [("text", text)]
+
+
+def test_numbered_parts_of_a_note_are_not_papers(tmp_path):
+    text = """\
+    ### 1、A Paper Without Card Lines
+
+    text
+
+    ### 2、Attention Is All You Need
+
+    > - URL：https://arxiv.org/abs/1706.03762
+
+    ### 四、总结
+
+    本期的总结。
+
+    ### 6、总结与展望
+
+    ### 7. Conclusion
+
+    ### 8、Future Work and Discussion
+    """
+    write_site(tmp_path, {"2024-01-02-d.md": text})
+    cards = parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest.cards
+    assert [(c.title, c.position) for c in cards] == [
+        ("A Paper Without Card Lines", 1),
+        ("Attention Is All You Need", 2),
+    ]
+
+
+def test_a_quote_after_the_summary_stays_in_the_text_unless_it_names_a_field(tmp_path):
+    text = """\
+    ### 2、Proximal Policy Optimization Algorithms
+
+    > 《Proximal Policy Optimization Algorithms》
+    > - URL：https://arxiv.org/abs/1707.06347
+
+    裁剪目标函数让更新更稳定。
+
+    > **Note**：当 $|r_t - 1| > \\epsilon$ 时梯度为 0。
+
+    > - Code：https://github.com/openai/baselines
+    """
+    write_site(tmp_path, {"2024-01-02-d.md": text})
+    digest = parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest
+    (card,) = digest.cards
+    assert card.summary == "裁剪目标函数让更新更稳定。"
+    assert card.links == ()  # the note is not a link labelled "Note"
+    assert card.code_url == "https://github.com/openai/baselines"  # a quote of a known field is the card's
+    assert "<blockquote>" in digest.html and "当" in digest.html and 'class="math inline"' in digest.html
+
+
+def test_a_plain_line_of_links_named_by_their_text_is_the_card(tmp_path):
+    text = """\
+    ### 2、Mamba
+
+    Links: [Paper](https://arxiv.org/abs/2312.00752) · [Code](https://github.com/state-spaces/mamba)
+
+    线性时间的序列模型。
+
+    ### 3、Jamba
+
+    - Links: [Paper](https://arxiv.org/abs/2403.19887) · [Code](https://github.com/ai21/jamba)
+    """
+    write_site(tmp_path, {"2024-01-02-d.md": text})
+    cards = parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest.cards
+    got = [(c.title, c.arxiv_id, c.code_url) for c in cards]
+    assert got == [
+        ("Mamba", "2312.00752", "https://github.com/state-spaces/mamba"),
+        ("Jamba", "2403.19887", "https://github.com/ai21/jamba"),
+    ]
+    assert cards[0].summary == "线性时间的序列模型。"
+
+
+@pytest.mark.parametrize(
+    "value, names",
+    [
+        ("普林斯顿大学&谷歌大脑", ("普林斯顿大学", "谷歌大脑")),
+        ("阿里巴巴达摩院 | 新加坡南洋理工大学", ("阿里巴巴达摩院", "新加坡南洋理工大学")),
+        ("北大&清华 ｜ 中科院", ("北大", "清华", "中科院")),
+        ("Texas A&M University, AT&T Labs", ("Texas A&M University", "AT&T Labs")),
+        ("MIT & Harvard", ("MIT", "Harvard")),
+    ],
+)
+def test_affiliations_split_on_bars_and_on_ampersands_beside_chinese_names(value, names):
+    from paperdigest.parse.affiliations import split_affiliations
+
+    assert split_affiliations(value) == names
+
+
+@pytest.mark.parametrize(
+    "front, expected",
+    [
+        ("categories: papers daily", ("papers", "daily")),
+        ("categories: Machine Learning, NLP", ("Machine Learning", "NLP")),
+        ("tags: llm rl", ("llm", "rl")),
+        ("category: Machine Learning", ("Machine Learning",)),
+        ("cate1: 论文 速递", ("论文 速递",)),
+    ],
+)
+def test_plural_category_keys_split_a_string_at_spaces_as_jekyll_does(tmp_path, front, expected):
+    write_site(tmp_path, {"2024-01-02-d.md": f"---\ntitle: t\n{front}\n---\n\ntext\n"})
+    assert parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest.categories == expected

@@ -19,13 +19,30 @@ from markdown_it.token import Token
 
 from paperdigest.model import MAIN, MORE, Card
 from paperdigest.parse import papers
-from paperdigest.parse.draft import CardDraft, Context, heading_title, read_line, set_title
+from paperdigest.parse.draft import (
+    CardDraft,
+    Context,
+    heading_title,
+    names_link_fields,
+    read_line,
+    set_title,
+)
 from paperdigest.parse.fields import read_field
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.tokens import closing
 
 MORE_HEADINGS = re.compile(r"^\s*(更多|其他|其它|more|others?|more papers)\s*[:：]?\s*$", re.IGNORECASE)
 REFERENCE_HEADINGS = re.compile(r"^\s*(参考|参考资料|参考文献|references?)\s*$", re.IGNORECASE)
+# The parts of a note that are not papers, numbered like cards: "### 四、总结", "### 6、总结与展望".
+_SECTION_WORDS = (
+    r"总结|小结|结语|结论|结束语|写在最后|最后|展望|讨论|后记|致谢|附录|前言|引言|背景|概述|简介|目录|"
+    r"conclusions?|summary|takeaways?|discussion|outlook|future work|acknowledge?ments?|appendix|"
+    r"introduction|background|overview|preface|closing thoughts|final thoughts|wrap-up"
+)
+SECTION_TITLE = re.compile(
+    rf"^\s*(?:{_SECTION_WORDS})(?:\s*(?:与|和|及|&|and|、|/)\s*(?:{_SECTION_WORDS}))*\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
 SUMMARY_BLOCKS = ("paragraph_open", "bullet_list_open")
 CARD_FIELDS = "card_fields"  # token.meta key of a block that holds nothing but the card's fields
 # Where a digest page shows card N (render.body_parts): data- attributes cross sanitize_html.
@@ -72,7 +89,12 @@ def extract_cards(tokens: list[Token], line_offset: int, context: Context) -> li
         elif current is not None and tok.level == 0 and tok.nesting == 1:
             end = closing(tokens, i)
             block = tokens[i + 1 : end]
-            if tok.type == "blockquote_open" or (not current.summary and holds_fields(block, context)):
+            # Before the summary any quote holds card lines; after it, only a quote of known fields
+            # (`> - Code：...`): a `> **Note**：...` there is the author's, kept in the body.
+            quoted = tok.type == "blockquote_open"
+            if (quoted and not current.summary) or (
+                (quoted or not current.summary) and holds_fields(block, context)
+            ):
                 if read_block(current, block, context):
                     tok.meta[CARD_FIELDS] = True  # the page shows it as the card (parse/digest.py)
                 i = end
@@ -81,18 +103,21 @@ def extract_cards(tokens: list[Token], line_offset: int, context: Context) -> li
                 current.summary = " ".join(plain_text(t) for t in block if t.type == "inline")
                 i = end
         i += 1
-    # An unnumbered h3 with no 《》 or KEY：VALUE lines ("### 总结") is a plain heading, not a paper.
-    papers_only = [d for d in drafts if d.seen_metadata or d.numbered]
+    # An h3 with no 《》 or KEY：VALUE lines is a paper when numbered ("### 3、Title"), but not a
+    # plain heading ("### 总结") nor a numbered part of the note ("### 四、总结").
+    papers_only = [d for d in drafts if d.seen_metadata or (d.numbered and not SECTION_TITLE.match(d.title))]
     for position, draft in enumerate(papers_only, start=1):
         draft.position = position
     return [(d.heading_index, d.freeze()) for d in papers_only]
 
 
 def holds_fields(block: list[Token], context: Context) -> bool:
-    """A list or paragraph (not quoted) is the card's metadata when a line of it names a known field:
-    `- URL：...` under `### 一、Title`. A `- 动机：...` list is the summary."""
+    """A block holds the card's metadata when a line of it names a known field (`- URL：...` under
+    `### 一、Title`) or is a line of links whose text names one (`Links: [Paper](...) · [Code](...)`).
+    A `- 动机：...` list is the summary."""
     return any(
-        (found := read_field(line, context.labels)) is not None and found.role
+        (found := read_field(line, context.labels)) is not None
+        and (found.role or names_link_fields(found.value, context))
         for tok in block
         if tok.type == "inline"
         for line in tok.content.split("\n")

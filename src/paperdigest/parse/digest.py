@@ -281,16 +281,21 @@ def safe_slug(stem: str) -> str:
     return slug.replace("..", ".")
 
 
-def as_list(value) -> list[str]:
+def as_list(value, spaced: bool = False) -> list[str]:
+    """A front-matter list, or a string of items separated by commas; with `spaced`, a string
+    without commas is split at spaces, as Jekyll reads `categories: papers daily`."""
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
         return [str(v).strip() for v in value if v is not None and str(v).strip()]
-    return [p.strip() for p in re.split(r"[,，]", str(value)) if p.strip()]
+    text = str(value)
+    separators = r"\s+" if spaced and not re.search(r"[,，]", text) else r"[,，]"
+    return [p.strip() for p in re.split(separators, text) if p.strip()]
 
 
 def categories(meta: dict) -> tuple[str, ...]:
-    found = [c for key in CATEGORY_KEYS for c in as_list(meta.get(key))]
+    # Jekyll's plural keys take several names in one string; `category: Machine Learning` is one.
+    found = [c for key in CATEGORY_KEYS for c in as_list(meta.get(key), spaced=key in ("categories", "tags"))]
     return tuple(dict.fromkeys(found))
 
 

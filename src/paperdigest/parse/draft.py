@@ -89,11 +89,19 @@ def read_line(draft: CardDraft, line: str, in_list: bool, context: Context) -> s
         set_title(draft, "title", bracketed.group(1), context.inline)
         return "title"
     found = read_field(line, context.labels)
-    if found is None or not found.counts(in_list):
+    if found is None or not (found.counts(in_list) or names_link_fields(found.value, context)):
         return None
     draft.seen_metadata = True
     assign_field(draft, found, context)
     return found.role
+
+
+def names_link_fields(value: str, context: Context) -> bool:
+    """`[Paper](...) · [Code](...)`: a link whose text is the label of the paper's or its code's URL."""
+    if "](" not in value:
+        return False
+    links = context.inline.links(context.inline.children(value))
+    return any(context.labels.role(link.text) in LINK_ROLES for link in links)
 
 
 def assign_field(draft: CardDraft, line: FieldLine, context: Context) -> None:
