@@ -348,3 +348,17 @@ def test_affiliations_split_on_bars_and_on_ampersands_beside_chinese_names(value
 def test_plural_category_keys_split_a_string_at_spaces_as_jekyll_does(tmp_path, front, expected):
     write_site(tmp_path, {"2024-01-02-d.md": f"---\ntitle: t\n{front}\n---\n\ntext\n"})
     assert parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest.categories == expected
+
+
+def test_a_field_that_says_there_is_none_is_no_link(tmp_path):
+    text = """\
+    ### 1、Gecko
+
+    > - URL：https://arxiv.org/abs/2403.20327
+    > - 项目主页：无
+    > - Demo：暂无
+    > - 数据集：自建
+    """
+    write_site(tmp_path, {"2024-01-02-d.md": text})
+    digest = parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest
+    assert [(link.label, link.note) for link in digest.cards[0].links] == [("数据集", "自建")]

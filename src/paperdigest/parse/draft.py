@@ -150,7 +150,7 @@ def keep_other(draft: CardDraft, label: str, children: list[Token], context: Con
     links = context.inline.links(children)
     if not links:
         text = context.inline.plain(children)
-        if text:
+        if text.strip().lower() not in papers.NO_CODE:  # `项目主页：无` says there is none
             draft.links.append(Link(label, "", text))
         return
     for link in links:
