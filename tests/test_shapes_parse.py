@@ -288,3 +288,30 @@ def test_article_keeps_cards_written_inside_it(tmp_path):
         ("Lab C",),
         "3月份其他论文",
     )
+
+
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        ("Attention Is All You Need", "Attention Is All You Need"),
+        ("Self-Instruct", "Self-Instruct"),
+        ("Seed-TTS", "Seed-TTS"),
+        ("DINOv2", "DINOv2"),
+        ("GPT-4", "GPT-4"),
+        ("paper", ""),
+        ("PDF", ""),
+        ("arXiv", ""),
+        ("v2", ""),
+        ("Y. Ding", ""),
+        ("论文", ""),
+        ("https://arxiv.org/abs/2406.02430", ""),
+    ],
+)
+def test_a_linked_one_word_name_is_the_cited_papers_title(tmp_path, text, title):
+    digest = parse_text(
+        tmp_path,
+        "2024-06-10-d.md",
+        f"---\ntitle: t\n---\n\n## 更多\n\n1. [{text}](https://arxiv.org/abs/2406.02430)\n",
+    )
+    (card,) = digest.cards
+    assert (card.arxiv_id, card.title) == ("2406.02430", title)

@@ -29,12 +29,20 @@ AUTHOR_LIKE = re.compile(
 CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
 
+# One word that reads as a model's or method's name: 'Self-Instruct', 'DINOv2', 'LLaMA', 'GPT-4'.
+NAME_LIKE = re.compile(r"^[A-Za-z][\w.+\-]*(?:[a-z][A-Z]|[A-Z]{2}|\d|-)[\w.+\-]*$")
+NOT_A_NAME = {"arxiv", "pdf", "html", "url", "doi", "github", "abs", "openreview", "huggingface"}
+
+
 def title_from_link_text(text: str) -> str:
-    """Link text that reads as a paper title ('Attention Is All You Need'), else ''."""
+    """Link text that reads as a paper title ('Attention Is All You Need', 'Self-Instruct'), else ''."""
     text = text.strip()
     if not text or "://" in text or CJK.search(text) or AUTHOR_LIKE.match(text) or papers.arxiv_id(text):
         return ""
-    return text if len(text.split()) >= 2 else ""
+    if len(text.split()) >= 2:
+        return text
+    named = NAME_LIKE.match(text) and sum(c.isalpha() for c in text) >= 3  # not 'v2'
+    return text if named and text.casefold() not in NOT_A_NAME else ""
 
 
 def authors_from_link_text(text: str) -> tuple[str, ...]:
