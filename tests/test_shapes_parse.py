@@ -315,3 +315,28 @@ def test_a_linked_one_word_name_is_the_cited_papers_title(tmp_path, text, title)
     )
     (card,) = digest.cards
     assert (card.arxiv_id, card.title) == ("2406.02430", title)
+
+
+def test_bare_urls_in_markdown_notes_are_links_but_not_inside_links_code_or_raw_anchors(tmp_path):
+    text = """\
+    ---
+    title: t
+    ---
+
+    ### 1、Attention Is All You Need
+
+    > - URL：https://arxiv.org/abs/1706.03762
+
+    参考论文 https://arxiv.org/abs/2005.14165 ，代码见https://github.com/a/b。又见 <https://example.org/x>。
+
+    [named](https://example.org/named) and <a href="https://example.org/raw">https://example.org/raw</a>
+    and `https://example.org/code`.
+    """
+    digest = parse_text(tmp_path, "2024-06-10-d.md", textwrap.dedent(text))
+    soup = BeautifulSoup(digest.html, "html.parser")
+    hrefs = [a["href"] for a in soup.find_all("a", href=True)]
+    assert "https://arxiv.org/abs/2005.14165" in hrefs
+    assert "https://github.com/a/b" in hrefs  # stops before the Chinese full stop
+    assert hrefs.count("https://example.org/raw") == 1 and hrefs.count("https://example.org/named") == 1
+    assert not soup.select("a a") and "https://example.org/code" not in hrefs
+    assert [c.arxiv_id for c in digest.cards] == ["1706.03762", "2005.14165"]  # a cited mention

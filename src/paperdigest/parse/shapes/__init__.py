@@ -42,7 +42,6 @@ EXTRACTORS = {
     "plainlist": plainlist.extract,
     "article": article.extract,
 }
-PLAIN_TEXT = {"bloglist", "plainlist"}  # one paragraph per line, bare URLs linked
 
 
 def detect_shape(body: str, labels: Labels | None = None) -> str:
@@ -64,8 +63,7 @@ def prepare(shape: str, body: str) -> tuple[str, tuple[int, ...]]:
 def extract(shape: str, tokens: list[Token], lines: Lines, context: Context) -> Found:
     """Cards (in document order, numbered), entries and digest facts; tokens get their anchors."""
     used = used_ids(tokens)
-    if shape in PLAIN_TEXT:
-        linkify(tokens)
+    linkify(tokens)
     if shape in EXTRACTORS:
         found = EXTRACTORS[shape](tokens, lines, used, context)
     else:

@@ -103,13 +103,20 @@ def span_tokens(anchor: str, text: str, css_class: str) -> list[Token]:
     return [start, body, end]
 
 
+HTML_A_OPEN = re.compile(r"<a[\s>]", re.IGNORECASE)
+HTML_A_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
+
+
 def replace_in_text(
     inline: Token, pattern: re.Pattern, make: Callable[[re.Match], list[Token] | None]
 ) -> None:
-    """Replace matches of `pattern` in the plain text children (outside links) by `make(match)`."""
+    """Replace matches of `pattern` in the plain text children (outside links, Markdown's or raw
+    `<a>...</a>`) by `make(match)`."""
     children, result, in_link = inline.children or [], [], 0
     for child in children:
         in_link += (child.type == "link_open") - (child.type == "link_close")
+        if child.type == "html_inline":
+            in_link += bool(HTML_A_OPEN.match(child.content)) - bool(HTML_A_CLOSE.match(child.content))
         if child.type != "text" or in_link or not pattern.search(child.content):
             result.append(child)
             continue
@@ -131,11 +138,16 @@ def _text(content: str) -> Token:
     return tok
 
 
-BARE_URL = re.compile(r"https?://[^\s<>\"'（）()\[\]，。；、]+[^\s<>\"'（）()\[\]，。；、.,;:!?]")
+# A URL ends at a space, a bracket, quote or Chinese character (`详见https://x.org/a。`), and
+# not on the punctuation of the sentence around it.
+BARE_URL = re.compile(
+    r"https?://[^\s<>\"'()\[\]\u3000-\u9fff\uff00-\uffef]+[^\s<>\"'()\[\]\u3000-\u9fff\uff00-\uffef.,;:!?]"
+)
 
 
 def linkify(tokens: list[Token]) -> None:
-    """Bare http(s) URLs in text become links (plain-text digests write URLs on their own lines)."""
+    """Bare http(s) URLs in text become links, as on GitHub (and plain-text digests write URLs on
+    lines of their own)."""
     for tok in tokens:
         if tok.type == "inline" and "http" in tok.content:
             replace_in_text(tok, BARE_URL, lambda m: link_tokens(m.group(0), m.group(0)))
