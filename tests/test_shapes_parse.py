@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paperdigest.model import CITED, MAIN, MONTH, WEEK, Digest
 from paperdigest.parse.digest import parse_digest
-from paperdigest.parse.shapes import detect_shape
+from paperdigest.parse.shapes import article, detect_shape
 from paperdigest.parse.shapes.bloglist import split_byline
 from paperdigest.parse.shapes.plaintext import as_paragraphs
 
@@ -340,3 +343,29 @@ def test_bare_urls_in_markdown_notes_are_links_but_not_inside_links_code_or_raw_
     assert hrefs.count("https://example.org/raw") == 1 and hrefs.count("https://example.org/named") == 1
     assert not soup.select("a a") and "https://example.org/code" not in hrefs
     assert [c.arxiv_id for c in digest.cards] == ["1706.03762", "2005.14165"]  # a cited mention
+
+
+OLD_LIST_LINE = re.compile(r"^\s*\*\*.+?\*\*.*\(([^()]*)\),?\s*.*arxiv\.org/", re.IGNORECASE)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["**", "*", "(", ")", "()", " ", ",", "by A", "2024", "arxiv.org/", "ArXiv.org/abs/1"]
+        ),
+        max_size=12,
+    )
+)
+def test_the_list_line_check_says_what_the_regex_it_replaced_said(parts):
+    line = "".join(parts)
+    assert article.is_list_line(line) == bool(OLD_LIST_LINE.match(line))
+
+
+def test_long_hostile_lines_are_read_in_linear_time():
+    """Lines that took the former patterns minutes (cubic backtracking); this test would not end."""
+    assert not article.is_list_line("**()" * 50_000)
+    assert article.is_list_line("**()" * 50_000 + " arxiv.org/abs/2402.00838")
+    assert not article.detect("**a**" + "(" * 50_000 + "arxiv.org/")
+    assert article.split_authors("Alice" + " " * 50_000 + "Bob") == ("Alice" + " " * 50_000 + "Bob",)
+    assert article.split_authors("Alice, Bob" + " " * 50_000 + ", et al.") == ("Alice", "Bob", "et al.")

@@ -25,18 +25,33 @@ from paperdigest.parse.shapes.plainlist import block_text, blocks_of
 from paperdigest.parse.shapes.tokens import Lines, set_id
 from paperdigest.parse.when import paper_date
 
-LIST_LINE = re.compile(r"^\s*\*\*.+?\*\*.*\(([^()]*)\),?\s*.*arxiv\.org/", re.IGNORECASE)
+PAREN_GROUP = re.compile(r"\([^()]*\)")
 NUMBERED_SECTION = re.compile(r"^##\s+\d+[).、]\s")
 SOURCE_LINE = re.compile(r"(转载自|翻译自|译自|来源|原文|source|translated from)\s*[:：]", re.IGNORECASE)
 SECTION_NUMBER = re.compile(r"^\s*\d+\s*[).、]\s*")
 PAREN_DATE = re.compile(r"\(([^()]*)\)\s*,?\s*$")
-AUTHOR_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
-ET_AL = re.compile(r"\s*,?\s*(?:[ea]t\.?\s*[ae]l\.?|等)\s*$", re.IGNORECASE)  # also the "at el." typos
+# Starts only at a comma or an "and" (a leading `\s*` was quadratic on a run of spaces); names are stripped.
+AUTHOR_SPLIT = re.compile(r",\s*(?:and\s+)?|(?<=\s)and(?=\s)")
+ET_AL = re.compile(r"(?:[ea]t\.?\s{0,3}[ae]l\.?|等)$", re.IGNORECASE)  # also the "at el." typos
 
 
 def detect(body: str) -> bool:
     lines = body.split("\n")
-    return any(LIST_LINE.match(line) for line in lines) or any(NUMBERED_SECTION.match(line) for line in lines)
+    return any(is_list_line(line) for line in lines) or any(NUMBERED_SECTION.match(line) for line in lines)
+
+
+def is_list_line(text: str) -> bool:
+    """`**Title** by Authors (date), https://arxiv.org/...`: a bold start, then a parenthesis on the
+    bold's line and an arXiv URL after it. Found with plain searches, not one regex, whose nested
+    `.*` took cubic time on a long line of `**()`."""
+    text = text.lstrip()
+    close = text.find("**", 3) if text.startswith("**") else -1
+    if close < 0 or "\n" in text[:close]:
+        return False
+    arxiv = text.lower().rfind("arxiv.org/")
+    line_end = text.find("\n", close)
+    group = PAREN_GROUP.search(text, close + 2, min(arxiv, line_end) if line_end >= 0 else arxiv)
+    return arxiv > close and group is not None
 
 
 def extract(tokens: list[Token], lines: Lines, used: set[str], context: Context) -> Found:
@@ -88,7 +103,7 @@ def first_url(tokens: list[Token]) -> str:
 def listed_paper(inline: Token, lines: Lines, category: str) -> Card | None:
     """`**Title** by Authors (date), [url](url)` -> a Card, or None for any other paragraph."""
     children = [c for c in inline.children or [] if c.type != "text" or c.content]
-    if not children or children[0].type != "strong_open" or not LIST_LINE.match(inline.content):
+    if not children or children[0].type != "strong_open" or not is_list_line(inline.content):
         return None
     close = next((k for k, c in enumerate(children) if c.type == "strong_close"), None)
     aid = next(
@@ -135,9 +150,17 @@ def split_title(bold: str, after: str) -> tuple[str, str]:
 
 def split_authors(text: str) -> tuple[str, ...]:
     text = re.sub(r"^\s*(?:by\s+)+", "", text.strip().rstrip(","), flags=re.IGNORECASE)
-    et_al = bool(ET_AL.search(text))
-    names = [n.strip() for n in AUTHOR_SPLIT.split(ET_AL.sub("", text)) if n.strip()]
+    text, et_al = without_et_al(text)
+    names = [n.strip() for n in AUTHOR_SPLIT.split(text) if n.strip()]
     return (*names, "et al.") if names and et_al else tuple(names)
+
+
+def without_et_al(text: str) -> tuple[str, bool]:
+    """'A, B, et al.' -> ('A, B', True): matched at the end of the stripped text (a pattern that
+    allowed spaces before it took cubic time on a run of spaces)."""
+    text = text.rstrip()
+    m = ET_AL.search(text)
+    return (text[: m.start()].rstrip().rstrip(",").rstrip(), True) if m else (text, False)
 
 
 def raw_text(children: list[Token]) -> str:
