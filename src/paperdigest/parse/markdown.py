@@ -14,6 +14,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.anchors.index import unique_slug
 from mdit_py_plugins.footnote import footnote_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -26,6 +27,8 @@ from paperdigest.parse.math import math_plugin, tex_to_text
 
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
 IAL = re.compile(r"\{:\s*([^}]*)\}")
+# Written after a heading's text: kramdown's `{#id}`, or an attribute list `{#id .class}` / `{: #id}`.
+HEADING_ATTRS = re.compile(r"[ \t]*\{(?::[ \t]*|(?=[#.]))([^{}]*)\}[ \t]*$")
 IAL_ATTR = re.compile(r"""([#.])([\w-]+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
 LEAF_BLOCKS = ("fence", "code_block", "math_block", "html_block", "hr")
 SAFE_IAL_KEYS = {"style", "width", "height", "alt", "title", "align", "class", "id"}
@@ -96,8 +99,7 @@ def kramdown_ial_rule(state: StateCore) -> None:
             target = _previous_block_open(tokens, i - 1)
             if target is not None:
                 apply_attrs(target, parse_ial(whole.group(1)))
-            for t in tokens[i - 1 : i + 2]:
-                t.hidden, t.type, t.children, t.content = True, "ial_removed", [], ""
+            _remove(tokens[i - 1 : i + 2])
             continue
         if i >= 1 and tokens[i - 1].type == "paragraph_open" and _strip_trailing_ial(token, tokens[i - 1]):
             continue
@@ -110,6 +112,48 @@ def kramdown_ial_rule(state: StateCore) -> None:
                         if target is not None:
                             apply_attrs(target, parse_ial(m.group(1)))
                 child.content = IAL.sub("", child.content)
+
+
+def heading_attrs_rule(state: StateCore) -> None:
+    """Before `anchor`: attributes written after a heading, or on the line below it, apply to the
+    heading and leave its text (so its TOC entry and card title). A written id is made unique the
+    way generated ones are (-1, -2); `anchor` then keeps it and generates ids that avoid it."""
+    tokens = state.tokens
+    written: set[str] = set()
+    for i, tok in enumerate(tokens):
+        if tok.type != "heading_open":
+            continue
+        apply_attrs(tok, _trailing_heading_attrs(tokens[i + 1]) + _ial_paragraph_at(tokens, i + 3))
+        if tok.attrGet("id"):
+            tok.attrSet("id", unique_slug(str(tok.attrGet("id")), written))
+
+
+def _trailing_heading_attrs(inline: Token) -> list[tuple[str, str]]:
+    children = inline.children or []
+    if not children or children[-1].type != "text":
+        return []
+    m = HEADING_ATTRS.search(children[-1].content)
+    attrs = parse_ial(m.group(1)) if m else []
+    if attrs:
+        children[-1].content = children[-1].content[: m.start()]
+        inline.content = HEADING_ATTRS.sub("", inline.content)
+    return attrs
+
+
+def _ial_paragraph_at(tokens: list[Token], index: int) -> list[tuple[str, str]]:
+    """`{: ...}` alone on the line after a heading: its attributes, the paragraph removed."""
+    if index + 2 >= len(tokens) or tokens[index].type != "paragraph_open":
+        return []
+    whole = IAL.fullmatch(tokens[index + 1].content.strip())
+    if not whole:
+        return []
+    _remove(tokens[index : index + 3])
+    return parse_ial(whole.group(1))
+
+
+def _remove(tokens: list[Token]) -> None:
+    for t in tokens:
+        t.hidden, t.type, t.children, t.content = True, "ial_removed", [], ""
 
 
 def _strip_trailing_ial(inline: Token, paragraph: Token) -> bool:
@@ -206,6 +250,7 @@ def markdown_parser() -> MarkdownIt:
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
     md.use(jekyll_plugin)
+    md.core.ruler.before("anchor", "kramdown_heading_attrs", heading_attrs_rule)
     md.core.ruler.push("kramdown_ial", kramdown_ial_rule)
     link_rules(md)
     return md
