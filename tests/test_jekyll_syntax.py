@@ -61,3 +61,35 @@ def test_a_card_heading_with_a_header_id_is_anchored_there(tmp_path):
     (card,) = digest.cards
     assert card.title == "Attention Is All You Need"
     assert card.anchor == "transformer"
+
+
+def test_liquid_tags_only_jekyll_can_run_are_dropped_with_a_located_warning(tmp_path):
+    result = parse_text(
+        tmp_path,
+        """
+        ---
+        title: Note
+        ---
+        ## Intro
+
+        Built with {{ site.title }}.
+
+        {% include video id="x" provider="youtube" %}
+
+        {% comment %}a draft{% endcomment %}
+        {% include toc %}
+        {% raw %}{{ kept }}{% endraw %}
+        {% include figure.html image_path="/images/a.png" caption="A" %}
+        """,
+    )
+    warnings = [(p.line, p.message) for p in result.problems if p.level == "warning"]
+    assert warnings == [
+        (6, "Jekyll's Liquid '{{ site.title }}' is not run here: dropped from the page"),
+        (
+            8,
+            'Jekyll\'s Liquid \'{% include video id="x" provider="youtube" %}\' is not run here: dropped from the page',
+        ),
+    ]
+    html = result.digest.html
+    assert "{%" not in html and "site.title" not in html and "a draft" not in html
+    assert "{{ kept }}" in html and '<figure><img src="/images/a.png"' in html

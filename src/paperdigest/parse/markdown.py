@@ -23,6 +23,7 @@ from pygments.util import ClassNotFound
 
 from paperdigest.parse.cjk import cjk_friendly_plugin
 from paperdigest.parse.jekyll import jekyll_plugin
+from paperdigest.parse.liquid import liquid_plugin
 from paperdigest.parse.math import math_plugin, tex_to_text
 
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
@@ -250,6 +251,7 @@ def markdown_parser() -> MarkdownIt:
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
     md.use(jekyll_plugin)
+    md.use(liquid_plugin)
     md.core.ruler.before("anchor", "kramdown_heading_attrs", heading_attrs_rule)
     md.core.ruler.push("kramdown_ial", kramdown_ial_rule)
     link_rules(md)
