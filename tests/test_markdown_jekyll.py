@@ -5,6 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from conftest import run_cli, write_site
+from http_util import serve_static
 from paperdigest.parse.digest import parse_digest
 
 
@@ -93,3 +97,57 @@ def test_liquid_tags_only_jekyll_can_run_are_dropped_with_a_located_warning(tmp_
     html = result.digest.html
     assert "{%" not in html and "site.title" not in html and "a draft" not in html
     assert "{{ kept }}" in html and '<figure><img src="/images/a.png"' in html
+
+
+CALLOUTS = """\
+---
+title: Callouts
+---
+## Reading list
+
+- [x] read the paper
+- [ ] write notes
+
+> [!NOTE]
+> Useful information.
+
+> [!TIP]
+> A tip.
+
+> [!IMPORTANT]
+> Important.
+
+> [!WARNING]
+> Careful.
+
+> [!CAUTION]
+> Risky.
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_task_lists_and_alerts_are_styled_and_accessible(browser, tmp_path, scheme):
+    from axe_playwright_python.sync_playwright import Axe
+
+    write_site(tmp_path, {"2024-05-01-callouts.md": CALLOUTS})
+    run_cli("build", "--source", str(tmp_path), check=True)
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    with serve_static(tmp_path / "_site") as root:
+        page.goto(root + "digests/2024-05-01-callouts/", wait_until="networkidle")
+        items = page.locator(".task-list-item")
+        assert items.count() == 2 and page.locator(".task-list-item input[disabled]").count() == 2
+        assert items.first.evaluate("e => getComputedStyle(e).listStyleType") == "none"  # one marker
+        assert "[x]" not in page.inner_text("article") and "[!" not in page.inner_text("article")
+        rules, titles = set(), set()
+        for alert in page.locator(".markdown-alert").all():
+            rules.add(alert.evaluate("e => getComputedStyle(e).borderLeftColor"))
+            title = alert.locator(".markdown-alert-title")
+            titles.add(title.inner_text())
+            assert title.evaluate("e => getComputedStyle(e).color") in rules  # the title in its colour
+        assert titles == {"Note", "Tip", "Important", "Warning", "Caution"} and len(rules) == 5
+        violations = Axe().run(page).response["violations"]
+        bad = [f"{v['id']} ({v['impact']})" for v in violations if v["impact"] in ("serious", "critical")]
+        assert bad == []
+    context.close()

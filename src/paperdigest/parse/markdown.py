@@ -16,6 +16,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.anchors.index import unique_slug
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -240,8 +241,12 @@ def limit_nesting(md: MarkdownIt, name: str) -> None:
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
     """Built once per process: CommonMark + tables, strikethrough, footnotes, math, anchors, and
-    emphasis that opens and closes beside CJK punctuation as Chinese authors mean it."""
-    md = MarkdownIt("commonmark", {"html": True, "highlight": highlight_code, "typographer": False})
+    emphasis that opens and closes beside CJK punctuation as Chinese authors mean it. GitHub's alerts
+    (`> [!NOTE]`) are markdown-it-py's own (4.1+), as mdit-py-plugins' gfm_plugin enables them; task
+    lists come from mdit-py-plugins, whose checkboxes (disabled) sit in a <label> with the item's
+    text: a checkbox without one has no accessible name."""
+    options = {"html": True, "highlight": highlight_code, "typographer": False, "alerts": True}
+    md = MarkdownIt("commonmark", options)
     md.options["maxNesting"] = MAX_NESTING + 10
     for name in ("list", "blockquote"):
         limit_nesting(md, name)
@@ -249,6 +254,7 @@ def markdown_parser() -> MarkdownIt:
     md.use(cjk_friendly_plugin)
     md.use(math_plugin)
     md.use(footnote_plugin)
+    md.use(tasklists_plugin, label=True)
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
     md.use(jekyll_plugin)
     md.use(liquid_plugin)
