@@ -37,6 +37,7 @@ SAFE_IAL_KEYS = {"style", "width", "height", "alt", "title", "align", "class", "
 SITE_ABSOLUTE = re.compile(r"""(\s(?:src|href|poster)=["'])/(?!/)""")
 # Lists and quotes nested deeper than this are cut off (with a warning) instead of recursing on.
 MAX_NESTING = 100
+SUMMARY = re.compile(r"(<summary\b[^>]*>)(.*?)(</summary\s*>)", re.IGNORECASE | re.DOTALL)
 RAW_IMG = re.compile(r"<img\b(?![^>]*\bloading=)", re.IGNORECASE)
 CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 CJK_LINE_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*(?=[{CJK}])")
@@ -222,6 +223,30 @@ def link_rules(md: MarkdownIt) -> None:
     md.add_render_rule("html_inline", raw_html)
 
 
+def summary_markdown_rule(state: StateCore) -> None:
+    """`<summary>The **fast** path</summary>` in a raw <details> block: its text is Markdown, as the
+    author meant; the rest of the block stays raw HTML. Runs before `inline`, which parses it."""
+    tokens: list[Token] = []
+    for tok in state.tokens:
+        if tok.type != "html_block" or not SUMMARY.search(tok.content):
+            tokens.append(tok)
+            continue
+        pos = 0
+        for m in SUMMARY.finditer(tok.content):
+            tokens.append(_html_piece(tok, tok.content[pos : m.end(1)]))
+            line = tok.map[0] + tok.content[: m.start(2)].count("\n") if tok.map else None
+            text = Token("inline", "", 0, content=m.group(2), level=tok.level, children=[])
+            text.map = [line, line + 1] if line is not None else None
+            tokens.append(text)
+            pos = m.start(3)
+        tokens.append(_html_piece(tok, tok.content[pos:]))
+    state.tokens = tokens
+
+
+def _html_piece(block: Token, content: str) -> Token:
+    return Token("html_block", "", 0, content=content, map=block.map, level=block.level, block=True)
+
+
 def limit_nesting(md: MarkdownIt, name: str) -> None:
     """Past MAX_NESTING levels a list or quote marker stays text: markdown-it would otherwise
     drop everything from there to the end of the digest. env['too_deep'] keeps the first line."""
@@ -259,6 +284,7 @@ def markdown_parser() -> MarkdownIt:
     md.use(jekyll_plugin)
     md.use(liquid_plugin)
     md.core.ruler.before("anchor", "kramdown_heading_attrs", heading_attrs_rule)
+    md.core.ruler.before("inline", "summary_markdown", summary_markdown_rule)
     md.core.ruler.push("kramdown_ial", kramdown_ial_rule)
     link_rules(md)
     return md
