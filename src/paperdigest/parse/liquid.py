@@ -34,6 +34,7 @@ RAW_OPEN = re.compile(r"\{%-?\s*raw\s*-?%\}")
 RAW_MARK = re.compile(r"\{%-?\s*(?:raw|endraw)\s*-?%\}")
 RAW_LINE = re.compile(r"^[ \t]*\{%-?\s*(?:raw|endraw)\s*-?%\}[ \t]*\n", re.MULTILINE)
 PARAM = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
+BLANK_LINE = re.compile(r"\n[ \t]*\n")
 QUIET = {"raw", "endraw", "comment"}  # dropped as the author meant: no warning
 
 
@@ -45,8 +46,8 @@ def liquid_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         return False
     pos = state.bMarks[start] + state.tShift[start]
     tag = TAG.match(state.src, pos, state.eMarks[end - 1]) if state.src.startswith("{%", pos) else None
-    if tag is None:
-        return False
+    if tag is None or BLANK_LINE.search(tag.group(0)):
+        return False  # a tag never spans a blank line: that `%}` closes something else
     last = start
     while state.eMarks[last] < tag.end():
         last += 1
@@ -63,12 +64,9 @@ def liquid_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         token.info, token.content, token.markup = (args.split() or [""])[0], without_raw_marks(code), "{%"
     elif not (is_figure(name, args) and figure_tokens(state, include_params(args))):
         token = state.push("liquid", "", 0)
+        token.content, token.info = tag.group(0), name
         unclosed = name in END_TAG and close is None  # dropped with a warning, what follows is text
-        token.content, token.info, token.meta = (
-            tag.group(0),
-            name,
-            {"quiet": quiet(name, args) and not unclosed},
-        )
+        token.meta = {"quiet": quiet(name, args) and not unclosed}
     state.line = (close if close is not None else last) + 1
     for token in state.tokens[first:]:
         token.map = [start, state.line]
@@ -88,7 +86,7 @@ def without_raw_marks(code: str) -> str:
 
 
 def is_figure(name: str, args: str) -> bool:
-    return name == "include" and args.split()[0] in ("figure", "figure.html") if args else False
+    return name == "include" and args.split()[:1] in (["figure"], ["figure.html"])
 
 
 def include_params(args: str) -> dict[str, str]:
