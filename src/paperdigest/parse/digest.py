@@ -21,6 +21,7 @@ from paperdigest.parse.dates import parse_date_value
 from paperdigest.parse.fields import field_labels, strip_block_markers
 from paperdigest.parse.front_matter import CATEGORY_KEYS, LANGUAGE_KEYS, checked_fields
 from paperdigest.parse.language import detect_language
+from paperdigest.parse.liquid import dropped_tags
 from paperdigest.parse.markdown import MAX_NESTING, markdown_parser, plain_text, title_parser
 from paperdigest.parse.sanitize import sanitize_html
 from paperdigest.parse.shapes.tokens import closing
@@ -107,6 +108,7 @@ def parse_source(
     link_cards_to_paper_pages(tokens, [(i, c) for i, c in found.cards if i is not None])
     problems += math_problems(tokens, rel, offset)
     problems += nesting_problems(env, rel, offset)
+    problems += liquid_problems(tokens, rel, offset)
     problems += duplicate_card_problems(cards, rel)
     demote_headings(tokens)
     shown = card_slots(tokens, [(i, n) for n, (i, _) in enumerate(found.cards) if i is not None])
@@ -304,10 +306,13 @@ def keywords(value) -> tuple[str, ...]:
 
 
 def table_of_contents(tokens: list[Token]) -> tuple[TocEntry, ...]:
+    """h2-h4, except those marked `{: .no_toc}` (kramdown leaves them out of its TOC too)."""
     return tuple(
         TocEntry(int(tok.tag[1]), plain_text(tokens[i + 1]), tok.attrGet("id") or "")
         for i, tok in enumerate(tokens)
-        if tok.type == "heading_open" and tok.tag in ("h2", "h3", "h4")
+        if tok.type == "heading_open"
+        and tok.tag in ("h2", "h3", "h4")
+        and "no_toc" not in str(tok.attrGet("class") or "").split()
     )
 
 
@@ -335,6 +340,16 @@ def nesting_problems(env: dict, rel: str, offset: int) -> list[Problem]:
         return []
     msg = f"lists or quotes nested more than {MAX_NESTING} levels deep: deeper markers are shown as text"
     return [Problem(rel, env["too_deep"] + offset, "warning", msg)]
+
+
+def liquid_problems(tokens: list[Token], rel: str, offset: int) -> list[Problem]:
+    """Liquid tags that only Jekyll could run (parse/liquid.py) are dropped: the author hears which."""
+    found = []
+    for line, tag in dropped_tags(tokens):
+        shown = tag if len(tag) <= 60 else tag[:57] + "..."
+        msg = f"Jekyll's Liquid {shown!r} is not run here: dropped from the page"
+        found.append(Problem(rel, line + offset if line is not None else None, "warning", msg))
+    return found
 
 
 def raw_html_balanced(tokens: list[Token]) -> bool:

@@ -21,7 +21,6 @@ URL_FILTER = re.compile(
     URL_START + r"""\{\{\s*["']/?([^"'{}]*)["']\s*\|\s*(?:relative_url|absolute_url)\s*\}\}"""
 )
 TOC_MARK = re.compile(r"^\s*\{:\s*toc\s*\}\s*$")
-RAW_MARK = re.compile(r"\{%-?\s*(?:raw|endraw)\s*-?%\}")
 LISTS = ("bullet_list_open", "ordered_list_open")
 
 
@@ -35,17 +34,11 @@ def site_urls_rule(state: StateCore) -> None:
 
 
 def leftovers_rule(state: StateCore) -> None:
-    """`{:toc}` right under a list (or after it, a paragraph of its own) drops that list; `{% raw %}`
-    marks are dropped, whole paragraphs of them too."""
+    """`{:toc}` right under a list (or after it, a paragraph of its own) drops that list. (Liquid's
+    `{% raw %}` marks and other tags: parse/liquid.py.)"""
     tokens = state.tokens
     dropped: set[tuple[int, int]] = set()
     for i, tok in enumerate(tokens):
-        if tok.type == "inline" and "{%" in tok.content:
-            if not RAW_MARK.sub("", tok.content).strip():
-                dropped.add((i - 1, i + 1))
-            for child in tok.children or []:
-                if child.type == "text":
-                    child.content = RAW_MARK.sub("", child.content)
         if tok.type != "inline" or "{:" not in tok.content:
             continue
         lines = tok.content.split("\n")

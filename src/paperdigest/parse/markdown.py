@@ -14,7 +14,9 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.anchors.index import unique_slug
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -22,16 +24,20 @@ from pygments.util import ClassNotFound
 
 from paperdigest.parse.cjk import cjk_friendly_plugin
 from paperdigest.parse.jekyll import jekyll_plugin
+from paperdigest.parse.liquid import liquid_plugin
 from paperdigest.parse.math import math_plugin, tex_to_text
 
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
 IAL = re.compile(r"\{:\s*([^}]*)\}")
+# Written after a heading's text: kramdown's `{#id}`, or an attribute list `{#id .class}` / `{: #id}`.
+HEADING_ATTRS = re.compile(r"[ \t]*\{(?::[ \t]*|(?=[#.]))([^{}]*)\}[ \t]*$")
 IAL_ATTR = re.compile(r"""([#.])([\w-]+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
 LEAF_BLOCKS = ("fence", "code_block", "math_block", "html_block", "hr")
 SAFE_IAL_KEYS = {"style", "width", "height", "alt", "title", "align", "class", "id"}
 SITE_ABSOLUTE = re.compile(r"""(\s(?:src|href|poster)=["'])/(?!/)""")
 # Lists and quotes nested deeper than this are cut off (with a warning) instead of recursing on.
 MAX_NESTING = 100
+SUMMARY = re.compile(r"(<summary\b[^>]*>)(.*?)(</summary\s*>)", re.IGNORECASE | re.DOTALL)
 RAW_IMG = re.compile(r"<img\b(?![^>]*\bloading=)", re.IGNORECASE)
 CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 CJK_LINE_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*(?=[{CJK}])")
@@ -96,8 +102,7 @@ def kramdown_ial_rule(state: StateCore) -> None:
             target = _previous_block_open(tokens, i - 1)
             if target is not None:
                 apply_attrs(target, parse_ial(whole.group(1)))
-            for t in tokens[i - 1 : i + 2]:
-                t.hidden, t.type, t.children, t.content = True, "ial_removed", [], ""
+            _remove(tokens[i - 1 : i + 2])
             continue
         if i >= 1 and tokens[i - 1].type == "paragraph_open" and _strip_trailing_ial(token, tokens[i - 1]):
             continue
@@ -110,6 +115,48 @@ def kramdown_ial_rule(state: StateCore) -> None:
                         if target is not None:
                             apply_attrs(target, parse_ial(m.group(1)))
                 child.content = IAL.sub("", child.content)
+
+
+def heading_attrs_rule(state: StateCore) -> None:
+    """Before `anchor`: attributes written after a heading, or on the line below it, apply to the
+    heading and leave its text (so its TOC entry and card title). A written id is made unique the
+    way generated ones are (-1, -2); `anchor` then keeps it and generates ids that avoid it."""
+    tokens = state.tokens
+    written: set[str] = set()
+    for i, tok in enumerate(tokens):
+        if tok.type != "heading_open":
+            continue
+        apply_attrs(tok, _trailing_heading_attrs(tokens[i + 1]) + _ial_paragraph_at(tokens, i + 3))
+        if tok.attrGet("id"):
+            tok.attrSet("id", unique_slug(str(tok.attrGet("id")), written))
+
+
+def _trailing_heading_attrs(inline: Token) -> list[tuple[str, str]]:
+    children = inline.children or []
+    if not children or children[-1].type != "text":
+        return []
+    m = HEADING_ATTRS.search(children[-1].content)
+    attrs = parse_ial(m.group(1)) if m else []
+    if attrs:
+        children[-1].content = children[-1].content[: m.start()]
+        inline.content = HEADING_ATTRS.sub("", inline.content)
+    return attrs
+
+
+def _ial_paragraph_at(tokens: list[Token], index: int) -> list[tuple[str, str]]:
+    """`{: ...}` alone on the line after a heading: its attributes, the paragraph removed."""
+    if index + 2 >= len(tokens) or tokens[index].type != "paragraph_open":
+        return []
+    whole = IAL.fullmatch(tokens[index + 1].content.strip())
+    if not whole:
+        return []
+    _remove(tokens[index : index + 3])
+    return parse_ial(whole.group(1))
+
+
+def _remove(tokens: list[Token]) -> None:
+    for t in tokens:
+        t.hidden, t.type, t.children, t.content = True, "ial_removed", [], ""
 
 
 def _strip_trailing_ial(inline: Token, paragraph: Token) -> bool:
@@ -176,6 +223,30 @@ def link_rules(md: MarkdownIt) -> None:
     md.add_render_rule("html_inline", raw_html)
 
 
+def summary_markdown_rule(state: StateCore) -> None:
+    """`<summary>The **fast** path</summary>` in a raw <details> block: its text is Markdown, as the
+    author meant; the rest of the block stays raw HTML. Runs before `inline`, which parses it."""
+    tokens: list[Token] = []
+    for tok in state.tokens:
+        if tok.type != "html_block" or not SUMMARY.search(tok.content):
+            tokens.append(tok)
+            continue
+        pos = 0
+        for m in SUMMARY.finditer(tok.content):
+            tokens.append(_html_piece(tok, tok.content[pos : m.end(1)]))
+            line = tok.map[0] + tok.content[: m.start(2)].count("\n") if tok.map else None
+            text = Token("inline", "", 0, content=m.group(2), level=tok.level, children=[])
+            text.map = [line, line + 1] if line is not None else None
+            tokens.append(text)
+            pos = m.start(3)
+        tokens.append(_html_piece(tok, tok.content[pos:]))
+    state.tokens = tokens
+
+
+def _html_piece(block: Token, content: str) -> Token:
+    return Token("html_block", "", 0, content=content, map=block.map, level=block.level, block=True)
+
+
 def limit_nesting(md: MarkdownIt, name: str) -> None:
     """Past MAX_NESTING levels a list or quote marker stays text: markdown-it would otherwise
     drop everything from there to the end of the digest. env['too_deep'] keeps the first line."""
@@ -195,8 +266,12 @@ def limit_nesting(md: MarkdownIt, name: str) -> None:
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
     """Built once per process: CommonMark + tables, strikethrough, footnotes, math, anchors, and
-    emphasis that opens and closes beside CJK punctuation as Chinese authors mean it."""
-    md = MarkdownIt("commonmark", {"html": True, "highlight": highlight_code, "typographer": False})
+    emphasis that opens and closes beside CJK punctuation as Chinese authors mean it. GitHub's alerts
+    (`> [!NOTE]`) are markdown-it-py's own (4.1+), as mdit-py-plugins' gfm_plugin enables them; task
+    lists come from mdit-py-plugins, whose checkboxes (disabled) sit in a <label> with the item's
+    text: a checkbox without one has no accessible name."""
+    options = {"html": True, "highlight": highlight_code, "typographer": False, "alerts": True}
+    md = MarkdownIt("commonmark", options)
     md.options["maxNesting"] = MAX_NESTING + 10
     for name in ("list", "blockquote"):
         limit_nesting(md, name)
@@ -204,8 +279,12 @@ def markdown_parser() -> MarkdownIt:
     md.use(cjk_friendly_plugin)
     md.use(math_plugin)
     md.use(footnote_plugin)
+    md.use(tasklists_plugin, label=True)
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
     md.use(jekyll_plugin)
+    md.use(liquid_plugin)
+    md.core.ruler.before("anchor", "kramdown_heading_attrs", heading_attrs_rule)
+    md.core.ruler.before("inline", "summary_markdown", summary_markdown_rule)
     md.core.ruler.push("kramdown_ial", kramdown_ial_rule)
     link_rules(md)
     return md

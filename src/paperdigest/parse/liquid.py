@@ -1,0 +1,180 @@
+"""Liquid, the template language Jekyll runs over a note before Markdown: never shown as text.
+
+{% highlight python linenos %} ... {% endhighlight %}  -> a code block, highlighted as ```python is
+{% include figure.html image_path="/x.png" alt=".." caption=".." %}  -> <figure> (Minimal Mistakes)
+{% comment %} ... {% endcomment %}                     -> nothing
+{% raw %} ... {% endraw %}                             -> what is between, as written
+{% include toc %}                                      -> nothing: the page shows its own TOC
+any other tag, `{{ site.title }}` and kin              -> nothing, and a warning (dropped_tags)
+
+A tag that fills its line is a block of its own, as Jekyll's output (HTML or nothing) would be;
+one inside text is an inline token. Both render nothing unless they are one of the above.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+TAG = re.compile(r"\{%-?\s*(\w+)(.*?)-?%\}", re.DOTALL)
+# `{{` also opens TeX and prose: only Jekyll's variables or a filtered string are output tags.
+OUTPUT = re.compile(
+    r"""\{\{-?\s*(?:(?:site|page|layout|include|paginator|jekyll|content)\b|["'][^"'{}]*["']\s*\|)[^{}]*\}\}"""
+)
+END_TAG = {
+    "highlight": re.compile(r"\{%-?\s*endhighlight\s*-?%\}"),
+    "comment": re.compile(r"\{%-?\s*endcomment\s*-?%\}"),
+}
+RAW_OPEN = re.compile(r"\{%-?\s*raw\s*-?%\}")
+RAW_MARK = re.compile(r"\{%-?\s*(?:raw|endraw)\s*-?%\}")
+RAW_LINE = re.compile(r"^[ \t]*\{%-?\s*(?:raw|endraw)\s*-?%\}[ \t]*\n", re.MULTILINE)
+PARAM = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
+BLANK_LINE = re.compile(r"\n[ \t]*\n")
+QUIET = {"raw", "endraw", "comment"}  # dropped as the author meant: no warning
+
+
+def liquid_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A line that starts with a tag ending on it (or a later line, for a tag written over several
+    lines); highlight and comment run to their end tag, which starts a line of its own. Without
+    one, only the tag is dropped (and warned about)."""
+    if state.is_code_block(start):
+        return False
+    pos = state.bMarks[start] + state.tShift[start]
+    tag = TAG.match(state.src, pos, state.eMarks[end - 1]) if state.src.startswith("{%", pos) else None
+    if tag is None or BLANK_LINE.search(tag.group(0)):
+        return False  # a tag never spans a blank line: that `%}` closes something else
+    last = start
+    while state.eMarks[last] < tag.end():
+        last += 1
+    if state.src[tag.end() : state.eMarks[last]].strip():
+        return False  # text follows the tag: it is inline
+    name, args = tag.group(1), tag.group(2).strip()
+    close = closing_line(state, name, last + 1, end) if name in END_TAG else None
+    if silent:
+        return True
+    first = len(state.tokens)
+    if name == "highlight" and close is not None:
+        code = state.getLines(last + 1, close, state.sCount[start], True)
+        token = state.push("fence", "code", 0)
+        token.info, token.content, token.markup = (args.split() or [""])[0], without_raw_marks(code), "{%"
+    elif not (is_figure(name, args) and figure_tokens(state, include_params(args))):
+        token = state.push("liquid", "", 0)
+        token.content, token.info = tag.group(0), name
+        unclosed = name in END_TAG and close is None  # dropped with a warning, what follows is text
+        token.meta = {"quiet": quiet(name, args) and not unclosed}
+    state.line = (close if close is not None else last) + 1
+    for token in state.tokens[first:]:
+        token.map = [start, state.line]
+    return True
+
+
+def closing_line(state: StateBlock, name: str, first: int, end: int) -> int | None:
+    for line in range(first, end):
+        if END_TAG[name].match(state.src, state.bMarks[line] + state.tShift[line], state.eMarks[line]):
+            return line
+    return None
+
+
+def without_raw_marks(code: str) -> str:
+    """`{% raw %}` inside a highlight block keeps Liquid off the code: only the code is shown."""
+    return RAW_MARK.sub("", RAW_LINE.sub("", code))
+
+
+def is_figure(name: str, args: str) -> bool:
+    return name == "include" and args.split()[:1] in (["figure"], ["figure.html"])
+
+
+def include_params(args: str) -> dict[str, str]:
+    return {m.group(1): m.group(2) or m.group(3) or m.group(4) or "" for m in PARAM.finditer(args)}
+
+
+def figure_tokens(state: StateBlock, params: dict[str, str]) -> bool:
+    """Minimal Mistakes' figure include: the image, and its caption written in Markdown."""
+    url = state.md.normalizeLink(params.get("image_path", ""))
+    if not params.get("image_path") or not state.md.validateLink(url):
+        return False
+    state.push("figure_open", "figure", 1)
+    image = Token("image", "img", 0, attrs={"src": url, "alt": ""}, content=params.get("alt", ""))
+    image.children = [Token("text", "", 0, content=image.content)]  # the alt text, as Markdown's
+    state.push("inline", "", 0).children = [image]
+    if params.get("caption"):
+        state.push("figcaption_open", "figcaption", 1)
+        state.push("inline", "", 0).content = params["caption"]
+        state.push("figcaption_close", "figcaption", -1)
+    state.push("figure_close", "figure", -1)
+    return True
+
+
+def liquid_inline(state: StateInline, silent: bool) -> bool:
+    """A tag or output tag inside text; a comment runs to its end tag. Inside raw, only the
+    endraw mark is Liquid."""
+    src, pos = state.src, state.pos
+    if not src.startswith(("{%", "{{"), pos):
+        return False
+    tag = TAG.match(src, pos) or OUTPUT.match(src, pos)
+    if tag is None:
+        return False
+    name = tag.group(1) if tag.re is TAG else ""
+    if name not in ("raw", "endraw") and inside_raw(src, pos):
+        return False
+    stop = tag.end()
+    closed = END_TAG["comment"].search(src, stop) if name == "comment" else None
+    if closed:
+        stop = closed.end()
+    if not silent:
+        token = state.push("liquid", "", 0)
+        token.content, token.info = src[pos:stop], name
+        args = tag.group(2) if name else ""
+        token.meta = {"pos": pos, "quiet": quiet(name, args) and (name != "comment" or bool(closed))}
+    state.pos = stop
+    return True
+
+
+def inside_raw(src: str, pos: int) -> bool:
+    marks = list(RAW_MARK.finditer(src, 0, pos))
+    return bool(marks) and RAW_OPEN.fullmatch(marks[-1].group(0)) is not None
+
+
+def quiet(name: str, args: str) -> bool:
+    return name in QUIET or (name == "include" and args.split()[:1] == ["toc"])
+
+
+def bare_paragraphs_rule(state: StateCore) -> None:
+    """A paragraph of nothing but tags is no <p>: hidden, as a tight list's are (the tags stay
+    tokens, for dropped_tags)."""
+    tokens = state.tokens
+    for i in range(1, len(tokens) - 1):
+        if tokens[i - 1].type == "paragraph_open" and only_tags(tokens[i].children or []):
+            tokens[i - 1].hidden = tokens[i + 1].hidden = True
+
+
+def only_tags(children: list[Token]) -> bool:
+    shown = [c for c in children if c.type != "softbreak" and (c.type != "text" or c.content.strip())]
+    return bool(shown) and all(c.type == "liquid" for c in shown)
+
+
+def dropped_tags(tokens: list[Token]) -> list[tuple[int | None, str]]:
+    """(line in the parsed text, tag) of each tag dropped without the author asking for it."""
+    found = []
+    for tok in tokens:
+        if tok.type == "liquid" and not tok.meta["quiet"]:
+            found.append((tok.map[0] if tok.map else None, tok.content))
+        for child in tok.children or []:
+            if child.type == "liquid" and not child.meta["quiet"]:
+                line = tok.map[0] + tok.content[: child.meta["pos"]].count("\n") if tok.map else None
+                found.append((line, child.content))
+    return found
+
+
+def liquid_plugin(md: MarkdownIt) -> None:
+    md.block.ruler.before(
+        "fence", "liquid", liquid_block, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )
+    md.inline.ruler.before("escape", "liquid", liquid_inline)
+    md.core.ruler.after("inline", "liquid_bare_paragraphs", bare_paragraphs_rule)
+    md.add_render_rule("liquid", lambda self, tokens, idx, options, env: "")
