@@ -362,3 +362,18 @@ def test_a_field_that_says_there_is_none_is_no_link(tmp_path):
     write_site(tmp_path, {"2024-01-02-d.md": text})
     digest = parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest
     assert [(link.label, link.note) for link in digest.cards[0].links] == [("数据集", "自建")]
+
+
+def test_an_empty_heading_has_no_table_of_contents_entry(tmp_path):
+    write_site(
+        tmp_path,
+        {"2024-01-02-d.md": "### 1、Gecko\n\n> - URL：https://arxiv.org/abs/2403.20327\n\n###\n\ntext\n"},
+    )
+    digest = parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest
+    assert [entry.title for entry in digest.toc] == ["1、Gecko"]
+
+
+def test_a_long_attribute_list_is_read_in_linear_time(tmp_path):
+    """`{: 2023-2023-...}` took quadratic time (a key tried at every letter); this would not end."""
+    write_site(tmp_path, {"2024-01-02-d.md": "text\n{: " + "2023-" * 60_000 + " .wide}\n"})
+    assert '<p class="wide">text</p>' in parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest.html

@@ -306,14 +306,16 @@ def keywords(value) -> tuple[str, ...]:
 
 
 def table_of_contents(tokens: list[Token]) -> tuple[TocEntry, ...]:
-    """h2-h4, except those marked `{: .no_toc}` (kramdown leaves them out of its TOC too)."""
-    return tuple(
+    """h2-h4, except those marked `{: .no_toc}` (kramdown leaves them out of its TOC too) and empty
+    ones (`### `)."""
+    entries = (
         TocEntry(int(tok.tag[1]), plain_text(tokens[i + 1]), tok.attrGet("id") or "")
         for i, tok in enumerate(tokens)
         if tok.type == "heading_open"
         and tok.tag in ("h2", "h3", "h4")
         and "no_toc" not in str(tok.attrGet("class") or "").split()
     )
+    return tuple(entry for entry in entries if entry.title.strip())
 
 
 def math_problems(tokens: list[Token], rel: str, offset: int) -> list[Problem]:
