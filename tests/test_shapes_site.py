@@ -119,6 +119,10 @@ def test_papers_yaml_keeps_ids_as_written_and_reports_bad_yaml(tmp_path):
     (site / "papers.yaml").write_text("2112.01488: [unclosed\n", encoding="utf-8")
     proc = run_cli("build", "--source", str(site))
     assert proc.returncode == 1 and "papers.yaml:2: error: invalid YAML" in proc.stderr  # an error fails
+    (site / "papers.yaml").write_text("2112.01488: " + "[" * 2000 + "]" * 2000 + "\n", encoding="utf-8")
+    proc = run_cli("build", "--source", str(site))
+    assert proc.returncode == 1 and "papers.yaml: error: invalid YAML: nested too deeply" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.browser

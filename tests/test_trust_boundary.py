@@ -69,6 +69,21 @@ def test_a_digest_symlinked_outside_the_site_is_refused_and_not_published(site, 
     assert f"digests/passwd.md: {REFUSED}" in checked.stdout
 
 
+def test_a_papers_yaml_linking_outside_the_site_is_refused_and_not_read(site, outside):
+    (outside / "papers.yaml").write_text(
+        "2304.15004:\n  title: TOP-SECRET\nAPI_TOKEN: abcdef\n", encoding="utf-8"
+    )
+    (site / "papers.yaml").symlink_to(outside / "papers.yaml")
+    built = build(site)
+    assert built.returncode == 1
+    assert f"papers.yaml: {REFUSED} (to {outside / 'papers.yaml'})" in built.stderr
+    assert "API_TOKEN" not in built.stderr and "Traceback" not in built.stderr
+    assert published(site / "_site", "TOP-SECRET") == []
+    assert_good_digest_built(site)
+    checked = check(site)
+    assert checked.returncode == 1 and f"papers.yaml: {REFUSED}" in checked.stdout
+
+
 def test_a_linked_folder_under_digests_leaving_the_site_is_refused_and_not_published(site, outside):
     (site / "digests/ext").symlink_to(outside, target_is_directory=True)
     built = build(site)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from paperdigest.boundary import leaves, link_problem
 from paperdigest.errors import Problem
 from paperdigest.model import Link, Paper
 from paperdigest.parse import papers as ids
@@ -46,12 +47,16 @@ def load_overrides(root: Path) -> tuple[dict[str, PaperOverride], list[Problem]]
     path = root / FILE_NAME
     if not path.is_file():
         return {}, []
+    if leaves(path, root.resolve()):  # a link out of the site: never read (see paperdigest.boundary)
+        return {}, [link_problem(path, root)]
     try:
         node = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)
         return {}, [Problem(FILE_NAME, mark.line + 1 if mark else None, "error", f"invalid YAML: {reason}")]
+    except RecursionError:
+        return {}, [Problem(FILE_NAME, None, "error", "invalid YAML: nested too deeply to read")]
     if node is None:
         return {}, []
     if not isinstance(node, yaml.MappingNode):
