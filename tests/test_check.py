@@ -149,6 +149,14 @@ def test_check_reports_template_errors_with_template_and_line(tmp_path):
     assert proc.returncode == 1
     assert re.search(r"templates/paper\.html:3: error: ", proc.stdout), proc.stdout
     assert not (site / "_site").exists()
+    (site / "templates" / "paper.html").write_text(
+        "{% extends 'base.html' %}\n{% block content %}\n{{ 1 / 0 }}{% endblock %}\n", encoding="utf-8"
+    )
+    proc = run_cli("check", "--source", str(site))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert re.search(r"templates/paper\.html:3: error: template error: division by zero", proc.stdout), (
+        proc.stdout
+    )
 
 
 def test_placeholders_new_wrote_are_warned_about_until_replaced(tmp_path):

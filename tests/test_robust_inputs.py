@@ -266,8 +266,24 @@ def test_unknown_front_matter_keys_reach_templates(tmp_path):
             3,
             "no_such_field",
         ),
+        (
+            "{% extends 'base.html' %}\n{% block content %}\n\n<p>{{ 1 / 0 }}</p>\n{% endblock %}\n",
+            4,
+            "division by zero",
+        ),
+        (
+            "{% extends 'base.html' %}\n{% block content %}\n<p>{{ digest.title + 1 }}</p>\n{% endblock %}\n",
+            3,
+            "concatenate",
+        ),
+        (
+            "{% macro again(n) %}{{ again(n + 1) }}{% endmacro %}\n{{ again(0) }}\n",
+            1,
+            "recursion",
+        ),
+        ("{% extends 'digest.html' %}\n", 1, "recursion"),
     ],
-    ids=["syntax", "runtime"],
+    ids=["syntax", "runtime", "python-error", "type-error", "recursive-macro", "extends-itself"],
 )
 def test_template_error_names_template_and_line_and_keeps_old_site(tmp_path, template, line, message):
     write_site(tmp_path, {"good.md": GOOD})

@@ -638,13 +638,17 @@ def with_template_errors(work, item: Page | PageGroup):
         ) from None
 
 
-def problem_of(exc: jinja2.TemplateError) -> Problem:
+def problem_of(exc: Exception) -> Problem | None:
+    """The located error of a template that failed, or None for an exception raised outside any
+    template (a bug of paperdigest's own, left to propagate). A template's expression can raise
+    any Python error: `{{ 1/0 }}`, a template that extends itself (RecursionError)."""
     if isinstance(exc, TemplateOutside):
         return exc.problem
     if isinstance(exc, jinja2.TemplateSyntaxError):
         where = exc.filename or exc.name or "template"
         return Problem(where, exc.lineno, "error", exc.message or str(exc))
-    return template_problem(exc)
+    problem = template_problem(exc)
+    return problem if isinstance(exc, jinja2.TemplateError) or problem.path != "template" else None
 
 
 def check_output_folder(out_dir: Path, root: Path) -> None:
@@ -654,7 +658,7 @@ def check_output_folder(out_dir: Path, root: Path) -> None:
         raise BuildError(Problem(str(out_dir), None, "error", message))
 
 
-def template_problem(exc: jinja2.TemplateError) -> Problem:
+def template_problem(exc: Exception) -> Problem:
     """Name the template and line of a runtime template error from its traceback."""
     tb, where = exc.__traceback__, ("template", None)
     while tb is not None:
@@ -665,7 +669,7 @@ def template_problem(exc: jinja2.TemplateError) -> Problem:
     return Problem(where[0], where[1], "error", f"template error: {exc}{first_page_hint(exc)}")
 
 
-def first_page_hint(exc: jinja2.TemplateError) -> str:
+def first_page_hint(exc: Exception) -> str:
     """How to mend a template (say, one copied from an older theme) that shows a list's counts on
     every page: lists give them to their first page only."""
     name = re.fullmatch(r"'(\w+)' is undefined", str(exc))

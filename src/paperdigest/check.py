@@ -83,8 +83,11 @@ def rendered_paths(
     try:
         for rel, _ in render_site(env, index, config):
             paths.add(rel)
-    except jinja2.TemplateError as exc:
-        return paths, [problem_of(exc)]
+    except Exception as exc:
+        problem = problem_of(exc)
+        if problem is None:
+            raise
+        return paths, [problem]
     return paths, []
 
 

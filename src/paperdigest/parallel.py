@@ -144,7 +144,7 @@ def render_pages(
     todo: list[tuple[Page, str]],
     site: SiteOutput,
     jobs: int,
-    problem_of: Callable[[jinja2.TemplateError], Problem],
+    problem_of: Callable[[Exception], Problem | None],
 ) -> dict[str, float]:
     """Render and stage every (page, fingerprint) of `todo`; returns seconds spent rendering, writing."""
     global _RENDER
@@ -235,8 +235,11 @@ def _render_range(env, index, todo, site, problem_of, positions) -> tuple[list, 
         started = time.perf_counter()
         try:
             data = page.render(env, index)
-        except jinja2.TemplateError as exc:
-            raise RenderFailed(problem_of(exc)) from None
+        except Exception as exc:
+            problem = problem_of(exc)
+            if problem is None:
+                raise
+            raise RenderFailed(problem) from None
         rendered = time.perf_counter()
         entry, staged = site.stage(page.out, data, fp)
         write += time.perf_counter() - rendered
