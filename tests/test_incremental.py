@@ -200,13 +200,6 @@ def shorten_date_range(root):
     return write(path, path.read_text(encoding="utf-8").replace("~ 2023-06-07", "~ 2023-06-06"))
 
 
-def turn_digest_binary(root):
-    """An image saved over a digest: its pages go, the rest of the site stays."""
-    path = root / "digests/2023-05-03-c.md"
-    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    return {path}
-
-
 def add_static_file(root):
     return write(root / "static/files/x.txt", "x\n")
 
@@ -223,7 +216,6 @@ EDITS = {
         add_digest,
         delete_digest,
         rename_digest,
-        turn_digest_binary,
         change_category,
         rename_shared_paper,
         edit_affiliation,

@@ -119,16 +119,14 @@ def test_bom_and_line_endings_just_work(tmp_path, raw):
     assert (tmp_path / "_site/papers/2301.00002/index.html").exists()
 
 
-def test_binary_files_and_editor_backups_are_ignored_with_a_note(tmp_path):
+def test_editor_backups_and_other_files_are_ignored_with_a_note(tmp_path):
     write_site(tmp_path, {"good.md": GOOD})
-    put(tmp_path, "picture.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     put(tmp_path, "figure.png", b"\x89PNG\r\n\x1a\n\x00\x00")
     put(tmp_path, ".good.md.swp", b"b0VIM 8.2\x00\x00" + GOOD.encode())
     put(tmp_path, "good.md~", GOOD)
     proc = build(tmp_path, "--strict")
     assert proc.returncode == 0, "notes are not warnings: --strict still passes\n" + proc.stderr
     for name, why in [
-        ("picture.md", "binary file, ignored"),
         ("figure.png", "not a digest file, ignored"),
         (".good.md.swp", "editor backup or hidden file, ignored"),
         ("good.md~", "editor backup or hidden file, ignored"),
@@ -136,6 +134,27 @@ def test_binary_files_and_editor_backups_are_ignored_with_a_note(tmp_path):
         assert f"digests/{name}: note: {why}" in proc.stderr
     built = sorted(p.name for p in (tmp_path / "_site/digests").iterdir() if p.is_dir())
     assert built == ["good"]
+    assert_good_digest_built(tmp_path)
+
+
+def test_a_digest_turned_binary_is_an_error_and_its_last_good_version_stays(tmp_path):
+    write_site(
+        tmp_path, {"good.md": GOOD, "notes.md": "---\ntitle: Notes\n---\nFirst line.\n\nSecond line.\n"}
+    )
+    assert build(tmp_path).returncode == 0
+    put(tmp_path, "notes.md", "---\ntitle: Notes\n---\nFirst line.\n\nSecond\x00 line.\n")
+    put(tmp_path, "utf16.md", "---\ntitle: Wide\n---\nText.\n".encode("utf-16-le"))  # no byte-order mark
+    put(tmp_path, "picture.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    proc = build(tmp_path)
+    assert proc.returncode == 1
+    assert "digests/notes.md:6: error: binary content (a NUL byte), not a text digest" in proc.stderr
+    assert "digests/utf16.md:1: error: binary content" in proc.stderr and "byte-order mark" in proc.stderr
+    assert "digests/picture.md:3: error: binary content" in proc.stderr
+    kept = (tmp_path / "_site/digests/notes/index.html").read_text(encoding="utf-8")
+    assert "Second line." in kept  # the last good version, not nothing
+    assert (
+        not (tmp_path / "_site/digests/picture").exists() and not (tmp_path / "_site/digests/utf16").exists()
+    )
     assert_good_digest_built(tmp_path)
 
 
@@ -172,7 +191,7 @@ def test_unreadable_files_are_reported(tmp_path):
     proc = build(tmp_path, "--strict")
     assert proc.returncode == 1
     assert "digests/dangling.md: error: cannot read: No such file or directory" in proc.stderr
-    assert "digests/pipe.md: warning: not a regular file, ignored" in proc.stderr
+    assert "digests/pipe.md: error: not a regular file" in proc.stderr
     assert_good_digest_built(tmp_path)
 
 

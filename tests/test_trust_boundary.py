@@ -84,6 +84,16 @@ def test_a_papers_yaml_linking_outside_the_site_is_refused_and_not_read(site, ou
     assert checked.returncode == 1 and f"papers.yaml: {REFUSED}" in checked.stdout
 
 
+def test_a_digest_replaced_by_a_link_out_keeps_its_last_good_version(site, outside):
+    assert build(site).returncode == 0
+    (site / "digests/good.md").unlink()
+    (site / "digests/good.md").symlink_to(outside / "secret.md")
+    built = build(site)
+    assert built.returncode == 1 and f"digests/good.md: {REFUSED}" in built.stderr
+    assert published(site / "_site", "TOP-SECRET") == []
+    assert_good_digest_built(site)  # as an error in a digest does: the last good version stays
+
+
 def test_a_linked_folder_under_digests_leaving_the_site_is_refused_and_not_published(site, outside):
     (site / "digests/ext").symlink_to(outside, target_is_directory=True)
     built = build(site)

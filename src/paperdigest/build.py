@@ -42,7 +42,7 @@ from paperdigest.overrides import load_overrides
 from paperdigest.parallel import RenderFailed, parse_all, parse_chunk_items, render_pages
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.parse.digest import ParseResult
-from paperdigest.parse.source import ignored, looks_binary
+from paperdigest.parse.source import looks_binary
 from paperdigest.publish import site_size_problem
 from paperdigest.render import (
     FIRST_PAGE_ONLY,
@@ -348,14 +348,15 @@ class Builder:
         """(paths, path -> Parsed known from memory, path -> parse key of the others)."""
         digests_dir = config.path("digests_dir")
         discovered = self.memo.discovered
-        if not (trust_memory and discovered and same_digest_files(discovered[0], changed, digests_dir)):
+        if not (trust_memory and discovered and same_digest_files(discovered.paths, changed, digests_dir)):
             discovered = self.memo.discovered = discover_digests(digests_dir, self.root)
-        found, notes = discovered
-        result.problems += notes
-        binary: set[Path] = set()
+        result.problems += discovered.notes
         known: dict[Path, Parsed] = {}
         keyed: dict[Path, str] = {}
-        for path in found:
+        for path in discovered.paths:
+            if path in discovered.refused:  # never read; its last good version stays published
+                known[path] = not_read(discovered.refused[path])
+                continue
             remembered = self.memo.parsed.get(path)
             if trust_memory and remembered is not None:
                 known[path] = remembered
@@ -367,15 +368,14 @@ class Builder:
                 known[path] = Parsed(f"unreadable:{time.time_ns()}", parsed)
                 continue
             if looks_binary(raw):  # told here, where the file is read anyway, not while discovering
-                result.problems.append(ignored(str(path), self.root, "note", "binary file"))
-                binary.add(path)
+                known[path] = not_read(binary_problem(raw, shown_path(path, self.root)))
                 continue
             key = parse_key(raw, shown_path(path, self.root), settings)
             if remembered is not None and remembered.key == key:
                 known[path] = remembered
             else:
                 keyed[path] = key
-        return [path for path in found if path not in binary], known, keyed
+        return discovered.paths, known, keyed
 
     def up_to_date(self, cache: BuildCache, config: SiteConfig, build_fp: str, result: BuildResult) -> bool:
         """Nothing changed since the last build into this folder (same digests, templates, settings,
@@ -551,6 +551,17 @@ def light(bodies: BodyStore | None, key: str, parsed: ParseResult, html: str | N
         return parsed
     body = StoredBody(bodies, key) if bodies is not None else html
     return ParseResult(stored(parsed.digest, body), parsed.problems)
+
+
+def not_read(problem: Problem) -> Parsed:
+    """A digest file that is not read, failed with `problem`: the key matches nothing, ever."""
+    return Parsed(f"not-read:{time.time_ns()}", ParseResult(None, [problem]))
+
+
+def binary_problem(raw: bytes, rel: str) -> Problem:
+    line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+    message = "binary content (a NUL byte), not a text digest; UTF-16 text needs its byte-order mark"
+    return Problem(rel, line, "error", message)
 
 
 def check_not_emptied(paths: list[Path], last_build, config: SiteConfig) -> None:

@@ -23,6 +23,7 @@ from paperdigest.incremental.fingerprint import FingerprintMemo
 from paperdigest.incremental.grouping import GroupMemo
 from paperdigest.model import Paper
 from paperdigest.parse.digest import ParseResult
+from paperdigest.parse.source import Discovered
 from paperdigest.render import BibEntries, PaperLines, Urls
 
 
@@ -191,7 +192,7 @@ class BuildMemo:
     parse_settings: str | None = None  # what the parsed records were made with
     parsed: dict[Path, Parsed] = field(default_factory=dict)  # digest file -> last parse
     good: dict[Path, Parsed] = field(default_factory=dict)  # digest file -> last parse without errors
-    discovered: tuple[list[Path], list] | None = None  # digest files and notes of the last walk
+    discovered: Discovered | None = None  # digest files and notes of the last walk
     environment: KeptEnvironment | None = None
     grouping: GroupMemo = field(default_factory=GroupMemo)
     fingerprints: FingerprintMemo = field(default_factory=FingerprintMemo)

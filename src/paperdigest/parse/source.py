@@ -56,16 +56,28 @@ class SourceText:
     key_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> its line, for messages
 
 
-def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
-    """Digest files under `digests_dir`, sorted; editor leftovers and other suffixes are noted, and
-    a file or folder that links outside the site is refused with an error (see paperdigest.boundary)."""
-    found: list[Path] = []
+@dataclass(frozen=True)
+class Discovered:
+    """The digest files under the digests folder, sorted, and the notes of the walk. `refused`
+    holds the files among them that are not read (a link out of the site, a FIFO), each with its
+    error: such a file fails as a digest with an error does, and its last good version stays."""
+
+    paths: list[Path]
+    notes: list[Problem]
+    refused: dict[Path, Problem] = field(default_factory=dict)
+
+
+def discover_digests(digests_dir: Path, root: Path) -> Discovered:
+    """Digest files under `digests_dir`; editor leftovers and other suffixes are noted, and a file
+    or folder that links outside the site is refused with an error (see paperdigest.boundary)."""
+    found: list[str] = []
     notes: list[Problem] = []
+    refused: dict[Path, Problem] = {}
     if not digests_dir.is_dir():
-        return found, notes
+        return Discovered([], notes)
     boundary = boundary_of(digests_dir, root)
     if leaves(digests_dir, boundary):  # `digests` itself links out, and site.yaml does not name it
-        return found, [link_problem(digests_dir, root)]
+        return Discovered([], [link_problem(digests_dir, root)])
     seen_dirs: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(digests_dir, followlinks=True):
         try:
@@ -85,14 +97,14 @@ def discover_digests(digests_dir: Path, root: Path) -> tuple[list[Path], list[Pr
                 notes.append(ignored(path, root, "note", "editor backup or hidden file"))
             elif os.path.splitext(name)[1].lower() not in DIGEST_SUFFIXES:
                 notes.append(ignored(path, root, "note", "not a digest file"))
-            # A link to a file in a folder inside stays inside.
-            elif os.path.islink(path) and leaves(Path(path), boundary):
-                notes.append(link_problem(Path(path), root))
-            elif not regular_or_missing(path):  # a FIFO or device would block the build
-                notes.append(ignored(path, root, "warning", "not a regular file"))
             else:  # binary files are told apart where they are read (looks_binary)
                 found.append(path)
-    return sorted(map(Path, found)), notes
+                # A link to a file in a folder inside stays inside.
+                if os.path.islink(path) and leaves(Path(path), boundary):
+                    refused[Path(path)] = link_problem(Path(path), root)
+                elif not regular_or_missing(path):  # a FIFO or device would block the build
+                    refused[Path(path)] = Problem(shown_path(path, root), None, "error", "not a regular file")
+    return Discovered(sorted(map(Path, found)), notes, refused)
 
 
 def ignored(path: str, root: Path, level: str, why: str) -> Problem:
