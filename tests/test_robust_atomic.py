@@ -165,6 +165,8 @@ def test_swap_interrupted_between_its_renames_is_undone(tmp_path):
     assert build(tmp_path).returncode == 0
     before = tree(tmp_path / "_site")
     os.replace(tmp_path / "_site", tmp_path / "._site.old-4242")
+    (tmp_path / "._site.search-4242/shard-2023").mkdir(parents=True)  # Pagefind's, when killed indexing
+    (tmp_path / "._site.search-4242/shard-2023/pagefind-entry.json").write_text("{}", encoding="utf-8")
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "digest.html").write_text("{% if %}", encoding="utf-8")  # this build fails
     assert build(tmp_path).returncode == 1

@@ -176,7 +176,8 @@ def remove_leftovers(out_dir: Path) -> None:
     olds = sorted(out_dir.parent.glob(f".{out_dir.name}.old-*"))
     if olds and not out_dir.exists():  # killed between the two renames of a swap: put the site back
         os.replace(olds[0], out_dir)
-    for leftover in out_dir.parent.glob(f".{out_dir.name}.tmp-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    for kind in ("tmp", "search"):  # staged files; the bundles Pagefind wrote (search.scratch_folder)
+        for leftover in out_dir.parent.glob(f".{out_dir.name}.{kind}-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
     for leftover in out_dir.parent.glob(f".{out_dir.name}.old-*"):
         shutil.rmtree(leftover, ignore_errors=True)
