@@ -107,6 +107,8 @@ def kramdown_ial_rule(state: StateCore) -> None:
             continue
         if i >= 1 and tokens[i - 1].type == "paragraph_open" and _strip_trailing_ial(token, tokens[i - 1]):
             continue
+        if i >= 1 and tokens[i - 1].type == "paragraph_open":
+            _strip_leading_ial(token, tokens[i - 1])
         for j, child in enumerate(token.children or []):
             if child.type == "text" and "{:" in child.content:
                 prev = token.children[j - 1] if j else None
@@ -171,6 +173,18 @@ def _strip_trailing_ial(inline: Token, paragraph: Token) -> bool:
     apply_attrs(paragraph, parse_ial(m.group(1)))
     inline.children = children[:-2]
     return True
+
+
+def _strip_leading_ial(inline: Token, paragraph: Token) -> None:
+    """`{: .notice--info}\ntext`: an attribute list on the paragraph's first line is the paragraph's
+    (kramdown gives a block IAL with no block right before it to the block after it)."""
+    children = inline.children or []
+    if len(children) < 2 or children[0].type != "text" or children[1].type != "softbreak":
+        return
+    m = IAL.fullmatch(children[0].content.strip())
+    if m:
+        apply_attrs(paragraph, parse_ial(m.group(1)))
+        inline.children = children[2:]
 
 
 def _previous_block_open(tokens: list[Token], index: int) -> Token | None:
