@@ -122,6 +122,12 @@ title: Callouts
 
 > [!CAUTION]
 > Risky.
+
+A notice as Minimal Mistakes writes it.
+{: .notice--warning}
+
+{: .notice--info}
+Another, its attribute list first.
 """
 
 
@@ -147,6 +153,10 @@ def test_task_lists_and_alerts_are_styled_and_accessible(browser, tmp_path, sche
             titles.add(title.inner_text())
             assert title.evaluate("e => getComputedStyle(e).color") in rules  # the title in its colour
         assert titles == {"Note", "Tip", "Important", "Warning", "Caution"} and len(rules) == 5
+        notices = [page.locator(f".notice--{kind}") for kind in ("warning", "info")]
+        borders = [n.evaluate("e => getComputedStyle(e).borderLeftColor") for n in notices]
+        assert borders[0] != borders[1] and set(borders) <= rules  # styled as the alert of its kind
+        assert "{:" not in page.inner_text("article")
         violations = Axe().run(page).response["violations"]
         bad = [f"{v['id']} ({v['impact']})" for v in violations if v["impact"] in ("serious", "critical")]
         assert bad == []
