@@ -29,6 +29,32 @@ date: 2023-05-02
 <p class="bgimage" style="background-image:url(https://tracker.example/p.gif);transform:scale(50)">Tracked</p>
 
 <img class="sized" src="https://pic1.zhimg.com/a.jpg" style="zoom:50%;width:60%;position:absolute;top:0">
+
+<img class="srcset-script" src="https://pic1.zhimg.com/a.jpg" srcset="https://pic1.zhimg.com/a.jpg 1x, javascript:alert(1) 2x">
+
+<img class="srcset-kept" src="https://pic1.zhimg.com/a.jpg" srcset="https://pic1.zhimg.com/a.jpg 1x, b@2x.jpg 2x">
+
+<picture><source class="source-script" srcset="JavaScript:alert(1)"><img src="https://pic1.zhimg.com/a.jpg"></picture>
+
+<p class="ie-style" style="width:expression(alert(1));color:red">IE</p>
+
+<p class="escaped" style="width:\\65 xpression(alert(1));height:e/**/xpression(alert(1));color:blue">IE</p>
+
+<p class="script-font" style="font-family:javascript:alert(1);font-size:12px">Font</p>
+
+<p class="escaped-font" style='font-family:"\\5FAE\\8F6F\\96C5\\9ED1"'>微软雅黑</p>
+
+<details class="shown" open><summary>More</summary>
+
+Shown text
+
+</details>
+
+<video class="clip" src="https://example.org/a.mp4" controls muted loop playsinline></video>
+
+<table><tr><td class="cell" colspan="2" rowspan="3">x</td></tr></table>
+
+<ol class="countdown" start="3" reversed><li>c</li></ol>
 """
 
 
@@ -84,3 +110,30 @@ def test_base_url_cannot_break_out_of_the_paper_page_link(tmp_path):
     assert image["src"] == '/x"onmouseover="alert(1)/images/x.png' and "onmouseover" not in image.attrs
     assert [tag.name for tag in body.find_all(True) if any(a.startswith("on") for a in tag.attrs)] == []
     assert Path(site / "_site/papers/2304.15004/index.html").exists()
+
+
+def test_sanitize_html_checks_every_url_of_a_srcset(body):
+    assert "javascript" not in str(body).lower()
+    assert "srcset" not in body.select_one(".srcset-script").attrs
+    assert "srcset" not in body.select_one(".source-script").attrs
+    kept = body.select_one(".srcset-kept")
+    assert kept["srcset"] == "https://pic1.zhimg.com/a.jpg 1x, b@2x.jpg 2x"
+
+
+def test_sanitize_html_drops_style_declarations_that_could_run_script(body):
+    assert "xpression" not in str(body)
+    assert declarations(body.select_one(".ie-style")["style"]) == {"color": "red"}
+    assert declarations(body.select_one(".escaped")["style"]) == {"color": "blue"}
+    assert declarations(body.select_one(".script-font")["style"]) == {"font-size": "12px"}
+    # An escaped font name spells no script: kept (nh3 writes it unescaped).
+    assert declarations(body.select_one(".escaped-font")["style"]) == {"font-family": '"微软雅黑"'}
+
+
+def test_sanitize_html_keeps_harmless_boolean_and_layout_attributes(body):
+    assert body.select_one("details.shown").has_attr("open")
+    video = body.select_one("video.clip")
+    assert {"controls", "muted", "loop", "playsinline"} <= video.attrs.keys()
+    cell = body.select_one("td.cell")
+    assert (cell["colspan"], cell["rowspan"]) == ("2", "3")
+    countdown = body.select_one("ol.countdown")
+    assert countdown["start"] == "3" and countdown.has_attr("reversed")

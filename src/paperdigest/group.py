@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+import unicodedata
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from paperdigest.errors import Problem
@@ -99,10 +102,24 @@ class Steps:
         return items_of(digest, summary)
 
 
+# (digest source, category name) -> the line of the front matter that gives the category, if known.
+LineOf = Callable[[str, str], int | None]
+
+
+def no_line(source: str, name: str) -> int | None:
+    return None
+
+
 def build_index(
-    digests: list[Digest], overrides: dict | None = None, *, steps: Steps | None = None
+    digests: list[Digest],
+    overrides: dict | None = None,
+    *,
+    steps: Steps | None = None,
+    line_of: LineOf = no_line,
 ) -> tuple[SiteIndex, list[Problem]]:
-    """`overrides`: paper id -> PaperOverride (papers.yaml); they win over what digests say."""
+    """`overrides`: paper id -> PaperOverride (papers.yaml); they win over what digests say.
+    `line_of` locates a category's warning (category_problems); without it the warning names the
+    file alone."""
     steps = steps or Steps()
     digests, problems = unique_slugs(digests)
     oldest_first = sorted(digests, key=sort_key)
@@ -114,6 +131,7 @@ def build_index(
     newest_first = tuple(reversed(oldest_first))
     summaries = tuple(summary[d.slug] for d in newest_first)
     categories, by_category = group_categories(summaries)
+    problems += category_problems(categories, oldest_first, line_of)
     index = SiteIndex(
         digests=newest_first,
         summaries=summaries,
@@ -180,14 +198,72 @@ def group_categories(
     for summary in summaries:
         for name in summary.categories:
             by_name[name].append(summary)
-    categories, by_slug = [], {}
-    for name in sorted(by_name, key=lambda n: (n.lower(), n)):
-        slug = ids.title_slug(name)
-        while slug in by_slug:
-            slug += "-"
-        by_slug[slug] = tuple(by_name[name])
-        categories.append(Category(name, slug, len(by_name[name])))
-    return tuple(categories), by_slug
+    names = sorted(by_name, key=category_order)
+    slugs = category_slugs(names)
+    categories = tuple(Category(name, slugs[name], len(by_name[name])) for name in names)
+    return categories, {slugs[name]: tuple(by_name[name]) for name in names}
+
+
+def category_order(name: str) -> tuple[str, str]:
+    return (name.lower(), name)
+
+
+def category_slugs(names: Iterable[str]) -> dict[str, str]:
+    """Name -> the slug of its pages (categories/<slug>/), one per name. Names that make the same
+    slug (`a/b`, `A-B`) leave it to the first in category_order; each other one gets a suffix made
+    from its own name, so a slug depends on no category but those that make the same one."""
+    by_slug: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        by_slug[plain_category_slug(name)].append(name)
+    slugs = {min(group, key=category_order): slug for slug, group in by_slug.items()}
+    taken = set(slugs.values())
+    for slug, group in by_slug.items():
+        for name in sorted(group, key=category_order)[1:]:
+            slugs[name] = suffixed(slug, name, taken)
+            taken.add(slugs[name])
+    return slugs
+
+
+def plain_category_slug(name: str) -> str:
+    """title_slug's slug (`Machine Learning` -> `machine-learning`); a name with no letter or digit
+    (`!!!`, `。`), which title_slug calls "untitled", gets `category-` and a hash of itself."""
+    if re.search(r"[^\W_]", unicodedata.normalize("NFKC", name)):
+        return ids.title_slug(name)
+    return f"category-{name_hash(name)}"
+
+
+def suffixed(slug: str, name: str, taken: set[str]) -> str:
+    """`slug-<hash of name>`, the hash longer in the unlikely case that one is taken too."""
+    candidates = (f"{slug}-{name_hash(name, length)}" for length in range(6, 65))
+    return next(candidate for candidate in candidates if candidate not in taken)
+
+
+def name_hash(name: str, length: int = 6) -> str:
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:length]
+
+
+def category_problems(
+    categories: tuple[Category, ...], digests: list[Digest], line_of: LineOf
+) -> list[Problem]:
+    """A warning for each category that did not get its plain slug (category_slugs), where a digest
+    gives it, naming the category that has the slug and a digest that gives that one."""
+    source_of: dict[str, str] = {}  # category name -> the first source giving it
+    for digest in sorted(digests, key=lambda d: d.source):
+        for name in digest.categories:
+            source_of.setdefault(name, digest.source)
+    holder = {c.slug: c.name for c in categories}
+    problems = []
+    for category in categories:
+        plain = plain_category_slug(category.name)
+        if category.slug == plain:
+            continue
+        other, source = holder[plain], source_of[category.name]
+        msg = (
+            f"categories {category.name!r} and {other!r} (given in {source_of[other]}) both make the "
+            f"slug '{plain}'; {category.name!r} is at categories/{category.slug}/"
+        )
+        problems.append(Problem(source, line_of(source, category.name), "warning", msg))
+    return problems
 
 
 def archive(
