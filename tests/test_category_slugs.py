@@ -38,7 +38,7 @@ def test_categories_that_make_one_slug_warn_naming_both_and_where_one_is_given(t
     found = slugs(site / "_site")
     assert found["A-B"] == "a-b" and re.fullmatch(r"a-b-[0-9a-f]{6}", found["a/b"])
     warning = (
-        "digests/a.md:4: warning: categories 'a/b' and 'A-B' (given in digests/b.md) both make the "
+        "digests/a.md: warning: categories 'a/b' and 'A-B' (given in digests/b.md) both make the "
         f"slug 'a-b'; 'a/b' is at categories/{found['a/b']}/"
     )
     assert warning in proc.stderr

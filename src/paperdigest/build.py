@@ -7,7 +7,6 @@ import itertools
 import os
 import re
 import time
-from collections.abc import Container, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -42,9 +41,8 @@ from paperdigest.overrides import FILE_NAME as OVERRIDES_FILE
 from paperdigest.overrides import load_overrides
 from paperdigest.parallel import RenderFailed, parse_all, parse_chunk_items, render_pages
 from paperdigest.parse import discover_digests, parse_digest
-from paperdigest.parse.digest import ParseResult, categories
-from paperdigest.parse.front_matter import CATEGORY_KEYS
-from paperdigest.parse.source import looks_binary, read_source
+from paperdigest.parse.digest import ParseResult
+from paperdigest.parse.source import looks_binary
 from paperdigest.publish import site_size_problem
 from paperdigest.render import (
     FIRST_PAGE_ONLY,
@@ -325,9 +323,7 @@ class Builder:
                 if p.result.digest and (self.drafts or not p.result.digest.draft)
             ]
             overrides, problems = load_overrides(self.root)
-            line_of = partial(category_line, results, self.memo.discovered.refused, self.root)
-            steps = RememberedSteps(self.memo.grouping)
-            index, index_problems = build_index(digests, overrides, steps=steps, line_of=line_of)
+            index, index_problems = build_index(digests, overrides, steps=RememberedSteps(self.memo.grouping))
             result.problems += problems + index_problems
         return index
 
@@ -585,23 +581,6 @@ def os_problem(exc: OSError, root: Path) -> Problem:
     shown = where.relative_to(root).as_posix() if where.is_relative_to(root) else str(where)
     reason = exc.strerror or type(exc).__name__
     return Problem(shown, None, "error", f"cannot write the site: {reason}; the previous output is unchanged")
-
-
-def category_line(
-    paths: Iterable[Path], refused: Container[Path], root: Path, source: str, name: str
-) -> int | None:
-    """The front-matter line of the key that gives the digest at `source` the category `name`, for
-    group.category_problems. The file is read again: only a category whose slug collides asks. One
-    refused this build (a FIFO, a link out of the site) is never read again."""
-    path = next((path for path in paths if shown_path(path, root) == source), None)
-    if path is None or path in refused or not path.is_file():
-        return None
-    try:
-        text = read_source(path, root)
-    except OSError:
-        return None
-    given = (key for key in CATEGORY_KEYS if name in categories({key: text.metadata.get(key)}))
-    return next((text.key_lines.get(key) for key in given), None)
 
 
 def file_fingerprint(path: Path) -> str:

@@ -17,7 +17,7 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from paperdigest.errors import Problem
@@ -102,24 +102,10 @@ class Steps:
         return items_of(digest, summary)
 
 
-# (digest source, category name) -> the line of the front matter that gives the category, if known.
-LineOf = Callable[[str, str], int | None]
-
-
-def no_line(source: str, name: str) -> int | None:
-    return None
-
-
 def build_index(
-    digests: list[Digest],
-    overrides: dict | None = None,
-    *,
-    steps: Steps | None = None,
-    line_of: LineOf = no_line,
+    digests: list[Digest], overrides: dict | None = None, *, steps: Steps | None = None
 ) -> tuple[SiteIndex, list[Problem]]:
-    """`overrides`: paper id -> PaperOverride (papers.yaml); they win over what digests say.
-    `line_of` locates a category's warning (category_problems); without it the warning names the
-    file alone."""
+    """`overrides`: paper id -> PaperOverride (papers.yaml); they win over what digests say."""
     steps = steps or Steps()
     digests, problems = unique_slugs(digests)
     oldest_first = sorted(digests, key=sort_key)
@@ -131,7 +117,7 @@ def build_index(
     newest_first = tuple(reversed(oldest_first))
     summaries = tuple(summary[d.slug] for d in newest_first)
     categories, by_category = group_categories(summaries)
-    problems += category_problems(categories, oldest_first, line_of)
+    problems += category_problems(categories, oldest_first)
     index = SiteIndex(
         digests=newest_first,
         summaries=summaries,
@@ -242,9 +228,7 @@ def name_hash(name: str, length: int = 6) -> str:
     return hashlib.sha256(name.encode("utf-8")).hexdigest()[:length]
 
 
-def category_problems(
-    categories: tuple[Category, ...], digests: list[Digest], line_of: LineOf
-) -> list[Problem]:
+def category_problems(categories: tuple[Category, ...], digests: list[Digest]) -> list[Problem]:
     """A warning for each category that did not get its plain slug (category_slugs), where a digest
     gives it, naming the category that has the slug and a digest that gives that one."""
     source_of: dict[str, str] = {}  # category name -> the first source giving it
@@ -262,7 +246,7 @@ def category_problems(
             f"categories {category.name!r} and {other!r} (given in {source_of[other]}) both make the "
             f"slug '{plain}'; {category.name!r} is at categories/{category.slug}/"
         )
-        problems.append(Problem(source, line_of(source, category.name), "warning", msg))
+        problems.append(Problem(source, None, "warning", msg))
     return problems
 
 
