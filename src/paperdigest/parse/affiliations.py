@@ -1,8 +1,8 @@
 """Splitting a list of affiliations (or authors) as written: `斯坦福大学、Google`, `MIT / Harvard 和 清华大学`.
 
 Names are separated by `、 ， , ; ； / |`, ` & ` (and `&` beside a Chinese name: `北大&清华`), " and ",
-`和`, `及`, `以及`, `与`. A comma that only adds a
-place or campus belongs to the name: `University of California, Berkeley` is one affiliation.
+`和`, `及`, `以及`, `与`. A comma that only adds a place or campus belongs to the name:
+`University of California, Berkeley` is one affiliation.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 # `&` between words is a name's own (AT&T, Texas A&M); beside a Chinese character it separates.
-CJK = r"\u3400-\u9fff\uf900-\ufaff）】"
+HAN = r"\u3400-\u9fff\uf900-\ufaff"
 SEPARATOR = re.compile(
-    rf"\s*(?:、|，|,|;|；|(?<!<)/(?!>)|／|\||｜|＆|\s&\s|(?<=[{CJK}])&|&(?=[\u3400-\u9fff\uf900-\ufaff])"
+    rf"\s*(?:、|，|,|;|；|(?<!<)/(?!>)|／|\||｜|＆|\s&\s|(?<=[{HAN}）】])&|&(?=[{HAN}])"
     r"|\band\b|以及|和|及|与)\s*"
 )
 # A part that names the place of the name before it: a campus or city of a university system.
