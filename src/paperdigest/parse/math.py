@@ -1,10 +1,11 @@
 """Math with kramdown semantics on top of mdit-py-plugins' dollarmath and texmath.
 
 `$$..$$` inside a paragraph is inline, `$$` on lines of its own is display math (blank lines
-allowed), `$..$` is inline, `\\(..\\)` and `\\[..\\]` too. The TeX is kept verbatim (HTML-escaped)
-in an element that KaTeX typesets in the browser; Markdown never touches it. When the render
-`env` carries a "math" collector (build-time typesetting, see paperdigest.mathrender), each formula
-is handed to it with its source line and the collector's placeholder goes into the HTML instead.
+allowed), `$..$` is inline by pandoc's rule (so `$10-$20` stays text), `\\(..\\)` and `\\[..\\]`
+too. The TeX is kept verbatim (HTML-escaped) in an element that KaTeX typesets in the browser;
+Markdown never touches it. When the render `env` carries a "math" collector (build-time
+typesetting, see paperdigest.mathrender), each formula is handed to it with its source line and
+the collector's placeholder goes into the HTML instead.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.dollarmath import dollarmath_plugin
-from mdit_py_plugins.dollarmath.index import math_block_dollar
+from mdit_py_plugins.dollarmath.index import math_block_dollar, math_inline_dollar
 from mdit_py_plugins.texmath import texmath_plugin
 from pylatexenc.latex2text import LatexNodes2Text
 
@@ -24,6 +26,21 @@ from pylatexenc.latex2text import LatexNodes2Text
 def render_math(tex: str, display: bool) -> str:
     tag, kind = ("div", "display") if display else ("span", "inline")
     return f'<{tag} class="math {kind}">{escapeHtml(tex.strip())}</{tag}>'
+
+
+def kramdown_math_inline():
+    """`$$..$$` as before (spaces inside allowed); `$..$` by pandoc's rule: no space right after the
+    opening `$` or right before the closing one, and no digit right after the closing one, so text
+    with dollar amounts (`$10-$20`, a lone `$`, `US$5`) is not taken for a formula."""
+    double = math_inline_dollar(allow_space=True, allow_digits=False, allow_double=True)
+    single = math_inline_dollar(allow_space=False, allow_digits=False, allow_double=False)
+
+    def rule(state: StateInline, silent: bool) -> bool:
+        if state.src.startswith("$$", state.pos):
+            return double(state, silent)
+        return single(state, silent)
+
+    return rule
 
 
 def kramdown_math_block():
@@ -51,6 +68,7 @@ def math_plugin(md: MarkdownIt) -> None:
         allow_blank_lines=True,
         double_inline=True,
     )
+    md.inline.ruler.at("math_inline", kramdown_math_inline())
     md.block.ruler.at("math_block", kramdown_math_block())
     # \(..\) and \[..\]; texmath emits the same token types as dollarmath.
     texmath_plugin(md, delimiters="brackets")
