@@ -44,7 +44,9 @@ def kramdown_math_inline():
 
 
 def kramdown_math_block():
-    """dollarmath's block rule, except that `$$a$$ and $$b$$` on one line is a paragraph."""
+    """dollarmath's block rule, except that `$$a$$ and $$b$$` on one line is a paragraph, and that
+    a `$$` line opening a closed block ends the paragraph, quote or list above it (`$$` on lines
+    of its own is display math even with no blank line before it)."""
     block = math_block_dollar(allow_labels=False, allow_blank_lines=True)
 
     def rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
@@ -52,11 +54,22 @@ def kramdown_math_block():
         if not state.src.startswith("$$", begin, line_end):  # as dollarmath says, without a copy of each line
             return False
         line = state.src[begin:line_end].strip()
+        if silent:  # asked whether this line interrupts a paragraph; dollarmath would push a token
+            return line == "$$" and closes(state, start, end)
         if len(line) > 4 and line.endswith("$$") and "$$" in line[2:-2]:
             return False
         return block(state, start, end, silent)
 
     return rule
+
+
+def closes(state: StateBlock, start: int, end: int) -> bool:
+    """A line after `start` that ends with `$$`, as dollarmath's block rule looks for one."""
+    for line in range(start + 1, end):
+        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+        if text.rstrip().endswith("$$"):
+            return True
+    return False
 
 
 def math_plugin(md: MarkdownIt) -> None:
@@ -69,7 +82,10 @@ def math_plugin(md: MarkdownIt) -> None:
         double_inline=True,
     )
     md.inline.ruler.at("math_inline", kramdown_math_inline())
-    md.block.ruler.at("math_block", kramdown_math_block())
+    # Like a fence, a display block may start right under a line of text, in a quote or a list.
+    md.block.ruler.at(
+        "math_block", kramdown_math_block(), {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )
     # \(..\) and \[..\]; texmath emits the same token types as dollarmath.
     texmath_plugin(md, delimiters="brackets")
     md.core.ruler.push("math_lines", math_lines_rule)
