@@ -13,10 +13,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
+from markdown_it.common.utils import escapeHtml, mdTrim
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.table import escapedSplit, getLine
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_block_dollar, math_inline_dollar
 from mdit_py_plugins.texmath import texmath_plugin
@@ -94,6 +96,66 @@ def math_plugin(md: MarkdownIt) -> None:
     # kramdown: $$..$$ inside a paragraph is inline math, not a display block.
     rules("math_inline_double", lambda self, t, i, o, e: math_html(t[i], False, e))
     rules("math_block", lambda self, t, i, o, e: math_html(t[i], True, e) + "\n")
+
+
+def table_math_pipes(md: MarkdownIt) -> None:
+    """GFM takes the backslash off `\\|` in a table cell before inline parsing (so that `|` can be
+    written in a cell), but in kramdown math `$\\|x\\|$` in a table is ‖x‖. A cell with math keeps
+    its `\\|`: outside math the escape rule still makes `|` of it, and code spans and raw HTML get
+    their `|` back after inline parsing."""
+    ruler = md.block.ruler
+    rule = ruler.__rules__[ruler.__find__("table")]
+    original = rule.fn
+
+    def table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        first = len(state.tokens)
+        if not original(state, start, end, silent):
+            return False
+        if not silent:
+            keep_math_pipes(state, state.tokens[first:])
+        return True
+
+    ruler.at("table", table, {"alt": list(rule.alt)})
+    md.core.ruler.after("inline", "table_math_pipes", unescape_code_pipes)
+
+
+PIPE = "\ue000"  # stands for `\\|` while a row is split, so that it stays in its cell
+
+
+def keep_math_pipes(state: StateBlock, tokens: list[Token]) -> None:
+    row: list[Token] = []
+    for token in tokens:
+        if token.type == "inline":
+            row.append(token)
+        elif token.type == "tr_close":
+            keep_row_pipes(state, row)
+            row = []
+
+
+def keep_row_pipes(state: StateBlock, cells: list[Token]) -> None:
+    """The row split again as the table rule splits it, but with each `\\|` kept in its cell."""
+    text = mdTrim(getLine(state, cells[0].map[0])) if cells and cells[0].map else ""
+    if "\\|" not in text or PIPE in text:
+        return
+    columns = escapedSplit(text.replace("\\|", PIPE))
+    if columns and columns[0] == "":
+        columns.pop(0)
+    if columns and columns[-1] == "":
+        columns.pop()
+    for token, column in zip(cells, columns, strict=False):  # rows may be short or long
+        raw = mdTrim(column).replace(PIPE, "\\|")
+        has_math = "$" in raw or "\\(" in raw
+        if has_math and "\\|" in raw and raw.replace("\\|", "|") == token.content:
+            token.content, token.meta["math_pipes"] = raw, True
+
+
+def unescape_code_pipes(state: StateCore) -> None:
+    """In a cell that kept its `\\|`, code spans and raw HTML show `|`, as GFM has them."""
+    for token in state.tokens:
+        if token.type == "inline" and token.meta.get("math_pipes"):
+            for child in token.children or []:
+                if child.type in ("code_inline", "html_inline"):
+                    child.content = child.content.replace("\\|", "|")
 
 
 def math_html(token, display: bool, env: dict) -> str:
