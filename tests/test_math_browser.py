@@ -194,3 +194,56 @@ def test_browser_mode_marks_a_broken_formula_like_build_mode(browser, sites):
             assert markers.count() == 2
         finally:
             context.close()
+
+
+# At a phone's width: how wide the page is, and per inline formula whether its own box scrolls, how
+# tall the formula is and where it sits against the first words of its paragraph.
+NARROW_JS = """() => {
+  const box = e => e.getBoundingClientRect();
+  const middle = r => (r.top + r.bottom) / 2;
+  return {page: document.documentElement.scrollWidth, formulas: [...document.querySelectorAll('.math.inline')].map(e => {
+    const words = document.createRange();
+    words.selectNodeContents(e.parentElement.firstChild);
+    const formula = box(e.querySelector('.katex'));
+    return {right: box(e).right, scrolls: e.scrollWidth > e.clientWidth, height: formula.height,
+            offset: Math.abs(middle(formula) - middle(box(words))),
+            line: parseFloat(getComputedStyle(e.parentElement).lineHeight),
+            lines: box(e.parentElement).height / parseFloat(getComputedStyle(e.parentElement).lineHeight)};
+  })};
+}"""
+
+
+@pytest.mark.parametrize(
+    "render, output",
+    [("build", "mathml"), ("build", "htmlAndMathml"), ("build", "html"), ("browser", "htmlAndMathml")],
+)
+def test_a_long_inline_formula_scrolls_in_its_box_on_a_phone(browser, tmp_path, render, output):
+    """The page keeps the phone's width; short formulas stay on their text line, with no scrollbar."""
+    site = tmp_path / "site"
+    (site / "digests").mkdir(parents=True)
+    shutil.copy(FIXTURES / "long.md", site / "digests" / "long.md")
+    (site / "site.yaml").write_text(
+        f"title: Math\nkatex:\n  local_dir: {KATEX_LOCAL}\nmath:\n  render: {render}\n  output: {output}\n",
+        encoding="utf-8",
+    )
+    run_cli("build", "--source", str(site), check=True)
+    with serve_static(site / "_site") as base:
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844}, java_script_enabled=render == "browser"
+        )
+        try:
+            page = context.new_page()
+            page.goto(f"{base}digests/long/")
+            page.wait_for_function("document.querySelectorAll('.math:not([data-typeset])').length === 0")
+            page.evaluate("document.fonts.ready.then(() => true)")
+            report = page.evaluate(NARROW_JS)
+        finally:
+            context.close()
+    assert report["page"] <= 390, report
+    long, _beta, *short = report["formulas"]
+    assert long["scrolls"] and long["right"] <= 390, long
+    assert len(short) == 3
+    for formula in short:
+        assert not formula["scrolls"], formula
+        assert formula["height"] < 1.5 * formula["line"] and formula["offset"] < formula["line"] / 4, formula
+        assert formula["lines"] < 1.5, formula  # the paragraph stays one line: nothing pushed it apart

@@ -377,3 +377,10 @@ def test_a_long_attribute_list_is_read_in_linear_time(tmp_path):
     """`{: 2023-2023-...}` took quadratic time (a key tried at every letter); this would not end."""
     write_site(tmp_path, {"2024-01-02-d.md": "text\n{: " + "2023-" * 60_000 + " .wide}\n"})
     assert '<p class="wide">text</p>' in parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest.html
+
+
+def test_dollar_amounts_are_not_reported_as_unclosed_math(tmp_path):
+    text = "---\ntitle: m\n---\n\n价格区间 $10-$20 很常见；单独的美元 $ 符号；还有 US$5。\n\nthe formula $x + y never ends.\n"
+    write_site(tmp_path, {"m.md": text})
+    result = parse(tmp_path / "digests" / "m.md", tmp_path)
+    assert [p.line for p in result.problems if "unclosed $" in p.message] == [7]

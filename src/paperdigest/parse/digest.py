@@ -34,8 +34,9 @@ KNOWN_KEYS = {
     "cate1", "cate2", "draft", "layout", "mathjax", "permalink", "lang", "language",
 }  # fmt: skip
 SAFE_SLUG = re.compile(r"^[\w][\w.\-]*$")
-# A `$` left in text after math parsing opened a formula that never closed ($5 is a price).
-LONE_DOLLAR = re.compile(r"\$(?!\d)")
+# A `$` left in text after math parsing opened a formula that never closed ($5 is a price, and
+# `$ ` cannot open one: pandoc's rule).
+LONE_DOLLAR = re.compile(r"\$(?![\d\s])")
 HTML_REPORTS = 20  # unbalanced tags reported one by one per digest; the rest are counted
 PAPER_PAGE_LINK = '<a class="paper-page-link"'
 RAW_IMG_ADDED = ' loading="lazy" referrerpolicy="no-referrer"'  # what markdown.RAW_IMG puts into <img

@@ -25,7 +25,7 @@ from pygments.util import ClassNotFound
 from paperdigest.parse.cjk import cjk_friendly_plugin
 from paperdigest.parse.jekyll import jekyll_plugin
 from paperdigest.parse.liquid import liquid_plugin
-from paperdigest.parse.math import math_plugin, tex_to_text
+from paperdigest.parse.math import math_plugin, table_math_pipes, tex_to_text
 
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
 IAL = re.compile(r"\{:\s*([^}]*)\}")
@@ -293,6 +293,7 @@ def markdown_parser() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.use(cjk_friendly_plugin)
     md.use(math_plugin)
+    md.use(table_math_pipes)
     md.use(footnote_plugin)
     md.use(tasklists_plugin, label=True)
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)

@@ -1,10 +1,11 @@
 """Math with kramdown semantics on top of mdit-py-plugins' dollarmath and texmath.
 
 `$$..$$` inside a paragraph is inline, `$$` on lines of its own is display math (blank lines
-allowed), `$..$` is inline, `\\(..\\)` and `\\[..\\]` too. The TeX is kept verbatim (HTML-escaped)
-in an element that KaTeX typesets in the browser; Markdown never touches it. When the render
-`env` carries a "math" collector (build-time typesetting, see paperdigest.mathrender), each formula
-is handed to it with its source line and the collector's placeholder goes into the HTML instead.
+allowed), `$..$` is inline by pandoc's rule (so `$10-$20` stays text), `\\(..\\)` and `\\[..\\]`
+too. The TeX is kept verbatim (HTML-escaped) in an element that KaTeX typesets in the browser;
+Markdown never touches it. When the render `env` carries a "math" collector (build-time
+typesetting, see paperdigest.mathrender), each formula is handed to it with its source line and
+the collector's placeholder goes into the HTML instead.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from __future__ import annotations
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
+from markdown_it.common.utils import escapeHtml, mdTrim
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.table import escapedSplit, getLine
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
-from mdit_py_plugins.dollarmath.index import math_block_dollar
+from mdit_py_plugins.dollarmath.index import math_block_dollar, math_inline_dollar
 from mdit_py_plugins.texmath import texmath_plugin
 from pylatexenc.latex2text import LatexNodes2Text
 
@@ -26,8 +30,25 @@ def render_math(tex: str, display: bool) -> str:
     return f'<{tag} class="math {kind}">{escapeHtml(tex.strip())}</{tag}>'
 
 
+def kramdown_math_inline():
+    """`$$..$$` as before (spaces inside allowed); `$..$` by pandoc's rule: no space right after the
+    opening `$` or right before the closing one, and no digit right after the closing one, so text
+    with dollar amounts (`$10-$20`, a lone `$`, `US$5`) is not taken for a formula."""
+    double = math_inline_dollar(allow_space=True, allow_digits=False, allow_double=True)
+    single = math_inline_dollar(allow_space=False, allow_digits=False, allow_double=False)
+
+    def rule(state: StateInline, silent: bool) -> bool:
+        if state.src.startswith("$$", state.pos):
+            return double(state, silent)
+        return single(state, silent)
+
+    return rule
+
+
 def kramdown_math_block():
-    """dollarmath's block rule, except that `$$a$$ and $$b$$` on one line is a paragraph."""
+    """dollarmath's block rule, except that `$$a$$ and $$b$$` on one line is a paragraph, and that
+    a `$$` line opening a closed block ends the paragraph, quote or list above it (`$$` on lines
+    of its own is display math even with no blank line before it)."""
     block = math_block_dollar(allow_labels=False, allow_blank_lines=True)
 
     def rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
@@ -35,11 +56,22 @@ def kramdown_math_block():
         if not state.src.startswith("$$", begin, line_end):  # as dollarmath says, without a copy of each line
             return False
         line = state.src[begin:line_end].strip()
+        if silent:  # asked whether this line interrupts a paragraph; dollarmath would push a token
+            return line == "$$" and closes(state, start, end)
         if len(line) > 4 and line.endswith("$$") and "$$" in line[2:-2]:
             return False
         return block(state, start, end, silent)
 
     return rule
+
+
+def closes(state: StateBlock, start: int, end: int) -> bool:
+    """A line after `start` that ends with `$$`, as dollarmath's block rule looks for one."""
+    for line in range(start + 1, end):
+        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+        if text.rstrip().endswith("$$"):
+            return True
+    return False
 
 
 def math_plugin(md: MarkdownIt) -> None:
@@ -51,7 +83,11 @@ def math_plugin(md: MarkdownIt) -> None:
         allow_blank_lines=True,
         double_inline=True,
     )
-    md.block.ruler.at("math_block", kramdown_math_block())
+    md.inline.ruler.at("math_inline", kramdown_math_inline())
+    # Like a fence, a display block may start right under a line of text, in a quote or a list.
+    md.block.ruler.at(
+        "math_block", kramdown_math_block(), {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )
     # \(..\) and \[..\]; texmath emits the same token types as dollarmath.
     texmath_plugin(md, delimiters="brackets")
     md.core.ruler.push("math_lines", math_lines_rule)
@@ -60,6 +96,66 @@ def math_plugin(md: MarkdownIt) -> None:
     # kramdown: $$..$$ inside a paragraph is inline math, not a display block.
     rules("math_inline_double", lambda self, t, i, o, e: math_html(t[i], False, e))
     rules("math_block", lambda self, t, i, o, e: math_html(t[i], True, e) + "\n")
+
+
+def table_math_pipes(md: MarkdownIt) -> None:
+    """GFM takes the backslash off `\\|` in a table cell before inline parsing (so that `|` can be
+    written in a cell), but in kramdown math `$\\|x\\|$` in a table is ‖x‖. A cell with math keeps
+    its `\\|`: outside math the escape rule still makes `|` of it, and code spans and raw HTML get
+    their `|` back after inline parsing."""
+    ruler = md.block.ruler
+    rule = ruler.__rules__[ruler.__find__("table")]
+    original = rule.fn
+
+    def table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        first = len(state.tokens)
+        if not original(state, start, end, silent):
+            return False
+        if not silent:
+            keep_math_pipes(state, state.tokens[first:])
+        return True
+
+    ruler.at("table", table, {"alt": list(rule.alt)})
+    md.core.ruler.after("inline", "table_math_pipes", unescape_code_pipes)
+
+
+PIPE = "\ue000"  # stands for `\\|` while a row is split, so that it stays in its cell
+
+
+def keep_math_pipes(state: StateBlock, tokens: list[Token]) -> None:
+    row: list[Token] = []
+    for token in tokens:
+        if token.type == "inline":
+            row.append(token)
+        elif token.type == "tr_close":
+            keep_row_pipes(state, row)
+            row = []
+
+
+def keep_row_pipes(state: StateBlock, cells: list[Token]) -> None:
+    """The row split again as the table rule splits it, but with each `\\|` kept in its cell."""
+    text = mdTrim(getLine(state, cells[0].map[0])) if cells and cells[0].map else ""
+    if "\\|" not in text or PIPE in text:
+        return
+    columns = escapedSplit(text.replace("\\|", PIPE))
+    if columns and columns[0] == "":
+        columns.pop(0)
+    if columns and columns[-1] == "":
+        columns.pop()
+    for token, column in zip(cells, columns, strict=False):  # rows may be short or long
+        raw = mdTrim(column).replace(PIPE, "\\|")
+        has_math = "$" in raw or "\\(" in raw
+        if has_math and "\\|" in raw and raw.replace("\\|", "|") == token.content:
+            token.content, token.meta["math_pipes"] = raw, True
+
+
+def unescape_code_pipes(state: StateCore) -> None:
+    """In a cell that kept its `\\|`, code spans and raw HTML show `|`, as GFM has them."""
+    for token in state.tokens:
+        if token.type == "inline" and token.meta.get("math_pipes"):
+            for child in token.children or []:
+                if child.type in ("code_inline", "html_inline"):
+                    child.content = child.content.replace("\\|", "|")
 
 
 def math_html(token, display: bool, env: dict) -> str:
