@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml, mdTrim
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_block.table import escapedSplit, getLine
+from markdown_it.rules_block.table import table as gfm_table
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -103,19 +104,16 @@ def table_math_pipes(md: MarkdownIt) -> None:
     written in a cell), but in kramdown math `$\\|x\\|$` in a table is ‖x‖. A cell with math keeps
     its `\\|`: outside math the escape rule still makes `|` of it, and code spans and raw HTML get
     their `|` back after inline parsing."""
-    ruler = md.block.ruler
-    rule = ruler.__rules__[ruler.__find__("table")]
-    original = rule.fn
 
     def table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         first = len(state.tokens)
-        if not original(state, start, end, silent):
+        if not gfm_table(state, start, end, silent):
             return False
         if not silent:
             keep_math_pipes(state, state.tokens[first:])
         return True
 
-    ruler.at("table", table, {"alt": list(rule.alt)})
+    md.block.ruler.at("table", table, {"alt": ["paragraph", "reference"]})  # as markdown-it has it
     md.core.ruler.after("inline", "table_math_pipes", unescape_code_pipes)
 
 
