@@ -228,3 +228,11 @@ def test_a_pages_workflow_that_caches_the_build_cache_but_not_the_site_is_warned
     found = json.loads(run_cli("check", "--source", str(site), "--format", "json").stdout)
     messages = [p["message"] for p in found if p["path"].startswith(".github")]
     assert len(messages) == 1 and "but not public:" in messages[0]
+
+
+def test_a_workflow_nested_beyond_reason_is_left_to_github_without_a_traceback(tmp_path):
+    write_site(tmp_path, {"a.md": "---\ntitle: A\n---\nA digest.\n"}, CONFIG)
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    (tmp_path / ".github/workflows/deep.yml").write_text("jobs: " + "[" * 1000 + "]" * 1000 + "\n")
+    proc = run_cli("check", "--source", str(tmp_path))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import REPO, run_cli, write_site
+from conftest import REPO, run_cli, site_tree, write_site
 from paperdigest.config import base_url_problem, load_config
 from paperdigest.errors import ConfigError
 from update_readme import updated
@@ -36,6 +36,15 @@ def test_base_path_from_base_url(tmp_path):
         ("fields:\n  code: 3\n", ["'fields.code' must be a label or a list of labels"]),
         ("fields:\n  code: [源码, [x]]\n", ["'fields.code' must be a label or a list of labels"]),
         ("fields: [code]\n", ["'fields' must be dict"]),
+        (
+            "language: 'en\"><script>'\n",
+            ["language must be a language tag like en or zh-CN, got 'en\"><script>'"],
+        ),
+        (
+            "strings: " + "[" * 1000 + "]" * 1000 + "\n",
+            ["site.yaml: error: invalid YAML: lists or mappings nested"],
+        ),
+        ("a: &a [*a]\n", ["'a' holds more than 10,000 values, counting each use of a YAML alias (*name)"]),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path, yaml_text, words):
@@ -65,3 +74,60 @@ def test_an_empty_base_url_is_a_warning_naming_what_it_breaks(tmp_path):
     assert (problem.path, problem.level) == ("site.yaml", "warning")
     assert "sitemap.xml" in problem.message and "--base-url" in problem.message
     assert base_url_problem(load_config(tmp_path, base_url="https://u.github.io/repo/")) is None
+
+
+def alias_bomb(levels: int) -> str:
+    """katex.macros a0 ... a{levels}, each a list of ten aliases of the one before: a few hundred
+    bytes that expand into 10 ** (levels + 1) values."""
+    lines = ["katex:", "  macros:", "    a0: &a0 [" + ", ".join(["x"] * 10) + "]"]
+    lines += [f"    a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]" for n in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    "yaml_text, words",
+    [
+        ("title: [" + ", ".join(["x"] * 5000) + "]\n", "'title' must be str, got list ['x', 'x',"),
+        ("fields:\n  code: [" + ", ".join(["[x]"] * 2000) + "]\n", "'fields.code' must be a label or a list"),
+        (
+            "strings:\n  search_placeholder: [" + ", ".join(["x"] * 5000) + "]\n",
+            "'strings.search_placeholder'",
+        ),
+        ("base_url: ftp://" + "x" * 100_000 + "\n", "base_url must be an http(s) URL, got 'ftp://xxx"),
+        (alias_bomb(7), "'katex' holds more than 10,000 values"),
+    ],
+)
+def test_a_value_quoted_in_an_error_is_a_short_excerpt(tmp_path, yaml_text, words):
+    write_site(tmp_path, {}, yaml_text)
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert words in str(info.value) and len(str(info.value)) < 300 and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "strings: " + "[" * 1000 + "]" * 1000 + "\n",
+        "language: 'en\"><script>'\n",
+        alias_bomb(7) + "title: *a7\n",  # was a 522 MB message
+    ],
+    ids=["nested", "language", "aliases"],
+)
+def test_cli_exits_2_and_touches_nothing_on_a_config_that_is_invalid(tmp_path, bad):
+    root = write_site(tmp_path / "site", {"a.md": "# A\n"}, "title: Site\nsearch: false\n")
+    run_cli("build", "--source", str(root), check=True)
+    before = site_tree(root / "_site")
+    (root / "site.yaml").write_text(bad, encoding="utf-8")
+    proc = run_cli("build", "--source", str(root), timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "site.yaml: error: " in proc.stderr and "Traceback" not in proc.stderr and len(proc.stderr) < 500
+    assert site_tree(root / "_site") == before
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-8"])
+def test_site_yaml_is_read_in_the_encodings_digests_are_read_in(tmp_path, codec):
+    # Windows editors save UTF-16 with a byte-order mark; digests in it were read, site.yaml refused.
+    text = "\ufefftitle: 论文速递\nper_page: 5\n"
+    (tmp_path / "site.yaml").write_bytes(text.encode(codec))
+    config = load_config(tmp_path)
+    assert (config.title, config.per_page) == ("论文速递", 5)

@@ -23,7 +23,7 @@ ERRORS = {
     "draft.md": "digests/draft.md:3: error: draft must be true or false (without quotes), got the text 'no'",
     "list-title.md": "digests/list-title.md:2: error: title must be text, got a list ['a', {'b': 'c'}]",
     "map-categories.md": (
-        "digests/map-categories.md:3: error: categories must be a name or a list of names, got a mapping {'a': 1}"
+        "digests/map-categories.md:3: error: categories must be a name or a list of names, got a mapping {'a': '1'}"
     ),
     "unclosed.md": "digests/unclosed.md:1: error: front matter: the --- on line 1 is never closed",
     "broken.md": "digests/broken.md:2: error: front matter: ",
@@ -33,7 +33,18 @@ FINE = {
     "names.md": "---\ntitle: Names\ndate: 2023-05-06\ntags: [ml, 2023]\n---\nTagged.\n",
     "rule.md": "---\n\n# Ruled\n\nA digest that starts with a horizontal rule, dated 2023-05-08.\n",
     "2023-02-30-feb.md": "---\ntitle: February\n---\nNo such day.\n",
+    "bad-time.md": "---\ntitle: Bad time\ndate: 2023-01-01T25:99:00\n---\nAn impossible time.\n",
 }
+# Text fields keep a number as written: YAML would read 2024.10 as 2024.1, 0x1F as 31, 1_000 as
+# 1000, 12:30:00 as 45000 (sexagesimal), 1.0e+400 as inf, .nan as nan and 010 as 8.
+AS_WRITTEN = ["2024.10", "0x1F", "1_000", "12:30:00", "1.0e+400", ".nan"]
+FINE.update(
+    {
+        f"written-{i}.md": f"---\ntitle: {text}\ndescription: {text}\nauthor: {text}\nkeywords: [{text}]\n---\nBody.\n"
+        for i, text in enumerate(AS_WRITTEN)
+    }
+)
+FINE["written-categories.md"] = "---\ntitle: Categories\ncategories: [1.10, 010]\n---\nBody.\n"
 WIDE = {
     "utf-16-le": "utf-16-le",
     "utf-16-be": "utf-16-be",
@@ -109,3 +120,67 @@ def test_utf16_and_utf32_digests_with_a_byte_order_mark_are_read(site, built, na
     assert f"digests/{name}.md" not in built.stderr  # no "binary file, ignored"
     html = page(site, name).read_text(encoding="utf-8")
     assert f"<h1>宽字符 {name}</h1>" in html and f"正文 {name}." in html
+
+
+@pytest.mark.parametrize("i", range(len(AS_WRITTEN)))
+def test_a_number_in_a_text_field_is_published_as_written(site, built, i):
+    html, text = page(site, f"written-{i}").read_text(encoding="utf-8"), AS_WRITTEN[i]
+    assert f"<h1>{text}</h1>" in html
+    assert f'<meta name="description" content="{text}">' in html
+    assert f'<span class="author">{text}</span>' in html
+    assert f'<meta name="keywords" content="{text}">' in html
+    assert f"written-{i}.md" not in built.stderr
+
+
+def test_number_like_categories_are_published_as_written(site, built):
+    categories = {p.name for p in (site / "_site/categories").iterdir()}
+    assert {"1-10", "010"} <= categories and not {"1-1", "8"} & categories
+
+
+def test_an_impossible_time_is_a_located_warning_and_the_day_still_dates_the_digest(site, built, checked):
+    message = (
+        "digests/bad-time.md:3: warning: date '2023-01-01T25:99:00': 25:99:00 is not a time of day "
+        "(the digest is dated 2023-01-01)"
+    )
+    assert message in built.stderr and message in checked.stdout
+    assert '<time datetime="2023-01-01">' in page(site, "bad-time").read_text(encoding="utf-8")
+
+
+def alias_bomb(levels: int) -> str:
+    """Front-matter lines a0 ... a{levels}, each a list of ten aliases of the one before: a few
+    hundred bytes that YAML expands into 10 ** (levels + 1) values."""
+    lines = ["a0: &a0 [" + ", ".join(["x"] * 10) + "]"]
+    lines += [f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]" for n in range(1, levels + 1)]
+    return "\n".join(lines)
+
+
+# Each digest builds cleanly, then gets a value that aliases expand (key, levels, the message).
+ALIASED = {
+    "title": (7, "title must be text, got a list [[[["),
+    "description": (5, "description must be text, got a list [[[["),
+    "author": (5, "author must be text, got a list [[[["),
+    "tags": (7, "tags must be a name or a list of names, got a list [[[["),
+    "date": (7, "date holds more than 10,000 values, counting each use of a YAML alias (*name)"),
+    "notes": (7, "notes holds more than 10,000 values, counting each use of a YAML alias (*name)"),
+}
+
+
+def test_values_that_yaml_aliases_expand_are_bounded_located_errors_keeping_the_last_good_pages(tmp_path):
+    # Before, `title: *a7` gave a 522 MB message and `description: *a5` a 26 MB page.
+    good = {f"{key}.md": f"---\ntitle: Good {key}\n---\nGood body of {key}.\n" for key in ALIASED}
+    root = write_site(
+        tmp_path / "site", good, "title: Aliases\nbase_url: https://example.org/\nsearch: false\n"
+    )
+    run_cli("build", "--source", str(root), "--out", str(root / "_site"), check=True)
+    for key, (levels, _) in ALIASED.items():
+        text = f"---\n{alias_bomb(levels)}\n{key}: *a{levels}\n---\nBad body.\n"
+        (root / "digests" / f"{key}.md").write_text(text, encoding="utf-8")
+    proc = run_cli("build", "--source", str(root), "--out", str(root / "_site"), timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(proc.stderr) < 5000 and all(len(line) < 200 for line in lines), "a message of any size"
+    for key, (levels, message) in ALIASED.items():
+        assert f"digests/{key}.md:{levels + 3}: error: {message}" in proc.stderr
+        html = page(root, key).read_text(encoding="utf-8")
+        assert f"Good body of {key}." in html and "Bad body." not in html, "not its last good page"
+    assert max(p.stat().st_size for p in (root / "_site").rglob("*") if p.is_file()) < 1_000_000

@@ -51,6 +51,7 @@ BAD_INPUTS = [
     ("yaml-not-mapping", "---\n- a\n- b\n---\nBody.\n", r"digests/bad\.md:2: error: front matter is a list, not a mapping"),
     ("yaml-scalar", "---\njust a sentence\n---\nBody.\n", r"digests/bad\.md:2: error: front matter is a str, not a mapping"),
     ("impossible-date", "---\ntitle: T\ndate: 2023-13-45\n---\nBody.\n", r"digests/bad\.md:3: warning: date '2023-13-45' is not a date"),
+    ("impossible-time", "---\ntitle: T\ndate: 2023-01-01T25:99:00\n---\nBody.\n", r"digests/bad\.md:3: warning: date '2023-01-01T25:99:00': 25:99:00 is not a time of day"),
     ("word-date", "---\ntitle: T\ndraft: false\ndate: someday\n---\nBody.\n", r"digests/bad\.md:4: warning: date 'someday' is not a date"),
     ("not-utf8", b"---\ntitle: Latin-1\n---\n\ncaf\xe9 au lait\n", r"digests/bad\.md:5: warning: bytes that are not UTF-8 were replaced"),
     ("empty", "", r"digests/bad\.md: warning: empty file, skipped"),

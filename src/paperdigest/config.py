@@ -11,9 +11,12 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from paperdigest.errors import ConfigError, Problem
+from paperdigest.errors import ConfigError, Problem, excerpt
 from paperdigest.i18n import StringsError, site_strings
 from paperdigest.parse.fields import FIELD_NAMES
+from paperdigest.parse.front_matter import MAX_VALUES, expands_beyond, too_many_values
+from paperdigest.parse.language import LANGUAGE_TAG
+from paperdigest.parse.source import encoding_of
 
 CONFIG_NAME = "site.yaml"
 HOSTNAME = re.compile(
@@ -165,17 +168,7 @@ class SiteConfig:
 def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
     """Read `root/site.yaml` (absent file = defaults) and validate every key."""
     path = root / CONFIG_NAME
-    data: dict = {}
-    if path.exists():
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise ConfigError(path, f"invalid YAML: {exc}", mark.line + 1 if mark else None) from None
-        except UnicodeDecodeError as exc:
-            raise ConfigError(path, f"not UTF-8: {exc}") from None
-        if not isinstance(data, dict):
-            raise ConfigError(path, "site.yaml must be a mapping of keys to values")
+    data = read_config(path) if path.exists() else {}
     if base_url is not None:
         data = {**data, "base_url": base_url}
     config = _build(SiteConfig, data, path, prefix="")
@@ -190,17 +183,47 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
         if getattr(config, key) < 1:
             raise ConfigError(path, f"{key} must be at least 1")
     if config.math.render not in ("build", "browser"):
-        raise ConfigError(path, f"math.render must be 'build' or 'browser', got {config.math.render!r}")
+        raise ConfigError(
+            path, f"math.render must be 'build' or 'browser', got {excerpt(config.math.render)}"
+        )
     if config.math.output not in MATH_OUTPUTS:
         choices = ", ".join(repr(o) for o in MATH_OUTPUTS)
-        raise ConfigError(path, f"math.output must be one of {choices}, got {config.math.output!r}")
+        raise ConfigError(path, f"math.output must be one of {choices}, got {excerpt(config.math.output)}")
     if config.base_url and urlsplit(config.base_url).scheme not in ("http", "https"):
-        raise ConfigError(path, f"base_url must be an http(s) URL, got {config.base_url!r}")
+        raise ConfigError(path, f"base_url must be an http(s) URL, got {excerpt(config.base_url)}")
     if config.repo_url and urlsplit(config.repo_url).scheme not in ("http", "https"):
-        raise ConfigError(path, f"repo_url must be an http(s) URL, got {config.repo_url!r}")
+        raise ConfigError(path, f"repo_url must be an http(s) URL, got {excerpt(config.repo_url)}")
     if config.cname and not HOSTNAME.fullmatch(config.cname):
-        raise ConfigError(path, f"cname must be a bare domain like papers.example.org, got {config.cname!r}")
+        raise ConfigError(
+            path, f"cname must be a bare domain like papers.example.org, got {excerpt(config.cname)}"
+        )
+    # Written into every page's <html lang="...">, and checked as a digest's `lang:` is.
+    if config.language and not LANGUAGE_TAG.fullmatch(config.language):
+        raise ConfigError(
+            path, f"language must be a language tag like en or zh-CN, got {excerpt(config.language)}"
+        )
     return config
+
+
+def read_config(path: Path) -> dict:
+    """site.yaml's keys and values. Read as digests are: UTF-8, or UTF-16/UTF-32 with a byte-order
+    mark (what some Windows editors save); the YAML nested or aliased beyond reason is an error."""
+    raw = path.read_bytes()
+    try:
+        data = yaml.safe_load(raw.decode(encoding_of(raw))) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(path, f"invalid YAML: {exc}", mark.line + 1 if mark else None) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, f"not UTF-8 (nor UTF-16/UTF-32 with a byte-order mark): {exc}") from None
+    except RecursionError:  # PyYAML composes nested collections by recursion
+        raise ConfigError(path, "invalid YAML: lists or mappings nested too deeply") from None
+    if not isinstance(data, dict):
+        raise ConfigError(path, "site.yaml must be a mapping of keys to values")
+    for key, value in data.items():
+        if expands_beyond(value, MAX_VALUES):
+            raise ConfigError(path, too_many_values(f"'{key}'"))
+    return data
 
 
 def check_named_paths(config: SiteConfig) -> None:
@@ -251,7 +274,8 @@ def field_labels_of(fields: dict, path: Path) -> dict[str, tuple[str, ...]]:
             raise ConfigError(path, f"unknown field 'fields.{name}' (known fields: {', '.join(FIELD_NAMES)})")
         values = [labels] if isinstance(labels, str) else labels
         if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
-            raise ConfigError(path, f"'fields.{name}' must be a label or a list of labels, got {labels!r}")
+            message = f"'fields.{name}' must be a label or a list of labels, got {excerpt(labels)}"
+            raise ConfigError(path, message)
         checked[str(name)] = tuple(v.strip() for v in values)
     return checked
 
@@ -294,7 +318,7 @@ def _check(kind, value, path: Path, key: str):
 
 def _type_error(path: Path, key: str, kind, value):
     name = getattr(kind, "__name__", str(kind))
-    raise ConfigError(path, f"'{key}' must be {name}, got {type(value).__name__} {value!r}")
+    raise ConfigError(path, f"'{key}' must be {name}, got {type(value).__name__} {excerpt(value)}")
 
 
 def config_reference() -> list[tuple[str, str, object]]:

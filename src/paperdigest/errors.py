@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,24 @@ from pathlib import Path
 # Characters that would break or fake a line in a terminal or CI log: control characters
 # (newline, ANSI escape) and the Unicode line and paragraph separators.
 UNPRINTABLE = {"Cc", "Zl", "Zp"}
+EXCERPT_CHARS = 80  # the longest value quoted in a message
+
+
+def _short_repr() -> reprlib.Repr:
+    short = reprlib.Repr()
+    short.maxlevel, short.maxstring, short.maxother = 3, EXCERPT_CHARS, EXCERPT_CHARS
+    short.maxlist = short.maxtuple = short.maxdict = short.maxset = 6
+    return short
+
+
+SHORT_REPR = _short_repr()
+
+
+def excerpt(value) -> str:
+    """`value` as a message quotes it: its repr, on one line and cut to EXCERPT_CHARS. A few lines
+    of YAML aliases expand into a value of any size, and a full repr would be a message of any size."""
+    text = SHORT_REPR.repr(value)
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 3] + "..."
 
 
 def printable(text: str) -> str:

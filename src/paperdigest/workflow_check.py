@@ -31,7 +31,7 @@ def workflow_problems(root: Path) -> list[Problem]:
     for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
         try:
             document = yaml.compose(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):  # nested beyond reason
             continue  # not ours to lint: GitHub reports a broken workflow
         steps = [step for job in mapping_values(value_of(document, "jobs")) for step in steps_of(job)]
         published = {

@@ -20,6 +20,8 @@ from pathlib import Path
 import yaml
 from babel import Locale, UnknownLocaleError
 
+from paperdigest.errors import excerpt
+
 CATALOGUES = Path(__file__).parent
 FALLBACK = "en"
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
@@ -93,7 +95,7 @@ def checked_overrides(overrides: Mapping[str, object], table: Mapping[str, Text]
             or "other" not in forms
         ):
             shape = "a text or {one: ..., other: ...}" if counts else "a text"
-            raise StringsError(f"'strings.{key}' must be {shape}, got {value!r}")
+            raise StringsError(f"'strings.{key}' must be {shape}, got {excerpt(value)}")
         allowed = placeholders(table[key])
         for text in forms.values():
             unknown = set(PLACEHOLDER.findall(text)) - allowed

@@ -12,7 +12,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from paperdigest.boundary import leaves, link_problem, named_inside, shown_path
-from paperdigest.errors import Problem
+from paperdigest.errors import Problem, excerpt
 from paperdigest.model import DAY, Card, Digest, TocEntry
 from paperdigest.parse import papers, shapes
 from paperdigest.parse.balance import HtmlIssue, balance_html, balance_once
@@ -27,7 +27,7 @@ from paperdigest.parse.sanitize import sanitize_html
 from paperdigest.parse.shapes.tokens import closing
 from paperdigest.parse.source import SourceText, read_source
 from paperdigest.parse.values import InlineReader
-from paperdigest.parse.when import When, find_when, impossible_day, when_from_arxiv_ids
+from paperdigest.parse.when import When, find_when, impossible_day, impossible_time, when_from_arxiv_ids
 
 KNOWN_KEYS = {
     "title", "date", "slug", "description", "keywords", "categories", "category", "tags",
@@ -243,8 +243,11 @@ def digest_when(meta, stem, title, body, found: shapes.Found, rel, problems, key
         when = find_when(value) if isinstance(value, str) else None
         date = parse_date_value(value)
         if when or date:
+            if isinstance(value, str) and (time := impossible_time(value)):
+                message = f"date {excerpt(value)}: {time} is not a time of day (the digest is dated {date or when.date})"
+                problems.append(Problem(rel, key_lines.get("date", 2), "warning", message))
             return when if when and (not date or when.date == date) else When(date)
-        message = f"date {meta['date']!r} is not a date"
+        message = f"date {excerpt(value)} is not a date"
         problems.append(Problem(rel, key_lines.get("date", 2), "warning", message))
     if impossible := impossible_day(stem):
         message = f"the file name's {impossible} is not a date, so it does not date the digest"
@@ -265,7 +268,7 @@ def digest_slug(meta: dict, path: Path, rel: str, problems: list[Problem], line:
     if wanted:
         if SAFE_SLUG.match(wanted) and ".." not in wanted:
             return wanted
-        problems.append(Problem(rel, line, "warning", f"unsafe slug {wanted!r} ignored"))
+        problems.append(Problem(rel, line, "warning", f"unsafe slug {excerpt(wanted)} ignored"))
     return safe_slug(path.stem)
 
 
@@ -276,7 +279,7 @@ def check_permalink(meta: dict, rel: str, problems: list[Problem], line: int = 2
         return
     text = unquote(str(value))
     if "\\" in text or "\x00" in text or any(part == ".." for part in text.split("/")):
-        problems.append(Problem(rel, line, "warning", f"unsafe permalink {value!r} ignored"))
+        problems.append(Problem(rel, line, "warning", f"unsafe permalink {excerpt(value)} ignored"))
 
 
 def safe_slug(stem: str) -> str:

@@ -14,6 +14,7 @@ import yaml
 
 from paperdigest.boundary import boundary_of, leaves, link_problem, shown_path
 from paperdigest.errors import Problem
+from paperdigest.parse.front_matter import text_resolvers
 
 DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
 EDITOR_LEFTOVERS = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak", ".orig")
@@ -31,7 +32,10 @@ TOP_LEVEL_KEY = re.compile(r"^([^\s#:][^:]*?)\s*:", re.MULTILINE)
 
 
 class LenientLoader(YAML_LOADER):
-    """Safe YAML where an impossible date (2023-13-45) stays a string for a located warning."""
+    """Safe YAML where values are text as written, but true/false and null (see text_resolvers),
+    and a date tagged `!!timestamp` that is impossible (2023-13-45) stays a string for a warning."""
+
+    yaml_implicit_resolvers = text_resolvers(YAML_LOADER)
 
     def construct_yaml_timestamp(self, node):
         try:

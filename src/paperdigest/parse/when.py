@@ -26,6 +26,10 @@ MONTH_NAMES.update({name.lower(): i for i, name in enumerate(calendar.month_abbr
 MONTH_EN_RE = re.compile(
     r"\b(" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + r")\.?,?\s+(\d{4})\b", re.I
 )
+# A time of day after a date, as YAML and ISO 8601 write it: 2023-01-01T10:00:00, 2023-01-01 10:00.
+TIME_AFTER_DATE_RE = re.compile(
+    r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)((\d{1,2}):(\d{2})(?::(\d{2}))?)(?!\d)"
+)
 # A paper's own date in a list, year left out: "(29 Feb)", "(Feb 19)", "(2024)".
 DAY_MONTH_RE = re.compile(r"^(\d{1,2})\s+([A-Za-z]{3,9})\.?$|^([A-Za-z]{3,9})\.?\s+(\d{1,2})$")
 
@@ -77,6 +81,15 @@ def impossible_day(text: str) -> str | None:
     if find_when(text):
         return None
     return next((m.group(0) for m in DAY_RE.finditer(text) if not _date(*m.group(1, 2, 3))), None)
+
+
+def impossible_time(text: str) -> str | None:
+    """The time of day written after a date in `text` that no clock shows ('25:99:00'), if any."""
+    m = TIME_AFTER_DATE_RE.search(text)
+    if not m:
+        return None
+    hour, minute, second = (int(part or 0) for part in m.group(2, 3, 4))
+    return None if hour < 24 and minute < 60 and second < 60 else m.group(1)
 
 
 def week_of_month(year: int, month: int, number: str) -> When | None:
