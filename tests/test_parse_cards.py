@@ -266,12 +266,21 @@ def test_numbered_parts_of_a_note_are_not_papers(tmp_path):
     ### 7. Conclusion
 
     ### 8、Future Work and Discussion
+
+    ### 9、总结
+
+    > - 类型：总结
+
+    ### 10、Overview
+
+    > - URL：https://arxiv.org/abs/2401.00010
     """
     write_site(tmp_path, {"2024-01-02-d.md": text})
     cards = parse(tmp_path / "digests" / "2024-01-02-d.md", tmp_path).digest.cards
     assert [(c.title, c.position) for c in cards] == [
         ("A Paper Without Card Lines", 1),
         ("Attention Is All You Need", 2),
+        ("Overview", 3),  # a paper's card after all: it gives the paper's URL
     ]
 
 

@@ -104,8 +104,13 @@ def extract_cards(tokens: list[Token], line_offset: int, context: Context) -> li
                 i = end
         i += 1
     # An h3 with no 《》 or KEY：VALUE lines is a paper when numbered ("### 3、Title"), but not a
-    # plain heading ("### 总结") nor a numbered part of the note ("### 四、总结").
-    papers_only = [d for d in drafts if d.seen_metadata or (d.numbered and not SECTION_TITLE.match(d.title))]
+    # plain heading ("### 总结"); a part of the note ("### 四、总结", even with `- 类型：总结` under
+    # it) is no paper unless it gives a URL.
+    papers_only = [
+        d
+        for d in drafts
+        if (d.seen_metadata or d.numbered) and not (SECTION_TITLE.match(d.title) and not d.url)
+    ]
     for position, draft in enumerate(papers_only, start=1):
         draft.position = position
     return [(d.heading_index, d.freeze()) for d in papers_only]
