@@ -162,6 +162,26 @@ def test_check_reports_a_formula_katex_rejects_at_the_level_the_build_does(tmp_p
     assert run_cli("check", "--source", str(site), "--strict").returncode == 1
 
 
+def test_latex_environments_without_dollars_are_typeset_with_their_environment(tmp_path):
+    """MathJax notes write `\\begin{equation}` .. `\\end{equation}` on lines of their own, no `$$`."""
+    site = fixture_site(tmp_path, ["environments.md"])
+    proc = run_cli("build", "--source", str(site))
+    text = page(site / "_site", "environments")
+    assert annotations(text) == [
+        "\\begin{equation}\nE = m_0 c^2\n\\end{equation}",
+        "\\begin{align*}\nf(x) &= x^2 \\\\\n\ng(x) &= \\frac{1}{x}\n\\end{align*}",
+        "\\begin{align}\na &= b\n\\end{align}",  # flalign: KaTeX has none, align is the same but for width
+    ]
+    assert text.count('class="math display" data-typeset=""') == 3
+    assert '<code class="math-source">\\begin{eqnarray}' in text  # no KaTeX equivalent: marked, as written
+    warnings = sorted(line for line in proc.stderr.splitlines() if line.startswith("digests/"))
+    assert warnings[0].startswith("digests/environments.md:21: warning: KaTeX: No such environment: eqnarray")
+    assert warnings[1:] == [
+        "digests/environments.md:25: warning: unclosed \\begin{equation}: the formula is shown as text"
+    ]
+    assert "\\begin{equation}\nnever closed" in text
+
+
 def test_katex_macros_still_apply(tmp_path):
     config = "title: Old macros\nkatex:\n  macros:\n    '\\R': '\\mathbb{R}'\n"
     site = fixture_site(tmp_path, ["forms.md"], config)

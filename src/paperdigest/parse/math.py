@@ -10,6 +10,7 @@ the collector's placeholder goes into the HTML instead.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -74,6 +75,66 @@ def closes(state: StateBlock, start: int, end: int) -> bool:
     return False
 
 
+# LaTeX's display environments, which MathJax typesets where they stand (no `$$` around them).
+ENVIRONMENT = re.compile(r"\\begin\{((?:equation|align|gather|multline|eqnarray|alignat|flalign)\*?)\}")
+# KaTeX 0.16 has no flalign; align is the same environment without the stretch to the margins.
+# (multline and eqnarray have no equivalent as simple: KaTeX shows them as a marked error.)
+KATEX_ENVIRONMENT = {"flalign": "align", "flalign*": "align*"}
+
+
+def environment_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A line that starts with `\\begin{align}` (and the like), up to the line that ends with its
+    `\\end{align}`, blank lines allowed: display math with its environment kept. Like a `$$`
+    line, it may interrupt a paragraph, quote or list. One that is never closed stays text and is
+    recorded in env["unclosed_environments"] (line -> name) for a located warning; one closed
+    with text after `\\end{..}` on its line stays text too, as a `$$` line with text after it."""
+    if state.is_code_block(start):
+        return False
+    begin, line_end = state.bMarks[start] + state.tShift[start], state.eMarks[start]
+    if not state.src.startswith("\\begin{", begin, line_end):  # the cheap test: tried on every line
+        return False
+    opened = ENVIRONMENT.match(state.src, begin, line_end)
+    if not opened:
+        return False
+    name = opened.group(1)
+    last, at_line_end = closing_line(state, start, end, name, opened.end())
+    if last is None:
+        state.env.setdefault("unclosed_environments", {})[start] = name
+    if last is None or not at_line_end:
+        return False
+    if silent:
+        return True
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    token.content = katex_environment(state.getLines(start, last + 1, state.blkIndent, False), name)
+    token.markup = name
+    token.map = [start, last + 1]
+    state.line = last + 1
+    return True
+
+
+def closing_line(state: StateBlock, start: int, end: int, name: str, after: int) -> tuple[int | None, bool]:
+    """The first line from `start` with `\\end{name}`, and whether the line ends there (`after`:
+    where the text after `\\begin{name}` starts on the first line)."""
+    closing = f"\\end{{{name}}}"
+    for line in range(start, end):
+        first = state.bMarks[line] + state.tShift[line] if line > start else after
+        text = state.src[first : state.eMarks[line]]
+        if closing in text:
+            return line, text.rstrip().endswith(closing)
+    return None, False
+
+
+def katex_environment(tex: str, name: str) -> str:
+    """The environment KaTeX typesets for `name`: its own, or the one it stands for."""
+    other = KATEX_ENVIRONMENT.get(name)
+    if other is None:
+        return tex
+    tex = tex.replace(f"\\begin{{{name}}}", f"\\begin{{{other}}}", 1)
+    head, _, tail = tex.rpartition(f"\\end{{{name}}}")
+    return f"{head}\\end{{{other}}}{tail}"
+
+
 def math_plugin(md: MarkdownIt) -> None:
     dollarmath_plugin(
         md,
@@ -85,9 +146,9 @@ def math_plugin(md: MarkdownIt) -> None:
     )
     md.inline.ruler.at("math_inline", kramdown_math_inline())
     # Like a fence, a display block may start right under a line of text, in a quote or a list.
-    md.block.ruler.at(
-        "math_block", kramdown_math_block(), {"alt": ["paragraph", "reference", "blockquote", "list"]}
-    )
+    interrupts = {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    md.block.ruler.at("math_block", kramdown_math_block(), interrupts)
+    md.block.ruler.after("math_block", "math_environment", environment_block, interrupts)
     # \(..\) and \[..\]; texmath emits the same token types as dollarmath.
     texmath_plugin(md, delimiters="brackets")
     md.core.ruler.push("math_lines", math_lines_rule)
