@@ -29,10 +29,10 @@ REPORT_JS = """() => [...document.querySelectorAll('.math')].map(e => {
 
 
 def make_site(root: Path, render: str, output: str = "htmlAndMathml") -> Path:
-    """forms.md, broken.md, environments.md and the 2023-05-02 digest; KaTeX CSS and fonts from
-    Debian's copy."""
+    """forms.md, broken.md, environments.md, html.md and the 2023-05-02 digest; KaTeX CSS and
+    fonts from Debian's copy."""
     (root / "digests").mkdir(parents=True)
-    fixtures = [FIXTURES / name for name in ("forms.md", "broken.md", "environments.md")]
+    fixtures = [FIXTURES / name for name in ("forms.md", "broken.md", "environments.md", "html.md")]
     for source in (*fixtures, REPO / "digests" / SEED_DIGEST):
         shutil.copy(source, root / "digests" / source.name)
     (root / "site.yaml").write_text(
@@ -182,7 +182,23 @@ def test_latex_environments_are_typeset_as_display_math(browser, sites):
             context.close()
 
 
-@pytest.mark.parametrize("slug", ["forms", "broken", "environments", "2023-05-02-paper-digest"])
+def test_math_in_raw_html_is_typeset(browser, sites):
+    """A table written in HTML: `Score $\\uparrow$` in its header is an arrow, not dollars."""
+    with serve_static(sites["build"]) as base:
+        context, page = open_page(browser, f"{base}digests/html/", javascript=False)
+        try:
+            report = assert_all_typeset(page, expected_errors=1)  # the broken one, marked
+            assert len(report) == 6
+            header = page.locator("th").first
+            assert header.locator(".math.inline .katex").count() == 1
+            assert "$" not in header.inner_text() and "↑" in header.inner_text()
+            assert page.locator("th[title='$x$']").count() == 1
+            assert page.locator("code", has_text="$kept$").count() == 1
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize("slug", ["forms", "broken", "environments", "html", "2023-05-02-paper-digest"])
 def test_build_and_browser_modes_show_the_same_formulas(browser, sites, slug):
     texts = {}
     for mode, javascript in (("build", False), ("browser", True)):
