@@ -29,9 +29,11 @@ REPORT_JS = """() => [...document.querySelectorAll('.math')].map(e => {
 
 
 def make_site(root: Path, render: str, output: str = "htmlAndMathml") -> Path:
-    """forms.md, broken.md and the 2023-05-02 digest; KaTeX CSS and fonts from Debian's copy."""
+    """forms.md, broken.md, environments.md, html.md and the 2023-05-02 digest; KaTeX CSS and
+    fonts from Debian's copy."""
     (root / "digests").mkdir(parents=True)
-    for source in (FIXTURES / "forms.md", FIXTURES / "broken.md", REPO / "digests" / SEED_DIGEST):
+    fixtures = [FIXTURES / name for name in ("forms.md", "broken.md", "environments.md", "html.md")]
+    for source in (*fixtures, REPO / "digests" / SEED_DIGEST):
         shutil.copy(source, root / "digests" / source.name)
     (root / "site.yaml").write_text(
         f"title: Math\nkatex:\n  local_dir: {KATEX_LOCAL}\n"
@@ -164,7 +166,39 @@ def test_broken_formula_shows_its_source_and_a_marker(browser, sites):
             context.close()
 
 
-@pytest.mark.parametrize("slug", ["forms", "broken", "2023-05-02-paper-digest"])
+def test_latex_environments_are_typeset_as_display_math(browser, sites):
+    """`\\begin{equation}` .. `\\end{equation}` with no `$$`: numbered display math, as MathJax shows it."""
+    with serve_static(sites["build"]) as base:
+        context, page = open_page(browser, f"{base}digests/environments/", javascript=False)
+        try:
+            report = assert_all_typeset(page, expected_errors=1)  # eqnarray: KaTeX has none
+            assert len(report) == 4
+            displays = page.locator(".math.display .katex-display")
+            assert displays.count() == 3
+            numbers = [display.locator(".eqn-num").count() for display in displays.all()]
+            assert numbers == [1, 0, 1]  # equation and align (flalign) numbered, align* not
+            assert "\\begin{equation}" in page.locator("article, main").first.inner_text()  # never closed
+        finally:
+            context.close()
+
+
+def test_math_in_raw_html_is_typeset(browser, sites):
+    """A table written in HTML: `Score $\\uparrow$` in its header is an arrow, not dollars."""
+    with serve_static(sites["build"]) as base:
+        context, page = open_page(browser, f"{base}digests/html/", javascript=False)
+        try:
+            report = assert_all_typeset(page, expected_errors=1)  # the broken one, marked
+            assert len(report) == 6
+            header = page.locator("th").first
+            assert header.locator(".math.inline .katex").count() == 1
+            assert "$" not in header.inner_text() and "↑" in header.inner_text()
+            assert page.locator("th[title='$x$']").count() == 1
+            assert page.locator("code", has_text="$kept$").count() == 1
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize("slug", ["forms", "broken", "environments", "html", "2023-05-02-paper-digest"])
 def test_build_and_browser_modes_show_the_same_formulas(browser, sites, slug):
     texts = {}
     for mode, javascript in (("build", False), ("browser", True)):

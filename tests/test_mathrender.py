@@ -162,6 +162,55 @@ def test_check_reports_a_formula_katex_rejects_at_the_level_the_build_does(tmp_p
     assert run_cli("check", "--source", str(site), "--strict").returncode == 1
 
 
+def test_latex_environments_without_dollars_are_typeset_with_their_environment(tmp_path):
+    """MathJax notes write `\\begin{equation}` .. `\\end{equation}` on lines of their own, no `$$`."""
+    site = fixture_site(tmp_path, ["environments.md"])
+    proc = run_cli("build", "--source", str(site))
+    text = page(site / "_site", "environments")
+    assert annotations(text) == [
+        "\\begin{equation}\nE = m_0 c^2\n\\end{equation}",
+        "\\begin{align*}\nf(x) &= x^2 \\\\\n\ng(x) &= \\frac{1}{x}\n\\end{align*}",
+        "\\begin{align}\na &= b\n\\end{align}",  # flalign: KaTeX has none, align is the same but for width
+    ]
+    assert text.count('class="math display" data-typeset=""') == 3
+    assert '<code class="math-source">\\begin{eqnarray}' in text  # no KaTeX equivalent: marked, as written
+    warnings = sorted(line for line in proc.stderr.splitlines() if line.startswith("digests/"))
+    assert warnings[0].startswith("digests/environments.md:21: warning: KaTeX: No such environment: eqnarray")
+    assert warnings[1:] == [
+        "digests/environments.md:25: warning: unclosed \\begin{equation}: the formula is shown as text"
+    ]
+    assert "\\begin{equation}\nnever closed" in text
+
+
+HTML_TEX = ["\\uparrow", "\\alpha=0.1", "\\sum_{k=1}^{n} k", "a < b", "c_1"]
+
+
+@pytest.mark.parametrize("sanitize", [False, True])
+def test_math_in_the_text_of_raw_html_is_typeset(tmp_path, sanitize):
+    """markdown-it passes raw HTML through; MathJax typesets the formulas of its text, so do we,
+    but not in attributes, <code> or comments."""
+    config = MACROS + ("sanitize_html: true\n" if sanitize else "")
+    site = fixture_site(tmp_path, ["html.md"], config)
+    proc = run_cli("build", "--source", str(site))
+    text = page(site / "_site", "html")
+    assert annotations(text) == HTML_TEX  # &lt; is the < a browser reads
+    assert text.count('class="math display" data-typeset=""') == 2  # \\[..\\] and $$..$$, as MathJax has them
+    assert "<td>$10 and $20</td>" in text  # dollar amounts, by the pandoc rule of Markdown text
+    assert "<code>$kept$</code>" in text
+    assert ('title="$x$"' in text) and (("<!-- $hidden$ -->" in text) != sanitize)  # nh3 drops comments
+    assert '<code class="math-source">\\frac{1}{</code>' in text
+    warnings = [line for line in proc.stderr.splitlines() if "KaTeX" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("digests/html.md:18: warning: KaTeX: ")
+
+
+def test_math_in_raw_html_is_kept_for_katex_js_in_browser_mode(tmp_path):
+    site = fixture_site(tmp_path, ["html.md"], MACROS + "  render: browser\n")
+    run_cli("build", "--source", str(site), check=True)
+    text = page(site / "_site", "html")
+    assert '<th>Score <span class="math inline">\\uparrow</span></th>' in text
+    assert '<div class="math display">a &lt; b</div>' in text
+
+
 def test_katex_macros_still_apply(tmp_path):
     config = "title: Old macros\nkatex:\n  macros:\n    '\\R': '\\mathbb{R}'\n"
     site = fixture_site(tmp_path, ["forms.md"], config)

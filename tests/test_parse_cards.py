@@ -151,6 +151,18 @@ def test_unclosed_display_math_is_reported_with_its_line(tmp_path):
     assert problems and problems[0].line == 7
 
 
+def test_unclosed_latex_environment_is_reported_with_its_line(tmp_path):
+    text = "---\ntitle: m\n---\n\ntext\n\\begin{align}\nx\n\n\\begin{equation*}\ny\n\n\\begin{gather}\nz\n\\end{gather}\n"
+    write_site(tmp_path, {"m.md": text})
+    result = parse(tmp_path / "digests" / "m.md", tmp_path)
+    found = [(p.line, p.message) for p in result.problems if "unclosed" in p.message]
+    assert found == [
+        (6, "unclosed \\begin{align}: the formula is shown as text"),  # under a line of text
+        (9, "unclosed \\begin{equation*}: the formula is shown as text"),
+    ]
+    assert '<div class="math display">\\begin{gather}' in result.digest.html
+
+
 def test_plain_h3_without_card_metadata_is_not_a_paper(tmp_path):
     text = """\
     ### 1、Numbered Paper Without Metadata

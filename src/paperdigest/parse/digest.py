@@ -108,6 +108,7 @@ def parse_source(
     raw_html = not raw_html_balanced(tokens)
     link_cards_to_paper_pages(tokens, [(i, c) for i, c in found.cards if i is not None])
     problems += math_problems(tokens, rel, offset)
+    problems += environment_problems(env, rel, offset)
     problems += nesting_problems(env, rel, offset)
     problems += liquid_problems(tokens, rel, offset)
     problems += duplicate_card_problems(cards, rel)
@@ -338,6 +339,15 @@ def math_problems(tokens: list[Token], rel: str, offset: int) -> list[Problem]:
         line = tok.map[0] + offset + tok.content[:start].count("\n") if tok.map else None
         found.append(Problem(rel, line, "warning", f"unclosed {delimiter}: the formula is shown as text"))
     return found
+
+
+def environment_problems(env: dict, rel: str, offset: int) -> list[Problem]:
+    """A `\\begin{align}` line (parse/math.py) whose `\\end{align}` never comes."""
+    unclosed = sorted(env.get("unclosed_environments", {}).items())
+    return [
+        Problem(rel, line + offset, "warning", f"unclosed \\begin{{{name}}}: the formula is shown as text")
+        for line, name in unclosed
+    ]
 
 
 def nesting_problems(env: dict, rel: str, offset: int) -> list[Problem]:

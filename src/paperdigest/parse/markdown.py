@@ -25,7 +25,7 @@ from pygments.util import ClassNotFound
 from paperdigest.parse.cjk import cjk_friendly_plugin
 from paperdigest.parse.jekyll import jekyll_plugin
 from paperdigest.parse.liquid import liquid_plugin
-from paperdigest.parse.math import math_plugin, table_math_pipes, tex_to_text
+from paperdigest.parse.math import html_math, math_plugin, table_math_pipes, tex_to_text
 
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
 IAL = re.compile(r"\{:\s*([^}]*)\}")
@@ -212,7 +212,8 @@ def _prefix_site_absolute(url: str, base_path: str) -> str:
 
 
 def link_rules(md: MarkdownIt) -> None:
-    """Site-absolute links and images get the base path; images lazy-load with no referrer."""
+    """Site-absolute links and images get the base path; images lazy-load with no referrer; the
+    formulas in the text of raw HTML blocks are typeset."""
 
     def image(self, tokens, idx, options, env):
         token = tokens[idx]
@@ -232,9 +233,14 @@ def link_rules(md: MarkdownIt) -> None:
             html = SITE_ABSOLUTE.sub(lambda m: m.group(1) + escape(env["base_path"]), html)
         return RAW_IMG.sub('<img loading="lazy" referrerpolicy="no-referrer"', html)
 
+    def html_block(self, tokens, idx, options, env):
+        # markdown-it passes raw HTML through: the formulas in its text are typeset here.
+        line = tokens[idx].map[0] if tokens[idx].map else None
+        return html_math(raw_html(self, tokens, idx, options, env), line, env)
+
     md.add_render_rule("image", image)
     md.add_render_rule("link_open", link_open)
-    md.add_render_rule("html_block", raw_html)
+    md.add_render_rule("html_block", html_block)
     md.add_render_rule("html_inline", raw_html)
 
 

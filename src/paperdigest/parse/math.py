@@ -2,17 +2,22 @@
 
 `$$..$$` inside a paragraph is inline, `$$` on lines of its own is display math (blank lines
 allowed), `$..$` is inline by pandoc's rule (so `$10-$20` stays text), `\\(..\\)` and `\\[..\\]`
-too. The TeX is kept verbatim (HTML-escaped) in an element that KaTeX typesets in the browser;
-Markdown never touches it. When the render `env` carries a "math" collector (build-time
-typesetting, see paperdigest.mathrender), each formula is handed to it with its source line and
-the collector's placeholder goes into the HTML instead.
+too. As MathJax does on such pages, a `\\begin{align}` .. `\\end{align}` block without `$$` is
+display math, and the formulas in the text of raw HTML blocks are math. The TeX is kept verbatim
+(HTML-escaped) in an element that KaTeX typesets in the browser; Markdown never touches it. When
+the render `env` carries a "math" collector (build-time typesetting, see paperdigest.mathrender),
+each formula is handed to it with its source line and the collector's placeholder goes into the
+HTML instead.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from html import unescape
 
 from markdown_it import MarkdownIt
+from markdown_it.common.html_re import HTML_TAG_RE
 from markdown_it.common.utils import escapeHtml, mdTrim
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_block.table import escapedSplit, getLine
@@ -23,6 +28,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_block_dollar, math_inline_dollar
 from mdit_py_plugins.texmath import texmath_plugin
+from mdit_py_plugins.texmath.index import make_inline_func
 from pylatexenc.latex2text import LatexNodes2Text
 
 
@@ -75,6 +81,66 @@ def closes(state: StateBlock, start: int, end: int) -> bool:
     return False
 
 
+# LaTeX's display environments, which MathJax typesets where they stand (no `$$` around them).
+ENVIRONMENT = re.compile(r"\\begin\{((?:equation|align|gather|multline|eqnarray|alignat|flalign)\*?)\}")
+# KaTeX 0.16 has no flalign; align is the same environment without the stretch to the margins.
+# (multline and eqnarray have no equivalent as simple: KaTeX shows them as a marked error.)
+KATEX_ENVIRONMENT = {"flalign": "align", "flalign*": "align*"}
+
+
+def environment_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A line that starts with `\\begin{align}` (and the like), up to the line that ends with its
+    `\\end{align}`, blank lines allowed: display math with its environment kept. Like a `$$`
+    line, it may interrupt a paragraph, quote or list. One that is never closed stays text and is
+    recorded in env["unclosed_environments"] (line -> name) for a located warning; one closed
+    with text after `\\end{..}` on its line stays text too, as a `$$` line with text after it."""
+    if state.is_code_block(start):
+        return False
+    begin, line_end = state.bMarks[start] + state.tShift[start], state.eMarks[start]
+    if not state.src.startswith("\\begin{", begin, line_end):  # the cheap test: tried on every line
+        return False
+    opened = ENVIRONMENT.match(state.src, begin, line_end)
+    if not opened:
+        return False
+    name = opened.group(1)
+    last, at_line_end = closing_line(state, start, end, name, opened.end())
+    if last is None:
+        state.env.setdefault("unclosed_environments", {})[start] = name
+    if last is None or not at_line_end:
+        return False
+    if silent:
+        return True
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    token.content = katex_environment(state.getLines(start, last + 1, state.blkIndent, False), name)
+    token.markup = name
+    token.map = [start, last + 1]
+    state.line = last + 1
+    return True
+
+
+def closing_line(state: StateBlock, start: int, end: int, name: str, after: int) -> tuple[int | None, bool]:
+    """The first line from `start` with `\\end{name}`, and whether the line ends there (`after`:
+    where the text after `\\begin{name}` starts on the first line)."""
+    closing = f"\\end{{{name}}}"
+    for line in range(start, end):
+        first = state.bMarks[line] + state.tShift[line] if line > start else after
+        text = state.src[first : state.eMarks[line]]
+        if closing in text:
+            return line, text.rstrip().endswith(closing)
+    return None, False
+
+
+def katex_environment(tex: str, name: str) -> str:
+    """The environment KaTeX typesets for `name`: its own, or the one it stands for."""
+    other = KATEX_ENVIRONMENT.get(name)
+    if other is None:
+        return tex
+    tex = tex.replace(f"\\begin{{{name}}}", f"\\begin{{{other}}}", 1)
+    head, _, tail = tex.rpartition(f"\\end{{{name}}}")
+    return f"{head}\\end{{{other}}}{tail}"
+
+
 def math_plugin(md: MarkdownIt) -> None:
     dollarmath_plugin(
         md,
@@ -86,9 +152,9 @@ def math_plugin(md: MarkdownIt) -> None:
     )
     md.inline.ruler.at("math_inline", kramdown_math_inline())
     # Like a fence, a display block may start right under a line of text, in a quote or a list.
-    md.block.ruler.at(
-        "math_block", kramdown_math_block(), {"alt": ["paragraph", "reference", "blockquote", "list"]}
-    )
+    interrupts = {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    md.block.ruler.at("math_block", kramdown_math_block(), interrupts)
+    md.block.ruler.after("math_block", "math_environment", environment_block, interrupts)
     # \(..\) and \[..\]; texmath emits the same token types as dollarmath.
     texmath_plugin(md, delimiters="brackets")
     md.core.ruler.push("math_lines", math_lines_rule)
@@ -161,6 +227,78 @@ def math_html(token, display: bool, env: dict) -> str:
     if collector is None:
         return render_math(token.content, display)
     return collector.formula(token.content.strip(), display, token.meta.get("line"))
+
+
+# In raw HTML a formula is in text only: not in a tag or comment, nor inside these elements.
+RAW_TEXT_ELEMENT = re.compile(r"<(pre|code|script|style|textarea)(?=[\s/>])", re.IGNORECASE)
+# texmath's rule for \\(..\\), and the same for \\[..\\], which Markdown only has as a block.
+BRACKETS = [
+    {"name": "math_inline", "rex": re.compile(r"^\\\((.+?)\\\)", re.DOTALL), "tag": "\\("},
+    {"name": "math_display", "rex": re.compile(r"^\\\[(.+?)\\\]", re.DOTALL), "tag": "\\["},
+]
+
+
+@lru_cache(maxsize=1)
+def html_text_parser() -> MarkdownIt:
+    """Finds the formulas of raw HTML's text as MathJax does on a kramdown page (kramdown leaves
+    raw HTML alone): `$..$` by the pandoc rule of Markdown text and `\\(..\\)` inline, `$$..$$`
+    and `\\[..\\]` display. Nothing else: the rest of the text is HTML, kept as written."""
+    md = MarkdownIt("zero")
+    md.inline.ruler.push("math_dollars", kramdown_math_inline())
+    for rule in BRACKETS:
+        md.inline.ruler.push(rule["name"], make_inline_func(rule))
+    return md
+
+
+def html_math(html: str, line: int | None, env: dict) -> str:
+    """Raw HTML (an html_block starting on `line`) with the formulas of its text typeset, or kept
+    for KaTeX.js, as formulas in Markdown are."""
+    if "$" not in html and "\\(" not in html and "\\[" not in html:
+        return html
+    parts = []
+    for piece, is_text in html_pieces(html):
+        parts.append(text_math(piece, line, env) if is_text else piece)
+        line = line + piece.count("\n") if line is not None else None
+    return "".join(parts)
+
+
+def html_pieces(html: str):
+    """(piece, is_text) in order: text, and what holds no formula (a tag, a comment, an element
+    from RAW_TEXT_ELEMENT with all it holds)."""
+    pos = 0
+    while pos < len(html):
+        tag = HTML_TAG_RE.search(html, pos)
+        start = tag.start() if tag else len(html)
+        comment = html.find("<!--", pos, start)
+        if comment >= 0:  # a comment the tag pattern did not take is never closed: the rest is in it
+            yield html[pos:comment], True
+            yield html[comment:], False
+            return
+        yield html[pos:start], True
+        if tag is None:
+            return
+        end = tag.end()
+        raw = RAW_TEXT_ELEMENT.match(tag.group())
+        if raw:
+            close = re.compile(rf"</{raw.group(1)}\s*>", re.IGNORECASE).search(html, end)
+            end = close.end() if close else len(html)
+        yield html[start:end], False
+        pos = end
+
+
+def text_math(text: str, line: int | None, env: dict) -> str:
+    """Text of raw HTML with its formulas typeset; their TeX is what a browser reads (`&lt;` is `<`)."""
+    if "$" not in text and "\\" not in text:
+        return text
+    parts = []
+    for child in html_text_parser().parseInline(text)[0].children or []:
+        if child.type == "text":
+            parts.append(child.content)
+        else:
+            formula = Token(child.type, "", 0, content=unescape(child.content), meta={"line": line})
+            parts.append(math_html(formula, child.type != "math_inline", env))
+        line = line + child.content.count("\n") if line is not None else None
+    return "".join(parts)
 
 
 MATH_TYPES = ("math_inline", "math_inline_double", "math_block")
