@@ -163,6 +163,8 @@ def math_plugin(md: MarkdownIt) -> None:
     # kramdown: $$..$$ inside a paragraph is inline math, not a display block.
     rules("math_inline_double", lambda self, t, i, o, e: math_html(t[i], False, e))
     rules("math_block", lambda self, t, i, o, e: math_html(t[i], True, e) + "\n")
+    # texmath's `\[x\] (1)`: display math numbered as written, the number typeset by KaTeX's \tag.
+    rules("math_block_eqno", lambda self, t, i, o, e: math_html(numbered(t[i]), True, e) + "\n")
 
 
 def table_math_pipes(md: MarkdownIt) -> None:
@@ -220,6 +222,12 @@ def unescape_code_pipes(state: StateCore) -> None:
             for child in token.children or []:
                 if child.type in ("code_inline", "html_inline"):
                     child.content = child.content.replace("\\|", "|")
+
+
+def numbered(token: Token) -> Token:
+    tagged = Token("math_block", "math", 0, map=token.map, meta=dict(token.meta))
+    tagged.content = f"{token.content.strip()} \\tag{{{token.info}}}"
+    return tagged
 
 
 def math_html(token, display: bool, env: dict) -> str:
@@ -301,7 +309,7 @@ def text_math(text: str, line: int | None, env: dict) -> str:
     return "".join(parts)
 
 
-MATH_TYPES = ("math_inline", "math_inline_double", "math_block")
+MATH_TYPES = ("math_inline", "math_inline_double", "math_block", "math_block_eqno")
 
 
 def math_lines_rule(state: StateCore) -> None:
