@@ -10,6 +10,7 @@ import pytest
 from conftest import run_cli, write_site
 from http_util import serve_static
 from paperdigest.parse.digest import parse_digest
+from paperdigest.parse.markdown import markdown_parser
 
 
 def parse_text(tmp_path: Path, text: str):
@@ -161,3 +162,17 @@ def test_task_lists_and_alerts_are_styled_and_accessible(browser, tmp_path, sche
         bad = [f"{v['id']} ({v['impact']})" for v in violations if v["impact"] in ("serious", "critical")]
         assert bad == []
     context.close()
+
+
+@pytest.mark.parametrize(
+    "piece",
+    ["{% x\n", "a {% x ", "{% highlight py %}\nx\n", "a {% comment %} b ", "{% raw %} {{ site.x }} "],
+    ids=["unclosed-lines", "unclosed-inline", "unended-highlights", "unended-comments", "raw-marks"],
+)
+def test_many_liquid_tags_are_read_in_linear_time(piece):
+    """Each of these took the whole rest of the note per tag (quadratic: 30,000 of them a minute
+    or more); this test would not end. Unclosed tags stay text; nothing is lost."""
+    html = markdown_parser().render(piece * 30_000, {})
+    if piece.startswith("{% x") or piece.startswith("a {% x"):
+        assert html.count("{% x") == 30_000
+    assert len(html) > 30_000

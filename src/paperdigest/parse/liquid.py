@@ -14,6 +14,8 @@ one inside text is an inline token. Both render nothing unless they are one of t
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -36,6 +38,9 @@ RAW_LINE = re.compile(r"^[ \t]*\{%-?\s*(?:raw|endraw)\s*-?%\}[ \t]*\n", re.MULTI
 PARAM = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
 BLANK_LINE = re.compile(r"\n[ \t]*\n")
 QUIET = {"raw", "endraw", "comment"}  # dropped as the author meant: no warning
+# A tag is short: a `{%` whose `%}` is further away is text. Bounds each try, so that a note of
+# many unclosed `{%` is read in linear time, not each try to the end of the note.
+MAX_TAG = 2000
 
 
 def liquid_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
@@ -45,7 +50,8 @@ def liquid_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if state.is_code_block(start):
         return False
     pos = state.bMarks[start] + state.tShift[start]
-    tag = TAG.match(state.src, pos, state.eMarks[end - 1]) if state.src.startswith("{%", pos) else None
+    limit = min(state.eMarks[end - 1], pos + MAX_TAG)
+    tag = TAG.match(state.src, pos, limit) if state.src.startswith("{%", pos) else None
     if tag is None or BLANK_LINE.search(tag.group(0)):
         return False  # a tag never spans a blank line: that `%}` closes something else
     last = start
@@ -74,10 +80,33 @@ def liquid_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 
 
 def closing_line(state: StateBlock, name: str, first: int, end: int) -> int | None:
-    for line in range(first, end):
-        if END_TAG[name].match(state.src, state.bMarks[line] + state.tShift[line], state.eMarks[line]):
+    """The first line from `first` that starts with the end tag of `name`. Only the lines holding
+    one of the note's end tags are looked at (end_tags), so that many unclosed tags stay linear."""
+    starts = end_tags(state.src, name)
+    line = first
+    for at in starts[bisect_left(starts, state.bMarks[first]) :]:
+        while line < end and state.eMarks[line] < at:
+            line += 1
+        if line >= end:
+            return None
+        if at == state.bMarks[line] + state.tShift[line] and END_TAG[name].match(
+            state.src, at, state.eMarks[line]
+        ):
             return line
     return None
+
+
+@lru_cache(maxsize=16)
+def end_tags(src: str, name: str) -> tuple[int, ...]:
+    """Where `name`'s end tags start in a note, found once per note (src's hash is kept by str)."""
+    return tuple(m.start() for m in END_TAG[name].finditer(src))
+
+
+@lru_cache(maxsize=16)
+def raw_marks(src: str) -> tuple[tuple[int, ...], tuple[bool, ...]]:
+    """(where each raw or endraw mark ends, whether it is a raw mark) in a note, found once."""
+    marks = list(RAW_MARK.finditer(src))
+    return tuple(m.end() for m in marks), tuple(RAW_OPEN.fullmatch(m.group(0)) is not None for m in marks)
 
 
 def without_raw_marks(code: str) -> str:
@@ -116,14 +145,14 @@ def liquid_inline(state: StateInline, silent: bool) -> bool:
     src, pos = state.src, state.pos
     if not src.startswith(("{%", "{{"), pos):
         return False
-    tag = TAG.match(src, pos) or OUTPUT.match(src, pos)
+    tag = TAG.match(src, pos, pos + MAX_TAG) or OUTPUT.match(src, pos, pos + MAX_TAG)
     if tag is None:
         return False
     name = tag.group(1) if tag.re is TAG else ""
     if name not in ("raw", "endraw") and inside_raw(src, pos):
         return False
     stop = tag.end()
-    closed = END_TAG["comment"].search(src, stop) if name == "comment" else None
+    closed = first_end_tag(src, "comment", stop) if name == "comment" else None
     if closed:
         stop = closed.end()
     if not silent:
@@ -135,9 +164,17 @@ def liquid_inline(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def first_end_tag(src: str, name: str, pos: int) -> re.Match | None:
+    starts = end_tags(src, name)
+    k = bisect_left(starts, pos)
+    return END_TAG[name].match(src, starts[k]) if k < len(starts) else None
+
+
 def inside_raw(src: str, pos: int) -> bool:
-    marks = list(RAW_MARK.finditer(src, 0, pos))
-    return bool(marks) and RAW_OPEN.fullmatch(marks[-1].group(0)) is not None
+    """The last raw or endraw mark that ends before `pos` is a raw mark."""
+    ends, opens = raw_marks(src)
+    k = bisect_right(ends, pos)
+    return k > 0 and opens[k - 1]
 
 
 def quiet(name: str, args: str) -> bool:
