@@ -176,3 +176,15 @@ def test_many_liquid_tags_are_read_in_linear_time(piece):
     if piece.startswith("{% x") or piece.startswith("a {% x"):
         assert html.count("{% x") == 30_000
     assert len(html) > 30_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["text\n\\begin{equation}\n" * 30_000, "\\begin{equation}\n" * 30_000 + "\\end{equation} x\n"],
+    ids=["never-closed", "closed-with-text-after"],
+)
+def test_many_unclosed_math_environments_are_read_in_linear_time(text):
+    """Each `\\begin{equation}` looked for its end to the note's end (quadratic: a minute or more
+    for these); this test would not end. They stay text."""
+    html = markdown_parser().render(text, {"base_path": "/"})
+    assert html.count("\\begin{equation}") == 30_000

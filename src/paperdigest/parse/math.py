@@ -13,6 +13,7 @@ HTML instead.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 from html import unescape
 
@@ -121,14 +122,28 @@ def environment_block(state: StateBlock, start: int, end: int, silent: bool) -> 
 
 def closing_line(state: StateBlock, start: int, end: int, name: str, after: int) -> tuple[int | None, bool]:
     """The first line from `start` with `\\end{name}`, and whether the line ends there (`after`:
-    where the text after `\\begin{name}` starts on the first line)."""
+    where the text after `\\begin{name}` starts on the first line). Found by bisection in the
+    note's `\\end{name}` offsets, so that many unclosed environments stay linear."""
     closing = f"\\end{{{name}}}"
-    for line in range(start, end):
-        first = state.bMarks[line] + state.tShift[line] if line > start else after
-        text = state.src[first : state.eMarks[line]]
-        if closing in text:
-            return line, text.rstrip().endswith(closing)
-    return None, False
+    ends = environment_ends(state.src, closing)
+    k = bisect_left(ends, after)
+    if k == len(ends):
+        return None, False
+    line = bisect_left(state.eMarks, ends[k] + len(closing), start, end)  # the line holding it
+    if line >= end:
+        return None, False
+    first = state.bMarks[line] + state.tShift[line] if line > start else after
+    return line, state.src[first : state.eMarks[line]].rstrip().endswith(closing)
+
+
+@lru_cache(maxsize=16)
+def environment_ends(src: str, closing: str) -> tuple[int, ...]:
+    """Where `closing` starts in a note, found once per note (src's hash is kept by str)."""
+    found, at = [], src.find(closing)
+    while at >= 0:
+        found.append(at)
+        at = src.find(closing, at + 1)
+    return tuple(found)
 
 
 def katex_environment(tex: str, name: str) -> str:
