@@ -188,3 +188,13 @@ def test_many_unclosed_math_environments_are_read_in_linear_time(text):
     for these); this test would not end. They stay text."""
     html = markdown_parser().render(text, {"base_path": "/"})
     assert html.count("\\begin{equation}") == 30_000
+
+
+@pytest.mark.parametrize(
+    "text", ["$$ x\n\n" * 30_000, "a {: " * 30_000], ids=["unclosed-display-math", "unclosed-attribute-lists"]
+)
+def test_many_unclosed_display_formulas_or_attribute_lists_are_read_in_linear_time(text):
+    """Each `$$` line looked for its closing line, each `{:` for its `}`, to the note's end
+    (quadratic); this test would not end. They stay text."""
+    html = markdown_parser().render(text, {"base_path": "/"})
+    assert html.count("$$ x") + html.count("{:") == 30_000

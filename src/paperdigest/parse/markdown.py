@@ -28,7 +28,7 @@ from paperdigest.parse.liquid import liquid_plugin
 from paperdigest.parse.math import html_math, math_plugin, table_math_pipes, tex_to_text
 
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
-IAL = re.compile(r"\{:\s*([^}]*)\}")
+IAL = re.compile(r"\{:\s*([^{}]*)\}")  # no `{` inside: each try stops at the next one (linear)
 # Written after a heading's text: kramdown's `{#id}`, or an attribute list `{#id .class}` / `{: #id}`.
 HEADING_ATTRS = re.compile(r"[ \t]*\{(?::[ \t]*|(?=[#.]))([^{}]*)\}[ \t]*$")
 # A key starts where a word starts: tried at every letter of a long word, it was quadratic.

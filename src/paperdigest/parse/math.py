@@ -13,7 +13,7 @@ HTML instead.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from html import unescape
 
@@ -64,6 +64,9 @@ def kramdown_math_block():
         if not state.src.startswith("$$", begin, line_end):  # as dollarmath says, without a copy of each line
             return False
         line = state.src[begin:line_end].strip()
+        one_line = len(line) > 2 and line.endswith("$$")
+        if not one_line and not ends_a_later_line(state.src, line_end):
+            return False  # never closed: without this test each `$$ x` line scanned to the note's end
         if silent:  # asked whether this line interrupts a paragraph; dollarmath would push a token
             return line == "$$" and closes(state, start, end)
         if len(line) > 4 and line.endswith("$$") and "$$" in line[2:-2]:
@@ -71,6 +74,21 @@ def kramdown_math_block():
         return block(state, start, end, silent)
 
     return rule
+
+
+LINE_END_DOLLARS = re.compile(r"\$\$[ \t]*$", re.MULTILINE)
+
+
+def ends_a_later_line(src: str, after: int) -> bool:
+    """Some line after offset `after` ends with `$$` (what closes a display block)."""
+    ends = line_end_dollars(src)
+    return bisect_right(ends, after) < len(ends)
+
+
+@lru_cache(maxsize=16)
+def line_end_dollars(src: str) -> tuple[int, ...]:
+    """Where a `$$` that ends a line starts, in a note, found once (src's hash is kept by str)."""
+    return tuple(m.start() for m in LINE_END_DOLLARS.finditer(src))
 
 
 def closes(state: StateBlock, start: int, end: int) -> bool:
