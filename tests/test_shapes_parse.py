@@ -369,3 +369,12 @@ def test_long_hostile_lines_are_read_in_linear_time():
     assert not article.detect("**a**" + "(" * 50_000 + "arxiv.org/")
     assert article.split_authors("Alice" + " " * 50_000 + "Bob") == ("Alice" + " " * 50_000 + "Bob",)
     assert article.split_authors("Alice, Bob" + " " * 50_000 + ", et al.") == ("Alice", "Bob", "et al.")
+
+
+def test_a_paragraph_of_thousands_of_citations_is_read_in_linear_time(tmp_path):
+    """Each citation's line and sentence were made from the whole paragraph (quadratic:
+    8,000 of them took minutes); this test would not end. Each is still a mention with its sentence."""
+    lines = "".join(f"见 [Paper {i}](https://arxiv.org/abs/2401.{i:05d})。\n" for i in range(8_000))
+    digest = parse_text(tmp_path, "2024-06-10-d.md", f"---\ntitle: t\n---\n\n{lines}")
+    assert len(digest.cards) == 8_000
+    assert digest.cards[-1].summary == "见 Paper 7999。" and digest.cards[-1].line == 8_004

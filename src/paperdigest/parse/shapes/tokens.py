@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
@@ -35,8 +36,18 @@ class Lines:
         """Line of one inline child: the block's first line plus the line breaks before it."""
         if not inline.map:
             return 0
-        breaks = sum(c.type in ("softbreak", "hardbreak") for c in (inline.children or [])[:child_index])
-        return self.file_line(inline.map[0] + breaks)
+        return self.file_line(inline.map[0] + breaks_before(inline)[child_index])
+
+
+def breaks_before(inline: Token) -> list[int]:
+    """The line breaks before each child of `inline`, counted once for its current children (a
+    count per call was quadratic in a long paragraph of citations)."""
+    children = inline.children or []
+    kept = inline.meta.get("breaks_before")
+    if kept is None or kept[0] is not children:
+        counts = accumulate((c.type in ("softbreak", "hardbreak") for c in children), initial=0)
+        kept = inline.meta["breaks_before"] = (children, list(counts))
+    return kept[1]
 
 
 def closing(tokens: list[Token], start: int) -> int:
@@ -159,9 +170,11 @@ SENTENCE_END = re.compile(r"[。！？!?；;]|(?<![A-Z])\.(?=\s)")  # "S. Kim" i
 def sentence_around(inline: Token, first: int, last: int, limit: int = 400) -> str:
     """The sentence of a paragraph that holds children first..last (a citation's context)."""
     children = inline.children or []
-    before = plain_text(_with_children(children[:first]))
+    # Raw content (TeX, markup) is longer than the plain text it makes: four times the limit.
+    start, stop = _reach(children, first, -1, 4 * limit), _reach(children, last, 1, 4 * limit)
+    before = plain_text(_with_children(children[start:first]))
     middle = plain_text(_with_children(children[first : last + 1]))
-    after = plain_text(_with_children(children[last + 1 :]))
+    after = plain_text(_with_children(children[last + 1 : stop]))
     starts = [m.end() for m in SENTENCE_END.finditer(before)]
     head = before[starts[-1] :] if starts else before
     end = SENTENCE_END.search(after)
@@ -170,6 +183,17 @@ def sentence_around(inline: Token, first: int, last: int, limit: int = 400) -> s
     space_after = " " if last + 1 < len(children) and _spaced(children[last + 1].content[:1]) else ""
     sentence = f"{head}{space_before}{middle}{space_after}{tail}".strip()
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+
+
+def _reach(children: list[Token], index: int, step: int, limit: int) -> int:
+    """How far from child `index` (back for step -1, on for +1) the sentence can reach: as far as
+    `limit` characters of content go, past where a sentence is cut anyway. Without it, a paragraph
+    of thousands of citations made each one's sentence from the whole paragraph (quadratic)."""
+    seen, k = 0, index + step
+    while 0 <= k < len(children) and seen <= limit:
+        seen += len(children[k].content)
+        k += step
+    return k + 1 if step < 0 else k
 
 
 def _spaced(char: str) -> bool:
