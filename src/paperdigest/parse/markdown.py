@@ -38,7 +38,8 @@ SAFE_IAL_KEYS = {"style", "width", "height", "alt", "title", "align", "class", "
 SITE_ABSOLUTE = re.compile(r"""(\s(?:src|href|poster)=["'])/(?!/)""")
 # Lists and quotes nested deeper than this are cut off (with a warning) instead of recursing on.
 MAX_NESTING = 100
-SUMMARY = re.compile(r"(<summary\b[^>]*>)(.*?)(</summary\s*>)", re.IGNORECASE | re.DOTALL)
+# The text stops at the next summary tag: a lazy `.*?` ran each unclosed <summary> to the end.
+SUMMARY = re.compile(r"(<summary\b[^>]*>)((?:(?!</?summary\b).)*)(</summary\s*>)", re.IGNORECASE | re.DOTALL)
 RAW_IMG = re.compile(r"<img\b(?![^>]*\bloading=)", re.IGNORECASE)
 CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 CJK_LINE_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*(?=[{CJK}])")

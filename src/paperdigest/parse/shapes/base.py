@@ -27,6 +27,5 @@ class Found:
     source_url: str = ""
 
     def scope_at(self, index: int) -> Scope:
-        starts = [s.start for s in self.scopes]
-        k = bisect.bisect_right(starts, index) - 1
+        k = bisect.bisect_right(self.scopes, index, key=lambda s: s.start) - 1  # no list a call
         return self.scopes[k] if k >= 0 else Scope(0)
