@@ -253,10 +253,12 @@ def summary_markdown_rule(state: StateCore) -> None:
         if tok.type != "html_block" or not SUMMARY.search(tok.content):
             tokens.append(tok)
             continue
-        pos = 0
+        pos = counted = 0
+        line = tok.map[0] if tok.map else None
         for m in SUMMARY.finditer(tok.content):
             tokens.append(_html_piece(tok, tok.content[pos : m.end(1)]))
-            line = tok.map[0] + tok.content[: m.start(2)].count("\n") if tok.map else None
+            if line is not None:  # counted on from the last summary, not from the block's start
+                line, counted = line + tok.content.count("\n", counted, m.start(2)), m.start(2)
             text = Token("inline", "", 0, content=m.group(2), level=tok.level, children=[])
             text.map = [line, line + 1] if line is not None else None
             tokens.append(text)
