@@ -378,3 +378,12 @@ def test_a_paragraph_of_thousands_of_citations_is_read_in_linear_time(tmp_path):
     digest = parse_text(tmp_path, "2024-06-10-d.md", f"---\ntitle: t\n---\n\n{lines}")
     assert len(digest.cards) == 8_000
     assert digest.cards[-1].summary == "见 Paper 7999。" and digest.cards[-1].line == 8_004
+
+
+def test_thousands_of_entries_of_one_title_get_their_ids_in_linear_time(tmp_path):
+    """Each entry's id tried every suffix from -2 up (quadratic: these 20,000 took 32 s, now 4 s)."""
+    entry = "Same title\nBy a | 2023-03-17 | 12位读者 | 引用\nAn excerpt.\n\n"
+    digest = parse_text(tmp_path, "2024-01-01-q.md", "---\ntitle: q\n---\n" + entry * 20_000)
+    anchors = [e.anchor for e in digest.entries]
+    assert anchors[:3] == ["same-title", "same-title-2", "same-title-3"] and anchors[-1] == "same-title-20000"
+    assert len(set(anchors)) == 20_000

@@ -22,7 +22,7 @@ from paperdigest.parse.draft import Context
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.plainlist import block_text, blocks_of
-from paperdigest.parse.shapes.tokens import Lines, set_id
+from paperdigest.parse.shapes.tokens import Lines, UsedIds, set_id
 from paperdigest.parse.when import paper_date
 
 PAREN_GROUP = re.compile(r"\([^()]*\)")
@@ -54,7 +54,7 @@ def is_list_line(text: str) -> bool:
     return arxiv > close and group is not None
 
 
-def extract(tokens: list[Token], lines: Lines, used: set[str], context: Context) -> Found:
+def extract(tokens: list[Token], lines: Lines, used: UsedIds, context: Context) -> Found:
     found = Found()
     blocks = blocks_of(tokens)
     category = ""

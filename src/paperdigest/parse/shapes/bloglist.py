@@ -21,7 +21,14 @@ from paperdigest.parse.draft import Context
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.plainlist import MARKDOWN_HEADING, blocks_of
-from paperdigest.parse.shapes.tokens import Lines, replace_in_text, span_tokens, to_heading, unique_id
+from paperdigest.parse.shapes.tokens import (
+    Lines,
+    UsedIds,
+    replace_in_text,
+    span_tokens,
+    to_heading,
+    unique_id,
+)
 from paperdigest.parse.when import find_when
 
 BYLINE = re.compile(
@@ -60,7 +67,7 @@ def split_byline(line: str) -> list[str]:
     return [line]
 
 
-def extract(tokens: list[Token], lines: Lines, used: set[str], _context: Context) -> Found:
+def extract(tokens: list[Token], lines: Lines, used: UsedIds, _context: Context) -> Found:
     found = Found()
     blocks = blocks_of(tokens)
     for k, (start, _end) in enumerate(blocks):
@@ -98,7 +105,7 @@ def normalise(title: str) -> str:
     return "".join(ch for ch in title.lower() if ch.isalnum())
 
 
-def quoted_titles(tokens: list[Token], lines: Lines, found: Found, used: set[str]) -> list[tuple[None, Card]]:
+def quoted_titles(tokens: list[Token], lines: Lines, found: Found, used: UsedIds) -> list[tuple[None, Card]]:
     """Papers named as 《Title》 in the excerpts (each once per entry), with an anchor on the title."""
     own_posts = {normalise(e.title) for e in found.entries}
     seen: set[tuple[str, str]] = set()

@@ -17,7 +17,14 @@ from paperdigest.model import Card
 from paperdigest.parse import papers
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found
-from paperdigest.parse.shapes.tokens import Lines, link_tokens, replace_in_text, sentence_around, set_id
+from paperdigest.parse.shapes.tokens import (
+    Lines,
+    UsedIds,
+    link_tokens,
+    replace_in_text,
+    sentence_around,
+    set_id,
+)
 
 ARXIV_IN_TEXT = re.compile(
     rf"https?://(?:{papers.ARXIV_HOSTS})(?:v\d+)?(?:\.pdf)?|{papers.ARXIV_TEXT.pattern}", re.IGNORECASE
@@ -52,7 +59,7 @@ def authors_from_link_text(text: str) -> tuple[str, ...]:
 
 
 def link_mentions(
-    tokens: list[Token], lines: Lines, found: Found, used: set[str], linkify: bool
+    tokens: list[Token], lines: Lines, found: Found, used: UsedIds, linkify: bool
 ) -> list[Card]:
     """Cards for arXiv papers referenced in the text and not already cards of this digest."""
     given = {c.arxiv_id for _, c in found.cards if c.arxiv_id}

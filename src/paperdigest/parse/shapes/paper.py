@@ -24,7 +24,7 @@ from paperdigest.parse.draft import CardDraft, Context, heading_title, read_line
 from paperdigest.parse.fields import Labels, read_field, strip_block_markers
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found
-from paperdigest.parse.shapes.tokens import Lines
+from paperdigest.parse.shapes.tokens import Lines, UsedIds
 
 HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
 FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -105,7 +105,7 @@ def any_heading_before(tokens: list[Token], index: int) -> bool:
     return any(t.type == "heading_open" for t in tokens[:index])
 
 
-def extract(tokens: list[Token], lines: Lines, _used: set[str], context: Context) -> Found:
+def extract(tokens: list[Token], lines: Lines, _used: UsedIds, context: Context) -> Found:
     head = find_head(tokens)
     draft = CardDraft(
         title=context.title,

@@ -22,7 +22,7 @@ from paperdigest.parse import papers
 from paperdigest.parse.draft import Context
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found, Scope
-from paperdigest.parse.shapes.tokens import Lines, closing, to_heading
+from paperdigest.parse.shapes.tokens import Lines, UsedIds, closing, to_heading
 
 NUMBERED = re.compile(r"^\s*(\d{1,3})\s*[、.．)）]\s*(\S.*)$")
 URL_LINE = re.compile(r"^\s*<?(https?://\S+?)>?\s*$")
@@ -70,7 +70,7 @@ def block_text(tokens: list[Token], block: tuple[int, int]) -> str:
     return " ".join(plain_text(t) for t in tokens[block[0] : block[1] + 1] if t.type == "inline")
 
 
-def extract(tokens: list[Token], lines: Lines, used: set[str], _context: Context) -> Found:
+def extract(tokens: list[Token], lines: Lines, used: UsedIds, _context: Context) -> Found:
     found = Found()
     blocks = blocks_of(tokens)
     texts = [block_text(tokens, b) for b in blocks]

@@ -60,8 +60,17 @@ def closing(tokens: list[Token], start: int) -> int:
     return len(tokens) - 1
 
 
-def used_ids(tokens: list[Token]) -> set[str]:
-    ids = set()
+class UsedIds(set):
+    """The ids a page has, and for each base of unique_id the next suffix to try: a thousand
+    entries of one title take a thousand steps, not half a million."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.next_suffix: dict[str, int] = {}
+
+
+def used_ids(tokens: list[Token]) -> UsedIds:
+    ids = UsedIds()
     for t in tokens:
         if found := t.attrs.get("id"):
             ids.add(str(found))
@@ -71,16 +80,17 @@ def used_ids(tokens: list[Token]) -> set[str]:
     return ids
 
 
-def unique_id(base: str, used: set[str]) -> str:
+def unique_id(base: str, used: UsedIds) -> str:
     base = re.sub(r"[^\w.\-]+", "-", base).strip("-") or "entry"
-    candidate, n = base, 2
+    candidate, n = base, used.next_suffix.get(base, 2)
     while candidate in used:
         candidate, n = f"{base}-{n}", n + 1
     used.add(candidate)
+    used.next_suffix[base] = n
     return candidate
 
 
-def to_heading(tokens: list[Token], index: int, level: int, used: set[str]) -> str:
+def to_heading(tokens: list[Token], index: int, level: int, used: UsedIds) -> str:
     """Turn the top-level paragraph opened at `index` into an h`level` with an id; returns the id."""
     open_, inline, close = tokens[index], tokens[index + 1], tokens[index + 2]
     anchor = unique_id(heading_slug(plain_text(inline))[:80], used)
@@ -90,7 +100,7 @@ def to_heading(tokens: list[Token], index: int, level: int, used: set[str]) -> s
     return anchor
 
 
-def set_id(tok: Token, base: str, used: set[str]) -> str:
+def set_id(tok: Token, base: str, used: UsedIds) -> str:
     """The token's id, giving it a fresh one when it has none."""
     if tok.attrGet("id"):
         return str(tok.attrGet("id"))

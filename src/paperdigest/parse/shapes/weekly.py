@@ -17,7 +17,7 @@ from paperdigest.parse.cards import extract_cards
 from paperdigest.parse.draft import Context
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found, Scope
-from paperdigest.parse.shapes.tokens import Lines, closing
+from paperdigest.parse.shapes.tokens import Lines, UsedIds, closing
 from paperdigest.parse.when import find_when
 
 HEADING_LINE = re.compile(r"^#{1,2}\s+(.*)$")
@@ -31,7 +31,7 @@ def detect(body: str) -> bool:
     return any(WEEK_MARK.search(h) for h in headings) or sum(bool(find_when(h)) for h in headings) >= 2
 
 
-def extract(tokens: list[Token], lines: Lines, used: set[str], context: Context) -> Found:
+def extract(tokens: list[Token], lines: Lines, used: UsedIds, context: Context) -> Found:
     found = Found(link_section=MAIN)
     entry, entry_level = "", 0
     for i, tok in enumerate(tokens):
