@@ -199,12 +199,12 @@ def category_slugs(names: Iterable[str]) -> dict[str, str]:
     slug (`a/b`, `A-B`) leave it to the first in category_order; each other one gets a suffix made
     from its own name, so a slug depends on no category but those that make the same one."""
     by_slug: dict[str, list[str]] = defaultdict(list)
-    for name in names:
+    for name in sorted(names, key=category_order):
         by_slug[plain_category_slug(name)].append(name)
-    slugs = {min(group, key=category_order): slug for slug, group in by_slug.items()}
+    slugs = {group[0]: slug for slug, group in by_slug.items()}
     taken = set(slugs.values())
     for slug, group in by_slug.items():
-        for name in sorted(group, key=category_order)[1:]:
+        for name in group[1:]:
             slugs[name] = suffixed(slug, name, taken)
             taken.add(slugs[name])
     return slugs

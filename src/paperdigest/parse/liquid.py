@@ -23,6 +23,8 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from paperdigest.parse.offsets import first_at_or_after, offsets
+
 TAG = re.compile(r"\{%-?\s*(\w+)(.*?)-?%\}", re.DOTALL)
 # `{{` also opens TeX and prose: only Jekyll's variables or a filtered string are output tags.
 OUTPUT = re.compile(
@@ -81,8 +83,9 @@ def liquid_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 
 def closing_line(state: StateBlock, name: str, first: int, end: int) -> int | None:
     """The first line from `first` that starts with the end tag of `name`. Only the lines holding
-    one of the note's end tags are looked at (end_tags), so that many unclosed tags stay linear."""
-    starts = end_tags(state.src, name)
+    one of the note's end tags are looked at (parse/offsets.py), so that many unclosed tags stay
+    linear."""
+    starts = offsets(state.src, END_TAG[name])
     line = first
     for at in starts[bisect_left(starts, state.bMarks[first]) :]:
         while line < end and state.eMarks[line] < at:
@@ -94,12 +97,6 @@ def closing_line(state: StateBlock, name: str, first: int, end: int) -> int | No
         ):
             return line
     return None
-
-
-@lru_cache(maxsize=16)
-def end_tags(src: str, name: str) -> tuple[int, ...]:
-    """Where `name`'s end tags start in a note, found once per note (src's hash is kept by str)."""
-    return tuple(m.start() for m in END_TAG[name].finditer(src))
 
 
 @lru_cache(maxsize=16)
@@ -165,9 +162,8 @@ def liquid_inline(state: StateInline, silent: bool) -> bool:
 
 
 def first_end_tag(src: str, name: str, pos: int) -> re.Match | None:
-    starts = end_tags(src, name)
-    k = bisect_left(starts, pos)
-    return END_TAG[name].match(src, starts[k]) if k < len(starts) else None
+    at = first_at_or_after(src, END_TAG[name], pos)
+    return END_TAG[name].match(src, at) if at is not None else None
 
 
 def inside_raw(src: str, pos: int) -> bool:
@@ -201,9 +197,14 @@ def dropped_tags(tokens: list[Token]) -> list[tuple[int | None, str]]:
     for tok in tokens:
         if tok.type == "liquid" and not tok.meta["quiet"]:
             found.append((tok.map[0] if tok.map else None, tok.content))
+        line, counted = (tok.map[0] if tok.map else None), 0
         for child in tok.children or []:
             if child.type == "liquid" and not child.meta["quiet"]:
-                line = tok.map[0] + tok.content[: child.meta["pos"]].count("\n") if tok.map else None
+                if line is not None:  # counted on from the last tag, not from the block's start
+                    line, counted = (
+                        line + tok.content.count("\n", counted, child.meta["pos"]),
+                        child.meta["pos"],
+                    )
                 found.append((line, child.content))
     return found
 

@@ -13,7 +13,7 @@ HTML instead.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from functools import lru_cache
 from html import unescape
 
@@ -31,6 +31,8 @@ from mdit_py_plugins.dollarmath.index import math_block_dollar, math_inline_doll
 from mdit_py_plugins.texmath import texmath_plugin
 from mdit_py_plugins.texmath.index import make_inline_func
 from pylatexenc.latex2text import LatexNodes2Text
+
+from paperdigest.parse.offsets import first_at_or_after
 
 
 def render_math(tex: str, display: bool) -> str:
@@ -65,10 +67,10 @@ def kramdown_math_block():
             return False
         line = state.src[begin:line_end].strip()
         one_line = len(line) > 2 and line.endswith("$$")
-        if not one_line and not ends_a_later_line(state.src, line_end):
-            return False  # never closed: without this test each `$$ x` line scanned to the note's end
+        if not one_line and not closes(state, start, end):
+            return False  # never closed: dollarmath would scan each `$$ x` line to the note's end
         if silent:  # asked whether this line interrupts a paragraph; dollarmath would push a token
-            return line == "$$" and closes(state, start, end)
+            return line == "$$"
         if len(line) > 4 and line.endswith("$$") and "$$" in line[2:-2]:
             return False
         return block(state, start, end, silent)
@@ -79,25 +81,10 @@ def kramdown_math_block():
 LINE_END_DOLLARS = re.compile(r"\$\$[ \t]*$", re.MULTILINE)
 
 
-def ends_a_later_line(src: str, after: int) -> bool:
-    """Some line after offset `after` ends with `$$` (what closes a display block)."""
-    ends = line_end_dollars(src)
-    return bisect_right(ends, after) < len(ends)
-
-
-@lru_cache(maxsize=16)
-def line_end_dollars(src: str) -> tuple[int, ...]:
-    """Where a `$$` that ends a line starts, in a note, found once (src's hash is kept by str)."""
-    return tuple(m.start() for m in LINE_END_DOLLARS.finditer(src))
-
-
 def closes(state: StateBlock, start: int, end: int) -> bool:
-    """A line after `start` that ends with `$$`, as dollarmath's block rule looks for one."""
-    for line in range(start + 1, end):
-        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
-        if text.rstrip().endswith("$$"):
-            return True
-    return False
+    """A line after `start`, before `end`, ends with `$$`, as dollarmath's block rule looks for one."""
+    at = first_at_or_after(state.src, LINE_END_DOLLARS, state.eMarks[start] + 1)
+    return at is not None and at < state.eMarks[end - 1]
 
 
 # LaTeX's display environments, which MathJax typesets where they stand (no `$$` around them).
@@ -143,25 +130,14 @@ def closing_line(state: StateBlock, start: int, end: int, name: str, after: int)
     where the text after `\\begin{name}` starts on the first line). Found by bisection in the
     note's `\\end{name}` offsets, so that many unclosed environments stay linear."""
     closing = f"\\end{{{name}}}"
-    ends = environment_ends(state.src, closing)
-    k = bisect_left(ends, after)
-    if k == len(ends):
+    at = first_at_or_after(state.src, re.compile(re.escape(closing)), after)
+    if at is None:
         return None, False
-    line = bisect_left(state.eMarks, ends[k] + len(closing), start, end)  # the line holding it
+    line = bisect_left(state.eMarks, at + len(closing), start, end)  # the line holding it
     if line >= end:
         return None, False
     first = state.bMarks[line] + state.tShift[line] if line > start else after
     return line, state.src[first : state.eMarks[line]].rstrip().endswith(closing)
-
-
-@lru_cache(maxsize=16)
-def environment_ends(src: str, closing: str) -> tuple[int, ...]:
-    """Where `closing` starts in a note, found once per note (src's hash is kept by str)."""
-    found, at = [], src.find(closing)
-    while at >= 0:
-        found.append(at)
-        at = src.find(closing, at + 1)
-    return tuple(found)
 
 
 def katex_environment(tex: str, name: str) -> str:
