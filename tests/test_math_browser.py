@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,12 +62,17 @@ MATHML_JS = """() => [...document.querySelectorAll('.math')].map(e => {
 })"""
 
 
+@contextmanager
 def open_page(browser, url: str, javascript: bool):
+    """The page at `url`, its fonts loaded, in a context of its own (closed afterwards)."""
     context = browser.new_context(java_script_enabled=javascript)
-    page = context.new_page()
-    page.goto(url)
-    page.evaluate("document.fonts.ready.then(() => true)")
-    return context, page
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.evaluate("document.fonts.ready.then(() => true)")
+        yield page
+    finally:
+        context.close()
 
 
 def assert_all_typeset(page, expected_errors: int = 0) -> list[dict]:
@@ -81,18 +87,17 @@ def assert_all_typeset(page, expected_errors: int = 0) -> list[dict]:
 
 
 def test_seed_digest_is_typeset_as_mathml_without_javascript(browser, example_site):
-    with serve_static(example_site, "/paperdigest/") as base:
-        context, page = open_page(browser, f"{base}digests/2023-05-02-paper-digest/", javascript=False)
-        try:
-            report = page.evaluate(MATHML_JS)
-            assert len(report) >= 20 and not any(r["error"] or r["html"] for r in report)
-            assert all(r["width"] > 0 and 0 < r["height"] < 200 for r in report), report
-            # The seed's four align blocks (blank lines inside) laid out as tables, and its \sum.
-            assert page.locator(".math.display math[display='block'] mtable").count() == 4
-            assert page.locator(".math.display munderover > mo", has_text="∑").count() >= 1
-            assert page.locator("script[src*='katex']").count() == 0
-        finally:
-            context.close()
+    with (
+        serve_static(example_site, "/paperdigest/") as base,
+        open_page(browser, f"{base}digests/2023-05-02-paper-digest/", javascript=False) as page,
+    ):
+        report = page.evaluate(MATHML_JS)
+        assert len(report) >= 20 and not any(r["error"] or r["html"] for r in report)
+        assert all(r["width"] > 0 and 0 < r["height"] < 200 for r in report), report
+        # The seed's four align blocks (blank lines inside) laid out as tables, and its \sum.
+        assert page.locator(".math.display math[display='block'] mtable").count() == 4
+        assert page.locator(".math.display munderover > mo", has_text="∑").count() >= 1
+        assert page.locator("script[src*='katex']").count() == 0
 
 
 # Per display table (an align block), per row with two filled columns: where the left column's
@@ -108,126 +113,116 @@ ALIGN_JS = """() => [...document.querySelectorAll('.math.display math > semantic
 def test_mathml_align_columns_line_up(browser, example_site):
     """MathML Core drops columnalign: each cell carries it as CSS, so an align block's left column
     is right-aligned against the `=` signs, which line up, as in KaTeX's HTML."""
-    with serve_static(example_site, "/paperdigest/") as base:
-        context, page = open_page(browser, f"{base}digests/2023-05-02-paper-digest/", javascript=False)
-        try:
-            tables = [rows for rows in page.evaluate(ALIGN_JS) if len(rows) >= 2]
-            assert len(tables) >= 3, tables  # the seed's align blocks of two equations
-            for rows in tables:
-                rights, lefts = {round(r) for r, _ in rows}, {round(left) for _, left in rows}
-                assert max(rights) - min(rights) <= 1 and max(lefts) - min(lefts) <= 1, rows
-                assert all(left - right < 2 for right, left in rows), rows  # no gap before `=`
-        finally:
-            context.close()
+    with (
+        serve_static(example_site, "/paperdigest/") as base,
+        open_page(browser, f"{base}digests/2023-05-02-paper-digest/", javascript=False) as page,
+    ):
+        tables = [rows for rows in page.evaluate(ALIGN_JS) if len(rows) >= 2]
+        assert len(tables) >= 3, tables  # the seed's align blocks of two equations
+        for rows in tables:
+            rights, lefts = {round(r) for r, _ in rows}, {round(left) for _, left in rows}
+            assert max(rights) - min(rights) <= 1 and max(lefts) - min(lefts) <= 1, rows
+            assert all(left - right < 2 for right, left in rows), rows  # no gap before `=`
 
 
 def test_mathml_draws_styled_letters_as_their_characters(browser, sites):
-    with serve_static(sites["mathml"]) as base:
-        context, page = open_page(browser, f"{base}digests/forms/", javascript=False)
-        try:
-            blackboard = page.locator(".math").nth(3).locator("math mi").first  # the site macro \R
-            assert blackboard.text_content() == "ℝ"
-            assert blackboard.evaluate("e => e.getBoundingClientRect().width") > 0
-        finally:
-            context.close()
+    with (
+        serve_static(sites["mathml"]) as base,
+        open_page(browser, f"{base}digests/forms/", javascript=False) as page,
+    ):
+        blackboard = page.locator(".math").nth(3).locator("math mi").first  # the site macro \R
+        assert blackboard.text_content() == "ℝ"
+        assert blackboard.evaluate("e => e.getBoundingClientRect().width") > 0
 
 
 def test_every_math_form_is_typeset_without_javascript(browser, sites):
-    with serve_static(sites["build"]) as base:
-        context, page = open_page(browser, f"{base}digests/forms/", javascript=False)
-        try:
-            report = assert_all_typeset(page)
-            assert len(report) == 8
-            blackboard = page.locator(".math").nth(3).locator(".katex-html .mathbb")  # the site macro \R
-            assert blackboard.inner_text() == "R"
-            assert "KaTeX_AMS" in blackboard.evaluate("e => getComputedStyle(e).fontFamily")
-            align = page.locator(".math.display").first
-            assert align.locator(".katex-display").count() == 1
-            rows = align.locator(".katex-html").inner_text()
-            assert "f(x)" in rows.replace("\n", "").replace("𝑓", "f").replace("𝑥", "x")
-            assert "g(x)" in rows.replace("\n", "").replace("𝑔", "g").replace("𝑥", "x")
-            assert "$" not in page.locator("article, main").first.inner_text()
-        finally:
-            context.close()
+    with (
+        serve_static(sites["build"]) as base,
+        open_page(browser, f"{base}digests/forms/", javascript=False) as page,
+    ):
+        report = assert_all_typeset(page)
+        assert len(report) == 8
+        blackboard = page.locator(".math").nth(3).locator(".katex-html .mathbb")  # the site macro \R
+        assert blackboard.inner_text() == "R"
+        assert "KaTeX_AMS" in blackboard.evaluate("e => getComputedStyle(e).fontFamily")
+        align = page.locator(".math.display").first
+        assert align.locator(".katex-display").count() == 1
+        rows = align.locator(".katex-html").inner_text()
+        assert "f(x)" in rows.replace("\n", "").replace("𝑓", "f").replace("𝑥", "x")
+        assert "g(x)" in rows.replace("\n", "").replace("𝑔", "g").replace("𝑥", "x")
+        assert "$" not in page.locator("article, main").first.inner_text()
 
 
 def test_broken_formula_shows_its_source_and_a_marker(browser, sites):
-    with serve_static(sites["build"]) as base:
-        context, page = open_page(browser, f"{base}digests/broken/", javascript=False)
-        try:
-            assert_all_typeset(page, expected_errors=2)
-            errors = page.locator(".math-error")
-            assert errors.nth(0).inner_text().strip() == "⚠\\frac{1}{"
-            assert errors.nth(1).inner_text().strip().endswith("\\left( x")
-            markers = page.get_by_role("img", name=re.compile(r"^Formula error \(KaTeX\): "))
-            assert markers.count() == 2 and markers.first.is_visible()
-            assert page.locator(".math:not(.math-error) .katex").count() == 2
-        finally:
-            context.close()
+    with (
+        serve_static(sites["build"]) as base,
+        open_page(browser, f"{base}digests/broken/", javascript=False) as page,
+    ):
+        assert_all_typeset(page, expected_errors=2)
+        errors = page.locator(".math-error")
+        assert errors.nth(0).inner_text().strip() == "⚠\\frac{1}{"
+        assert errors.nth(1).inner_text().strip().endswith("\\left( x")
+        markers = page.get_by_role("img", name=re.compile(r"^Formula error \(KaTeX\): "))
+        assert markers.count() == 2 and markers.first.is_visible()
+        assert page.locator(".math:not(.math-error) .katex").count() == 2
 
 
 def test_latex_environments_are_typeset_as_display_math(browser, sites):
     """`\\begin{equation}` .. `\\end{equation}` with no `$$`: numbered display math, as MathJax shows it."""
-    with serve_static(sites["build"]) as base:
-        context, page = open_page(browser, f"{base}digests/environments/", javascript=False)
-        try:
-            report = assert_all_typeset(page, expected_errors=1)  # eqnarray: KaTeX has none
-            assert len(report) == 4
-            displays = page.locator(".math.display .katex-display")
-            assert displays.count() == 3
-            numbers = [display.locator(".eqn-num").count() for display in displays.all()]
-            assert numbers == [1, 0, 1]  # equation and align (flalign) numbered, align* not
-            assert "\\begin{equation}" in page.locator("article, main").first.inner_text()  # never closed
-        finally:
-            context.close()
+    with (
+        serve_static(sites["build"]) as base,
+        open_page(browser, f"{base}digests/environments/", javascript=False) as page,
+    ):
+        report = assert_all_typeset(page, expected_errors=1)  # eqnarray: KaTeX has none
+        assert len(report) == 4
+        displays = page.locator(".math.display .katex-display")
+        assert displays.count() == 3
+        numbers = [display.locator(".eqn-num").count() for display in displays.all()]
+        assert numbers == [1, 0, 1]  # equation and align (flalign) numbered, align* not
+        assert "\\begin{equation}" in page.locator("article, main").first.inner_text()  # never closed
 
 
 def test_math_in_raw_html_is_typeset(browser, sites):
     """A table written in HTML: `Score $\\uparrow$` in its header is an arrow, not dollars."""
-    with serve_static(sites["build"]) as base:
-        context, page = open_page(browser, f"{base}digests/html/", javascript=False)
-        try:
-            report = assert_all_typeset(page, expected_errors=1)  # the broken one, marked
-            assert len(report) == 6
-            header = page.locator("th").first
-            assert header.locator(".math.inline .katex").count() == 1
-            assert "$" not in header.inner_text() and "↑" in header.inner_text()
-            assert page.locator("th[title='$x$']").count() == 1
-            assert page.locator("code", has_text="$kept$").count() == 1
-        finally:
-            context.close()
+    with (
+        serve_static(sites["build"]) as base,
+        open_page(browser, f"{base}digests/html/", javascript=False) as page,
+    ):
+        report = assert_all_typeset(page, expected_errors=1)  # the broken one, marked
+        assert len(report) == 6
+        header = page.locator("th").first
+        assert header.locator(".math.inline .katex").count() == 1
+        assert "$" not in header.inner_text() and "↑" in header.inner_text()
+        assert page.locator("th[title='$x$']").count() == 1
+        assert page.locator("code", has_text="$kept$").count() == 1
 
 
 @pytest.mark.parametrize("slug", ["forms", "broken", "environments", "html", "2023-05-02-paper-digest"])
 def test_build_and_browser_modes_show_the_same_formulas(browser, sites, slug):
     texts = {}
     for mode, javascript in (("build", False), ("browser", True)):
-        with serve_static(sites[mode]) as base:
-            context, page = open_page(browser, f"{base}digests/{slug}/", javascript=javascript)
-            try:
-                if mode == "browser":
-                    page.wait_for_function(
-                        "document.querySelectorAll('.math:not([data-typeset])').length === 0"
-                    )
-                    assert page.locator("script[src$='katex.min.js']").count() == 1
-                texts[mode] = page.locator(".katex").all_inner_texts()
-            finally:
-                context.close()
+        with (
+            serve_static(sites[mode]) as base,
+            open_page(browser, f"{base}digests/{slug}/", javascript=javascript) as page,
+        ):
+            if mode == "browser":
+                page.wait_for_function("document.querySelectorAll('.math:not([data-typeset])').length === 0")
+                assert page.locator("script[src$='katex.min.js']").count() == 1
+            texts[mode] = page.locator(".katex").all_inner_texts()
     assert texts["build"], "no formulas typeset"
     assert texts["build"] == texts["browser"]
 
 
 def test_browser_mode_marks_a_broken_formula_like_build_mode(browser, sites):
-    with serve_static(sites["browser"]) as base:
-        context, page = open_page(browser, f"{base}digests/broken/", javascript=True)
-        try:
-            page.wait_for_function("document.querySelectorAll('.math:not([data-typeset])').length === 0")
-            errors = page.locator(".math-error")
-            assert errors.nth(0).inner_text().strip() == "⚠\\frac{1}{"
-            markers = page.get_by_role("img", name=re.compile(r"^Formula error \(KaTeX\): "))
-            assert markers.count() == 2
-        finally:
-            context.close()
+    with (
+        serve_static(sites["browser"]) as base,
+        open_page(browser, f"{base}digests/broken/", javascript=True) as page,
+    ):
+        page.wait_for_function("document.querySelectorAll('.math:not([data-typeset])').length === 0")
+        errors = page.locator(".math-error")
+        assert errors.nth(0).inner_text().strip() == "⚠\\frac{1}{"
+        markers = page.get_by_role("img", name=re.compile(r"^Formula error \(KaTeX\): "))
+        assert markers.count() == 2
 
 
 # At a phone's width: how wide the page is, and per inline formula whether its own box scrolls, how
