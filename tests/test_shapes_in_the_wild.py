@@ -42,3 +42,77 @@ def test_hexo_nested_categories_are_each_a_category(tmp_path):
     )
     assert digest.categories == ("论文", "周报", "LLM", "推理")
     assert str(digest.date) == "2024-05-12"
+
+
+def test_a_daily_dump_of_several_papers_is_not_one_paper(tmp_path):
+    # Two `arXiv:` lines and two `Title:` lines: the file was read as a one-paper note, and one paper
+    # got the first id, the last title and the file's heading as translated title.
+    digest = parse_text(
+        tmp_path,
+        """
+        # arXiv cs.CL 每日速览 2024-01-05
+
+        arXiv:2401.01234v2 [cs.CL] 3 Jan 2024
+        Title: Mixture of Experts Meets Instruction Tuning at Scale
+        Authors: Alice Zhang, Bob Li
+
+        arXiv:2401.02345 [cs.CL] 4 Jan 2024
+        Title: Long-Context Retrieval with Landmark Tokens
+        Authors: D. Kim, E. Park
+        """,
+    )
+    assert digest.shape != "paper"
+    assert [c.arxiv_id for c in digest.cards] == ["2401.01234", "2401.02345"]
+    assert "arXiv cs.CL 每日速览 2024-01-05" not in {c.title for c in digest.cards}
+
+
+def test_a_repost_with_one_address_line_per_paper_is_not_one_paper(tmp_path):
+    digest = parse_text(
+        tmp_path,
+        """
+        来源：我爱计算机视觉 公众号
+
+        【1】InstantID: Zero-shot Identity-Preserving Generation in Seconds
+
+        论文地址：https://arxiv.org/abs/2401.07519
+
+        代码地址：https://github.com/InstantID/InstantID
+
+        【2】Depth Anything: Unleashing the Power of Large-Scale Unlabeled Data
+
+        论文地址：https://arxiv.org/abs/2401.10891
+
+        作者单位：香港大学；TikTok；浙江大学
+        """,
+    )
+    assert digest.shape != "paper"
+    assert {c.arxiv_id for c in digest.cards} == {"2401.07519", "2401.10891"}
+    assert "来源：我爱计算机视觉 公众号" not in {c.title for c in digest.cards}
+
+
+def test_a_plain_list_with_a_code_line_is_still_a_plain_list(tmp_path):
+    # A `代码：` line in one item and the `作者：` footer made two field lines: a one-paper note
+    # titled by the intro sentence, with the first item's id and the second item's code.
+    digest = parse_text(
+        tmp_path,
+        """
+        本文总结了2024年6月第一周的重要论文。
+        模型架构
+        1、Transformers are SSMs: Generalized Models and Efficient Algorithms Through Structured State Space Duality
+        Mamba-2 把 SSM 和注意力统一起来。
+        https://arxiv.org/abs/2405.21060
+        2、Scalable MatMul-free Language Modeling
+        代码：https://github.com/ridgerchu/matmulfreellm
+        https://arxiv.org/abs/2406.02528v5
+        https://avoid.overfit.cn/post/abc123
+        作者：Youssef Hosni
+        """,
+    )
+    assert digest.shape == "plainlist"
+    assert [(c.arxiv_id, c.title) for c in digest.cards] == [
+        (
+            "2405.21060",
+            "Transformers are SSMs: Generalized Models and Efficient Algorithms Through Structured State Space Duality",
+        ),
+        ("2406.02528", "Scalable MatMul-free Language Modeling"),
+    ]

@@ -44,7 +44,27 @@ def detect(body: str, labels: Labels) -> bool:
     if len(found) < 2:
         return False
     named = {f.role for f in found} & IDENTIFYING or any(names_the_paper(line, labels) for line in head)
-    return bool(named) and card_headings(lines, labels) < CARD_HEADINGS
+    return bool(named) and card_headings(lines, labels) < CARD_HEADINGS and not several_papers(head, labels)
+
+
+def several_papers(head: list[str], labels: Labels) -> bool:
+    """The field lines name two papers: two arXiv ids (`arXiv:2401.01234 [cs.CL]` lines of a daily
+    dump, `论文地址：` lines of a repost, arXiv URLs on lines of their own in a plain list) or two
+    titles (`Title:` lines). Such a file lists papers; read as one note, it made one paper of them
+    all, titled by the file's first line."""
+    ids, titles = set(), set()
+    for line in head:
+        line = strip_block_markers(line)
+        field = read_field(line, labels)
+        if field and field.role == "title":
+            titles.add(field.value)
+        elif (
+            (field and field.role == "url")
+            or papers.bare_arxiv_id(line)
+            or papers.URL.fullmatch(line.strip())
+        ):
+            ids.add(papers.arxiv_id(line))
+    return len(ids - {""}) > 1 or len(titles) > 1
 
 
 def names_the_paper(line: str, labels: Labels) -> bool:
