@@ -116,3 +116,122 @@ def test_a_plain_list_with_a_code_line_is_still_a_plain_list(tmp_path):
         ),
         ("2406.02528", "Scalable MatMul-free Language Modeling"),
     ]
+
+
+def test_papers_of_a_weekly_list_are_list_items_with_their_fields(tmp_path):
+    # `1. **Title**` with nested `- 论文：` bullets: each paper was a bare citation (no title, code,
+    # affiliations or venue) and a paper without an arXiv link (LLaVA-NeXT) was not recorded at all.
+    digest = parse_text(
+        tmp_path,
+        """
+        ---
+        title: LLM 周报 第3周
+        date: 2024-01-21
+        ---
+        ## 一、检索增强生成
+
+        1. **Self-RAG: Learning to Retrieve, Generate, and Critique through Self-Reflection**
+           - 论文：https://arxiv.org/abs/2310.11511
+           - 代码：https://github.com/AkariAsai/self-rag
+           - 单位：University of Washington, Allen Institute for AI
+        2. **AgentBench: Evaluating LLMs as Agents** (ICLR 2024)
+           - 论文：[arXiv](https://arxiv.org/abs/2308.03688)
+           - 单位：清华大学、俄亥俄州立大学
+
+        ## 二、多模态
+
+        - **LLaVA-NeXT: Improved reasoning, OCR, and world knowledge**
+          - 博客：https://llava-vl.github.io/blog/2024-01-30-llava-next/
+          - 代码：https://github.com/haotian-liu/LLaVA
+        - 本周没有别的了
+        """,
+    )
+    cards = listed(digest)
+    assert [(c.arxiv_id, c.title) for c in cards] == [
+        ("2310.11511", "Self-RAG: Learning to Retrieve, Generate, and Critique through Self-Reflection"),
+        ("2308.03688", "AgentBench: Evaluating LLMs as Agents"),
+        ("", "LLaVA-NeXT: Improved reasoning, OCR, and world knowledge"),
+    ]
+    assert cards[0].code_url == "https://github.com/AkariAsai/self-rag"
+    assert cards[0].affiliations == ("University of Washington", "Allen Institute for AI")
+    assert cards[1].venue == "ICLR 2024" and cards[1].affiliations == ("清华大学", "俄亥俄州立大学")
+    assert cards[2].code_url == "https://github.com/haotian-liu/LLaVA"
+    assert all(c.anchor and f'id="{c.anchor}"' in digest.html for c in cards)
+    assert not [c for c in digest.cards if c.section == CITED]
+
+
+def test_arxiv_listings_copied_into_a_digest_are_papers_with_titles(tmp_path):
+    # `arXiv:ID` lines with the title and authors under them (labelled or as arXiv's list pages show
+    # them): only bare citations were recorded, without a title.
+    digest = parse_text(
+        tmp_path,
+        """
+        ## cs.CL
+
+        [1] arXiv:2401.01234 (replaced) [pdf, other]
+        **Mixture of Experts Meets Instruction Tuning at Scale**
+        Alice Zhang, Bob Li, Carol Wang
+        Subjects: Computation and Language (cs.CL)
+
+        arXiv:2401.02345v2 [cs.CL] 4 Jan 2024
+        Title: Long-Context Retrieval with Landmark Tokens
+        Authors: D. Kim, E. Park
+        Abstract: Landmark tokens let a transformer attend to blocks of a long context.
+        """,
+    )
+    assert [(c.arxiv_id, c.title, c.authors) for c in listed(digest)] == [
+        (
+            "2401.01234",
+            "Mixture of Experts Meets Instruction Tuning at Scale",
+            ("Alice Zhang", "Bob Li", "Carol Wang"),
+        ),
+        ("2401.02345", "Long-Context Retrieval with Landmark Tokens", ("D. Kim", "E. Park")),
+    ]
+
+
+def test_a_repost_with_bracketed_labels_and_numbered_title_lines(tmp_path):
+    # `【论文地址】...<br>` lines were no fields, `【1】Title` lines no card heading: the papers were
+    # bare citations; a `<br>` ending a field line stayed in the value ("New York University<br>").
+    digest = parse_text(
+        tmp_path,
+        """
+        <h3>1. Scalable Diffusion Models with Transformers</h3>
+
+        【论文标题】Scalable Diffusion Models with Transformers<br>
+        【论文地址】https://arxiv.org/abs/2212.09748<br>
+        【代码地址】https://github.com/facebookresearch/DiT<br>
+        【作者单位】UC Berkeley，New York University<br>
+
+        【2】InstantID: Zero-shot Identity-Preserving Generation in Seconds
+
+        论文地址：https://arxiv.org/abs/2401.07519
+
+        作者单位：小红书，北京大学
+        """,
+    )
+    cards = listed(digest)
+    assert [(c.arxiv_id, c.title, c.affiliations) for c in cards] == [
+        ("2212.09748", "Scalable Diffusion Models with Transformers", ("UC Berkeley", "New York University")),
+        (
+            "2401.07519",
+            "InstantID: Zero-shot Identity-Preserving Generation in Seconds",
+            ("小红书", "北京大学"),
+        ),
+    ]
+    assert cards[0].code_url == "https://github.com/facebookresearch/DiT"
+
+
+def test_numbered_lines_inside_a_card_stay_the_authors_steps(tmp_path):
+    digest = parse_text(
+        tmp_path,
+        """
+        ### 1、A Paper
+
+        - URL：https://arxiv.org/abs/2401.00001
+
+        1、方法
+
+        代码：https://github.com/a/b
+        """,
+    )
+    assert [c.title for c in digest.cards] == ["A Paper"]
