@@ -235,3 +235,39 @@ def test_numbered_lines_inside_a_card_stay_the_authors_steps(tmp_path):
         """,
     )
     assert [c.title for c in digest.cards] == ["A Paper"]
+
+
+def test_each_row_of_a_table_of_papers_is_a_card(tmp_path):
+    # A Papers-with-Code table and a summary table with Chinese headers: each paper was a bare
+    # citation without title, code, venue or affiliations.
+    digest = parse_text(
+        tmp_path,
+        """
+        | # | Title | Paper | Code | Stars |
+        |---|-------|-------|------|------:|
+        | 1 | OLMo: Accelerating the Science of Language Models | [2402.00838](https://arxiv.org/abs/2402.00838) | [allenai/OLMo](https://github.com/allenai/OLMo) | 4.0k |
+        | 2 | Genie: Generative Interactive Environments | [paper](https://arxiv.org/abs/2402.15391) | - | - |
+        | 3 | [Mamba: Linear-Time Sequence Modeling](https://arxiv.org/abs/2312.00752) | | [code](https://github.com/state-spaces/mamba) | 10k |
+
+        | 论文 | 会议 | 论文链接 | 代码 | 单位 |
+        | --- | --- | --- | --- | --- |
+        | CogVLM: Visual Expert for Pretrained Language Models | NeurIPS 2024 | <https://arxiv.org/abs/2311.03079> | 未开源 | 清华大学、智谱AI |
+
+        | Method | Score |
+        |---|---|
+        | Baseline | 1.0 |
+        """,
+    )
+    cards = listed(digest)
+    assert [(c.arxiv_id, c.title, c.code_url) for c in cards] == [
+        (
+            "2402.00838",
+            "OLMo: Accelerating the Science of Language Models",
+            "https://github.com/allenai/OLMo",
+        ),
+        ("2402.15391", "Genie: Generative Interactive Environments", ""),
+        ("2312.00752", "Mamba: Linear-Time Sequence Modeling", "https://github.com/state-spaces/mamba"),
+        ("2311.03079", "CogVLM: Visual Expert for Pretrained Language Models", ""),
+    ]
+    assert cards[3].venue == "NeurIPS 2024" and cards[3].affiliations == ("清华大学", "智谱AI")
+    assert all(f'<tr id="{c.anchor}">' in digest.html for c in cards)

@@ -23,8 +23,8 @@ from markdown_it.token import Token
 from paperdigest.model import MAIN, Card
 from paperdigest.parse import papers
 from paperdigest.parse.affiliations import split_affiliations
-from paperdigest.parse.draft import CardDraft, Context, heading_title, read_line
-from paperdigest.parse.fields import read_field
+from paperdigest.parse.draft import CardDraft, Context, assign_field, heading_title, read_line
+from paperdigest.parse.fields import FieldLine, read_field
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.tokens import Lines, UsedIds, closing, set_id, to_heading
 
@@ -101,6 +101,8 @@ def loose_cards(
             found += [(i, card)] if card else []
         elif tok.level == 0 and not in_card and tok.type in ("bullet_list_open", "ordered_list_open"):
             found += list_item_cards(tokens, i, end, lines, used, context)
+        elif tok.level == 0 and not in_card and tok.type == "table_open":
+            found += table_cards(tokens, i, end, lines, used, context)
         i = end + 1 if tok.level == 0 and tok.nesting == 1 else i + 1
     return found
 
@@ -170,6 +172,67 @@ def list_item_card(tokens: list[Token], item: int, lines: Lines, used: UsedIds, 
                 read_line(draft, line.strip(), True, context)
     draft.anchor = set_id(tokens[item], f"paper-{papers.title_slug(draft.title, 60)}", used)
     return first, draft.freeze()
+
+
+def table_cards(
+    tokens: list[Token], start: int, end: int, lines: Lines, used: UsedIds, context: Context
+) -> list[tuple[int, Card]]:
+    """A table of papers (Papers with Code, a survey's summary): its header cells are field labels
+    (`Title | Paper | Code`, `论文 | 会议 | 论文链接 | 代码 | 单位`) and each row with a title is a card."""
+    rows = table_rows(tokens, start, end)
+    if len(rows) < 2:
+        return []
+    header = [context.labels.role(plain_text(tokens[k + 1])) for k in rows[0]]
+    if not any(role in PAPER_ROLES for role in header):
+        return []
+    title_column = title_column_of(tokens, rows[1:], header)
+    if title_column is None:
+        return []
+    cards = []
+    for row in rows[1:]:
+        title_cell = tokens[row[title_column] + 1]
+        title, title_html = heading_title(title_cell, context.inline)
+        if not title or len(row) != len(header):
+            continue
+        draft = CardDraft(title, row[title_column], "", lines.of(title_cell), 0, MAIN, title_html=title_html)
+        for column, role in enumerate(header):
+            value = tokens[row[column] + 1].content.strip()
+            if role and column != title_column and value:
+                label = plain_text(tokens[rows[0][column] + 1])
+                assign_field(draft, FieldLine(label, role, value, True), context)
+        if not draft.url:  # `[Mamba: ...](https://arxiv.org/abs/...)` in the title's own cell
+            links = context.inline.links(title_cell.children or [])
+            draft.url = links[0].url if links else ""
+        if draft.url or draft.code_url:
+            draft.anchor = set_id(tokens[row[0] - 1], f"paper-{papers.title_slug(title, 60)}", used)
+            cards.append((row[title_column], draft.freeze()))
+    return cards
+
+
+def table_rows(tokens: list[Token], start: int, end: int) -> list[list[int]]:
+    """The indices of each row's cell openings (th_open/td_open), the header row first."""
+    rows: list[list[int]] = []
+    for k in range(start, end):
+        if tokens[k].type == "tr_open":
+            rows.append([])
+        elif tokens[k].type in ("th_open", "td_open") and rows:
+            rows[-1].append(k)
+    return rows
+
+
+def title_column_of(tokens: list[Token], rows: list[list[int]], header: list[str]) -> int | None:
+    """The column labelled as the title; else the first whose cells are text, not links or numbers
+    (`论文` heads the titles when `论文链接` holds the links)."""
+    if "title" in header:
+        return header.index("title")
+    for column, role in enumerate(header):
+        if role not in ("", "url"):
+            continue
+        cells = [tokens[row[column] + 1] for row in rows if column < len(row)]
+        texts = [plain_text(cell) for cell in cells]
+        if all(not papers.URL.search(t) and not t.isdigit() for t in texts) and any(texts):
+            return column
+    return None
 
 
 def bold_title(inline: Token) -> Token:
