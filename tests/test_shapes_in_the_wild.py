@@ -271,3 +271,41 @@ def test_each_row_of_a_table_of_papers_is_a_card(tmp_path):
     ]
     assert cards[3].venue == "NeurIPS 2024" and cards[3].affiliations == ("清华大学", "智谱AI")
     assert all(f'<tr id="{c.anchor}">' in digest.html for c in cards)
+
+
+def test_a_reading_notes_label_is_no_part_of_the_papers_title(tmp_path):
+    # The paper was titled '论文笔记：DoRA: ...', which no other digest calls it: a title-conflict
+    # warning for every digest that lists DoRA, and a paper page headed by the label.
+    digest = parse_text(
+        tmp_path,
+        """
+        # 论文笔记：DoRA: Weight-Decomposed Low-Rank Adaptation
+
+        > arXiv: https://arxiv.org/abs/2402.09353v2
+        > 代码: https://github.com/NVlabs/DoRA
+
+        ## 动机
+
+        LoRA 与全量微调之间仍有差距。
+        """,
+    )
+    assert digest.title == "论文笔记：DoRA: Weight-Decomposed Low-Rank Adaptation"
+    assert [c.title for c in listed(digest)] == ["DoRA: Weight-Decomposed Low-Rank Adaptation"]
+    other = parse_text(
+        tmp_path,
+        """
+        ---
+        title: 【论文笔记】Mamba
+        ---
+        论文链接：https://arxiv.org/abs/2312.00752
+        **标题**：Mamba: Linear-Time Sequence Modeling with Selective State Spaces
+
+        ## 背景
+        """,
+        "mamba.md",
+    )
+    (card,) = listed(other)  # the short name in the note's title is no translated title
+    assert (card.title, card.translated_title) == (
+        "Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
+        "",
+    )
