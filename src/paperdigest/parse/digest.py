@@ -19,7 +19,7 @@ from paperdigest.parse.balance import HtmlIssue, balance_html, balance_once
 from paperdigest.parse.cards import CARD_FIELDS, card_slot
 from paperdigest.parse.dates import parse_date_value
 from paperdigest.parse.fields import field_labels, strip_block_markers
-from paperdigest.parse.front_matter import CATEGORY_KEYS, LANGUAGE_KEYS, checked_fields
+from paperdigest.parse.front_matter import CATEGORY_KEYS, LANGUAGE_KEYS, checked_fields, names_of
 from paperdigest.parse.language import detect_language
 from paperdigest.parse.liquid import dropped_tags
 from paperdigest.parse.markdown import MAX_NESTING, markdown_parser, plain_text, title_parser
@@ -294,7 +294,8 @@ def as_list(value, spaced: bool = False) -> list[str]:
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+        names = names_of(list(value), nested=True)  # checked_fields let only CATEGORY_KEYS nest
+        return [str(v).strip() for v in names if v is not None and str(v).strip()]
     text = str(value)
     separators = r"\s+" if spaced and not re.search(r"[,，]", text) else r"[,，]"
     return [p.strip() for p in re.split(separators, text) if p.strip()]

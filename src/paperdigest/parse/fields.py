@@ -4,6 +4,7 @@
     **代码**: [github.com/a/b](https://github.com/a/b)      a bold label, the colon outside the bold
     **单位：** 清华大学                                     ... or inside it
     > - 作者：A. Wang, B. Li                               in a quote, a list item, both or neither
+    【论文地址】https://arxiv.org/abs/2212.09748            a known label in 【】, as reposts write it
 
 markdown-it has already taken off the `>` and list markers when a line gets here. A site adds labels
 to any field in site.yaml: `fields: {code: [源码, Repo]}`.
@@ -44,6 +45,10 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 FIELD_NAMES = tuple(FIELD_LABELS)
 
+# Reposts copied from HTML end each field line with a `<br>`: the line break, not the value's.
+TRAILING_BREAK = re.compile(r"(?:<br\s*/?>\s*)+$", re.IGNORECASE)
+# Chinese reposts put the label in lenticular brackets: "【论文地址】https://..." (a colon optional).
+BRACKET_LABEL = re.compile(r"^【([^】\n]{1,20})】\s*[:：]?(.*)$", re.DOTALL)
 BOLD_LABEL = re.compile(r"^(\*\*|__)\s*([^*_\n]+?)\s*([:：])?\s*\1(.*)$", re.DOTALL)
 PLAIN_LABEL = re.compile(r"^([^:：\n]+?)\s*(?:：|:(?!//))(.*)$", re.DOTALL)
 COLON = re.compile(r"^\s*(?:：|:(?!//))")
@@ -103,7 +108,10 @@ class FieldLine:
 
 def read_field(line: str, labels: Labels) -> FieldLine | None:
     """`Label: value` in any of its spellings, or None for a line that is not a field."""
-    line = DECORATION.sub("", line.strip())
+    line = TRAILING_BREAK.sub("", DECORATION.sub("", line.strip()))
+    bracket = BRACKET_LABEL.match(line)
+    if bracket and labels.role(bracket.group(1)):  # not "【1】Title" nor "【ViViT】A Video ..."
+        return _field(bracket.group(1), bracket.group(2), False, labels)
     bold = BOLD_LABEL.match(line)
     if bold:
         label, inner_colon, rest = bold.group(2), bold.group(3), bold.group(4)

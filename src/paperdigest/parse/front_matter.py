@@ -56,8 +56,7 @@ def checked_fields(meta: dict, rel: str, key_lines: dict[str, int]) -> tuple[dic
             wrong(key, "text", value)
     for key in NAME_LIST_KEYS:
         value = meta.get(key)
-        items = value if isinstance(value, list) else [value]
-        if any(item is not None and not is_text(item) for item in items):
+        if not all(item is None or is_text(item) for item in names_of(value, key in CATEGORY_KEYS)):
             wrong(key, "a name or a list of names", value)
     for key in LANGUAGE_KEYS:
         value = meta.get(key)
@@ -69,6 +68,15 @@ def checked_fields(meta: dict, rel: str, key_lines: dict[str, int]) -> tuple[dic
     if problems:
         return meta, problems
     return {**meta, **{key: as_text(meta[key]) for key in TEXT_KEYS if meta.get(key) is not None}}, []
+
+
+def names_of(value, nested: bool) -> list:
+    """The items of a name list. With `nested`, an item may be a list of names itself: Hexo writes a
+    category path so (`categories: [[论文, 周报], LLM]`), and its names are categories too."""
+    items = value if isinstance(value, list) else [value]
+    if not nested:
+        return items
+    return [name for item in items for name in (item if isinstance(item, list) else [item])]
 
 
 def expands_beyond(value, limit: int) -> bool:

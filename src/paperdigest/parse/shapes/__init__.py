@@ -21,7 +21,7 @@ from paperdigest.model import Card
 from paperdigest.parse.cards import extract_cards
 from paperdigest.parse.draft import Context
 from paperdigest.parse.fields import Labels, field_labels
-from paperdigest.parse.shapes import article, bloglist, paper, plainlist, weekly
+from paperdigest.parse.shapes import article, bloglist, loose, paper, plainlist, weekly
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.mentions import link_mentions
 from paperdigest.parse.shapes.plaintext import as_paragraphs
@@ -67,11 +67,21 @@ def extract(shape: str, tokens: list[Token], lines: Lines, context: Context) -> 
     if shape in EXTRACTORS:
         found = EXTRACTORS[shape](tokens, lines, used, context)
     else:
-        found = Found(cards=list(extract_cards(tokens, lines.offset, context)))
+        found = Found(cards=cards_shape(tokens, lines, used, context))
     cited = link_mentions(tokens, lines, found, used, linkify=shape != "cards")
     ordered = sorted([*found.cards, *((None, c) for c in cited)], key=lambda ic: ic[1].line)
     found.cards = [(i, renumber(c, n)) for n, (i, c) in enumerate(ordered, start=1)]
     return found
+
+
+def cards_shape(tokens: list[Token], lines: Lines, used, context: Context) -> list[tuple[int, Card]]:
+    """`### ` cards, and the papers written without that heading (shapes/loose.py), in order."""
+    loose.promote_numbered_titles(tokens, used, context)
+    cards = extract_cards(tokens, lines.offset, context)
+    taken = {index for index, _ in cards}
+    return sorted(
+        [*cards, *loose.loose_cards(tokens, lines, used, context, taken)], key=lambda ic: ic[1].line
+    )
 
 
 def renumber(card: Card, position: int) -> Card:

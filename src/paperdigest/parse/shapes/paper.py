@@ -31,6 +31,12 @@ FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 IDENTIFYING = {"url", "code", "title"}
 CARD_HEADINGS = 2  # this many headings each followed by field lines: a digest of several papers
 LOOKAHEAD = 4  # lines after a heading where a card's fields start
+# What a note's heading says it is, before the paper's name: "论文笔记：", "【论文解读】", "[论文阅读]",
+# "精读 | ", "Paper notes: ", "Reading notes - ".
+_NOTE_WORDS = r"(?:(?:论文)?(?:阅读)?(?:笔记|阅读|解读|精读|速读|分享)|paper\s+(?:notes?|reading|review)|reading\s+notes?)"
+NOTE_LABEL = re.compile(
+    rf"^\s*(?:【\s*{_NOTE_WORDS}\s*】|\[\s*{_NOTE_WORDS}\s*\]|{_NOTE_WORDS}\s*[：:｜|\-–—])\s*", re.IGNORECASE
+)
 AUTOLINK = re.compile(r"<https?://[^>\s]+>")
 
 
@@ -44,7 +50,27 @@ def detect(body: str, labels: Labels) -> bool:
     if len(found) < 2:
         return False
     named = {f.role for f in found} & IDENTIFYING or any(names_the_paper(line, labels) for line in head)
-    return bool(named) and card_headings(lines, labels) < CARD_HEADINGS
+    return bool(named) and card_headings(lines, labels) < CARD_HEADINGS and not several_papers(head, labels)
+
+
+def several_papers(head: list[str], labels: Labels) -> bool:
+    """The field lines name two papers: two arXiv ids (`arXiv:2401.01234 [cs.CL]` lines of a daily
+    dump, `论文地址：` lines of a repost, arXiv URLs on lines of their own in a plain list) or two
+    titles (`Title:` lines). Such a file lists papers; read as one note, it made one paper of them
+    all, titled by the file's first line."""
+    ids, titles = set(), set()
+    for line in head:
+        line = strip_block_markers(line)
+        field = read_field(line, labels)
+        if field and field.role == "title":
+            titles.add(field.value)
+        elif (
+            (field and field.role == "url")
+            or papers.bare_arxiv_id(line)
+            or papers.URL.fullmatch(line.strip())
+        ):
+            ids.add(papers.arxiv_id(line))
+    return len(ids - {""}) > 1 or len(titles) > 1
 
 
 def names_the_paper(line: str, labels: Labels) -> bool:
@@ -120,9 +146,15 @@ def extract(tokens: list[Token], lines: Lines, _used: UsedIds, context: Context)
         heading = tokens[head.title_index]
         draft.title, draft.title_html = heading_title(tokens[head.title_index + 1], context.inline)
         draft.anchor, draft.line = str(heading.attrGet("id") or ""), lines.of(heading)
+    draft.title, draft.title_html = without_note_label(draft.title, draft.title_html)
     h1_title, h1_html = draft.title, draft.title_html
     read_head(draft, tokens[: head.end], context, lines)
-    if draft.title != h1_title and h1_title and not draft.translated_title:
+    if (
+        draft.title != h1_title
+        and h1_title
+        and not draft.translated_title
+        and not names_short(h1_title, draft.title)
+    ):
         draft.translated_title, draft.translated_title_html = h1_title, h1_html  # `**Title**:` named it
     if not any(papers.arxiv_id(url) for url in (draft.url, *(link.url for link in draft.links))):
         found = first_arxiv_reference(tokens[: head.end])
@@ -133,6 +165,21 @@ def extract(tokens: list[Token], lines: Lines, _used: UsedIds, context: Context)
     if not draft.summary:
         draft.summary = first_paragraph(tokens, head.end)
     return Found(cards=[(head.title_index, draft.freeze())])
+
+
+def without_note_label(title: str, title_html: str) -> tuple[str, str]:
+    """'论文笔记：DoRA: Weight-Decomposed ...' -> 'DoRA: Weight-Decomposed ...': the label says what the
+    note is, and was kept in the paper's title (which then differed from every other digest's)."""
+    label = NOTE_LABEL.match(title)
+    if not label or not title[label.end() :].strip():
+        return title, title_html
+    html = title_html[label.end() :] if title_html.startswith(title[: label.end()]) else ""
+    return title[label.end() :].strip(), html.strip()
+
+
+def names_short(h1: str, title: str) -> bool:
+    """The h1 is the paper's short name ('Mamba' for 'Mamba: Linear-Time ...'), not a translation."""
+    return title.casefold().startswith(h1.casefold())
 
 
 def read_head(draft: CardDraft, tokens: list[Token], context: Context, lines: Lines) -> None:
