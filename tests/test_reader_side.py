@@ -1,0 +1,43 @@
+"""What a reader of the published site sees and can do, in headless Chromium, on a phone and with
+the keyboard: the sites are served under a project site's base path, as GitHub Pages does."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+
+from http_util import serve_static
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+SCROLLS_SIDEWAYS = "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+
+
+@contextmanager
+def open_page(browser, url: str, **options):
+    """The page at `url` in a context of its own (closed afterwards)."""
+    context = browser.new_context(**options)
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="networkidle")
+        yield page
+    finally:
+        context.close()
+
+
+def test_a_paper_an_article_lists_reads_as_one_paragraph(browser, example_site):
+    """An article's reading list (`**Title** by Authors (date), URL`) is paragraphs of text: not laid
+    out as the lists' paper items, a row of columns (title, authors, date, URL side by side) that
+    widened a phone's page."""
+    with (
+        serve_static(example_site, "/paperdigest/") as url,
+        open_page(browser, url + "digests/february-papers-lora-dora/", viewport=PHONE) as page,
+    ):
+        cited = page.locator("#arxiv-2402\\.19427")
+        title, link = cited.locator("strong"), cited.locator("a[href='https://arxiv.org/abs/2402.19427']")
+        assert title.inner_text().startswith("Griffin:")
+        # the URL comes after the title and authors, lines below the title's first line
+        assert link.bounding_box()["y"] > title.bounding_box()["y"] + 20
+        assert not page.evaluate(SCROLLS_SIDEWAYS)
