@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from conftest import run_cli, write_site
 from http_util import serve_static
 
 pytestmark = pytest.mark.browser
@@ -40,4 +41,38 @@ def test_a_paper_an_article_lists_reads_as_one_paragraph(browser, example_site):
         assert title.inner_text().startswith("Griffin:")
         # the URL comes after the title and authors, lines below the title's first line
         assert link.bounding_box()["y"] > title.bounding_box()["y"] + 20
+        assert not page.evaluate(SCROLLS_SIDEWAYS)
+
+
+LONG_CODE_URL = "https://github.com/microsoft/DeepSpeedExamples/tree/master/applications/DeepSpeed-Chat"
+
+
+def test_a_paper_page_with_a_long_code_url_fits_a_phone(browser, tmp_path):
+    """The fields of a paper's page wrap a long URL within the screen: the grid's value column was
+    as wide as the URL, and a phone's page scrolled sideways, the URL running off its edge."""
+    write_site(
+        tmp_path,
+        {
+            "2024-03-06-chat.md": f"""\
+                # 2024-03-06
+
+                ### 1、DeepSpeed-Chat: Easy, Fast and Affordable RLHF Training of ChatGPT-like Models
+
+                > 《DeepSpeed-Chat: Easy, Fast and Affordable RLHF Training of ChatGPT-like Models》
+                >
+                > - URL：https://arxiv.org/abs/2308.01320
+                > - Code: {LONG_CODE_URL}
+                """
+        },
+        "title: T\nbase_url: https://example.github.io/repo/\nlanguage: en\n",
+    )
+    run_cli("build", "--source", str(tmp_path), check=True)
+    with (
+        serve_static(tmp_path / "_site", "/repo/") as url,
+        open_page(browser, url + "papers/2308.01320/", viewport=PHONE) as page,
+    ):
+        code = page.locator(f".paper-fields a[href='{LONG_CODE_URL}']")
+        assert code.inner_text() == LONG_CODE_URL
+        box = code.bounding_box()
+        assert box["x"] + box["width"] <= PHONE["width"]
         assert not page.evaluate(SCROLLS_SIDEWAYS)
