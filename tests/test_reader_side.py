@@ -76,3 +76,20 @@ def test_a_paper_page_with_a_long_code_url_fits_a_phone(browser, tmp_path):
         box = code.bounding_box()
         assert box["x"] + box["width"] <= PHONE["width"]
         assert not page.evaluate(SCROLLS_SIDEWAYS)
+
+
+def test_the_skip_link_leads_to_the_text_without_painting_it(browser, example_site):
+    """After the skip link the text looks as before: `:target` tinted all of <main> (the skip link's
+    target) in the accent colour; a card a link leads to is still marked."""
+    background = "el => getComputedStyle(el).backgroundColor"
+    with (
+        serve_static(example_site, "/paperdigest/") as url,
+        open_page(browser, url + "digests/2023-05-02-paper-digest/") as page,
+    ):
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        assert page.evaluate("location.hash") == "#main"
+        assert page.locator("main").evaluate(background) == "rgba(0, 0, 0, 0)"
+        card = page.locator(".paper-heading").first
+        page.goto(url + "digests/2023-05-02-paper-digest/#" + card.get_attribute("id"))
+        assert card.evaluate(background) != "rgba(0, 0, 0, 0)"
