@@ -76,6 +76,19 @@ def test_removing_a_paper_from_the_keyboard_keeps_the_focus_in_the_list(browser,
     context.close()
 
 
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_starred_page_says_it_is_empty_only_when_it_knows(browser, example_site, javascript):
+    """Without JavaScript the starred page cannot read the list: it said "no starred papers yet"
+    beside "the list needs JavaScript", whatever the reader had starred."""
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    with serve_static(example_site, "/paperdigest/") as url:
+        page.goto(url + "starred/")
+        assert page.locator("[data-starred-empty]").is_visible() is javascript
+        assert ("JavaScript" in page.inner_text("main")) is not javascript  # the <noscript> note
+    context.close()
+
+
 def test_the_papers_list_filters_by_category_year_venue_and_code(browser, example_site):
     page = browser.new_page()
     with serve_static(example_site, "/paperdigest/") as url:
