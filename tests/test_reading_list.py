@@ -55,6 +55,40 @@ def test_a_star_lists_the_paper_on_the_starred_page_and_exports_its_bibtex(brows
     context.close()
 
 
+def test_removing_a_paper_from_the_keyboard_keeps_the_focus_in_the_list(browser, example_site):
+    """Enter on a starred paper's "remove" gives the focus to the next paper's button, then to the
+    note that the list is empty: the removed button took it with it, to the page's start."""
+    context = browser.new_context()
+    page = context.new_page()
+    active = "document.activeElement.closest('li') ? document.activeElement.closest('li').innerText : document.activeElement.innerText"
+    with serve_static(example_site, "/paperdigest/") as url:
+        page.goto(url + "digests/2023-05-02-paper-digest/")
+        for paper in ("2304.14454", "2304.15004"):
+            page.locator(f".paper-card [data-star='{paper}']").click()
+        page.goto(url + "starred/")
+        page.locator("[data-starred-list] li button").first.focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.tagName") == "BUTTON"
+        assert page.evaluate(active).startswith("Are Emergent Abilities")  # the next paper's button
+        page.keyboard.press("Enter")
+        assert page.locator("[data-starred-list] li").count() == 0
+        assert page.evaluate("document.activeElement.matches('[data-starred-empty]')")
+    context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_starred_page_says_it_is_empty_only_when_it_knows(browser, example_site, javascript):
+    """Without JavaScript the starred page cannot read the list: it said "no starred papers yet"
+    beside "the list needs JavaScript", whatever the reader had starred."""
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    with serve_static(example_site, "/paperdigest/") as url:
+        page.goto(url + "starred/")
+        assert page.locator("[data-starred-empty]").is_visible() is javascript
+        assert ("JavaScript" in page.inner_text("main")) is not javascript  # the <noscript> note
+    context.close()
+
+
 def test_the_papers_list_filters_by_category_year_venue_and_code(browser, example_site):
     page = browser.new_page()
     with serve_static(example_site, "/paperdigest/") as url:

@@ -228,3 +228,68 @@ date: 2024-01-02
 
 The attention paper.
 """
+
+
+def test_a_papers_fields_are_found_and_shown_as_separate_words(page, tmp_path):
+    """A paper page's field names, values and chips are apart in its text: they ran together
+    ("VenueNeurIPS 2024", "AffiliationsWombatia UniversityPlatypus Institute"), so results showed
+    words glued together and a search for the venue missed the paper's page."""
+    root = write_site(
+        tmp_path,
+        {"2024-01-02-d.md": VENUE_DIGEST},
+        config="title: Notes\nlanguage: en\nbase_url: https://example.org/\n",
+    )
+    run_cli("build", "--source", str(root), "--base-url", BASE_URL, check=True)
+    with serve_static(root / "_site", BASE_PATH) as url:
+        search(page, url, "NeurIPS")
+        assert result_paths(page) == {f"{BASE_PATH}papers/2401.00001/", f"{BASE_PATH}digests/2024-01-02-d/"}
+        search(page, url, "Platypus")
+        excerpts = " ".join(page.locator(".search-excerpt").all_inner_texts())
+        assert "Wombatia University Platypus Institute" in excerpts
+        assert "VenueNeurIPS" not in excerpts and "UniversityPlatypus" not in excerpts
+
+
+VENUE_DIGEST = """\
+---
+title: Reading notes
+date: 2024-01-02
+---
+
+### 1. Quokka Transformers for Everything
+
+> - URL: https://arxiv.org/abs/2401.00001
+> - Authors: Zanzibar Quillfeather
+> - Affiliations: Wombatia University, Platypus Institute
+> - Venue: NeurIPS 2024
+
+A paper about quokkas.
+"""
+
+
+def test_more_results_from_the_keyboard_moves_the_focus_to_the_first_added(page, tmp_path):
+    """Enter on "More results" leaves the keyboard on the results it added: the button hid while
+    they loaded and the focus fell to the page's start, the next Tab jumping to the footer."""
+    digests = {
+        f"2024-01-{day:02d}-d.md": f"# Notes {day}\n\n"
+        + "".join(
+            f"[Quokka study {day}-{n}](https://arxiv.org/abs/2401.{day:02d}{n:03d})\n\n" for n in range(4)
+        )
+        for day in range(1, 12)
+    }
+    root = write_site(
+        tmp_path, digests, config="title: Notes\nlanguage: en\nbase_url: https://example.org/\n"
+    )
+    run_cli("build", "--source", str(root), "--base-url", BASE_URL, check=True)
+    with serve_static(root / "_site", BASE_PATH) as url:
+        results = search(page, url, "quokka")
+        count = int(page.get_attribute("#search-status", "data-count"))
+        assert len(results) == 30 and count > 30
+        page.focus("#search-more")
+        page.keyboard.press("Enter")
+        shown = "n => document.querySelectorAll('#search-results > li').length === n"
+        page.wait_for_function(shown, arg=min(count, 60))
+        focused = page.evaluate(
+            "[...document.querySelectorAll('#search-results > li')].indexOf(document.activeElement.closest('li'))"
+        )
+        assert focused == 30  # the 31st result, the first one added
+        assert page.evaluate("document.activeElement.matches('a.search-title')")

@@ -294,7 +294,15 @@
 
   form.addEventListener("submit", function (event) { event.preventDefault(); run(input.value); });
   input.addEventListener("input", function () { run(input.value); });
-  more.addEventListener("click", function () { showMore(generation); });
+  // The button hides while the next results load, which would drop the keyboard's focus to the
+  // page's start: the first result it added takes the focus, where the reader reads on.
+  more.addEventListener("click", function () {
+    var mine = generation, first = list.children.length;
+    showMore(mine).then(function () {
+      var added = mine === generation && list.children[first];
+      if (added) added.querySelector(".search-title").focus();
+    });
+  });
   load().then(function (pf) { return pf.filters(); }).then(renderFilters).catch(function (err) {
     status.textContent = word("search_unavailable", { error: err && err.message || err });
   });

@@ -144,10 +144,15 @@
       remove.className = "button";
       remove.textContent = box.dataset.remove;
       remove.addEventListener("click", function () {
-        var now = stars();
+        var now = stars(), at = ids.indexOf(id);
         delete now[id];
         store(starsKey, JSON.stringify(now));
         showStarred();
+        // The removed item's button took the focus with it: the next item's (or the last's), or the
+        // note that the list is empty, takes it, so the keyboard stays in the list.
+        var buttons = list.querySelectorAll("button"), empty = document.querySelector("[data-starred-empty]");
+        if (buttons.length) buttons[Math.min(at, buttons.length - 1)].focus();
+        else { empty.tabIndex = -1; empty.focus(); }
       });
       item.append(text, remove);
       return item;

@@ -74,7 +74,7 @@ def extract(tokens: list[Token], lines: Lines, used: UsedIds, context: Context) 
             if card is None:
                 continue
             anchor = set_id(tok, f"arxiv-{papers.paper_path_id(card.arxiv_id)}", used)
-            tok.attrJoin("class", "paper-item")
+            tok.attrJoin("class", "paper-citation")  # not the lists' .paper-item, a flex row
             summary = (
                 block_text(tokens, blocks[k + 1])
                 if k + 1 < len(blocks) and _is_list(tokens, blocks[k + 1])
