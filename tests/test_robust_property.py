@@ -22,6 +22,8 @@ FRAGMENTS = [
     "javascript:alert(1)", "$$", "$", "\\(", "\\[", "<div>", "</div>", "<video src=x>", "<!--", "<a href=",
     "{: style=\"x\"}", "\n\n", "\r\n", "\r", "\ufeff", "```", "~~~", "- ", "1. ", "|a|b|\n|-|-|\n", "[^1]",
     "<script>", "\x00", "单位：", "`", "*", "_", "#", "\\", "\"", "'", ":", "[x](/papers/)", "![i](/a.png)",
+    "【1】", "【论文地址】", "论文地址：", "Title: ", "arXiv:2401.01234v2 [cs.CL]", "| Title | Paper | Code |\n|---|---|---|\n", "| ",
+    "**", " (ICLR 2024)", "[[paper](https://arxiv.org/abs/2401.01234)]", "代码：", "  - ", "<br>", "# 论文笔记：", "## 1. ",
 ]  # fmt: skip
 TEXT = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=20)), max_size=40).map("".join)
 SCALARS = st.one_of(
