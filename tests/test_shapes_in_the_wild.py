@@ -309,3 +309,61 @@ def test_a_reading_notes_label_is_no_part_of_the_papers_title(tmp_path):
         "Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
         "",
     )
+
+
+def test_et_al_and_initials_keep_their_period(tmp_path):
+    # The author splitter trimmed every final period: `F. Chen et al.` was stored as "F. Chen et al".
+    digest = parse_text(
+        tmp_path,
+        """
+        ### 1、Long-Context Retrieval with Landmark Tokens
+
+        > - URL：https://arxiv.org/abs/2401.02345
+        > - 作者：F. Chen et al.
+        > - 单位：清华大学。
+        """,
+    )
+    assert digest.cards[0].authors == ("F. Chen et al.",)
+    assert digest.cards[0].affiliations == ("清华大学",)
+
+
+def test_a_code_line_of_a_plain_list_is_the_papers_code(tmp_path):
+    # `代码：https://github.com/...` under a title stayed in the summary, and the paper had no code.
+    digest = parse_text(
+        tmp_path,
+        """
+        本文总结了2024年6月第一周的重要论文。
+        模型架构
+        1、Scalable MatMul-free Language Modeling
+        代码：https://github.com/ridgerchu/matmulfreellm
+        去掉矩阵乘法之后，语言模型依然能扩展到十亿参数。
+        https://arxiv.org/abs/2406.02528v5
+        2、Transformers are SSMs
+        Mamba-2 把 SSM 和注意力统一起来。
+        https://arxiv.org/abs/2405.21060
+        """,
+    )
+    assert digest.shape == "plainlist"
+    first = digest.cards[0]
+    assert first.code_url == "https://github.com/ridgerchu/matmulfreellm"
+    assert first.summary == "去掉矩阵乘法之后，语言模型依然能扩展到十亿参数。"
+    assert digest.cards[1].code_url == ""
+
+
+def test_the_abstract_of_an_arxiv_dump_is_the_summary(tmp_path):
+    # arXiv's own `Abstract:` line (wrapped over lines as copied) was no field: the paper had no summary.
+    digest = parse_text(
+        tmp_path,
+        """
+        ## cs.CL 今日新论文
+
+        [1] arXiv:2401.01234 [pdf, other]
+        Mixture of Experts Meets Instruction Tuning at Scale
+        F. Chen, G. Li, et al.
+        Abstract: Instruction tuning helps sparse mixture-of-experts
+        models more than dense ones.
+        """,
+    )
+    card = listed(digest)[0]
+    assert card.authors == ("F. Chen", "G. Li", "et al.")
+    assert card.summary == "Instruction tuning helps sparse mixture-of-experts models more than dense ones."

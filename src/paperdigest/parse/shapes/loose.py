@@ -119,9 +119,7 @@ def field_paragraph(
     if not listing and ("title" not in roles or not any(role in PAPER_ROLES for role in roles)):
         return None
     draft = CardDraft("", index, "", lines.of(tokens[index]), 0, MAIN)
-    unread = [
-        line for line in texts if read_line(draft, line.strip(), False, context) is None and line.strip()
-    ]
+    unread = read_lines(draft, texts, context)
     if listing:
         draft.url = draft.url or papers.arxiv_abs_url(listing.group(1))
         unread = [line for line in unread if not LISTING_LINE.match(line)]
@@ -133,6 +131,21 @@ def field_paragraph(
         return None
     draft.anchor = set_id(tokens[index], f"paper-{papers.title_slug(draft.title, 60)}", used)
     return draft.freeze()
+
+
+def read_lines(draft: CardDraft, texts: list[str], context: Context) -> list[str]:
+    """Read the field lines into the draft; the lines that are no field. An `Abstract:` copied from
+    arXiv wraps over several lines: the lines after it are the rest of the summary."""
+    unread: list[str] = []
+    in_summary = False
+    for line in (text.strip() for text in texts):
+        role = read_line(draft, line, False, context)
+        if role is None and in_summary and line:
+            draft.summary = f"{draft.summary} {context.inline.plain(context.inline.children(line))}"
+        elif role is None and line:
+            unread.append(line)
+        in_summary = role == "summary" or (in_summary and role is None)
+    return unread
 
 
 def list_item_cards(
