@@ -367,3 +367,88 @@ def test_the_abstract_of_an_arxiv_dump_is_the_summary(tmp_path):
     card = listed(digest)[0]
     assert card.authors == ("F. Chen", "G. Li", "et al.")
     assert card.summary == "Instruction tuning helps sparse mixture-of-experts models more than dense ones."
+
+
+def test_one_line_list_items_of_papers_are_papers(tmp_path):
+    # Awesome-lists and weekly lists write a paper on one line: each was a bare citation (an id, at
+    # best the link's text as title), without its code, venue or authors.
+    digest = parse_text(
+        tmp_path,
+        """
+        ---
+        title: 大模型量化与推理论文清单
+        date: 2024-03-01
+        ---
+        持续更新的阅读清单。
+
+        ## 量化
+
+        - **GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers**. *Frantar et al.* ICLR 2023. [[paper](https://arxiv.org/abs/2210.17323)] [[code](https://github.com/IST-DASLab/gptq)]
+        - [SmoothQuant: Accurate and Efficient Post-Training Quantization for Large Language Models](https://arxiv.org/abs/2211.10438) - Xiao et al. (ICML 2023) [代码](https://github.com/mit-han-lab/smoothquant)
+
+        ## 推理
+
+        - 过程监督
+          - Let's Verify Step by Step [[paper]](https://arxiv.org/abs/2305.20050)
+        * 2023.05 | Direct Preference Optimization: Your Language Model is Secretly a Reward Model | [paper](https://arxiv.org/abs/2305.18290) | [github](https://github.com/eric-mitchell/direct-preference-optimization)
+
+        ## 更多
+
+        1. Dense Passage Retrieval for Open-Domain Question Answering — Karpukhin et al., EMNLP 2020. https://arxiv.org/abs/2004.04906
+        """,
+    )
+    cards = listed(digest)
+    assert [(c.arxiv_id, c.title) for c in cards] == [
+        ("2210.17323", "GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers"),
+        (
+            "2211.10438",
+            "SmoothQuant: Accurate and Efficient Post-Training Quantization for Large Language Models",
+        ),
+        ("2305.20050", "Let's Verify Step by Step"),
+        ("2305.18290", "Direct Preference Optimization: Your Language Model is Secretly a Reward Model"),
+        ("2004.04906", "Dense Passage Retrieval for Open-Domain Question Answering"),
+    ]
+    gptq, smoothquant, verify, dpo, dpr = cards
+    assert (gptq.venue, gptq.authors, gptq.code_url) == (
+        "ICLR 2023",
+        ("Frantar", "et al."),
+        "https://github.com/IST-DASLab/gptq",
+    )
+    assert (smoothquant.venue, smoothquant.code_url) == (
+        "ICML 2023",
+        "https://github.com/mit-han-lab/smoothquant",
+    )
+    assert verify.code_url == "" and verify.venue == ""
+    assert dpo.code_url == "https://github.com/eric-mitchell/direct-preference-optimization"
+    assert (dpr.venue, dpr.authors, dpr.section) == ("EMNLP 2020", ("Karpukhin", "et al."), "more")
+    assert [c.position for c in cards] == [1, 2, 3, 4, 5]
+    assert all(c.anchor and f'<li id="{c.anchor}"' in digest.html for c in cards)
+    assert not [c for c in digest.cards if c.section == CITED]
+
+
+def test_prose_items_and_references_stay_citations(tmp_path):
+    # What a one-line paper looks like from afar, but is a sentence citing a paper, a label, two papers
+    # in one line, or a reference: citations, as before.
+    digest = parse_text(
+        tmp_path,
+        """
+        # 本周随笔
+
+        - 我觉得 [1](https://arxiv.org/abs/2305.20050) 里的过程监督很有意思。
+        - **注意**：[这篇论文](https://arxiv.org/abs/2401.10001) 的实验设置有问题。
+        - We find that [GPT-4](https://arxiv.org/abs/2303.08774) outperforms all baselines.
+        - See also [Mamba](https://arxiv.org/abs/2312.00752)
+        - Related work: [paper](https://arxiv.org/abs/2401.10002)
+        - 另见 https://arxiv.org/abs/2401.10003 的讨论。
+        - Compare [Self-RAG](https://arxiv.org/abs/2310.11511) and [CRAG](https://arxiv.org/abs/2401.15884).
+
+        这段话引用了 [Scaling Laws for Neural Language Models](https://arxiv.org/abs/2001.08361)，顺带一提。
+
+        ## 参考
+
+        - [Attention Is All You Need](https://arxiv.org/abs/1706.03762)
+        - Training language models to follow instructions with human feedback. https://arxiv.org/abs/2203.02155
+        """,
+    )
+    assert listed(digest) == []
+    assert len(digest.cards) == 11
