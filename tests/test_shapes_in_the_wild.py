@@ -452,3 +452,105 @@ def test_prose_items_and_references_stay_citations(tmp_path):
     )
     assert listed(digest) == []
     assert len(digest.cards) == 11
+
+
+def test_numbered_h2_headings_above_the_papers_links_are_cards(tmp_path):
+    # `## 1. Title` then `[Paper](...) | [Code](...)` (or a bare arXiv URL): the file was read as an
+    # article, each heading became a mention's category and the paper got no title or code.
+    digest = parse_text(
+        tmp_path,
+        """
+        ---
+        title: 本周 SSM 论文精选
+        date: 2024-02-01
+        ---
+        本周挑了三篇状态空间模型的论文。
+
+        ## 1. Mamba: Linear-Time Sequence Modeling with Selective State Spaces
+        [Paper](https://arxiv.org/abs/2312.00752) | [Code](https://github.com/state-spaces/mamba)
+
+        选择性状态空间，线性复杂度。
+
+        ## 2) RWKV: Reinventing RNNs for the Transformer Era
+        [Paper](https://arxiv.org/abs/2305.13048)
+        [Code](https://github.com/BlinkDL/RWKV-LM)
+
+        RNN 的训练也可以并行。
+
+        ## 3. Vision Mamba
+        https://arxiv.org/abs/2401.09417
+
+        把 Mamba 用到视觉上，参考了 [S4](https://arxiv.org/abs/2111.00396)。
+
+        ## 4. 总结
+        [Paper](https://arxiv.org/abs/2312.00752)
+
+        三篇都值得读。
+        """,
+    )
+    assert digest.shape == "cards"
+    cards = listed(digest)
+    assert [(c.arxiv_id, c.title, c.code_url, c.summary) for c in cards] == [
+        (
+            "2312.00752",
+            "Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
+            "https://github.com/state-spaces/mamba",
+            "选择性状态空间，线性复杂度。",
+        ),
+        (
+            "2305.13048",
+            "RWKV: Reinventing RNNs for the Transformer Era",
+            "https://github.com/BlinkDL/RWKV-LM",
+            "RNN 的训练也可以并行。",
+        ),
+        ("2401.09417", "Vision Mamba", "", "把 Mamba 用到视觉上，参考了 S4。"),
+    ]
+    assert all(c.anchor and f'<h2 id="{c.anchor}"' in digest.html for c in cards)
+    assert [c.arxiv_id for c in digest.cards if c.section == CITED] == ["2111.00396"]
+
+
+def test_an_articles_discussions_stay_sections_beside_a_papers_heading(tmp_path):
+    # Seed 004's `## 1) Title` sections discuss a paper cited in prose: they stay the article's
+    # categories; a numbered heading right above its paper's links is that paper's card.
+    digest = parse_text(
+        tmp_path,
+        """
+        ## 1) Tiny Titans: 小模型能否胜任会议摘要？
+        在这篇[Tiny Titans论文](https://arxiv.org/abs/2402.00841)中，研究人员比较了小模型和大模型。
+
+        ## 2) DoRA: Weight-Decomposed Low-Rank Adaptation
+        [Paper](https://arxiv.org/abs/2402.09353) · [Code](https://github.com/NVlabs/DoRA)
+
+        DoRA 把权重分解成幅度和方向。
+        """,
+    )
+    assert digest.shape == "article"
+    tiny, dora = digest.cards
+    assert (tiny.section, tiny.title, tiny.category) == (CITED, "", "Tiny Titans: 小模型能否胜任会议摘要？")
+    assert (dora.section, dora.title, dora.category) == (
+        "main",
+        "DoRA: Weight-Decomposed Low-Rank Adaptation",
+        "",
+    )
+    assert dora.code_url == "https://github.com/NVlabs/DoRA"
+
+
+def test_a_line_of_paper_and_code_links_under_a_card_heading_is_the_cards(tmp_path):
+    # `### 1、Title` then `[Paper](...) | [Code](...)` without a label: the card had no URL or code,
+    # and the paper was also a separate bare citation.
+    digest = parse_text(
+        tmp_path,
+        """
+        ### 1、Jamba: A Hybrid Transformer-Mamba Language Model
+
+        [Paper](https://arxiv.org/abs/2403.19887) | [Code](https://github.com/ai21labs/jamba)
+
+        混合架构，256K 上下文。
+        """,
+    )
+    (card,) = digest.cards
+    assert (card.arxiv_id, card.code_url, card.summary) == (
+        "2403.19887",
+        "https://github.com/ai21labs/jamba",
+        "混合架构，256K 上下文。",
+    )
