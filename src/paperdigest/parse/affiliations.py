@@ -42,6 +42,9 @@ ORGANISATION_WORDS = re.compile(
     r"\b(?:Univ|University|Institute|College|School|Lab|Labs|Laboratory|Research|Inc|Ltd|Corp|AI)\b", re.I
 )
 TRIM = " 　.。"
+# A period that ends an abbreviation belongs to the name: `F. Chen et al.`, `Chen F.`, `Smith Jr.`
+# (trimmed, the authors read "F. Chen et al" and "Chen F").
+ABBREVIATION_END = re.compile(r"(?:\bet\s+al|(?<![\w.])[A-Z]|\bJr|\bSr)\.$")
 
 
 def split_affiliations(value: str) -> tuple[str, ...]:
@@ -59,10 +62,16 @@ def _parts(value: str) -> list[tuple[str, bool]]:
     """(part, whether a plain comma came before it) for every part between separators."""
     parts, pos, comma = [], 0, False
     for sep in SEPARATOR.finditer(value):
-        parts.append((value[pos : sep.start()].strip(TRIM), comma))
+        parts.append((_trim(value[pos : sep.start()]), comma))
         comma, pos = sep.group(0).strip() == ",", sep.end()
-    parts.append((value[pos:].strip(TRIM), comma))
+    parts.append((_trim(value[pos:]), comma))
     return parts
+
+
+def _trim(part: str) -> str:
+    """The part without the spaces and sentence stops around it; an abbreviation keeps its period."""
+    kept = part.strip(" 　。")
+    return kept.strip(TRIM) + ("." if ABBREVIATION_END.search(kept) else "")
 
 
 def is_place_of(name: str, part: str) -> bool:

@@ -24,7 +24,9 @@ from paperdigest.parse.draft import (
     Context,
     heading_title,
     names_link_fields,
+    names_paper_link,
     read_line,
+    read_paper_link,
     set_title,
 )
 from paperdigest.parse.fields import read_field
@@ -44,6 +46,7 @@ SECTION_TITLE = re.compile(
     re.IGNORECASE,
 )
 SUMMARY_BLOCKS = ("paragraph_open", "bullet_list_open")
+PAPER_HEADING = "paper_heading"  # token.meta key of an h1/h2 that is a paper's card heading
 CARD_FIELDS = "card_fields"  # token.meta key of a block that holds nothing but the card's fields
 # Where a digest page shows card N (render.body_parts): data- attributes cross sanitize_html.
 CARD_SLOT = re.compile(r'<div class="paper-card-slot" data-card="(\d+)"></div>\n?')
@@ -63,6 +66,8 @@ def extract_cards(tokens: list[Token], line_offset: int, context: Context) -> li
         if tok.type == "heading_open" and tok.level == 0:
             text = plain_text(tokens[i + 1])
             level = int(tok.tag[1])
+            if tok.meta.get(PAPER_HEADING):
+                level = 3  # `## 1. Title` right above the paper's links (shapes/loose.py)
             if level <= 2:
                 current = None
                 if MORE_HEADINGS.match(text):
@@ -116,13 +121,49 @@ def extract_cards(tokens: list[Token], line_offset: int, context: Context) -> li
     return [(d.heading_index, d.freeze()) for d in papers_only]
 
 
+def mark_paper_headings(tokens: list[Token], context: Context) -> None:
+    """`## 1. Title` (or `## 2) Title`) directly followed by the paper's links (`[Paper](...) | [Code](...)`,
+    `Paper: ...` lines, a bare arXiv URL) is that paper's card heading. A numbered h2 followed by prose
+    (seed 004's `## 1) Tiny Titans: ...`, which cites its paper in a sentence) is a discussion."""
+    for i, tok in enumerate(tokens):
+        if (
+            tok.type == "heading_open"
+            and tok.level == 0
+            and tok.tag == "h2"
+            and paper_heading(tokens, i, context)
+        ):
+            tok.meta[PAPER_HEADING] = True
+
+
+def paper_heading(tokens: list[Token], index: int, context: Context) -> bool:
+    text = plain_text(tokens[index + 1])
+    title = papers.strip_number(text)
+    if not papers.NUMBER_PREFIX.match(text) or not title or SECTION_TITLE.match(title):
+        return False  # `## 4. 总结` is a part of the note, even above a link
+    after = closing(tokens, index) + 1
+    if after >= len(tokens) or tokens[after].type not in (
+        "paragraph_open",
+        "bullet_list_open",
+        "blockquote_open",
+    ):
+        return False
+    first = next((t for t in tokens[after : closing(tokens, after)] if t.type == "inline"), None)
+    return first is not None and names_paper_link(
+        first.content.split("\n")[0], context.labels, context.inline.children
+    )
+
+
 def holds_fields(block: list[Token], context: Context) -> bool:
     """A block holds the card's metadata when a line of it names a known field (`- URL：...` under
-    `### 一、Title`) or is a line of links whose text names one (`Links: [Paper](...) · [Code](...)`).
+    `### 一、Title`) or is a line of links whose text names one (`Links: [Paper](...) · [Code](...)`,
+    `[Paper](...) | [Code](...)`, a bare arXiv URL).
     A `- 动机：...` list is the summary."""
     return any(
-        (found := read_field(line, context.labels)) is not None
-        and (found.role or names_link_fields(found.value, context))
+        (
+            (found := read_field(line, context.labels)) is not None
+            and (found.role or names_link_fields(found.value, context))
+        )
+        or names_paper_link(line, context.labels, context.inline.children)
         for tok in block
         if tok.type == "inline"
         for line in tok.content.split("\n")
@@ -145,6 +186,8 @@ def read_block(card: CardDraft, inner: list[Token], context: Context) -> bool:
             if role is not None:
                 whole = whole and role != "summary"  # `TL;DR：...` is the author's: shown as written
                 continue
+            if read_paper_link(card, line.strip(), context):
+                continue  # `[Paper](...) | [Code](...)`, a bare arXiv URL: the card's addresses
             if not card.seen_metadata and not card.translated_title and line.strip():
                 title_lines.append(line.strip())
             elif line.strip():

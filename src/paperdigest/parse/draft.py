@@ -6,6 +6,7 @@ Shared by the card shape (`### N、Title` + metadata) and one-paper notes (`# Ti
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
@@ -13,12 +14,14 @@ from markdown_it.token import Token
 from paperdigest.model import Card, Link
 from paperdigest.parse import papers
 from paperdigest.parse.affiliations import split_affiliations
-from paperdigest.parse.fields import FieldLine, Labels, read_field
+from paperdigest.parse.fields import FieldLine, Labels, read_field, strip_block_markers
 from paperdigest.parse.values import InlineReader, ValueLink
 from paperdigest.parse.when import find_when
 
 BRACKETED_TITLE = re.compile(r"^《(.*)》$", re.DOTALL)
 LINK_ROLES = ("url", "code")
+AUTOLINK = re.compile(r"<https?://[^>\s]+>")
+BARE_URL_LINE = re.compile(r"<?https?://\S+")
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,48 @@ def names_link_fields(value: str, context: Context) -> bool:
         return False
     links = context.inline.links(context.inline.children(value))
     return any(context.labels.role(link.text) in LINK_ROLES for link in links)
+
+
+def names_paper_link(line: str, labels: Labels, children_of: Callable[[str], list[Token]]) -> bool:
+    """The line gives the paper's or its code's address and nothing else: a field (`Paper: ...`,
+    `- 代码：...`), links named as those fields (`[Paper](...) | [Code](...)`) or a bare arXiv URL.
+    `children_of` parses a line's inline Markdown (no regex for links: theirs was quadratic)."""
+    line = strip_block_markers(line).strip()
+    found = read_field(line, labels)
+    if found is not None and found.role in LINK_ROLES:
+        return True
+    if BARE_URL_LINE.fullmatch(line):
+        return bool(papers.arxiv_id(line))
+    return "](" in line and links_only(children_of(line), labels)
+
+
+def links_only(children: list[Token], labels: Labels) -> bool:
+    """Links and separators, one link named as the paper's or its code's (`📄 [Paper](...) · [Code](...)`)."""
+    named, depth, text = False, 0, []
+    for child in children:
+        if child.type == "link_open":
+            depth, text = depth + 1, []
+        elif child.type == "link_close":
+            depth -= 1
+            named = named or labels.role("".join(text).strip("[] ")) in LINK_ROLES
+        elif depth:
+            text.append(child.content)
+        elif child.type not in ("text", "softbreak") or re.search(r"\w", child.content):
+            return False
+    return named
+
+
+def read_paper_link(draft: CardDraft, line: str, context: Context) -> bool:
+    """A line of links naming the paper's fields, or a bare arXiv URL, read into the draft."""
+    if not names_paper_link(line, context.labels, context.inline.children):
+        return False
+    bare = strip_block_markers(line).strip()
+    if BARE_URL_LINE.fullmatch(bare):
+        draft.url = draft.url or bare.strip("<>")
+    else:
+        read_links_line(draft, line, context)
+    draft.seen_metadata = True
+    return True
 
 
 def assign_field(draft: CardDraft, line: FieldLine, context: Context) -> None:

@@ -41,7 +41,7 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
     "title": ("标题", "论文标题", "英文标题", "原标题", "Title", "Paper title"),
     "translated_title": ("中文标题", "译名", "中文名", "标题翻译", "中文翻译", "Translated title"),
     "published": ("发布日期", "发布时间", "发表日期", "发表时间", "提交日期", "Published", "Publication date"),
-    "summary": ("TL;DR", "TLDR", "一句话总结", "一句话概括", "Summary", "摘要"),
+    "summary": ("TL;DR", "TLDR", "一句话总结", "一句话概括", "Summary", "摘要", "Abstract"),
 }  # fmt: skip
 FIELD_NAMES = tuple(FIELD_LABELS)
 

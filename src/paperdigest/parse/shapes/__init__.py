@@ -18,7 +18,7 @@ from dataclasses import replace
 from markdown_it.token import Token
 
 from paperdigest.model import Card
-from paperdigest.parse.cards import extract_cards
+from paperdigest.parse.cards import extract_cards, mark_paper_headings
 from paperdigest.parse.draft import Context
 from paperdigest.parse.fields import Labels, field_labels
 from paperdigest.parse.shapes import article, bloglist, loose, paper, plainlist, weekly
@@ -48,7 +48,12 @@ def detect_shape(body: str, labels: Labels | None = None) -> str:
     """One-paper notes first: their sections may look like an article's or a week's."""
     if paper.detect(body, labels or field_labels()):
         return "paper"
-    return next((name for name, detect in DETECTORS if detect(body)), "cards")
+    labels = labels or field_labels()
+    # An article's numbered sections are discussions: `## 1. Title` above the paper's links is a card.
+    return next(
+        (name for name, detect in DETECTORS if (detect(body, labels) if name == "article" else detect(body))),
+        "cards",
+    )
 
 
 def prepare(shape: str, body: str) -> tuple[str, tuple[int, ...]]:
@@ -76,6 +81,7 @@ def extract(shape: str, tokens: list[Token], lines: Lines, context: Context) -> 
 
 def cards_shape(tokens: list[Token], lines: Lines, used, context: Context) -> list[tuple[int, Card]]:
     """`### ` cards, and the papers written without that heading (shapes/loose.py), in order."""
+    mark_paper_headings(tokens, context)
     loose.promote_numbered_titles(tokens, used, context)
     cards = extract_cards(tokens, lines.offset, context)
     taken = {index for index, _ in cards}

@@ -13,18 +13,21 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from paperdigest.model import MAIN, Card
 from paperdigest.parse import papers
-from paperdigest.parse.cards import extract_cards
-from paperdigest.parse.draft import Context
+from paperdigest.parse.cards import PAPER_HEADING, extract_cards, mark_paper_headings
+from paperdigest.parse.draft import Context, names_paper_link
+from paperdigest.parse.fields import Labels, field_labels
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.plainlist import block_text, blocks_of
 from paperdigest.parse.shapes.tokens import Lines, UsedIds, set_id
 from paperdigest.parse.when import paper_date
 
+INLINE = MarkdownIt("commonmark")
 PAREN_GROUP = re.compile(r"\([^()]*\)")
 NUMBERED_SECTION = re.compile(r"^##\s+\d+[).、]\s")
 SOURCE_LINE = re.compile(r"(转载自|翻译自|译自|来源|原文|source|translated from)\s*[:：]", re.IGNORECASE)
@@ -35,9 +38,24 @@ AUTHOR_SPLIT = re.compile(r",\s*(?:and\s+)?|(?<=\s)and(?=\s)")
 ET_AL = re.compile(r"(?:[ea]t\.?\s{0,3}[ae]l\.?|等)$", re.IGNORECASE)  # also the "at el." typos
 
 
-def detect(body: str) -> bool:
+def detect(body: str, labels: Labels | None = None) -> bool:
     lines = body.split("\n")
-    return any(is_list_line(line) for line in lines) or any(NUMBERED_SECTION.match(line) for line in lines)
+    return any(is_list_line(line) for line in lines) or any(
+        NUMBERED_SECTION.match(line) and not above_paper_links(lines, k, labels or field_labels())
+        for k, line in enumerate(lines)
+    )
+
+
+def above_paper_links(lines: list[str], index: int, labels: Labels) -> bool:
+    """`## 1. Title` whose next line is the paper's links (`[Paper](...) | [Code](...)`): a paper's
+    card heading (shapes/loose.py), not a section of an article discussing papers."""
+    after = next((line for line in lines[index + 1 : index + 3] if line.strip()), "")
+    return names_paper_link(after, labels, inline_children)
+
+
+def inline_children(text: str) -> list[Token]:
+    """A line's inline tokens, before the digest's own parser exists (shape detection reads text)."""
+    return INLINE.parseInline(text)[0].children or []
 
 
 def is_list_line(text: str) -> bool:
@@ -56,12 +74,16 @@ def is_list_line(text: str) -> bool:
 
 def extract(tokens: list[Token], lines: Lines, used: UsedIds, context: Context) -> Found:
     found = Found()
+    mark_paper_headings(tokens, context)
     blocks = blocks_of(tokens)
     category = ""
     for k, (start, _end) in enumerate(blocks):
         tok = tokens[start]
         if tok.type == "heading_open" and tok.tag in ("h1", "h2"):
-            category = SECTION_NUMBER.sub("", plain_text(tokens[start + 1]))
+            # A paper's own `## 2. Title` ends the section before it and starts none.
+            category = (
+                "" if tok.meta.get(PAPER_HEADING) else SECTION_NUMBER.sub("", plain_text(tokens[start + 1]))
+            )
             found.scopes.append(Scope(start, "", category))
         elif (
             tok.type == "blockquote_open"

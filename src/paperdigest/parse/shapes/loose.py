@@ -11,24 +11,32 @@
        - 论文：https://arxiv.org/abs/...         fields (a weekly list): a card anchored at the item
        - 代码：https://github.com/...
 
+    - **GPTQ: ...**. *Frantar et al.* ICLR 2023. [[paper](...)] [[code](...)]
+                                             <- a paper on one line of a list (shapes/listed.py)
+
+Lists under `## 参考` hold references, not papers; `## 更多` starts the more section, as for cards.
 Without these, such papers were only bare citations: no title, code, affiliations or venue.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from markdown_it.token import Token
 
-from paperdigest.model import MAIN, Card
+from paperdigest.model import MAIN, MORE, Card
 from paperdigest.parse import papers
 from paperdigest.parse.affiliations import split_affiliations
+from paperdigest.parse.cards import MORE_HEADINGS, REFERENCE_HEADINGS
 from paperdigest.parse.draft import CardDraft, Context, assign_field, heading_title, read_line
 from paperdigest.parse.fields import FieldLine, read_field
 from paperdigest.parse.markdown import plain_text
+from paperdigest.parse.shapes.listed import one_line_card
 from paperdigest.parse.shapes.tokens import Lines, UsedIds, closing, set_id, to_heading
 
 PAPER_ROLES = ("url", "code")
+REFERENCES = "references"
 # The first line of a paper in arXiv's listings, copied: "[1] arXiv:2401.01234 (replaced) [pdf, other]".
 LISTING_LINE = re.compile(
     rf"^\s*(?:\[\d+\]\s*)?arXiv\s*[:：]\s*({papers.NEW_ID})(?:v\d+)?(?:\s|$)", re.IGNORECASE
@@ -89,22 +97,40 @@ def loose_cards(
     """Field paragraphs and list items outside any card (`taken`: card heading indices) that name a
     paper; (index of the paragraph that ends with the paper-page link, card) each."""
     found: list[tuple[int, Card]] = []
-    in_card = False
+    in_card, section = False, MAIN
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         end = closing(tokens, i) if tok.nesting == 1 else i
         if tok.type == "heading_open" and tok.level == 0:
             in_card = i in taken
-        elif tok.level == 0 and not in_card and tok.type == "paragraph_open":
+            section = section_after(tok, tokens[i + 1], section)
+        elif tok.level != 0 or in_card or section == REFERENCES:
+            pass  # a `## 参考` list holds references, not papers
+        elif tok.type == "paragraph_open":
             card = field_paragraph(tokens, i, lines, used, context)
-            found += [(i, card)] if card else []
-        elif tok.level == 0 and not in_card and tok.type in ("bullet_list_open", "ordered_list_open"):
-            found += list_item_cards(tokens, i, end, lines, used, context)
-        elif tok.level == 0 and not in_card and tok.type == "table_open":
-            found += table_cards(tokens, i, end, lines, used, context)
+            found += [(i, replace(card, section=section))] if card else []
+        elif tok.type in ("bullet_list_open", "ordered_list_open"):
+            found += list_item_cards(tokens, i, end, lines, used, context, section)
+        elif tok.type == "table_open":
+            found += [
+                (k, replace(c, section=section)) for k, c in table_cards(tokens, i, end, lines, used, context)
+            ]
         i = end + 1 if tok.level == 0 and tok.nesting == 1 else i + 1
     return found
+
+
+def section_after(heading: Token, inline: Token, section: str) -> str:
+    """The section an h1/h2 starts, as the card shape reads it: `## 更多` the more section, `## 参考`
+    the references; any other h2 ends the references."""
+    if heading.tag not in ("h1", "h2"):
+        return section
+    text = plain_text(inline)
+    if MORE_HEADINGS.match(text):
+        return MORE
+    if REFERENCE_HEADINGS.match(text):
+        return REFERENCES
+    return MAIN if section == REFERENCES else section
 
 
 def field_paragraph(
@@ -119,9 +145,7 @@ def field_paragraph(
     if not listing and ("title" not in roles or not any(role in PAPER_ROLES for role in roles)):
         return None
     draft = CardDraft("", index, "", lines.of(tokens[index]), 0, MAIN)
-    unread = [
-        line for line in texts if read_line(draft, line.strip(), False, context) is None and line.strip()
-    ]
+    unread = read_lines(draft, texts, context)
     if listing:
         draft.url = draft.url or papers.arxiv_abs_url(listing.group(1))
         unread = [line for line in unread if not LISTING_LINE.match(line)]
@@ -135,17 +159,38 @@ def field_paragraph(
     return draft.freeze()
 
 
+def read_lines(draft: CardDraft, texts: list[str], context: Context) -> list[str]:
+    """Read the field lines into the draft; the lines that are no field. An `Abstract:` copied from
+    arXiv wraps over several lines: the lines after it are the rest of the summary."""
+    unread: list[str] = []
+    in_summary = False
+    for line in (text.strip() for text in texts):
+        role = read_line(draft, line, False, context)
+        if role is None and in_summary and line:
+            draft.summary = f"{draft.summary} {context.inline.plain(context.inline.children(line))}"
+        elif role is None and line:
+            unread.append(line)
+        in_summary = role == "summary" or (in_summary and role is None)
+    return unread
+
+
 def list_item_cards(
-    tokens: list[Token], start: int, end: int, lines: Lines, used: UsedIds, context: Context
+    tokens: list[Token], start: int, end: int, lines: Lines, used: UsedIds, context: Context, section: str
 ) -> list[tuple[int, Card]]:
-    """Items of the list at `start` that are a title line with the paper's fields in a nested list."""
+    """Items of the list at `start`, nested ones too (an awesome-list's topic bullets hold the papers):
+    a title line with the paper's fields in a nested list, or a paper on one line (shapes/listed.py).
+    The items inside a paper's item are its own lines."""
     cards = []
-    level = tokens[start].level + 1
-    for k in range(start + 1, end):
-        if tokens[k].type == "list_item_open" and tokens[k].level == level:
-            card = list_item_card(tokens, k, lines, used, context)
+    k = start + 1
+    while k < end:
+        if tokens[k].type == "list_item_open":
+            card = list_item_card(tokens, k, lines, used, context) or one_line_card(
+                tokens, k, lines, used, context, section
+            )
             if card:
-                cards.append(card)
+                cards.append((card[0], replace(card[1], section=section)))
+                k = closing(tokens, k)
+        k += 1
     return cards
 
 

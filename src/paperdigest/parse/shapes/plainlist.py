@@ -14,12 +14,13 @@ https://avoid.overfit.cn/post/...          <- after the last paper: the source U
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from markdown_it.token import Token
 
-from paperdigest.model import MAIN, Card
+from paperdigest.model import MAIN
 from paperdigest.parse import papers
-from paperdigest.parse.draft import Context
+from paperdigest.parse.draft import CardDraft, Context, read_line
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.tokens import Lines, UsedIds, closing, to_heading
@@ -70,7 +71,7 @@ def block_text(tokens: list[Token], block: tuple[int, int]) -> str:
     return " ".join(plain_text(t) for t in tokens[block[0] : block[1] + 1] if t.type == "inline")
 
 
-def extract(tokens: list[Token], lines: Lines, used: UsedIds, _context: Context) -> Found:
+def extract(tokens: list[Token], lines: Lines, used: UsedIds, context: Context) -> Found:
     found = Found()
     blocks = blocks_of(tokens)
     texts = [block_text(tokens, b) for b in blocks]
@@ -90,22 +91,33 @@ def extract(tokens: list[Token], lines: Lines, used: UsedIds, _context: Context)
         open_index = blocks[k][0]
         anchor = to_heading(tokens, open_index, 3, used)
         aid = _arxiv_url_line(texts[url_at])
-        summary = " ".join(texts[k + 1 : url_at])
-        card = Card(
-            title=m.group(2).strip(),
-            anchor=anchor,
-            line=lines.of(tokens[open_index]),
+        draft = CardDraft(m.group(2).strip(), open_index, anchor, lines.of(tokens[open_index]), 0, MAIN)
+        summary = [
+            text
+            for j, text in enumerate(texts[k + 1 : url_at], k + 1)
+            if not field_line(draft, tokens, blocks[j], context)
+        ]
+        card = replace(
+            draft.freeze(),
             position=len(found.cards) + 1,
-            section=MAIN,
             arxiv_id=aid,
             url=papers.arxiv_abs_url(aid),
-            summary=summary,
+            summary=draft.summary or " ".join(summary),
             category=category,
         )
         found.cards.append((open_index, card))
         last_item_end, k = url_at, url_at + 1
     read_footer(found, texts[last_item_end + 1 :] if found.cards else [])
     return found
+
+
+def field_line(draft: CardDraft, tokens: list[Token], block: tuple[int, int], context: Context) -> bool:
+    """A line of the item that is a known field (`代码：https://github.com/...`, `单位：...`) goes into
+    the card; it stayed in the summary, and the paper had no code."""
+    inline = tokens[block[0] + 1]
+    return tokens[block[0]].type == "paragraph_open" and read_line(
+        draft, inline.content.strip(), False, context
+    ) not in (None, "")
 
 
 def _item_end(texts: list[str], is_paragraph: list[bool], start: int) -> int | None:
