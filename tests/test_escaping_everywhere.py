@@ -11,6 +11,7 @@ raw HTML may (the paper cards drawn inside a body are the theme's, and are check
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -48,7 +49,7 @@ title: {yaml_text("Digest " + EVERY)}
 date: 2023-05-02
 description: {yaml_text("About " + EVERY)}
 keywords: {yaml_text(["Key " + EVERY, "plain"])}
-categories: {yaml_text(["Category " + EVERY, "plain"])}
+categories: {yaml_text(["Category " + EVERY, "plain", "Deep  Learning"])}
 tags: {yaml_text(["Tag " + IMG])}
 author: {yaml_text("Writer " + EVERY)}
 ---
@@ -230,6 +231,7 @@ def site(request, tmp_path_factory) -> tuple[Path, bool]:
     return hostile_site(tmp_path_factory.mktemp("hostile"), request.param), request.param
 
 
+ASCII_SPACE = re.compile(r"[\t\n\f\r ]+")  # what HTML collapses in an option's text
 SAFE_SCHEMES = {"", "http", "https", "mailto"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "xlink:href"}
 
@@ -309,6 +311,25 @@ def test_values_arrive_as_the_text_they_are(site):
     digest = read(out / "digests/2023-05-02-cards/index.html")
     keywords = digest.find("meta", attrs={"name": "keywords"})["content"]
     assert keywords.startswith("Key " + IMG + QUOTE + SCRIPT)
+
+
+def test_the_papers_filters_offer_the_values_the_papers_carry(site):
+    """An option's value is what site.js compares with the papers' data-* attributes: written as
+    an attribute, never left to the browser, which takes the text with its whitespace collapsed."""
+    out, _ = site
+    for path in out.glob("papers/**/index.html"):
+        page = read(path)
+        items = page.select(".paper-list > .paper-item")
+        carried = {
+            "category": {c for item in items for c in item["data-category"].split("\n")},
+            "year": {y for item in items for y in item["data-year"].split("\n")},
+            "venue": {item["data-venue"] for item in items},
+        }
+        for select in page.select("[data-paper-filters] select"):
+            for option in select.select("option"):
+                value = option.get("value", ASCII_SPACE.sub(" ", option.get_text()).strip(" "))
+                assert not value or value in carried[select["name"]], (path.relative_to(out), value)
+        assert "Deep  Learning" in carried["category"] or not items
 
 
 def test_feeds_and_sitemaps_are_xml_with_only_their_own_elements(site):
