@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pybtex.database
 import pytest
+from pybtex import errors as pybtex_errors
 
 from http_util import serve_static
 from paperdigest.bibtex import bibtex_entry, citation_keys, paper_year
@@ -91,6 +93,31 @@ def test_tex_specials_are_escaped_and_non_arxiv_papers_keep_their_url():
     assert "url = {https://openai.com/research/gpt_4?a=1&b=%20}," in entry  # verbatim, as \url takes it
     assert entry.startswith("@misc{muller2023gpt,")  # like Google Scholar: achiam2023gpt
     assert "note = {NeurIPS 2023}," in entry
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        'Mirage}} @misc(evil, title="Injected", url="https://evil.example") @comment(',
+        "Mirage{ and more",
+        "}{ {nested {pairs}} and } a {lone one",
+    ],
+)
+def test_a_title_with_lone_braces_cannot_end_its_entry_or_start_another(title):
+    """BibTeX counts braces even after a backslash: an escaped lone `}` ended the title, and what
+    followed was read as an entry of its own (`evil`), the paper's own fields swallowed."""
+    pybtex_errors.set_strict_mode(False)  # recover as BibTeX does, and so show what it would read
+    try:
+        entries = pybtex.database.parse_string(
+            bibtex_entry(paper(title=title, venue=title)), "bibtex"
+        ).entries
+    finally:
+        pybtex_errors.set_strict_mode(True)
+    assert list(entries) == ["arxiv230415004"]
+    fields = entries["arxiv230415004"].fields
+    assert fields["url"] == "https://arxiv.org/abs/2304.15004" and fields["eprint"] == "2304.15004"
+    shown = fields["title"].replace(r"\textbraceleft{}", "{").replace(r"\textbraceright{}", "}")
+    assert shown.replace("\\{", "{").replace("\\}", "}") == "{" + title + "}"
 
 
 def test_citation_keys_are_unique_and_the_first_paper_keeps_its_own():

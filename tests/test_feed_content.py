@@ -54,3 +54,39 @@ def test_formulas_arrive_typeset_as_mathml_without_katex_html(tmp_path):
         for annotation in html.find_all("annotation"):  # the TeX source, which readers do not show
             annotation.decompose()
         assert "mc^2" not in html.get_text() and "\\int" not in html.get_text()
+
+
+def test_control_characters_from_digests_and_site_yaml_never_make_a_feed_unreadable(tmp_path):
+    """XML 1.0 cannot carry C0 controls (nor U+FFFE), not even as `&#1;`: text pasted from a PDF
+    (a form feed, a stray \\x01) made feed.xml and the category feeds unreadable to every reader."""
+    controls = "\x01\x08\x0c\x1b\ufffe"
+    site = write_site(
+        tmp_path / "site",
+        {
+            "2024-01-01-pasted.md": f"""\
+            ---
+            title: "Pasted\\x01 from a PDF"
+            cate1: "paper\\x0c"
+            ---
+            ### 1、A title{controls} with controls
+
+            > - URL：https://arxiv.org/abs/2304.15004
+            > - 单位：Lab{controls}
+
+            Body text{controls} as pasted.
+            """
+        },
+        'title: "Site\\x01"\ndescription: "About\\x0c"\nauthor: "Me\\x1b"\nbase_url: https://example.org/\nsearch: false\n',
+    )
+    run_cli("build", "--source", str(site), "--out", str(tmp_path / "out"), check=True)
+    feeds = sorted((tmp_path / "out").rglob("feed.xml"))
+    assert len(feeds) == 2  # the site's and the category's
+    for path in feeds:
+        feed = feedparser.parse(str(path))
+        assert not feed.bozo, (path, feed.get("bozo_exception"))
+        assert feed.feed.title.startswith("Site")
+        (entry,) = feed.entries
+        assert entry.title == "Pasted from a PDF"
+        assert "Body text as pasted." in BeautifulSoup(entry.content[0].value, "html.parser").get_text()
+    for path in (tmp_path / "out").rglob("*.xml"):
+        assert not set(path.read_text(encoding="utf-8")) & set(controls), path

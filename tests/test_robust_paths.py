@@ -4,6 +4,7 @@ names are rejected with a warning, and every file the build writes lands inside 
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -72,3 +73,36 @@ def test_hostile_slugs_permalinks_and_file_names_never_leave_the_output(tmp_path
 def test_writer_refuses_paths_that_leave_the_output(rel):
     with pytest.raises(UnsafePath):
         safe_relative(rel)
+
+
+def test_a_file_name_that_is_not_utf8_is_an_error_not_a_crash(tmp_path):
+    """Names in GBK, as a ZIP made on Windows unpacks on Linux: Python reads their bytes as
+    surrogates, which no page, papers.json, message or the build cache can hold. The build ended
+    in a traceback (UnicodeEncodeError) and published nothing; each such file or folder is now a
+    located error, its bytes shown escaped, and the rest of the site is published."""
+    site = write_site(tmp_path / "site", {"2024-01-01-ok.md": "# Fine\n\nhttps://arxiv.org/abs/2304.15004\n"})
+    digests, static = os.fsencode(site / "digests"), os.fsencode(site / "static")
+    with open(digests + b"/2024-01-02-\xd6\xd0\xce\xc4.md", "wb") as f:  # 中文 in GBK
+        f.write(b"# Not read\n")
+    os.makedirs(digests + b"/\xc2\xdb\xce\xc4")  # 论文
+    os.makedirs(static + b"/img")
+    with open(static + b"/img/\xb1\xed\xb8\xf1.png", "wb") as f:  # 表格
+        f.write(b"png")
+    with open(static + b"/kept.txt", "wb") as f:
+        f.write(b"kept")
+    for command in ("build", "check"):  # the second build starts from the first one's cache
+        args = ("--out", str(tmp_path / "out")) if command == "build" else ()
+        for _ in range(2 if command == "build" else 1):
+            proc = run_cli(command, "--source", str(site), *args)
+            assert proc.returncode == 1, proc.stderr
+            assert "Traceback" not in proc.stderr
+            for shown in (
+                r"digests/2024-01-02-\xd6\xd0\xce\xc4.md",
+                r"digests/\xc2\xdb\xce\xc4",
+                r"static/img/\xb1\xed\xb8\xf1.png",
+            ):
+                assert f"{shown}: error: the name is not UTF-8" in proc.stdout + proc.stderr, shown
+    out = tmp_path / "out"
+    assert (out / "digests/2024-01-01-ok/index.html").is_file() and (out / "kept.txt").read_bytes() == b"kept"
+    assert [p for p in out.rglob("*") if not os.fsdecode(p).isprintable()] == []
+    json.loads((out / "papers.json").read_text(encoding="utf-8"))

@@ -20,6 +20,7 @@ OLD_STYLE_ID = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?)/\d{7}$")  # archive(.SUBJ
 # Characters that mean something to (La)TeX inside a field value.
 TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%",
                "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}  # fmt: skip
+LONE_BRACE = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}  # balanced braces, as BibTeX needs
 STOP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "is", "are", "with", "via", "towards"}
 # How digests and papers.yaml cut an author list short: BibTeX reads these as a person's name.
 ET_AL = re.compile(r"^(?:et\.?\s*al\.?|others|等人?|\.\.\.|…)$", re.IGNORECASE)
@@ -73,7 +74,26 @@ def author_names(authors: Iterable[str]) -> tuple[list[str], bool]:
 
 
 def tex_escape(text: str) -> str:
-    return "".join(TEX_SPECIAL.get(ch, ch) for ch in text)
+    """`text` as a field value. BibTeX counts braces even after a backslash, so a `\\}` without
+    its `\\{` ends the value early (and what follows, `@misc(evil, ...)`, is read as an entry of
+    its own): a brace that pairs up is written `\\{` / `\\}`, a lone one as a command."""
+    paired = paired_braces(text)
+    return "".join(
+        LONE_BRACE[ch] if ch in LONE_BRACE and i not in paired else TEX_SPECIAL.get(ch, ch)
+        for i, ch in enumerate(text)
+    )
+
+
+def paired_braces(text: str) -> set[int]:
+    """Positions of the braces of `text` that open and close a pair, nested or not."""
+    opened: list[int] = []
+    paired: set[int] = set()
+    for i, ch in enumerate(text):
+        if ch == "{":
+            opened.append(i)
+        elif ch == "}" and opened:
+            paired.update((opened.pop(), i))
+    return paired
 
 
 def url_value(url: str) -> str:

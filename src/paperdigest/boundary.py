@@ -49,6 +49,29 @@ def link_problem(path: Path, root: Path) -> Problem:
     return Problem(shown_path(path, root), None, "error", message)
 
 
+def utf8_name(name: str) -> bool:
+    """A name as Python read it from the file system is UTF-8: it holds no surrogate standing for
+    a byte that is not (os.fsdecode's surrogateescape)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def name_problem(path: Path | str, root: Path) -> Problem:
+    """The error for a file or folder whose name is not UTF-8 (GBK names from a ZIP unpacked on
+    Linux): such a name can be no page's address, no text in a page, papers.json or the build cache
+    (it crashed the build), so it is not read or published. The message shows its bytes escaped."""
+    message = "the name is not UTF-8, rename it: not read, not published"
+    return Problem(message_path(path, root), None, "error", message)
+
+
+def message_path(path: Path | str, root: Path) -> str:
+    """shown_path for a message about a path that may not be UTF-8: its other bytes escaped (\\xff)."""
+    return os.fsencode(shown_path(path, root)).decode("utf-8", "backslashreplace")
+
+
 def shown_path(path: Path | str, root: Path) -> str:
     """A path as messages show it: relative to the site folder when inside it."""
     text, prefix = str(path), os.path.join(root, "")

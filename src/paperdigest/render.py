@@ -222,7 +222,21 @@ class Page:
         if self.make is not None:
             return self.make()
         html = env.get_template(self.template).render(index=index, page_path=self.out, **self.context)
+        if self.template.endswith(".xml"):
+            html = xml_chars(html)
         return html.encode("utf-8")
+
+
+# What XML 1.0 cannot carry at all, not even as a character reference (`&#1;` is an error too): C0
+# controls but tab, newline and carriage return, U+FFFE and U+FFFF. Autoescaping cannot help.
+XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_chars(document: str) -> str:
+    """An XML document (a feed, a sitemap) without the characters XML forbids. They come from
+    digests and site.yaml (text pasted from a PDF carries form feeds and other controls), never from
+    the templates; one of them made a feed unreadable: every feed reader rejects the whole file."""
+    return XML_INVALID.sub("", document)
 
 
 def render_site(

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from paperdigest.boundary import boundary_of, leaves, link_problem
+from paperdigest.boundary import boundary_of, leaves, link_problem, name_problem, utf8_name
 from paperdigest.errors import Problem
 
 try:
@@ -146,15 +146,26 @@ def visible_files(
         dirnames[:] = [
             name
             for name in dirnames
-            if not name.startswith(".") and followed(here / name, boundary, root, refused)
+            if not name.startswith(".")
+            and named_in_utf8(here / name, root, refused)
+            and followed(here / name, boundary, root, refused)
         ]
         for name in filenames:
-            if name.startswith("."):
+            if name.startswith(".") or not named_in_utf8(here / name, root, refused):
                 continue
             if leaves(here / name, boundary):
                 refuse(here / name, root, refused)
             else:
                 yield here / name
+
+
+def named_in_utf8(path: Path, root: Path, refused: list[Problem] | None) -> bool:
+    """A file or folder is copied only when its name is UTF-8 (see boundary.name_problem)."""
+    if utf8_name(path.name):
+        return True
+    if refused is not None:
+        refused.append(name_problem(path, root))
+    return False
 
 
 def followed(folder: Path, boundary: Path, root: Path, refused: list[Problem] | None) -> bool:

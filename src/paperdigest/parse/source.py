@@ -12,7 +12,15 @@ from pathlib import Path
 import frontmatter
 import yaml
 
-from paperdigest.boundary import boundary_of, leaves, link_problem, shown_path
+from paperdigest.boundary import (
+    boundary_of,
+    leaves,
+    link_problem,
+    message_path,
+    name_problem,
+    shown_path,
+    utf8_name,
+)
 from paperdigest.errors import Problem
 from paperdigest.parse.front_matter import text_resolvers
 
@@ -101,6 +109,8 @@ def discover_digests(digests_dir: Path, root: Path) -> Discovered:
                 notes.append(ignored(path, root, "note", "editor backup or hidden file"))
             elif os.path.splitext(name)[1].lower() not in DIGEST_SUFFIXES:
                 notes.append(ignored(path, root, "note", "not a digest file"))
+            elif not utf8_name(name):  # an error, and no digest: its name can be no record's key
+                notes.append(name_problem(path, root))
             else:  # binary files are told apart where they are read (looks_binary)
                 found.append(path)
                 # A link to a file in a folder inside stays inside.
@@ -112,7 +122,7 @@ def discover_digests(digests_dir: Path, root: Path) -> Discovered:
 
 
 def ignored(path: str, root: Path, level: str, why: str) -> Problem:
-    return Problem(shown_path(path, root), None, level, f"{why}, ignored")
+    return Problem(message_path(path, root), None, level, f"{why}, ignored")
 
 
 def inside_folders(
@@ -124,7 +134,9 @@ def inside_folders(
     for name in sorted(names):
         if name.startswith((".", "_")):
             continue
-        if leaves(parent / name, boundary):
+        if not utf8_name(name):
+            notes.append(name_problem(parent / name, root))
+        elif leaves(parent / name, boundary):
             notes.append(link_problem(parent / name, root))
         else:
             kept.append(name)
