@@ -239,7 +239,7 @@ class Builder:
                     site_fp, templates_fp, file_fingerprint(self.root / OVERRIDES_FILE), repr(history),
                     *(f"{shown_path(p, self.root)}={keys.get(p)}" for p in paths),
                 )  # fmt: skip
-                if shortcut and self.up_to_date(cache, config, build_fp, result):
+                if shortcut and self.up_to_date_or_failed(cache, config, build_fp, result):
                     result.seconds = time.perf_counter() - started
                     return result
                 checking = self.background_check(cache, trust_memory)
@@ -376,6 +376,15 @@ class Builder:
             else:
                 keyed[path] = key
         return discovered.paths, known, keyed
+
+    def up_to_date_or_failed(
+        self, cache: BuildCache, config: SiteConfig, build_fp: str, result: BuildResult
+    ) -> bool:
+        """up_to_date(), whose copy of changed static files fails as a whole build's writing does."""
+        try:
+            return self.up_to_date(cache, config, build_fp, result)
+        except OSError as exc:  # disk full, a file where a folder was...: the previous output stays
+            raise BuildError(os_problem(exc, self.root)) from None
 
     def up_to_date(self, cache: BuildCache, config: SiteConfig, build_fp: str, result: BuildResult) -> bool:
         """Nothing changed since the last build into this folder (same digests, templates, settings,

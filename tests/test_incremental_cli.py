@@ -1,0 +1,92 @@
+"""Edits as a user makes them, each followed by `paperdigest build` in a new process with the last
+build's `.paperdigest-cache/` and `_site/` kept, compared with a clean build of the same sources
+into a fresh folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, site_tree, write_site
+
+DIGEST = """\
+---
+title: {title}
+cate1: paper
+---
+
+### 1、{title}
+
+> 《{title}》
+>
+> - URL：https://arxiv.org/abs/{arxiv}
+
+A summary.
+"""
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    root = write_site(
+        tmp_path / "site",
+        {
+            "2024-01-01-a.md": DIGEST.format(title="Alpha", arxiv="2401.00001"),
+            "2024-01-02-b.md": DIGEST.format(title="Beta", arxiv="2401.00002"),
+        },
+        "title: CLI edits\nbase_url: https://example.org/\nsearch: false\n",
+    )
+    (root / "static").mkdir()
+    return root
+
+
+def build(root: Path):
+    return run_cli("build", "--source", str(root))
+
+
+def clean_tree(root: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The reference: the site's sources copied to a fresh folder and built there by the CLI."""
+    fresh = tmp_path / "clean"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns(".paperdigest-cache", "_site"))
+    run_cli("build", "--source", str(fresh), check=True)
+    return site_tree(fresh / "_site")
+
+
+def leftovers(root: Path) -> list[str]:
+    """Temporary or undo folders a build left beside its output."""
+    return sorted(p.name for p in root.glob("._site.*"))
+
+
+@pytest.mark.parametrize("with_digest_edit", [False, True], ids=["alone", "with-a-digest-edit"])
+def test_a_static_folder_replaced_by_a_file_of_its_name_is_published(site, tmp_path, with_digest_edit):
+    """static/img/ (a folder) turned into the file static/img: the commit removes img/a.png and
+    replaces the folder img by a file. Both were moved aside to one place, so the build failed
+    with `_site/img: error: cannot write the site: Directory not empty` (a traceback when no
+    digest changed), and published nothing until the next build."""
+    (site / "static/img").mkdir()
+    (site / "static/img/a.png").write_bytes(b"an image")
+    build(site).check_returncode()
+    shutil.rmtree(site / "static/img")
+    (site / "static/img").write_text("now a file\n")
+    if with_digest_edit:
+        (site / "digests/2024-01-01-a.md").write_text(DIGEST.format(title="Alpha 2", arxiv="2401.00001"))
+    proc = build(site)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (site / "_site/img").read_text() == "now a file\n"
+    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+    assert leftovers(site) == []
+
+
+def test_a_static_file_replaced_by_a_folder_of_its_name_is_published(site, tmp_path):
+    (site / "static/files").write_text("a file\n")
+    build(site).check_returncode()
+    (site / "static/files").unlink()
+    (site / "static/files").mkdir()
+    (site / "static/files/x.txt").write_text("in a folder\n")
+    proc = build(site)
+    assert proc.returncode == 0, proc.stderr
+    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+    assert leftovers(site) == []
