@@ -90,3 +90,32 @@ def test_a_static_file_replaced_by_a_folder_of_its_name_is_published(site, tmp_p
     assert proc.returncode == 0, proc.stderr
     assert site_tree(site / "_site") == clean_tree(site, tmp_path)
     assert leftovers(site) == []
+
+
+def test_a_static_file_over_a_page_is_published_and_its_removal_brings_the_page_back(site, tmp_path):
+    """A static file is copied over the page of its name, as a clean build does. Added while
+    nothing else changed, the unchanged-site path kept the page instead; removed, it deleted
+    robots.txt from the site (that path renders no page)."""
+    build(site).check_returncode()
+    (site / "static/robots.txt").write_text("User-agent: *\nDisallow: /\n")
+    assert build(site).returncode == 0
+    assert (site / "_site/robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
+    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+    (site / "static/robots.txt").unlink()
+    assert build(site).returncode == 0
+    assert "Sitemap:" in (site / "_site/robots.txt").read_text()
+    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+
+
+def test_a_static_file_named_as_a_folder_of_pages_fails_and_keeps_the_site(site):
+    """static/papers (a file) where the site has papers/<id>/index.html: a clean build fails
+    (writing both cannot be done). An incremental build moved the folder papers/ aside for the
+    file and published a site without its paper pages, with exit code 0."""
+    build(site).check_returncode()
+    before = site_tree(site / "_site")
+    (site / "static/papers").write_text("a file\n")
+    proc = build(site)
+    assert proc.returncode == 1
+    assert "_site/papers: error: cannot write the site" in proc.stderr and "Traceback" not in proc.stderr
+    assert site_tree(site / "_site") == before
+    assert leftovers(site) == []

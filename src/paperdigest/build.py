@@ -404,6 +404,8 @@ class Builder:
                 if site.refused:  # a link out of the site appeared among the static files
                     return False
                 if site.staged or statics.keys() - site.entries.keys():  # a static file changed
+                    if not self.static_change_alone(site, statics, pages):
+                        return False
                     previous = cache.get_manifest(self.out_dir)
                     for rel, entry in previous.items():
                         if not entry.static:
@@ -415,6 +417,15 @@ class Builder:
         _, result.digests, result.papers, result.pages, result.problems, result.bytes = last
         result.cached, result.written = result.digests, site.written
         return True
+
+    @staticmethod
+    def static_change_alone(site: SiteOutput, statics: dict, pages: list[tuple[str, int, int]]) -> bool:
+        """The static files changed are not pages too: a static file is copied over the page of its
+        name (static/robots.txt), and a page that a static file removed covered must be rendered
+        again, which only a build that plans the pages does."""
+        if statics.keys() - site.entries.keys():
+            return False
+        return not site.staged & {rel for rel, _, _ in pages}
 
     def load(self, config, cache, paths, known, keyed, trust_memory, result) -> dict[Path, Parsed]:
         """Every digest's Parsed: from memory, else the cache, else parsed in parallel."""

@@ -11,6 +11,7 @@ everything is written to the temporary folder and swapped in, exactly like Atomi
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -223,6 +224,10 @@ class SiteOutput(AtomicOutput):
             return
         gone = sorted(self.previous.keys() - self.entries.keys())
         staged = sorted(self.staged)
+        if (clash := self.clash(staged)) is not None:  # as writing both fails in a full build
+            raise IsADirectoryError(
+                errno.EISDIR, "a file of the site has the name of one of its folders", clash
+            )
         undo = Undo.start(self.out_dir, gone, staged)
         try:
             with signals_deferred():
@@ -240,6 +245,22 @@ class SiteOutput(AtomicOutput):
         for rel in gone:
             remove_empty_parents(self.out_dir, rel)
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    def clash(self, staged: list[str]) -> str | None:
+        """The output path of a staged file that is also a folder of this build's files (a file
+        static/papers beside the pages papers/<id>/index.html), or None. Moving it in would move
+        aside, and so remove, the whole folder: every file of it that the build keeps."""
+        for rel in staged:
+            parts = rel.split("/")
+            for end in range(1, len(parts)):
+                if (folder := "/".join(parts[:end])) in self.entries:
+                    return str(self.out_dir / folder)
+            target = self.out_dir / safe_relative(rel)
+            if target.is_dir() and not target.is_symlink():  # rare: a folder turned into a file
+                inside = rel + "/"
+                if any(other.startswith(inside) for other in self.entries):
+                    return str(target)
+        return None
 
 
 def files_not_as_written(job: tuple[Path, str, Path]) -> tuple[str | None, frozenset[str]]:
