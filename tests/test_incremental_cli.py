@@ -4,7 +4,9 @@ into a fresh folder."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,21 @@ def test_a_static_file_named_as_a_folder_of_pages_fails_and_keeps_the_site(site)
     assert "_site/papers: error: cannot write the site" in proc.stderr and "Traceback" not in proc.stderr
     assert site_tree(site / "_site") == before
     assert leftovers(site) == []
+
+
+def test_a_static_file_rewritten_within_its_mtime_granularity_is_copied_again(site, tmp_path):
+    """A static file is known by its size and mtime; a file system keeps mtimes to a clock tick
+    (1 s on HFS+ or a network share, 2 s on FAT), so a file rewritten with as many bytes within
+    the tick of its copy looks unchanged, and stayed stale in every later build. Here both
+    writes get one mtime no older than the copy, as such a file system (or a file server whose
+    clock is ahead) gives them."""
+    data = site / "static/data.txt"
+    tick = time.time_ns() + 60 * 10**9
+    data.write_text("AAAA")
+    os.utime(data, ns=(tick, tick))
+    build(site).check_returncode()
+    data.write_text("BBBB")
+    os.utime(data, ns=(tick, tick))
+    assert build(site).returncode == 0
+    assert (site / "_site/data.txt").read_text() == "BBBB"
+    assert site_tree(site / "_site") == clean_tree(site, tmp_path)

@@ -23,6 +23,11 @@ from paperdigest.incremental.cache import Entry, Hashing, digest_of, file_digest
 from paperdigest.workers import pool_context, result_of, start_worker, stop
 from paperdigest.write import AtomicOutput, safe_relative, signals_deferred, visible_files
 
+# How far apart two writes may be and still get one mtime: a clock tick on Linux, 1 s on HFS+ and
+# some network shares, 2 s on FAT. A file rewritten with as many bytes within that time keeps its
+# size and mtime, so a static file this close to its copy is compared by its bytes.
+MTIME_GRANULARITY_NS = 3_000_000_000
+
 
 class SiteOutput(AtomicOutput):
     """`with SiteOutput(out, previous_manifest) as site:` ... `site.commit()`; then `site.entries`."""
@@ -206,11 +211,20 @@ class SiteOutput(AtomicOutput):
             rel = prefix + source.relative_to(src).as_posix()
             st = source.stat()
             fp = digest_of(b"file", str(source), str(st.st_size), str(st.st_mtime_ns))
-            if not self.keep(rel, fp):
+            if self.changed_unseen(rel, fp, source, st) or not self.keep(rel, fp):
                 entry, staged = self.stage(rel, source.read_bytes(), fp)
                 self.add(rel, entry._replace(static=True), staged)
             count += 1
         return count
+
+    def changed_unseen(self, rel: str, fp: str, source: Path, st: os.stat_result) -> bool:
+        """The file `source` (copied to `rel`, same size and mtime as then) may have been rewritten
+        since without its mtime telling: its mtime is no older than its copy's, give or take the
+        file system's granularity. Then its bytes tell (as git does with its racily clean files)."""
+        old = self.previous.get(rel)
+        if old is None or old.fp != fp or st.st_mtime_ns < old.mtime_ns - MTIME_GRANULARITY_NS:
+            return False
+        return file_digest(source) != old.sha
 
     # -- committing -------------------------------------------------------------------------------
     def commit(self) -> None:
