@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -156,6 +157,48 @@ def test_a_commit_killed_halfway_is_undone_before_the_next_build_writes(site, mo
     monkeypatch.undo()
     with SiteOutput(site / "_site", None):  # what the next build does first
         assert site_tree(site / "_site") == before
+
+
+@pytest.mark.parametrize("killed", [False, True], ids=["failed", "killed"])
+@pytest.mark.parametrize("moves", range(5))
+def test_a_commit_that_turns_files_into_folders_and_back_is_undone_at_any_move(
+    site, monkeypatch, moves, killed
+):
+    """static/img/a.png removed and a file static/img written; the file static/f removed and
+    static/f/g written. The commit's five moves (two aside, one aside and in, two in) are
+    interrupted after `moves` of them: a failure puts the old files back at once, a killed build
+    leaves that to the next one. Either way the old output comes back, files and folders as
+    they were (when both went to one place aside, the move of the folder img failed)."""
+    (site / "static/img").mkdir(parents=True)
+    (site / "static/img/a.png").write_text("a")
+    (site / "static/f").write_text("f")
+    Builder(site, site / "_site", jobs=1).build()
+    before = site_tree(site / "_site")
+    shutil.rmtree(site / "static/img")
+    (site / "static/img").write_text("now a file")
+    (site / "static/f").unlink()
+    (site / "static/f").mkdir()
+    (site / "static/f/g").write_text("g")
+    done = []
+    replace = os.replace
+
+    def interrupted(src, dst, *args, **kwargs):
+        if len(done) == moves:
+            raise SystemExit(137) if killed else OSError(errno.ENOSPC, "No space left on device", str(dst))
+        done.append(dst)
+        return replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(output_module.os, "replace", interrupted)
+    if killed:
+        monkeypatch.setattr(Undo, "roll_back", lambda self: None)
+    with pytest.raises(SystemExit if killed else BuildError):
+        Builder(site, site / "_site", jobs=1).build()
+    monkeypatch.undo()
+    with SiteOutput(site / "_site", None):  # what the next build does first
+        assert site_tree(site / "_site") == before
+    assert not list(site.glob(".*_site.undo-*"))
+    Builder(site, site / "_site", jobs=1).build()
+    assert (site / "_site/img").read_text() == "now a file" and (site / "_site/f/g").read_text() == "g"
 
 
 def test_an_output_folder_that_cannot_be_made_is_one_message(site, tmp_path):

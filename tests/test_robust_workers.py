@@ -139,6 +139,33 @@ def test_killing_a_build_with_sigkill_leaves_no_worker_behind(tmp_path):
     kill_and_watch(start("build", "--source", str(site), "--jobs", "2"), min_workers=2)
 
 
+def test_killing_a_build_with_sigkill_leaves_no_search_indexer_behind(tmp_path, monkeypatch):
+    """Pagefind, an external command, went on running after the build was killed, and wrote into
+    a folder beside the output that the next build had already cleaned up (left there until the
+    build after). Here the indexer is a command that says its process id and waits."""
+    site = write_site(tmp_path / "site", digests(3))
+    said = tmp_path / "indexer.pid"
+    indexer = tmp_path / "pagefind"
+    indexer.write_text(f"#!/bin/sh\necho $$ > {said}.part && mv {said}.part {said}\nexec sleep 300\n")
+    indexer.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(indexer))
+    proc = start("build", "--source", str(site), "--jobs", "1")
+    try:
+        deadline = time.monotonic() + BUILD_DEADLINE
+        while not said.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the indexer never started"
+            time.sleep(0.02)
+        pid = int(said.read_text())
+        proc.kill()
+        left = survivors([pid], WORKER_DEADLINE)
+        if left:
+            os.kill(pid, signal.SIGKILL)
+        assert left == [], "the search indexer outlived the killed build"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def test_killing_the_dev_server_with_sigkill_leaves_no_fork_server_worker_behind(tmp_path):
     # The dev server runs threads, so its parse workers come from a fork server: their parent is
     # that server, not the killed process.

@@ -112,6 +112,22 @@ def test_deleting_a_digest_removes_its_page(site, serve):
     assert "Second body." not in serve.page("digests/").text
 
 
+def test_a_folder_of_digests_with_a_dot_in_its_name_moved_away_removes_its_pages(site, serve, tmp_path):
+    """A folder moved out of digests/ is reported as its own path alone, which no longer exists:
+    one named like a file (v1.0) was taken for a non-digest file and ignored, and its digests'
+    pages stayed served."""
+    made = tmp_path / "v1.0"
+    made.mkdir()
+    edit(made / "2024-01-05-dotted.md", digest(5, "In a dotted folder."))
+    folder = made.rename(site / "digests" / "v1.0")  # one event: the folder moved in
+    serve.wait_for_line(re.compile(r"^digests/v1\.0 changed: rebuilt"))
+    assert "In a dotted folder." in serve.page("digests/2024-01-05-dotted/").text
+    folder.rename(tmp_path / "moved-away")
+    serve.wait_for_line(re.compile(r"^digests/v1\.0 changed: rebuilt"))  # else none comes
+    assert serve.page("digests/2024-01-05-dotted/").status == 404
+    assert "2024-01-05-dotted" not in serve.page("").text
+
+
 def test_a_broken_digest_shows_the_overlay_keeps_the_last_good_page_and_fixing_clears_it(site, serve):
     generation, server = serve.page("digests/2024-01-01-first/").generation()
     path = site / "digests" / "2024-01-01-first.md"

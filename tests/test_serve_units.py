@@ -18,6 +18,8 @@ from paperdigest.serve.watcher import Kind, SourcePaths
 def test_changes_are_classified_by_kind_and_editor_leftovers_ignored(tmp_path):
     (tmp_path / "site.yaml").write_text("static_dir: files\n", encoding="utf-8")
     (tmp_path / "files").mkdir()
+    (tmp_path / "digests").mkdir()
+    (tmp_path / "digests/image.png").write_bytes(b"an image")
     paths = SourcePaths.of(load_config(tmp_path))
     root = tmp_path.resolve()
     expected = {
@@ -36,6 +38,7 @@ def test_changes_are_classified_by_kind_and_editor_leftovers_ignored(tmp_path):
         "digests/.#2024-01-01.md": None,
         "digests/_drafts/x.md": None,
         "digests/image.png": None,
+        "digests/v1.0": Kind.LAYOUT,  # gone: it may have been a folder of digests, moved away
         "static/x.css": None,  # not the static folder of this site
         "_site/index.html": None,
         "README.md": None,

@@ -239,7 +239,7 @@ class Builder:
                     site_fp, templates_fp, file_fingerprint(self.root / OVERRIDES_FILE), repr(history),
                     *(f"{shown_path(p, self.root)}={keys.get(p)}" for p in paths),
                 )  # fmt: skip
-                if shortcut and self.up_to_date(cache, config, build_fp, result):
+                if shortcut and self.up_to_date_or_failed(cache, config, build_fp, result):
                     result.seconds = time.perf_counter() - started
                     return result
                 checking = self.background_check(cache, trust_memory)
@@ -377,6 +377,15 @@ class Builder:
                 keyed[path] = key
         return discovered.paths, known, keyed
 
+    def up_to_date_or_failed(
+        self, cache: BuildCache, config: SiteConfig, build_fp: str, result: BuildResult
+    ) -> bool:
+        """up_to_date(), whose copy of changed static files fails as a whole build's writing does."""
+        try:
+            return self.up_to_date(cache, config, build_fp, result)
+        except OSError as exc:  # disk full, a file where a folder was...: the previous output stays
+            raise BuildError(os_problem(exc, self.root)) from None
+
     def up_to_date(self, cache: BuildCache, config: SiteConfig, build_fp: str, result: BuildResult) -> bool:
         """Nothing changed since the last build into this folder (same digests, templates, settings,
         code) and its files are as written: only static files are checked, nothing is rendered."""
@@ -395,6 +404,8 @@ class Builder:
                 if site.refused:  # a link out of the site appeared among the static files
                     return False
                 if site.staged or statics.keys() - site.entries.keys():  # a static file changed
+                    if not self.static_change_alone(site, statics, pages):
+                        return False
                     previous = cache.get_manifest(self.out_dir)
                     for rel, entry in previous.items():
                         if not entry.static:
@@ -406,6 +417,15 @@ class Builder:
         _, result.digests, result.papers, result.pages, result.problems, result.bytes = last
         result.cached, result.written = result.digests, site.written
         return True
+
+    @staticmethod
+    def static_change_alone(site: SiteOutput, statics: dict, pages: list[tuple[str, int, int]]) -> bool:
+        """The static files changed are not pages too: a static file is copied over the page of its
+        name (static/robots.txt), and a page that a static file removed covered must be rendered
+        again, which only a build that plans the pages does."""
+        if statics.keys() - site.entries.keys():
+            return False
+        return not site.staged & {rel for rel, _, _ in pages}
 
     def load(self, config, cache, paths, known, keyed, trust_memory, result) -> dict[Path, Parsed]:
         """Every digest's Parsed: from memory, else the cache, else parsed in parallel."""

@@ -34,6 +34,7 @@ from paperdigest.incremental.cache import BuildCache, code_fingerprint, digest_o
 from paperdigest.incremental.output import SiteOutput
 from paperdigest.model import Paper
 from paperdigest.render import Urls
+from paperdigest.workers import dies_with_this_process
 
 BUNDLE_DIR = "pagefind"  # output folder of the shards, relative to the site root
 SHARD_LIST = f"{BUNDLE_DIR}/shards.json"
@@ -413,7 +414,14 @@ def index_shard(executable: Path, site: SiteOutput, shard: Shard, scratch: Path)
     command = [str(executable), "--site", str(view), "--output-path", str(bundle), "--silent"]
     for selector in EXCLUDE_SELECTORS:
         command += ["--exclude-selectors", selector]
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, cwd=scratch)
+    proc = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        cwd=scratch,
+        preexec_fn=dies_with_this_process(),
+    )
     if proc.returncode != 0:
         raise RuntimeError((proc.stderr or proc.stdout).strip()[-2000:] or f"exit code {proc.returncode}")
     files = [

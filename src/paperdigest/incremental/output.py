@@ -11,6 +11,7 @@ everything is written to the temporary folder and swapped in, exactly like Atomi
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -21,6 +22,11 @@ from pathlib import Path
 from paperdigest.incremental.cache import Entry, Hashing, digest_of, file_digest, read_stamps
 from paperdigest.workers import pool_context, result_of, start_worker, stop
 from paperdigest.write import AtomicOutput, safe_relative, signals_deferred, visible_files
+
+# How far apart two writes may be and still get one mtime: a clock tick on Linux, 1 s on HFS+ and
+# some network shares, 2 s on FAT. A file rewritten with as many bytes within that time keeps its
+# size and mtime, so a static file this close to its copy is compared by its bytes.
+MTIME_GRANULARITY_NS = 3_000_000_000
 
 
 class SiteOutput(AtomicOutput):
@@ -205,11 +211,20 @@ class SiteOutput(AtomicOutput):
             rel = prefix + source.relative_to(src).as_posix()
             st = source.stat()
             fp = digest_of(b"file", str(source), str(st.st_size), str(st.st_mtime_ns))
-            if not self.keep(rel, fp):
+            if self.changed_unseen(rel, fp, source, st) or not self.keep(rel, fp):
                 entry, staged = self.stage(rel, source.read_bytes(), fp)
                 self.add(rel, entry._replace(static=True), staged)
             count += 1
         return count
+
+    def changed_unseen(self, rel: str, fp: str, source: Path, st: os.stat_result) -> bool:
+        """The file `source` (copied to `rel`, same size and mtime as then) may have been rewritten
+        since without its mtime telling: its mtime is no older than its copy's, give or take the
+        file system's granularity. Then its bytes tell (as git does with its racily clean files)."""
+        old = self.previous.get(rel)
+        if old is None or old.fp != fp or st.st_mtime_ns < old.mtime_ns - MTIME_GRANULARITY_NS:
+            return False
+        return file_digest(source) != old.sha
 
     # -- committing -------------------------------------------------------------------------------
     def commit(self) -> None:
@@ -223,13 +238,17 @@ class SiteOutput(AtomicOutput):
             return
         gone = sorted(self.previous.keys() - self.entries.keys())
         staged = sorted(self.staged)
+        if (clash := self.clash(staged)) is not None:  # as writing both fails in a full build
+            raise IsADirectoryError(
+                errno.EISDIR, "a file of the site has the name of one of its folders", clash
+            )
         undo = Undo.start(self.out_dir, gone, staged)
         try:
             with signals_deferred():
                 for rel in gone:
-                    undo.move_aside(rel)
+                    undo.move_aside(rel, GONE)
                 for rel in staged:
-                    undo.move_aside(rel)
+                    undo.move_aside(rel, REPLACED)  # a file, or a folder that a file replaces
                     target = self.out_dir / safe_relative(rel)
                     target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(self.tmp_dir / rel, target)
@@ -240,6 +259,22 @@ class SiteOutput(AtomicOutput):
         for rel in gone:
             remove_empty_parents(self.out_dir, rel)
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    def clash(self, staged: list[str]) -> str | None:
+        """The output path of a staged file that is also a folder of this build's files (a file
+        static/papers beside the pages papers/<id>/index.html), or None. Moving it in would move
+        aside, and so remove, the whole folder: every file of it that the build keeps."""
+        for rel in staged:
+            parts = rel.split("/")
+            for end in range(1, len(parts)):
+                if (folder := "/".join(parts[:end])) in self.entries:
+                    return str(self.out_dir / folder)
+            target = self.out_dir / safe_relative(rel)
+            if target.is_dir() and not target.is_symlink():  # rare: a folder turned into a file
+                inside = rel + "/"
+                if any(other.startswith(inside) for other in self.entries):
+                    return str(target)
+        return None
 
 
 def files_not_as_written(job: tuple[Path, str, Path]) -> tuple[str | None, frozenset[str]]:
@@ -291,21 +326,29 @@ class BackgroundCheck:
             self.worker = None
 
 
+# Where an Undo keeps what a commit moved aside: the files it removes apart from those it replaces,
+# since one path can be both, as a file and as a folder (static/img/ turned into the file
+# static/img: img/a.png is removed and the folder img is replaced).
+GONE, REPLACED = "gone", "old"
+
+
 class Undo:
     """What a commit moved, so that it can be put back: `.<out>.undo-<pid>/` holds the journal
     (files to be removed, files to be written and whether each had an old version) and the old
-    versions moved aside."""
+    versions moved aside (`gone/` and `old/`)."""
 
     def __init__(self, out_dir: Path, folder: Path, journal: dict):
         self.out_dir, self.folder, self.journal = out_dir, folder, journal
+        # A journal written before removed files had a folder of their own kept both in old/.
+        self.gone_dir = GONE if journal.get("gone_dir") == GONE else REPLACED
 
     @classmethod
     def start(cls, out_dir: Path, gone: list[str], staged: list[str]) -> Undo:
         folder = out_dir.parent / f".{out_dir.name}.undo-{os.getpid()}"
         shutil.rmtree(folder, ignore_errors=True)
-        (folder / "old").mkdir(parents=True)
-        new = [rel for rel in staged if not (out_dir / safe_relative(rel)).exists()]
-        journal = {"gone": gone, "staged": staged, "new": new}
+        folder.mkdir(parents=True)
+        new = [rel for rel in staged if not lexists(out_dir / safe_relative(rel))]
+        journal = {"gone": gone, "staged": staged, "new": new, "gone_dir": GONE}
         (folder / "journal.json").write_text(json.dumps(journal), encoding="utf-8")
         return cls(out_dir, folder, journal)
 
@@ -320,28 +363,52 @@ class Undo:
                 shutil.rmtree(folder, ignore_errors=True)
         return found
 
-    def move_aside(self, rel: str) -> None:
+    def aside(self, rel: str, kind: str) -> Path:
+        return self.folder / (self.gone_dir if kind == GONE else REPLACED) / safe_relative(rel)
+
+    def move_aside(self, rel: str, kind: str) -> None:
         target = self.out_dir / safe_relative(rel)
-        if target.exists() or target.is_symlink():
-            aside = self.folder / "old" / safe_relative(rel)
+        if lexists(target):
+            aside = self.aside(rel, kind)
             aside.parent.mkdir(parents=True, exist_ok=True)
             os.replace(target, aside)
 
     def roll_back(self) -> None:
-        """Every old file back where it was, every new one gone; then forget the journal."""
-        for rel in self.journal["staged"] + self.journal["gone"]:
-            aside = self.folder / "old" / safe_relative(rel)
-            target = self.out_dir / safe_relative(rel)
-            if aside.exists() or aside.is_symlink():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(aside, target)
-        for rel in self.journal["new"]:
-            (self.out_dir / safe_relative(rel)).unlink(missing_ok=True)
-            remove_empty_parents(self.out_dir, rel)
+        """Every old file back where it was, every new one gone; then forget the journal. Written
+        files are undone before removed ones come back: a removed file may have been where a
+        written file's folder is now (a file turned into a folder), or the other way round."""
+        new = set(self.journal["new"])
+        for rel in self.journal["staged"]:
+            if lexists(aside := self.aside(rel, REPLACED)):
+                put_back(aside, self.out_dir / safe_relative(rel))
+            elif rel in new and lexists(target := self.out_dir / safe_relative(rel)):
+                target.unlink()  # lexists: its folder may still be the old file (killed before)
+                remove_empty_parents(self.out_dir, rel)
+        for rel in self.journal["gone"]:
+            if lexists(aside := self.aside(rel, GONE)):
+                put_back(aside, self.out_dir / safe_relative(rel))
         self.finish()
 
     def finish(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def lexists(path: Path) -> bool:
+    """A file, a folder or a link (even one that points nowhere)."""
+    return os.path.lexists(path)
+
+
+def put_back(aside: Path, target: Path) -> None:
+    """`aside` back at `target`, over what a commit put there: the new file, or an empty folder
+    made for new files that are gone again (os.replace moves a file onto a file, or a folder onto
+    an empty folder, but neither onto the other)."""
+    if target.is_dir() and not target.is_symlink():
+        if not aside.is_dir() or aside.is_symlink():
+            target.rmdir()
+    elif lexists(target) and aside.is_dir() and not aside.is_symlink():
+        target.unlink()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(aside, target)
 
 
 def remove_empty_parents(root: Path, rel: str) -> None:

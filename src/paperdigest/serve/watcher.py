@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 import queue
 import sys
 import threading
@@ -93,8 +94,10 @@ def digest_kind(path: Path, parts: tuple[str, ...]) -> Kind | None:
         return None  # discovery skips folders starting with _
     if path.suffix.lower() in DIGEST_SUFFIXES:
         return Kind.CONTENT
-    if path.is_dir() or not path.suffix:
-        return Kind.LAYOUT  # a folder moved in or out reports only itself, not its digests
+    if path.is_dir() or not path.suffix or not os.path.lexists(path):
+        # A folder moved in or out reports only itself, not its digests; one that is gone may
+        # have had any name (digests/v1.0), so anything gone that is no digest file may be one.
+        return Kind.LAYOUT
     return None
 
 

@@ -1,0 +1,141 @@
+"""Edits as a user makes them, each followed by `paperdigest build` in a new process with the last
+build's `.paperdigest-cache/` and `_site/` kept, compared with a clean build of the same sources
+into a fresh folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, site_tree, write_site
+
+DIGEST = """\
+---
+title: {title}
+cate1: paper
+---
+
+### 1、{title}
+
+> 《{title}》
+>
+> - URL：https://arxiv.org/abs/{arxiv}
+
+A summary.
+"""
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    root = write_site(
+        tmp_path / "site",
+        {
+            "2024-01-01-a.md": DIGEST.format(title="Alpha", arxiv="2401.00001"),
+            "2024-01-02-b.md": DIGEST.format(title="Beta", arxiv="2401.00002"),
+        },
+        "title: CLI edits\nbase_url: https://example.org/\nsearch: false\n",
+    )
+    (root / "static").mkdir()
+    return root
+
+
+def build(root: Path):
+    return run_cli("build", "--source", str(root))
+
+
+def clean_tree(root: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The reference: the site's sources copied to a fresh folder and built there by the CLI."""
+    fresh = tmp_path / "clean"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns(".paperdigest-cache", "_site"))
+    run_cli("build", "--source", str(fresh), check=True)
+    return site_tree(fresh / "_site")
+
+
+def leftovers(root: Path) -> list[str]:
+    """Temporary or undo folders a build left beside its output."""
+    return sorted(p.name for p in root.glob("._site.*"))
+
+
+@pytest.mark.parametrize("with_digest_edit", [False, True], ids=["alone", "with-a-digest-edit"])
+def test_a_static_folder_replaced_by_a_file_of_its_name_is_published(site, tmp_path, with_digest_edit):
+    """static/img/ (a folder) turned into the file static/img: the commit removes img/a.png and
+    replaces the folder img by a file. Both were moved aside to one place, so the build failed
+    with `_site/img: error: cannot write the site: Directory not empty` (a traceback when no
+    digest changed), and published nothing until the next build."""
+    (site / "static/img").mkdir()
+    (site / "static/img/a.png").write_bytes(b"an image")
+    build(site).check_returncode()
+    shutil.rmtree(site / "static/img")
+    (site / "static/img").write_text("now a file\n")
+    if with_digest_edit:
+        (site / "digests/2024-01-01-a.md").write_text(DIGEST.format(title="Alpha 2", arxiv="2401.00001"))
+    proc = build(site)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (site / "_site/img").read_text() == "now a file\n"
+    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+    assert leftovers(site) == []
+
+
+def test_a_static_file_replaced_by_a_folder_of_its_name_is_published(site, tmp_path):
+    (site / "static/files").write_text("a file\n")
+    build(site).check_returncode()
+    (site / "static/files").unlink()
+    (site / "static/files").mkdir()
+    (site / "static/files/x.txt").write_text("in a folder\n")
+    proc = build(site)
+    assert proc.returncode == 0, proc.stderr
+    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+    assert leftovers(site) == []
+
+
+def test_a_static_file_over_a_page_is_published_and_its_removal_brings_the_page_back(site, tmp_path):
+    """A static file is copied over the page of its name, as a clean build does. Added while
+    nothing else changed, the unchanged-site path kept the page instead; removed, it deleted
+    robots.txt from the site (that path renders no page)."""
+    build(site).check_returncode()
+    (site / "static/robots.txt").write_text("User-agent: *\nDisallow: /\n")
+    assert build(site).returncode == 0
+    assert (site / "_site/robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
+    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+    (site / "static/robots.txt").unlink()
+    assert build(site).returncode == 0
+    assert "Sitemap:" in (site / "_site/robots.txt").read_text()
+    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+
+
+def test_a_static_file_named_as_a_folder_of_pages_fails_and_keeps_the_site(site):
+    """static/papers (a file) where the site has papers/<id>/index.html: a clean build fails
+    (writing both cannot be done). An incremental build moved the folder papers/ aside for the
+    file and published a site without its paper pages, with exit code 0."""
+    build(site).check_returncode()
+    before = site_tree(site / "_site")
+    (site / "static/papers").write_text("a file\n")
+    proc = build(site)
+    assert proc.returncode == 1
+    assert "_site/papers: error: cannot write the site" in proc.stderr and "Traceback" not in proc.stderr
+    assert site_tree(site / "_site") == before
+    assert leftovers(site) == []
+
+
+def test_a_static_file_rewritten_within_its_mtime_granularity_is_copied_again(site, tmp_path):
+    """A static file is known by its size and mtime; a file system keeps mtimes to a clock tick
+    (1 s on HFS+ or a network share, 2 s on FAT), so a file rewritten with as many bytes within
+    the tick of its copy looks unchanged, and stayed stale in every later build. Here both
+    writes get one mtime no older than the copy, as such a file system (or a file server whose
+    clock is ahead) gives them."""
+    data = site / "static/data.txt"
+    tick = time.time_ns() + 60 * 10**9
+    data.write_text("AAAA")
+    os.utime(data, ns=(tick, tick))
+    build(site).check_returncode()
+    data.write_text("BBBB")
+    os.utime(data, ns=(tick, tick))
+    assert build(site).returncode == 0
+    assert (site / "_site/data.txt").read_text() == "BBBB"
+    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
