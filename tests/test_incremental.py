@@ -1029,8 +1029,10 @@ def test_the_background_check_answers_only_for_the_manifest_it_read(site):
     token = cache.manifest_token(site / "_site")
     cache.close()
     (site / "_site/index.html").unlink()
+    (site / "_site/by-hand.html").write_text("not written by the build")
     key = cache.out_key(site / "_site")
-    assert BackgroundCheck(cache.path, key, site / "_site").result(token) == {"index.html"}
+    found = BackgroundCheck(cache.path, key, site / "_site").result(token)
+    assert (found.not_as_written, found.strays) == ({"index.html"}, {"by-hand.html"})
     assert BackgroundCheck(cache.path, key, site / "_site").result("another manifest") is None
 
 

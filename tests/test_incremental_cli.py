@@ -139,3 +139,29 @@ def test_a_static_file_rewritten_within_its_mtime_granularity_is_copied_again(si
     assert build(site).returncode == 0
     assert (site / "_site/data.txt").read_text() == "BBBB"
     assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+
+
+@pytest.mark.parametrize("jobs", ["2", "1"], ids=["checked-by-a-worker", "one-process"])
+def test_an_older_output_restored_over_a_newer_cache_loses_what_the_newer_build_removed(site, tmp_path, jobs):
+    """The output folder put back as an older build left it (a cache step restoring `_site` of
+    another run, an output folder committed to git and checked out), while the cache holds the
+    newer build: the pages of a digest deleted since stayed published, since an incremental build
+    removed only the files its manifest listed."""
+    (site / "digests/2024-01-03-c.md").write_text(DIGEST.format(title="Gamma", arxiv="2401.00003"))
+    run_cli("build", "--source", str(site), "--jobs", jobs, check=True)
+    older = tmp_path / "older"
+    shutil.copytree(site / "_site", older)
+    (site / "digests/2024-01-03-c.md").unlink()
+    run_cli("build", "--source", str(site), "--jobs", jobs, check=True)
+    shutil.rmtree(site / "_site")
+    shutil.copytree(older, site / "_site")
+    (site / "_site/.git").mkdir()  # the user's own, as when the output folder is a checkout
+    (site / "_site/.git/HEAD").write_text("ref: refs/heads/gh-pages\n")
+    proc = run_cli("build", "--source", str(site), "--jobs", jobs)
+    assert proc.returncode == 0, proc.stderr
+    tree = site_tree(site / "_site")
+    assert not (site / "_site/papers/2401.00003").exists()
+    assert {rel: data for rel, data in tree.items() if not rel.startswith(".git/")} == clean_tree(
+        site, tmp_path
+    )
+    assert (site / "_site/.git/HEAD").is_file()

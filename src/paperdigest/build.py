@@ -466,20 +466,21 @@ class Builder:
             fingerprints = Fingerprints(
                 env, index, keys, site_fp, self.memo.fingerprints, partial(merged_from, self.memo.grouping)
             )
-            not_as_written = None
+            found = None
             if trust_memory:
                 previous = self.last_manifest(cache)
             else:
                 token = cache.manifest_token(self.out_dir)
                 previous = cache.get_manifest(self.out_dir)
                 if checking is not None and cache.manifest_token(self.out_dir) == token:
-                    not_as_written = checking.result(token)  # None unless it read this manifest
+                    found = checking.result(token)  # None unless it read this manifest
         lock = cache.lock_path(self.out_dir)
         with SiteOutput(
             self.out_dir,
             previous,
             verify=not trust_memory,
-            not_as_written=not_as_written,
+            not_as_written=found.not_as_written if found else None,
+            strays=found.strays if found else None,
             lock=lock,
             site_root=self.root,
         ) as site:

@@ -16,8 +16,9 @@ import functools
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from paperdigest.incremental.cache import Entry, Hashing, digest_of, file_digest, read_stamps
 from paperdigest.workers import pool_context, result_of, start_worker, stop
@@ -39,6 +40,7 @@ class SiteOutput(AtomicOutput):
         *,
         verify: bool = True,
         not_as_written: frozenset[str] | None = None,
+        strays: frozenset[str] | None = None,
         lock: Path | None = None,
         site_root: Path | None = None,
     ):
@@ -50,6 +52,9 @@ class SiteOutput(AtomicOutput):
         # The files of `previous` a BackgroundCheck found changed on disk (it found the others as
         # written); None: intact() stats each file itself.
         self.not_as_written = not_as_written
+        # The files in the folder that `previous` does not list, as a BackgroundCheck found them;
+        # None: commit() looks for them itself.
+        self.strays = strays
         self.entries: dict[str, Entry] = {}
         self.bytes = 0  # the sizes of the entries' files
         self.staged: set[str] = set()
@@ -236,7 +241,7 @@ class SiteOutput(AtomicOutput):
         if self.full:
             super().commit()
             return
-        gone = sorted(self.previous.keys() - self.entries.keys())
+        gone = sorted((self.previous.keys() | self.stray_files()) - self.entries.keys())
         staged = sorted(self.staged)
         if (clash := self.clash(staged)) is not None:  # as writing both fails in a full build
             raise IsADirectoryError(
@@ -260,6 +265,17 @@ class SiteOutput(AtomicOutput):
             remove_empty_parents(self.out_dir, rel)
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
+    def stray_files(self) -> frozenset[str]:
+        """Files in the output folder that the last build did not write: an older output restored
+        over a newer cache (a deleted digest's page, its papers' pages) or files put there by hand.
+        A clean build has none of them, so they go; not when the builder trusts its own memory of
+        the folder (the dev server, the only writer of its folder)."""
+        if not self.verify:
+            return frozenset()
+        if self.strays is not None:
+            return self.strays
+        return files_beyond(self.out_dir, self.previous.keys())
+
     def clash(self, staged: list[str]) -> str | None:
         """The output path of a staged file that is also a folder of this build's files (a file
         static/papers beside the pages papers/<id>/index.html), or None. Moving it in would move
@@ -277,10 +293,41 @@ class SiteOutput(AtomicOutput):
         return None
 
 
-def files_not_as_written(job: tuple[Path, str, Path]) -> tuple[str | None, frozenset[str]]:
-    """(manifest token, the files whose size or mtime is not as the manifest says) of output folder
-    `out_dir` as the cache at `db_path` records it under `out_key` (`job`): what
-    SiteOutput.intact() stats one by one, all at once."""
+class OutputCheck(NamedTuple):
+    """What a BackgroundCheck found in the output folder, against the manifest of `token`."""
+
+    token: str | None
+    not_as_written: frozenset[str]  # listed files whose size or mtime is not as written
+    strays: frozenset[str]  # files the manifest does not list
+
+
+def files_beyond(out_dir: Path, listed: Collection[str]) -> frozenset[str]:
+    """The files (and links) under `out_dir` whose relative path is not in `listed`. Hidden files
+    and folders are left out: paperdigest writes none but .nojekyll (listed), and a folder such as
+    `.git` is the user's own."""
+    found: list[str] = []
+    folders = [""]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(out_dir / folder if folder else out_dir) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    rel = f"{folder}/{entry.name}" if folder else entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(rel)
+                    elif rel not in listed and "\\" not in rel:  # safe_relative refuses a backslash
+                        found.append(rel)
+        except OSError:  # gone or unreadable meanwhile: nothing to remove there
+            continue
+    return frozenset(found)
+
+
+def files_not_as_written(job: tuple[Path, str, Path]) -> OutputCheck:
+    """The files of output folder `out_dir` whose size or mtime is not as the manifest the cache at
+    `db_path` records under `out_key` (`job`) says, and the files it does not list: what
+    SiteOutput.intact() stats one by one and SiteOutput.stray_files() walks, all at once."""
     db_path, out_key, out_dir = job
     token, stamps = read_stamps(db_path, out_key)
     changed = []
@@ -292,7 +339,8 @@ def files_not_as_written(job: tuple[Path, str, Path]) -> tuple[str | None, froze
             continue
         if st.st_size != size or st.st_mtime_ns != mtime_ns:
             changed.append(rel)
-    return token, frozenset(changed)
+    strays = files_beyond(out_dir, {rel for rel, _, _ in stamps}) if token is not None else frozenset()
+    return OutputCheck(token, frozenset(changed), strays)
 
 
 class BackgroundCheck:
@@ -307,17 +355,17 @@ class BackgroundCheck:
         except Exception:  # no process to spare, no fork server...: intact() stats each file
             self.worker = None
 
-    def result(self, token: str | None) -> frozenset[str] | None:
-        """The files found not as written, when the check read the manifest of `token`."""
+    def result(self, token: str | None) -> OutputCheck | None:
+        """What the check found, when it read the manifest of `token`."""
         if self.worker is None:
             return None
         try:
-            found, changed = result_of(self.worker)
+            found: OutputCheck = result_of(self.worker)
         except Exception:  # the worker failed: intact() stats each file
             return None
         finally:
             self.close()
-        return changed if token is not None and found == token else None
+        return found if token is not None and found.token == token else None
 
     def close(self) -> None:
         if self.worker is not None:
