@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -135,9 +136,13 @@ class EventStream:
         assert self.resp.getheader("Content-Type").startswith("text/event-stream")
 
     def next(self) -> dict:
-        """The next data message (keep-alive comments skipped)."""
+        """The next data message (keep-alive comments skipped), within EVENT_TIMEOUT: the socket's
+        own timeout starts again with each keep-alive comment, so alone it would wait forever."""
         data = []
+        deadline = time.monotonic() + EVENT_TIMEOUT
         while True:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no event within {EVENT_TIMEOUT} s")
             line = self.resp.fp.readline().decode()
             if not line:
                 raise AssertionError("event stream closed")
