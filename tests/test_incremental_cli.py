@@ -165,3 +165,14 @@ def test_an_older_output_restored_over_a_newer_cache_loses_what_the_newer_build_
         site, tmp_path
     )
     assert (site / "_site/.git/HEAD").is_file()
+
+
+def test_a_clean_build_that_cannot_write_names_the_output_folder_not_its_staging_folder(site):
+    """The same conflict in a first build: the message named `._site.tmp-<pid>/papers`, a folder
+    the user never sees (it is gone when the build exits)."""
+    (site / "static/papers").write_text("a file\n")
+    proc = build(site)
+    assert proc.returncode == 1
+    assert "_site/papers: error: cannot write the site" in proc.stderr, proc.stderr
+    assert ".tmp-" not in proc.stderr
+    assert not (site / "_site").exists() and leftovers(site) == []

@@ -56,7 +56,7 @@ from paperdigest.render import (
     theme_dir,
 )
 from paperdigest.search import index_pages
-from paperdigest.write import AtomicOutput
+from paperdigest.write import AtomicOutput, published_path
 
 PROGRESS_THRESHOLD = 200  # digests; smaller builds finish before a bar is worth drawing
 
@@ -598,7 +598,7 @@ def check_not_emptied(paths: list[Path], last_build, config: SiteConfig) -> None
 
 def os_problem(exc: OSError, root: Path) -> Problem:
     """An operating-system error as one located message, not a traceback."""
-    where = Path(exc.filename) if exc.filename else root
+    where = published_path(Path(exc.filename)) if exc.filename else root
     shown = where.relative_to(root).as_posix() if where.is_relative_to(root) else str(where)
     reason = exc.strerror or type(exc).__name__
     return Problem(shown, None, "error", f"cannot write the site: {reason}; the previous output is unchanged")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 from collections.abc import Iterator
@@ -29,6 +30,18 @@ def safe_relative(rel: str) -> PurePosixPath:
     path = PurePosixPath(rel)
     if path.is_absolute() or any(part in ("..", "") for part in path.parts) or not path.parts:
         raise UnsafePath(f"unsafe output path {rel!r}")
+    return path
+
+
+STAGING = re.compile(r"^\.(.+)\.tmp-\d+$")  # AtomicOutput's tmp_dir: .<out>.tmp-<pid>
+
+
+def published_path(path: Path) -> Path:
+    """Where a file staged in an AtomicOutput's temporary folder is published (messages name the
+    output folder the user knows, not `._site.tmp-1234`); any other path as it is."""
+    for depth, part in enumerate(path.parts):
+        if m := STAGING.match(part):
+            return Path(*path.parts[:depth], m.group(1), *path.parts[depth + 1 :])
     return path
 
 
