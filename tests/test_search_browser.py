@@ -202,13 +202,19 @@ def test_the_search_page_speaks_the_site_language(page, served):
     assert page.inner_text("#search-status") == "没有找到“qqzzxxnotaword”"
 
 
-def test_an_english_site_counts_results_in_english(page, tmp_path):
+def english_site(tmp_path, digest: str):
+    """A site in English of one digest, built for BASE_URL."""
     root = write_site(
         tmp_path,
-        {"2024-01-02-d.md": ENGLISH_DIGEST},
+        {"2024-01-02-d.md": digest},
         config="title: Notes\nlanguage: en\nbase_url: https://example.org/\n",
     )
     run_cli("build", "--source", str(root), "--base-url", BASE_URL, check=True)
+    return root
+
+
+def test_an_english_site_counts_results_in_english(page, tmp_path):
+    root = english_site(tmp_path, ENGLISH_DIGEST)
     with serve_static(root / "_site", BASE_PATH) as url:
         search(page, url, "attention")
         assert page.inner_text("#search-status") in {"1 result for “attention”", "2 results for “attention”"}
@@ -234,12 +240,7 @@ def test_a_papers_fields_are_found_and_shown_as_separate_words(page, tmp_path):
     """A paper page's field names, values and chips are apart in its text: they ran together
     ("VenueNeurIPS 2024", "AffiliationsWombatia UniversityPlatypus Institute"), so results showed
     words glued together and a search for the venue missed the paper's page."""
-    root = write_site(
-        tmp_path,
-        {"2024-01-02-d.md": VENUE_DIGEST},
-        config="title: Notes\nlanguage: en\nbase_url: https://example.org/\n",
-    )
-    run_cli("build", "--source", str(root), "--base-url", BASE_URL, check=True)
+    root = english_site(tmp_path, VENUE_DIGEST)
     with serve_static(root / "_site", BASE_PATH) as url:
         search(page, url, "NeurIPS")
         assert result_paths(page) == {f"{BASE_PATH}papers/2401.00001/", f"{BASE_PATH}digests/2024-01-02-d/"}
