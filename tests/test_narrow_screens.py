@@ -194,3 +194,19 @@ def test_every_page_kind_fits_a_320px_screen_with_long_unbroken_values(browser, 
         finally:
             context.close()
     assert problems == []
+
+
+def test_a_digests_neighbours_with_long_titles_fit_a_tablet(browser, long_token_site):
+    """From 40rem on, the links to the previous and next digest sit side by side: a title without
+    spaces kept its link as wide as itself, and the page scrolled sideways far past its edge."""
+    width = 800
+    with serve_static(long_token_site, "/repo/") as url:
+        context = browser.new_context(viewport={"width": width, "height": 700})
+        try:
+            page = context.new_page()
+            for path in ("digests/2024-01-10-d0/", "digests/weekly/", "digests/undated-note/"):
+                page.goto(url + path, wait_until="networkidle")
+                seen = page.evaluate(OFF_SCREEN)
+                assert (seen["scrollWidth"], seen["found"]) == (width, []), path
+        finally:
+            context.close()
