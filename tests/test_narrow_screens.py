@@ -22,6 +22,7 @@ VENUE = "InternationalConferenceOnLearningRepresentations2024"
 KIND = "ExtraordinarilyLongPaperTypeWithoutAnySpacesInIt"
 AUTHOR = "Wolfeschlegelsteinhausenbergerdorffwelchevoralternwaren"
 WORD = "SupercalifragilisticexpialidociousnessOfMultimodality"
+SITE_TITLE = "ThePaperDigestOfALabWhoseNameIsOneLongWordWithoutSpaces"  # site.yaml's, in the header
 TITLE = "TheDigestWhoseTitleIsOneVeryLongWordWithoutAnySpacesAtAll" * 2
 
 
@@ -160,7 +161,7 @@ def long_token_site(tmp_path_factory) -> Path:
     root = write_site(
         tmp_path_factory.mktemp("long-tokens"),
         digests(),
-        "title: Paper Digest\nbase_url: https://example.github.io/repo/\nlanguage: en\nper_page: 2\n",
+        f"title: {SITE_TITLE}\nbase_url: https://example.github.io/repo/\nlanguage: en\nper_page: 2\n",
     )
     run_cli("build", "--source", str(root), check=True)
     return root / "_site"
