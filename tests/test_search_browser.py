@@ -117,6 +117,18 @@ def test_slash_in_a_text_box_types_a_slash(page, served):
     assert page.input_value("#search-input") == "a/b"
 
 
+def test_slash_on_a_filter_checkbox_goes_to_the_search_box(page, served):
+    """The "/" key with a filter's checkbox focused jumps to the search box, as from anywhere but a
+    text box: the shortcut stood still on every <input>, checkboxes included, and nothing happened."""
+    search(page, served, "LLaMA")
+    box = page.locator("#search-filters input[type=checkbox]").first
+    box.focus()
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "search-input"
+    assert not box.is_checked()
+    assert page.input_value("#search-input") == "LLaMA"
+
+
 TWO_YEARS = {
     "2022-12-30-paper-digest.md": """\
         ---

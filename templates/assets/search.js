@@ -21,8 +21,13 @@
     return text.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? String(values[name]) : all; });
   }
 
+  // Only a control the reader types text into keeps "/": a checkbox (the search page's filters), a
+  // radio button, a button or a list box lets it through to the search box.
+  var NOT_TEXT = /^(checkbox|radio|button|submit|reset|image|file|range|color|hidden)$/;
   function typing(target) {
-    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+    if (!target) return false;
+    if (target.isContentEditable || target.tagName === "TEXTAREA") return true;
+    return target.tagName === "INPUT" && !NOT_TEXT.test(target.type);
   }
   document.addEventListener("keydown", function (event) {
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
