@@ -107,3 +107,20 @@ def test_a_file_name_with_control_characters_cannot_forge_a_line_in_the_dev_serv
     _, output = serve.stop()
     assert forged_lines(output) == [], output
     assert "x\\n\\x1b[31mfake.md" in output
+
+
+@pytest.mark.parametrize("base_url", ["https://u.github.io/论文/", "https://u.github.io/%E8%AE%BA%E6%96%87/"])
+def test_a_base_path_with_non_ascii_letters_is_served_and_redirected_to(tmp_path, base_url):
+    """A base_url naming a folder in Chinese, written as is or percent-encoded: / redirects to it
+    (a Location header is latin-1: unencoded, the redirect failed with a traceback and no answer)
+    and its pages are served (an encoded base path was compared with decoded requests: all 404)."""
+    root = write_site(tmp_path / "site", {"good.md": GOOD}, f"title: Base\nbase_url: {base_url}\n")
+    with ServeProcess(root, "--port", "0", "--out", str(tmp_path / "preview")) as server:
+        assert server.base_path == "/%E8%AE%BA%E6%96%87/"  # the printed URL, ready to click
+        response = server.get("/")
+        assert response.status == 302
+        assert response.headers["location"] == "/%E8%AE%BA%E6%96%87/"
+        assert server.get("/%E8%AE%BA%E6%96%87/digests/good/").status == 200
+        assert server.get("/digests/good/").status == 404
+        _, output = server.stop()
+    assert not NOISE.search(output), output

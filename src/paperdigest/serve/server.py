@@ -91,9 +91,18 @@ def request_parts(raw_path: str) -> list[str]:
 
 
 def under_base(parts: list[str], base_path: str) -> list[str] | None:
-    """The segments below the base path, or None when the request is outside it."""
-    base = [part for part in base_path.split("/") if part]
+    """The segments below the base path, or None when the request is outside it. The base path
+    comes from base_url, percent-encoded (/%E8%AE%BA%E6%96%87/) or not (/论文/): compared decoded,
+    as the request's segments are."""
+    base = [unquote(part) for part in base_path.split("/") if part]
     return parts[len(base) :] if parts[: len(base)] == base else None
+
+
+def url_path(path: str) -> str:
+    """A path as it may be sent in a Location header or printed: ASCII, percent-encoded once.
+    A base_url with a space or non-ASCII letters would otherwise make the redirect from / fail
+    (headers are latin-1) and print a URL that a terminal cuts at the space."""
+    return quote(unquote(path), safe="/")
 
 
 class PreviewHandler(http.server.BaseHTTPRequestHandler):
@@ -129,7 +138,7 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         rel = under_base(parts, site.base_path)
         if rel is None:
             if not parts:
-                return self.redirect(site.base_path)
+                return self.redirect(url_path(site.base_path))
             return self.not_found(head)
         target = self.find(site, rel, trailing_slash=raw_path.endswith("/"))
         if target is None:

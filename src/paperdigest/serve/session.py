@@ -12,7 +12,7 @@ from paperdigest.build import Builder, BuildError, BuildResult
 from paperdigest.config import load_config
 from paperdigest.errors import ConfigError, Problem, printable
 from paperdigest.serve.livereload import ReloadHub
-from paperdigest.serve.server import ServedSite, bind, is_loopback
+from paperdigest.serve.server import ServedSite, bind, is_loopback, url_path
 from paperdigest.serve.watcher import Kind, SourcePaths, SourceWatcher
 
 
@@ -73,7 +73,7 @@ class PreviewSession:
         shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, host)
         if ":" in shown and not shown.startswith("["):
             shown = f"[{shown}]"
-        return f"http://{shown}:{port}{self.site.base_path}"
+        return f"http://{shown}:{port}{url_path(self.site.base_path)}"
 
     def first_build(self) -> None:
         try:
