@@ -124,3 +124,24 @@ def test_a_base_path_with_non_ascii_letters_is_served_and_redirected_to(tmp_path
         assert server.get("/digests/good/").status == 404
         _, output = server.stop()
     assert not NOISE.search(output), output
+
+
+def raw_status(server: ServeProcess, head: str) -> int:
+    """The status of a request sent byte for byte (http.client will not send two Host headers)."""
+    with socket.create_connection((server.host, server.port), timeout=30) as sock:
+        sock.settimeout(30)
+        sock.sendall(head.encode() + b"Connection: close\r\n\r\n")
+        status_line = sock.makefile("rb").readline()
+    return int(status_line.split()[1])
+
+
+def test_a_host_header_is_this_server_only_when_it_says_nothing_more(serve):
+    """Host is read whole, as name:port: no user info or path around this server's address, and
+    one Host header only (with two, the first was checked; a proxy in front may forward the other)."""
+    port = serve.port
+    for host in (f"evil.example@127.0.0.1:{port}", f"127.0.0.1:{port}/evil", f"127.0.0.1:{port}#evil"):
+        assert raw_status(serve, f"GET /digests/good/ HTTP/1.1\r\nHost: {host}\r\n") == 403, host
+    two = f"Host: 127.0.0.1:{port}\r\nHost: evil.example:{port}\r\n"
+    assert raw_status(serve, f"GET /digests/good/ HTTP/1.1\r\n{two}") == 403
+    assert raw_status(serve, f"GET /__paperdigest__/events?since=0 HTTP/1.1\r\n{two}") == 403
+    assert raw_status(serve, f"GET /digests/good/ HTTP/1.1\r\nHost:  127.0.0.1:{port} \r\n") == 200
