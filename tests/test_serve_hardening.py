@@ -145,3 +145,21 @@ def test_a_host_header_is_this_server_only_when_it_says_nothing_more(serve):
     assert raw_status(serve, f"GET /digests/good/ HTTP/1.1\r\n{two}") == 403
     assert raw_status(serve, f"GET /__paperdigest__/events?since=0 HTTP/1.1\r\n{two}") == 403
     assert raw_status(serve, f"GET /digests/good/ HTTP/1.1\r\nHost:  127.0.0.1:{port} \r\n") == 200
+
+
+def test_an_output_folder_holding_other_files_is_refused_not_emptied(site, tmp_path):
+    """Each build replaces the output folder whole: `serve --out docs` on a hand-written folder
+    deleted every file in it. Such a folder is refused, untouched; a new folder, or the preview's
+    own output of an earlier run, is used."""
+    docs = tmp_path / "docs"
+    (docs / "notes").mkdir(parents=True)
+    (docs / "thesis.tex").write_text("precious\n")
+    (docs / "notes" / "a.md").write_text("mine\n")
+    proc = run_cli("serve", "--source", str(site), "--port", "0", "--out", str(docs), timeout=30)
+    assert proc.returncode == 2, proc.stdout
+    assert "holds files paperdigest did not write" in proc.stderr
+    assert (docs / "thesis.tex").read_text() == "precious\n"
+    assert sorted(p.name for p in docs.rglob("*")) == ["a.md", "notes", "thesis.tex"]
+    for _ in range(2):  # the second run finds the first one's output: fine
+        with ServeProcess(site, "--port", "0", "--out", str(tmp_path / "preview")) as server:
+            assert server.page("digests/good/").status == 200

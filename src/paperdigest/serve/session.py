@@ -33,6 +33,7 @@ class PreviewSession:
         config = load_config(self.root)  # a broken site.yaml at start: nothing to serve yet
         self.paths = SourcePaths.of(config)
         check_output(out_dir.resolve(), self.paths)
+        check_not_foreign(out_dir.resolve())
         self.builder = Builder(self.root, out_dir, drafts=drafts, preview=True)
         self.hub = ReloadHub()
         self.site = ServedSite(self.builder.out_dir, config.base_path, self.hub)
@@ -192,6 +193,24 @@ def check_output(out_dir: Path, paths: SourcePaths) -> None:
             raise UnsafeOutput(
                 f"the preview output {out_dir} cannot be inside {folder}: each build would trigger the next"
             )
+
+
+# Files every build writes: a folder holding them all was written by paperdigest.
+OUTPUT_SIGNS = (".nojekyll", "404.html", "papers.json", "sitemap.xml")
+
+
+def check_not_foreign(out_dir: Path) -> None:
+    """`--out DIR` must be new, empty or an earlier paperdigest output: every build replaces the
+    folder whole, so `serve --out docs` (a hand-written docs/ folder for GitHub Pages, a home
+    folder) would silently delete every file in it that the site does not have."""
+    if not out_dir.is_dir() or not any(out_dir.iterdir()):
+        return
+    if all((out_dir / name).exists() for name in OUTPUT_SIGNS):
+        return
+    raise UnsafeOutput(
+        f"the preview output {out_dir} holds files paperdigest did not write, and each build replaces "
+        "the whole folder: choose a new or empty folder"
+    )
 
 
 def stylesheets_only(kinds: dict[Path, Kind]) -> str:
