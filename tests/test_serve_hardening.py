@@ -107,3 +107,59 @@ def test_a_file_name_with_control_characters_cannot_forge_a_line_in_the_dev_serv
     _, output = serve.stop()
     assert forged_lines(output) == [], output
     assert "x\\n\\x1b[31mfake.md" in output
+
+
+@pytest.mark.parametrize("base_url", ["https://u.github.io/论文/", "https://u.github.io/%E8%AE%BA%E6%96%87/"])
+def test_a_base_path_with_non_ascii_letters_is_served_and_redirected_to(tmp_path, base_url):
+    """A base_url naming a folder in Chinese, written as is or percent-encoded: / redirects to it
+    (a Location header is latin-1: unencoded, the redirect failed with a traceback and no answer)
+    and its pages are served (an encoded base path was compared with decoded requests: all 404)."""
+    root = write_site(tmp_path / "site", {"good.md": GOOD}, f"title: Base\nbase_url: {base_url}\n")
+    with ServeProcess(root, "--port", "0", "--out", str(tmp_path / "preview")) as server:
+        assert server.base_path == "/%E8%AE%BA%E6%96%87/"  # the printed URL, ready to click
+        response = server.get("/")
+        assert response.status == 302
+        assert response.headers["location"] == "/%E8%AE%BA%E6%96%87/"
+        assert server.get("/%E8%AE%BA%E6%96%87/digests/good/").status == 200
+        assert server.get("/digests/good/").status == 404
+        _, output = server.stop()
+    assert not NOISE.search(output), output
+
+
+def raw_status(server: ServeProcess, head: str) -> int:
+    """The status of a request sent byte for byte (http.client will not send two Host headers)."""
+    with socket.create_connection((server.host, server.port), timeout=30) as sock:
+        sock.settimeout(30)
+        sock.sendall(head.encode() + b"Connection: close\r\n\r\n")
+        status_line = sock.makefile("rb").readline()
+    return int(status_line.split()[1])
+
+
+def test_a_host_header_is_this_server_only_when_it_says_nothing_more(serve):
+    """Host is read whole, as name:port: no user info or path around this server's address, and
+    one Host header only (with two, the first was checked; a proxy in front may forward the other)."""
+    port = serve.port
+    for host in (f"evil.example@127.0.0.1:{port}", f"127.0.0.1:{port}/evil", f"127.0.0.1:{port}#evil"):
+        assert raw_status(serve, f"GET /digests/good/ HTTP/1.1\r\nHost: {host}\r\n") == 403, host
+    two = f"Host: 127.0.0.1:{port}\r\nHost: evil.example:{port}\r\n"
+    assert raw_status(serve, f"GET /digests/good/ HTTP/1.1\r\n{two}") == 403
+    assert raw_status(serve, f"GET /__paperdigest__/events?since=0 HTTP/1.1\r\n{two}") == 403
+    assert raw_status(serve, f"GET /digests/good/ HTTP/1.1\r\nHost:  127.0.0.1:{port} \r\n") == 200
+
+
+def test_an_output_folder_holding_other_files_is_refused_not_emptied(site, tmp_path):
+    """Each build replaces the output folder whole: `serve --out docs` on a hand-written folder
+    deleted every file in it. Such a folder is refused, untouched; a new folder, or the preview's
+    own output of an earlier run, is used."""
+    docs = tmp_path / "docs"
+    (docs / "notes").mkdir(parents=True)
+    (docs / "thesis.tex").write_text("precious\n")
+    (docs / "notes" / "a.md").write_text("mine\n")
+    proc = run_cli("serve", "--source", str(site), "--port", "0", "--out", str(docs), timeout=30)
+    assert proc.returncode == 2, proc.stdout
+    assert "holds files paperdigest did not write" in proc.stderr
+    assert (docs / "thesis.tex").read_text() == "precious\n"
+    assert sorted(p.name for p in docs.rglob("*")) == ["a.md", "notes", "thesis.tex"]
+    for _ in range(2):  # the second run finds the first one's output: fine
+        with ServeProcess(site, "--port", "0", "--out", str(tmp_path / "preview")) as server:
+            assert server.page("digests/good/").status == 200

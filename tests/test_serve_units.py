@@ -71,6 +71,8 @@ def test_paths_below_the_base_path():
     assert under_base(request_parts("/other/x"), "/repo/") is None
     assert under_base(request_parts("/repository/x"), "/repo/") is None
     assert under_base(request_parts("/x"), "/") == ["x"]
+    assert under_base(request_parts("/%E8%AE%BA%E6%96%87/x"), "/论文/") == ["x"]
+    assert under_base(request_parts("/论文/x"), "/%E8%AE%BA%E6%96%87/") == ["x"]
 
 
 def test_content_types_of_output_files():

@@ -7,12 +7,13 @@ import errno
 import http.server
 import ipaddress
 import mimetypes
+import re
 import shutil
 import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote
 
 from paperdigest.serve.livereload import ENDPOINT, ReloadHub, client_script, inject
 
@@ -21,6 +22,9 @@ BUILD_WAIT_SECONDS = 120  # a page missing mid-rebuild is looked for again once 
 PORT_ATTEMPTS = 20
 NAME_MAX = 255  # bytes in one file name: a longer path segment names no file
 LOCAL_NAMES = {"localhost", "127.0.0.1", "::1"}
+HOST_HEADER = re.compile(
+    r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9.-]+))(?::(?P<port>[0-9]{1,5}))?"
+)
 TEXT_TYPES = {
     ".html": "text/html",
     ".htm": "text/html",
@@ -91,9 +95,18 @@ def request_parts(raw_path: str) -> list[str]:
 
 
 def under_base(parts: list[str], base_path: str) -> list[str] | None:
-    """The segments below the base path, or None when the request is outside it."""
-    base = [part for part in base_path.split("/") if part]
+    """The segments below the base path, or None when the request is outside it. The base path
+    comes from base_url, percent-encoded (/%E8%AE%BA%E6%96%87/) or not (/论文/): compared decoded,
+    as the request's segments are."""
+    base = [unquote(part) for part in base_path.split("/") if part]
     return parts[len(base) :] if parts[: len(base)] == base else None
+
+
+def url_path(path: str) -> str:
+    """A path as it may be sent in a Location header or printed: ASCII, percent-encoded once.
+    A base_url with a space or non-ASCII letters would otherwise make the redirect from / fail
+    (headers are latin-1) and print a URL that a terminal cuts at the space."""
+    return quote(unquote(path), safe="/")
 
 
 class PreviewHandler(http.server.BaseHTTPRequestHandler):
@@ -112,7 +125,7 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         pass  # one line per request would bury the build messages
 
     def respond(self, head: bool) -> None:
-        if not self.server.answers_to(self.headers.get("Host")):
+        if not self.server.answers_to(self.host_header()):
             # A page of another site whose name was made to resolve to 127.0.0.1 (DNS rebinding)
             # would send its own name: it must not read the preview or its error stream.
             return self.send_text(403, "403 this preview answers only to its own address\n", head)
@@ -129,7 +142,7 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         rel = under_base(parts, site.base_path)
         if rel is None:
             if not parts:
-                return self.redirect(site.base_path)
+                return self.redirect(url_path(site.base_path))
             return self.not_found(head)
         target = self.find(site, rel, trailing_slash=raw_path.endswith("/"))
         if target is None:
@@ -142,6 +155,13 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         if target is None:
             return self.not_found(head)
         self.send_file(200, target, head)
+
+    def host_header(self) -> str | None:
+        """The Host header; "" (refused) when there are several: which one counts would depend on
+        the reader, and a proxy reading the last could forward what this server checked the first
+        of (RFC 9112: a request with more than one Host is answered 400)."""
+        hosts = self.headers.get_all("Host") or []
+        return hosts[0] if len(hosts) == 1 else ("" if hosts else None)
 
     def find(self, site: ServedSite, rel: list[str], trailing_slash: bool) -> Path | str | None:
         out = site.out_dir.resolve()
@@ -258,12 +278,13 @@ class PreviewServer(http.server.ThreadingHTTPServer):
         clients) is fine: browsers always send one."""
         if host is None:
             return True
-        try:
-            parts = urlsplit("//" + host)
-            name, port = parts.hostname or "", parts.port or 80
-        except ValueError:
+        # Exactly name:port, nothing around it: urlsplit alone would read "evil.example@127.0.0.1:P"
+        # (user info) or "127.0.0.1:P/x" as this server.
+        found = HOST_HEADER.fullmatch(host.strip(" \t"))
+        if found is None:
             return False
-        if port != self.server_address[1]:
+        name = (found["ipv6"] or found["name"]).lower()
+        if int(found["port"] or 80) != self.server_address[1]:
             return False
         return name in self.host_names or (self.any_address and is_ip_address(name))
 

@@ -12,7 +12,7 @@ from paperdigest.build import Builder, BuildError, BuildResult
 from paperdigest.config import load_config
 from paperdigest.errors import ConfigError, Problem, printable
 from paperdigest.serve.livereload import ReloadHub
-from paperdigest.serve.server import ServedSite, bind, is_loopback
+from paperdigest.serve.server import ServedSite, bind, is_loopback, url_path
 from paperdigest.serve.watcher import Kind, SourcePaths, SourceWatcher
 
 
@@ -33,6 +33,7 @@ class PreviewSession:
         config = load_config(self.root)  # a broken site.yaml at start: nothing to serve yet
         self.paths = SourcePaths.of(config)
         check_output(out_dir.resolve(), self.paths)
+        check_not_foreign(out_dir.resolve())
         self.builder = Builder(self.root, out_dir, drafts=drafts, preview=True)
         self.hub = ReloadHub()
         self.site = ServedSite(self.builder.out_dir, config.base_path, self.hub)
@@ -73,7 +74,7 @@ class PreviewSession:
         shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, host)
         if ":" in shown and not shown.startswith("["):
             shown = f"[{shown}]"
-        return f"http://{shown}:{port}{self.site.base_path}"
+        return f"http://{shown}:{port}{url_path(self.site.base_path)}"
 
     def first_build(self) -> None:
         try:
@@ -192,6 +193,24 @@ def check_output(out_dir: Path, paths: SourcePaths) -> None:
             raise UnsafeOutput(
                 f"the preview output {out_dir} cannot be inside {folder}: each build would trigger the next"
             )
+
+
+# Files every build writes: a folder holding them all was written by paperdigest.
+OUTPUT_SIGNS = (".nojekyll", "404.html", "papers.json", "sitemap.xml")
+
+
+def check_not_foreign(out_dir: Path) -> None:
+    """`--out DIR` must be new, empty or an earlier paperdigest output: every build replaces the
+    folder whole, so `serve --out docs` (a hand-written docs/ folder for GitHub Pages, a home
+    folder) would silently delete every file in it that the site does not have."""
+    if not out_dir.is_dir() or not any(out_dir.iterdir()):
+        return
+    if all((out_dir / name).exists() for name in OUTPUT_SIGNS):
+        return
+    raise UnsafeOutput(
+        f"the preview output {out_dir} holds files paperdigest did not write, and each build replaces "
+        "the whole folder: choose a new or empty folder"
+    )
 
 
 def stylesheets_only(kinds: dict[Path, Kind]) -> str:
