@@ -263,3 +263,27 @@ def test_a_template_showing_a_count_on_every_page_of_a_list_says_how_to_mend_it(
         proc.stderr
     )
     assert "a list gives 'total' to its first page only: test {% if total is defined %}" in proc.stderr
+
+
+def test_a_build_into_a_folder_of_other_files_is_refused_and_keeps_them(tmp_path):
+    """`paperdigest build --out docs` over a hand-written docs/ folder (GitHub Pages' other
+    source) replaced it whole: every file in it that the site does not have was deleted, without
+    a word. Now it is refused and the folder left as it was; an earlier output is built over."""
+    root = write_site(tmp_path / "site", {"2024-01-01-a.md": "---\ntitle: A\n---\n\nText.\n"})
+    docs = root / "docs"
+    (docs / "notes").mkdir(parents=True)
+    (docs / "thesis.tex").write_text("\\documentclass{article}\n")
+    (docs / "notes/a.md").write_text("mine\n")
+    proc = run_cli("build", "--source", str(root), "--out", str(docs))
+    assert proc.returncode == 1
+    assert "holds files paperdigest did not write" in proc.stderr and "Traceback" not in proc.stderr
+    assert sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*")) == [
+        "notes",
+        "notes/a.md",
+        "thesis.tex",
+    ]
+    out = root / "out"
+    run_cli("build", "--source", str(root), "--out", str(out), check=True)
+    (out / "by-hand.html").write_text("x")  # an earlier output, touched: still paperdigest's
+    run_cli("build", "--source", str(root), "--out", str(out), check=True)
+    assert not (out / "by-hand.html").exists()

@@ -176,3 +176,13 @@ def test_a_clean_build_that_cannot_write_names_the_output_folder_not_its_staging
     assert "_site/papers: error: cannot write the site" in proc.stderr, proc.stderr
     assert ".tmp-" not in proc.stderr
     assert not (site / "_site").exists() and leftovers(site) == []
+
+
+@pytest.mark.parametrize("jobs", ["2", "1"], ids=["checked-by-a-worker", "one-process"])
+def test_a_file_put_in_the_output_by_hand_goes_when_nothing_else_changed(site, tmp_path, jobs):
+    """A build with nothing to do only checked the files it wrote: one put beside them stayed
+    published, where a clean build has none."""
+    run_cli("build", "--source", str(site), "--jobs", jobs, check=True)
+    (site / "_site/digests/by-hand.html").write_text("not the site's\n")
+    run_cli("build", "--source", str(site), "--jobs", jobs, check=True)
+    assert site_tree(site / "_site") == clean_tree(site, tmp_path)

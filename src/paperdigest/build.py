@@ -33,7 +33,7 @@ from paperdigest.incremental.memo import (
     Parsed,
     StoredLines,
 )
-from paperdigest.incremental.output import BackgroundCheck, SiteOutput
+from paperdigest.incremental.output import BackgroundCheck, OutputCheck, SiteOutput, files_beyond
 from paperdigest.katex_engine import engine_for, katex_output_files, math_setup
 from paperdigest.mathrender import MathStats
 from paperdigest.model import Paper
@@ -154,6 +154,8 @@ class Builder:
     ):
         self.root = root.resolve()
         self.out_dir = (out_dir or self.root / "_site").resolve()
+        # --out: any folder, so it must be no one else's; the site's own _site/ is paperdigest's.
+        self.out_named = self.out_dir != (self.root / "_site").resolve()
         self.base_url, self.drafts, self.progress = base_url, drafts, progress
         self.preview = preview  # the dev server's output: what guards a published site does not apply
         self.jobs = max(1, jobs or os.cpu_count() or 1)
@@ -222,7 +224,7 @@ class Builder:
     ) -> BuildResult:
         started = time.perf_counter()
         config, settings = self.configure()
-        check_output_folder(self.out_dir, self.root)
+        check_output_folder(self.out_dir, self.root, self.out_named)
         result = BuildResult()
         cache = BuildCache(self.root)
         env, templates_fp = self.environment(config, cache)
@@ -230,6 +232,7 @@ class Builder:
         checking = None
         try:
             with stage(result, "parse"):
+                checking = self.background_check(cache, trust_memory)
                 paths, known, keyed = self.digest_keys(config, settings, trust_memory, changed, result)
                 if not self.preview:
                     check_not_emptied(paths, cache.get_build(self.out_dir), config)
@@ -239,10 +242,9 @@ class Builder:
                     site_fp, templates_fp, file_fingerprint(self.root / OVERRIDES_FILE), repr(history),
                     *(f"{shown_path(p, self.root)}={keys.get(p)}" for p in paths),
                 )  # fmt: skip
-                if shortcut and self.up_to_date_or_failed(cache, config, build_fp, result):
+                if shortcut and self.up_to_date_or_failed(cache, config, build_fp, result, checking):
                     result.seconds = time.perf_counter() - started
                     return result
-                checking = self.background_check(cache, trust_memory)
                 results = self.parse(config, cache, paths, known, keyed, trust_memory, result)
             # Tens of thousands of long-lived records: keep the cyclic GC from re-scanning them.
             gc.freeze()
@@ -378,27 +380,32 @@ class Builder:
         return discovered.paths, known, keyed
 
     def up_to_date_or_failed(
-        self, cache: BuildCache, config: SiteConfig, build_fp: str, result: BuildResult
+        self, cache: BuildCache, config: SiteConfig, build_fp: str, result: BuildResult, checking
     ) -> bool:
         """up_to_date(), whose copy of changed static files fails as a whole build's writing does."""
         try:
-            return self.up_to_date(cache, config, build_fp, result)
+            return self.up_to_date(cache, config, build_fp, result, checking)
         except OSError as exc:  # disk full, a file where a folder was...: the previous output stays
             raise BuildError(os_problem(exc, self.root)) from None
 
-    def up_to_date(self, cache: BuildCache, config: SiteConfig, build_fp: str, result: BuildResult) -> bool:
+    def up_to_date(
+        self, cache: BuildCache, config: SiteConfig, build_fp: str, result: BuildResult, checking
+    ) -> bool:
         """Nothing changed since the last build into this folder (same digests, templates, settings,
-        code) and its files are as written: only static files are checked, nothing is rendered."""
+        code) and its files are as written, with none beside them: only static files are checked,
+        nothing is rendered. `checking`: a BackgroundCheck of the folder, or None."""
         last = cache.get_build(self.out_dir)
         if last is None or last[0] != build_fp:
             return False
+        token = cache.manifest_token(self.out_dir)
         pages, statics = cache.page_stamps(self.out_dir), cache.get_manifest(self.out_dir, static_only=True)
         if pages is None or statics is None or not self.out_dir.is_dir():
             return False
+        found = checking.result(token) if checking else None
         lock = cache.lock_path(self.out_dir)
         with SiteOutput(self.out_dir, statics, lock=lock, site_root=self.root) as site:
-            if not all(site.on_disk_as(rel, size, mtime_ns) for rel, size, mtime_ns in pages):
-                return False
+            if not output_as_written(site, pages, statics, found):
+                return False  # changed, or files the last build did not write: the build that plans mends it
             with stage(result, "write"):
                 copy_static(site, config)
                 if site.refused:  # a link out of the site appeared among the static files
@@ -585,6 +592,18 @@ def binary_problem(raw: bytes, rel: str) -> Problem:
     return Problem(rel, line, "error", message)
 
 
+def output_as_written(site: SiteOutput, pages, statics: dict, found: OutputCheck | None) -> bool:
+    """Every page file of the last build (`pages`: path, size, mtime) is on disk as written and no
+    file is there that it did not write. `found`: what a BackgroundCheck found against this
+    manifest, else checked here. Static files are left to copy_static, which compares them with
+    their sources."""
+    if found is not None:
+        return not found.strays and not any(rel in found.not_as_written for rel, _, _ in pages)
+    if not all(site.on_disk_as(rel, size, mtime_ns) for rel, size, mtime_ns in pages):
+        return False
+    return not files_beyond(site.out_dir, {rel for rel, _, _ in pages} | statics.keys())
+
+
 def check_not_emptied(paths: list[Path], last_build, config: SiteConfig) -> None:
     """No digest where the last build into this folder had some: a misspelt or moved digests
     folder, not a site to publish in place of the last one."""
@@ -683,11 +702,34 @@ def problem_of(exc: Exception) -> Problem | None:
     return problem if isinstance(exc, jinja2.TemplateError) or problem.path != "template" else None
 
 
-def check_output_folder(out_dir: Path, root: Path) -> None:
-    """The output is replaced wholesale on every build, so it must not hold the sources."""
+# Files every build writes: a folder holding them all was written by paperdigest.
+OUTPUT_SIGNS = (".nojekyll", "404.html", "papers.json", "sitemap.xml")
+
+
+def check_output_folder(out_dir: Path, root: Path, named: bool) -> None:
+    """The output is replaced wholesale on every build (and an incremental build removes the files
+    it did not write), so it must not hold the sources; nor, when named with --out, anything but
+    an earlier output (the site's own _site/ is paperdigest's, as Jekyll's is Jekyll's)."""
     if root == out_dir or root.is_relative_to(out_dir):
         message = "the output folder must not contain the site's sources"
         raise BuildError(Problem(str(out_dir), None, "error", message))
+    if named and foreign_output(out_dir):
+        message = (
+            "the output folder holds files paperdigest did not write (it has no "
+            f"{', '.join(OUTPUT_SIGNS)}), and each build replaces it: choose a new or empty folder"
+        )
+        raise BuildError(Problem(str(out_dir), None, "error", message))
+
+
+def foreign_output(out_dir: Path) -> bool:
+    """`out_dir` holds files and is no earlier output (a hand-written docs/ folder for GitHub Pages,
+    another generator's _site/, a home folder): building there would delete them."""
+    try:
+        if not out_dir.is_dir() or not any(out_dir.iterdir()):
+            return False
+    except OSError:  # unreadable: writing there fails with its own message
+        return False
+    return not all((out_dir / name).exists() for name in OUTPUT_SIGNS)
 
 
 def template_problem(exc: Exception) -> Problem:

@@ -8,7 +8,7 @@ import traceback
 import webbrowser
 from pathlib import Path
 
-from paperdigest.build import Builder, BuildError, BuildResult
+from paperdigest.build import Builder, BuildError, BuildResult, foreign_output
 from paperdigest.config import load_config
 from paperdigest.errors import ConfigError, Problem, printable
 from paperdigest.serve.livereload import ReloadHub
@@ -195,22 +195,15 @@ def check_output(out_dir: Path, paths: SourcePaths) -> None:
             )
 
 
-# Files every build writes: a folder holding them all was written by paperdigest.
-OUTPUT_SIGNS = (".nojekyll", "404.html", "papers.json", "sitemap.xml")
-
-
 def check_not_foreign(out_dir: Path) -> None:
-    """`--out DIR` must be new, empty or an earlier paperdigest output: every build replaces the
-    folder whole, so `serve --out docs` (a hand-written docs/ folder for GitHub Pages, a home
-    folder) would silently delete every file in it that the site does not have."""
-    if not out_dir.is_dir() or not any(out_dir.iterdir()):
-        return
-    if all((out_dir / name).exists() for name in OUTPUT_SIGNS):
-        return
-    raise UnsafeOutput(
-        f"the preview output {out_dir} holds files paperdigest did not write, and each build replaces "
-        "the whole folder: choose a new or empty folder"
-    )
+    """`--out DIR` must be new, empty or an earlier paperdigest output (build.foreign_output), told
+    before the server starts: every build replaces the folder whole, so `serve --out docs` (a
+    hand-written docs/ folder) would delete every file in it that the site does not have."""
+    if foreign_output(out_dir):
+        raise UnsafeOutput(
+            f"the preview output {out_dir} holds files paperdigest did not write, and each build replaces "
+            "the whole folder: choose a new or empty folder"
+        )
 
 
 def stylesheets_only(kinds: dict[Path, Kind]) -> str:
