@@ -403,7 +403,8 @@ class Builder:
             return False
         found = checking.result(token) if checking else None
         lock = cache.lock_path(self.out_dir)
-        with SiteOutput(self.out_dir, statics, lock=lock, site_root=self.root) as site:
+        # No strays: output_as_written returns False when there are any.
+        with SiteOutput(self.out_dir, statics, strays=frozenset(), lock=lock, site_root=self.root) as site:
             if not output_as_written(site, pages, statics, found):
                 return False  # changed, or files the last build did not write: the build that plans mends it
             with stage(result, "write"):
