@@ -49,14 +49,19 @@ def worker_started(main_pid: int) -> None:
         threading.Thread(target=exit_with, args=(main_pid,), name="paperdigest-watchdog", daemon=True).start()
 
 
+def libc_prctl() -> Callable | None:
+    """libc's prctl (Linux), or None where there is none."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
 def die_with_parent() -> None:
     """The kernel kills this process when its parent ends (Linux; elsewhere a worker finishes its
     item and then finds its pipe closed)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
+    if (prctl := libc_prctl()) is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def dies_with_this_process() -> Callable[[], None] | None:
@@ -64,9 +69,8 @@ def dies_with_this_process() -> Callable[[], None] | None:
     the thread that started it ends, with the build even from kill -9. Left running, it went on
     writing into a folder the next build had already cleaned up. libc is loaded here, before the
     fork: the child makes one system call before it runs the command. None where there is no prctl."""
-    try:
-        prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
-    except (OSError, AttributeError):
+    prctl = libc_prctl()
+    if prctl is None:
         return None
     parent = os.getpid()
 
