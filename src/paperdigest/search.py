@@ -35,6 +35,7 @@ from paperdigest.incremental.output import SiteOutput
 from paperdigest.model import Paper
 from paperdigest.render import Urls
 from paperdigest.workers import dies_with_this_process
+from paperdigest.write import working_folder
 
 BUNDLE_DIR = "pagefind"  # output folder of the shards, relative to the site root
 SHARD_LIST = f"{BUNDLE_DIR}/shards.json"
@@ -209,7 +210,7 @@ def index_pages(
 @contextmanager
 def scratch_folder(site: SiteOutput) -> Iterator[Path]:
     """Where Pagefind writes the new bundles; their files are moved into the site from there."""
-    folder = site.out_dir.parent / f".{site.out_dir.name}.search-{os.getpid()}"
+    folder = working_folder(site.out_dir, "search")
     shutil.rmtree(folder, ignore_errors=True)
     try:
         yield folder

@@ -36,6 +36,18 @@ def safe_relative(rel: str) -> PurePosixPath:
 STAGING = re.compile(r"^\.(.+)\.tmp-\d+$")  # AtomicOutput's tmp_dir: .<out>.tmp-<pid>
 
 
+def working_folder(out_dir: Path, kind: str) -> Path:
+    """`.<out>.<kind>-<pid>` beside the output folder: a build's staged files (`tmp`), the site it
+    replaced (`old`), Pagefind's new bundles (`search`), a commit's undo journal (`undo`). Beside
+    it, so that renames stay on one file system; hidden, so that nobody publishes one."""
+    return out_dir.parent / f".{out_dir.name}.{kind}-{os.getpid()}"
+
+
+def working_folders(out_dir: Path, kind: str) -> list[Path]:
+    """Every build's `working_folder(out_dir, kind)`, a killed one's too, oldest pid first."""
+    return sorted(out_dir.parent.glob(f".{out_dir.name}.{kind}-*"))
+
+
 def published_path(path: Path) -> Path:
     """Where a file staged in an AtomicOutput's temporary folder is published (messages name the
     output folder the user knows, not `._site.tmp-1234`); any other path as it is."""
@@ -50,7 +62,7 @@ class AtomicOutput:
 
     def __init__(self, out_dir: Path, lock: Path | None = None, site_root: Path | None = None):
         self.out_dir = out_dir.resolve()
-        self.tmp_dir = self.out_dir.parent / f".{self.out_dir.name}.tmp-{os.getpid()}"
+        self.tmp_dir = working_folder(self.out_dir, "tmp")
         self.lock_path = lock
         self.pages = 0
         self.site_root = site_root  # copied files must stay inside it (see paperdigest.boundary)
@@ -95,7 +107,7 @@ class AtomicOutput:
 
     def commit(self) -> None:
         """Swap the finished site in: two renames, so readers see the old or the new site."""
-        old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
+        old = working_folder(self.out_dir, "old")
         with signals_deferred():  # Ctrl-C or SIGTERM between the renames would leave no site
             if self.out_dir.exists():
                 os.replace(self.out_dir, old)
@@ -197,11 +209,9 @@ def refuse(path: Path, root: Path, refused: list[Problem] | None) -> None:
 
 def remove_leftovers(out_dir: Path) -> None:
     """Temporary folders of builds that were killed (SIGKILL leaves no chance to clean up)."""
-    olds = sorted(out_dir.parent.glob(f".{out_dir.name}.old-*"))
+    olds = working_folders(out_dir, "old")
     if olds and not out_dir.exists():  # killed between the two renames of a swap: put the site back
         os.replace(olds[0], out_dir)
-    for kind in ("tmp", "search"):  # staged files; the bundles Pagefind wrote (search.scratch_folder)
-        for leftover in out_dir.parent.glob(f".{out_dir.name}.{kind}-*"):
+    for kind in ("tmp", "search", "old"):
+        for leftover in working_folders(out_dir, kind):
             shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in out_dir.parent.glob(f".{out_dir.name}.old-*"):
-        shutil.rmtree(leftover, ignore_errors=True)

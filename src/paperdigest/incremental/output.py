@@ -22,7 +22,14 @@ from typing import NamedTuple
 
 from paperdigest.incremental.cache import Entry, Hashing, digest_of, file_digest, read_stamps
 from paperdigest.workers import pool_context, result_of, start_worker, stop
-from paperdigest.write import AtomicOutput, safe_relative, signals_deferred, visible_files
+from paperdigest.write import (
+    AtomicOutput,
+    safe_relative,
+    signals_deferred,
+    visible_files,
+    working_folder,
+    working_folders,
+)
 
 # How far apart two writes may be and still get one mtime: a clock tick on Linux, 1 s on HFS+ and
 # some network shares, 2 s on FAT. A file rewritten with as many bytes within that time keeps its
@@ -394,7 +401,7 @@ class Undo:
 
     @classmethod
     def start(cls, out_dir: Path, gone: list[str], staged: list[str]) -> Undo:
-        folder = out_dir.parent / f".{out_dir.name}.undo-{os.getpid()}"
+        folder = working_folder(out_dir, "undo")
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         new = [rel for rel in staged if not lexists(out_dir / safe_relative(rel))]
@@ -406,7 +413,7 @@ class Undo:
     def leftovers(cls, out_dir: Path) -> list[Undo]:
         """The journals of commits that did not finish (a killed build)."""
         found = []
-        for folder in sorted(out_dir.parent.glob(f".{out_dir.name}.undo-*")):
+        for folder in working_folders(out_dir, "undo"):
             try:
                 found.append(cls(out_dir, folder, json.loads((folder / "journal.json").read_text("utf-8"))))
             except (OSError, ValueError):  # killed before its journal was written: nothing was moved
