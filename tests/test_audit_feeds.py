@@ -1,0 +1,79 @@
+"""Feeds, sitemap, papers.json, papers.bib and the lists at their edges, read with real parsers
+(feedparser, an XML parser, pybtex, json) from sites built by the real CLI."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import feedparser
+import pytest
+
+from conftest import run_cli, write_site
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+CARD = """\
+    ---
+    title: {title}
+    date: {date}
+    categories: [{categories}]
+    ---
+    ### 1、{paper}
+
+    > - URL：{url}
+    """
+
+
+def digest(title: str, date: str, paper: str, url: str, categories: str = "paper") -> str:
+    return CARD.format(title=title, date=date, paper=paper, url=url, categories=categories)
+
+
+def build(site: Path, *args: str):
+    return run_cli("build", "--source", str(site), "--out", str(site / "_site"), *args, check=True)
+
+
+def output_file(out: Path, url: str, base_path: str) -> Path:
+    """The file of the built site that a URL of it names."""
+    path = unquote(urlsplit(url).path)
+    assert path.startswith(base_path), (url, base_path)
+    rel = path[len(base_path) :]
+    return out / rel / "index.html" if rel == "" or rel.endswith("/") else out / rel
+
+
+@pytest.mark.parametrize(
+    ("base_url", "base_path", "written"),
+    [
+        ("https://example.org/论文 集/", "/论文 集/", "https://example.org/%E8%AE%BA%E6%96%87%20%E9%9B%86/"),
+        ("https://例子.中国:8443/papers/", "/papers/", "https://xn--fsqu00a.xn--fiqs8s:8443/papers/"),
+    ],
+)
+def test_absolute_urls_of_a_base_url_in_other_letters_are_uris(tmp_path, base_url, base_path, written):
+    """sitemaps.org: every <loc> is a URI, escaped (RFC 3986); robots.txt's Sitemap: line too, and
+    Atom ids. A base_url whose path is not ASCII (`/论文/`, as the dev server supports) was written
+    raw, beside category slugs that were encoded, and so was a host in other letters: crawlers
+    reject such a sitemap or fetch the wrong URL."""
+    site = write_site(
+        tmp_path / "site",
+        {"2024-05-01-a.md": digest("A", "2024-05-01", "One", "https://arxiv.org/abs/2304.15004", "机器学习")},
+        f"title: T\nbase_url: {base_url}\nsearch: false\n",
+    )
+    build(site)
+    out = site / "_site"
+    sitemap = ET.fromstring((out / "sitemap.xml").read_bytes())
+    locs = [loc.text for loc in sitemap.iter(f"{SITEMAP}loc")]
+    assert len(locs) == 4  # the front page, the category, the digest, the paper
+    for loc in locs:
+        assert loc.isascii() and " " not in loc, loc
+        assert loc.startswith(written), loc
+        assert output_file(out, loc, base_path).is_file(), loc
+    robots = (out / "robots.txt").read_text(encoding="utf-8")
+    assert f"Sitemap: {written}sitemap.xml\n" in robots
+    for name in ("feed.xml", "categories/机器学习/feed.xml"):
+        feed = feedparser.parse((out / name).read_bytes())
+        assert not feed.bozo, feed.get("bozo_exception")
+        (self_link,) = [link.href for link in feed.feed.links if link.rel == "self"]
+        urls = [feed.feed.id, self_link, *(u for e in feed.entries for u in (e.id, e.link))]
+        assert all(u.startswith(written) and u.isascii() and " " not in u for u in urls), urls
+        assert output_file(out, self_link, base_path) == out / name
+        assert output_file(out, feed.entries[0].link, base_path).is_file()
