@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -77,3 +78,47 @@ def test_absolute_urls_of_a_base_url_in_other_letters_are_uris(tmp_path, base_ur
         assert all(u.startswith(written) and u.isascii() and " " not in u for u in urls), urls
         assert output_file(out, self_link, base_path) == out / name
         assert output_file(out, feed.entries[0].link, base_path).is_file()
+
+
+def test_category_names_that_read_the_same_are_one_category(tmp_path):
+    """`café` typed on one machine and pasted from another (decomposed, NFD), or `Machine  Learning`
+    with a doubled space: the same name to a reader, and it was two categories (two pills that look
+    alike, two pages, two feeds, a warning naming 'café' and 'café')."""
+    decomposed = unicodedata.normalize("NFD", "café")
+    assert decomposed != "café"
+    site = write_site(
+        tmp_path / "site",
+        {
+            "2024-05-01-a.md": digest(
+                "A", "2024-05-01", "One", "https://arxiv.org/abs/2304.15004", "café, Machine Learning"
+            ),
+            "2024-05-02-b.md": digest(
+                "B",
+                "2024-05-02",
+                "Two",
+                "https://arxiv.org/abs/2305.10601",
+                f"{decomposed}, 'Machine  Learning'",
+            ),
+            "2024-05-03-c.md": digest(
+                "C", "2024-05-03", "Three", "https://arxiv.org/abs/2306.00005", "'Machine\tLearning\u00a0'"
+            ),
+        },
+        "title: T\nbase_url: https://example.org/\nsearch: false\n",
+    )
+    proc = build(site)
+    assert "both make the slug" not in proc.stderr, proc.stderr
+    out = site / "_site"
+    assert sorted(p.name for p in (out / "categories").iterdir() if p.is_dir()) == [
+        "café",
+        "machine-learning",
+    ]
+    for slug, entries in (("café", ["B", "A"]), ("machine-learning", ["C", "B", "A"])):
+        feed = feedparser.parse((out / "categories" / slug / "feed.xml").read_bytes())
+        assert not feed.bozo and [e.title for e in feed.entries] == entries
+        assert {t.term for e in feed.entries for t in e.tags} <= {"café", "Machine Learning"}
+    site_feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert [sorted(t.term for t in e.tags) for e in site_feed.entries] == [
+        ["Machine Learning"],
+        ["Machine Learning", "café"],
+        ["Machine Learning", "café"],
+    ]
