@@ -6,12 +6,13 @@ from __future__ import annotations
 import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import feedparser
 import pytest
 
 from conftest import run_cli, write_site
+from http_util import serve_static
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 CARD = """\
@@ -122,3 +123,41 @@ def test_category_names_that_read_the_same_are_one_category(tmp_path):
         ["Machine Learning", "café"],
         ["Machine Learning", "café"],
     ]
+
+
+# For each pair (a title or name, the count after it): the count's first character, and the box of
+# the element the title is in. In a left-to-right list the count must start right of the title.
+TITLE_THEN_COUNT = """([title, count]) => [...document.querySelectorAll(title)].map(t => {
+    const c = t.parentElement.querySelector(count), text = c.firstChild, r = document.createRange();
+    r.setStart(text, 0); r.setEnd(text, 1);
+    return {title: t.textContent, right: t.getBoundingClientRect().right, count: r.getBoundingClientRect().left};
+})"""
+
+
+def test_a_right_to_left_title_keeps_the_count_after_it_in_every_list(tmp_path, browser):
+    """An Arabic title ending in `(2024)` in a Chinese list: the bidi algorithm ran the title into
+    the text beside it, and the 1 of "1 篇论文" was drawn left of the title (Chromium)."""
+    rtl = "مرحبا بالعالم (2024)"
+    site = write_site(
+        tmp_path / "site",
+        {"2024-05-01-a.md": digest(rtl, "2024-05-01", "P", "https://arxiv.org/abs/2304.15004", "تعلم الآلة")},
+        "title: T\nbase_url: https://example.org/\nsearch: false\n",
+    )
+    build(site)
+    pairs = {
+        "": (".digest-line > a", ".count"),
+        "digests/": (".digest-line > a", ".count"),
+        "archive/2024/": (".digest-line > a", ".count"),
+        "archive/2024/05/": (".digest-line > a", ".count"),
+        "categories/": (".category-list a", "small"),
+        "categories/تعلم-الآلة/": (".digest-line > a", ".count"),
+    }
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        with serve_static(site / "_site") as url:
+            for path, (title, count) in [*pairs.items(), ("categories/تعلم-الآلة/", ("h1 > bdi", "small"))]:
+                page.goto(url + quote(path))
+                found = page.evaluate(TITLE_THEN_COUNT, [title, count])
+                assert found and all(f["count"] >= f["right"] - 0.5 for f in found), (path, found)
+    finally:
+        page.close()
