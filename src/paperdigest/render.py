@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
-from urllib.parse import quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 import jinja2
 from pygments.formatters import HtmlFormatter
@@ -38,6 +38,11 @@ def theme_dir() -> Path:
     return PACKAGED_THEME if PACKAGED_THEME.is_dir() else SOURCE_THEME
 
 
+# What a URI's path, query and fragment may hold as written (RFC 3986), `%` included: what Urls
+# already encoded stays as it is.
+URI_PATH_SAFE = "/%?#[]@!$&'()*+,;=:-._~"
+
+
 class Urls:
     """Every internal link goes through here, so the base path is never forgotten."""
 
@@ -49,11 +54,13 @@ class Urls:
         return self.base_path + quote(path.lstrip("/"), safe="/#%?=&.-_~")
 
     def absolute(self, path: str = "") -> str:
-        """Absolute URL when base_url is set (feeds, sitemap, canonical), else site-absolute."""
+        """Absolute URL when base_url is set (feeds, sitemap, canonical), else site-absolute. A URI
+        (RFC 3986), as sitemaps, robots.txt and Atom ids need: a base path in other letters or with
+        a space (`/论文 集/`) percent-encoded, a host in other letters as IDNA (`xn--...`)."""
         if not self.site_url:
             return self(path)
         origin = urlsplit(self.site_url)
-        return f"{origin.scheme}://{origin.netloc}{self(path)}"
+        return f"{origin.scheme}://{uri_host(origin)}{quote(self(path), safe=URI_PATH_SAFE)}"
 
     @staticmethod
     def digest(slug: str) -> str:
@@ -70,6 +77,14 @@ class Urls:
     @staticmethod
     def month(date: dt.date) -> str:
         return f"archive/{date.year:04d}/{date.month:02d}/"
+
+
+def uri_host(origin: SplitResult) -> str:
+    """The host (and port) of a URL, a name in other letters as IDNA (例子.中国 -> xn--fsqu00a.xn--fiqs8s)."""
+    if origin.netloc.isascii():
+        return origin.netloc
+    host = origin.hostname.encode("idna").decode("ascii")
+    return f"{host}:{origin.port}" if origin.port else host
 
 
 def http_url(url: str) -> str:

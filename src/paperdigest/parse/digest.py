@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -304,7 +305,14 @@ def as_list(value, spaced: bool = False) -> list[str]:
 def categories(meta: dict) -> tuple[str, ...]:
     # Jekyll's plural keys take several names in one string; `category: Machine Learning` is one.
     found = [c for key in CATEGORY_KEYS for c in as_list(meta.get(key), spaced=key in ("categories", "tags"))]
-    return tuple(dict.fromkeys(found))
+    return tuple(dict.fromkeys(map(category_name, found)))
+
+
+def category_name(name: str) -> str:
+    """A category as readers see it: composed (NFC: a `café` pasted decomposed is the `café` typed
+    elsewhere) and each run of spaces, tabs or newlines one space (`Machine  Learning`). Names that
+    differ only so were two categories that look alike, with a page and feed each."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
 
 
 def keywords(value) -> tuple[str, ...]:
