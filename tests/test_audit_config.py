@@ -1,0 +1,160 @@
+"""site.yaml and papers.yaml as users edit them: every mistake is an error at its file and line."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_cli, site_tree, write_site
+from paperdigest.config import load_config
+from paperdigest.errors import ConfigError
+
+DIGEST = {
+    "2024-01-02-a.md": """\
+        ---
+        title: Day one
+        date: 2024-01-02
+        ---
+
+        ### 1、Attention Is All You Need
+
+        > - 论文地址：https://arxiv.org/abs/1706.03762
+        > - 会议：NeurIPS 2017
+        """
+}
+
+
+def config_error(tmp_path, yaml_text: str, **options) -> str:
+    (tmp_path / "site.yaml").write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path, **options)
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    "yaml_text, expected",
+    [
+        # An error about a key names the line of that key, nested keys included.
+        ("title: T\nsearch: false\nper_page: ten\n", "site.yaml:3: error: 'per_page' must be int"),
+        ("title: T\nmath:\n  render: bild\n", "site.yaml:3: error: math.render must be 'build' or 'browser'"),
+        ("title: T\n\nlanguage: 'en us'\n", "site.yaml:3: error: language must be a language tag"),
+        ("title: T\nfields:\n  code: 3\n", "site.yaml:3: error: 'fields.code' must be a label"),
+        (
+            "title: T\nstrings:\n  search_placeholder: [x]\n",
+            "site.yaml:3: error: 'strings.search_placeholder'",
+        ),
+        ("katex: 3\n", "site.yaml:1: error: 'katex' must be a mapping"),
+        # A misspelt key says which key was meant.
+        ("search: false\ntitel: x\n", "site.yaml:2: error: unknown key 'titel': did you mean 'title'?"),
+        ("math:\n  rendr: build\n", "site.yaml:2: error: unknown key 'math.rendr': did you mean 'render'?"),
+        ("fields:\n  cod: [源码]\n", "site.yaml:2: error: unknown field 'fields.cod': did you mean 'code'?"),
+        (
+            "strings:\n  serch_placeholder: x\n",
+            "site.yaml:2: error: unknown key 'strings.serch_placeholder': did you mean 'search_placeholder'?",
+        ),
+    ],
+)
+def test_an_error_about_a_key_names_its_line(tmp_path, yaml_text, expected):
+    assert expected in config_error(tmp_path, yaml_text)
+
+
+def test_an_unknown_key_far_from_every_key_suggests_nothing(tmp_path):
+    message = config_error(tmp_path, "colour: blue\n")
+    assert "site.yaml:1: error: unknown key 'colour' (known keys: author," in message
+
+
+@pytest.mark.parametrize(
+    "yaml_text, expected",
+    [
+        ("title: A\nsearch: false\ntitle: B\n", "site.yaml:3: error: 'title' is given twice (lines 1 and 3)"),
+        ("katex:\n  cdn: a\n  cdn: b\n", "site.yaml:3: error: 'katex.cdn' is given twice (lines 2 and 3)"),
+        ("math:\n  render: build\nmath:\n  output: html\n", "site.yaml:3: error: 'math' is given twice"),
+    ],
+)
+def test_a_key_given_twice_is_an_error_not_the_last_one_silently(tmp_path, yaml_text, expected):
+    # YAML keeps the last of two equal keys without a word: `math:` twice drops the first's settings.
+    assert expected in config_error(tmp_path, yaml_text)
+
+
+@pytest.mark.parametrize(
+    "yaml_text, expected",
+    [
+        (
+            "title: x\n\tsearch: false\n",
+            "site.yaml:2: error: invalid YAML: while scanning for the next token, found character '\\t' that "
+            "cannot start any token",
+        ),
+        (
+            'search: false\ntitle: "Paper\n',
+            "site.yaml:2: error: invalid YAML: while scanning a quoted scalar, found unexpected end of stream",
+        ),
+    ],
+)
+def test_broken_yaml_is_one_short_line_at_the_construct_that_failed(tmp_path, yaml_text, expected):
+    message = config_error(tmp_path, yaml_text)
+    # PyYAML's own text spans lines and quotes '<unicode string>'; printed escaped it was one long line.
+    assert message.endswith(expected)
+    assert "\\n" not in message and "unicode string" not in message
+
+
+def test_a_document_that_is_not_a_mapping_is_an_error(tmp_path):
+    assert "site.yaml must be a mapping" in config_error(tmp_path, "false\n")
+    (tmp_path / "site.yaml").write_text("# only a comment\n", encoding="utf-8")
+    assert load_config(tmp_path).title == "Paper Digest"
+
+
+def test_a_named_folder_that_does_not_exist_is_reported_at_its_line(tmp_path):
+    root = write_site(tmp_path, DIGEST, "title: T\nsearch: false\ndigests_dir: digest\n")
+    proc = run_cli("build", "--source", str(root))
+    assert proc.returncode == 2 and "site.yaml:3: error: digests_dir: " in proc.stderr, proc.stderr
+    assert not (root / "_site").exists()
+
+
+@pytest.mark.parametrize(
+    "base_url, words",
+    [
+        ("/repo", "base_url must be an http(s) URL, got '/repo'"),
+        ("https://", "base_url has no host name"),
+        ("https:///repo/", "base_url has no host name"),
+        ("https://u.github.io/repo/?v=2", "without ?query or #fragment"),
+        ("https://u.github.io/repo/#top", "without ?query or #fragment"),
+    ],
+)
+def test_a_base_url_that_makes_no_site_address_is_an_error(tmp_path, base_url, words):
+    # Without a host the feeds and the sitemap said https:///...; a query or fragment was dropped.
+    message = config_error(tmp_path, f"title: T\nbase_url: '{base_url}'\n")
+    assert "site.yaml:2: error: base_url " in message and words in message
+
+
+@pytest.mark.parametrize(
+    "base_url, base_path",
+    [
+        ("https://u.github.io/repo", "/repo/"),
+        ("http://localhost:4000/x/", "/x/"),
+        ("https://U.github.io/", "/"),
+        ("https://u.github.io/repo#", "/repo/"),
+    ],
+)
+def test_base_urls_users_write_are_accepted(tmp_path, base_url, base_path):
+    (tmp_path / "site.yaml").write_text(f"base_url: '{base_url}'\n", encoding="utf-8")
+    assert load_config(tmp_path).base_path == base_path
+
+
+def test_a_bad_base_url_option_is_blamed_on_the_option_not_on_site_yaml(tmp_path):
+    root = write_site(tmp_path, DIGEST, "title: T\nsearch: false\nbase_url: https://u.github.io/repo/\n")
+    run_cli("build", "--source", str(root), check=True)
+    before = site_tree(root / "_site")
+    proc = run_cli("build", "--source", str(root), "--base-url", "/repo")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("--base-url: error: base_url must be an http(s) URL, got '/repo'")
+    assert "site.yaml" not in proc.stderr
+    assert site_tree(root / "_site") == before
+    # The option replaces site.yaml's base_url, which is then not used and not checked.
+    (root / "site.yaml").write_text("title: T\nsearch: false\nbase_url: /repo\n", encoding="utf-8")
+    run_cli("build", "--source", str(root), "--base-url", "https://u.github.io/repo/", check=True)
+
+
+def test_a_key_that_overrides_a_yaml_merge_is_not_given_twice(tmp_path):
+    # `<<: *name` copies the alias's keys in while the values are made: no key is written twice.
+    yaml_text = "katex: &k\n  macros: {'\\a': x}\nmath:\n  <<: *k\n  macros: {'\\a': y}\n"
+    (tmp_path / "site.yaml").write_text(yaml_text, encoding="utf-8")
+    assert load_config(tmp_path).math.macros == {"\\a": "y"}
