@@ -158,3 +158,31 @@ def test_a_key_that_overrides_a_yaml_merge_is_not_given_twice(tmp_path):
     yaml_text = "katex: &k\n  macros: {'\\a': x}\nmath:\n  <<: *k\n  macros: {'\\a': y}\n"
     (tmp_path / "site.yaml").write_text(yaml_text, encoding="utf-8")
     assert load_config(tmp_path).math.macros == {"\\a": "y"}
+
+
+@pytest.mark.parametrize(
+    "macro, words",
+    [
+        ("RR: \\mathbb{R}", "a macro's name is a backslash and letters, like \\R; got 'RR'"),
+        ("'\\\\RR': '\\mathbb{R}'", "got '\\\\\\\\RR' (one backslash: \\R unquoted)"),
+        ("\\RR: null", "macro \\RR must be TeX text, like \\mathbb{R}; got None"),
+        ("\\RR: true", "macro \\RR must be TeX text"),
+        ("\\RR: [a, b]", "macro \\RR must be TeX text"),
+    ],
+)
+def test_a_math_macro_that_cannot_work_is_an_error_at_its_line(tmp_path, macro, words):
+    # They reached KaTeX as the text 'None', 'True' or "['a', 'b']", or as a macro no formula can use
+    # ('\\RR' in single quotes is two backslashes), or redefined the letters R of every formula.
+    for key in ("math", "katex"):
+        message = config_error(tmp_path, f"title: T\n{key}:\n  macros:\n    {macro}\n")
+        assert f"site.yaml:3: error: {key}.macros: " in message and words in message, message
+
+
+def test_math_macros_as_the_reference_writes_them_typeset(tmp_path):
+    digest = {"2024-01-03-m.md": "---\ntitle: M\ndate: 2024-01-03\n---\n\nText $\\RR + \\one$ end.\n"}
+    config = "title: T\nsearch: false\nbase_url: https://x.org/\nmath:\n  macros:\n    \\RR: \\mathbb{R}\n    \\one: 1\n"
+    root = write_site(tmp_path, digest, config)
+    proc = run_cli("build", "--source", str(root), check=True)
+    assert "warning" not in proc.stderr, proc.stderr
+    page = (root / "_site/digests/2024-01-03-m/index.html").read_text(encoding="utf-8")
+    assert "<mi>ℝ</mi><mo>+</mo><mn>1</mn>" in page

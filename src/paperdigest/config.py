@@ -33,6 +33,9 @@ KATEX_INTEGRITY = {
 }
 
 
+# A TeX control sequence as KaTeX's lexer reads one: a backslash and letters, or a backslash and one
+# other character. `\\\\R` (what '\\\\R' in single quotes is) is two tokens and never expands.
+MACRO_NAME = re.compile(r"\\(?:[a-zA-Z@]+|[^a-zA-Z@])")
 MATH_OUTPUTS = ("mathml", "htmlAndMathml", "html")  # KaTeX's `output` option
 
 
@@ -74,8 +77,7 @@ class MathConfig:
         "build",
     )
     macros: dict = doc(
-        "TeX macros for every formula in both modes, e.g. {'\\\\R': '\\\\mathbb{R}'}; "
-        "merged over katex.macros.",
+        "TeX macros for every formula in both modes, e.g. `\\R: \\mathbb{R}`; merged over katex.macros.",
         factory=dict,
     )
     output: str = doc(
@@ -198,6 +200,10 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
         fields=field_labels_of(config.fields, where),
         strings=strings_of(config, where),
     )
+    for key, macros in (("katex.macros", config.katex.macros), ("math.macros", config.math.macros)):
+        problem = macros_error(key, macros)
+        if problem:
+            raise where.error(key, problem)
     for key in ("per_page", "papers_per_page", "digests_per_page"):
         if getattr(config, key) < 1:
             raise where.error(key, f"{key} must be at least 1")
@@ -220,6 +226,19 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
         message = f"language must be a language tag like en or zh-CN, got {excerpt(config.language)}"
         raise where.error("language", message)
     return config
+
+
+def macros_error(key: str, macros: dict) -> str | None:
+    """What is wrong with katex.macros or math.macros, or None. Each is `\\name: TeX`: a name
+    without its backslash redefines a letter of every formula (`R: \\mathbb{R}` never ends
+    expanding), and a value that is not text would reach KaTeX as Python's None, True or [...]."""
+    for name, value in macros.items():
+        if not isinstance(name, str) or not MACRO_NAME.fullmatch(name):
+            hint = " (one backslash: \\R unquoted)" if str(name).startswith("\\\\") else ""
+            return f"{key}: a macro's name is a backslash and letters, like \\R; got {excerpt(name)}{hint}"
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return f"{key}: macro {name} must be TeX text, like \\mathbb{{R}}; got {excerpt(value)}"
+    return None
 
 
 def base_url_error(base_url: str) -> str | None:
