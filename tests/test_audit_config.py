@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import textwrap
+
 import pytest
 
 from conftest import run_cli, site_tree, write_site
@@ -186,3 +189,79 @@ def test_math_macros_as_the_reference_writes_them_typeset(tmp_path):
     assert "warning" not in proc.stderr, proc.stderr
     page = (root / "_site/digests/2024-01-03-m/index.html").read_text(encoding="utf-8")
     assert "<mi>ℝ</mi><mo>+</mo><mn>1</mn>" in page
+
+
+def papers_site(root, papers_yaml: str):
+    """A two-paper site with papers.yaml; the built papers by id and the build's stderr."""
+    second = "\n### 2、Second Paper\n\n> - 论文地址：https://arxiv.org/abs/2402.00838\n"
+    digest = {"2024-01-02-a.md": textwrap.dedent(DIGEST["2024-01-02-a.md"]) + second}
+    write_site(root, digest, "title: T\nsearch: false\nbase_url: https://example.org/\n")
+    (root / "papers.yaml").write_text(papers_yaml, encoding="utf-8")
+    return root
+
+
+def built_papers(root, expect_rc: int):
+    proc = run_cli("build", "--source", str(root))
+    assert proc.returncode == expect_rc, proc.stderr
+    papers = json.loads((root / "_site/papers.json").read_text(encoding="utf-8"))["papers"]
+    return {p["id"]: p for p in papers}, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "papers_yaml, error",
+    [
+        # An entry given twice: YAML kept the last one and dropped the first without a word.
+        (
+            "1706.03762:\n  title: Kept\n2402.00838:\n  venue: ICLR\n1706.03762:\n  venue: Lost\n",
+            "papers.yaml:5: error: paper 1706.03762 is given twice (lines 1 and 5); this entry is not applied",
+        ),
+        (
+            "1706.03762:\n  title: Kept\n2402.00838:\n  venue: ICLR\nhttps://arxiv.org/abs/1706.03762v2:\n  venue: Lost\n",
+            "papers.yaml:5: error: paper 1706.03762 is given twice (lines 1 and 5)",
+        ),
+        (
+            "1706.03762:\n  title: Kept\n  title: Lost\n2402.00838:\n  venue: ICLR\n",
+            "papers.yaml:3: error: paper 1706.03762: title is given twice (lines 2 and 3); the first is kept",
+        ),
+        # A value of the wrong type is an error, as in front matter, not a warning the build passes.
+        (
+            "1706.03762:\n  title: Kept\n  venue: [a, b]\n2402.00838:\n  venue: ICLR\n",
+            "papers.yaml:3: error: paper 1706.03762: venue must be text",
+        ),
+        (
+            "1706.03762:\n  title: Kept\n  links: https://x.org\n2402.00838:\n  venue: ICLR\n",
+            "papers.yaml:3: error: paper 1706.03762: links must map labels to URLs",
+        ),
+        # An empty title made a paper page whose heading and list entries had no text.
+        (
+            "1706.03762:\n  title: Kept\n  translated_title:\n2402.00838:\n  venue: ICLR\n  title:\n",
+            "papers.yaml:6: error: paper 2402.00838: title is empty",
+        ),
+        (
+            "1706.03762:\n  title: Kept\n2402.00838: a venue\n",
+            "papers.yaml:3: error: paper 2402.00838: expected a mapping of fields",
+        ),
+    ],
+)
+def test_a_malformed_papers_yaml_entry_is_a_located_error_and_the_rest_applies(tmp_path, papers_yaml, error):
+    papers, stderr = built_papers(papers_site(tmp_path, papers_yaml), expect_rc=1)
+    assert error in stderr
+    assert papers["1706.03762"]["title"] == "Kept"
+    assert papers["1706.03762"]["venue"] == "NeurIPS 2017"  # from the digest: the bad value is left out
+    if "ICLR" in papers_yaml:
+        assert papers["2402.00838"]["venue"] == "ICLR"
+        assert papers["2402.00838"]["title"] == "Second Paper"
+
+
+def test_an_unquoted_null_in_papers_yaml_clears_a_field(tmp_path):
+    papers_yaml = "1706.03762:\n  venue: null\n  affiliations: ~\n  authors: [Ashish Vaswani, null, 'null']\n"
+    papers, stderr = built_papers(papers_site(tmp_path, papers_yaml), expect_rc=0)
+    paper = papers["1706.03762"]
+    # Read as text, `null` was a venue 'null' and an affiliation 'null' on the paper's page.
+    assert (paper["venue"], paper["affiliations"]) == ("", [])
+    assert paper["authors"] == ["Ashish Vaswani", "null"]  # quoted, it is the text null
+
+
+def test_a_misspelt_papers_yaml_field_says_which_field_was_meant(tmp_path):
+    papers, stderr = built_papers(papers_site(tmp_path, "1706.03762:\n  veneu: ICML\n"), expect_rc=0)
+    assert "papers.yaml:2: warning: paper 1706.03762: unknown field 'veneu': did you mean 'venue'?" in stderr
