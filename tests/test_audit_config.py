@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 import pytest
@@ -265,3 +266,22 @@ def test_an_unquoted_null_in_papers_yaml_clears_a_field(tmp_path):
 def test_a_misspelt_papers_yaml_field_says_which_field_was_meant(tmp_path):
     papers, stderr = built_papers(papers_site(tmp_path, "1706.03762:\n  veneu: ICML\n"), expect_rc=0)
     assert "papers.yaml:2: warning: paper 1706.03762: unknown field 'veneu': did you mean 'venue'?" in stderr
+
+
+def test_a_base_path_written_as_is_or_percent_encoded_makes_one_site_of_valid_urls(tmp_path):
+    # /论文/ was written raw into every link, the sitemap and the feeds (a URL there may hold no
+    # space or non-ASCII letter), while the same folder written encoded made another site.
+    trees = []
+    for n, base_url in enumerate(
+        ["https://u.github.io/论文 集/", "https://u.github.io/%E8%AE%BA%E6%96%87%20%E9%9B%86/"]
+    ):
+        root = write_site(tmp_path / str(n), DIGEST, f"title: T\nsearch: false\nbase_url: '{base_url}'\n")
+        run_cli("build", "--source", str(root), check=True)
+        trees.append(site_tree(root / "_site"))
+    assert trees[0] == trees[1]
+    sitemap = trees[0]["sitemap.xml"].decode("utf-8")
+    locs = re.findall(r"<loc>([^<]*)</loc>", sitemap)
+    assert locs and all(loc.isascii() and " " not in loc for loc in locs), locs
+    assert "https://u.github.io/%E8%AE%BA%E6%96%87%20%E9%9B%86/digests/2024-01-02-a/" in locs
+    page = trees[0]["digests/2024-01-02-a/index.html"].decode("utf-8")
+    assert 'href="/%E8%AE%BA%E6%96%87%20%E9%9B%86/papers/1706.03762/"' in page

@@ -7,7 +7,7 @@ import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import yaml
 
@@ -154,9 +154,11 @@ class SiteConfig:
 
     @property
     def base_path(self) -> str:
-        """'/repo/' for https://user.github.io/repo/, '/' when unset."""
-        path = urlsplit(self.base_url).path if self.base_url else "/"
-        return "/" + path.strip("/") + "/" if path.strip("/") else "/"
+        """'/repo/' for https://user.github.io/repo/, '/' when unset. Percent-encoded once, as the
+        rest of every URL is: /论文/ and /%E8%AE%BA%E6%96%87/ are one folder and make one site, and
+        the sitemap and feeds (which take URLs, not IRIs) get no raw space or non-ASCII letter."""
+        path = unquote(urlsplit(self.base_url).path if self.base_url else "/").strip("/")
+        return "/" + quote(path, safe="/") + "/" if path else "/"
 
     @property
     def site_url(self) -> str:
