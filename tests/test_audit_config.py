@@ -285,3 +285,13 @@ def test_a_base_path_written_as_is_or_percent_encoded_makes_one_site_of_valid_ur
     assert "https://u.github.io/%E8%AE%BA%E6%96%87%20%E9%9B%86/digests/2024-01-02-a/" in locs
     page = trees[0]["digests/2024-01-02-a/index.html"].decode("utf-8")
     assert 'href="/%E8%AE%BA%E6%96%87%20%E9%9B%86/papers/1706.03762/"' in page
+
+
+def test_check_as_json_reports_a_site_yaml_error_as_json(tmp_path):
+    # The error went to stderr as text and stdout stayed empty: a tool reading the JSON got nothing.
+    root = write_site(tmp_path, DIGEST, "title: T\nsearch: false\ntitel: x\n")
+    proc = run_cli("check", "--format", "json", cwd=root)
+    assert proc.returncode == 2
+    [problem] = json.loads(proc.stdout)
+    assert (problem["path"], problem["line"], problem["level"]) == ("site.yaml", 3, "error")
+    assert problem["message"].startswith("unknown key 'titel': did you mean 'title'?")

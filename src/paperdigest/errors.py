@@ -69,6 +69,12 @@ class ConfigError(Exception):
     """site.yaml is missing a required value, has an unknown key or a wrong type."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None):
-        self.path, self.line = str(path), line
+        self.path, self.line, self.message = str(path), line, message
         where = f"{path}:{line}" if line else str(path)
         super().__init__(printable(f"{where}: error: {message}"))
+
+    def problem(self, root: Path) -> Problem:
+        """The error as a located problem, its file named from the site folder as others are."""
+        path = Path(self.path)
+        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else self.path
+        return Problem(shown, self.line, "error", self.message)
