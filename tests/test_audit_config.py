@@ -295,3 +295,38 @@ def test_check_as_json_reports_a_site_yaml_error_as_json(tmp_path):
     [problem] = json.loads(proc.stdout)
     assert (problem["path"], problem["line"], problem["level"]) == ("site.yaml", 3, "error")
     assert problem["message"].startswith("unknown key 'titel': did you mean 'title'?")
+
+
+def test_the_dev_server_follows_papers_yaml_and_site_yaml_saves_and_shows_their_errors(tmp_path):
+    from serve_util import ServeProcess
+
+    root = papers_site(tmp_path / "site", "")
+    config = "title: T\nsearch: false\nbase_url: https://example.org/\n"
+    with ServeProcess(root, "--port", "0", "--out", str(tmp_path / "preview")) as serve:
+        generation, server = serve.page("").generation()
+        with serve.events(generation, server) as events:
+            (root / "papers.yaml").write_text("1706.03762:\n  title: Saved Title\n", encoding="utf-8")
+            assert events.next()["action"] == "reload"
+            assert "Saved Title" in serve.page("papers/1706.03762/").text
+
+            (root / "papers.yaml").write_text(
+                "1706.03762:\n  title: Saved Title\n  title: B\n", encoding="utf-8"
+            )
+            update = events.next()
+            assert [(e["path"], e["line"]) for e in update["errors"]] == [("papers.yaml", 3)]
+            assert "Saved Title" in serve.page("papers/1706.03762/").text  # the first is kept
+
+            (root / "site.yaml").write_text(config + "title: Again\n", encoding="utf-8")
+            update = events.next()
+            assert update["action"] == "errors"
+            assert (update["errors"][0]["path"], update["errors"][0]["line"]) == ("site.yaml", 4)
+            assert "'title' is given twice (lines 1 and 4)" in update["errors"][0]["message"]
+
+            (root / "papers.yaml").write_text("1706.03762:\n  venue: null\n", encoding="utf-8")
+            (root / "site.yaml").write_text(config.replace("title: T", "title: Renamed"), encoding="utf-8")
+            while (update := events.next())["errors"]:
+                pass  # the two saves may be one rebuild or two
+            assert update["action"] == "reload"
+            assert "Renamed" in serve.page("").text
+            paper = serve.page("papers/1706.03762/").text
+            assert "Attention Is All You Need" in paper and "NeurIPS 2017" not in paper
