@@ -122,7 +122,14 @@ def run_check(args) -> int:
 
     from paperdigest.check import check_site
 
-    result = check_site(args.source)
+    try:
+        result = check_site(args.source)
+    except ConfigError as exc:
+        if args.format != "json":
+            raise
+        # A tool reading the JSON gets the configuration error in it, not an empty stdout.
+        print(json.dumps([exc.problem(args.source.resolve()).as_dict()], ensure_ascii=False, indent=1))
+        return 2
     if args.format == "json":
         print(json.dumps([p.as_dict() for p in result.problems], ensure_ascii=False, indent=1))
     else:

@@ -7,11 +7,11 @@ import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import yaml
 
-from paperdigest.errors import ConfigError, Problem, excerpt
+from paperdigest.errors import ConfigError, Problem, did_you_mean, excerpt
 from paperdigest.i18n import StringsError, site_strings
 from paperdigest.parse.fields import FIELD_NAMES
 from paperdigest.parse.front_matter import MAX_VALUES, expands_beyond, too_many_values
@@ -33,6 +33,9 @@ KATEX_INTEGRITY = {
 }
 
 
+# A TeX control sequence as KaTeX's lexer reads one: a backslash and letters, or a backslash and one
+# other character. `\\\\R` (what '\\\\R' in single quotes is) is two tokens and never expands.
+MACRO_NAME = re.compile(r"\\(?:[a-zA-Z@]+|[^a-zA-Z@])")
 MATH_OUTPUTS = ("mathml", "htmlAndMathml", "html")  # KaTeX's `output` option
 
 
@@ -74,8 +77,7 @@ class MathConfig:
         "build",
     )
     macros: dict = doc(
-        "TeX macros for every formula in both modes, e.g. {'\\\\R': '\\\\mathbb{R}'}; "
-        "merged over katex.macros.",
+        "TeX macros for every formula in both modes, e.g. `\\R: \\mathbb{R}`; merged over katex.macros.",
         factory=dict,
     )
     output: str = doc(
@@ -152,9 +154,11 @@ class SiteConfig:
 
     @property
     def base_path(self) -> str:
-        """'/repo/' for https://user.github.io/repo/, '/' when unset."""
-        path = urlsplit(self.base_url).path if self.base_url else "/"
-        return "/" + path.strip("/") + "/" if path.strip("/") else "/"
+        """'/repo/' for https://user.github.io/repo/, '/' when unset. Percent-encoded once, as the
+        rest of every URL is: /论文/ and /%E8%AE%BA%E6%96%87/ are one folder and make one site, and
+        the sitemap and feeds (which take URLs, not IRIs) get no raw space or non-ASCII letter."""
+        path = unquote(urlsplit(self.base_url).path if self.base_url else "/").strip("/")
+        return "/" + quote(path, safe="/") + "/" if path else "/"
 
     @property
     def site_url(self) -> str:
@@ -165,65 +169,158 @@ class SiteConfig:
         return self.root / getattr(self, name)
 
 
+@dataclass(frozen=True)
+class ConfigSource:
+    """site.yaml and the line of each key in it, so that an error about a key names its line."""
+
+    path: Path
+    lines: dict[str, int] = field(default_factory=dict)  # 'title', 'katex.cdn', ... -> line
+
+    def error(self, key: str, message: str) -> ConfigError:
+        """An error at `key` (dotted), or at the key it is under when it has no line of its own."""
+        while key and key not in self.lines:
+            key = key.rpartition(".")[0]
+        return ConfigError(self.path, message, self.lines.get(key))
+
+
 def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
-    """Read `root/site.yaml` (absent file = defaults) and validate every key."""
+    """Read `root/site.yaml` (absent file = defaults) and validate every key. `base_url` is
+    --base-url: it replaces site.yaml's, and an error in it names the option, not the file."""
     path = root / CONFIG_NAME
-    data = read_config(path) if path.exists() else {}
+    data, lines = read_config(path) if path.exists() else ({}, {})
+    where = ConfigSource(path, lines)
     if base_url is not None:
+        problem = base_url_error(base_url)
+        if problem:
+            raise ConfigError("--base-url", problem)
         data = {**data, "base_url": base_url}
-    config = _build(SiteConfig, data, path, prefix="")
+    config = _build(SiteConfig, data, where, prefix="")
     config = dataclasses.replace(
         config,
         root=root,
         given=frozenset(data),
-        fields=field_labels_of(config.fields, path),
-        strings=strings_of(config, path),
+        fields=field_labels_of(config.fields, where),
+        strings=strings_of(config, where),
     )
+    for key, macros in (("katex.macros", config.katex.macros), ("math.macros", config.math.macros)):
+        problem = macros_error(key, macros)
+        if problem:
+            raise where.error(key, problem)
     for key in ("per_page", "papers_per_page", "digests_per_page"):
         if getattr(config, key) < 1:
-            raise ConfigError(path, f"{key} must be at least 1")
+            raise where.error(key, f"{key} must be at least 1")
     if config.math.render not in ("build", "browser"):
-        raise ConfigError(
-            path, f"math.render must be 'build' or 'browser', got {excerpt(config.math.render)}"
-        )
+        message = f"math.render must be 'build' or 'browser', got {excerpt(config.math.render)}"
+        raise where.error("math.render", message)
     if config.math.output not in MATH_OUTPUTS:
         choices = ", ".join(repr(o) for o in MATH_OUTPUTS)
-        raise ConfigError(path, f"math.output must be one of {choices}, got {excerpt(config.math.output)}")
-    if config.base_url and urlsplit(config.base_url).scheme not in ("http", "https"):
-        raise ConfigError(path, f"base_url must be an http(s) URL, got {excerpt(config.base_url)}")
+        message = f"math.output must be one of {choices}, got {excerpt(config.math.output)}"
+        raise where.error("math.output", message)
+    if base_url is None and base_url_error(config.base_url):
+        raise where.error("base_url", base_url_error(config.base_url))
     if config.repo_url and urlsplit(config.repo_url).scheme not in ("http", "https"):
-        raise ConfigError(path, f"repo_url must be an http(s) URL, got {excerpt(config.repo_url)}")
+        raise where.error("repo_url", f"repo_url must be an http(s) URL, got {excerpt(config.repo_url)}")
     if config.cname and not HOSTNAME.fullmatch(config.cname):
-        raise ConfigError(
-            path, f"cname must be a bare domain like papers.example.org, got {excerpt(config.cname)}"
-        )
+        message = f"cname must be a bare domain like papers.example.org, got {excerpt(config.cname)}"
+        raise where.error("cname", message)
     # Written into every page's <html lang="...">, and checked as a digest's `lang:` is.
     if config.language and not LANGUAGE_TAG.fullmatch(config.language):
-        raise ConfigError(
-            path, f"language must be a language tag like en or zh-CN, got {excerpt(config.language)}"
-        )
+        message = f"language must be a language tag like en or zh-CN, got {excerpt(config.language)}"
+        raise where.error("language", message)
     return config
 
 
-def read_config(path: Path) -> dict:
-    """site.yaml's keys and values. Read as digests are: UTF-8, or UTF-16/UTF-32 with a byte-order
-    mark (what some Windows editors save); the YAML nested or aliased beyond reason is an error."""
+def macros_error(key: str, macros: dict) -> str | None:
+    """What is wrong with katex.macros or math.macros, or None. Each is `\\name: TeX`: a name
+    without its backslash redefines a letter of every formula (`R: \\mathbb{R}` never ends
+    expanding), and a value that is not text would reach KaTeX as Python's None, True or [...]."""
+    for name, value in macros.items():
+        if not isinstance(name, str) or not MACRO_NAME.fullmatch(name):
+            hint = " (one backslash: \\R unquoted)" if str(name).startswith("\\\\") else ""
+            return f"{key}: a macro's name is a backslash and letters, like \\R; got {excerpt(name)}{hint}"
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return f"{key}: macro {name} must be TeX text, like \\mathbb{{R}}; got {excerpt(value)}"
+    return None
+
+
+def base_url_error(base_url: str) -> str | None:
+    """What is wrong with a base_url (site.yaml's or --base-url's), or None."""
+    if not base_url:
+        return None
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https"):
+        return f"base_url must be an http(s) URL, got {excerpt(base_url)}"
+    if not parts.hostname:  # feeds and the sitemap would say https:///...
+        return f"base_url has no host name (https://HOST/...), got {excerpt(base_url)}"
+    if parts.query or parts.fragment:  # every URL of the site is made from the path alone
+        return f"base_url must be the site's folder, without ?query or #fragment, got {excerpt(base_url)}"
+    return None
+
+
+def read_config(path: Path) -> tuple[dict, dict[str, int]]:
+    """site.yaml's keys and values, and the line of each key (nested keys dotted). Read as digests
+    are: UTF-8, or UTF-16/UTF-32 with a byte-order mark (what some Windows editors save); the YAML
+    nested or aliased beyond reason is an error, and so is a key given twice (YAML would keep the
+    last silently)."""
     raw = path.read_bytes()
     try:
-        data = yaml.safe_load(raw.decode(encoding_of(raw))) or {}
+        data, lines = load_yaml(raw.decode(encoding_of(raw)), path)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(path, f"invalid YAML: {exc}", mark.line + 1 if mark else None) from None
+        # The construct that failed (e.g. an unclosed quote) is where the user must look.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        reason = ", ".join(filter(None, (getattr(exc, "context", None), getattr(exc, "problem", None))))
+        raise ConfigError(path, f"invalid YAML: {reason or exc}", mark.line + 1 if mark else None) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(path, f"not UTF-8 (nor UTF-16/UTF-32 with a byte-order mark): {exc}") from None
     except RecursionError:  # PyYAML composes nested collections by recursion
         raise ConfigError(path, "invalid YAML: lists or mappings nested too deeply") from None
+    if data is None:  # an empty file, or only comments
+        return {}, {}
     if not isinstance(data, dict):
         raise ConfigError(path, "site.yaml must be a mapping of keys to values")
     for key, value in data.items():
         if expands_beyond(value, MAX_VALUES):
-            raise ConfigError(path, too_many_values(f"'{key}'"))
-    return data
+            raise ConfigSource(path, lines).error(str(key), too_many_values(f"'{key}'"))
+    return data, lines
+
+
+def load_yaml(text: str, path: Path) -> tuple[object, dict[str, int]]:
+    """What yaml.safe_load makes of `text`, and the line of each key, read from the node tree
+    before the values are made (a `<<: *merge` rewrites the tree while they are)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines = key_lines(node, path) if isinstance(node, yaml.MappingNode) else {}
+        return (loader.construct_document(node) if node is not None else None), lines
+    finally:
+        loader.dispose()
+
+
+def key_lines(node: yaml.MappingNode, path: Path) -> dict[str, int]:
+    """The line of every key of site.yaml and of the mappings right under them (katex.cdn,
+    strings.search_placeholder): deeper keys are values, not settings. A key written twice in one
+    mapping is an error at its second line."""
+    lines: dict[str, int] = {}
+    for key_node, value_node in own_keys(node):
+        key = str(key_node.value)
+        add_line(lines, key, key_node, path)
+        if isinstance(value_node, yaml.MappingNode):
+            for sub_node, _ in own_keys(value_node):
+                add_line(lines, f"{key}.{sub_node.value}", sub_node, path)
+    return lines
+
+
+def own_keys(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+    """The mapping's key and value nodes, less `<<: *name` (whose keys are written elsewhere)."""
+    return [(k, v) for k, v in node.value if k.tag != "tag:yaml.org,2002:merge"]
+
+
+def add_line(lines: dict[str, int], key: str, node: yaml.Node, path: Path) -> None:
+    line = node.start_mark.line + 1
+    if key in lines:
+        message = f"'{key}' is given twice (lines {lines[key]} and {line}); keep one"
+        raise ConfigError(path, message, line)
+    lines[key] = line
 
 
 def check_named_paths(config: SiteConfig) -> None:
@@ -242,7 +339,8 @@ def check_named_paths(config: SiteConfig) -> None:
         named.append(("math.katex_js", config.root / Path(config.math.katex_js).expanduser()))
     for name, target in named:
         if not target.exists():
-            raise ConfigError(path, f"{name}: {target} does not exist")
+            _, lines = read_config(path)
+            raise ConfigSource(path, lines).error(name, f"{name}: {target} does not exist")
 
 
 def base_url_problem(config: SiteConfig) -> Problem | None:
@@ -257,52 +355,54 @@ def base_url_problem(config: SiteConfig) -> Problem | None:
     return Problem(CONFIG_NAME, None, "warning", message)
 
 
-def strings_of(config: SiteConfig, path: Path) -> dict:
+def strings_of(config: SiteConfig, where: ConfigSource) -> dict:
     """`strings:` checked against the theme's keys and placeholders (i18n/)."""
     try:
         site_strings(config.language, config.strings)
     except StringsError as exc:
-        raise ConfigError(path, str(exc)) from None
+        raise where.error(exc.key, str(exc)) from None
     return {str(k): v for k, v in config.strings.items()}
 
 
-def field_labels_of(fields: dict, path: Path) -> dict[str, tuple[str, ...]]:
+def field_labels_of(fields: dict, where: ConfigSource) -> dict[str, tuple[str, ...]]:
     """`fields:` checked: known field names, each with a label or a list of labels."""
     checked = {}
     for name, labels in fields.items():
         if name not in FIELD_NAMES:
-            raise ConfigError(path, f"unknown field 'fields.{name}' (known fields: {', '.join(FIELD_NAMES)})")
+            message = f"unknown field 'fields.{name}'{did_you_mean(name, FIELD_NAMES)} (known fields: {', '.join(FIELD_NAMES)})"
+            raise where.error(f"fields.{name}", message)
         values = [labels] if isinstance(labels, str) else labels
         if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
             message = f"'fields.{name}' must be a label or a list of labels, got {excerpt(labels)}"
-            raise ConfigError(path, message)
+            raise where.error(f"fields.{name}", message)
         checked[str(name)] = tuple(v.strip() for v in values)
     return checked
 
 
-def _build(cls, data: dict, path: Path, prefix: str):
+def _build(cls, data: dict, where: ConfigSource, prefix: str):
     hints = typing.get_type_hints(cls)
     public = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     values = {}
     for key, value in data.items():
         if key not in public:
             known = ", ".join(sorted(public))
-            raise ConfigError(path, f"unknown key '{prefix}{key}' (known keys: {known})")
-        values[key] = _check(hints[key], value, path, prefix + key)
+            message = f"unknown key '{prefix}{key}'{did_you_mean(str(key), public)} (known keys: {known})"
+            raise where.error(f"{prefix}{key}", message)
+        values[key] = _check(hints[key], value, where, prefix + key)
     return cls(**values)
 
 
-def _check(kind, value, path: Path, key: str):
+def _check(kind, value, where: ConfigSource, key: str):
     """`value` converted to the field's type, or a ConfigError naming the key."""
     if dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
-            raise ConfigError(path, f"'{key}' must be a mapping")
-        return _build(kind, value, path, prefix=key + ".")
+            raise where.error(key, f"'{key}' must be a mapping")
+        return _build(kind, value, where, prefix=key + ".")
     if value is None and kind in (str, dict):
         return kind()  # `key:` with nothing after it means empty
     if typing.get_origin(kind) in (list, tuple):
         if not isinstance(value, list):
-            _type_error(path, key, kind, value)
+            _type_error(where, key, kind, value)
         return tuple(str(v) for v in value)
     valid = {
         str: lambda v: isinstance(v, (str, int, float)) and not isinstance(v, bool),
@@ -312,13 +412,13 @@ def _check(kind, value, path: Path, key: str):
         dict: lambda v: isinstance(v, dict),
     }[kind]
     if not valid(value):
-        _type_error(path, key, kind, value)
+        _type_error(where, key, kind, value)
     return str(value) if kind is str else value
 
 
-def _type_error(path: Path, key: str, kind, value):
+def _type_error(where: ConfigSource, key: str, kind, value):
     name = getattr(kind, "__name__", str(kind))
-    raise ConfigError(path, f"'{key}' must be {name}, got {type(value).__name__} {excerpt(value)}")
+    raise where.error(key, f"'{key}' must be {name}, got {type(value).__name__} {excerpt(value)}")
 
 
 def config_reference() -> list[tuple[str, str, object]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import reprlib
 import unicodedata
 from dataclasses import dataclass
@@ -28,6 +29,12 @@ def excerpt(value) -> str:
     of YAML aliases expand into a value of any size, and a full repr would be a message of any size."""
     text = SHORT_REPR.repr(value)
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 3] + "..."
+
+
+def did_you_mean(name: str, known) -> str:
+    """': did you mean 'title'?' for a misspelt 'titel', or '' when no known name is close."""
+    close = difflib.get_close_matches(name, [str(k) for k in known], n=1)
+    return f": did you mean '{close[0]}'?" if close else ""
 
 
 def printable(text: str) -> str:
@@ -62,6 +69,12 @@ class ConfigError(Exception):
     """site.yaml is missing a required value, has an unknown key or a wrong type."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None):
-        self.path, self.line = str(path), line
+        self.path, self.line, self.message = str(path), line, message
         where = f"{path}:{line}" if line else str(path)
         super().__init__(printable(f"{where}: error: {message}"))
+
+    def problem(self, root: Path) -> Problem:
+        """The error as a located problem, its file named from the site folder as others are."""
+        path = Path(self.path)
+        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else self.path
+        return Problem(shown, self.line, "error", self.message)

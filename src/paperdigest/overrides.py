@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from paperdigest.boundary import leaves, link_problem
-from paperdigest.errors import Problem
+from paperdigest.errors import Problem, did_you_mean
 from paperdigest.model import Link, Paper
 from paperdigest.parse import papers as ids
 from paperdigest.parse.affiliations import split_affiliations
@@ -33,6 +33,7 @@ TEXT_FIELDS = {
 }
 LIST_FIELDS = ("authors", "affiliations")
 FIELDS = (*TEXT_FIELDS, *LIST_FIELDS, "links")
+NULLS = {"null", "Null", "NULL", "~", ""}  # YAML's null, written without quotes
 
 
 @dataclass(frozen=True)
@@ -65,29 +66,63 @@ def load_overrides(root: Path) -> tuple[dict[str, PaperOverride], list[Problem]]
     for key_node, value_node in node.value:
         key, line = plain(key_node), key_node.start_mark.line + 1
         pid = ids.arxiv_id(key) or key.strip()
-        if not isinstance(value_node, yaml.MappingNode):
-            problems.append(Problem(FILE_NAME, line, "warning", f"paper {pid}: expected a mapping of fields"))
+        if not pid:
+            problems.append(
+                Problem(FILE_NAME, line, "error", "an entry without a paper id (an arXiv id or URL)")
+            )
             continue
-        values = {}
-        for field_node, field_value in value_node.value:
-            name, field_line = plain(field_node), field_node.start_mark.line + 1
-            try:
-                values.update(read_field(name, field_value))
-            except ValueError as exc:
-                problems.append(Problem(FILE_NAME, field_line, "warning", f"paper {pid}: {exc}"))
+        if pid in overrides:  # YAML would keep the last entry silently; an arXiv URL and its id too
+            message = f"paper {pid} is given twice (lines {overrides[pid].line} and {line}); this entry is not applied"
+            problems.append(Problem(FILE_NAME, line, "error", message))
+            continue
+        if not isinstance(value_node, yaml.MappingNode):
+            problems.append(Problem(FILE_NAME, line, "error", f"paper {pid}: expected a mapping of fields"))
+            continue
+        values, problems_of_entry = read_entry(pid, value_node)
+        problems += problems_of_entry
         overrides[pid] = PaperOverride(pid, line, values)
     return overrides, problems
 
 
+def read_entry(pid: str, node: yaml.MappingNode) -> tuple[dict, list[Problem]]:
+    """The Paper fields one entry sets, and located problems: a field of the wrong type or given
+    twice is an error and left out (the rest of the entry applies), an unknown field a warning."""
+    values, problems, seen = {}, [], {}
+    for field_node, field_value in node.value:
+        name, line = plain(field_node), field_node.start_mark.line + 1
+        if name in seen:
+            message = f"paper {pid}: {name} is given twice (lines {seen[name]} and {line}); the first is kept"
+            problems.append(Problem(FILE_NAME, line, "error", message))
+            continue
+        seen[name] = line
+        if name not in FIELDS:
+            message = f"paper {pid}: unknown field '{name}'{did_you_mean(name, FIELDS)} (known: {', '.join(FIELDS)})"
+            problems.append(Problem(FILE_NAME, line, "warning", message))
+            continue
+        try:
+            values.update(read_field(name, field_value))
+        except ValueError as exc:
+            problems.append(Problem(FILE_NAME, line, "error", f"paper {pid}: {exc}"))
+    return values, problems
+
+
 def plain(node: yaml.Node) -> str:
-    return node.value.strip() if isinstance(node, yaml.ScalarNode) else ""
+    """A scalar's text; '' for an unquoted null or ~ (`venue: null` clears the venue, it does not
+    name a venue 'null'), and for a list or mapping."""
+    if not isinstance(node, yaml.ScalarNode):
+        return ""
+    if node.style is None and node.value in NULLS:
+        return ""
+    return node.value.strip()
 
 
 def read_field(name: str, node: yaml.Node) -> dict:
     if name in TEXT_FIELDS:
         if not isinstance(node, yaml.ScalarNode):
             raise ValueError(f"{name} must be text")
-        value = node.value.strip()
+        value = plain(node)
+        if name == "title" and not value:  # a paper page and every list would show no title
+            raise ValueError("title is empty")
         if name in ("title", "translated_title"):  # the digests' typeset form no longer applies
             return {name: value, f"{name}_html": ""}
         return {TEXT_FIELDS[name]: ids.code_url(value) if name == "code" else value}
@@ -95,7 +130,7 @@ def read_field(name: str, node: yaml.Node) -> dict:
         if isinstance(node, yaml.SequenceNode):
             return {name: tuple(plain(item) for item in node.value if plain(item))}
         if isinstance(node, yaml.ScalarNode):
-            return {name: split_affiliations(node.value)}
+            return {name: split_affiliations(plain(node))}
         raise ValueError(f"{name} must be a list or text")
     if name == "links":
         if not isinstance(node, yaml.MappingNode):
@@ -105,7 +140,7 @@ def read_field(name: str, node: yaml.Node) -> dict:
             target, note = ids.split_url_and_note(plain(url))
             links.append(Link(plain(label), target, note if target else plain(url)))
         return {"links": tuple(links)}
-    raise ValueError(f"unknown field '{name}' (known: {', '.join(FIELDS)})")
+    raise AssertionError(f"not a field: {name}")  # read_entry passes only FIELDS
 
 
 def apply_overrides(

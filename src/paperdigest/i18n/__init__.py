@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 from babel import Locale, UnknownLocaleError
 
-from paperdigest.errors import excerpt
+from paperdigest.errors import did_you_mean, excerpt
 
 CATALOGUES = Path(__file__).parent
 FALLBACK = "en"
@@ -32,6 +32,10 @@ Text = str | dict[str, str]  # a text, or its plural forms by CLDR category
 
 class StringsError(ValueError):
     """An override in site.yaml that is not a known key or not a usable text."""
+
+    def __init__(self, message: str, key: str):
+        super().__init__(message)
+        self.key = key  # 'strings.NAME': where site.yaml's error is
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,9 @@ def checked_overrides(overrides: Mapping[str, object], table: Mapping[str, Text]
     checked: dict[str, Text] = {}
     for key, value in overrides.items():
         if key not in table:
-            raise StringsError(f"unknown key 'strings.{key}' (known keys: {', '.join(sorted(table))})")
+            known = ", ".join(sorted(table))
+            message = f"unknown key 'strings.{key}'{did_you_mean(str(key), table)} (known keys: {known})"
+            raise StringsError(message, f"strings.{key}")
         counts = isinstance(table[key], dict)
         forms = value if counts and isinstance(value, dict) else {"other": value}
         if (
@@ -95,14 +101,15 @@ def checked_overrides(overrides: Mapping[str, object], table: Mapping[str, Text]
             or "other" not in forms
         ):
             shape = "a text or {one: ..., other: ...}" if counts else "a text"
-            raise StringsError(f"'strings.{key}' must be {shape}, got {excerpt(value)}")
+            raise StringsError(f"'strings.{key}' must be {shape}, got {excerpt(value)}", f"strings.{key}")
         allowed = placeholders(table[key])
         for text in forms.values():
             unknown = set(PLACEHOLDER.findall(text)) - allowed
             if unknown:
                 raise StringsError(
                     f"'strings.{key}': unknown placeholder {{{sorted(unknown)[0]}}} "
-                    f"(this text can use: {', '.join('{' + p + '}' for p in sorted(allowed)) or 'none'})"
+                    f"(this text can use: {', '.join('{' + p + '}' for p in sorted(allowed)) or 'none'})",
+                    f"strings.{key}",
                 )
         checked[key] = forms if counts else forms["other"]
     return checked
