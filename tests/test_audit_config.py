@@ -121,6 +121,10 @@ def test_a_named_folder_that_does_not_exist_is_reported_at_its_line(tmp_path):
         ("https:///repo/", "base_url has no host name"),
         ("https://u.github.io/repo/?v=2", "without ?query or #fragment"),
         ("https://u.github.io/repo/#top", "without ?query or #fragment"),
+        # The feeds write the host as IDNA and the port as a number: these crashed the build.
+        ("https://例子..中国/repo/", "no valid host name and port"),
+        ("https://u.github.io:abc/repo/", "no valid host name and port"),
+        ("https://u.github.io:99999/repo/", "no valid host name and port"),
     ],
 )
 def test_a_base_url_that_makes_no_site_address_is_an_error(tmp_path, base_url, words):
@@ -136,6 +140,7 @@ def test_a_base_url_that_makes_no_site_address_is_an_error(tmp_path, base_url, w
         ("http://localhost:4000/x/", "/x/"),
         ("https://U.github.io/", "/"),
         ("https://u.github.io/repo#", "/repo/"),
+        ("https://例子.中国:8080/论文/", "/%E8%AE%BA%E6%96%87/"),
     ],
 )
 def test_base_urls_users_write_are_accepted(tmp_path, base_url, base_path):

@@ -252,9 +252,21 @@ def base_url_error(base_url: str) -> str | None:
         return f"base_url must be an http(s) URL, got {excerpt(base_url)}"
     if not parts.hostname:  # feeds and the sitemap would say https:///...
         return f"base_url has no host name (https://HOST/...), got {excerpt(base_url)}"
+    if not host_name_ok(parts):  # feeds and the sitemap write the host as a URI's (IDNA, a number port)
+        return f"base_url has no valid host name and port, got {excerpt(base_url)}"
     if parts.query or parts.fragment:  # every URL of the site is made from the path alone
         return f"base_url must be the site's folder, without ?query or #fragment, got {excerpt(base_url)}"
     return None
+
+
+def host_name_ok(parts) -> bool:
+    """Whether a URL's host is a name (in any letters: IDNA encodes it) and its port a number."""
+    try:
+        parts.hostname.encode("idna")
+        parts.port  # noqa: B018 -- raises ValueError on `:abc` or a port past 65535
+    except (UnicodeError, ValueError):
+        return False
+    return True
 
 
 def read_config(path: Path) -> tuple[dict, dict[str, int]]:
