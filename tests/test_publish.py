@@ -143,7 +143,7 @@ def test_cname_must_be_a_bare_domain(tmp_path):
     root = write_site(tmp_path, {}, "title: T\ncname: https://papers.example.org/\n")
     proc = run_cli("build", "--source", str(root))
     assert proc.returncode == 2
-    assert "site.yaml: error: cname must be a bare domain" in proc.stderr
+    assert "site.yaml:2: error: cname must be a bare domain" in proc.stderr
 
 
 def test_search_false_builds_no_index_and_no_search_box(tmp_path):
