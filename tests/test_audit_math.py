@@ -4,10 +4,14 @@ default MathML output must draw as KaTeX's HTML does (line breaks, tags, fences,
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from html import unescape
 from pathlib import Path
 
+import pytest
+
 from conftest import run_cli, write_site
+from http_util import serve_static
 
 
 def build(tmp_path: Path, body: str, config: str | None = None) -> tuple[str, str]:
@@ -43,3 +47,55 @@ def test_pipes_inside_math_in_a_table_stay_in_the_formula(tmp_path):
     assert [len(re.findall(r"<t[dh]\b", row)) for row in rows] == [3, 3, 3]
     assert annotations(page) == ["O(|V|+|E|)", "O(|V|^2)", "\\|W\\|_2"]
     assert "稀疏" in rows[1] and "约束" in rows[2]
+
+
+# Display formulas the MathML tests below look at, each found on the page by its TeX.
+FENCES = r"\left| \frac{a}{b} \right| = \left( \frac{a}{b} \right) \le \left\| \frac{a}{b} \right\|"
+DETERMINANT = r"\det A = \begin{vmatrix} a & b \\ c & d \end{vmatrix}"
+MATHML_DIGEST = "\n\n".join(f"$$\n{tex}\n$$" for tex in (FENCES, DETERMINANT)) + "\n"
+
+
+@pytest.fixture(scope="module")
+def mathml_page(tmp_path_factory) -> Path:
+    """The digest of MATHML_DIGEST built with the default math.output (MathML drawn by the browser)."""
+    site = tmp_path_factory.mktemp("mathml")
+    build(site, MATHML_DIGEST)
+    return site
+
+
+@contextmanager
+def open_formulas(browser, site: Path):
+    """The built digest page in Chromium, fonts loaded, JavaScript off (build-time math needs none)."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 800, "height": 900})
+    try:
+        with serve_static(site / "_site") as base:
+            page = context.new_page()
+            page.goto(f"{base}digests/2024-03-01-math/")
+            page.evaluate("document.fonts.ready.then(() => true)")
+            yield page
+    finally:
+        context.close()
+
+
+# The operators of the display formula whose TeX is `tex`: their text and height.
+OPERATORS_JS = """(tex) => {
+  const math = [...document.querySelectorAll('.math.display math')]
+    .find(m => m.querySelector('annotation').textContent.trim() === tex);
+  return [...math.querySelectorAll('mo')].map(o => [o.textContent, o.getBoundingClientRect().height]);
+}"""
+
+
+@pytest.mark.browser
+def test_bars_and_norms_stretch_around_a_fraction_as_parentheses_do(browser, mathml_page):
+    """MathML Core's operator dictionary stretches `(` but not KaTeX's `∣` and `∥`: `\\left|`,
+    norms and determinants drew bars the height of a letter beside a fraction."""
+    with open_formulas(browser, mathml_page) as page:
+        operators = page.evaluate(OPERATORS_JS, FENCES)
+        paren = max(height for text, height in operators if text == "(")
+        letter = min(height for text, height in operators if text == "=")
+        assert paren > 1.5 * letter, operators  # the font stretches delimiters at all
+        bars = [height for text, height in operators if text in "∣∥"]
+        assert len(bars) == 4 and min(bars) >= 0.9 * paren, operators
+        determinant = page.evaluate(OPERATORS_JS, DETERMINANT)
+        bars = [height for text, height in determinant if text == "∣"]
+        assert len(bars) == 2 and min(bars) > 1.5 * letter, determinant

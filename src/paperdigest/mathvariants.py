@@ -68,7 +68,18 @@ def styled(char: str, style: str) -> str | None:
 
 def for_mathml_core(mathml: str) -> str:
     """KaTeX's MathML with what MathML Core browsers ignore said in a way they draw."""
-    return aligned_columns(unicode_variants(mathml))
+    return stretchy_fences(aligned_columns(unicode_variants(mathml)))
+
+
+# KaTeX marks the delimiters of \left..\right, \middle and \binom as fences and leaves their
+# stretching to the operator dictionary, whose MathML Core version stretches ( [ { ⟨ ⌊ but not ∣,
+# ∥ or /: `\left| \frac{a}{b} \right|`, a norm `\left\| x \right\|`, vmatrix and Vmatrix kept
+# the height of a letter beside a fraction. A fence is meant to stretch: it says so.
+FENCE = re.compile(r'<mo fence="true"(?![^>]*\sstretchy=)')
+
+
+def stretchy_fences(mathml: str) -> str:
+    return FENCE.sub('<mo fence="true" stretchy="true"', mathml)
 
 
 def unicode_variants(mathml: str) -> str:
