@@ -52,7 +52,8 @@ def test_pipes_inside_math_in_a_table_stay_in_the_formula(tmp_path):
 # Display formulas the MathML tests below look at, each found on the page by its TeX.
 FENCES = r"\left| \frac{a}{b} \right| = \left( \frac{a}{b} \right) \le \left\| \frac{a}{b} \right\|"
 DETERMINANT = r"\det A = \begin{vmatrix} a & b \\ c & d \end{vmatrix}"
-MATHML_DIGEST = "\n\n".join(f"$$\n{tex}\n$$" for tex in (FENCES, DETERMINANT)) + "\n"
+TAGGED = r"E = mc^2 \tag{1.1}"
+MATHML_DIGEST = "\n\n".join(f"$$\n{tex}\n$$" for tex in (FENCES, DETERMINANT, TAGGED)) + "\n"
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +100,24 @@ def test_bars_and_norms_stretch_around_a_fraction_as_parentheses_do(browser, mat
         determinant = page.evaluate(OPERATORS_JS, DETERMINANT)
         bars = [height for text, height in determinant if text == "∣"]
         assert len(bars) == 2 and min(bars) > 1.5 * letter, determinant
+
+
+# The display box of the formula whose TeX is `tex`, and the boxes of its table's cells.
+CELLS_JS = """(tex) => {
+  const math = [...document.querySelectorAll('.math.display math')]
+    .find(m => m.querySelector('annotation').textContent.trim() === tex);
+  const box = e => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right}; };
+  return {display: box(math.closest('.math')), cells: [...math.querySelectorAll('mtd')].map(box)};
+}"""
+
+
+@pytest.mark.browser
+def test_a_tag_is_at_the_right_margin_as_in_katex_html(browser, mathml_page):
+    """`\\tag{1.1}` is KaTeX's line-wide table whose width MathML Core ignored: the number sat
+    beside the formula in the middle of the line instead of at the right margin."""
+    with open_formulas(browser, mathml_page) as page:
+        found = page.evaluate(CELLS_JS, TAGGED)
+        display, (formula, tag) = found["display"], found["cells"][1::2]
+        assert abs(tag["right"] - display["right"]) <= 2, found
+        middle = (display["left"] + display["right"]) / 2
+        assert formula["left"] < middle < formula["right"], found  # the formula stays centred

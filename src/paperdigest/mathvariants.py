@@ -68,7 +68,7 @@ def styled(char: str, style: str) -> str | None:
 
 def for_mathml_core(mathml: str) -> str:
     """KaTeX's MathML with what MathML Core browsers ignore said in a way they draw."""
-    return stretchy_fences(aligned_columns(unicode_variants(mathml)))
+    return tag_widths(stretchy_fences(aligned_columns(unicode_variants(mathml))))
 
 
 # KaTeX marks the delimiters of \left..\right, \middle and \binom as fences and leaves their
@@ -80,6 +80,16 @@ FENCE = re.compile(r'<mo fence="true"(?![^>]*\sstretchy=)')
 
 def stretchy_fences(mathml: str) -> str:
     return FENCE.sub('<mo fence="true" stretchy="true"', mathml)
+
+
+# A formula with \tag is KaTeX's one-row table as wide as the line: glue cells of half its width
+# each side of the formula, then the tag. MathML Core drops the width attribute, so the tag sat
+# beside the formula in the middle of the line; as CSS it goes to the right margin, as in LaTeX.
+WIDTH = re.compile(r'<(mtable|mtd) width="(\d+(?:\.\d+)?%)">')
+
+
+def tag_widths(mathml: str) -> str:
+    return WIDTH.sub(r'<\1 style="width:\2">', mathml)
 
 
 def unicode_variants(mathml: str) -> str:
