@@ -53,7 +53,8 @@ def test_pipes_inside_math_in_a_table_stay_in_the_formula(tmp_path):
 FENCES = r"\left| \frac{a}{b} \right| = \left( \frac{a}{b} \right) \le \left\| \frac{a}{b} \right\|"
 DETERMINANT = r"\det A = \begin{vmatrix} a & b \\ c & d \end{vmatrix}"
 TAGGED = r"E = mc^2 \tag{1.1}"
-MATHML_DIGEST = "\n\n".join(f"$$\n{tex}\n$$" for tex in (FENCES, DETERMINANT, TAGGED)) + "\n"
+MATRIX = r"A = \begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}"
+MATHML_DIGEST = "\n\n".join(f"$$\n{tex}\n$$" for tex in (FENCES, DETERMINANT, TAGGED, MATRIX)) + "\n"
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +122,25 @@ def test_a_tag_is_at_the_right_margin_as_in_katex_html(browser, mathml_page):
         assert abs(tag["right"] - display["right"]) <= 2, found
         middle = (display["left"] + display["right"]) / 2
         assert formula["left"] < middle < formula["right"], found  # the formula stays centred
+
+
+# The boxes of the parentheses and the numbers of the formula whose TeX is `tex`.
+MATRIX_JS = """(tex) => {
+  const math = [...document.querySelectorAll('.math.display math')]
+    .find(m => m.querySelector('annotation').textContent.trim() === tex);
+  const box = e => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right}; };
+  return {parens: [...math.querySelectorAll('mo[fence]')].map(box),
+          numbers: [...math.querySelectorAll('mn')].map(box)};
+}"""
+
+
+@pytest.mark.browser
+def test_a_matrix_sits_as_tight_in_its_closing_parenthesis_as_in_its_opening_one(browser, mathml_page):
+    """KaTeX's columnspacing is the space between two columns; drawn as half of it on each side of
+    every cell, the last column carried half of it before the closing parenthesis: `(1  2 )`."""
+    with open_formulas(browser, mathml_page) as page:
+        found = page.evaluate(MATRIX_JS, MATRIX)
+        (opening, closing), (one, two, _three, four) = found["parens"], found["numbers"]
+        before, after = one["left"] - opening["right"], closing["left"] - max(two["right"], four["right"])
+        assert abs(before - after) <= 1, found
+        assert two["left"] - one["right"] > before + 5, found  # the columns keep their space

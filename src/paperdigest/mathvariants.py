@@ -166,12 +166,12 @@ def cell_style(table: Table, column: int) -> str:
         if align in ("left", "right"):  # Chromium aligns a cell's math by the -webkit- values only
             rules.append(f"text-align:{align};text-align:-webkit-{align}")
     if table.spacings:
+        # columnspacing is the space between two columns, none before the first or after the last
+        # (`\begin{pmatrix}` sits tight in its parentheses): each cell but the first has it on
+        # its left, and no cell keeps the browser's own padding (MathML Core's 0.4em each side).
         before = table.spacings[min(column - 1, len(table.spacings) - 1)] if column else 0.0
-        after = table.spacings[min(column, len(table.spacings) - 1)]
         if before is not None:
-            rules.append(f"padding-left:{before / 2:g}em")
-        if after is not None:
-            rules.append(f"padding-right:{after / 2:g}em")
+            rules.append(f"padding-left:{before:g}em;padding-right:0em")
     return ";".join(rules)
 
 
