@@ -54,7 +54,13 @@ FENCES = r"\left| \frac{a}{b} \right| = \left( \frac{a}{b} \right) \le \left\| \
 DETERMINANT = r"\det A = \begin{vmatrix} a & b \\ c & d \end{vmatrix}"
 TAGGED = r"E = mc^2 \tag{1.1}"
 MATRIX = r"A = \begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}"
-MATHML_DIGEST = "\n\n".join(f"$$\n{tex}\n$$" for tex in (FENCES, DETERMINANT, TAGGED, MATRIX)) + "\n"
+TWO_LINES = (
+    r"\text{MultiHead}(Q,K,V) = \text{Concat}(\text{head}_1,\dots,\text{head}_h)W^O \\"
+    "\n"
+    r"\text{where}\ \text{head}_i = \text{Attention}(QW_i^Q, KW_i^K, VW_i^V)"
+)
+FORMULAS = (FENCES, DETERMINANT, TAGGED, MATRIX, TWO_LINES)
+MATHML_DIGEST = "\n\n".join(f"$$\n{tex}\n$$" for tex in FORMULAS) + "\n"
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +150,26 @@ def test_a_matrix_sits_as_tight_in_its_closing_parenthesis_as_in_its_opening_one
         before, after = one["left"] - opening["right"], closing["left"] - max(two["right"], four["right"])
         assert abs(before - after) <= 1, found
         assert two["left"] - one["right"] > before + 5, found  # the columns keep their space
+
+
+# The boxes of the display formula whose TeX is `tex`, of its box and of the texts it holds.
+LINES_JS = """(tex) => {
+  const math = [...document.querySelectorAll('.math.display math')]
+    .find(m => m.querySelector('annotation').textContent.trim() === tex);
+  const display = math.closest('.math');
+  const texts = {};
+  math.querySelectorAll('mtext').forEach(t => { texts[t.textContent.trim()] = t.getBoundingClientRect().toJSON(); });
+  return {scrolls: display.scrollWidth > display.clientWidth, texts};
+}"""
+
+
+@pytest.mark.browser
+def test_a_line_break_in_display_math_starts_a_new_line(browser, mathml_page):
+    """`\\\\` between the lines of a `$$` block (no environment), as notes write multi-line
+    formulas: KaTeX's MathML says it with <mspace linebreak>, which MathML Core ignores, so both
+    lines were drawn as one, running past the side of the page."""
+    with open_formulas(browser, mathml_page) as page:
+        found = page.evaluate(LINES_JS, TWO_LINES)
+        first, second = found["texts"]["MultiHead"], found["texts"]["where"]
+        assert second["top"] >= first["bottom"], found
+        assert not found["scrolls"], found
