@@ -173,3 +173,25 @@ def test_a_line_break_in_display_math_starts_a_new_line(browser, mathml_page):
         first, second = found["texts"]["MultiHead"], found["texts"]["where"]
         assert second["top"] >= first["bottom"], found
         assert not found["scrolls"], found
+
+
+def test_a_description_with_formulas_is_readable_text_in_meta_tags_and_feeds(tmp_path):
+    """The front matter's description goes into <meta name="description">, og:description and the
+    feed's summary, where nothing typesets it: its TeX was shown as written."""
+    site = write_site(
+        tmp_path,
+        {
+            "2024-03-01-math.md": "---\ntitle: 线性注意力\ndate: 2024-03-01\n"
+            "description: '$O(n)$ 注意力与 $\\alpha$-散度'\n---\n\n正文\n",
+            "2024-03-02-price.md": "---\ntitle: 价格\ndate: 2024-03-02\n"
+            "description: 'API 价格 $5 and $10，路径 C:\\_data'\n---\n\n正文\n",
+        },
+    )
+    run_cli("build", "--source", str(site), check=True)
+    out = site / "_site"
+    page = (out / "digests" / "2024-03-01-math" / "index.html").read_text(encoding="utf-8")
+    assert '<meta name="description" content="O(n) 注意力与 α-散度">' in page
+    assert '<meta property="og:description" content="O(n) 注意力与 α-散度">' in page
+    feed = (out / "feed.xml").read_text(encoding="utf-8")
+    assert "<summary>O(n) 注意力与 α-散度</summary>" in feed
+    assert "<summary>API 价格 $5 and $10，路径 C:\\_data</summary>" in feed  # no formula: as written
