@@ -195,3 +195,10 @@ def test_a_description_with_formulas_is_readable_text_in_meta_tags_and_feeds(tmp
     feed = (out / "feed.xml").read_text(encoding="utf-8")
     assert "<summary>O(n) 注意力与 α-散度</summary>" in feed
     assert "<summary>API 价格 $5 and $10，路径 C:\\_data</summary>" in feed  # no formula: as written
+
+
+def test_a_formula_in_an_image_description_is_in_its_alt_text(tmp_path):
+    """markdown-it makes alt text of an image's text tokens only: `![$\\alpha$ 的影响](...)` had
+    the alt text " 的影响", the formula left out for screen readers and broken images."""
+    page, _ = build(tmp_path, "![学习率 $\\alpha$ 对 $$L_2$$ 损失的影响](/images/lr.png)\n")
+    assert 'alt="学习率 α 对 L_2 损失的影响"' in page
