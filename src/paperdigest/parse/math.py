@@ -210,10 +210,14 @@ def table_end(state: StateBlock, start: int, end: int) -> int:
 
 
 def gfm_table_masked(state: StateBlock, start: int, stop: int, end: int, silent: bool) -> bool:
-    """markdown-it's table rule on the source with the `|` inside formulas on lines start..stop
-    masked (the same length, so every line offset holds); the cells get their `|` back."""
+    """markdown-it's table rule on the source with the `|` inside formulas masked (the same
+    length, so every line offset holds) when lines start..stop have any; the cells get their `|`
+    back."""
     source = state.src
-    masked = masked_math_pipes(state, start, stop)
+    region = source[state.bMarks[start] : state.eMarks[stop - 1]]
+    masked = None
+    if "|" in region and ("$" in region or "\\(" in region):
+        masked = masked_source(state)
     if masked is None:
         return gfm_table(state, start, end, silent)
     first = len(state.tokens)
@@ -228,25 +232,26 @@ def gfm_table_masked(state: StateBlock, start: int, stop: int, end: int, silent:
     return found
 
 
-def masked_math_pipes(state: StateBlock, start: int, stop: int) -> str | None:
-    """The source with each `|` of a formula on lines start..stop as PIPE, or None when there is
-    none (or the text holds PIPE itself, which could not be told apart)."""
-    begin, finish = state.bMarks[start], state.eMarks[stop - 1]
-    region = state.src[begin:finish]
-    if "|" not in region or ("$" not in region and "\\(" not in region) or PIPE in region:
-        return None
+def masked_source(state: StateBlock) -> str | None:
+    """The source with each `|` of a formula as PIPE, line by line, made once per source (a
+    digest's tables, its quotes' and its lists' share it: a copy per table was quadratic); None
+    when the text holds PIPE itself, which could not be told apart."""
+    cached = state.env.get("math_pipes_masked")
+    if cached is not None and cached[0] is state.src:
+        return cached[1]
+    masked = None if PIPE in state.src else "".join(map(masked_line, state.src.splitlines(keepends=True)))
+    state.env["math_pipes_masked"] = (state.src, masked)
+    return masked
+
+
+def masked_line(line: str) -> str:
+    if "|" not in line or ("$" not in line and "\\(" not in line):
+        return line
     pieces, last = [], 0
-    for line in range(start, stop):
-        first = state.bMarks[line] + state.tShift[line]
-        row = state.src[first : state.eMarks[line]]
-        for span_start, span_end in math_spans(row):
-            formula = row[span_start:span_end]
-            if "|" in formula:
-                pieces += [state.src[last : first + span_start], formula.replace("|", PIPE)]
-                last = first + span_end
-    if not pieces:
-        return None
-    return "".join(pieces) + state.src[last:]
+    for span_start, span_end in math_spans(line):
+        pieces += [line[last:span_start], line[span_start:span_end].replace("|", PIPE)]
+        last = span_end
+    return "".join(pieces) + line[last:]
 
 
 def math_spans(text: str) -> list[tuple[int, int]]:
