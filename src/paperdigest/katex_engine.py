@@ -29,7 +29,7 @@ BUNDLED_KATEX = Path(__file__).parent / "katex"
 BATCH_TIMEOUT = 60.0  # seconds for one batch before each formula is retried alone
 FORMULA_TIMEOUT = 10.0
 # Changing how formulas are typeset (options below, output markup) must change every cache key.
-OPTIONS_VERSION = "3"
+OPTIONS_VERSION = "7"
 KATEX_OPTIONS = {"throwOnError": True, "strict": "ignore"}  # and `output`, the site's math.output
 VERSION_IN_JS = re.compile(r"""version\s*[:=]\s*["'](\d+\.\d+\.\d+)["']""")
 JSDELIVR_KATEX = re.compile(r"^https://cdn\.jsdelivr\.net/npm/katex@[^/]+/dist/?$")

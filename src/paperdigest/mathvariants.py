@@ -68,7 +68,60 @@ def styled(char: str, style: str) -> str | None:
 
 def for_mathml_core(mathml: str) -> str:
     """KaTeX's MathML with what MathML Core browsers ignore said in a way they draw."""
-    return aligned_columns(unicode_variants(mathml))
+    return display_lines(tag_widths(stretchy_fences(aligned_columns(unicode_variants(mathml)))))
+
+
+# KaTeX marks the delimiters of \left..\right, \middle and \binom as fences and leaves their
+# stretching to the operator dictionary, whose MathML Core version stretches ( [ { ⟨ ⌊ but not ∣,
+# ∥ or /: `\left| \frac{a}{b} \right|`, a norm `\left\| x \right\|`, vmatrix and Vmatrix kept
+# the height of a letter beside a fraction. A fence is meant to stretch: it says so.
+FENCE = re.compile(r'<mo fence="true"(?![^>]*\sstretchy=)')
+
+
+def stretchy_fences(mathml: str) -> str:
+    return FENCE.sub('<mo fence="true" stretchy="true"', mathml)
+
+
+# A formula with \tag is KaTeX's one-row table as wide as the line: glue cells of half its width
+# each side of the formula, then the tag. MathML Core drops the width attribute, so the tag sat
+# beside the formula in the middle of the line; as CSS it goes to the right margin, as in LaTeX.
+WIDTH = re.compile(r'<(mtable|mtd) width="(\d+(?:\.\d+)?%)">')
+
+
+def tag_widths(mathml: str) -> str:
+    return WIDTH.sub(r'<\1 style="width:\2">', mathml)
+
+
+# `\\` in display math outside an environment breaks the line: KaTeX's HTML draws each line
+# centred under the one before; its MathML says it with <mspace linebreak="newline">, which MathML
+# Core ignores, so `$$ a = b \\ c = d $$` was one line running off the side. Each line of the
+# formula's top row becomes a row of a one-column table, which browsers draw.
+NEWLINE = '<mspace linebreak="newline"></mspace>'
+TOP_ROW = "<semantics><mrow>"
+ANY_TAG = re.compile(r"<(/?)[a-zA-Z][^>]*?(/?)>")
+LINE_CELL = '<mtr><mtd style="padding-left:0em;padding-right:0em"><mstyle displaystyle="true" scriptlevel="0"><mrow>{}</mrow></mstyle></mtd></mtr>'
+
+
+def display_lines(mathml: str) -> str:
+    if NEWLINE not in mathml or 'display="block"' not in mathml or TOP_ROW not in mathml:
+        return mathml
+    start = mathml.index(TOP_ROW)
+    lines, last, depth = [], start + len(TOP_ROW), 0
+    for tag in ANY_TAG.finditer(mathml, last):
+        closing, empty = tag.groups()
+        if closing and depth == 0:  # the top row's </mrow>
+            break
+        if depth == 0 and mathml.startswith(NEWLINE, tag.start()):
+            lines.append(mathml[last : tag.start()])
+            last = tag.start() + len(NEWLINE)
+        depth += -1 if closing else 0 if empty else 1
+    else:
+        return mathml  # no end to the top row: not KaTeX's MathML
+    if not lines:
+        return mathml  # the line breaks are inside a part of the formula, not between its lines
+    lines.append(mathml[last : tag.start()])
+    rows = "".join(LINE_CELL.format(line) for line in lines if line.strip())
+    return f"{mathml[:start]}<semantics><mtable>{rows}</mtable>{mathml[tag.end() :]}"
 
 
 def unicode_variants(mathml: str) -> str:
@@ -145,12 +198,12 @@ def cell_style(table: Table, column: int) -> str:
         if align in ("left", "right"):  # Chromium aligns a cell's math by the -webkit- values only
             rules.append(f"text-align:{align};text-align:-webkit-{align}")
     if table.spacings:
+        # columnspacing is the space between two columns, none before the first or after the last
+        # (`\begin{pmatrix}` sits tight in its parentheses): each cell but the first has it on
+        # its left, and no cell keeps the browser's own padding (MathML Core's 0.4em each side).
         before = table.spacings[min(column - 1, len(table.spacings) - 1)] if column else 0.0
-        after = table.spacings[min(column, len(table.spacings) - 1)]
         if before is not None:
-            rules.append(f"padding-left:{before / 2:g}em")
-        if after is not None:
-            rules.append(f"padding-right:{after / 2:g}em")
+            rules.append(f"padding-left:{before:g}em;padding-right:0em")
     return ";".join(rules)
 
 

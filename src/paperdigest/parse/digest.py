@@ -24,6 +24,7 @@ from paperdigest.parse.front_matter import CATEGORY_KEYS, LANGUAGE_KEYS, checked
 from paperdigest.parse.language import detect_language
 from paperdigest.parse.liquid import dropped_tags
 from paperdigest.parse.markdown import MAX_NESTING, markdown_parser, plain_text, title_parser
+from paperdigest.parse.math import MATH_TYPES
 from paperdigest.parse.sanitize import sanitize_html
 from paperdigest.parse.shapes.tokens import closing
 from paperdigest.parse.source import SourceText, read_source
@@ -140,7 +141,7 @@ def parse_source(
         title_html=title_html,
         date=when.date if when else None,
         categories=categories(meta),
-        description=str(meta.get("description") or "").strip(),
+        description=description_text(str(meta.get("description") or "").strip(), reader.env),
         keywords=keywords(meta.get("keywords")),
         html=html,
         toc=table_of_contents(tokens),  # after demote_headings: the levels the page shows
@@ -228,6 +229,17 @@ def digest_title(
         if line.strip():
             return first_line_title(reader.plain(reader.children(strip_block_markers(line).lstrip("# ")))), ""
     return "", ""
+
+
+def description_text(description: str, env: dict) -> str:
+    """The front matter's description, which goes into meta tags and feed summaries as text: its
+    formulas as readable text, as the title's (`$\\alpha$-散度` -> 'α-散度'); written without math,
+    it is kept as written."""
+    front = InlineReader(title_parser(), env)
+    children = front.children(description)
+    if not any(child.type in MATH_TYPES for child in children):
+        return description
+    return front.plain(children)
 
 
 def first_line_title(text: str, limit: int = 120) -> str:

@@ -212,12 +212,21 @@ def _prefix_site_absolute(url: str, base_path: str) -> str:
     return url
 
 
+def formula_as_text(token: Token) -> Token:
+    if token.type not in ("math_inline", "math_inline_double"):
+        return token
+    return Token("text", "", 0, content=tex_to_text(token.content))
+
+
 def link_rules(md: MarkdownIt) -> None:
     """Site-absolute links and images get the base path; images lazy-load with no referrer; the
     formulas in the text of raw HTML blocks are typeset."""
 
     def image(self, tokens, idx, options, env):
         token = tokens[idx]
+        # The alt text is the description's text: markdown-it's takes text tokens only, so a
+        # formula in it (`![$\alpha$ 的影响](x.png)`) was left out; it is read as text instead.
+        token.children = [formula_as_text(child) for child in token.children or []]
         token.attrSet("src", _prefix_site_absolute(token.attrGet("src") or "", env["base_path"]))
         token.attrSet("loading", "lazy")
         token.attrSet("referrerpolicy", "no-referrer")

@@ -19,9 +19,8 @@ from html import unescape
 
 from markdown_it import MarkdownIt
 from markdown_it.common.html_re import HTML_TAG_RE
-from markdown_it.common.utils import escapeHtml, mdTrim
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block import StateBlock
-from markdown_it.rules_block.table import escapedSplit, getLine
 from markdown_it.rules_block.table import table as gfm_table
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
@@ -177,60 +176,112 @@ def math_plugin(md: MarkdownIt) -> None:
 
 
 def table_math_pipes(md: MarkdownIt) -> None:
-    """GFM takes the backslash off `\\|` in a table cell before inline parsing (so that `|` can be
-    written in a cell), but in kramdown math `$\\|x\\|$` in a table is ‖x‖. A cell with math keeps
-    its `\\|`: outside math the escape rule still makes `|` of it, and code spans and raw HTML get
-    their `|` back after inline parsing."""
+    """GFM splits a table row at every `|` before inline parsing, so `$|x|$`, `$$O(|E|)$$` or
+    `$\\|x\\|$` in a cell would be cut into cells (and the cells past the header's count dropped).
+    kramdown parses a row's spans first and splits only the text between them: nothing inside math
+    is touched by Markdown. The table rule here reads its rows with each `|` inside a formula
+    masked; outside math GFM's rules stay (`\\|` is a pipe in text, code spans and raw HTML)."""
 
     def table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        first = len(state.tokens)
-        if not gfm_table(state, start, end, silent):
+        if start + 2 > end or not DELIMITER_ROW.match(
+            state.src, state.bMarks[start + 1] + state.tShift[start + 1]
+        ):
+            return False  # not a table: the cheap test, as this rule is tried on every paragraph line
+        if not gfm_table_masked(state, start, start + 1, end, True):
             return False
-        if not silent:
-            keep_math_pipes(state, state.tokens[first:])
-        return True
+        if silent:
+            return True
+        return gfm_table_masked(state, start, table_end(state, start, end), end, False)
 
     md.block.ruler.at("table", table, {"alt": ["paragraph", "reference"]})  # as markdown-it has it
-    md.core.ruler.after("inline", "table_math_pipes", unescape_code_pipes)
 
 
-PIPE = "\ue000"  # stands for `\\|` while a row is split, so that it stays in its cell
+# GFM's delimiter row (`|---|:--:|`): only these characters, as markdown-it's table rule checks.
+DELIMITER_ROW = re.compile(r"[-:|][-:| \t]*$", re.MULTILINE)
+PIPE = "\ue000"  # stands for a `|` inside a formula while the table rule splits the row
 
 
-def keep_math_pipes(state: StateBlock, tokens: list[Token]) -> None:
-    row: list[Token] = []
-    for token in tokens:
+def table_end(state: StateBlock, start: int, end: int) -> int:
+    """The line after the last that may be a row: a table ends at a blank line at the latest."""
+    line = start + 2
+    while line < end and state.bMarks[line] + state.tShift[line] < state.eMarks[line]:
+        line += 1
+    return line
+
+
+def gfm_table_masked(state: StateBlock, start: int, stop: int, end: int, silent: bool) -> bool:
+    """markdown-it's table rule on the source with the `|` inside formulas masked (the same
+    length, so every line offset holds) when lines start..stop have any; the cells get their `|`
+    back."""
+    source = state.src
+    region = source[state.bMarks[start] : state.eMarks[stop - 1]]
+    masked = None
+    if "|" in region and ("$" in region or "\\(" in region):
+        masked = masked_source(state)
+    if masked is None:
+        return gfm_table(state, start, end, silent)
+    first = len(state.tokens)
+    state.src = masked
+    try:
+        found = gfm_table(state, start, end, silent)
+    finally:
+        state.src = source
+    for token in state.tokens[first:]:
         if token.type == "inline":
-            row.append(token)
-        elif token.type == "tr_close":
-            keep_row_pipes(state, row)
-            row = []
+            token.content = token.content.replace(PIPE, "|")
+    return found
 
 
-def keep_row_pipes(state: StateBlock, cells: list[Token]) -> None:
-    """The row split again as the table rule splits it, but with each `\\|` kept in its cell."""
-    text = mdTrim(getLine(state, cells[0].map[0])) if cells and cells[0].map else ""
-    if "\\|" not in text or PIPE in text:
-        return
-    columns = escapedSplit(text.replace("\\|", PIPE))
-    if columns and columns[0] == "":
-        columns.pop(0)
-    if columns and columns[-1] == "":
-        columns.pop()
-    for token, column in zip(cells, columns, strict=False):  # rows may be short or long
-        raw = mdTrim(column).replace(PIPE, "\\|")
-        has_math = "$" in raw or "\\(" in raw
-        if has_math and "\\|" in raw and raw.replace("\\|", "|") == token.content:
-            token.content, token.meta["math_pipes"] = raw, True
+def masked_source(state: StateBlock) -> str | None:
+    """The source with each `|` of a formula as PIPE, line by line, made once per source (a
+    digest's tables, its quotes' and its lists' share it: a copy per table was quadratic); None
+    when the text holds PIPE itself, which could not be told apart."""
+    cached = state.env.get("math_pipes_masked")
+    if cached is not None and cached[0] is state.src:
+        return cached[1]
+    masked = None if PIPE in state.src else "".join(map(masked_line, state.src.splitlines(keepends=True)))
+    state.env["math_pipes_masked"] = (state.src, masked)
+    return masked
 
 
-def unescape_code_pipes(state: StateCore) -> None:
-    """In a cell that kept its `\\|`, code spans and raw HTML show `|`, as GFM has them."""
-    for token in state.tokens:
-        if token.type == "inline" and token.meta.get("math_pipes"):
-            for child in token.children or []:
-                if child.type in ("code_inline", "html_inline"):
-                    child.content = child.content.replace("\\|", "|")
+def masked_line(line: str) -> str:
+    if "|" not in line or ("$" not in line and "\\(" not in line):
+        return line
+    pieces, last = [], 0
+    for span_start, span_end in math_spans(line):
+        pieces += [line[last:span_start], line[span_start:span_end].replace("|", PIPE)]
+        last = span_end
+    return "".join(pieces) + line[last:]
+
+
+def math_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each formula in a line of inline text, found by the inline math rules
+    themselves (code spans are code, as in a paragraph)."""
+    env: dict = {"math_spans": []}
+    parser = math_span_parser()
+    parser.inline.parse(text, parser, env, [])
+    return env["math_spans"]
+
+
+@lru_cache(maxsize=1)
+def math_span_parser() -> MarkdownIt:
+    """Only code spans and the inline math rules, each formula's offsets recorded in env."""
+    md = MarkdownIt("zero")
+    md.enable("backticks")
+    md.inline.ruler.push("math_dollars", recorded(kramdown_math_inline()))
+    md.inline.ruler.push("math_parens", recorded(make_inline_func(BRACKETS[0])))
+    return md
+
+
+def recorded(rule):
+    def record(state: StateInline, silent: bool) -> bool:
+        start = state.pos
+        if not rule(state, silent):
+            return False
+        state.env["math_spans"].append((start, state.pos))
+        return True
+
+    return record
 
 
 def numbered(token: Token) -> Token:
