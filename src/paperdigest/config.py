@@ -167,6 +167,9 @@ class SiteConfig:
 
 def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
     """Read `root/site.yaml` (absent file = defaults) and validate every key."""
+    if not root.is_dir():  # a misspelt --source: building there would create an empty site
+        why = "not a folder" if root.exists() else "no such folder"
+        raise ConfigError(root, f"{why} (--source names the site folder, where site.yaml is)")
     path = root / CONFIG_NAME
     data = read_config(path) if path.exists() else {}
     if base_url is not None:
