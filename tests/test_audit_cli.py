@@ -51,3 +51,43 @@ def test_a_source_that_is_a_file_exits_2(tmp_path):
     proc = run_cli("build", "--source", str(notes))
     assert proc.returncode == 2 and f"{notes}: error: not a folder" in proc.stderr, proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md"]
+
+
+# ---------------------------------------------------------------- run from a subfolder of the site
+
+
+def test_new_build_and_check_from_a_subfolder_work_on_the_site(site):
+    """`cd digests && paperdigest new ID` wrote digests/digests/...; `build` made digests/_site."""
+    inside = site / "digests"
+    proc = run_cli("new", "--date", DATE, "2304.15004", cwd=inside)
+    assert proc.returncode == 0, proc.stderr
+    made = site / "digests" / f"{DATE}-paper-digest.md"
+    assert made.is_file() and not (inside / "digests").exists()
+    assert made.resolve() == (inside / proc.stdout.split("created ", 1)[1].strip()).resolve()
+
+    proc = run_cli("check", "--format", "json", cwd=inside)
+    paths = {p["path"] for p in json.loads(proc.stdout)}
+    assert f"digests/{DATE}-paper-digest.md" in paths, proc.stdout  # the placeholder warnings
+
+    proc = run_cli("build", "--base-url", "https://me.github.io/mysite/", cwd=inside)
+    assert proc.returncode == 0, proc.stderr
+    assert (site / "_site" / "digests" / f"{DATE}-paper-digest" / "index.html").is_file()
+    assert sorted(p.name for p in inside.iterdir()) == sorted(
+        [f"{DATE}-paper-digest.md", f"{dt.date.today() - dt.timedelta(days=1)}-paper-digest.md"]
+    )
+
+
+def test_an_explicit_source_is_used_as_given(site):
+    """Only the default `.` looks upward: --source names the site folder, site.yaml or not."""
+    inside = site / "digests"
+    proc = run_cli("check", "--source", ".", "--format", "json", cwd=inside)
+    assert proc.returncode == 0 and not (inside / "_site").exists()
+    assert [p["path"] for p in json.loads(proc.stdout)] == []
+
+
+def test_new_outside_any_site_writes_nothing_and_says_what_to_do(tmp_path):
+    """It used to create digests/ in whatever folder it ran in (the home folder, a download)."""
+    proc = run_cli("new", "2304.15004", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "site.yaml" in proc.stderr and "paperdigest init" in proc.stderr
+    assert list(tmp_path.iterdir()) == []

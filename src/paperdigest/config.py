@@ -208,6 +208,14 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
     return config
 
 
+def find_site_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` that holds site.yaml (None when none does): the
+    site a command run from one of its subfolders (digests/, templates/) is about, as git finds
+    its repository."""
+    start = start.resolve()
+    return next((folder for folder in (start, *start.parents) if (folder / CONFIG_NAME).is_file()), None)
+
+
 def read_config(path: Path) -> dict:
     """site.yaml's keys and values. Read as digests are: UTF-8, or UTF-16/UTF-32 with a byte-order
     mark (what some Windows editors save); the YAML nested or aliased beyond reason is an error."""

@@ -267,6 +267,12 @@ def new_digest(root: Path, date: dt.date, ids: list[str]) -> Path:
     normalised = list(dict.fromkeys(normalise_arxiv_id(i) for i in ids))
     if not root.is_dir():
         raise ScaffoldError(f"{root}: no such folder (--source names the site folder, where site.yaml is)")
+    if not (root / CONFIG_NAME).is_file():  # else digests/ appears in whatever folder this ran in
+        raise ScaffoldError(
+            f"no {CONFIG_NAME} in {root.resolve()}: `paperdigest new` adds a digest to a site; "
+            f"run it in the site's folder or one below it (or pass --source), or make a site first "
+            f"with `paperdigest init`"
+        )
     config = load_config(root)
     path = config.path("digests_dir") / f"{date.isoformat()}-paper-digest.md"
     if path.exists():
