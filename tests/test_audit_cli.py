@@ -91,3 +91,29 @@ def test_new_outside_any_site_writes_nothing_and_says_what_to_do(tmp_path):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "site.yaml" in proc.stderr and "paperdigest init" in proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- check --format json
+
+
+@pytest.mark.parametrize(
+    ("config", "line"), [("title: x\nfoo: 1\n", None), ("title: ok\nper_page: [1\n", 3)]
+)
+def test_check_json_reports_an_invalid_site_yaml_as_json(tmp_path, config, line):
+    """A tool reading `check --format json` got an empty stdout when site.yaml was invalid."""
+    (tmp_path / "site.yaml").write_text(config, encoding="utf-8")
+    proc = run_cli("check", "--source", str(tmp_path), "--format", "json")
+    assert proc.returncode == 2
+    (problem,) = json.loads(proc.stdout)
+    assert set(problem) == {"path", "line", "level", "message"}
+    assert problem["path"] == str(tmp_path / "site.yaml") and problem["line"] == line
+    assert problem["level"] == "error" and problem["message"] and ": error: " not in problem["message"]
+    assert str(tmp_path / "site.yaml") in proc.stderr  # and the text, for a person
+
+
+def test_check_json_of_a_missing_source_folder_is_json(tmp_path):
+    proc = run_cli("check", "--source", str(tmp_path / "nope"), "--format", "json")
+    assert proc.returncode == 2
+    (problem,) = json.loads(proc.stdout)
+    assert (problem["path"], problem["line"], problem["level"]) == (str(tmp_path / "nope"), None, "error")
+    assert problem["message"].startswith("no such folder")

@@ -134,7 +134,15 @@ def run_check(args) -> int:
 
     from paperdigest.check import check_site
 
-    result = check_site(args.source)
+    try:
+        result = check_site(args.source)
+    except ConfigError as exc:
+        if args.format != "json":
+            raise
+        # Whoever reads the JSON gets the error too, in the same fields as every problem.
+        print(json.dumps([exc.problem.as_dict()], ensure_ascii=False, indent=1))
+        print(exc, file=sys.stderr)
+        return 2
     if args.format == "json":
         print(json.dumps([p.as_dict() for p in result.problems], ensure_ascii=False, indent=1))
     else:

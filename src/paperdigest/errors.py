@@ -62,6 +62,11 @@ class ConfigError(Exception):
     """site.yaml is missing a required value, has an unknown key or a wrong type."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None):
-        self.path, self.line = str(path), line
+        self.path, self.line, self.message = str(path), line, message
         where = f"{path}:{line}" if line else str(path)
         super().__init__(printable(f"{where}: error: {message}"))
+
+    @property
+    def problem(self) -> Problem:
+        """The error as `check --format json` lists problems."""
+        return Problem(self.path, self.line, "error", self.message)
