@@ -93,6 +93,69 @@ def test_new_outside_any_site_writes_nothing_and_says_what_to_do(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+# ---------------------------------------------------------------- new: the ids users paste
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "2304.15004",
+        "2304.15004v2",
+        "arXiv:2304.15004v2",
+        "arxiv: 2304.15004",
+        "https://arxiv.org/abs/2304.15004",
+        "https://arxiv.org/abs/2304.15004v3/",
+        "https://arxiv.org/abs/2304.15004?context=cs",
+        "https://arxiv.org/pdf/2304.15004.pdf",
+        "https://arxiv.org/pdf/2304.15004v2.pdf",
+        "https://arxiv.org/html/2304.15004v1#S2",
+        "arxiv.org/abs/2304.15004",
+        "https://doi.org/10.48550/arXiv.2304.15004",
+    ],
+)
+def test_new_reads_every_form_of_one_id(site, pasted):
+    proc = run_cli("new", "--date", DATE, pasted, cwd=site)
+    assert proc.returncode == 0, proc.stderr
+    text = (site / "digests" / f"{DATE}-paper-digest.md").read_text(encoding="utf-8")
+    assert "> - URL：https://arxiv.org/abs/2304.15004\n" in text
+
+
+@pytest.mark.parametrize(
+    ("pasted", "canonical"),
+    [("hep-th/9901001", "hep-th/9901001"), ("https://arxiv.org/abs/hep-th/9901001v2", "hep-th/9901001"),
+     ("0704.0001", "0704.0001"), ("https://arxiv.org/abs/1412.6980", "1412.6980")],
+)  # fmt: skip
+def test_new_reads_old_style_and_four_digit_ids(site, pasted, canonical):
+    proc = run_cli("new", "--date", DATE, pasted, cwd=site)
+    assert proc.returncode == 0, proc.stderr
+    text = (site / "digests" / f"{DATE}-paper-digest.md").read_text(encoding="utf-8")
+    assert f"> - URL：https://arxiv.org/abs/{canonical}\n" in text
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "2304.150041",  # a digit too many: it made a card for 2304.15004, another paper
+        "arXiv:2304.150041",
+        "https://arxiv.org/abs/2304.150041",
+        "https://arxiv.org/abs/2304.15004x",
+        "arXiv:2304.15004 arXiv:2305.10601",  # two ids in one argument: the second was dropped
+        "https://arxiv.org/abs/2304.15004,https://arxiv.org/abs/2305.10601",
+        "2304.1500",  # a digit short: ids from 2015 on have five digits after the dot
+        "https://arxiv.org/abs/2304.1500",
+        "1412.69801",  # and those before, four
+        "2313.00001",  # no month 13
+        "0612.1234",  # new-style ids start in April 2007
+        "hep-th/9913001",
+    ],
+)
+def test_new_refuses_an_id_that_is_not_one_arxiv_id(site, pasted):
+    proc = run_cli("new", "--date", DATE, "2305.10601", pasted, cwd=site)
+    assert proc.returncode == 1, proc.stdout
+    assert repr(pasted) in proc.stderr and "Traceback" not in proc.stderr
+    assert not (site / "digests" / f"{DATE}-paper-digest.md").exists()
+
+
 # ---------------------------------------------------------------- check --format json
 
 
