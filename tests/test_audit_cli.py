@@ -180,3 +180,24 @@ def test_check_json_of_a_missing_source_folder_is_json(tmp_path):
     (problem,) = json.loads(proc.stdout)
     assert (problem["path"], problem["line"], problem["level"]) == (str(tmp_path / "nope"), None, "error")
     assert problem["message"].startswith("no such folder")
+
+
+# ---------------------------------------------------------------- init's next step
+
+
+def test_init_prints_a_next_command_that_works_in_a_shell(tmp_path):
+    """`next: cd my site && ...` split the folder name in two in the user's shell."""
+    proc = run_cli("init", "my site's digests", "--install", "paperdigest==1.0.0", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [line for line in proc.stdout.splitlines() if line.startswith("next: ")]
+    command = line.removeprefix("next: ").split(" && ")[0]
+    shell = subprocess.run(["bash", "-c", f"{command} && pwd"], cwd=tmp_path, capture_output=True, text=True)
+    assert shell.returncode == 0, shell.stderr
+    assert shell.stdout.strip() == str(tmp_path / "my site's digests")
+
+
+def test_init_in_the_current_folder_prints_no_cd(tmp_path):
+    proc = run_cli("init", "--install", "paperdigest==1.0.0", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "next: paperdigest serve" in proc.stdout and "cd ." not in proc.stdout
+

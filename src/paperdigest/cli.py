@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -173,7 +174,9 @@ def run_init(args) -> int:
         print(f"created {path}")
     advice = install_advice(spec)
     print(advice, file=sys.stderr if spec.origin == "local" else sys.stdout)
-    print(f"next: cd {args.dir} && paperdigest serve, then push to GitHub (see .github/workflows/pages.yml)")
+    # Quoted, so that a folder name with spaces or quotes pastes into a shell as one argument.
+    cd = "" if args.dir.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(str(args.dir))} && "
+    print(f"next: {cd}paperdigest serve, then push to GitHub (see .github/workflows/pages.yml)")
     return 0
 
 
