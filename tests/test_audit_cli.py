@@ -159,9 +159,7 @@ def test_new_refuses_an_id_that_is_not_one_arxiv_id(site, pasted):
 # ---------------------------------------------------------------- check --format json
 
 
-@pytest.mark.parametrize(
-    ("config", "line"), [("title: x\nfoo: 1\n", None), ("title: ok\nper_page: [1\n", 3)]
-)
+@pytest.mark.parametrize(("config", "line"), [("title: x\nfoo: 1\n", None), ("title: ok\nper_page: [1\n", 3)])
 def test_check_json_reports_an_invalid_site_yaml_as_json(tmp_path, config, line):
     """A tool reading `check --format json` got an empty stdout when site.yaml was invalid."""
     (tmp_path / "site.yaml").write_text(config, encoding="utf-8")
@@ -200,4 +198,3 @@ def test_init_in_the_current_folder_prints_no_cd(tmp_path):
     proc = run_cli("init", "--install", "paperdigest==1.0.0", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "next: paperdigest serve" in proc.stdout and "cd ." not in proc.stdout
-
