@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 from conftest import run_cli
+from paperdigest.install_spec import PLACEHOLDER
 
 DATE = "2023-05-03"
 
@@ -198,3 +199,24 @@ def test_init_in_the_current_folder_prints_no_cd(tmp_path):
     proc = run_cli("init", "--install", "paperdigest==1.0.0", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "next: paperdigest serve" in proc.stdout and "cd ." not in proc.stdout
+
+
+# ---------------------------------------------------------------- the first push: what the workflow installs
+
+
+def test_check_warns_while_requirements_txt_holds_the_placeholder_init_wrote(tmp_path):
+    """`pip install .` from a clone (the quick start's other way) gives a requirements.txt whose
+    last line the Pages workflow cannot install; init says so once, and check said nothing after."""
+    root = tmp_path / "mysite"
+    run_cli("init", str(root), "--install", PLACEHOLDER, check=True)
+    requirements = root / "requirements.txt"
+    lines = requirements.read_text(encoding="utf-8").splitlines()
+    proc = run_cli("check", "--format", "json", cwd=root)
+    found = [p for p in json.loads(proc.stdout) if p["path"] == "requirements.txt"]
+    assert [(p["line"], p["level"]) for p in found] == [(len(lines), "warning")], proc.stdout
+    assert "Install paperdigest" in found[0]["message"] and "paperdigest==" in found[0]["message"]
+    assert proc.returncode == 0 and run_cli("check", "--strict", cwd=root).returncode == 1
+
+    requirements.write_text("\n".join([*lines[:-1], "paperdigest==1.0.0"]) + "\n", encoding="utf-8")
+    proc = run_cli("check", "--format", "json", cwd=root)
+    assert [p for p in json.loads(proc.stdout) if p["path"] == "requirements.txt"] == []
