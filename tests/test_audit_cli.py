@@ -220,3 +220,38 @@ def test_check_warns_while_requirements_txt_holds_the_placeholder_init_wrote(tmp
     requirements.write_text("\n".join([*lines[:-1], "paperdigest==1.0.0"]) + "\n", encoding="utf-8")
     proc = run_cli("check", "--format", "json", cwd=root)
     assert [p for p in json.loads(proc.stdout) if p["path"] == "requirements.txt"] == []
+
+
+# ---------------------------------------------------------------- init in a clone of a new GitHub repository
+
+GITHUB_TEMPLATE = "# Byte-compiled / optimized / DLL files\n__pycache__/\n*.py[cod]\n\n.venv\n"
+
+
+def test_init_in_a_clone_with_a_gitignore_adds_its_lines_to_it(tmp_path):
+    """A repository made on GitHub with a .gitignore template, cloned: init refused the whole site
+    ("not overwriting existing .gitignore") and wrote nothing."""
+    clone = tmp_path / "mysite"
+    clone.mkdir()
+    subprocess.run(["git", "init", "-q", str(clone)], check=True)
+    (clone / ".gitignore").write_text(GITHUB_TEMPLATE, encoding="utf-8")
+    (clone / "README.md").write_text("# mysite\n", encoding="utf-8")
+    proc = run_cli("init", str(clone), "--install", "paperdigest==1.0.0")
+    assert proc.returncode == 0, proc.stderr
+    assert (clone / "site.yaml").is_file() and (clone / ".github/workflows/pages.yml").is_file()
+    assert f"updated {clone / '.gitignore'}" in proc.stdout
+    text = (clone / ".gitignore").read_text(encoding="utf-8")
+    assert text.startswith(GITHUB_TEMPLATE) and text.count("__pycache__/") == 1
+    for path in ["_site/index.html", ".paperdigest-cache/x", "._site.tmp-1234/x"]:
+        ignored = subprocess.run(["git", "-C", str(clone), "check-ignore", "-q", path])
+        assert ignored.returncode == 0, path
+    assert (clone / "README.md").read_text(encoding="utf-8") == "# mysite\n"
+
+
+def test_init_leaves_a_gitignore_that_has_every_line_as_it_is(tmp_path):
+    run_cli("init", str(tmp_path / "a"), "--install", "paperdigest==1.0.0", check=True)
+    complete = (tmp_path / "a" / ".gitignore").read_bytes()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / ".gitignore").write_bytes(complete)
+    proc = run_cli("init", str(tmp_path / "b"), "--install", "paperdigest==1.0.0")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "b" / ".gitignore").read_bytes() == complete and ".gitignore" not in proc.stdout

@@ -170,8 +170,8 @@ def run_init(args) -> int:
     except ScaffoldError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for path in written:
-        print(f"created {path}")
+    for done, path in written:
+        print(f"{done} {path}")
     advice = install_advice(spec)
     print(advice, file=sys.stderr if spec.origin == "local" else sys.stdout)
     # Quoted, so that a folder name with spaces or quotes pastes into a shell as one argument.

@@ -32,12 +32,18 @@ class NewFile:
     text: str
 
 
+# Files a folder may hold already: a repository made on GitHub with a .gitignore template, then
+# cloned. init adds the lines it is missing instead of refusing to make the site there.
+MERGED = frozenset({".gitignore"})
+
+
 # ---------------------------------------------------------------- init
 
 
-def init_site(root: Path, spec: InstallSpec, *, title: str = "Paper Digest") -> list[Path]:
-    """Write a new site into `root`; refuses (writing nothing) if any of its files already exists,
-    or if writing one would go through a symbolic link or a file where a folder should be."""
+def init_site(root: Path, spec: InstallSpec, *, title: str = "Paper Digest") -> list[tuple[str, Path]]:
+    """Write a new site into `root`, returning what it did to which file ('created', 'updated');
+    refuses (writing nothing) if any of its files but a MERGED one already exists, or if writing
+    one would go through a symbolic link or a file where a folder should be."""
     if os.path.lexists(root) and not root.is_dir():
         raise ScaffoldError(f"{root}: not a folder")
     example_date = dt.date.today() - dt.timedelta(days=1)  # `paperdigest new` then makes today's
@@ -49,29 +55,51 @@ def init_site(root: Path, spec: InstallSpec, *, title: str = "Paper Digest") -> 
         NewFile(REQUIREMENTS, requirements_txt(spec)),
         NewFile(".github/workflows/pages.yml", PAGES_WORKFLOW),
     ]
-    refusals = [why for f in files if (why := unwritable(root, f.rel))]
+    refusals = [why for f in files if (why := unwritable(root, f.rel, may_exist=f.rel in MERGED))]
     if refusals:
         raise ScaffoldError(f"{root}: " + "; ".join(refusals))
     written = []
     for f in files:
         path = root / f.rel
         path.parent.mkdir(parents=True, exist_ok=True)
+        if f.rel in MERGED and path.exists():
+            if add_missing_lines(path, f.text):
+                written.append(("updated", path))
+            continue
         with open(path, "x", encoding="utf-8") as out:  # "x": never through a link made meanwhile
             out.write(f.text)
-        written.append(path)
+        written.append(("created", path))
     return written
 
 
-def unwritable(root: Path, rel: str) -> str:
-    """Why `root/rel` cannot be created as a new file inside `root` ('' when it can)."""
+def add_missing_lines(path: Path, text: str) -> bool:
+    """Append to the file at `path` the lines of `text` it lacks (comments only with them); the
+    lines it has stay as they are. False when it lacks none."""
+    have = {line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()}
+    missing = [line for line in text.splitlines() if line.strip() and line.strip() not in have]
+    if not any(not line.startswith("#") for line in missing):
+        return False
+    ends_open = path.stat().st_size and not path.read_bytes().endswith(b"\n")
+    block = ("\n" if ends_open else "") + "\n" + "\n".join(missing) + "\n"
+    # O_NOFOLLOW: never through a link made since unwritable() looked (as "x" mode for new files).
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
+    with open(fd, "a", encoding="utf-8") as out:
+        out.write(block)
+    return True
+
+
+def unwritable(root: Path, rel: str, *, may_exist: bool = False) -> str:
+    """Why `root/rel` cannot be written as a file inside `root` ('' when it can): it must be new,
+    or, `may_exist`, a regular file."""
     path = root
     for part in PurePosixPath(rel).parts:
         path = path / part
         shown = path.relative_to(root).as_posix()
         if path.is_symlink():
             return f"{shown} is a symbolic link; init writes only real files inside the site folder"
-        if path == root / rel and path.exists():
-            return f"not overwriting existing {shown}"
+        if path == root / rel:
+            mergeable = may_exist and path.is_file()
+            return f"not overwriting existing {shown}" if path.exists() and not mergeable else ""
         if path.exists() and not path.is_dir():
             return f"{shown} is a file, not a folder"
     return ""
