@@ -2,8 +2,8 @@
 
 Runs the build's own parse and group stages and renders every page in memory (so template errors
 surface too), then looks at what a build does not complain about: cards without a URL, internal
-links and local images that point nowhere, anchors used twice, and a Pages workflow that does not
-restore the last deploy's site.
+links and local images that point nowhere, anchors used twice, a Pages workflow that does not
+restore the last deploy's site, and the placeholder requirements.txt `init` writes that it cannot install.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from paperdigest.build import Builder, BuildError, problem_of
 from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
+from paperdigest.install_spec import requirement_problems
 from paperdigest.model import Digest
 from paperdigest.render import Urls, http_url, render_site, theme_dir
 from paperdigest.scaffold import CARD_NOTE, PLACEHOLDER_TITLE
@@ -67,6 +68,7 @@ def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
     problems += card_url_problems(index)
     static, refused = static_paths(config)
     problems += refused + outside_folder_notes(config) + workflow_problems(config.root)
+    problems += requirement_problems(config.root)
     targets = pages | static
     for digest in index.digests:
         problems += digest_link_problems(digest, index, config, targets)

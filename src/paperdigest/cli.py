@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import shlex
 import signal
 import sys
 from pathlib import Path
 
 from paperdigest import __version__
 from paperdigest.build import BuildError, build_site
+from paperdigest.config import find_site_root
 from paperdigest.errors import ConfigError
 from paperdigest.profile import profile_report
+
+SOURCE_HELP = "site folder, where site.yaml is (default: the nearest one at or above the current folder)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     build = commands.add_parser("build", help="build the site into the output folder")
-    build.add_argument(
-        "--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)"
-    )
+    build.add_argument("--source", type=Path, default=None, help=SOURCE_HELP)
     build.add_argument("--out", type=Path, default=None, help="output folder (default: SOURCE/_site)")
     build.add_argument("--base-url", default=None, help="override base_url, e.g. https://u.github.io/repo/")
     build.add_argument("--strict", action="store_true", help="exit non-zero on any warning")
@@ -36,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     build.set_defaults(handler=run_build)
 
     check = commands.add_parser("check", help="lint the digests without writing a site")
-    check.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml")
+    check.add_argument("--source", type=Path, default=None, help=SOURCE_HELP)
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     check.add_argument("--strict", action="store_true", help="exit non-zero on warnings too, not only errors")
     check.set_defaults(handler=run_check)
@@ -58,11 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     new = commands.add_parser("new", help="create the digest file of a day with a card per arXiv id")
     new.add_argument("ids", nargs="*", metavar="ARXIV_ID", help="arXiv ids or URLs, one card each")
     new.add_argument("--date", type=iso_date, default=None, help="YYYY-MM-DD (default: today)")
-    new.add_argument("--source", type=Path, default=Path("."), help="site folder with site.yaml (default: .)")
+    new.add_argument("--source", type=Path, default=None, help=SOURCE_HELP)
     new.set_defaults(handler=run_new)
 
     serve = commands.add_parser("serve", help="preview the site with live reload while you write")
-    serve.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
+    serve.add_argument("--source", type=Path, default=None, help=SOURCE_HELP)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; next free if taken)")
     serve.add_argument("--open", action="store_true", help="open the site in a web browser")
@@ -71,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(handler=run_serve)
 
     args = parser.parse_args(argv)
+    if "source" in args and args.source is None:
+        args.source = default_source()
     # SIGTERM unwinds like Ctrl-C, so an interrupted build cleans up and leaves the old site.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
@@ -85,6 +90,14 @@ def main(argv: list[str] | None = None) -> int:
         if exc.code == 143:  # SIGTERM, turned into SystemExit above
             print("terminated; the previous output is unchanged", file=sys.stderr)
         raise
+
+
+def default_source() -> Path:
+    """The site a command without --source works on: the current folder, or the nearest folder
+    above it holding site.yaml (run from digests/, `new` wrote digests/digests/ and `build` made
+    digests/_site). A folder with no site.yaml above it is used as it is (a site of defaults)."""
+    found = find_site_root(Path.cwd())
+    return Path(os.path.relpath(found)) if found else Path(".")
 
 
 def run_build(args) -> int:
@@ -129,6 +142,7 @@ def run_check(args) -> int:
             raise
         # A tool reading the JSON gets the configuration error in it, not an empty stdout.
         print(json.dumps([exc.problem(args.source.resolve()).as_dict()], ensure_ascii=False, indent=1))
+        print(exc, file=sys.stderr)
         return 2
     if args.format == "json":
         print(json.dumps([p.as_dict() for p in result.problems], ensure_ascii=False, indent=1))
@@ -156,11 +170,13 @@ def run_init(args) -> int:
     except ScaffoldError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for path in written:
-        print(f"created {path}")
+    for done, path in written:
+        print(f"{done} {path}")
     advice = install_advice(spec)
     print(advice, file=sys.stderr if spec.origin == "local" else sys.stdout)
-    print(f"next: cd {args.dir} && paperdigest serve, then push to GitHub (see .github/workflows/pages.yml)")
+    # Quoted, so that a folder name with spaces or quotes pastes into a shell as one argument.
+    cd = "" if args.dir.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(str(args.dir))} && "
+    print(f"next: {cd}paperdigest serve, then push to GitHub (see .github/workflows/pages.yml)")
     return 0
 
 

@@ -186,6 +186,9 @@ class ConfigSource:
 def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
     """Read `root/site.yaml` (absent file = defaults) and validate every key. `base_url` is
     --base-url: it replaces site.yaml's, and an error in it names the option, not the file."""
+    if not root.is_dir():  # a misspelt --source: building there would create an empty site
+        why = "not a folder" if root.exists() else "no such folder"
+        raise ConfigError(root, f"{why} (--source names the site folder, where site.yaml is)")
     path = root / CONFIG_NAME
     data, lines = read_config(path) if path.exists() else ({}, {})
     where = ConfigSource(path, lines)
@@ -267,6 +270,14 @@ def host_name_ok(parts) -> bool:
     except (UnicodeError, ValueError):
         return False
     return True
+
+
+def find_site_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` that holds site.yaml (None when none does): the
+    site a command run from one of its subfolders (digests/, templates/) is about, as git finds
+    its repository."""
+    start = start.resolve()
+    return next((folder for folder in (start, *start.parents) if (folder / CONFIG_NAME).is_file()), None)
 
 
 def read_config(path: Path) -> tuple[dict, dict[str, int]]:

@@ -76,5 +76,6 @@ class ConfigError(Exception):
     def problem(self, root: Path) -> Problem:
         """The error as a located problem, its file named from the site folder as others are."""
         path = Path(self.path)
-        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else self.path
+        inside = path != root and path.is_relative_to(root)  # the folder itself as it was named
+        shown = path.relative_to(root).as_posix() if inside else self.path
         return Problem(shown, self.line, "error", self.message)

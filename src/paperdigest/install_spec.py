@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from paperdigest import __version__
+from paperdigest.errors import Problem
 
 PACKAGE = "paperdigest"
 REQUIREMENTS = "requirements.txt"
@@ -86,3 +87,26 @@ def install_advice(spec: InstallSpec) -> str:
             {PACKAGE}=={__version__}
         or a commit pushed to GitHub,
             {PACKAGE} @ git+https://github.com/OWNER/REPO@COMMIT""")
+
+
+def requirement_problems(root: Path) -> list[Problem]:
+    """`check`: a warning while the site's requirements.txt still holds the placeholder `init`
+    wrote (it ran from a local copy): the Pages workflow's install step fails on it, so the first
+    push would publish nothing. `init` says so once; this keeps saying it until it is replaced."""
+    path = root / REQUIREMENTS
+    if not path.resolve().is_relative_to(root.resolve()):
+        return []  # a link out of the site folder: not read (the trust boundary)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    message = (
+        f"the placeholder `paperdigest init` wrote is still here: the Pages workflow's \"Install "
+        f'paperdigest" step fails on it; replace it with a release on PyPI ({PACKAGE}=={__version__}) '
+        f"or a commit pushed to GitHub ({PACKAGE} @ git+https://github.com/OWNER/REPO@COMMIT)"
+    )
+    return [
+        Problem(REQUIREMENTS, number, "warning", message)
+        for number, line in enumerate(lines, start=1)
+        if line.strip() == PLACEHOLDER
+    ]

@@ -16,6 +16,10 @@ from paperdigest.install_spec import REQUIREMENTS, InstallSpec, requirements_txt
 from paperdigest.parse import papers
 
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+NEW_STYLE_ID = re.compile(r"(?P<yymm>\d\d(?P<month>\d\d))\.(?P<number>\d+)")
+OLD_STYLE_ID = re.compile(r"[a-z\-]+(?:\.[a-z]{2})?/\d\d(?P<month>\d\d)\d{3}", re.IGNORECASE)
+# What may follow the id in one reference: a version, `.pdf`, a slash, a query or a fragment.
+REFERENCE_END = re.compile(r"(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?", re.IGNORECASE)
 
 
 class ScaffoldError(Exception):
@@ -28,12 +32,18 @@ class NewFile:
     text: str
 
 
+# Files a folder may hold already: a repository made on GitHub with a .gitignore template, then
+# cloned. init adds the lines it is missing instead of refusing to make the site there.
+MERGED = frozenset({".gitignore"})
+
+
 # ---------------------------------------------------------------- init
 
 
-def init_site(root: Path, spec: InstallSpec, *, title: str = "Paper Digest") -> list[Path]:
-    """Write a new site into `root`; refuses (writing nothing) if any of its files already exists,
-    or if writing one would go through a symbolic link or a file where a folder should be."""
+def init_site(root: Path, spec: InstallSpec, *, title: str = "Paper Digest") -> list[tuple[str, Path]]:
+    """Write a new site into `root`, returning what it did to which file ('created', 'updated');
+    refuses (writing nothing) if any of its files but a MERGED one already exists, or if writing
+    one would go through a symbolic link or a file where a folder should be."""
     if os.path.lexists(root) and not root.is_dir():
         raise ScaffoldError(f"{root}: not a folder")
     example_date = dt.date.today() - dt.timedelta(days=1)  # `paperdigest new` then makes today's
@@ -45,29 +55,51 @@ def init_site(root: Path, spec: InstallSpec, *, title: str = "Paper Digest") -> 
         NewFile(REQUIREMENTS, requirements_txt(spec)),
         NewFile(".github/workflows/pages.yml", PAGES_WORKFLOW),
     ]
-    refusals = [why for f in files if (why := unwritable(root, f.rel))]
+    refusals = [why for f in files if (why := unwritable(root, f.rel, may_exist=f.rel in MERGED))]
     if refusals:
         raise ScaffoldError(f"{root}: " + "; ".join(refusals))
     written = []
     for f in files:
         path = root / f.rel
         path.parent.mkdir(parents=True, exist_ok=True)
+        if f.rel in MERGED and path.exists():
+            if add_missing_lines(path, f.text):
+                written.append(("updated", path))
+            continue
         with open(path, "x", encoding="utf-8") as out:  # "x": never through a link made meanwhile
             out.write(f.text)
-        written.append(path)
+        written.append(("created", path))
     return written
 
 
-def unwritable(root: Path, rel: str) -> str:
-    """Why `root/rel` cannot be created as a new file inside `root` ('' when it can)."""
+def add_missing_lines(path: Path, text: str) -> bool:
+    """Append to the file at `path` the lines of `text` it lacks (comments only with them); the
+    lines it has stay as they are. False when it lacks none."""
+    have = {line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()}
+    missing = [line for line in text.splitlines() if line.strip() and line.strip() not in have]
+    if not any(not line.startswith("#") for line in missing):
+        return False
+    ends_open = path.stat().st_size and not path.read_bytes().endswith(b"\n")
+    block = ("\n" if ends_open else "") + "\n" + "\n".join(missing) + "\n"
+    # O_NOFOLLOW: never through a link made since unwritable() looked (as "x" mode for new files).
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
+    with open(fd, "a", encoding="utf-8") as out:
+        out.write(block)
+    return True
+
+
+def unwritable(root: Path, rel: str, *, may_exist: bool = False) -> str:
+    """Why `root/rel` cannot be written as a file inside `root` ('' when it can): it must be new,
+    or, `may_exist`, a regular file."""
     path = root
     for part in PurePosixPath(rel).parts:
         path = path / part
         shown = path.relative_to(root).as_posix()
         if path.is_symlink():
             return f"{shown} is a symbolic link; init writes only real files inside the site folder"
-        if path == root / rel and path.exists():
-            return f"not overwriting existing {shown}"
+        if path == root / rel:
+            mergeable = may_exist and path.is_file()
+            return f"not overwriting existing {shown}" if path.exists() and not mergeable else ""
         if path.exists() and not path.is_dir():
             return f"{shown} is a file, not a folder"
     return ""
@@ -214,15 +246,38 @@ jobs:
 
 
 def normalise_arxiv_id(value: str) -> str:
-    """'2304.15004', '2304.15004v2', 'arXiv:2304.15004' or an arxiv.org URL -> '2304.15004'."""
+    """'2304.15004', '2304.15004v2', 'arXiv:2304.15004' or an arxiv.org URL -> '2304.15004'.
+
+    The argument must be one reference to one possible id: papers.arxiv_id() finds an id in any
+    text, so '2304.150041' (a digit too many) gave 2304.15004, another paper, and
+    'arXiv:2304.15004 arXiv:2305.10601' one card, for the first."""
     value = value.strip()
-    found = papers.arxiv_id(value)
-    if found:
-        return found
-    m = ARXIV_ID.match(value)
-    if not m:
-        raise ScaffoldError(f"not an arXiv id or URL: {value!r} (expected e.g. 2304.15004)")
-    return m.group(1)
+    found = papers.arxiv_id(value) or (m.group(1) if (m := ARXIV_ID.match(value)) else "")
+    if not found or not REFERENCE_END.fullmatch(value[value.find(found) + len(found) :]):
+        raise ScaffoldError(f"not an arXiv id or URL: {value!r} (expected one per argument, e.g. 2304.15004)")
+    why = impossible_id(found)
+    if why:
+        raise ScaffoldError(f"not an arXiv id: {value!r} ({why})")
+    return found
+
+
+def impossible_id(aid: str) -> str:
+    """Why arXiv cannot have given `aid` ('' when it can): a month past 12, or a number with a
+    digit too many or too few for its month (4 digits from 0704 to 1412, 5 from 1501 on)."""
+    new = NEW_STYLE_ID.fullmatch(aid)
+    old = OLD_STYLE_ID.fullmatch(aid)
+    month = int((new or old).group("month"))
+    if not 1 <= month <= 12:
+        return f"there is no month {month:02d}"
+    if old:
+        return ""
+    yymm, number = new.group("yymm"), new.group("number")
+    if yymm < "0704":
+        return "ids of this form start at 0704.0001, April 2007"
+    digits = 4 if yymm <= "1412" else 5
+    if len(number) != digits:
+        return f"ids of {yymm} have {digits} digits after the dot"
+    return ""
 
 
 # What `new` writes for the user to replace; `paperdigest check` warns while they are still there.
@@ -267,6 +322,12 @@ def new_digest(root: Path, date: dt.date, ids: list[str]) -> Path:
     normalised = list(dict.fromkeys(normalise_arxiv_id(i) for i in ids))
     if not root.is_dir():
         raise ScaffoldError(f"{root}: no such folder (--source names the site folder, where site.yaml is)")
+    if not (root / CONFIG_NAME).is_file():  # else digests/ appears in whatever folder this ran in
+        raise ScaffoldError(
+            f"no {CONFIG_NAME} in {root.resolve()}: `paperdigest new` adds a digest to a site; "
+            f"run it in the site's folder or one below it (or pass --source), or make a site first "
+            f"with `paperdigest init`"
+        )
     config = load_config(root)
     path = config.path("digests_dir") / f"{date.isoformat()}-paper-digest.md"
     if path.exists():
