@@ -23,6 +23,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from paperdigest.parse.cjk import cjk_friendly_plugin
+from paperdigest.parse.digest_links import digest_links_plugin
 from paperdigest.parse.jekyll import jekyll_plugin
 from paperdigest.parse.liquid import liquid_plugin
 from paperdigest.parse.math import html_math, math_plugin, table_math_pipes, tex_to_text
@@ -331,6 +332,7 @@ def markdown_parser() -> MarkdownIt:
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
     md.use(jekyll_plugin)
     md.use(liquid_plugin)
+    md.use(digest_links_plugin)
     md.core.ruler.before("anchor", "kramdown_heading_attrs", heading_attrs_rule)
     md.core.ruler.before("inline", "summary_markdown", summary_markdown_rule)
     md.core.ruler.push("kramdown_ial", kramdown_ial_rule)
