@@ -350,6 +350,8 @@ AUTHORED = {
 
         ## Details
 
+        ## Pros & Cons — as GitHub names them
+
         ![figure](/images/wiki/a.png)
 
         <picture><source srcset="/images/wiki/a.png 1x, /images/wiki/b.png 2x"><img src="/images/wiki/a.png" srcset="/images/wiki/a.png 1x, /images/wiki/b.png 2x" alt="srcset"></picture>
@@ -373,6 +375,7 @@ AUTHORED = {
         ## Method
 
         Back to [the overview](./2023-05-01-first.md#overview), and an old id: hep-th/9901001.
+        The [trade-offs](2023-05-01-first.md#pros--cons--as-github-names-them), GitHub's id.
 
         ### 1、B paper
 
@@ -405,6 +408,7 @@ EXPECTED = {
     "baseurl": "digests/2023-05-02-second/",
     "the overview": "digests/2023-05-01-first/#overview",
     "the first's details": "digests/2023-05-01-first/#details",
+    "trade-offs": "digests/2023-05-01-first/#pros--cons--as-github-names-them",
 }
 
 

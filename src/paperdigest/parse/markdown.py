@@ -53,9 +53,11 @@ CJK_LINE_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*(?=[{CJK}])")
 
 
 def heading_slug(text: str) -> str:
-    """GitHub-style ids that keep CJK and other letters: '1、PMC-LLaMA: x' -> '1pmc-llama-x'."""
+    """GitHub-style ids that keep CJK and other letters: '1、PMC-LLaMA: x' -> '1pmc-llama-x'. As on
+    GitHub (and kramdown), each space is a hyphen: 'Pros & Cons' -> 'pros--cons', the id authors
+    link to (`[see](#pros--cons)`)."""
     text = re.sub(r"[^\w\- ]", "", text.strip().lower())
-    return re.sub(r"\s+", "-", text) or "section"
+    return text.replace(" ", "-") or "section"
 
 
 @lru_cache(maxsize=256)
