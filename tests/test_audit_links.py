@@ -466,7 +466,9 @@ def test_check_locates_a_link_to_a_digest_that_does_not_exist(tmp_path):
     """Made into a digest's page, a link to a missing digest is still reported at its line."""
     source = write_site(
         tmp_path,
-        {"a.md": "# A\n\nText.\n\nSee [gone](missing.md#x).\n\nAnd [post]({% post_url 2020-01-01-gone %}).\n"},
+        {
+            "a.md": "# A\n\nText.\n\nSee [gone](missing.md#x).\n\nAnd [post]({% post_url 2020-01-01-gone %}).\n"
+        },
     )
     proc = run_cli("check", "--source", str(source))
     assert proc.returncode == 1
