@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import http.server
+import mimetypes
 import re
 import shutil
 import threading
@@ -84,8 +85,8 @@ def pages_handler(root: Path, base_path: str):
 
 
 def content_type(path: Path) -> str:
-    kinds = {".html": "text/html", ".css": "text/css", ".xml": "application/xml", ".js": "text/javascript"}
-    return kinds.get(path.suffix, "application/octet-stream")
+    kinds = {".xml": "application/xml", ".js": "text/javascript", ".wasm": "application/wasm"}
+    return kinds.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 @contextmanager
@@ -197,6 +198,8 @@ class Crawl:
             urls = [("css url()", u) for u in CSS_URL.findall(text)]
         elif kind == "application/xml":
             urls = xml_urls(text)
+        elif page.endswith("/robots.txt"):
+            urls = [("robots.txt Sitemap", u) for u in re.findall(r"^Sitemap:\s*(\S+)", text, re.M)]
         else:
             return []
         found = []
@@ -251,6 +254,7 @@ def crawl(out: Path, source: Path, site_url: str) -> list[str]:
         ]
         pages = [origin + base_path + quote(rel.removesuffix("index.html")) for rel in on_disk]
         pages.append(origin + base_path + "no/such/deep/page/")  # the 404 page, far from the root
+        pages.append(origin + base_path + "robots.txt")
         seen: set[str] = set()
         while pages:
             page = pages.pop()
@@ -474,3 +478,29 @@ def test_check_locates_a_link_to_a_digest_that_does_not_exist(tmp_path):
     assert proc.returncode == 1
     assert "digests/a.md:5: error: link /digests/missing/#x points nowhere" in proc.stdout + proc.stderr
     assert "digests/a.md:7: error: link /digests/2020-01-01-gone/ points nowhere" in proc.stdout + proc.stderr
+
+
+@pytest.mark.browser
+def test_search_results_lead_to_pages_and_their_anchors(example_source, tmp_path, browser):
+    """The search page's result and sub-result links (made by search.js from Pagefind's URLs)
+    resolve under the base path, and each anchor names an id of its page."""
+    out = build(example_source, tmp_path / "out", PROJECT_URL)
+    base_path = urlsplit(PROJECT_URL).path
+    with github_pages(out, base_path) as origin:
+        checker = Crawl(origin, base_path, PROJECT_URL, example_source)
+        page = browser.new_page()
+        try:
+            for query in ("LoRA", "涌现能力", "Post-LN"):
+                page.goto(f"{origin}{base_path}search/?q={quote(query)}")
+                page.wait_for_function(
+                    "q => document.getElementById('search-status').textContent.includes(q)",
+                    arg=query,
+                    timeout=60000,  # a guard, not a timing test
+                )
+                hrefs = page.eval_on_selector_all("#search-results a[href]", "as => as.map(a => a.href)")
+                assert any("#" in href for href in hrefs), query  # sub-results, to the cards
+                for href in hrefs:
+                    checker.resolve(page.url, f"search result for {query!r}", href)
+        finally:
+            page.close()
+    assert checker.problems == []
