@@ -504,3 +504,16 @@ def test_search_results_lead_to_pages_and_their_anchors(example_source, tmp_path
         finally:
             page.close()
     assert checker.problems == []
+
+
+def test_check_reports_a_srcset_image_that_points_nowhere(tmp_path):
+    page = '# A\n\n<img src="/images/a.png" srcset="/images/a.png 1x, /images/gone.png 2x" alt="x">\n'
+    source = write_site(tmp_path, {"a.md": page})
+    (source / "static/images").mkdir(parents=True)
+    (source / "static/images/a.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    proc = run_cli("check", "--source", str(source))
+    assert proc.returncode == 1
+    reported = [line for line in proc.stdout.splitlines() if "points nowhere" in line]
+    assert reported == [
+        "digests/a.md:3: error: image /images/gone.png points nowhere (no page or file images/gone.png in the site)"
+    ]

@@ -25,6 +25,7 @@ from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
 from paperdigest.model import Digest
 from paperdigest.parse.source import DIGEST_SUFFIXES
+from paperdigest.parse.srcset import srcset_urls
 from paperdigest.render import Urls, http_url, render_site, theme_dir
 from paperdigest.scaffold import CARD_NOTE, PLACEHOLDER_TITLE
 from paperdigest.workflow_check import workflow_problems
@@ -157,6 +158,8 @@ class _LinkCollector(HTMLParser):
         for name, value in attrs:
             if name in LINK_ATTRS and value is not None:
                 self.links.append((f"{tag} {name}", value))
+            elif name == "srcset" and value:
+                self.links.extend((f"{tag} {name}", url) for url in srcset_urls(value))
             elif name == "id" and value:
                 self.ids.append(value)
 

@@ -33,3 +33,15 @@ def map_srcset(value: str, change: Callable[[str], str]) -> str:
             pos += 1
         out.append(value[start:pos])
     return "".join(out)
+
+
+def srcset_urls(value: str) -> list[str]:
+    """The URLs of a srcset, in order."""
+    urls: list[str] = []
+
+    def keep(url: str) -> str:
+        urls.append(url)
+        return url
+
+    map_srcset(value, keep)
+    return urls
