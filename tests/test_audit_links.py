@@ -348,7 +348,9 @@ AUTHORED = {
 
         Jekyll's way: [the tag]({% post_url 2023-05-02-second %}),
         [baseurl and the tag]({{ site.baseurl }}{% post_url 2023-05-02-second %}) and
-        [baseurl]({{ site.baseurl }}/digests/2023-05-02-second/).
+        [baseurl]({{ site.baseurl }}/digests/2023-05-02-second/),
+        [the link tag]({% link _posts/2023-05-02-second.md %}) and
+        [a file]({{ site.baseurl }}{% link images/wiki/a.png %}).
 
         [second]: ./2023-05-02-second.md#method
 
@@ -410,6 +412,8 @@ EXPECTED = {
     "the tag": "digests/2023-05-02-second/",
     "baseurl and the tag": "digests/2023-05-02-second/",
     "baseurl": "digests/2023-05-02-second/",
+    "the link tag": "digests/2023-05-02-second/",
+    "a file": "images/wiki/a.png",
     "the overview": "digests/2023-05-01-first/#overview",
     "the first's details": "digests/2023-05-01-first/#details",
     "trade-offs": "digests/2023-05-01-first/#pros--cons--as-github-names-them",
