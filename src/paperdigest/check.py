@@ -25,12 +25,15 @@ from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
 from paperdigest.install_spec import requirement_problems
 from paperdigest.model import Digest
+from paperdigest.parse.source import DIGEST_SUFFIXES
+from paperdigest.parse.srcset import srcset_urls
 from paperdigest.render import Urls, http_url, render_site, theme_dir
 from paperdigest.scaffold import CARD_NOTE, PLACEHOLDER_TITLE
 from paperdigest.workflow_check import workflow_problems
 from paperdigest.write import visible_files
 
 LEVELS = ("error", "warning", "note")
+DIGEST_PAGE = re.compile(r"/digests/([^/#?]+)/")
 LINK_ATTRS = {"href", "src", "poster"}
 EMPTY_NEW_FIELD = re.compile(r"^>\s*-\s*(Official Code|单位)\s*[：:]\s*$")  # as `paperdigest new` writes them
 NEW_FIELD_HINTS = {
@@ -157,6 +160,8 @@ class _LinkCollector(HTMLParser):
         for name, value in attrs:
             if name in LINK_ATTRS and value is not None:
                 self.links.append((f"{tag} {name}", value))
+            elif name == "srcset" and value:
+                self.links.extend((f"{tag} {name}", url) for url in srcset_urls(value))
             elif name == "id" and value:
                 self.ids.append(value)
 
@@ -183,7 +188,8 @@ def digest_link_problems(
             what = "image" if kind.startswith(("img", "video", "source", "audio")) else "link"
             written = unbased(url, config.base_path)
             msg = f"{what} {written} points nowhere ({missing})"
-            problems.append(Problem(digest.source, line_of(source, written), "error", msg))
+            line = line_of(source, written) or line_of_digest_link(source, written)
+            problems.append(Problem(digest.source, line, "error", msg))
     return problems
 
 
@@ -222,6 +228,20 @@ def unbased(url: str, base_path: str) -> str:
     if base_path != "/" and url.startswith(base_path):
         return "/" + url[len(base_path) :]
     return url
+
+
+def line_of_digest_link(text: str, url: str) -> int | None:
+    """The line of a link the build made a digest's page from (`other.md#x`, `{% post_url other %}`),
+    found by the file name it was written with."""
+    m = DIGEST_PAGE.match(url)
+    if not m:
+        return None
+    slug = unquote(m.group(1))
+    for written in [f"{slug}{suffix}" for suffix in sorted(DIGEST_SUFFIXES)] + [slug]:
+        line = line_of(text, written)
+        if line:
+            return line
+    return None
 
 
 def read_text(path: Path) -> str:

@@ -53,7 +53,13 @@ def parse_chunk_items(
     math = MathRenderer(config)
     results = [
         parse_digest(
-            path, root, config.base_path, math=math, sanitize=config.sanitize_html, fields=config.fields
+            path,
+            root,
+            config.base_path,
+            math=math,
+            sanitize=config.sanitize_html,
+            fields=config.fields,
+            digests_dir=config.path("digests_dir"),
         )
         for path in paths
     ]

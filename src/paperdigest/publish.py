@@ -17,9 +17,15 @@ import jinja2
 from paperdigest.bibtex import arxiv_issue, author_names, bibtex_entry, paper_year, title_known
 from paperdigest.errors import Problem
 from paperdigest.model import Paper
+from paperdigest.parse.srcset import map_srcset
 
 FEED_ENTRIES = 20  # newest digests in each Atom feed
-URL_ATTRIBUTE = re.compile(r"""(\s(?:href|src|poster)=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+# A URL attribute as HTML reads it: any case, spaces around `=`, its value quoted or not.
+URL_ATTRIBUTE = re.compile(
+    r"""(\s(href|src|poster|srcset)\s*=\s*)(?:(["'])(.*?)\3|([^\s"'=<>`]+))""", re.IGNORECASE | re.DOTALL
+)
+STYLE_ATTRIBUTE = re.compile(r"""(\sstyle\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+CSS_URL = re.compile(r"""(\burl\(\s*(?:&quot;|&#39;|["'])?)([^"'()\s&]+)""", re.IGNORECASE)
 KATEX_HTML = '<span class="katex-html"'
 SPAN_TAG = re.compile(r"<span\b|</span>")
 
@@ -84,15 +90,19 @@ def feed_html(html: str, page_url: str) -> str:
 
 
 def absolute_urls(html: str, page_url: str) -> str:
-    def absolute(m: re.Match) -> str:
-        url = m.group(3)
-        return (
-            m.group(0)
-            if urlsplit(url).scheme
-            else f"{m.group(1)}{m.group(2)}{urljoin(page_url, url)}{m.group(2)}"
-        )
+    def absolute_url(url: str) -> str:
+        return url if urlsplit(url).scheme else urljoin(page_url, url)
 
-    return URL_ATTRIBUTE.sub(absolute, html)
+    def absolute(m: re.Match) -> str:
+        quote_mark, value = m.group(3) or "", m.group(4) if m.group(3) else m.group(5)
+        value = map_srcset(value, absolute_url) if m.group(2).lower() == "srcset" else absolute_url(value)
+        return f"{m.group(1)}{quote_mark}{value}{quote_mark}"
+
+    def in_style(m: re.Match) -> str:
+        value = CSS_URL.sub(lambda url: url.group(1) + absolute_url(url.group(2)), m.group(3))
+        return f"{m.group(1)}{m.group(2)}{value}{m.group(2)}"
+
+    return STYLE_ATTRIBUTE.sub(in_style, URL_ATTRIBUTE.sub(absolute, html))
 
 
 def without_katex_html(html: str) -> str:

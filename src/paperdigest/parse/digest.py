@@ -19,6 +19,7 @@ from paperdigest.parse import papers, shapes
 from paperdigest.parse.balance import HtmlIssue, balance_html, balance_once
 from paperdigest.parse.cards import CARD_FIELDS, card_slot
 from paperdigest.parse.dates import parse_date_value
+from paperdigest.parse.digest_links import safe_slug
 from paperdigest.parse.fields import field_labels, strip_block_markers
 from paperdigest.parse.front_matter import CATEGORY_KEYS, LANGUAGE_KEYS, checked_fields, names_of
 from paperdigest.parse.language import detect_language
@@ -58,10 +59,13 @@ def parse_digest(
     *,
     sanitize: bool = False,
     fields: Mapping[str, Sequence[str]] | None = None,
+    digests_dir: Path | None = None,
 ) -> ParseResult:
     """`math`: a paperdigest.mathrender.MathRenderer that typesets this digest's formulas at build time;
-    `fields`: site.yaml's extra field labels (field name -> labels), see parse/fields.py. A file with
-    an error (broken front matter, a link out of the site, ...) gives no digest."""
+    `fields`: site.yaml's extra field labels (field name -> labels), see parse/fields.py;
+    `digests_dir`: the digests folder, where a relative link to a digest file leads to its page
+    (parse/digest_links.py). A file with an error (broken front matter, a link out of the site, ...)
+    gives no digest."""
     if named_inside(path, root) and leaves(path, root.resolve()):  # replaced by a link since discovery
         return ParseResult(None, [link_problem(path, root)])
     try:
@@ -69,7 +73,16 @@ def parse_digest(
     except OSError as exc:
         message = f"cannot read: {exc.strerror or exc}"
         return ParseResult(None, [Problem(shown_path(path, root), None, "error", message)])
-    return parse_source(source, base_path, math, sanitize=sanitize, fields=fields)
+    folder = folder_in(path, digests_dir)
+    return parse_source(source, base_path, math, sanitize=sanitize, fields=fields, digest_folder=folder)
+
+
+def folder_in(path: Path, digests_dir: Path | None) -> str | None:
+    """The folder of a digest file inside the digests folder ('' at its top), None when not in it."""
+    if digests_dir is None or not path.is_relative_to(digests_dir):
+        return None
+    folder = path.parent.relative_to(digests_dir).as_posix()
+    return "" if folder == "." else folder
 
 
 def parse_source(
@@ -79,6 +92,7 @@ def parse_source(
     *,
     sanitize: bool = False,
     fields: Mapping[str, Sequence[str]] | None = None,
+    digest_folder: str | None = None,
 ) -> ParseResult:
     """Never raises on any text or front matter: problems are returned, located. A digest whose front
     matter cannot be read or has a value of the wrong type is not made: publishing it without its
@@ -93,7 +107,7 @@ def parse_source(
         return ParseResult(None, problems)
 
     md = markdown_parser()
-    env = {"base_path": base_path}
+    env = {"base_path": base_path, "digest_folder": digest_folder}
     labels = field_labels(fields)
     shape = shapes.detect_shape(source.body, labels)
     text, line_map = shapes.prepare(shape, source.body)
@@ -294,11 +308,6 @@ def check_permalink(meta: dict, rel: str, problems: list[Problem], line: int = 2
     text = unquote(str(value))
     if "\\" in text or "\x00" in text or any(part == ".." for part in text.split("/")):
         problems.append(Problem(rel, line, "warning", f"unsafe permalink {excerpt(value)} ignored"))
-
-
-def safe_slug(stem: str) -> str:
-    slug = re.sub(r"[^\w.\-]+", "-", stem.strip()).strip("-.") or "digest"
-    return slug.replace("..", ".")
 
 
 def as_list(value, spaced: bool = False) -> list[str]:

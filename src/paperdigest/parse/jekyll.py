@@ -2,6 +2,8 @@
 
 ![fig]({{ site.baseurl }}/images/x.png)     -> the site's own file, under the site's base path
 <img src="{{ site.url }}{{ site.baseurl }}/x.png">   (also `{{ '/x.png' | relative_url }}`)
+[see]({{ site.baseurl }}{% post_url 2023-05-01-paper-digest %})  -> that digest's page
+[see]({% link _posts/2023-05-01-paper-digest.md %})              -> the same; another file: /its/path
 * content                                   -> kramdown's table of contents: the page shows its
 {:toc}                                         own beside the text, so the list is dropped
 """
@@ -9,10 +11,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+
+from paperdigest.parse.digest_links import digest_url
+from paperdigest.parse.source import DIGEST_SUFFIXES
 
 # Where a URL starts: a Markdown link or image destination, or an HTML URL attribute.
 URL_START = r"""(\]\(\s*<?|\b(?:src|href|poster|data-src)\s*=\s*["']?)"""
@@ -20,17 +26,33 @@ SITE_ROOT = re.compile(URL_START + r"(?:\{\{\s*site\.(?:url|baseurl)\s*\}\})+/?"
 URL_FILTER = re.compile(
     URL_START + r"""\{\{\s*["']/?([^"'{}]*)["']\s*\|\s*(?:relative_url|absolute_url)\s*\}\}"""
 )
+# Jekyll's post_url tag names a post by its file name (in a folder or not), its link tag a file by
+# its path in the site; both output its URL.
+POST_URL = re.compile(
+    URL_START + r"(?:\{\{\s*site\.(?:url|baseurl)\s*\}\})*\{%-?\s*(post_url|link)\s+([^\s{}%]+)\s*-?%\}"
+)
 TOC_MARK = re.compile(r"^\s*\{:\s*toc\s*\}\s*$")
 LISTS = ("bullet_list_open", "ordered_list_open")
 
 
 def site_urls_rule(state: StateCore) -> None:
     """Before inline parsing: `{{ site.baseurl }}/x.png` -> `/x.png`, which gets the base path when
-    rendered (markdown.link_rules). `{{ site.url }}` means the same site, so the same root."""
+    rendered (markdown.link_rules). `{{ site.url }}` means the same site, so the same root. A
+    `{% post_url name %}` or `{% link path %}` where a URL starts is what it names (its
+    `{{ site.baseurl }}` too): Liquid would otherwise drop it, and leave `[text]()` on the page."""
     for tok in state.tokens:
-        if tok.type in ("inline", "html_block") and "{{" in tok.content:
-            text = SITE_ROOT.sub(lambda m: m.group(1) + "/", tok.content)
+        if tok.type in ("inline", "html_block") and ("{{" in tok.content or "{%" in tok.content):
+            text = POST_URL.sub(lambda m: m.group(1) + tag_url(m.group(2), m.group(3)), tok.content)
+            text = SITE_ROOT.sub(lambda m: m.group(1) + "/", text)
             tok.content = URL_FILTER.sub(lambda m: f"{m.group(1)}/{m.group(2)}", text)
+
+
+def tag_url(tag: str, name: str) -> str:
+    """What `{% post_url name %}` or `{% link path %}` outputs, as a site-absolute URL: a digest's
+    page, or (for `link` to another file) the file at that path of the site."""
+    if tag == "link" and PurePosixPath(name).suffix.lower() not in DIGEST_SUFFIXES:
+        return "/" + name.lstrip("/")
+    return digest_url(name)
 
 
 def leftovers_rule(state: StateCore) -> None:

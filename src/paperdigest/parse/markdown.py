@@ -23,9 +23,11 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from paperdigest.parse.cjk import cjk_friendly_plugin
+from paperdigest.parse.digest_links import digest_links_plugin
 from paperdigest.parse.jekyll import jekyll_plugin
 from paperdigest.parse.liquid import liquid_plugin
 from paperdigest.parse.math import html_math, math_plugin, table_math_pipes, tex_to_text
+from paperdigest.parse.srcset import map_srcset
 
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
 IAL = re.compile(r"\{:\s*([^{}]*)\}")  # no `{` inside: each try stops at the next one (linear)
@@ -35,7 +37,12 @@ HEADING_ATTRS = re.compile(r"[ \t]*\{(?::[ \t]*|(?=[#.]))([^{}]*)\}[ \t]*$")
 IAL_ATTR = re.compile(r"""([#.])([\w-]+)|(?<![\w-])([\w-]+)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
 LEAF_BLOCKS = ("fence", "code_block", "math_block", "html_block", "hr")
 SAFE_IAL_KEYS = {"style", "width", "height", "alt", "title", "align", "class", "id"}
-SITE_ABSOLUTE = re.compile(r"""(\s(?:src|href|poster)=["'])/(?!/)""")
+# Where raw HTML names a site-absolute URL (`/images/x.png`), as HTML reads attributes: any case,
+# quoted or not, spaces around `=`; and in a srcset, or a `url()` in a style attribute.
+SITE_ABSOLUTE = re.compile(r"""(\s(?:src|href|poster|action)\s*=\s*["']?)/(?!/)""", re.IGNORECASE)
+SRCSET_ATTR = re.compile(r"""(\ssrcset\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+STYLE_ATTR = re.compile(r"""(\sstyle\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+CSS_URL = re.compile(r"""(\burl\(\s*(?:["']|&quot;|&#39;)?)/(?!/)""", re.IGNORECASE)
 # Lists and quotes nested deeper than this are cut off (with a warning) instead of recursing on.
 MAX_NESTING = 100
 # The text stops at the next summary tag: a lazy `.*?` ran each unclosed <summary> to the end.
@@ -46,9 +53,11 @@ CJK_LINE_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*(?=[{CJK}])")
 
 
 def heading_slug(text: str) -> str:
-    """GitHub-style ids that keep CJK and other letters: '1、PMC-LLaMA: x' -> '1pmc-llama-x'."""
+    """GitHub-style ids that keep CJK and other letters: '1、PMC-LLaMA: x' -> '1pmc-llama-x'. As on
+    GitHub (and kramdown), each space is a hyphen: 'Pros & Cons' -> 'pros--cons', the id authors
+    link to (`[see](#pros--cons)`)."""
     text = re.sub(r"[^\w\- ]", "", text.strip().lower())
-    return re.sub(r"\s+", "-", text) or "section"
+    return text.replace(" ", "-") or "section"
 
 
 @lru_cache(maxsize=256)
@@ -218,6 +227,25 @@ def formula_as_text(token: Token) -> Token:
     return Token("text", "", 0, content=tex_to_text(token.content))
 
 
+def with_base_path(html: str, base_path: str) -> str:
+    """Raw HTML whose site-absolute URLs have the base path, in every attribute a browser loads or
+    follows; the path is escaped, as it lands inside an attribute value."""
+    if base_path == "/":
+        return html
+    base = escape(base_path.rstrip("/"))
+
+    def in_srcset(m: re.Match) -> str:
+        value = map_srcset(m.group(3), lambda url: _prefix_site_absolute(url, base + "/"))
+        return m.group(1) + m.group(2) + value + m.group(2)
+
+    def in_style(m: re.Match) -> str:
+        value = CSS_URL.sub(lambda url: url.group(1) + base + "/", m.group(3))
+        return m.group(1) + m.group(2) + value + m.group(2)
+
+    html = SITE_ABSOLUTE.sub(lambda m: m.group(1) + base + "/", html)
+    return STYLE_ATTR.sub(in_style, SRCSET_ATTR.sub(in_srcset, html))
+
+
 def link_rules(md: MarkdownIt) -> None:
     """Site-absolute links and images get the base path; images lazy-load with no referrer; the
     formulas in the text of raw HTML blocks are typeset."""
@@ -238,9 +266,7 @@ def link_rules(md: MarkdownIt) -> None:
         return self.renderToken(tokens, idx, options, env)
 
     def raw_html(self, tokens, idx, options, env):
-        html = tokens[idx].content
-        if env["base_path"] != "/":  # escaped: base_url's path lands inside an attribute value
-            html = SITE_ABSOLUTE.sub(lambda m: m.group(1) + escape(env["base_path"]), html)
+        html = with_base_path(tokens[idx].content, env["base_path"])
         return RAW_IMG.sub('<img loading="lazy" referrerpolicy="no-referrer"', html)
 
     def html_block(self, tokens, idx, options, env):
@@ -317,6 +343,7 @@ def markdown_parser() -> MarkdownIt:
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
     md.use(jekyll_plugin)
     md.use(liquid_plugin)
+    md.use(digest_links_plugin)
     md.core.ruler.before("anchor", "kramdown_heading_attrs", heading_attrs_rule)
     md.core.ruler.before("inline", "summary_markdown", summary_markdown_rule)
     md.core.ruler.push("kramdown_ial", kramdown_ial_rule)
