@@ -83,7 +83,10 @@ def test_an_explicit_source_is_used_as_given(site):
     inside = site / "digests"
     proc = run_cli("check", "--source", ".", "--format", "json", cwd=inside)
     assert proc.returncode == 0 and not (inside / "_site").exists()
-    assert [p["path"] for p in json.loads(proc.stdout)] == []
+    # A folder of no digests and no site.yaml: only the warning any site without base_url gets.
+    assert [(p["path"], p["message"][:17]) for p in json.loads(proc.stdout)] == [
+        ("site.yaml", "base_url is empty")
+    ]
 
 
 def test_new_outside_any_site_writes_nothing_and_says_what_to_do(tmp_path):

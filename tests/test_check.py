@@ -236,3 +236,16 @@ def test_a_workflow_nested_beyond_reason_is_left_to_github_without_a_traceback(t
     (tmp_path / ".github/workflows/deep.yml").write_text("jobs: " + "[" * 1000 + "]" * 1000 + "\n")
     proc = run_cli("check", "--source", str(tmp_path))
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_check_warns_about_an_empty_base_url_as_build_does(tmp_path):
+    """One level everywhere: `build --strict` failed a fresh site over its empty base_url while
+    `check --strict` passed it."""
+    root = write_site(tmp_path, {"good.md": GOOD}, "title: Check\nsearch: false\n")
+    checked = run_cli("check", "--source", str(root), "--strict")
+    built = run_cli("build", "--source", str(root), "--strict")
+    assert checked.returncode == built.returncode == 1, (checked.stdout, built.stderr)
+    assert "site.yaml: warning: base_url is empty" in checked.stdout
+    assert "site.yaml: warning: base_url is empty" in built.stderr
+    given = write_site(tmp_path / "given", {"good.md": GOOD}, CONFIG + "search: false\n")
+    assert "base_url" not in run_cli("check", "--source", str(given)).stdout

@@ -20,7 +20,7 @@ import jinja2
 
 from paperdigest.boundary import outside_folder_notes
 from paperdigest.build import Builder, BuildError, problem_of
-from paperdigest.config import SiteConfig
+from paperdigest.config import SiteConfig, base_url_problem
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
 from paperdigest.install_spec import requirement_problems
@@ -72,6 +72,7 @@ def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
     static, refused = static_paths(config)
     problems += refused + outside_folder_notes(config) + workflow_problems(config.root)
     problems += requirement_problems(config.root)
+    problems += filter(None, [base_url_problem(config)])  # as `build` warns, so that --strict agrees
     targets = pages | static
     for digest in index.digests:
         problems += digest_link_problems(digest, index, config, targets)
