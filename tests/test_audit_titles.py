@@ -1,0 +1,145 @@
+"""Paper titles that hold formulas (`When $k<n$: Sparse $\\ell_1$ Recovery`, `Q$^2$-Former`), everywhere
+a title lands: BibTeX, search results, feeds, lists, the head of a page."""
+
+from __future__ import annotations
+
+import shutil
+
+import pybtex.database
+import pytest
+from pybtex import errors as pybtex_errors
+
+from conftest import run_cli, site_tree, write_site
+
+CARDS = """\
+---
+title: 2024-05-02：论文速递
+date: 2024-05-02
+cate1: paper
+---
+
+### 1、When $k<n$: Sparse $\\ell_1$ Recovery
+
+> 当 $k<n$ 时：稀疏 $\\ell_1$ 恢复
+
+> 《When $k<n$: Sparse $\\ell_1$ Recovery》
+>
+> - URL：https://arxiv.org/abs/2401.00001
+> - 作者：Alice Smith, Bob Jones
+
+Recovery when $k<n$.
+
+### 2、$\\mathcal{O}(1)$ Memory Attention
+
+> - URL：https://arxiv.org/abs/2401.00002
+
+Constant memory.
+
+### 3、Q$^2$-Former: 100% of_it & more
+
+> - URL：https://arxiv.org/abs/2401.00003
+
+Q squared.
+
+### 4、$\\text{GPT}^2$ Scaling
+
+> - URL：https://arxiv.org/abs/2401.00004
+
+Bigger.
+"""
+
+# A one-paper note whose heading names what the note is before the paper's title.
+NOTE = """\
+# 论文笔记：$\\alpha$-entmax: Sparse Attention
+
+- arXiv：https://arxiv.org/abs/2401.00005
+- 会议：ICLR 2025
+
+## 摘要
+
+Sparse attention with $\\alpha$.
+"""
+
+EXPECTED_TITLES = {
+    "2401.00001": r"{When $k<n$: Sparse $\ell_1$ Recovery}",
+    "2401.00002": r"{$\mathcal{O}(1)$ Memory Attention}",
+    "2401.00003": r"{Q$^2$-Former: 100\% of\_it \& more}",
+    "2401.00004": r"{$\text{GPT}^2$ Scaling}",
+    "2401.00005": r"{$\alpha$-entmax: Sparse Attention}",
+}
+
+
+def bib_titles(path) -> dict[str, str]:
+    """eprint -> title of every entry, read by pybtex in strict mode (an error raises)."""
+    pybtex_errors.set_strict_mode(True)
+    entries = pybtex.database.parse_string(path.read_text(encoding="utf-8"), "bibtex").entries
+    return {entry.fields["eprint"]: entry.fields["title"] for entry in entries.values()}
+
+
+@pytest.fixture(scope="module")
+def math_site(tmp_path_factory):
+    root = write_site(
+        tmp_path_factory.mktemp("titles"),
+        {"2024-05-02-paper-digest.md": CARDS, "2024-05-03-alpha-entmax.md": NOTE},
+    )
+    run_cli("build", "--source", str(root), check=True)
+    return root / "_site"
+
+
+def test_bibtex_titles_keep_each_formula_as_tex(math_site):
+    """papers.bib wrote `{When k<n: Sparse ℓ\\_1 Recovery}`: pdflatex rejects `ℓ` and prints `<` as
+    `¡`. As arXiv's own export, the formula is kept as `$TeX$`, the text around it escaped."""
+    assert bib_titles(math_site / "papers.bib") == EXPECTED_TITLES
+    digest_bib = bib_titles(math_site / "digests" / "2024-05-02-paper-digest" / "papers.bib")
+    assert digest_bib == {k: v for k, v in EXPECTED_TITLES.items() if k != "2401.00005"}
+    assert "title_tex" not in (math_site / "papers.json").read_text(encoding="utf-8")  # BibTeX's own
+
+
+def test_a_formula_bibtex_would_cut_short_leaves_the_title_as_text(tmp_path):
+    """`\\{` counts as a brace for BibTeX: a formula with a lone one would end the field early."""
+    root = write_site(
+        tmp_path,
+        {
+            "2024-05-02-d.md": """\
+            ---
+            title: D
+            date: 2024-05-02
+            ---
+
+            ### 1、Sets $\\{x$ Open
+
+            > - URL：https://arxiv.org/abs/2401.00006
+
+            Text.
+            """
+        },
+    )
+    run_cli("build", "--source", str(root), check=True)
+    title = bib_titles(root / "_site" / "papers.bib")["2401.00006"]
+    assert "$" not in title and title.startswith("{Sets ") and title.endswith(" Open}")
+
+
+def test_papers_yaml_title_replaces_the_digests_formulas_in_bibtex(tmp_path):
+    root = write_site(tmp_path, {"2024-05-02-paper-digest.md": CARDS})
+    (root / "papers.yaml").write_text(
+        "2401.00001:\n  title: 'Sparse Recovery, Revisited'\n", encoding="utf-8"
+    )
+    run_cli("build", "--source", str(root), check=True)
+    assert bib_titles(root / "_site" / "papers.bib")["2401.00001"] == "{Sparse Recovery, Revisited}"
+
+
+def test_editing_only_a_formulas_tex_rebuilds_bibtex_as_a_clean_build(tmp_path):
+    """`\\text{GPT}` -> `\\mathrm{GPT}` reads the same as text; the incremental build must still
+    write the new TeX, byte for byte as a clean build does."""
+    root = write_site(tmp_path / "site", {"2024-05-02-paper-digest.md": CARDS})
+    run_cli("build", "--source", str(root), check=True)
+    digest = root / "digests" / "2024-05-02-paper-digest.md"
+    digest.write_text(
+        digest.read_text(encoding="utf-8").replace(r"\text{GPT}", r"\mathrm{GPT}"), encoding="utf-8"
+    )
+    run_cli("build", "--source", str(root), check=True)
+    assert bib_titles(root / "_site" / "papers.bib")["2401.00004"] == r"{$\mathrm{GPT}^2$ Scaling}"
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_site", ".paperdigest-cache"))
+    run_cli("build", "--source", str(clean), check=True)
+    assert site_tree(root / "_site") == site_tree(clean / "_site")
