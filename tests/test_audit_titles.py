@@ -143,3 +143,72 @@ def test_editing_only_a_formulas_tex_rebuilds_bibtex_as_a_clean_build(tmp_path):
     shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_site", ".paperdigest-cache"))
     run_cli("build", "--source", str(clean), check=True)
     assert site_tree(root / "_site") == site_tree(clean / "_site")
+
+
+# --- search results -----------------------------------------------------------------------------
+
+SEARCH_DIGEST = """\
+---
+title: '$\\alpha$-散度：论文速递'
+date: 2024-05-02
+---
+
+### 1、When $k<n$: Sparse $\\ell_1$ Recovery
+
+> 当 $k<n$ 时：稀疏 $\\ell_1$ 恢复
+
+> - URL：https://arxiv.org/abs/2401.00001
+
+稀疏恢复的论文，讨论压缩感知。
+
+### 2、稀疏 $\\mathcal{O}(1)$ 注意力
+
+> - URL：https://arxiv.org/abs/2401.00002
+
+常数内存的压缩感知注意力。
+"""
+
+
+@pytest.fixture(scope="module")
+def search_site(tmp_path_factory):
+    root = write_site(tmp_path_factory.mktemp("search"), {"2024-05-02-paper-digest.md": SEARCH_DIGEST})
+    run_cli("build", "--source", str(root), check=True)
+    return root / "_site"
+
+
+def search_results(browser, site, query: str) -> list[dict]:
+    """Each result of `query` on the site's search page, as the reader sees it."""
+    from http_util import serve_static
+
+    with serve_static(site, "/") as url:
+        page = browser.new_page()
+        try:
+            page.goto(f"{url}search/?q={query}")
+            page.wait_for_function(
+                "q => document.getElementById('search-status').textContent.includes(q)",
+                arg=query,
+                timeout=60000,
+            )
+            return page.eval_on_selector_all(
+                "#search-results > li",
+                """items => items.map(li => ({
+                    title: li.querySelector('.search-title').innerText,
+                    translated: li.querySelector('.search-translated')?.innerText ?? '',
+                    subs: [...li.querySelectorAll('.search-sub a')].map(a => a.innerText),
+                }))""",
+            )
+        finally:
+            page.close()
+
+
+@pytest.mark.browser
+def test_search_results_name_papers_and_cards_by_readable_titles(browser, search_site):
+    """A result's title showed the h1's formula as raw TeX (`When k<n: Sparse \\ell_1 Recovery`, the
+    translated title too), and a card's sub-result lost its formulas (`1、When : Sparse Recovery`).
+    The index still holds the TeX: a search for it finds the paper."""
+    results = {r["title"]: r for r in search_results(browser, search_site, "压缩感知")}
+    assert set(results) == {"When k<n: Sparse ℓ_1 Recovery", "稀疏 𝒪(1) 注意力", "α-散度：论文速递"}
+    assert results["When k<n: Sparse ℓ_1 Recovery"]["translated"] == "当 k<n 时：稀疏 ℓ_1 恢复"
+    assert results["α-散度：论文速递"]["subs"] == ["1、When k<n: Sparse ℓ_1 Recovery", "2、稀疏 𝒪(1) 注意力"]
+    by_tex = search_results(browser, search_site, "mathcal")
+    assert [r["title"] for r in by_tex if "𝒪" in r["title"]] == ["稀疏 𝒪(1) 注意力"]
