@@ -3,6 +3,7 @@ a title lands: BibTeX, search results, feeds, lists, the head of a page."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pybtex.database
@@ -212,3 +213,57 @@ def test_search_results_name_papers_and_cards_by_readable_titles(browser, search
     assert results["α-散度：论文速递"]["subs"] == ["1、When k<n: Sparse ℓ_1 Recovery", "2、稀疏 𝒪(1) 注意力"]
     by_tex = search_results(browser, search_site, "mathcal")
     assert [r["title"] for r in by_tex if "𝒪" in r["title"]] == ["稀疏 𝒪(1) 注意力"]
+
+
+# --- titles in the other digest shapes ------------------------------------------------------------
+
+ARTICLE = """\
+---
+title: 2月份的论文
+date: 2024-03-01
+---
+
+## 2月份其他有趣的研究论文
+
+**$\\alpha$-entmax: Sparse Attention for All** by De, Smith, Fernando _et al._ (29 Feb), [https://arxiv.org/abs/2402.19427](https://arxiv.org/abs/2402.19427)
+
+**\\* The Era of $1.58$-bit LLMs** by Ma, Wang _et al._ (27 Feb), [https://arxiv.org/abs/2402.17764](https://arxiv.org/abs/2402.17764)
+"""
+
+PLAIN_LIST = """\
+本文总结了2024年5月第四周发表的一些最重要的LLM论文。
+LLM发展与基准
+1、$\\mathcal{O}(1)$ Memory Attention for LLMs
+一些中文摘要。
+https://arxiv.org/abs/2405.11157
+2、When $k<n$: Sparse $\\ell_1$ Recovery
+另一些中文摘要。
+https://arxiv.org/abs/2405.10370
+"""
+
+
+def test_listed_and_plain_list_titles_keep_their_formulas(tmp_path):
+    """`**$\\alpha$-entmax: ...** by ...` (an article's reading list) lost its formulas: the paper
+    was titled '-entmax: Sparse Attention for All' everywhere. A plain-text weekly list's
+    `1、$\\mathcal{O}(1)$ ...` was kept as readable text only: lists showed `𝒪(1)` untypeset and
+    BibTeX wrote `𝒪(1)`."""
+    root = write_site(tmp_path, {"2024-03-01-article.md": ARTICLE, "2024-05-25-weekly.md": PLAIN_LIST})
+    run_cli("build", "--source", str(root), check=True)
+    site = root / "_site"
+    papers = {p["id"]: p for p in json.loads((site / "papers.json").read_text(encoding="utf-8"))["papers"]}
+    assert {pid: p["title"] for pid, p in papers.items()} == {
+        "2402.19427": "α-entmax: Sparse Attention for All",
+        "2402.17764": "The Era of 1.58-bit LLMs",
+        "2405.11157": "𝒪(1) Memory Attention for LLMs",
+        "2405.10370": "When k<n: Sparse ℓ_1 Recovery",
+    }
+    assert papers["2402.17764"]["mentions"][0]["starred"]  # the `\\*` still marks the pick
+    assert all("<math" in p["title_html"] for p in papers.values())
+    papers_list = (site / "papers" / "index.html").read_text(encoding="utf-8")
+    assert '<annotation encoding="application/x-tex">\\mathcal{O}(1)</annotation>' in papers_list
+    assert bib_titles(site / "papers.bib") == {
+        "2402.19427": r"{$\alpha$-entmax: Sparse Attention for All}",
+        "2402.17764": r"{The Era of $1.58$-bit LLMs}",
+        "2405.11157": r"{$\mathcal{O}(1)$ Memory Attention for LLMs}",
+        "2405.10370": r"{When $k<n$: Sparse $\ell_1$ Recovery}",
+    }
