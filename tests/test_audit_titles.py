@@ -242,12 +242,27 @@ https://arxiv.org/abs/2405.10370
 """
 
 
+CITING = """\
+---
+title: 读书笔记
+date: 2024-06-01
+---
+
+我们读了 [$\\alpha$-Former: Attention](https://arxiv.org/abs/2406.00001)，很喜欢。
+"""
+
+
 def test_listed_and_plain_list_titles_keep_their_formulas(tmp_path):
     """`**$\\alpha$-entmax: ...** by ...` (an article's reading list) lost its formulas: the paper
     was titled '-entmax: Sparse Attention for All' everywhere. A plain-text weekly list's
     `1、$\\mathcal{O}(1)$ ...` was kept as readable text only: lists showed `𝒪(1)` untypeset and
-    BibTeX wrote `𝒪(1)`."""
-    root = write_site(tmp_path, {"2024-03-01-article.md": ARTICLE, "2024-05-25-weekly.md": PLAIN_LIST})
+    BibTeX wrote `𝒪(1)`; so was a paper cited by a link (`[$\\alpha$-Former: ...](arXiv URL)`)."""
+    digests = {
+        "2024-03-01-article.md": ARTICLE,
+        "2024-05-25-weekly.md": PLAIN_LIST,
+        "2024-06-01-notes.md": CITING,
+    }
+    root = write_site(tmp_path, digests)
     run_cli("build", "--source", str(root), check=True)
     site = root / "_site"
     papers = {p["id"]: p for p in json.loads((site / "papers.json").read_text(encoding="utf-8"))["papers"]}
@@ -256,6 +271,7 @@ def test_listed_and_plain_list_titles_keep_their_formulas(tmp_path):
         "2402.17764": "The Era of 1.58-bit LLMs",
         "2405.11157": "𝒪(1) Memory Attention for LLMs",
         "2405.10370": "When k<n: Sparse ℓ_1 Recovery",
+        "2406.00001": "α-Former: Attention",
     }
     assert papers["2402.17764"]["mentions"][0]["starred"]  # the `\\*` still marks the pick
     assert all("<math" in p["title_html"] for p in papers.values())
@@ -266,4 +282,5 @@ def test_listed_and_plain_list_titles_keep_their_formulas(tmp_path):
         "2402.17764": r"{The Era of $1.58$-bit LLMs}",
         "2405.11157": r"{$\mathcal{O}(1)$ Memory Attention for LLMs}",
         "2405.10370": r"{When $k<n$: Sparse $\ell_1$ Recovery}",
+        "2406.00001": r"{$\alpha$-Former: Attention}",
     }
