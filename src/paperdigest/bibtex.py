@@ -84,6 +84,27 @@ def tex_escape(text: str) -> str:
     )
 
 
+def title_value(paper: Paper) -> str:
+    """The title as LaTeX: each formula as `$TeX$`, as arXiv's own export writes it (the readable
+    text in `title` is no LaTeX: pdflatex rejects `ℓ` and prints `<` as `¡`), the text around it
+    escaped. A formula whose braces do not pair up would end BibTeX's value early: the title is
+    then written as text."""
+    parts = paper.title_tex
+    if not parts or not all(braces_pair(tex) for tex in parts[1::2]):
+        return tex_escape(paper.title)
+    return "".join(f"${part}$" if i % 2 else tex_escape(part) for i, part in enumerate(parts))
+
+
+def braces_pair(tex: str) -> bool:
+    """Every brace of `tex` pairs up as BibTeX counts them (a `\\{` counts too)."""
+    depth = 0
+    for ch in tex:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def paired_braces(text: str) -> set[int]:
     """Positions of the braces of `text` that open and close a pair, nested or not."""
     opened: list[int] = []
@@ -139,7 +160,7 @@ def bibtex_entry(paper: Paper, key: str | None = None) -> str:
     """One @misc entry; `key` as citation_keys gave it (default: the paper's own citation_key)."""
     fields: list[tuple[str, str]] = []
     if title_known(paper):
-        fields.append(("title", "{{" + tex_escape(paper.title) + "}}"))
+        fields.append(("title", "{{" + title_value(paper) + "}}"))
     names, more = author_names(paper.authors)
     if names:
         fields.append(

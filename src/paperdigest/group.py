@@ -378,6 +378,7 @@ def merge_one(pid: str, seen: list[tuple[Digest, Card]]) -> Paper:
         id=pid,
         title=titled.title if titled else pid,
         title_html=titled.title_html if titled else "",
+        title_tex=titled.title_tex if titled else (),
         translated_title=translated.translated_title if translated else "",
         translated_title_html=translated.translated_title_html if translated else "",
         arxiv_id=aid,

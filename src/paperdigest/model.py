@@ -69,6 +69,9 @@ class Card:
     # title and translated_title are always plain text.
     title_html: str = ""
     translated_title_html: str = ""
+    # The title split at its formulas, (text, TeX, text, ..., text), or () when it has none: BibTeX
+    # keeps a formula's TeX, which its readable text in `title` has lost.
+    title_tex: tuple[str, ...] = ()
 
 
 @record
@@ -197,6 +200,7 @@ class Paper:
     published: str = ""
     title_html: str = ""  # as Card.title_html, from the card whose title the paper has
     translated_title_html: str = ""
+    title_tex: tuple[str, ...] = ()  # as Card.title_tex, from the card whose title the paper has
 
     @property
     def first_date(self) -> dt.date | None:

@@ -123,7 +123,9 @@ def read_field(name: str, node: yaml.Node) -> dict:
         value = plain(node)
         if name == "title" and not value:  # a paper page and every list would show no title
             raise ValueError("title is empty")
-        if name in ("title", "translated_title"):  # the digests' typeset form no longer applies
+        if name == "title":  # the digests' typeset form and formulas no longer apply
+            return {name: value, "title_html": "", "title_tex": ()}
+        if name == "translated_title":
             return {name: value, f"{name}_html": ""}
         return {TEXT_FIELDS[name]: ids.code_url(value) if name == "code" else value}
     if name in LIST_FIELDS:

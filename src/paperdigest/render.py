@@ -526,6 +526,7 @@ def sitemap_pages(index: SiteIndex) -> Iterator[Page]:
 
 def paper_record(paper: Paper, urls: Urls) -> dict:
     record = plain_record(paper)
+    del record["title_tex"]  # BibTeX's split of the title at its formulas: title_html shows them
     record["page"] = urls(Urls.paper(paper.id))
     for mention in record["mentions"]:
         mention["date"] = mention["date"].isoformat() if mention["date"] else None

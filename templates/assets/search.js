@@ -214,6 +214,12 @@
     if (clear) clear.hidden = !Object.keys(activeFilters()).length;
   }
 
+  // The element id a sub-result's URL leads to (Pagefind percent-encodes one like `2稀疏--注意力`).
+  function anchorOf(url) {
+    var hash = url.split("#")[1] || "";
+    try { return decodeURIComponent(hash); } catch (e) { return hash; }
+  }
+
   function renderResult(data, terms) {
     var kind = data.meta.kind || "page";
     var item = el("li", "search-result search-" + kind);
@@ -231,7 +237,9 @@
       var sublist = el("ul", "search-sub");
       subs.forEach(function (s) {
         var li = el("li");
-        var link = marked("a", "", s.title, terms);
+        // A card heading with a formula is named by its readable text (digest.html), not by
+        // Pagefind's text of the heading, which leaves its formulas out.
+        var link = marked("a", "", data.meta["heading-" + anchorOf(s.url)] || s.title, terms);
         link.href = s.url; // the card's anchor in the digest
         li.appendChild(link);
         var text = el("p", "search-excerpt");

@@ -78,7 +78,7 @@ def extract_cards(tokens: list[Token], line_offset: int, context: Context) -> li
                     section = MAIN
             elif level == 3:
                 current = None
-                title, title_html = heading_title(tokens[i + 1], context.inline)
+                title, title_html, title_tex = heading_title(tokens[i + 1], context.inline)
                 if title and section != "references":
                     current = CardDraft(
                         title=title,
@@ -88,6 +88,7 @@ def extract_cards(tokens: list[Token], line_offset: int, context: Context) -> li
                         position=len(drafts) + 1,
                         section=section,
                         title_html=title_html,
+                        title_tex=title_tex,
                         numbered=papers.NUMBER_PREFIX.match(text) is not None,
                     )
                     drafts.append(current)

@@ -116,9 +116,10 @@ def parse_source(
     if math is not None:
         env["math"] = math.page(rel, offset)
     reader = InlineReader(md, env)
-    title, title_html = digest_title(meta, tokens, source, reader)  # before shapes turn lines into headings
+    # Before shapes turn lines into headings.
+    title, title_html, title_tex = digest_title(meta, tokens, source, reader)
     headed = has_heading(tokens)
-    context = shapes.Context(reader, labels, title, title_html)
+    context = shapes.Context(reader, labels, title, title_html, title_tex)
     found = shapes.extract(shape, tokens, shapes.Lines(offset, line_map), context)
     cards = [card for _, card in found.cards]
     raw_html = not raw_html_balanced(tokens)
@@ -229,20 +230,26 @@ def demote_headings(tokens: list[Token]) -> None:
 
 def digest_title(
     meta: dict, tokens: list[Token], source: SourceText, reader: InlineReader
-) -> tuple[str, str]:
-    """(plain text, inline HTML or '') of the front matter's title, else the first h1/h2, else the
-    first line. Front matter is written for Jekyll, whose pages show it as text and typeset its math."""
+) -> tuple[str, str, tuple[str, ...]]:
+    """(plain text, inline HTML or '', formula parts) of the front matter's title, else the first
+    h1/h2, else the first line. Front matter is written for Jekyll, whose pages show it as text and
+    typeset its math."""
     if str(meta.get("title") or "").strip():
         front = InlineReader(title_parser(), reader.env)
         children = front.children(str(meta["title"]).strip())
-        return front.plain(children), front.title_html(children)
+        return front.plain(children), front.title_html(children), front.title_tex(children)
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.tag in ("h1", "h2"):
-            return plain_text(tokens[i + 1]), reader.title_html(tokens[i + 1].children or [])
+            children = tokens[i + 1].children or []
+            return plain_text(tokens[i + 1]), reader.title_html(children), reader.title_tex(children)
     for line in source.body.splitlines():
         if line.strip():
-            return first_line_title(reader.plain(reader.children(strip_block_markers(line).lstrip("# ")))), ""
-    return "", ""
+            return (
+                first_line_title(reader.plain(reader.children(strip_block_markers(line).lstrip("# ")))),
+                "",
+                (),
+            )
+    return "", "", ()
 
 
 def description_text(description: str, env: dict) -> str:

@@ -32,6 +32,7 @@ class Context:
     labels: Labels
     title: str = ""  # the digest's title: the paper's title when the whole note is about one paper
     title_html: str = ""
+    title_tex: tuple[str, ...] = ()
 
 
 @dataclass
@@ -45,6 +46,7 @@ class CardDraft:
     title_html: str = ""
     translated_title: str = ""
     translated_title_html: str = ""
+    title_tex: tuple[str, ...] = ()
     url: str = ""
     code_url: str = ""
     affiliations: tuple[str, ...] = ()
@@ -80,6 +82,7 @@ class CardDraft:
             published=self.published,
             title_html=self.title_html,
             translated_title_html=self.translated_title_html,
+            title_tex=self.title_tex,
         )
 
 
@@ -170,12 +173,15 @@ def assign_field(draft: CardDraft, line: FieldLine, context: Context) -> None:
 
 
 def set_title(draft: CardDraft, role: str, text: str, reader: InlineReader) -> None:
-    """Plain text in `role`, its inline HTML in `role`_html (an empty value changes nothing)."""
+    """Plain text in `role`, its inline HTML in `role`_html (an empty value changes nothing); the
+    title's formulas in title_tex."""
     children = reader.children(text.strip())
     plain = reader.plain(children)
     if plain:
         setattr(draft, role, plain)
         setattr(draft, f"{role}_html", reader.title_html(children))
+        if role == "title":
+            draft.title_tex = reader.title_tex(children)
 
 
 def put_links(draft: CardDraft, role: str, label: str, links: list[ValueLink]) -> None:
@@ -218,14 +224,15 @@ def read_links_line(draft: CardDraft, line: str, context: Context) -> None:
     keep_other(draft, "", context.inline.children(line), context)
 
 
-def heading_title(inline: Token, reader: InlineReader) -> tuple[str, str]:
-    """(plain, html) of a card heading without its number or 《》: `### 1、$\\alpha$-Net`."""
+def heading_title(inline: Token, reader: InlineReader) -> tuple[str, str, tuple[str, ...]]:
+    """(plain, html, formula parts) of a card heading without its number or 《》: `### 1、$\\alpha$-Net`."""
     children = list(inline.children or [])
     if children and children[0].type == "text":
         children[0] = _text(papers.NUMBER_PREFIX.sub("", children[0].content, count=1).lstrip("《"))
     if children and children[-1].type == "text":
         children[-1] = _text(children[-1].content.rstrip().removesuffix("》"))
-    return papers.strip_number(reader.plain(list(inline.children or []))), reader.title_html(children)
+    plain = papers.strip_number(reader.plain(list(inline.children or [])))
+    return plain, reader.title_html(children), reader.title_tex(children)
 
 
 def _text(content: str) -> Token:

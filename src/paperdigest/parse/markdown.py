@@ -373,3 +373,27 @@ def plain_text(inline: Token) -> str:
             parts.append("\n")
     joined = CJK_LINE_BREAK.sub("", "".join(parts))
     return re.sub(r"\s+", " ", joined).strip()
+
+
+def formula_parts(inline: Token) -> tuple[str, ...]:
+    """The visible text of an inline token split at its formulas: (text, TeX, text, ..., TeX, text),
+    the text as plain_text reads it and each formula's TeX as written; () when it holds no formula.
+    Where LaTeX is written (BibTeX), a formula is kept as `$TeX$`, as arXiv's own export does: its
+    readable text (`ℓ_1`, `k<n`) is no LaTeX."""
+    parts: list[str] = []
+    text: list[str] = []
+    for child in inline.children or []:
+        if child.type in ("math_inline", "math_inline_double"):
+            parts += ["".join(text), child.content]
+            text = []
+        elif child.type in ("text", "code_inline"):
+            text.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            text.append("\n")
+    if not parts:
+        return ()
+    parts.append("".join(text))
+    spaced = [re.sub(r"\s+", " ", CJK_LINE_BREAK.sub("", part)) for part in parts]
+    spaced[0], spaced[-1] = spaced[0].lstrip(), spaced[-1].rstrip()
+    spaced[1::2] = [tex.strip() for tex in spaced[1::2]]
+    return tuple(spaced)

@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from paperdigest.parse import papers
-from paperdigest.parse.markdown import plain_text
+from paperdigest.parse.markdown import formula_parts, plain_text
 from paperdigest.parse.math import MATH_TYPES
 
 PLAIN_TYPES = {"text", "softbreak", "hardbreak"}
@@ -75,6 +75,10 @@ class InlineReader:
         if all(c.type in PLAIN_TYPES for c in shown):
             return ""
         return self.md.renderer.renderInline(shown, self.md.options, self.env).strip()
+
+    def title_tex(self, children: list[Token]) -> tuple[str, ...]:
+        """A title split at its formulas (markdown.formula_parts), read as `plain` reads it."""
+        return formula_parts(_inline([_as_text(c) if c.type == "html_inline" else c for c in children]))
 
     def links(self, children: list[Token], *, bare_ids: bool = False) -> list[ValueLink]:
         """Every link of a value, in order; `bare_ids`: '2306.00005' alone is that arXiv paper."""

@@ -73,7 +73,7 @@ def extract(shape: str, tokens: list[Token], lines: Lines, context: Context) -> 
         found = EXTRACTORS[shape](tokens, lines, used, context)
     else:
         found = Found(cards=cards_shape(tokens, lines, used, context))
-    cited = link_mentions(tokens, lines, found, used, linkify=shape != "cards")
+    cited = link_mentions(tokens, lines, found, used, linkify=shape != "cards", reader=context.inline)
     ordered = sorted([*found.cards, *((None, c) for c in cited)], key=lambda ic: ic[1].line)
     found.cards = [(i, renumber(c, n)) for n, (i, c) in enumerate(ordered, start=1)]
     return found

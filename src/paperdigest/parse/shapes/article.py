@@ -22,9 +22,11 @@ from paperdigest.parse.cards import PAPER_HEADING, extract_cards, mark_paper_hea
 from paperdigest.parse.draft import Context, names_paper_link
 from paperdigest.parse.fields import Labels, field_labels
 from paperdigest.parse.markdown import plain_text
+from paperdigest.parse.math import MATH_TYPES, tex_to_text
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.plainlist import block_text, blocks_of
 from paperdigest.parse.shapes.tokens import Lines, UsedIds, set_id
+from paperdigest.parse.values import InlineReader
 from paperdigest.parse.when import paper_date
 
 INLINE = MarkdownIt("commonmark")
@@ -92,7 +94,7 @@ def extract(tokens: list[Token], lines: Lines, used: UsedIds, context: Context) 
         ):
             found.source_url = first_url(tokens[start : blocks[k][1]])
         elif tok.type == "paragraph_open":
-            card = listed_paper(tokens[start + 1], lines, category)
+            card = listed_paper(tokens[start + 1], lines, category, context.inline)
             if card is None:
                 continue
             anchor = set_id(tok, f"arxiv-{papers.paper_path_id(card.arxiv_id)}", used)
@@ -122,7 +124,7 @@ def first_url(tokens: list[Token]) -> str:
     return ""
 
 
-def listed_paper(inline: Token, lines: Lines, category: str) -> Card | None:
+def listed_paper(inline: Token, lines: Lines, category: str, reader: InlineReader) -> Card | None:
     """`**Title** by Authors (date), [url](url)` -> a Card, or None for any other paragraph."""
     children = [c for c in inline.children or [] if c.type != "text" or c.content]
     if not children or children[0].type != "strong_open" or not is_list_line(inline.content):
@@ -133,7 +135,7 @@ def listed_paper(inline: Token, lines: Lines, category: str) -> Card | None:
     ) or papers.arxiv_id(inline.content)
     if close is None or not aid:
         return None
-    bold = "".join(c.content for c in children[1:close] if c.type == "text")
+    bold = raw_text(children[1:close])
     after = raw_text(children[close + 1 :])
     # "**...Adaptatio**n by" splits a word: the letters glued after the bold belong to the title.
     glued = re.match(r"^\w+", after) if bold and not bold[-1].isspace() else None
@@ -145,8 +147,11 @@ def listed_paper(inline: Token, lines: Lines, category: str) -> Card | None:
     byline = byline.split("http")[0]
     date = PAREN_DATE.search(byline.strip())
     authors_text = byline[: date.start()] if date else byline
+    title_html, title_tex = typeset_title(children[1:close], title, reader)
     return Card(
         title=title,
+        title_html=title_html,
+        title_tex=title_tex,
         anchor="",
         line=lines.of(inline),
         position=0,
@@ -158,6 +163,21 @@ def listed_paper(inline: Token, lines: Lines, category: str) -> Card | None:
         starred=starred,
         published=paper_date(date.group(1), aid) if date else "",
     )
+
+
+def typeset_title(bold: list[Token], title: str, reader: InlineReader) -> tuple[str, tuple[str, ...]]:
+    """(title_html, title_tex) of a bold title that holds a formula, when the title is the whole
+    bold less its `*` (no byline inside it, no word glued after it); else ('', ()): the readable
+    text then stands alone, as for a title without formulas."""
+    if not any(c.type in MATH_TYPES for c in bold):
+        return "", ()
+    if bold[0].type == "text":  # the pick's `\\*`
+        star = Token("text", "", 0)
+        star.content = bold[0].content.lstrip().lstrip("*")
+        bold = [star, *bold[1:]]
+    if reader.plain(bold) != title:
+        return "", ()
+    return reader.title_html(bold), reader.title_tex(bold)
 
 
 def split_title(bold: str, after: str) -> tuple[str, str]:
@@ -187,5 +207,11 @@ def without_et_al(text: str) -> tuple[str, bool]:
 
 def raw_text(children: list[Token]) -> str:
     """Text of inline children with its spaces kept (the bold's end may fall mid-word)."""
-    parts = {"text": lambda c: c.content, "code_inline": lambda c: c.content, "softbreak": lambda c: " "}
+    parts = {
+        "text": lambda c: c.content,
+        "code_inline": lambda c: c.content,
+        "softbreak": lambda c: " ",
+        "math_inline": lambda c: tex_to_text(c.content),  # a title's formula: the title's own text
+        "math_inline_double": lambda c: tex_to_text(c.content),
+    }
     return "".join(parts[c.type](c) for c in children if c.type in parts)

@@ -90,11 +90,13 @@ def one_line_card(
     parts = cut_title(children, links, context)
     if parts is None or parts.title is None:
         return None
-    title, title_html = heading_title(parts.title, context.inline)
+    title, title_html, title_tex = heading_title(parts.title, context.inline)
     rest = f"{tags} {rest_text(parts, context)}"
     if not title or not says_nothing_else(rest, context):
         return None
-    draft = CardDraft(title, first, "", lines.of(tokens[item]), 0, section, title_html=title_html)
+    draft = CardDraft(
+        title, first, "", lines.of(tokens[item]), 0, section, title_html=title_html, title_tex=title_tex
+    )
     draft.url = paper_url
     draft.code_url = code_link(links, context)
     draft.venue = find_venue(rest)

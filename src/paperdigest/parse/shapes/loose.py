@@ -206,10 +206,12 @@ def list_item_card(tokens: list[Token], item: int, lines: Lines, used: UsedIds, 
     if not any(role in PAPER_ROLES for role in field_roles(fields, context)):
         return None
     inline = tokens[first + 1]
-    title, title_html = heading_title(bold_title(inline), context.inline)
+    title, title_html, title_tex = heading_title(bold_title(inline), context.inline)
     if not title:
         return None
-    draft = CardDraft(title, first, "", lines.of(tokens[item]), 0, MAIN, title_html=title_html)
+    draft = CardDraft(
+        title, first, "", lines.of(tokens[item]), 0, MAIN, title_html=title_html, title_tex=title_tex
+    )
     draft.venue = venue_after(inline)
     for tok in fields:
         if tok.type == "inline":
@@ -236,10 +238,19 @@ def table_cards(
     cards = []
     for row in rows[1:]:
         title_cell = tokens[row[title_column] + 1]
-        title, title_html = heading_title(title_cell, context.inline)
+        title, title_html, title_tex = heading_title(title_cell, context.inline)
         if not title or len(row) != len(header):
             continue
-        draft = CardDraft(title, row[title_column], "", lines.of(title_cell), 0, MAIN, title_html=title_html)
+        draft = CardDraft(
+            title,
+            row[title_column],
+            "",
+            lines.of(title_cell),
+            0,
+            MAIN,
+            title_html=title_html,
+            title_tex=title_tex,
+        )
         for column, role in enumerate(header):
             value = tokens[row[column] + 1].content.strip()
             if role and column != title_column and value:

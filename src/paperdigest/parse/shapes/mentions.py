@@ -16,6 +16,7 @@ from markdown_it.token import Token
 from paperdigest.model import Card
 from paperdigest.parse import papers
 from paperdigest.parse.markdown import plain_text
+from paperdigest.parse.math import MATH_TYPES
 from paperdigest.parse.shapes.base import Found
 from paperdigest.parse.shapes.tokens import (
     Lines,
@@ -25,6 +26,7 @@ from paperdigest.parse.shapes.tokens import (
     sentence_around,
     set_id,
 )
+from paperdigest.parse.values import InlineReader
 
 ARXIV_IN_TEXT = re.compile(
     rf"https?://(?:{papers.ARXIV_HOSTS})(?:v\d+)?(?:\.pdf)?|{papers.ARXIV_TEXT.pattern}", re.IGNORECASE
@@ -52,6 +54,14 @@ def title_from_link_text(text: str) -> str:
     return text if named and text.casefold() not in NOT_A_NAME else ""
 
 
+def typeset_title(children: list[Token], title: str, reader: InlineReader) -> dict:
+    """title_html and title_tex of a title that is a link's whole text and holds a formula
+    (`[$\\alpha$-entmax](https://arxiv.org/abs/...)`): typeset where lists show it, TeX in BibTeX."""
+    if not title or not any(c.type in MATH_TYPES for c in children):
+        return {}
+    return {"title_html": reader.title_html(children), "title_tex": reader.title_tex(children)}
+
+
 def authors_from_link_text(text: str) -> tuple[str, ...]:
     """'S. Muralidharan' (a first author standing for the paper) -> ('S. Muralidharan',)."""
     text = text.strip()
@@ -59,7 +69,7 @@ def authors_from_link_text(text: str) -> tuple[str, ...]:
 
 
 def link_mentions(
-    tokens: list[Token], lines: Lines, found: Found, used: UsedIds, linkify: bool
+    tokens: list[Token], lines: Lines, found: Found, used: UsedIds, linkify: bool, reader: InlineReader
 ) -> list[Card]:
     """Cards for arXiv papers referenced in the text and not already cards of this digest."""
     given = {c.arxiv_id for _, c in found.cards if c.arxiv_id}
@@ -106,14 +116,16 @@ def link_mentions(
                 end = _link_close(children, k)
                 text = plain_text(_inline(children[k + 1 : end]))
                 anchor = set_id(child, f"arxiv-{papers.paper_path_id(aid)}", used)
+                title = title_from_link_text(text)
                 add(
                     i,
                     aid,
                     anchor,
                     lines.of_child(tok, k),
-                    title=title_from_link_text(text),
+                    title=title,
                     authors=authors_from_link_text(text),
                     summary=sentence_around(tok, k, end),
+                    **typeset_title(children[k + 1 : end], title, reader),
                 )
             elif child.type in ("html_inline", "text"):
                 pattern = ARXIV_IN_HTML if child.type == "html_inline" else ARXIV_IN_TEXT

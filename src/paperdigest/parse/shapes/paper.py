@@ -141,12 +141,17 @@ def extract(tokens: list[Token], lines: Lines, _used: UsedIds, context: Context)
         position=1,
         section=MAIN,
         title_html=context.title_html,
+        title_tex=context.title_tex,
     )
     if head.title_index is not None:
         heading = tokens[head.title_index]
-        draft.title, draft.title_html = heading_title(tokens[head.title_index + 1], context.inline)
+        draft.title, draft.title_html, draft.title_tex = heading_title(
+            tokens[head.title_index + 1], context.inline
+        )
         draft.anchor, draft.line = str(heading.attrGet("id") or ""), lines.of(heading)
-    draft.title, draft.title_html = without_note_label(draft.title, draft.title_html)
+    draft.title, draft.title_html, draft.title_tex = without_note_label(
+        draft.title, draft.title_html, draft.title_tex
+    )
     h1_title, h1_html = draft.title, draft.title_html
     read_head(draft, tokens[: head.end], context, lines)
     if (
@@ -167,14 +172,22 @@ def extract(tokens: list[Token], lines: Lines, _used: UsedIds, context: Context)
     return Found(cards=[(head.title_index, draft.freeze())])
 
 
-def without_note_label(title: str, title_html: str) -> tuple[str, str]:
+def without_note_label(
+    title: str, title_html: str, title_tex: tuple[str, ...]
+) -> tuple[str, str, tuple[str, ...]]:
     """'论文笔记：DoRA: Weight-Decomposed ...' -> 'DoRA: Weight-Decomposed ...': the label says what the
     note is, and was kept in the paper's title (which then differed from every other digest's)."""
     label = NOTE_LABEL.match(title)
     if not label or not title[label.end() :].strip():
-        return title, title_html
-    html = title_html[label.end() :] if title_html.startswith(title[: label.end()]) else ""
-    return title[label.end() :].strip(), html.strip()
+        return title, title_html, title_tex
+    cut = title[: label.end()]
+    html = title_html[label.end() :] if title_html.startswith(cut) else ""
+    tex = (
+        (title_tex[0][label.end() :].lstrip(), *title_tex[1:])
+        if title_tex[:1] and title_tex[0].startswith(cut)
+        else ()
+    )
+    return title[label.end() :].strip(), html.strip(), tex
 
 
 def names_short(h1: str, title: str) -> bool:

@@ -20,7 +20,7 @@ from markdown_it.token import Token
 
 from paperdigest.model import MAIN
 from paperdigest.parse import papers
-from paperdigest.parse.draft import CardDraft, Context, read_line
+from paperdigest.parse.draft import CardDraft, Context, heading_title, read_line
 from paperdigest.parse.markdown import plain_text
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.tokens import Lines, UsedIds, closing, to_heading
@@ -92,6 +92,10 @@ def extract(tokens: list[Token], lines: Lines, used: UsedIds, context: Context) 
         anchor = to_heading(tokens, open_index, 3, used)
         aid = _arxiv_url_line(texts[url_at])
         draft = CardDraft(m.group(2).strip(), open_index, anchor, lines.of(tokens[open_index]), 0, MAIN)
+        # The title's formulas typeset in lists and kept as TeX for BibTeX, as a card heading's.
+        plain, title_html, title_tex = heading_title(tokens[open_index + 1], context.inline)
+        if plain == draft.title:
+            draft.title_html, draft.title_tex = title_html, title_tex
         summary = [
             text
             for j, text in enumerate(texts[k + 1 : url_at], k + 1)
