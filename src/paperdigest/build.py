@@ -734,14 +734,27 @@ def foreign_output(out_dir: Path) -> bool:
 
 
 def template_problem(exc: Exception) -> Problem:
-    """Name the template and line of a runtime template error from its traceback."""
+    """Name the template and line of a runtime template error from its traceback: the innermost
+    template frame, whatever the template's file is called (a partial `card.j2` too). Jinja
+    rewrites the traceback so that each template's frame runs at its line in its file, with the
+    exception in its globals."""
     tb, where = exc.__traceback__, ("template", None)
     while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith((".html", ".xml")):
-            where = (filename, tb.tb_lineno)
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            where = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
-    return Problem(where[0], where[1], "error", f"template error: {exc}{first_page_hint(exc)}")
+    return Problem(where[0], where[1], "error", f"{template_error_message(exc)}{first_page_hint(exc)}")
+
+
+def template_error_message(exc: Exception) -> str:
+    """What went wrong in a template: a template it asks for that does not exist (a typo in an
+    `{% include %}` or `{% extends %}`, or a name leaving the templates folder, which Jinja never
+    reads) is said as such; any other error as Python words it."""
+    if isinstance(exc, jinja2.TemplatesNotFound):
+        return f"template not found: none of {', '.join(map(str, exc.templates))}"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"template not found: {exc.name}"
+    return f"template error: {exc}"
 
 
 def first_page_hint(exc: Exception) -> str:

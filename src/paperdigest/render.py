@@ -18,7 +18,7 @@ from pygments.formatters import HtmlFormatter
 
 from paperdigest import __version__, katex_engine
 from paperdigest.bibtex import bibliography, bibtex_entry, citation_key, citation_keys
-from paperdigest.boundary import boundary_of, leaves, link_problem
+from paperdigest.boundary import boundary_of, leaves, link_problem, shown_path
 from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
@@ -122,7 +122,9 @@ class ThemeLoader(jinja2.FileSystemLoader):
 
 
 class BoundedLoader(jinja2.FileSystemLoader):
-    """The user's templates folder, read only within the site's trust boundary (paperdigest.boundary)."""
+    """The user's templates folder, read only within the site's trust boundary (paperdigest.boundary).
+    Its templates are known by their path from the site folder (`templates/paper.html`), as every
+    other file is in messages: Jinja names a template by this filename in its errors."""
 
     def __init__(self, folder: Path, root: Path):
         super().__init__(str(folder))
@@ -132,7 +134,7 @@ class BoundedLoader(jinja2.FileSystemLoader):
         source, filename, uptodate = super().get_source(environment, template)
         if leaves(Path(filename), self.boundary):
             raise TemplateOutside(link_problem(Path(filename), self.root))
-        return source, filename, uptodate
+        return source, shown_path(filename, self.root), uptodate
 
 
 class CompiledTemplates(jinja2.FileSystemBytecodeCache):
@@ -252,14 +254,6 @@ def xml_chars(document: str) -> str:
     digests and site.yaml (text pasted from a PDF carries form feeds and other controls), never from
     the templates; one of them made a feed unreadable: every feed reader rejects the whole file."""
     return XML_INVALID.sub("", document)
-
-
-def render_site(
-    env: jinja2.Environment, index: SiteIndex, config: SiteConfig
-) -> Iterator[tuple[str, bytes | Iterator[bytes]]]:
-    """Every output file of the site except static assets, one at a time (streamed to disk)."""
-    for page in site_pages(index, config):
-        yield page.out, page.render(env, index)
 
 
 @dataclass(slots=True)

@@ -1,0 +1,138 @@
+"""Template overrides as users write them: a theme template copied and edited, a partial of their
+own included, mistakes made on the way. The real CLI in a subprocess, on a small site."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from conftest import REPO, run_cli, site_tree, write_site
+
+CONFIG = "title: Templates\nbase_url: https://user.github.io/repo/\nsearch: false\n"
+
+DIGEST = """\
+---
+title: A day of papers
+date: 2023-05-02
+---
+### 1、A good paper
+
+> 《A good paper》
+>
+> - URL：https://arxiv.org/abs/2304.15004
+"""
+
+# The theme's paper page with something of the user's at the top of its content block.
+CONTENT = "{% block content %}"
+
+
+def theme(name: str) -> str:
+    return (REPO / "templates" / name).read_text(encoding="utf-8")
+
+
+def paper_page_with(text: str) -> str:
+    """The theme's paper.html, `text` put first in its content block (on the block's line)."""
+    source = theme("paper.html")
+    assert CONTENT in source
+    return source.replace(CONTENT, CONTENT + text, 1)
+
+
+def line_of(source: str, needle: str) -> int:
+    return source[: source.index(needle)].count("\n") + 1
+
+
+def make_site(tmp_path: Path) -> Path:
+    site = write_site(tmp_path / "site", {"2023-05-02-day.md": DIGEST}, CONFIG)
+    (site / "templates").mkdir()
+    return site
+
+
+def write_template(site: Path, rel: str, text: str) -> None:
+    path = site / "templates" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def clean_build_tree(site: Path, tmp_path: Path) -> dict[str, bytes]:
+    """What a build of a fresh copy of `site` (no cache, no output) writes: the oracle."""
+    copy = tmp_path / "clean"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("_site", ".paperdigest-cache"))
+    run_cli("build", "--source", str(copy), check=True)
+    return site_tree(copy / "_site")
+
+
+def test_a_template_error_is_named_from_the_site_folder_like_every_other_file(tmp_path):
+    """`templates/paper.html:LINE: error:` at the start of the line, as digests are named, not the
+    absolute path of the site folder (which differs on every machine and CI runner)."""
+    site = make_site(tmp_path)
+    run_cli("build", "--source", str(site), check=True)
+    before = site_tree(site / "_site")
+    source = paper_page_with("\n{% if paper.venue %}")  # never closed: Jinja stops at endblock
+    write_template(site, "paper.html", source)
+    line = source.count("\n", 0, source.rindex("{% endblock %}")) + 1  # the content block's end
+
+    built = run_cli("build", "--source", str(site))
+    assert built.returncode == 1
+    assert re.search(rf"^templates/paper\.html:{line}: error: .*'endblock'", built.stderr, re.M), built.stderr
+    assert str(site) not in built.stderr
+    assert site_tree(site / "_site") == before  # the previous output is kept
+
+    checked = run_cli("check", "--source", str(site))
+    assert checked.returncode == 1
+    assert re.search(rf"^templates/paper\.html:{line}: error: ", checked.stdout, re.M), checked.stdout
+    assert str(site) not in checked.stdout
+
+
+def test_a_runtime_error_in_a_partial_names_the_partial_whatever_its_extension(tmp_path):
+    """A partial of the user's own (`partials/card.j2`) that fails is where the error is, not the
+    line of the page that includes it."""
+    site = make_site(tmp_path)
+    write_template(site, "partials/card.j2", "<p>{{ paper.title }}</p>\n{{ paper.missing_field.x }}\n")
+    write_template(site, "paper.html", paper_page_with("{% include 'partials/card.j2' %}"))
+    proc = run_cli("build", "--source", str(site))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert re.search(r"^templates/partials/card\.j2:2: error: template error: ", proc.stderr, re.M), (
+        proc.stderr
+    )
+
+
+def test_an_include_of_a_missing_template_names_the_template_and_line_that_asks_for_it(tmp_path):
+    site = make_site(tmp_path)
+    source = paper_page_with("\n{% include 'partials/nothere.html' %}")
+    write_template(site, "paper.html", source)
+    line = line_of(source, "{% include")
+    for command in ("build", "check"):
+        proc = run_cli(command, "--source", str(site))
+        out = proc.stderr if command == "build" else proc.stdout
+        assert proc.returncode == 1
+        expected = rf"^templates/paper\.html:{line}: error: template not found: partials/nothere\.html$"
+        assert re.search(expected, out, re.M), out
+
+
+def test_a_typo_in_extends_names_the_template_and_line(tmp_path):
+    site = make_site(tmp_path)
+    write_template(site, "404.html", "{% extends 'bse.html' %}\n{% block content %}gone{% endblock %}\n")
+    proc = run_cli("build", "--source", str(site))
+    assert proc.returncode == 1
+    assert re.search(r"^templates/404\.html:1: error: template not found: bse\.html$", proc.stderr, re.M), (
+        proc.stderr
+    )
+
+
+def test_check_with_a_broken_template_reports_it_and_no_links_to_its_pages(tmp_path):
+    """A paper page whose template fails is still a page of the site: the digest's links to it are
+    no error. Every broken template is reported, not only the first one met."""
+    site = make_site(tmp_path)
+    write_template(site, "paper.html", paper_page_with("\n{{ 1 / 0 }}"))
+    write_template(
+        site, "404.html", "{% extends 'base.html' %}\n{% block content %}{{ nope }}{% endblock %}\n"
+    )
+    proc = run_cli("check", "--source", str(site))
+    assert proc.returncode == 1
+    errors = [line for line in proc.stdout.splitlines() if ": error: " in line]
+    assert len(errors) == 2, proc.stdout
+    assert errors[0].startswith("templates/404.html:2: error: template error: 'nope' is undefined")
+    assert errors[1].startswith("templates/paper.html:")
+    assert errors[1].endswith(": error: template error: division by zero")
