@@ -121,6 +121,35 @@ def test_a_typo_in_extends_names_the_template_and_line(tmp_path):
     )
 
 
+def test_an_include_that_may_be_missing_builds_and_the_partial_added_later_shows(tmp_path):
+    """`ignore missing` and a list of names to try are Jinja's ways to include a partial that may
+    not exist: the build must not fail on them; and adding the partial later re-renders the pages
+    that include it, exactly as a clean build would."""
+    site = make_site(tmp_path)
+    write_template(
+        site,
+        "paper.html",
+        paper_page_with("{% include 'partials/extra.html' ignore missing %}"
+                        "{% include ['partials/maybe.html', 'partials/fallback.html'] %}"),
+    )  # fmt: skip
+    write_template(site, "partials/fallback.html", "<p>FALLBACK</p>")
+    run_cli("build", "--source", str(site), check=True)
+    page = site / "_site/papers/2304.15004/index.html"
+    assert "FALLBACK" in page.read_text(encoding="utf-8")
+
+    write_template(site, "partials/extra.html", "<p>EXTRA</p>")
+    write_template(site, "partials/maybe.html", "<p>MAYBE</p>")
+    run_cli("build", "--source", str(site), check=True)
+    html = page.read_text(encoding="utf-8")
+    assert "EXTRA" in html and "MAYBE" in html and "FALLBACK" not in html
+    assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
+
+    (site / "templates/partials/extra.html").unlink()
+    run_cli("build", "--source", str(site), check=True)
+    assert "EXTRA" not in page.read_text(encoding="utf-8")
+    assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
+
+
 def test_check_with_a_broken_template_reports_it_and_no_links_to_its_pages(tmp_path):
     """A paper page whose template fails is still a page of the site: the digest's links to it are
     no error. Every broken template is reported, not only the first one met."""
