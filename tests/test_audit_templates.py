@@ -165,3 +165,24 @@ def test_check_with_a_broken_template_reports_it_and_no_links_to_its_pages(tmp_p
     assert errors[0].startswith("templates/404.html:2: error: template error: 'nope' is undefined")
     assert errors[1].startswith("templates/paper.html:")
     assert errors[1].endswith(": error: template error: division by zero")
+
+
+def test_a_partial_of_any_name_escapes_digest_text_like_the_page_including_it(tmp_path):
+    """Autoescaping by extension left a partial named card.j2 (or .jinja, .htm) unescaped: a
+    digest title `<script>` went into the page as a script."""
+    title = "A <script>alert(1)</script> & co"
+    site = write_site(
+        tmp_path / "site",
+        {"2023-05-02-day.md": f'---\ntitle: "{title}"\ndate: 2023-05-02\n---\nText.\n'},
+        CONFIG,
+    )
+    names = ("title.j2", "title.jinja", "title.htm", "title.txt")
+    includes = "".join(f"{{% include 'partials/{name}' %}}" for name in names)
+    for name in names:
+        write_template(site, f"partials/{name}", f"<h2 class='{name}'>{{{{ digest.title }}}}</h2>")
+    write_template(site, "digest.html", theme("digest.html").replace(CONTENT, CONTENT + includes, 1))
+    run_cli("build", "--source", str(site), check=True)
+    html = (site / "_site/digests/2023-05-02-day/index.html").read_text(encoding="utf-8")
+    for name in names:
+        assert f"<h2 class='{name}'>A &lt;script&gt;alert(1)&lt;/script&gt; &amp; co</h2>" in html
+    assert "<script>alert(1)" not in html

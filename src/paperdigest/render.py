@@ -158,7 +158,9 @@ def make_environment(config: SiteConfig, compiled: Path | None = None) -> jinja2
         loaders.insert(0, BoundedLoader(user, config.root))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
-        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        # Every page is HTML or XML, and so is whatever a template includes into one: a partial
+        # of the user's named card.j2, card.jinja or card.htm escapes digest text like the page.
+        autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
