@@ -186,3 +186,39 @@ def test_a_partial_of_any_name_escapes_digest_text_like_the_page_including_it(tm
     for name in names:
         assert f"<h2 class='{name}'>A &lt;script&gt;alert(1)&lt;/script&gt; &amp; co</h2>" in html
     assert "<script>alert(1)" not in html
+
+
+def test_an_override_with_a_name_the_theme_does_not_have_is_warned_about(tmp_path):
+    """Jinja finds a template by its exact name: `papr.html` or `Paper.html` overrides nothing and
+    the theme's page renders instead, silently. A partial that some template includes, and an
+    override of a theme template, are no warning."""
+    site = make_site(tmp_path)
+    for name in ("papr.html", "Paper.html", "theme/paper.html", "partials/unused.html"):
+        write_template(site, name, theme("paper.html").replace(CONTENT, CONTENT + "MINE", 1))
+    write_template(site, "partials/used.html", "<p>USED</p>")
+    write_template(site, "partials/notes.txt", "not a page template: never warned about")
+    write_template(
+        site,
+        "404.html",
+        theme("404.html").replace(CONTENT, CONTENT + "{% include 'partials/used.html' %}", 1),
+    )
+
+    built = run_cli("build", "--source", str(site))
+    assert built.returncode == 0, built.stderr
+    warned = sorted(re.findall(r"^(templates/\S+): warning: not used: .*$", built.stderr, re.M))
+    assert warned == ["templates/Paper.html", "templates/papr.html", "templates/partials/unused.html",
+                      "templates/theme/paper.html"], built.stderr  # fmt: skip
+    assert re.search(r"^templates/papr\.html: warning: .*: did you mean 'paper\.html'\?$", built.stderr, re.M)
+    assert "USED" in (site / "_site/404.html").read_text(encoding="utf-8")
+    assert "MINE" not in (site / "_site/papers/2304.15004/index.html").read_text(encoding="utf-8")
+
+    again = run_cli("build", "--source", str(site))  # nothing changed: the warnings stay
+    assert sorted(re.findall(r"^(templates/\S+): warning: not used", again.stderr, re.M)) == warned
+    assert run_cli("build", "--source", str(site), "--strict").returncode == 1
+    checked = run_cli("check", "--source", str(site))
+    assert sorted(re.findall(r"^(templates/\S+): warning: not used", checked.stdout, re.M)) == warned
+
+    for name in ("papr.html", "Paper.html", "theme/paper.html", "partials/unused.html"):
+        (site / "templates" / name).unlink()
+    clean = run_cli("build", "--source", str(site))
+    assert clean.returncode == 0 and "warning" not in clean.stderr, clean.stderr

@@ -56,6 +56,7 @@ from paperdigest.render import (
     theme_dir,
 )
 from paperdigest.search import index_pages
+from paperdigest.template_usage import unused_templates
 from paperdigest.write import AtomicOutput, published_path
 
 PROGRESS_THRESHOLD = 200  # digests; smaller builds finish before a bar is worth drawing
@@ -204,6 +205,7 @@ class Builder:
             env, _ = self.environment(config, cache)
             paths, known, keyed = self.digest_keys(config, settings, False, None, result)
             results = self.parse(config, cache, paths, known, keyed, False, result)
+            result.problems += unused_templates(env, config)
             index = self.group(results, result)
         finally:
             cache.close()
@@ -246,6 +248,7 @@ class Builder:
                     result.seconds = time.perf_counter() - started
                     return result
                 results = self.parse(config, cache, paths, known, keyed, trust_memory, result)
+                result.problems += unused_templates(env, config)
             # Tens of thousands of long-lived records: keep the cyclic GC from re-scanning them.
             gc.freeze()
             index = self.group(results, result)
