@@ -3,6 +3,7 @@ own included, mistakes made on the way. The real CLI in a subprocess, on a small
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -222,3 +223,27 @@ def test_an_override_with_a_name_the_theme_does_not_have_is_warned_about(tmp_pat
         (site / "templates" / name).unlink()
     clean = run_cli("build", "--source", str(site))
     assert clean.returncode == 0 and "warning" not in clean.stderr, clean.stderr
+
+
+def test_an_editors_lock_link_or_a_fifo_in_templates_is_no_template_and_no_crash(tmp_path):
+    """Emacs keeps `.#paper.html`, a link to nowhere, beside a file it edits: every build crashed
+    with a traceback (template not found) while the file was open. A dangling link or a FIFO is
+    no template; a page that includes one fails with a located error."""
+    site = make_site(tmp_path)
+    write_template(site, "paper.html", paper_page_with("<p>MINE</p>"))
+    (site / "templates/.#paper.html").symlink_to("user@host.12345:1700000000")
+    os.mkfifo(site / "templates/pipe.html")
+    for command in ("build", "check"):
+        proc = run_cli(command, "--source", str(site))
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+        assert ".#paper.html" not in proc.stdout + proc.stderr
+    assert "MINE" in (site / "_site/papers/2304.15004/index.html").read_text(encoding="utf-8")
+
+    source = paper_page_with("\n{% include 'pipe.html' %}")
+    write_template(site, "paper.html", source)
+    proc = run_cli("build", "--source", str(site))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    line = line_of(source, "{% include")
+    assert re.search(
+        rf"^templates/paper\.html:{line}: error: template not found: pipe\.html$", proc.stderr, re.M
+    )

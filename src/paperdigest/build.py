@@ -648,13 +648,17 @@ def same_digest_files(known: list[Path], changed: set[Path], digests_dir: Path) 
 
 
 def templates_fingerprint(env: jinja2.Environment) -> str:
-    """Every template the site could use (the user's and the theme's), by name and source."""
+    """Every template the site could use (the user's and the theme's), by name and source. A name
+    listed that is no file Jinja reads (Emacs's lock file `.#paper.html`, a dangling link, a
+    FIFO) is no template: a page that includes it fails naming the include's line."""
     parts = []
     for name in env.list_templates():
         try:
             parts += [name, env.loader.get_source(env, name)[0]]
         except TemplateOutside:  # never read: the build fails if a page uses it
             parts += [name, "outside"]
+        except jinja2.TemplateNotFound:
+            parts += [name, "not a file"]
     return digest_of(*parts)
 
 

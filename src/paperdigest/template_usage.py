@@ -31,6 +31,8 @@ def unused_templates(env: jinja2.Environment, config: SiteConfig) -> list[Proble
     for name in user.list_templates():
         if name.startswith(ASSETS) or not name.endswith(PAGE_SUFFIXES) or name in reached:
             continue
+        if any(part.startswith(".") for part in name.split("/")):
+            continue  # an editor's (Emacs's lock file .#paper.html) or a tool's, not the user's
         message = (
             "not used: no theme template has this name and no template includes it, so it is "
             f"never rendered{did_you_mean(name, theme_names)}"
