@@ -247,3 +247,31 @@ def test_an_editors_lock_link_or_a_fifo_in_templates_is_no_template_and_no_crash
     assert re.search(
         rf"^templates/paper\.html:{line}: error: template not found: pipe\.html$", proc.stderr, re.M
     )
+
+
+def test_a_template_saved_in_another_encoding_is_a_located_error_and_a_bom_is_dropped(tmp_path):
+    """A template saved as GBK (a Chinese Windows editor's default) crashed build and check with a
+    UnicodeDecodeError traceback; one saved with Notepad's byte-order mark put U+FEFF before the
+    page's doctype."""
+    site = make_site(tmp_path)
+    run_cli("build", "--source", str(site), check=True)
+    before = site_tree(site / "_site")
+    source = (
+        '{% extends "base.html" %}\n{% block content %}\n<h1>404</h1>\n<p>页面不存在</p>\n{% endblock %}\n'
+    )
+    (site / "templates/404.html").write_bytes(source.encode("gbk"))
+    line = line_of(source, "页面")
+    built = run_cli("build", "--source", str(site))
+    assert built.returncode == 1 and "Traceback" not in built.stderr, built.stderr
+    expected = rf"^templates/404\.html:{line}: error: not UTF-8 text \(byte 0x[0-9a-f]{{2}}\): save the template as UTF-8$"
+    assert re.search(expected, built.stderr, re.M), built.stderr
+    assert site_tree(site / "_site") == before
+    checked = run_cli("check", "--source", str(site))
+    assert checked.returncode == 1 and re.search(expected, checked.stdout, re.M), (
+        checked.stdout + checked.stderr
+    )
+
+    (site / "templates/404.html").write_bytes(b"\xef\xbb\xbf" + source.replace("\n", "\r\n").encode("utf-8"))
+    run_cli("build", "--source", str(site), check=True)
+    page = (site / "_site/404.html").read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "页面不存在" in page and "\r" not in page

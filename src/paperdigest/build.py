@@ -48,7 +48,7 @@ from paperdigest.render import (
     FIRST_PAGE_ONLY,
     Page,
     PageGroup,
-    TemplateOutside,
+    TemplateRefused,
     Urls,
     make_environment,
     papers_json,
@@ -655,8 +655,8 @@ def templates_fingerprint(env: jinja2.Environment) -> str:
     for name in env.list_templates():
         try:
             parts += [name, env.loader.get_source(env, name)[0]]
-        except TemplateOutside:  # never read: the build fails if a page uses it
-            parts += [name, "outside"]
+        except TemplateRefused as exc:  # not used: the build fails if a page uses it
+            parts += [name, f"refused: {exc.problem}"]
         except jinja2.TemplateNotFound:
             parts += [name, "not a file"]
     return digest_of(*parts)
@@ -689,7 +689,7 @@ def with_template_errors(work, item: Page | PageGroup):
     fails the build naming it (the dev server shows it in the overlay)."""
     try:
         return work(item)
-    except (jinja2.TemplateSyntaxError, TemplateOutside) as exc:
+    except (jinja2.TemplateSyntaxError, TemplateRefused) as exc:
         raise BuildError(problem_of(exc)) from None
     except jinja2.TemplateNotFound as exc:
         raise BuildError(
@@ -701,7 +701,7 @@ def problem_of(exc: Exception) -> Problem | None:
     """The located error of a template that failed, or None for an exception raised outside any
     template (a bug of paperdigest's own, left to propagate). A template's expression can raise
     any Python error: `{{ 1/0 }}`, a template that extends itself (RecursionError)."""
-    if isinstance(exc, TemplateOutside):
+    if isinstance(exc, TemplateRefused):
         return exc.problem
     if isinstance(exc, jinja2.TemplateSyntaxError):
         where = exc.filename or exc.name or "template"

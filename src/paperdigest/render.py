@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass, replace
@@ -14,6 +15,7 @@ from types import MappingProxyType
 from urllib.parse import SplitResult, quote, urlsplit
 
 import jinja2
+from jinja2.loaders import split_template_path
 from pygments.formatters import HtmlFormatter
 
 from paperdigest import __version__, katex_engine
@@ -92,9 +94,10 @@ def http_url(url: str) -> str:
     return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else ""
 
 
-class TemplateOutside(jinja2.TemplateError):
-    """A user template that links outside the site: never read, and the build fails (its theme
-    twin must not stand in for it silently)."""
+class TemplateRefused(jinja2.TemplateError):
+    """A user template that is not used: it links outside the site (never read), or it is not
+    UTF-8 text (a template saved as GBK) or cannot be read. The build fails when a page uses it
+    (its theme twin must not stand in for it silently), naming the file."""
 
     def __init__(self, problem: Problem):
         self.problem = problem
@@ -131,10 +134,39 @@ class BoundedLoader(jinja2.FileSystemLoader):
         self.root, self.boundary = root, boundary_of(folder, root)
 
     def get_source(self, environment: jinja2.Environment, template: str):
-        source, filename, uptodate = super().get_source(environment, template)
-        if leaves(Path(filename), self.boundary):
-            raise TemplateOutside(link_problem(Path(filename), self.root))
-        return source, shown_path(filename, self.root), uptodate
+        # FileSystemLoader's lookup, with the boundary checked before the file is opened.
+        path = Path(posixpath.join(self.searchpath[0], *split_template_path(template)))
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        if leaves(path, self.boundary):
+            raise TemplateRefused(link_problem(path, self.root))
+        shown = shown_path(path, self.root)
+        source = template_text(path, shown)
+        mtime = path.stat().st_mtime
+
+        def uptodate() -> bool:
+            with contextlib.suppress(OSError):
+                return path.stat().st_mtime == mtime
+            return False
+
+        return source, shown, uptodate
+
+
+def template_text(path: Path, shown: str) -> str:
+    """A user template's text: UTF-8 (a byte-order mark, as Notepad writes, dropped), newlines
+    read as Python's text mode reads them. Anything else is a located error, not a traceback."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise TemplateRefused(Problem(shown, None, "error", f"cannot read the template: {reason}")) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        message = f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the template as UTF-8"
+        raise TemplateRefused(Problem(shown, line, "error", message)) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class CompiledTemplates(jinja2.FileSystemBytecodeCache):

@@ -11,7 +11,7 @@ from paperdigest.boundary import shown_path
 from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem, did_you_mean
 from paperdigest.incremental.fingerprint import analysed
-from paperdigest.render import BoundedLoader, TemplateOutside, ThemeLoader
+from paperdigest.render import BoundedLoader, TemplateRefused, ThemeLoader
 
 PAGE_SUFFIXES = (".html", ".xml")  # what a page template is called; other files may be anything
 ASSETS = "assets/"  # copied as they are, never rendered
@@ -63,7 +63,7 @@ def reachable(env: jinja2.Environment, roots: list[str]) -> set[str] | None:
         try:
             source = env.loader.get_source(env, name)[0]
             refs = analysed(folder, name, source)[1]
-        except (jinja2.TemplateNotFound, TemplateOutside):
+        except (jinja2.TemplateNotFound, TemplateRefused):
             continue  # a render that needs it reports it
         except jinja2.TemplateSyntaxError:
             return None
