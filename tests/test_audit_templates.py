@@ -163,9 +163,12 @@ def test_check_with_a_broken_template_reports_it_and_no_links_to_its_pages(tmp_p
     assert proc.returncode == 1
     errors = [line for line in proc.stdout.splitlines() if ": error: " in line]
     assert len(errors) == 2, proc.stdout
-    assert errors[0].startswith("templates/404.html:2: error: template error: 'nope' is undefined")
-    assert errors[1].startswith("templates/paper.html:")
-    assert errors[1].endswith(": error: template error: division by zero")
+    assert (
+        errors[0] == "templates/404.html:2: error: template error: 'nope' is undefined (rendering 404.html)"
+    )
+    assert re.fullmatch(
+        r"templates/paper\.html:\d+: error: template error: division by zero \(rendering .*\)", errors[1]
+    )
 
 
 def test_a_partial_of_any_name_escapes_digest_text_like_the_page_including_it(tmp_path):
@@ -275,3 +278,21 @@ def test_a_template_saved_in_another_encoding_is_a_located_error_and_a_bom_is_dr
     run_cli("build", "--source", str(site), check=True)
     page = (site / "_site/404.html").read_text(encoding="utf-8")
     assert page.startswith("<!doctype html>") and "页面不存在" in page and "\r" not in page
+
+
+def test_an_error_that_only_some_pages_data_cause_names_the_page(tmp_path):
+    """`{{ digest.date.year }}` fails on the one digest without a date: among hundreds of digest
+    pages, the message says which one, in build and in check."""
+    site = make_site(tmp_path)
+    (site / "digests/undated-note.md").write_text("# An undated note\n\nText.\n", encoding="utf-8")
+    source = theme("digest.html").replace(CONTENT, CONTENT + "\n<p>{{ digest.date.year }}</p>", 1)
+    write_template(site, "digest.html", source)
+    line = line_of(source, "digest.date.year")
+    expected = (
+        rf"^templates/digest\.html:{line}: error: template error: 'None' has no attribute 'year' "
+        r"\(rendering digests/undated-note/index\.html\)$"
+    )
+    for command, jobs in (("build", "1"), ("build", "2"), ("check", None)):
+        proc = run_cli(command, "--source", str(site), *(("--jobs", jobs) if jobs else ()))
+        assert proc.returncode == 1
+        assert re.search(expected, proc.stderr + proc.stdout, re.M), proc.stderr + proc.stdout

@@ -8,7 +8,7 @@ import os
 import re
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -697,17 +697,23 @@ def with_template_errors(work, item: Page | PageGroup):
         ) from None
 
 
-def problem_of(exc: Exception) -> Problem | None:
+def problem_of(exc: Exception, page: str | None = None) -> Problem | None:
     """The located error of a template that failed, or None for an exception raised outside any
     template (a bug of paperdigest's own, left to propagate). A template's expression can raise
-    any Python error: `{{ 1/0 }}`, a template that extends itself (RecursionError)."""
+    any Python error: `{{ 1/0 }}`, a template that extends itself (RecursionError). `page`: the
+    output file being rendered, named in the message of an error its data may have caused (a
+    digest without a date, in `{{ digest.date.year }}`), to tell which of the pages it is."""
     if isinstance(exc, TemplateRefused):
         return exc.problem
     if isinstance(exc, jinja2.TemplateSyntaxError):
         where = exc.filename or exc.name or "template"
         return Problem(where, exc.lineno, "error", exc.message or str(exc))
     problem = template_problem(exc)
-    return problem if isinstance(exc, jinja2.TemplateError) or problem.path != "template" else None
+    if not isinstance(exc, jinja2.TemplateError) and problem.path == "template":
+        return None
+    if page is None or isinstance(exc, jinja2.TemplateNotFound):
+        return problem
+    return replace(problem, message=f"{problem.message} (rendering {page})")
 
 
 # Files every build writes: a folder holding them all was written by paperdigest.

@@ -97,7 +97,7 @@ def rendered_paths(
         try:
             page.render(env, index)
         except Exception as exc:
-            problem = problem_of(exc)
+            problem = problem_of(exc, page.out)
             if problem is None:
                 raise
             problems.append(problem)
