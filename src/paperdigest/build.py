@@ -8,7 +8,7 @@ import os
 import re
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -48,7 +48,7 @@ from paperdigest.render import (
     FIRST_PAGE_ONLY,
     Page,
     PageGroup,
-    TemplateOutside,
+    TemplateRefused,
     Urls,
     make_environment,
     papers_json,
@@ -56,6 +56,7 @@ from paperdigest.render import (
     theme_dir,
 )
 from paperdigest.search import index_pages
+from paperdigest.template_usage import unused_templates
 from paperdigest.write import AtomicOutput, published_path
 
 PROGRESS_THRESHOLD = 200  # digests; smaller builds finish before a bar is worth drawing
@@ -204,6 +205,7 @@ class Builder:
             env, _ = self.environment(config, cache)
             paths, known, keyed = self.digest_keys(config, settings, False, None, result)
             results = self.parse(config, cache, paths, known, keyed, False, result)
+            result.problems += unused_templates(env, config)
             index = self.group(results, result)
         finally:
             cache.close()
@@ -246,6 +248,7 @@ class Builder:
                     result.seconds = time.perf_counter() - started
                     return result
                 results = self.parse(config, cache, paths, known, keyed, trust_memory, result)
+                result.problems += unused_templates(env, config)
             # Tens of thousands of long-lived records: keep the cyclic GC from re-scanning them.
             gc.freeze()
             index = self.group(results, result)
@@ -645,13 +648,17 @@ def same_digest_files(known: list[Path], changed: set[Path], digests_dir: Path) 
 
 
 def templates_fingerprint(env: jinja2.Environment) -> str:
-    """Every template the site could use (the user's and the theme's), by name and source."""
+    """Every template the site could use (the user's and the theme's), by name and source. A name
+    listed that is no file Jinja reads (Emacs's lock file `.#paper.html`, a dangling link, a
+    FIFO) is no template: a page that includes it fails naming the include's line."""
     parts = []
     for name in env.list_templates():
         try:
             parts += [name, env.loader.get_source(env, name)[0]]
-        except TemplateOutside:  # never read: the build fails if a page uses it
-            parts += [name, "outside"]
+        except TemplateRefused as exc:  # not used: the build fails if a page uses it
+            parts += [name, f"refused: {exc.problem}"]
+        except jinja2.TemplateNotFound:
+            parts += [name, "not a file"]
     return digest_of(*parts)
 
 
@@ -682,7 +689,7 @@ def with_template_errors(work, item: Page | PageGroup):
     fails the build naming it (the dev server shows it in the overlay)."""
     try:
         return work(item)
-    except (jinja2.TemplateSyntaxError, TemplateOutside) as exc:
+    except (jinja2.TemplateSyntaxError, TemplateRefused) as exc:
         raise BuildError(problem_of(exc)) from None
     except jinja2.TemplateNotFound as exc:
         raise BuildError(
@@ -690,17 +697,23 @@ def with_template_errors(work, item: Page | PageGroup):
         ) from None
 
 
-def problem_of(exc: Exception) -> Problem | None:
+def problem_of(exc: Exception, page: str | None = None) -> Problem | None:
     """The located error of a template that failed, or None for an exception raised outside any
     template (a bug of paperdigest's own, left to propagate). A template's expression can raise
-    any Python error: `{{ 1/0 }}`, a template that extends itself (RecursionError)."""
-    if isinstance(exc, TemplateOutside):
+    any Python error: `{{ 1/0 }}`, a template that extends itself (RecursionError). `page`: the
+    output file being rendered, named in the message of an error its data may have caused (a
+    digest without a date, in `{{ digest.date.year }}`), to tell which of the pages it is."""
+    if isinstance(exc, TemplateRefused):
         return exc.problem
     if isinstance(exc, jinja2.TemplateSyntaxError):
         where = exc.filename or exc.name or "template"
         return Problem(where, exc.lineno, "error", exc.message or str(exc))
     problem = template_problem(exc)
-    return problem if isinstance(exc, jinja2.TemplateError) or problem.path != "template" else None
+    if not isinstance(exc, jinja2.TemplateError) and problem.path == "template":
+        return None
+    if page is None or isinstance(exc, jinja2.TemplateNotFound):
+        return problem
+    return replace(problem, message=f"{problem.message} (rendering {page})")
 
 
 # Files every build writes: a folder holding them all was written by paperdigest.
@@ -734,14 +747,27 @@ def foreign_output(out_dir: Path) -> bool:
 
 
 def template_problem(exc: Exception) -> Problem:
-    """Name the template and line of a runtime template error from its traceback."""
+    """Name the template and line of a runtime template error from its traceback: the innermost
+    template frame, whatever the template's file is called (a partial `card.j2` too). Jinja
+    rewrites the traceback so that each template's frame runs at its line in its file, with the
+    exception in its globals."""
     tb, where = exc.__traceback__, ("template", None)
     while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith((".html", ".xml")):
-            where = (filename, tb.tb_lineno)
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            where = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
-    return Problem(where[0], where[1], "error", f"template error: {exc}{first_page_hint(exc)}")
+    return Problem(where[0], where[1], "error", f"{template_error_message(exc)}{first_page_hint(exc)}")
+
+
+def template_error_message(exc: Exception) -> str:
+    """What went wrong in a template: a template it asks for that does not exist (a typo in an
+    `{% include %}` or `{% extends %}`, or a name leaving the templates folder, which Jinja never
+    reads) is said as such; any other error as Python words it."""
+    if isinstance(exc, jinja2.TemplatesNotFound):
+        return f"template not found: none of {', '.join(map(str, exc.templates))}"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"template not found: {exc.name}"
+    return f"template error: {exc}"
 
 
 def first_page_hint(exc: Exception) -> str:

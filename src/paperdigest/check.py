@@ -27,7 +27,7 @@ from paperdigest.install_spec import requirement_problems
 from paperdigest.model import Digest
 from paperdigest.parse.source import DIGEST_SUFFIXES
 from paperdigest.parse.srcset import srcset_urls
-from paperdigest.render import Urls, http_url, render_site, theme_dir
+from paperdigest.render import Urls, http_url, site_pages, theme_dir
 from paperdigest.scaffold import CARD_NOTE, PLACEHOLDER_TITLE
 from paperdigest.workflow_check import workflow_problems
 from paperdigest.write import visible_files
@@ -84,17 +84,26 @@ def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
 def rendered_paths(
     env: jinja2.Environment, index: SiteIndex, config: SiteConfig
 ) -> tuple[set[str], list[Problem]]:
-    """Output paths of every page, rendered in memory; a template error is reported, not raised."""
+    """Output paths of every page, rendered in memory; a template error is reported, not raised.
+    A page whose template failed is still a page of the site (a build that fails writes none, and
+    one that succeeds writes it), so links to it are no error; a template that failed once is not
+    rendered again, and the other templates still are, so that one check reports each error."""
     paths: set[str] = set()
-    try:
-        for rel, _ in render_site(env, index, config):
-            paths.add(rel)
-    except Exception as exc:
-        problem = problem_of(exc)
-        if problem is None:
-            raise
-        return paths, [problem]
-    return paths, []
+    problems: list[Problem] = []
+    failed: set[str] = set()
+    for page in site_pages(index, config):
+        paths.add(page.out)
+        if page.template in failed:
+            continue
+        try:
+            page.render(env, index)
+        except Exception as exc:
+            problem = problem_of(exc, page.out)
+            if problem is None:
+                raise
+            problems.append(problem)
+            failed.add(page.template)
+    return paths, problems
 
 
 def static_paths(config: SiteConfig) -> tuple[set[str], list[Problem]]:

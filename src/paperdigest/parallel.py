@@ -150,7 +150,7 @@ def render_pages(
     todo: list[tuple[Page, str]],
     site: SiteOutput,
     jobs: int,
-    problem_of: Callable[[Exception], Problem | None],
+    problem_of: Callable[[Exception, str], Problem | None],
 ) -> dict[str, float]:
     """Render and stage every (page, fingerprint) of `todo`; returns seconds spent rendering, writing."""
     global _RENDER
@@ -242,7 +242,7 @@ def _render_range(env, index, todo, site, problem_of, positions) -> tuple[list, 
         try:
             data = page.render(env, index)
         except Exception as exc:
-            problem = problem_of(exc)
+            problem = problem_of(exc, page.out)
             if problem is None:
                 raise
             raise RenderFailed(problem) from None

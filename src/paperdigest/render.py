@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass, replace
@@ -14,11 +15,12 @@ from types import MappingProxyType
 from urllib.parse import SplitResult, quote, urlsplit
 
 import jinja2
+from jinja2.loaders import split_template_path
 from pygments.formatters import HtmlFormatter
 
 from paperdigest import __version__, katex_engine
 from paperdigest.bibtex import bibliography, bibtex_entry, citation_key, citation_keys
-from paperdigest.boundary import boundary_of, leaves, link_problem
+from paperdigest.boundary import boundary_of, leaves, link_problem, shown_path
 from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
@@ -92,9 +94,10 @@ def http_url(url: str) -> str:
     return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else ""
 
 
-class TemplateOutside(jinja2.TemplateError):
-    """A user template that links outside the site: never read, and the build fails (its theme
-    twin must not stand in for it silently)."""
+class TemplateRefused(jinja2.TemplateError):
+    """A user template that is not used: it links outside the site (never read), or it is not
+    UTF-8 text (a template saved as GBK) or cannot be read. The build fails when a page uses it
+    (its theme twin must not stand in for it silently), naming the file."""
 
     def __init__(self, problem: Problem):
         self.problem = problem
@@ -122,17 +125,48 @@ class ThemeLoader(jinja2.FileSystemLoader):
 
 
 class BoundedLoader(jinja2.FileSystemLoader):
-    """The user's templates folder, read only within the site's trust boundary (paperdigest.boundary)."""
+    """The user's templates folder, read only within the site's trust boundary (paperdigest.boundary).
+    Its templates are known by their path from the site folder (`templates/paper.html`), as every
+    other file is in messages: Jinja names a template by this filename in its errors."""
 
     def __init__(self, folder: Path, root: Path):
         super().__init__(str(folder))
         self.root, self.boundary = root, boundary_of(folder, root)
 
     def get_source(self, environment: jinja2.Environment, template: str):
-        source, filename, uptodate = super().get_source(environment, template)
-        if leaves(Path(filename), self.boundary):
-            raise TemplateOutside(link_problem(Path(filename), self.root))
-        return source, filename, uptodate
+        # FileSystemLoader's lookup, with the boundary checked before the file is opened.
+        path = Path(posixpath.join(self.searchpath[0], *split_template_path(template)))
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        if leaves(path, self.boundary):
+            raise TemplateRefused(link_problem(path, self.root))
+        shown = shown_path(path, self.root)
+        source = template_text(path, shown)
+        mtime = path.stat().st_mtime
+
+        def uptodate() -> bool:
+            with contextlib.suppress(OSError):
+                return path.stat().st_mtime == mtime
+            return False
+
+        return source, shown, uptodate
+
+
+def template_text(path: Path, shown: str) -> str:
+    """A user template's text: UTF-8 (a byte-order mark, as Notepad writes, dropped), newlines
+    read as Python's text mode reads them. Anything else is a located error, not a traceback."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise TemplateRefused(Problem(shown, None, "error", f"cannot read the template: {reason}")) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        message = f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the template as UTF-8"
+        raise TemplateRefused(Problem(shown, line, "error", message)) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class CompiledTemplates(jinja2.FileSystemBytecodeCache):
@@ -156,7 +190,9 @@ def make_environment(config: SiteConfig, compiled: Path | None = None) -> jinja2
         loaders.insert(0, BoundedLoader(user, config.root))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
-        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        # Every page is HTML or XML, and so is whatever a template includes into one: a partial
+        # of the user's named card.j2, card.jinja or card.htm escapes digest text like the page.
+        autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -252,14 +288,6 @@ def xml_chars(document: str) -> str:
     digests and site.yaml (text pasted from a PDF carries form feeds and other controls), never from
     the templates; one of them made a feed unreadable: every feed reader rejects the whole file."""
     return XML_INVALID.sub("", document)
-
-
-def render_site(
-    env: jinja2.Environment, index: SiteIndex, config: SiteConfig
-) -> Iterator[tuple[str, bytes | Iterator[bytes]]]:
-    """Every output file of the site except static assets, one at a time (streamed to disk)."""
-    for page in site_pages(index, config):
-        yield page.out, page.render(env, index)
 
 
 @dataclass(slots=True)

@@ -81,15 +81,22 @@ class FingerprintMemo:
 
 def template_dependencies(env: jinja2.Environment, name: str) -> tuple[str, frozenset[str]]:
     """For template `name` and every template it can reach: (fingerprint of their sources, the
-    `index` attributes they read)."""
-    seen: dict[str, str] = {}
+    `index` attributes they read). A template that does not exist is no error here: `{% include
+    "x.html" ignore missing %}` and a list of names to try (`{% include ["a.html", "b.html"] %}`)
+    name templates that may be absent, and a render that needs one fails naming the template and
+    line that asked for it. Its absence counts: adding it makes another fingerprint."""
+    seen: dict[str, str | None] = {}
     attrs: set[str] = set()
     pending = [name]
     while pending:
         current = pending.pop()
         if current in seen:
             continue
-        source, filename, _ = env.loader.get_source(env, current)
+        try:
+            source, filename, _ = env.loader.get_source(env, current)
+        except jinja2.TemplateNotFound:
+            seen[current] = None
+            continue
         seen[current] = source
         try:
             read, refs = analysed(getattr(env.bytecode_cache, "directory", None), current, source)
@@ -103,8 +110,13 @@ def template_dependencies(env: jinja2.Environment, name: str) -> tuple[str, froz
                 attrs.add(ALL)
             else:
                 pending.append(ref)
-    fp = digest_of(*(part for n in sorted(seen) for part in (n, seen[n])))
+    fp = digest_of(*(part for n in sorted(seen) for part in template_parts(n, seen[n])))
     return fp, frozenset(attrs)
+
+
+def template_parts(name: str, source: str | None) -> tuple[str, ...]:
+    """A reachable template in a fingerprint: its name and source, or its name alone when absent."""
+    return (name, "missing") if source is None else (name, "found", source)
 
 
 @lru_cache(maxsize=256)
