@@ -18,9 +18,9 @@ from paperdigest.model import DAY, Card, Digest, TocEntry
 from paperdigest.parse import papers, shapes
 from paperdigest.parse.balance import HtmlIssue, balance_html, balance_once
 from paperdigest.parse.cards import CARD_FIELDS, card_slot
-from paperdigest.parse.dates import parse_date_value
 from paperdigest.parse.digest_links import safe_slug
 from paperdigest.parse.fields import field_labels, strip_block_markers
+from paperdigest.parse.front_date import front_matter_when
 from paperdigest.parse.front_matter import CATEGORY_KEYS, LANGUAGE_KEYS, checked_fields, names_of
 from paperdigest.parse.language import detect_language
 from paperdigest.parse.liquid import dropped_tags
@@ -30,7 +30,7 @@ from paperdigest.parse.sanitize import sanitize_html
 from paperdigest.parse.shapes.tokens import closing
 from paperdigest.parse.source import SourceText, read_source
 from paperdigest.parse.values import InlineReader
-from paperdigest.parse.when import When, find_when, impossible_day, impossible_time, when_from_arxiv_ids
+from paperdigest.parse.when import When, find_when, impossible_day, when_from_arxiv_ids
 
 KNOWN_KEYS = {
     "title", "date", "slug", "description", "keywords", "categories", "category", "tags",
@@ -266,17 +266,11 @@ def first_line_title(text: str, limit: int = 120) -> str:
 
 def digest_when(meta, stem, title, body, found: shapes.Found, rel, problems, key_lines) -> When | None:
     """Front matter, then the file name, then the newest entry, then the text, then the arXiv ids."""
-    if "date" in meta and meta["date"] not in (None, ""):
-        value = meta["date"]
-        when = find_when(value) if isinstance(value, str) else None
-        date = parse_date_value(value)
-        if when or date:
-            if isinstance(value, str) and (time := impossible_time(value)):
-                message = f"date {excerpt(value)}: {time} is not a time of day (the digest is dated {date or when.date})"
-                problems.append(Problem(rel, key_lines.get("date", 2), "warning", message))
-            return when if when and (not date or when.date == date) else When(date)
-        message = f"date {excerpt(value)} is not a date"
-        problems.append(Problem(rel, key_lines.get("date", 2), "warning", message))
+    written = meta.get("date")
+    if written not in (None, "") and (
+        when := front_matter_when(written, rel, key_lines.get("date", 2), problems)
+    ):
+        return when
     if impossible := impossible_day(stem):
         message = f"the file name's {impossible} is not a date, so it does not date the digest"
         problems.append(Problem(rel, None, "warning", message))
