@@ -4,11 +4,19 @@ CLI in a subprocess; the feeds are read by feedparser, as a feed reader reads th
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
+import feedparser
 from bs4 import BeautifulSoup
 
 from conftest import run_cli, write_site
+from test_incremental_property import CardSpec, DigestSpec, EditedSite, SiteSpec
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 def build(root: Path):
@@ -55,3 +63,61 @@ def test_a_month_that_no_calendar_has_is_still_not_a_date(tmp_path):
     root = write_site(tmp_path, {"m13.md": "---\ntitle: Thirteen\ndate: 2024-13\n---\nNo such month.\n"})
     result = build(root)
     assert "digests/m13.md:3: warning: date '2024-13' is not a date" in result.stderr
+
+
+# One day's digests, each written with its time as one of the generators writes it; slugs in the
+# opposite order of the times, so that an order by slug shows. (file name, date as written, the
+# same instant in ISO 8601 for the test's own reckoning)
+ONE_DAY = [
+    ("a-night.md", "2023-05-02 23:30:00 +0800", "2023-05-02T23:30:00+08:00"),  # Jekyll
+    ("b-evening.md", "2023-05-02T12:00:00Z", "2023-05-02T12:00:00+00:00"),  # Hugo
+    ("c-noon.md", "2023/05/02 10:15", "2023-05-02T10:15:00+00:00"),  # Hexo, no offset: UTC
+    ("d-morning.md", "2023-05-02T09:00:00.250+08:00", "2023-05-02T09:00:00.250+08:00"),
+    ("e-dawn.md", "2023-05-02 06:00 +08", "2023-05-02T06:00:00+08:00"),
+]
+
+
+def one_day_site(root: Path) -> Path:
+    digests = {
+        name: f"---\ntitle: {name[2:-3].title()}\ndate: {written}\n---\nA digest.\n"
+        for name, written, _ in ONE_DAY
+    }
+    digests["z-day.md"] = "---\ntitle: Day\ndate: 2023-05-02\n---\nA digest without a time.\n"
+    digests["older.md"] = "---\ntitle: Older\ndate: 2023-05-01 23:59:00 -0500\n---\nThe day before.\n"
+    return write_site(root, digests)
+
+
+def newest_first() -> list[str]:
+    """The slugs of ONE_DAY by the instants written, newest first."""
+    by_instant = sorted(ONE_DAY, key=lambda d: dt.datetime.fromisoformat(d[2]), reverse=True)
+    return [name[:-3] for name, _, _ in by_instant]
+
+
+def listed_slugs(soup: BeautifulSoup) -> list[str]:
+    hrefs = [a["href"] for a in soup.select("main a[href^='/digests/']")]
+    found = [m.group(1) for href in hrefs if (m := re.fullmatch(r"/digests/([^/]+)/", href))]
+    return list(dict.fromkeys(found))
+
+
+
+def written_instants() -> dict[str, dt.datetime]:
+    return {name[:-3]: dt.datetime.fromisoformat(iso).replace(microsecond=0) for name, _, iso in ONE_DAY}
+
+
+
+
+
+def test_a_rebuild_after_a_new_date_moves_digests_citing_the_same_papers_is_a_clean_builds_bytes(tmp_path):
+    """The dev server's rebuild gave a paper the mentions of one digest three times (papers.json
+    and its page) when a date moved a digest past others whose cards cite the same papers."""
+    card = CardSpec("Tree of Thoughts", "2305.10601")
+    spec = SiteSpec(
+        digests={f"{name}.md": DigestSpec(name.title(), date, cards=(card,)) for name, date in ONE_PER_DAY}
+    )
+    site = EditedSite(tmp_path, spec)
+    spec.digests["first.md"] = replace(spec.digests["first.md"], date="2023-05-04")
+    site.check_after("first.md: date = 2023-05-04")
+    assert listed_slugs(page(site.root, "index.html")) == ["first", "third", "second"]
+
+
+ONE_PER_DAY = [("first", "2023-05-01"), ("second", "2023-05-02"), ("third", "2023-05-03")]
