@@ -99,12 +99,76 @@ def listed_slugs(soup: BeautifulSoup) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def test_the_time_of_day_orders_the_digests_of_one_day(tmp_path):
+    """The time in `date:` was dropped: digests of one day were listed by slug, not by time. A
+    digest without a time comes after the day's timed ones (Jekyll takes it for midnight)."""
+    root = one_day_site(tmp_path)
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    expected = [*newest_first(), "z-day", "older"]
+    assert listed_slugs(page(root, "index.html")) == expected
+    assert listed_slugs(page(root, "archive/2023/05/index.html")) == expected
+    entries = feedparser.parse((root / "_site" / "feed.xml").read_bytes()).entries
+    assert [e.link.rstrip("/").rsplit("/", 1)[1] for e in entries] == expected
+    latest = page(root, f"digests/{expected[0]}/index.html")
+    assert latest.find("a", rel="prev")["href"] == f"/digests/{expected[1]}/"
+    # The day shown is the day written, the time left out as before.
+    assert {shown_date(root, slug) for slug in expected[:-1]} == {"2023-05-02"}
+    assert shown_date(root, "older") == "2023-05-01"
+
 
 def written_instants() -> dict[str, dt.datetime]:
     return {name[:-3]: dt.datetime.fromisoformat(iso).replace(microsecond=0) for name, _, iso in ONE_DAY}
 
 
+def test_the_feed_dates_each_entry_at_its_time_with_its_offset(tmp_path):
+    """The feed's <updated> was the day at T00:00:00Z whatever time the digest gave."""
+    root = one_day_site(tmp_path)
+    assert build(root).returncode == 0
+    feed = feedparser.parse((root / "_site" / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    instants = written_instants()
+    for entry in feed.entries:
+        slug = entry.link.rstrip("/").rsplit("/", 1)[1]
+        published, updated = (dt.datetime.fromisoformat(entry[key]) for key in ("published", "updated"))
+        assert published.tzinfo is not None and updated.tzinfo is not None  # RFC 3339: an offset
+        if slug in instants:
+            assert published == updated == instants[slug]
+            assert published.utcoffset() == instants[slug].utcoffset()  # the offset as written
+    assert dt.datetime.fromisoformat(feed.feed.updated) == max(instants.values())
 
+
+def test_the_sitemap_gives_each_digests_time_as_written(tmp_path):
+    root = one_day_site(tmp_path)
+    assert build(root).returncode == 0
+    urls = ET.parse(root / "_site" / "sitemap.xml").getroot().iter(f"{SITEMAP}url")
+    lastmod = {
+        url.findtext(f"{SITEMAP}loc").rstrip("/").rsplit("/", 1)[1]: url.findtext(f"{SITEMAP}lastmod")
+        for url in urls
+        if "/digests/" in url.findtext(f"{SITEMAP}loc")
+    }
+    for slug, instant in written_instants().items():
+        assert dt.datetime.fromisoformat(lastmod[slug]) == instant
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)", lastmod[slug])  # W3C datetime
+    assert lastmod["z-day"] == "2023-05-02"
+
+
+def test_an_incremental_build_after_a_time_moves_a_digest_is_a_clean_builds_bytes(tmp_path):
+    """A new time changes the order of every list the digest is in (the front page, its month, its
+    categories, the feeds, the previous/next links of its neighbours), not the digest's day."""
+    card = CardSpec("Tree of Thoughts", "2305.10601")
+    spec = SiteSpec(
+        digests={
+            f"{name}.md": DigestSpec(name.title(), f"2023-05-02 {time} +0800", ("nlp",), cards=(card,))
+            for name, time in (("first", "08:00"), ("second", "12:00"), ("third", "18:00"))
+        }
+    )
+    site = EditedSite(tmp_path, spec)
+    for name, time in (("first", "2023-05-02 20:00 +0800"), ("third", "2023-05-02T01:00:00Z")):
+        spec.digests[f"{name}.md"] = replace(spec.digests[f"{name}.md"], date=time)
+        site.check_after(f"{name}.md: date = {time}")
+    expected = ["first", "second", "third"]  # 20:00+08, 12:00+08 and 09:00+08 (01:00Z), newest first
+    assert listed_slugs(page(site.root, "index.html")) == expected
 
 
 def test_a_rebuild_after_a_new_date_moves_digests_citing_the_same_papers_is_a_clean_builds_bytes(tmp_path):

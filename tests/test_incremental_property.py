@@ -44,7 +44,7 @@ EXAMPLES = int(os.environ.get("PAPERDIGEST_PROPERTY_EXAMPLES", "12"))
 ARXIV = ["2304.15004", "2305.10601", "2306.00005", "2401.12345"]  # shared ids: papers merge across digests
 WORDS = ["Alpha", "Beta", "Gamma", "扩散模型", "Δelta & <b>", "Zeta's"]
 CATEGORIES = ["nlp", "cv", "robotics", "NLP"]
-DATES = ["2024-08-11 ~ 2024-08-17", "2023-05-02", "2024-W33", "2023-06-15", ""]
+DATES = ["2024-08-11 ~ 2024-08-17", "2023-05-02", "2024-W33", "2023-06-15", "2023-05-02 09:30:00 +0800", ""]
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def edit_front_matter(rng: random.Random, spec: SiteSpec) -> str:
 
 def date_variants(date: str) -> list[str]:
     """Nearby dates a user would write: the end of a range moved by a day, a range made a day or a
-    week, another start, none."""
+    week, another start, a time of day (which orders a day's digests), none."""
     start = (
         dt.date.fromisoformat(date[:10]) if date[:1].isdigit() and "W" not in date else dt.date(2024, 8, 11)
     )
@@ -178,6 +178,8 @@ def date_variants(date: str) -> list[str]:
         f"{start} ~ {end + dt.timedelta(days=1)}",
         f"{start - dt.timedelta(days=1)} ~ {end}",
         str(start),
+        f"{start} 09:30:00 +0800",
+        f"{start}T23:00:00Z",
         f"{start.isocalendar()[0]}-W{start.isocalendar()[1]:02d}",
         "2023-05-02",
         "",

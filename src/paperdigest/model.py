@@ -115,6 +115,9 @@ class Digest:
     title_html: str = ""
     language: str = ""  # BCP 47 tag its front matter gives, or 'en', 'zh', ... detected; '' unknown
     merge_key: str = ""  # what merging its cards into papers reads (group.merge_key); "" not known
+    # The date with the time of day its front matter gives, aware of its offset (UTC when none is
+    # written; its day is `date`): it orders the digests of one day, and feeds and the sitemap show it.
+    time: dt.datetime | None = None
 
 
 @record
@@ -133,6 +136,7 @@ class DigestSummary:
     paper_count: int  # cards in the digest
     draft: bool
     language: str  # as Digest.language: lists mark an English title in a Chinese list as English
+    time: dt.datetime | None = None  # as Digest.time: the order of a day's digests, the sitemap's lastmod
 
 
 def summary_of(digest: Digest) -> DigestSummary:
@@ -149,6 +153,7 @@ def summary_of(digest: Digest) -> DigestSummary:
         paper_count=len(digest.cards),
         draft=digest.draft,
         language=digest.language,
+        time=digest.time,
     )
 
 

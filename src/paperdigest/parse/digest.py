@@ -164,6 +164,7 @@ def parse_source(
         draft=bool(meta.get("draft", False)),
         date_precision=when.precision if when else DAY,
         date_end=when.end if when else None,
+        time=when.time if when else None,
         entries=tuple(found.entries) if len(found.entries) > 1 else (),
         shape=shape,
         author=str(meta.get("author") or "").strip() or found.author,
