@@ -185,3 +185,55 @@ def test_a_rebuild_after_a_new_date_moves_digests_citing_the_same_papers_is_a_cl
 
 
 ONE_PER_DAY = [("first", "2023-05-01"), ("second", "2023-05-02"), ("third", "2023-05-03")]
+
+
+# The key each generator writes the last change with, and how.
+UPDATED = {
+    "hexo.md": ("updated", "2023-05-09 08:00:00", "2023-05-09T08:00:00+00:00"),
+    "jekyll.md": ("last_modified_at", "2023-05-09 08:00:00 +0800", "2023-05-09T08:00:00+08:00"),
+    "hugo.md": ("lastmod", "2023-05-09T08:00:00-05:00", "2023-05-09T08:00:00-05:00"),
+    "hugo-modified.md": ("modified", "2023-05-09", "2023-05-09T00:00:00+00:00"),
+}
+
+
+def test_the_last_change_in_front_matter_dates_the_feed_entry_and_the_sitemap(tmp_path):
+    """`updated:` (Hexo), `last_modified_at:` (jekyll-seo-tag), `lastmod:`/`modified:` (Hugo) were
+    kept as unknown keys: the feed said every digest was last updated on its date."""
+    digests = {
+        name: f"---\ntitle: {name[:-3]}\ndate: 2023-05-02 10:00:00 +0800\n{key}: {value}\n---\nA digest.\n"
+        for name, (key, value, _) in UPDATED.items()
+    }
+    root = write_site(tmp_path, digests)
+    result = build(root)
+    assert result.returncode == 0 and "warning" not in result.stderr, result.stderr
+    feed = feedparser.parse((root / "_site" / "feed.xml").read_bytes())
+    changed = {name[:-3]: dt.datetime.fromisoformat(iso) for name, (_, _, iso) in UPDATED.items()}
+    for entry in feed.entries:
+        slug = entry.link.rstrip("/").rsplit("/", 1)[1]
+        assert dt.datetime.fromisoformat(entry.updated) == changed[slug]
+        assert dt.datetime.fromisoformat(entry.published) == dt.datetime.fromisoformat(
+            "2023-05-02T10:00:00+08:00"
+        )
+    assert dt.datetime.fromisoformat(feed.feed.updated) == max(changed.values())
+    urls = ET.parse(root / "_site" / "sitemap.xml").getroot().iter(f"{SITEMAP}url")
+    lastmod = {u.findtext(f"{SITEMAP}loc"): u.findtext(f"{SITEMAP}lastmod") for u in urls}
+    assert lastmod["https://example.org/digests/hugo/"] == "2023-05-09T08:00:00-05:00"
+    assert lastmod["https://example.org/digests/jekyll/"] == "2023-05-09T08:00:00+08:00"
+
+
+def test_a_last_change_that_is_no_date_or_before_the_date_is_a_located_warning(tmp_path):
+    digests = {
+        "soon.md": "---\ntitle: Soon\ndate: 2023-05-02\nlastmod: soon\n---\nA digest.\n",
+        "before.md": "---\ntitle: Before\ndate: 2023-05-02\nupdated: 2023-04-30\n---\nA digest.\n",
+    }
+    root = write_site(tmp_path, digests)
+    result = build(root)
+    assert result.returncode == 0
+    assert "digests/soon.md:4: warning: lastmod 'soon' is not a date: ignored" in result.stderr
+    before = (
+        "digests/before.md:4: warning: updated '2023-04-30' is before the digest's date 2023-05-02: ignored"
+    )
+    assert before in result.stderr
+    for entry in feedparser.parse((root / "_site" / "feed.xml").read_bytes()).entries:
+        assert entry.updated == entry.published == "2023-05-02T00:00:00Z"
+

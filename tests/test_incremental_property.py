@@ -66,6 +66,7 @@ class DigestSpec:
     draft: bool = False
     description: str = ""
     author: str = ""
+    updated: str = ""  # the last change (Hexo's key)
     cards: tuple[CardSpec, ...] = ()
     more: tuple[CardSpec, ...] = ()  # the 更多 section
     body: str = ""  # text above the cards
@@ -77,6 +78,7 @@ class DigestSpec:
         front += ["draft: true"] if self.draft else []
         front += [f"description: {quoted(self.description)}"] if self.description else []
         front += [f"author: {quoted(self.author)}"] if self.author else []
+        front += [f"updated: {quoted(self.updated)}"] if self.updated else []
         parts = ["---", *front, "---", "", self.body, ""]
         parts += [card_markdown(n, card) for n, card in enumerate(self.cards, start=1)]
         if self.more:
@@ -153,7 +155,7 @@ def edit_front_matter(rng: random.Random, spec: SiteSpec) -> str:
     """One front-matter key of a digest: one key at a time, so that no other change hides it."""
     name = rng.choice(sorted(spec.digests))
     digest = spec.digests[name]
-    key = rng.choice(["title", "date", "date", "categories", "draft", "description", "author"])
+    key = rng.choice(["title", "date", "date", "categories", "draft", "description", "author", "updated"])
     value = {
         "title": lambda: f"{rng.choice(WORDS)} digest",
         "date": lambda: rng.choice(date_variants(digest.date)),
@@ -161,6 +163,7 @@ def edit_front_matter(rng: random.Random, spec: SiteSpec) -> str:
         "draft": lambda: not digest.draft,
         "description": lambda: rng.choice(["", "About things.", "关于"]),
         "author": lambda: rng.choice(["", "Ann", "李"]),
+        "updated": lambda: rng.choice(["", "2024-09-01", "2024-09-01 10:00:00 +0800"]),
     }[key]()
     spec.digests[name] = replace(digest, **{key: value})
     return f"{name}: {key} = {value!r}"

@@ -35,9 +35,19 @@ SPAN_TAG = re.compile(r"<span\b|</span>")
 def moment(record) -> dt.datetime:
     """When a digest (or its DigestSummary) is dated: the time its front matter gives, else
     midnight UTC of its day (of 1970-01-01 when it has none: Atom requires a date)."""
-    if record.time is not None:
-        return record.time
-    return dt.datetime.combine(record.date or EPOCH.date(), dt.time(), dt.timezone.utc)
+    return record.time if record.time is not None else instant(record.date or EPOCH.date())
+
+
+def changed(record) -> dt.datetime:
+    """When a digest last changed: its front matter's `updated` (or kin), never before its date."""
+    return max(moment(record), instant(record.updated)) if record.updated else moment(record)
+
+
+def instant(day: dt.date) -> dt.datetime:
+    """A date, or a datetime with its time of day, as an aware datetime (a date at midnight UTC)."""
+    if isinstance(day, dt.datetime):
+        return day
+    return dt.datetime.combine(day, dt.time(), dt.timezone.utc)
 
 
 def rfc3339(when: dt.datetime) -> str:
@@ -50,16 +60,22 @@ def published_at(record) -> str:
     return rfc3339(moment(record))
 
 
+def updated_at(record) -> str:
+    return rfc3339(changed(record))
+
+
 def feed_updated(entries) -> str:
     """A feed's <updated>: the latest of its entries'."""
-    return rfc3339(max(map(moment, entries), default=EPOCH))
+    return rfc3339(max(map(changed, entries), default=EPOCH))
 
 
 def lastmod(record) -> str:
-    """A sitemap's <lastmod> (W3C datetime): the time written, else the day; '' undated."""
-    if record.time is not None:
-        return rfc3339(record.time)
-    return record.date.isoformat() if record.date else ""
+    """A sitemap's <lastmod> (W3C datetime): the last change as a feed gives it, a day when no time
+    of day is written; '' undated."""
+    if record.time is None and not isinstance(record.updated, dt.datetime):
+        last = record.updated or record.date
+        return last.isoformat() if last else ""
+    return rfc3339(changed(record))
 
 
 def category_feed(slug: str) -> str:
@@ -161,6 +177,7 @@ def install_helpers(env: jinja2.Environment) -> None:
     env.filters["paper_facets"] = paper_facets
     env.filters["feed_html"] = feed_html
     env.filters["published_at"] = published_at
+    env.filters["updated_at"] = updated_at
     env.filters["feed_updated"] = feed_updated
     env.filters["lastmod"] = lastmod
     env.globals["category_feed"] = category_feed

@@ -20,7 +20,7 @@ from paperdigest.parse.balance import HtmlIssue, balance_html, balance_once
 from paperdigest.parse.cards import CARD_FIELDS, card_slot
 from paperdigest.parse.digest_links import safe_slug
 from paperdigest.parse.fields import field_labels, strip_block_markers
-from paperdigest.parse.front_date import front_matter_when
+from paperdigest.parse.front_date import UPDATED_KEYS, front_matter_when, updated_date
 from paperdigest.parse.front_matter import CATEGORY_KEYS, LANGUAGE_KEYS, checked_fields, names_of
 from paperdigest.parse.language import detect_language
 from paperdigest.parse.liquid import dropped_tags
@@ -34,7 +34,7 @@ from paperdigest.parse.when import When, find_when, impossible_day, when_from_ar
 
 KNOWN_KEYS = {
     "title", "date", "slug", "description", "keywords", "categories", "category", "tags",
-    "cate1", "cate2", "draft", "layout", "mathjax", "permalink", "lang", "language",
+    "cate1", "cate2", "draft", "layout", "mathjax", "permalink", "lang", "language", *UPDATED_KEYS,
 }  # fmt: skip
 SAFE_SLUG = re.compile(r"^[\w][\w.\-]*$")
 # A `$` left in text after math parsing opened a formula that never closed ($5 is a price, and
@@ -146,6 +146,7 @@ def parse_source(
         problems.append(Problem(rel, 1, "warning", msg))
         title, title_html = fallback, ""
     when = digest_when(meta, Path(rel).stem, title, source.body, found, rel, problems, source.key_lines)
+    updated = updated_date(meta, rel, source.key_lines, when, problems)
     slug = digest_slug(meta, Path(rel), rel, problems, source.key_lines.get("slug", 2))
     check_permalink(meta, rel, problems, source.key_lines.get("permalink", 2))
     digest = Digest(
@@ -165,6 +166,7 @@ def parse_source(
         date_precision=when.precision if when else DAY,
         date_end=when.end if when else None,
         time=when.time if when else None,
+        updated=updated,
         entries=tuple(found.entries) if len(found.entries) > 1 else (),
         shape=shape,
         author=str(meta.get("author") or "").strip() or found.author,

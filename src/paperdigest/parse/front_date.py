@@ -6,7 +6,8 @@
     date: 2023/05/02 10:00                a time without an offset (Hexo): UTC, as Hugo reads it
     date: 2024-02                         a month
     date: 2024-08-11 ~ 2024-08-17         a week (a longer span is a range)
-    updated: 2023-05-03 09:00             the last change (also last_modified_at, lastmod, modified)
+    updated: 2023-05-03 09:00             the last change (also last_modified_at, lastmod, modified):
+                                          the feed entry's <updated> and the sitemap's <lastmod>
 
 The time of day orders the digests of one day and goes into the feeds and the sitemap; the day shown
 is the day as written, in its own offset. A time without an offset is UTC, never the building
@@ -64,6 +65,39 @@ def front_matter_when(value, rel: str, line: int, problems: list[Problem]) -> Wh
     if when.precision == DAY and (time := written_time(value)) and time.date() == when.date:
         when = replace(when, time=time)
     return when
+
+
+def updated_date(
+    meta: dict, rel: str, key_lines: dict[str, int], dated: When | None, problems: list[Problem]
+):
+    """The last change front matter gives (the first of UPDATED_KEYS written): a date, or an aware
+    datetime when it has a time of day; None without one. One that is not a day, or is a day before
+    the digest's own date, is a located warning and ignored."""
+    key = next((k for k in UPDATED_KEYS if meta.get(k) not in (None, "")), None)
+    if key is None:
+        return None
+    value, line = meta[key], key_lines.get(key, 2)
+    updated = day_and_time(value)
+    if updated is None:
+        problems.append(Problem(rel, line, "warning", f"{key} {excerpt(value)} is not a date: ignored"))
+        return None
+    day = updated.date() if isinstance(updated, dt.datetime) else updated
+    if dated and day < dated.date:
+        message = f"{key} {excerpt(value)} is before the digest's date {dated.date}: ignored"
+        problems.append(Problem(rel, line, "warning", message))
+        return None
+    return updated
+
+
+def day_and_time(value) -> dt.date | None:
+    """A front-matter value as a day, or as an aware datetime when it gives a time of day too."""
+    if isinstance(value, dt.datetime):
+        return aware(value)
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or impossible_time(value):
+        return None
+    return written_time(value) or parse_date_value(value)
 
 
 def month_value(text: str) -> When | None:
