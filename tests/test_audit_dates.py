@@ -14,6 +14,7 @@ import feedparser
 from bs4 import BeautifulSoup
 
 from conftest import run_cli, write_site
+from paperdigest.check import check_site
 from test_incremental_property import CardSpec, DigestSpec, EditedSite, SiteSpec
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -237,3 +238,38 @@ def test_a_last_change_that_is_no_date_or_before_the_date_is_a_located_warning(t
     for entry in feedparser.parse((root / "_site" / "feed.xml").read_bytes()).entries:
         assert entry.updated == entry.published == "2023-05-02T00:00:00Z"
 
+
+def test_check_warns_of_a_digest_dated_in_the_future_and_build_publishes_it(tmp_path):
+    """Jekyll and Hugo hold a future-dated post back; here it is published at once, at the top of
+    the feed, and nothing said so. The build stays independent of the day it runs; check tells."""
+    digests = {
+        "later.md": "---\ntitle: Later\ncategories: [nlp]\ndate: 2999-01-01 10:00 +0800\n---\nNot yet.\n",
+        "past.md": "---\ntitle: Past\ndate: 2000-01-01\n---\nLong ago.\n",
+    }
+    root = write_site(tmp_path, digests)
+    checked = run_cli("check", "--source", str(root))
+    message = (
+        "digests/later.md:4: warning: dated in the future (2999-01-01T10:00:00+08:00): "
+        "published now, at the top of the lists and feeds"
+    )
+    assert message in checked.stdout
+    assert "past.md" not in checked.stdout
+    built = build(root)
+    assert built.returncode == 0 and "future" not in built.stderr
+    assert feedparser.parse((root / "_site" / "feed.xml").read_bytes()).entries[0].title == "Later"
+
+
+def test_the_future_starts_after_the_time_written_or_after_the_day(tmp_path):
+    digests = {
+        "morning.md": "---\ntitle: Morning\ndate: 2024-06-01 09:00 +0800\n---\nA digest.\n",
+        "evening.md": "---\ntitle: Evening\ndate: 2024-06-01T20:00:00+08:00\n---\nA digest.\n",
+        "today.md": "---\ntitle: Today\ndate: 2024-06-01\n---\nA digest.\n",
+        "2024-06-02-tomorrow.md": "# Tomorrow\n\nDated by its file name.\n",
+    }
+    root = write_site(tmp_path, digests)
+    noon = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    future = [p for p in check_site(root, now=noon).problems if "in the future" in p.message]
+    assert [(p.path, p.line) for p in future] == [
+        ("digests/2024-06-02-tomorrow.md", None),
+        ("digests/evening.md", 3),
+    ]
