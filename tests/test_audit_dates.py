@@ -273,3 +273,29 @@ def test_the_future_starts_after_the_time_written_or_after_the_day(tmp_path):
         ("digests/2024-06-02-tomorrow.md", None),
         ("digests/evening.md", 3),
     ]
+
+
+def test_a_time_without_an_offset_is_in_the_sites_timezone(tmp_path):
+    """Jekyll reads `date: 2023-05-02 10:00` in _config.yml's `timezone`; it was always UTC here,
+    eight hours off in the feed for a site written in Beijing."""
+    config = "title: T\nbase_url: https://example.org/\ntimezone: Asia/Shanghai\n"
+    text = "---\ntitle: Naive\ndate: 2023-05-02 10:00\nupdated: 2023-05-04 09:30:00\n---\nA digest.\n"
+    root = write_site(tmp_path, {"naive.md": text}, config)
+    assert build(root).returncode == 0
+    entry = feedparser.parse((root / "_site" / "feed.xml").read_bytes()).entries[0]
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    assert dt.datetime.fromisoformat(entry.published) == dt.datetime(2023, 5, 2, 10, 0, tzinfo=beijing)
+    assert dt.datetime.fromisoformat(entry.updated) == dt.datetime(2023, 5, 4, 9, 30, tzinfo=beijing)
+
+
+def test_a_timezone_that_names_no_zone_is_a_config_error_at_its_line(tmp_path):
+    root = write_site(
+        tmp_path, {"a.md": "---\ntitle: A\ndate: 2023-05-02\n---\nA.\n"}, "title: T\ntimezone: CST+8\n"
+    )
+    result = build(root)
+    assert result.returncode == 2
+    assert (
+        "site.yaml:2: error: timezone must be an IANA time zone like Asia/Shanghai or UTC, got 'CST+8'"
+        in result.stderr
+    )
+    assert not (root / "_site").exists()

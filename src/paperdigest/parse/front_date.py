@@ -10,14 +10,16 @@
                                           the feed entry's <updated> and the sitemap's <lastmod>
 
 The time of day orders the digests of one day and goes into the feeds and the sitemap; the day shown
-is the day as written, in its own offset. A time without an offset is UTC, never the building
-machine's zone: the same files build the same site anywhere.
+is the day as written, in its own offset. A time without an offset is in site.yaml's `timezone`
+(UTC when it names none), never the building machine's zone: the same files build the same site
+anywhere.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from dataclasses import replace
 
 from paperdigest.errors import Problem, excerpt
@@ -25,7 +27,8 @@ from paperdigest.model import DAY, MONTH
 from paperdigest.parse.dates import parse_date_value
 from paperdigest.parse.when import RANGE_RE, When, find_when, format_when, impossible_time
 
-# Hexo's `updated`, jekyll-seo-tag's `last_modified_at`, Hugo's `lastmod` and `modified`: the first given wins.
+# Hexo's `updated`, jekyll-seo-tag's `last_modified_at`, Hugo's `lastmod` and `modified`: the
+# first one given wins.
 UPDATED_KEYS = ("updated", "last_modified_at", "lastmod", "modified")
 # A month on its own, as front matter writes one: 2024-02, 2024/2, 2024.02. (In running text too
 # many other things look like it, so only a whole front-matter value is read as a month.)
@@ -36,11 +39,24 @@ DATE_TIME = re.compile(
 )
 
 
-def front_matter_when(value, rel: str, line: int, problems: list[Problem]) -> When | None:
+def time_zone(name: str) -> dt.tzinfo | None:
+    """The zone `name` (site.yaml's `timezone`) names, UTC for '', None when it names none."""
+    if not name:
+        return dt.timezone.utc
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # ValueError: a path such as ../x
+        return None
+
+
+def front_matter_when(
+    value, rel: str, line: int, problems: list[Problem], zone: dt.tzinfo = dt.timezone.utc
+) -> When | None:
     """The `date:` of a digest's front matter, with a located warning for what cannot be read
-    as written (not a date, an impossible time, a range that ends before it starts)."""
+    as written (not a date, an impossible time, a range that ends before it starts). `zone`: the
+    zone of a time written without an offset."""
     if isinstance(value, dt.datetime):  # `!!timestamp 2023-05-02 10:00:00`
-        return When(value.date(), time=aware(value))
+        return When(value.date(), time=aware(value, zone))
     if isinstance(value, dt.date):
         return When(value)
     if not isinstance(value, str):
@@ -58,17 +74,23 @@ def front_matter_when(value, rel: str, line: int, problems: list[Problem]) -> Wh
         )
         problems.append(Problem(rel, line, "warning", message))
     elif reversed_range(value):
-        message = f"date {excerpt(value)} ends before it starts: read as {format_when(when.date, when.precision, when.end)}"
+        read = format_when(when.date, when.precision, when.end)
+        message = f"date {excerpt(value)} ends before it starts: read as {read}"
         problems.append(Problem(rel, line, "warning", message))
     if not when or (day and day not in (when.date, when.end)):
         when = When(day)
-    if when.precision == DAY and (time := written_time(value)) and time.date() == when.date:
+    if when.precision == DAY and (time := written_time(value, zone)) and time.date() == when.date:
         when = replace(when, time=time)
     return when
 
 
 def updated_date(
-    meta: dict, rel: str, key_lines: dict[str, int], dated: When | None, problems: list[Problem]
+    meta: dict,
+    rel: str,
+    key_lines: dict[str, int],
+    dated: When | None,
+    problems: list[Problem],
+    zone: dt.tzinfo = dt.timezone.utc,
 ):
     """The last change front matter gives (the first of UPDATED_KEYS written): a date, or an aware
     datetime when it has a time of day; None without one. One that is not a day, or is a day before
@@ -77,7 +99,7 @@ def updated_date(
     if key is None:
         return None
     value, line = meta[key], key_lines.get(key, 2)
-    updated = day_and_time(value)
+    updated = day_and_time(value, zone)
     if updated is None:
         problems.append(Problem(rel, line, "warning", f"{key} {excerpt(value)} is not a date: ignored"))
         return None
@@ -89,15 +111,15 @@ def updated_date(
     return updated
 
 
-def day_and_time(value) -> dt.date | None:
+def day_and_time(value, zone: dt.tzinfo) -> dt.date | None:
     """A front-matter value as a day, or as an aware datetime when it gives a time of day too."""
     if isinstance(value, dt.datetime):
-        return aware(value)
+        return aware(value, zone)
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str) or impossible_time(value):
         return None
-    return written_time(value) or parse_date_value(value)
+    return written_time(value, zone) or parse_date_value(value)
 
 
 def month_value(text: str) -> When | None:
@@ -117,23 +139,25 @@ def reversed_range(text: str) -> bool:
     return bool(start and end and end < start)
 
 
-def written_time(text: str) -> dt.datetime | None:
+def written_time(text: str, zone: dt.tzinfo = dt.timezone.utc) -> dt.datetime | None:
     """The date and time of day written in `text` (a whole front-matter value), aware of its offset
-    (UTC when none is written); None without a time, or with one no clock shows."""
+    (`zone`'s when none is written); None without a time, or with one no clock shows."""
     m = DATE_TIME.fullmatch(text)
     if not m:
         return None
     year, month, day, hour, minute, second = (int(part or 0) for part in m.group(1, 2, 3, 4, 5, 6))
     micro = int((m.group(7) or "0")[:6].ljust(6, "0"))
     try:
-        return dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=offset_of(m["offset"]))
+        return dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=offset_of(m["offset"], zone))
     except ValueError:  # 25:99, 2023-02-30, +2500: reported where the date is read, or dropped
         return None
 
 
-def offset_of(text: str | None) -> dt.timezone:
-    """`+0800`, `+08:00`, `+08`, `-05:30`, `Z`, `UTC` or nothing (UTC) as a fixed offset."""
-    if not text or text.upper() in ("Z", "UTC"):
+def offset_of(text: str | None, zone: dt.tzinfo = dt.timezone.utc) -> dt.tzinfo:
+    """`+0800`, `+08:00`, `+08`, `-05:30`, `Z` or `UTC` as a fixed offset; nothing as `zone`."""
+    if not text:
+        return zone
+    if text.upper() in ("Z", "UTC"):
         return dt.timezone.utc
     digits = text[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
@@ -141,6 +165,6 @@ def offset_of(text: str | None) -> dt.timezone:
     return dt.timezone(-delta if text[0] == "-" else delta)
 
 
-def aware(moment: dt.datetime) -> dt.datetime:
-    """A datetime YAML read: naive ones are UTC (see the module's docstring)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
+def aware(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """A datetime YAML read: naive ones are in `zone` (see the module's docstring)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
