@@ -44,7 +44,7 @@ EXAMPLES = int(os.environ.get("PAPERDIGEST_PROPERTY_EXAMPLES", "12"))
 ARXIV = ["2304.15004", "2305.10601", "2306.00005", "2401.12345"]  # shared ids: papers merge across digests
 WORDS = ["Alpha", "Beta", "Gamma", "扩散模型", "Δelta & <b>", "Zeta's"]
 CATEGORIES = ["nlp", "cv", "robotics", "NLP"]
-DATES = ["2024-08-11 ~ 2024-08-17", "2023-05-02", "2024-W33", "2023-06-15", ""]
+DATES = ["2024-08-11 ~ 2024-08-17", "2023-05-02", "2024-W33", "2023-06-15", "2023-05-02 09:30:00 +0800", ""]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class DigestSpec:
     draft: bool = False
     description: str = ""
     author: str = ""
+    updated: str = ""  # the last change (Hexo's key)
     cards: tuple[CardSpec, ...] = ()
     more: tuple[CardSpec, ...] = ()  # the 更多 section
     body: str = ""  # text above the cards
@@ -77,6 +78,7 @@ class DigestSpec:
         front += ["draft: true"] if self.draft else []
         front += [f"description: {quoted(self.description)}"] if self.description else []
         front += [f"author: {quoted(self.author)}"] if self.author else []
+        front += [f"updated: {quoted(self.updated)}"] if self.updated else []
         parts = ["---", *front, "---", "", self.body, ""]
         parts += [card_markdown(n, card) for n, card in enumerate(self.cards, start=1)]
         if self.more:
@@ -153,7 +155,7 @@ def edit_front_matter(rng: random.Random, spec: SiteSpec) -> str:
     """One front-matter key of a digest: one key at a time, so that no other change hides it."""
     name = rng.choice(sorted(spec.digests))
     digest = spec.digests[name]
-    key = rng.choice(["title", "date", "date", "categories", "draft", "description", "author"])
+    key = rng.choice(["title", "date", "date", "categories", "draft", "description", "author", "updated"])
     value = {
         "title": lambda: f"{rng.choice(WORDS)} digest",
         "date": lambda: rng.choice(date_variants(digest.date)),
@@ -161,6 +163,7 @@ def edit_front_matter(rng: random.Random, spec: SiteSpec) -> str:
         "draft": lambda: not digest.draft,
         "description": lambda: rng.choice(["", "About things.", "关于"]),
         "author": lambda: rng.choice(["", "Ann", "李"]),
+        "updated": lambda: rng.choice(["", "2024-09-01", "2024-09-01 10:00:00 +0800"]),
     }[key]()
     spec.digests[name] = replace(digest, **{key: value})
     return f"{name}: {key} = {value!r}"
@@ -168,7 +171,7 @@ def edit_front_matter(rng: random.Random, spec: SiteSpec) -> str:
 
 def date_variants(date: str) -> list[str]:
     """Nearby dates a user would write: the end of a range moved by a day, a range made a day or a
-    week, another start, none."""
+    week, another start, a time of day (which orders a day's digests), none."""
     start = (
         dt.date.fromisoformat(date[:10]) if date[:1].isdigit() and "W" not in date else dt.date(2024, 8, 11)
     )
@@ -178,6 +181,8 @@ def date_variants(date: str) -> list[str]:
         f"{start} ~ {end + dt.timedelta(days=1)}",
         f"{start - dt.timedelta(days=1)} ~ {end}",
         str(start),
+        f"{start} 09:30:00 +0800",
+        f"{start}T23:00:00Z",
         f"{start.isocalendar()[0]}-W{start.isocalendar()[1]:02d}",
         "2023-05-02",
         "",

@@ -8,6 +8,7 @@ restore the last deploy's site, and the placeholder requirements.txt `init` writ
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
 import re
 from collections import Counter
@@ -25,8 +26,9 @@ from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
 from paperdigest.install_spec import requirement_problems
 from paperdigest.model import Digest
-from paperdigest.parse.source import DIGEST_SUFFIXES
+from paperdigest.parse.source import DIGEST_SUFFIXES, key_lines, split_front_matter
 from paperdigest.parse.srcset import srcset_urls
+from paperdigest.publish import rfc3339
 from paperdigest.render import Urls, http_url, site_pages, theme_dir
 from paperdigest.scaffold import CARD_NOTE, PLACEHOLDER_TITLE
 from paperdigest.workflow_check import workflow_problems
@@ -55,8 +57,9 @@ class CheckResult:
         return sum(p.level == "warning" for p in self.problems)
 
 
-def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
+def check_site(root: Path, *, drafts: bool = True, now: dt.datetime | None = None) -> CheckResult:
     """Every problem of the collection at `root`, sorted by file and line. Raises ConfigError.
+    `now`: the moment digests dated after it are in the future (default: this one).
 
     The site is parsed and grouped by the build's own pipeline (Builder.gather), so every problem
     has the level a build gives it; then its pages are rendered in memory and thrown away."""
@@ -69,6 +72,7 @@ def check_site(root: Path, *, drafts: bool = True) -> CheckResult:
     pages, render_problems = rendered_paths(gathered.env, index, config)
     problems += render_problems
     problems += card_url_problems(index)
+    problems += future_problems(index, config.root, now or dt.datetime.now().astimezone())
     static, refused = static_paths(config)
     problems += refused + outside_folder_notes(config) + workflow_problems(config.root)
     problems += requirement_problems(config.root)
@@ -133,6 +137,28 @@ def card_url_problems(index: SiteIndex) -> list[Problem]:
                 msg = f"card {card.title!r} has no arXiv or other URL"
                 problems.append(Problem(digest.source, card.line, "warning", msg))
     return problems
+
+
+def future_problems(index: SiteIndex, root: Path, now: dt.datetime) -> list[Problem]:
+    """Digests dated after `now`. Jekyll and Hugo hold them back until their day; a build here
+    publishes them at once, at the top of the lists and feeds (what it writes never depends on
+    the day it runs, so an incremental build stays a clean build's bytes): the author hears of it
+    here. A date without a time of day is in the future from the day after it on (`now`'s day)."""
+    problems = []
+    for digest in index.digests:
+        ahead = digest.time > now if digest.time else digest.date is not None and digest.date > now.date()
+        if ahead:
+            shown = rfc3339(digest.time) if digest.time else digest.date.isoformat()
+            message = f"dated in the future ({shown}): published now, at the top of the lists and feeds"
+            line = date_line(read_text(root / digest.source))
+            problems.append(Problem(digest.source, line, "warning", message))
+    return problems
+
+
+def date_line(text: str) -> int | None:
+    """The line of the front matter's `date:`, None when the date comes from elsewhere."""
+    _, _, body_line, _ = split_front_matter(text, "")
+    return key_lines(text, body_line).get("date")
 
 
 def placeholder_problems(digest: Digest, source: str) -> list[Problem]:

@@ -14,6 +14,7 @@ import yaml
 from paperdigest.errors import ConfigError, Problem, did_you_mean, excerpt
 from paperdigest.i18n import StringsError, site_strings
 from paperdigest.parse.fields import FIELD_NAMES
+from paperdigest.parse.front_date import time_zone
 from paperdigest.parse.front_matter import MAX_VALUES, expands_beyond, too_many_values
 from paperdigest.parse.language import LANGUAGE_TAG
 from paperdigest.parse.source import encoding_of
@@ -107,6 +108,11 @@ class SiteConfig:
         "",
     )
     language: str = doc("BCP 47 language tag of the content, e.g. zh-CN.", "zh-CN")
+    timezone: str = doc(
+        "The time zone of a front-matter time written without an offset (`date: 2023-05-02 10:00`), "
+        "e.g. Asia/Shanghai, as Jekyll's `timezone`. Empty: UTC, never the building machine's zone.",
+        "",
+    )
     digests_dir: str = doc("Folder of digest Markdown files, relative to site.yaml.", "digests")
     templates_dir: str = doc("Folder of template overrides, relative to site.yaml.", "templates")
     static_dir: str = doc("Folder copied as-is to the site root (images, files).", "static")
@@ -230,6 +236,11 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
     if config.language and not LANGUAGE_TAG.fullmatch(config.language):
         message = f"language must be a language tag like en or zh-CN, got {excerpt(config.language)}"
         raise where.error("language", message)
+    if config.timezone and not time_zone(config.timezone):
+        message = (
+            f"timezone must be an IANA time zone like Asia/Shanghai or UTC, got {excerpt(config.timezone)}"
+        )
+        raise where.error("timezone", message)
     return config
 
 

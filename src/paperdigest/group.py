@@ -135,7 +135,17 @@ def build_index(
 
 
 def sort_key(digest: Digest) -> tuple:
-    return (digest.date or dt.date.min, digest.slug)
+    """Oldest first: by day; within a day by the time of day written, a digest without one first
+    (Jekyll takes it for midnight); then by slug."""
+    return (digest.date or dt.date.min, *time_key(digest.time), digest.slug)
+
+
+def time_key(time: dt.datetime | None) -> tuple[bool, dt.datetime]:
+    """Digests of one day in time order, however their offsets are written; those without a time first."""
+    return (time is not None, time or EPOCH)
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def unique_slugs(digests: list[Digest]) -> tuple[list[Digest], list[Problem]]:
@@ -279,7 +289,8 @@ def items_of(digest: Digest, summary: DigestSummary) -> tuple[ArchiveItem, ...]:
 
 
 def _item_key(item: ArchiveItem) -> tuple:
-    return (item.date, item.digest.slug, item.anchor)
+    time = None if item.entry else item.digest.time  # an entry's date is its own, the time the digest's
+    return (item.date, *time_key(time), item.digest.slug, item.anchor)
 
 
 def entry_of(digest: Digest, card: Card) -> Entry | None:

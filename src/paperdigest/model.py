@@ -118,6 +118,12 @@ class Digest:
     title_html: str = ""
     language: str = ""  # BCP 47 tag its front matter gives, or 'en', 'zh', ... detected; '' unknown
     merge_key: str = ""  # what merging its cards into papers reads (group.merge_key); "" not known
+    # The date with the time of day its front matter gives, aware of its offset (UTC when none is
+    # written; its day is `date`): it orders the digests of one day, and feeds and the sitemap show it.
+    time: dt.datetime | None = None
+    # The last change its front matter gives (`updated`, `last_modified_at`, `lastmod`, `modified`):
+    # a date, or an aware datetime with its time of day. Feeds' <updated>, the sitemap's <lastmod>.
+    updated: dt.date | None = None
 
 
 @record
@@ -136,6 +142,8 @@ class DigestSummary:
     paper_count: int  # cards in the digest
     draft: bool
     language: str  # as Digest.language: lists mark an English title in a Chinese list as English
+    time: dt.datetime | None = None  # as Digest.time: the order of a day's digests, the sitemap's lastmod
+    updated: dt.date | None = None  # as Digest.updated: the sitemap's lastmod
 
 
 def summary_of(digest: Digest) -> DigestSummary:
@@ -152,6 +160,8 @@ def summary_of(digest: Digest) -> DigestSummary:
         paper_count=len(digest.cards),
         draft=digest.draft,
         language=digest.language,
+        time=digest.time,
+        updated=digest.updated,
     )
 
 

@@ -6,6 +6,7 @@ page's fingerprint, which covers its context and the environment's helpers, cove
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from paperdigest.model import Paper
 from paperdigest.parse.srcset import map_srcset
 
 FEED_ENTRIES = 20  # newest digests in each Atom feed
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 # A URL attribute as HTML reads it: any case, spaces around `=`, its value quoted or not.
 URL_ATTRIBUTE = re.compile(
     r"""(\s(href|src|poster|srcset)\s*=\s*)(?:(["'])(.*?)\3|([^\s"'=<>`]+))""", re.IGNORECASE | re.DOTALL
@@ -28,6 +30,52 @@ STYLE_ATTRIBUTE = re.compile(r"""(\sstyle\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE
 CSS_URL = re.compile(r"""(\burl\(\s*(?:&quot;|&#39;|["'])?)([^"'()\s&]+)""", re.IGNORECASE)
 KATEX_HTML = '<span class="katex-html"'
 SPAN_TAG = re.compile(r"<span\b|</span>")
+
+
+def moment(record) -> dt.datetime:
+    """When a digest (or its DigestSummary) is dated: the time its front matter gives, else
+    midnight UTC of its day (of 1970-01-01 when it has none: Atom requires a date)."""
+    return record.time if record.time is not None else instant(record.date or EPOCH.date())
+
+
+def changed(record) -> dt.datetime:
+    """When a digest last changed: its front matter's `updated` (or kin), never before its date."""
+    return max(moment(record), instant(record.updated)) if record.updated else moment(record)
+
+
+def instant(day: dt.date) -> dt.datetime:
+    """A date, or a datetime with its time of day, as an aware datetime (a date at midnight UTC)."""
+    if isinstance(day, dt.datetime):
+        return day
+    return dt.datetime.combine(day, dt.time(), dt.timezone.utc)
+
+
+def rfc3339(when: dt.datetime) -> str:
+    """`2023-05-02T10:00:00+08:00`, `2023-05-02T00:00:00Z`: Atom's dates (RFC 3339, an offset
+    required) and a sitemap's W3C datetimes alike."""
+    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def published_at(record) -> str:
+    return rfc3339(moment(record))
+
+
+def updated_at(record) -> str:
+    return rfc3339(changed(record))
+
+
+def feed_updated(entries) -> str:
+    """A feed's <updated>: the latest of its entries'."""
+    return rfc3339(max(map(changed, entries), default=EPOCH))
+
+
+def lastmod(record) -> str:
+    """A sitemap's <lastmod> (W3C datetime): the last change as a feed gives it, a day when no time
+    of day is written; '' undated."""
+    if record.time is None and not isinstance(record.updated, dt.datetime):
+        last = record.updated or record.date
+        return last.isoformat() if last else ""
+    return rfc3339(changed(record))
 
 
 def category_feed(slug: str) -> str:
@@ -128,6 +176,10 @@ def install_helpers(env: jinja2.Environment) -> None:
     env.filters["search_facets"] = search_facets
     env.filters["paper_facets"] = paper_facets
     env.filters["feed_html"] = feed_html
+    env.filters["published_at"] = published_at
+    env.filters["updated_at"] = updated_at
+    env.filters["feed_updated"] = feed_updated
+    env.filters["lastmod"] = lastmod
     env.globals["category_feed"] = category_feed
     env.globals["digest_bib"] = digest_bib
 

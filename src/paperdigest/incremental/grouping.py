@@ -119,11 +119,13 @@ def patched(last: GroupMemo, oldest_first: list[Digest]) -> dict[str, list[tuple
     edited = [(a, b) for a, b in zip(last.digests, oldest_first, strict=True) if a is not b]
     if any(list(map(paper_id, a.cards)) != list(map(paper_id, b.cards)) for a, b in edited):
         return None
+    # Every place swapped at once: when a new date moves digests, the digest now in one place was
+    # in another before, and swapping place by place would swap its cards in again.
+    swap = {id(card): (new, c) for old, new in edited for card, c in zip(old.cards, new.cards, strict=True)}
+    moved = {id(old) for old, _ in edited}
     cards = dict(last.cards)
-    for old, new in edited:
-        swap = {id(card): (new, c) for card, c in zip(old.cards, new.cards, strict=True)}
-        for pid in dict.fromkeys(map(paper_id, new.cards)):
-            cards[pid] = [swap[id(c)] if d is old else (d, c) for d, c in cards[pid]]
+    for pid in dict.fromkeys(pid for _, new in edited for pid in map(paper_id, new.cards)):
+        cards[pid] = [swap[id(c)] if id(d) in moved else (d, c) for d, c in cards[pid]]
     return cards
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -18,9 +19,9 @@ from paperdigest.model import DAY, Card, Digest, TocEntry
 from paperdigest.parse import papers, shapes
 from paperdigest.parse.balance import HtmlIssue, balance_html, balance_once
 from paperdigest.parse.cards import CARD_FIELDS, card_slot
-from paperdigest.parse.dates import parse_date_value
 from paperdigest.parse.digest_links import safe_slug
 from paperdigest.parse.fields import field_labels, strip_block_markers
+from paperdigest.parse.front_date import UPDATED_KEYS, front_matter_when, time_zone, updated_date
 from paperdigest.parse.front_matter import CATEGORY_KEYS, LANGUAGE_KEYS, checked_fields, names_of
 from paperdigest.parse.language import detect_language
 from paperdigest.parse.liquid import dropped_tags
@@ -30,11 +31,11 @@ from paperdigest.parse.sanitize import sanitize_html
 from paperdigest.parse.shapes.tokens import closing
 from paperdigest.parse.source import SourceText, read_source
 from paperdigest.parse.values import InlineReader
-from paperdigest.parse.when import When, find_when, impossible_day, impossible_time, when_from_arxiv_ids
+from paperdigest.parse.when import When, find_when, impossible_day, when_from_arxiv_ids
 
 KNOWN_KEYS = {
     "title", "date", "slug", "description", "keywords", "categories", "category", "tags",
-    "cate1", "cate2", "draft", "layout", "mathjax", "permalink", "lang", "language",
+    "cate1", "cate2", "draft", "layout", "mathjax", "permalink", "lang", "language", *UPDATED_KEYS,
 }  # fmt: skip
 SAFE_SLUG = re.compile(r"^[\w][\w.\-]*$")
 # A `$` left in text after math parsing opened a formula that never closed ($5 is a price, and
@@ -60,12 +61,13 @@ def parse_digest(
     sanitize: bool = False,
     fields: Mapping[str, Sequence[str]] | None = None,
     digests_dir: Path | None = None,
+    timezone: str = "",
 ) -> ParseResult:
     """`math`: a paperdigest.mathrender.MathRenderer that typesets this digest's formulas at build time;
     `fields`: site.yaml's extra field labels (field name -> labels), see parse/fields.py;
     `digests_dir`: the digests folder, where a relative link to a digest file leads to its page
-    (parse/digest_links.py). A file with an error (broken front matter, a link out of the site, ...)
-    gives no digest."""
+    (parse/digest_links.py); `timezone`: site.yaml's, for a time written without an offset. A file
+    with an error (broken front matter, a link out of the site, ...) gives no digest."""
     if named_inside(path, root) and leaves(path, root.resolve()):  # replaced by a link since discovery
         return ParseResult(None, [link_problem(path, root)])
     try:
@@ -74,7 +76,9 @@ def parse_digest(
         message = f"cannot read: {exc.strerror or exc}"
         return ParseResult(None, [Problem(shown_path(path, root), None, "error", message)])
     folder = folder_in(path, digests_dir)
-    return parse_source(source, base_path, math, sanitize=sanitize, fields=fields, digest_folder=folder)
+    return parse_source(
+        source, base_path, math, sanitize=sanitize, fields=fields, digest_folder=folder, timezone=timezone
+    )
 
 
 def folder_in(path: Path, digests_dir: Path | None) -> str | None:
@@ -93,6 +97,7 @@ def parse_source(
     sanitize: bool = False,
     fields: Mapping[str, Sequence[str]] | None = None,
     digest_folder: str | None = None,
+    timezone: str = "",
 ) -> ParseResult:
     """Never raises on any text or front matter: problems are returned, located. A digest whose front
     matter cannot be read or has a value of the wrong type is not made: publishing it without its
@@ -146,7 +151,9 @@ def parse_source(
         msg = f"no title: add `title:` to the front matter (using {fallback!r})"
         problems.append(Problem(rel, 1, "warning", msg))
         title, title_html = fallback, ""
-    when = digest_when(meta, Path(rel).stem, title, source.body, found, rel, problems, source.key_lines)
+    zone = time_zone(timezone) or dt.timezone.utc  # site.yaml's was checked when it was read
+    when = digest_when(meta, Path(rel).stem, title, source.body, found, rel, problems, source.key_lines, zone)
+    updated = updated_date(meta, rel, source.key_lines, when, problems, zone)
     slug = digest_slug(meta, Path(rel), rel, problems, source.key_lines.get("slug", 2))
     check_permalink(meta, rel, problems, source.key_lines.get("permalink", 2))
     digest = Digest(
@@ -165,6 +172,8 @@ def parse_source(
         draft=bool(meta.get("draft", False)),
         date_precision=when.precision if when else DAY,
         date_end=when.end if when else None,
+        time=when.time if when else None,
+        updated=updated,
         entries=tuple(found.entries) if len(found.entries) > 1 else (),
         shape=shape,
         author=str(meta.get("author") or "").strip() or found.author,
@@ -271,19 +280,12 @@ def first_line_title(text: str, limit: int = 120) -> str:
     return text[:limit]
 
 
-def digest_when(meta, stem, title, body, found: shapes.Found, rel, problems, key_lines) -> When | None:
+def digest_when(meta, stem, title, body, found: shapes.Found, rel, problems, key_lines, zone) -> When | None:
     """Front matter, then the file name, then the newest entry, then the text, then the arXiv ids."""
-    if "date" in meta and meta["date"] not in (None, ""):
-        value = meta["date"]
-        when = find_when(value) if isinstance(value, str) else None
-        date = parse_date_value(value)
-        if when or date:
-            if isinstance(value, str) and (time := impossible_time(value)):
-                message = f"date {excerpt(value)}: {time} is not a time of day (the digest is dated {date or when.date})"
-                problems.append(Problem(rel, key_lines.get("date", 2), "warning", message))
-            return when if when and (not date or when.date == date) else When(date)
-        message = f"date {excerpt(value)} is not a date"
-        problems.append(Problem(rel, key_lines.get("date", 2), "warning", message))
+    written = meta.get("date")
+    line = key_lines.get("date", 2)
+    if written not in (None, "") and (when := front_matter_when(written, rel, line, problems, zone)):
+        return when
     if impossible := impossible_day(stem):
         message = f"the file name's {impossible} is not a date, so it does not date the digest"
         problems.append(Problem(rel, None, "warning", message))

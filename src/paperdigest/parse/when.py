@@ -39,6 +39,7 @@ class When:
     date: dt.date
     precision: str = DAY
     end: dt.date | None = None
+    time: dt.datetime | None = None  # the day's time of day, with its offset, when front matter gives one
 
 
 def _date(y: str, m: str, d: str) -> dt.date | None:
@@ -52,7 +53,8 @@ def _candidates(text: str):
     """(position, specificity rank, When) for every date-like phrase in text."""
     for m in RANGE_RE.finditer(text):
         start, end = _date(*m.group(1, 2, 3)), _date(*m.group(4, 5, 6))
-        if start and end and start <= end:
+        if start and end:
+            start, end = min(start, end), max(start, end)  # `2024-08-17 ~ 2024-08-11` is that week too
             precision = WEEK if (end - start).days <= 7 else RANGE
             yield m.start(), 0, When(start, precision, end)
     for m in WEEK_OF_MONTH_RE.finditer(text):
