@@ -17,7 +17,7 @@ from http_util import serve_static
 
 # Definitions as notes meet them: \newcommand of a name KaTeX already knows (\R) and with an argument,
 # \def, \gdef, \DeclareMathOperator (starred or not, \argmax also known to KaTeX), inline `$$..$$`
-# and a MathJax habit, the definitions in a hidden block of raw HTML.
+# a MathJax habit, the definitions in a hidden block of raw HTML, and one in a paragraph of its own.
 DEFINED = """\
 ---
 title: Notes with macros
@@ -43,7 +43,9 @@ $$
 $$\\newcommand{\\bx}{\\mathbf{x}}$$
 </div>
 
-Vector $\\bx$.
+$\\gdef\\bA{\\mathbf{A}}$
+
+Vector $\\bx$ and matrix $\\bA$.
 """
 
 # The same formulas, in the same places, with each macro written out.
@@ -61,7 +63,7 @@ $$
 \\operatorname*{arg\\,max}_x \\operatorname{Tr}(A)
 $$
 
-Vector $\\mathbf{x}$.
+Vector $\\mathbf{x}$ and matrix $\\mathbf{A}$.
 """
 
 # A digest written after the one above, using its macros without defining them.
@@ -125,7 +127,7 @@ def test_macros_a_digest_defines_apply_to_its_later_formulas(tmp_path, output):
     defined, expanded = page(site, "defined"), page(site, "expanded")
     assert "math-error" not in body(defined)
     assert typeset(defined) == typeset(expanded)
-    assert len(typeset(expanded)) == 6
+    assert len(typeset(expanded)) == 7
     # Not in another digest: there \norm is the error it is in LaTeX.
     assert warnings(proc.stderr) == [
         "digests/2024-03-03-other.md:6: warning: KaTeX: Undefined control sequence: \\norm at position 1: "
@@ -136,11 +138,12 @@ def test_macros_a_digest_defines_apply_to_its_later_formulas(tmp_path, output):
 
 def test_a_definition_block_leaves_no_empty_box(tmp_path):
     """`$$\\newcommand{\\R}{\\mathbb{R}}$$` draws nothing: it was an empty display box (a blank gap of
-    KaTeX's display margins) at the top of the digest."""
+    KaTeX's display margins) at the top of the digest; `$\\gdef..$` on a line of its own, a line
+    (Chromium shows that nothing is left: see the body's height below)."""
     site = make_site(tmp_path)
     run_cli("build", "--source", str(site), check=True)
     shown = body(page(site, "defined"))
-    assert shown.count('class="math ') == 6  # the six formulas that draw something
+    assert shown.count('class="math ') == 7  # the seven formulas that draw something
     assert "\\newcommand" not in shown and "\\gdef" not in shown
     assert shown.lstrip().startswith("<p>Let ")
 
@@ -215,6 +218,7 @@ DRAWN_JS = """() => [...document.querySelectorAll('.digest-body .math')].map(e =
   const box = e.getBoundingClientRect();
   return {error: e.classList.contains('math-error'), html: copy.innerHTML, width: box.width, height: box.height};
 })"""
+BODY_HEIGHT_JS = "() => document.querySelector('.digest-body').getBoundingClientRect().height"
 
 
 @contextmanager
@@ -232,7 +236,7 @@ def opened(browser, site: Path, javascript: bool):
                         "document.querySelectorAll('.math:not([data-typeset])').length === 0"
                     )
                 page.evaluate("document.fonts.ready.then(() => true)")
-                return page.evaluate(DRAWN_JS)
+                return page.evaluate(DRAWN_JS), page.evaluate(BODY_HEIGHT_JS)
 
             yield drawn
     finally:
@@ -244,14 +248,17 @@ def opened(browser, site: Path, javascript: bool):
 def test_formulas_with_a_digests_macros_look_as_written_out_in_chromium(browser, tmp_path, render):
     """In both math.render modes: no formula with a digest's macro is an error, each is drawn as the
     same formula written out (browser mode typeset each formula with a fresh copy of the site's
-    macros), no definition leaves an empty box, and another digest does not get the macros."""
+    macros), no definition leaves an empty box or paragraph (the body is as tall as the one written
+    out), and another digest does not get the macros."""
     site = make_site(tmp_path, SITE + f"math:\n  render: {render}\n")
     run_cli("build", "--source", str(site), check=True)
     with opened(browser, site, javascript=render == "browser") as drawn:
-        defined, expanded, other = drawn("defined"), drawn("expanded"), drawn("other")
-    assert [f["error"] for f in defined] == [False] * 6
+        (defined, defined_height), (expanded, expanded_height) = drawn("defined"), drawn("expanded")
+        other, _ = drawn("other")
+    assert [f["error"] for f in defined] == [False] * 7
     assert [f["html"] for f in defined] == [f["html"] for f in expanded]
     sizes = [(round(f["width"]), round(f["height"])) for f in defined]
     assert sizes == [(round(f["width"]), round(f["height"])) for f in expanded]
     assert all(width > 0 and height > 0 for width, height in sizes)
+    assert round(defined_height) == round(expanded_height)
     assert [f["error"] for f in other] == [True]
