@@ -29,17 +29,53 @@ BUNDLED_KATEX = Path(__file__).parent / "katex"
 BATCH_TIMEOUT = 60.0  # seconds for one batch before each formula is retried alone
 FORMULA_TIMEOUT = 10.0
 # Changing how formulas are typeset (options below, output markup) must change every cache key.
-OPTIONS_VERSION = "7"
+OPTIONS_VERSION = "8"
 KATEX_OPTIONS = {"throwOnError": True, "strict": "ignore"}  # and `output`, the site's math.output
 VERSION_IN_JS = re.compile(r"""version\s*[:=]\s*["'](\d+\.\d+\.\d+)["']""")
 JSDELIVR_KATEX = re.compile(r"^https://cdn\.jsdelivr\.net/npm/katex@[^/]+/dist/?$")
 
+# What notes written for MathJax define with, which KaTeX lacks or refuses; under the site's macros
+# in both modes. MathJax's \newcommand defines a command whether or not one of that name exists,
+# KaTeX's refuses one it knows (and it knows \R, \argmax, ...): made sure to exist, then redefined.
+# \DeclareMathOperator (amsmath, MathJax) is a \newcommand of an \operatorname, starred or not.
+TEX_EXTRAS = {
+    "\\newcommand": "\\providecommand{#1}{}\\renewcommand{#1}",
+    "\\DeclareMathOperator": "\\@ifstar\\paperdigest@operatorstar\\paperdigest@operator",
+    "\\paperdigest@operator": "\\newcommand{#1}{\\operatorname{#2}}",
+    "\\paperdigest@operatorstar": "\\newcommand{#1}{\\operatorname*{#2}}",
+}
+
+# items: [tex, display, definitions, defines]. `definitions` is the TeX of the formulas before this
+# one in its digest that define macros (\newcommand, \def, \gdef, ...), in document order: they are
+# parsed first into a copy of the site's macros with KaTeX's globalGroup, as KaTeX's auto-render
+# does with one macros object for a page, so the formula is typeset with what they left. A formula
+# that `defines` and draws nothing (its parse tree is empty) gives "" rather than an empty box.
 RENDER_JS = """
 function paperdigestRender(items, macros, options) {
+  function parse(tex, opts) {  // KaTeX's parse tree (its __parse); null from a KaTeX without it
+    return katex.__parse ? katex.__parse(tex, opts) : (katex.renderToString(tex, opts), null);
+  }
+  var after = new Map();  // definitions (as JSON) -> the macros they leave, made once per call
+  function macrosAfter(definitions) {
+    if (!definitions.length) return macros;
+    var key = JSON.stringify(definitions);
+    if (!after.has(key)) {
+      var made = Object.assign({}, macrosAfter(definitions.slice(0, -1)));
+      var defining = Object.assign({}, options, {macros: made, globalGroup: true});
+      try {
+        parse(definitions[definitions.length - 1], defining);
+      } catch (err) {}  // what it defined before its error stays defined, as in a browser
+      after.set(key, made);
+    }
+    return after.get(key);
+  }
   return JSON.stringify(items.map(function (item) {
     try {
-      var opts = Object.assign({}, options, {displayMode: item[1], macros: Object.assign({}, macros)});
-      return [true, katex.renderToString(item[0], opts)];
+      var before = macrosAfter(item[2] || []);
+      var opts = Object.assign({}, options, {displayMode: item[1], macros: Object.assign({}, before)});
+      var html = katex.renderToString(item[0], opts);
+      var tree = item[3] && parse(item[0], Object.assign({}, opts, {macros: Object.assign({}, before)}));
+      return [true, tree && tree.length === 0 ? "" : html];
     } catch (err) {
       return [false, String((err && err.message) || err)];
     }
@@ -172,7 +208,8 @@ def katex_assets(config: SiteConfig, base_url) -> dict:
         "css": f"{base}/katex.min.css",
         "js": "" if setup.mode == "build" else f"{base}/katex.min.js",
         "integrity": integrity,
-        "macros": setup.macros,
+        # In browser mode site.js typesets with these; build-time pages need none (see TEX_EXTRAS).
+        "macros": setup.macros if setup.mode == "build" else {**TEX_EXTRAS, **setup.macros},
         "mode": setup.mode,
     }
 
@@ -244,9 +281,10 @@ class Engine:
         self.v8 = v8_thread()
         self.ctx = self.v8.run(lambda: load_katex(script))
 
-    def render(self, items: list[tuple[str, bool]], macros: dict, output: str) -> list[tuple[bool, str]]:
-        """[(tex, display)] -> [(ok, html or error message)], one call into V8 for the batch;
-        `output` is KaTeX's output option ('mathml', 'htmlAndMathml' or 'html')."""
+    def render(self, items: list[tuple], macros: dict, output: str) -> list[tuple[bool, str]]:
+        """[(tex, display)] or [(tex, display, definitions, defines)] (see RENDER_JS) -> [(ok, html
+        or error message)], one call into V8 for the batch; `output` is KaTeX's output option
+        ('mathml', 'htmlAndMathml' or 'html')."""
         from py_mini_racer import JSTimeoutException
 
         options = {**KATEX_OPTIONS, "output": output}
@@ -257,7 +295,7 @@ class Engine:
                 return [(False, "timed out")]
         return [self._one(item, macros, options) for item in items]
 
-    def _one(self, item: tuple[str, bool], macros: dict, options: dict) -> tuple[bool, str]:
+    def _one(self, item: tuple, macros: dict, options: dict) -> tuple[bool, str]:
         from py_mini_racer import JSTimeoutException
 
         try:

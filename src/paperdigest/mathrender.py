@@ -7,6 +7,10 @@ swaps the placeholders for KaTeX HTML+MathML (or, for a formula KaTeX rejects, i
 error marker and a located warning). Results are cached by (formula, display mode, macros, KaTeX
 version) in `.paperdigest-cache/math/` under the site root, so no formula is typeset twice, across
 digests or builds.
+
+Macros a digest defines in its formulas (`\\newcommand`, `\\def`, `\\gdef`, ... as MathJax keeps them
+for the rest of a page) apply to its later formulas: each formula is typeset, and cached, with the
+TeX of the definition formulas before it in its digest (`definitions_in_effect`).
 """
 
 from __future__ import annotations
@@ -27,13 +31,18 @@ from markdown_it.common.utils import escapeHtml
 
 from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
-from paperdigest.katex_engine import OPTIONS_VERSION, engine_for, math_setup
+from paperdigest.katex_engine import OPTIONS_VERSION, TEX_EXTRAS, engine_for, math_setup
 from paperdigest.mathvariants import for_mathml_core
 from paperdigest.model import Card, Digest
 
 CACHE_DIR = Path(".paperdigest-cache") / "math"
 BATCH = 64  # formulas per call into V8: amortises the call overhead, keeps the worker responsive
 PLACEHOLDER = re.compile("\x00(\\d+)\x00")  # markdown-it turns NUL in input into U+FFFD: never ambiguous
+# A formula that defines macros for the formulas after it. KaTeX's own commands, \DeclareMathOperator
+# (katex_engine.TEX_EXTRAS) and \global (\global\def); not followed by a letter (\define is none).
+DEFINES = re.compile(
+    r"\\(?:newcommand|renewcommand|providecommand|DeclareMathOperator|[gex]?def|global|let|futurelet)(?![A-Za-z@])"
+)
 
 
 @dataclass(frozen=True)
@@ -109,9 +118,12 @@ class MathCache:
             self.db.close()
 
 
-def cache_key(tex: str, display: bool, macros: dict, katex: str, output: str) -> str:
-    """What a typeset formula is made from; `katex` is the hash of the script's bytes."""
-    data = [OPTIONS_VERSION, katex, output, display, sorted(macros.items()), tex]
+def cache_key(
+    tex: str, display: bool, macros: dict, katex: str, output: str, definitions: tuple[str, ...] = ()
+) -> str:
+    """What a typeset formula is made from; `katex` is the hash of the script's bytes, `definitions`
+    the TeX of the digest's definition formulas before it (what it is typeset after)."""
+    data = [OPTIONS_VERSION, katex, output, display, sorted(macros.items()), list(definitions), tex]
     data = json.dumps(data, ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
@@ -126,17 +138,54 @@ class Occurrence:
     display: bool
     path: str
     line: int | None
+    definitions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Met:
+    """A formula as the Markdown stage met it, before the definitions it follows are known."""
+
+    index: int  # its place in MathRenderer.occurrences (the number in its placeholder)
+    tex: str
+    display: bool
+    line: int | None
 
 
 class PageMath:
-    """The collector the Markdown stage calls for each formula of one digest."""
+    """The collector the Markdown stage calls for each formula of one digest. The formulas are handed
+    to the renderer when the digest is done (`close`): the title and the cards are read before the
+    body, so only then is it known which definitions come before each formula."""
 
     def __init__(self, renderer: MathRenderer, rel: str, offset: int):
         self.renderer, self.rel, self.offset = renderer, rel, offset
+        self.met: list[Met] = []
 
     def formula(self, tex: str, display: bool, line: int | None) -> str:
         located = line + self.offset if line is not None else None
-        return self.renderer.add(tex, display, self.rel, located)
+        index = self.renderer.reserve()
+        self.met.append(Met(index, tex, display, located))
+        return f"\x00{index}\x00"
+
+    def close(self) -> None:
+        """Queue this digest's formulas, each with the definitions in effect where it stands."""
+        met, self.met = self.met, []
+        for formula, definitions in zip(met, definitions_in_effect(met), strict=True):
+            self.renderer.add(formula, self.rel, definitions)
+
+
+def definitions_in_effect(met: list[Met]) -> list[tuple[str, ...]]:
+    """For each formula of a digest, the TeX of its definition formulas (DEFINES) before it in the
+    source: by line, and in the order met on one line. A formula with no line of its own (the
+    front matter's title, a card's field) sees every definition of the digest, as the body it
+    sits in or stands for was written with them."""
+    order = sorted(range(len(met)), key=lambda i: (met[i].line is None, met[i].line or 0, i))
+    found: list[str] = []
+    effect: list[tuple[str, ...]] = [()] * len(met)
+    for i in order:
+        effect[i] = tuple(found)
+        if DEFINES.search(met[i].tex):
+            found.append(met[i].tex)
+    return effect
 
 
 class MathRenderer:
@@ -144,8 +193,9 @@ class MathRenderer:
 
     def __init__(self, config: SiteConfig, cache: bool = True):
         self.setup = math_setup(config)
-        self.macros = self.setup.macros
-        self.occurrences: list[Occurrence] = []
+        self.macros = {**TEX_EXTRAS, **self.setup.macros}
+        self.occurrences: list[Occurrence | None] = []  # None: met, not yet handed over (PageMath.close)
+        self.pages: list[PageMath] = []
         self.results: dict[str, tuple[bool, str]] = {}
         self.queued: set[str] = set()
         self.cache_hits = self.rendered = 0
@@ -165,16 +215,25 @@ class MathRenderer:
 
     def page(self, rel: str, offset: int) -> PageMath | None:
         """The collector for one digest, or None in browser mode (formulas stay as TeX for KaTeX.js)."""
-        return PageMath(self, rel, offset) if self.building else None
+        if not self.building:
+            return None
+        page = PageMath(self, rel, offset)
+        self.pages.append(page)
+        return page
 
-    def add(self, tex: str, display: bool, path: str, line: int | None) -> str:
-        key = cache_key(tex, display, self.macros, self.setup.script.digest, self.setup.output)
-        self.occurrences.append(Occurrence(key, tex, display, path, line))
+    def reserve(self) -> int:
+        """A place for a formula met in a digest, filled by `add` when the digest is closed."""
+        self.occurrences.append(None)
+        return len(self.occurrences) - 1
+
+    def add(self, formula: Met, path: str, definitions: tuple[str, ...]) -> None:
+        tex, display = formula.tex, formula.display
+        key = cache_key(tex, display, self.macros, self.setup.script.digest, self.setup.output, definitions)
+        self.occurrences[formula.index] = Occurrence(key, tex, display, path, formula.line, definitions)
         if key not in self.queued:
             self.queued.add(key)
             self._start_worker()
-            self.queue.put((key, tex, display))
-        return f"\x00{len(self.occurrences) - 1}\x00"
+            self.queue.put((key, tex, display, definitions))
 
     def _start_worker(self) -> None:
         if self.worker is None:
@@ -203,29 +262,31 @@ class MathRenderer:
         done = batch[-1] is None
         return [item for item in batch if item is not None], done
 
-    def _typeset(self, batch: list[tuple[str, str, bool]]) -> None:
+    def _typeset(self, batch: list[tuple[str, str, bool, tuple[str, ...]]]) -> None:
         if not batch:
             return
-        cached = self.cache.get_many([key for key, _, _ in batch])
+        cached = self.cache.get_many([key for key, *_ in batch])
         self.results.update(cached)
         self.cache_hits += len(cached)
         todo = [item for item in batch if item[0] not in cached]
         if not todo:  # V8 is not even started (0.3-0.5 s) when every formula is in the cache
             return
         started = time.perf_counter()
-        out = engine_for(self.setup.script).render(
-            [(tex, display) for _, tex, display in todo], self.macros, self.setup.output
-        )
+        items = [(tex, display, list(defs), bool(DEFINES.search(tex))) for _, tex, display, defs in todo]
+        out = engine_for(self.setup.script).render(items, self.macros, self.setup.output)
         self.seconds += time.perf_counter() - started
         self.rendered += len(todo)
         if self.setup.output == "mathml":  # letter styles and table columns as browsers draw them
             out = [(ok, for_mathml_core(html) if ok else html) for ok, html in out]
-        rows = [(key, ok, html) for (key, _, _), (ok, html) in zip(todo, out, strict=True)]
+        rows = [(key, ok, html) for (key, *_), (ok, html) in zip(todo, out, strict=True)]
         self.results.update({key: (ok, html) for key, ok, html in rows})
         self.cache.put_many(rows)
 
     def wait(self) -> None:
         """Let the worker finish what is queued (idempotent)."""
+        for page in self.pages:  # a digest whose parse stopped before it closed its page
+            page.close()
+        self.pages = []
         if self.worker is not None and self.worker.is_alive():
             started = time.perf_counter()
             self.queue.put(None)
@@ -311,6 +372,8 @@ def clean_message(message: str) -> str:
 def formula_markup(tex: str, display: bool, html: str | None, error: str | None) -> str:
     """Typeset HTML in the same wrapper as browser mode; a rejected formula as its marked source."""
     tag, kind = ("div", "display") if display else ("span", "inline")
+    if html == "":  # only definitions (`$$\newcommand{\R}{\mathbb{R}}$$`): nothing to show, no empty box
+        return ""
     if html is not None:
         html = html.replace(EMPTY_COLUMN_SPACING, "")
         return f'<{tag} class="math {kind}" data-typeset="">{html}</{tag}>'

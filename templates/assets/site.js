@@ -5,9 +5,23 @@
     try { return JSON.parse(document.documentElement.dataset.katexMacros || "{}"); }
     catch (e) { return {}; }
   }
+  // A digest's body is typeset in document order with one macros object and KaTeX's globalGroup,
+  // so that what a formula defines (\newcommand, \def, \gdef) applies to the formulas below it, as
+  // with MathJax and at build time (paperdigest.mathrender); its title gets what the body defined.
+  // Any other formula is typeset with the site's macros alone.
   function renderMath(root) {
     if (!window.katex) return;
     var shared = macros();
+    root.querySelectorAll(".digest-body").forEach(function (body) {
+      var own = Object.assign({}, shared);
+      typeset(body, own, true);
+      var article = body.closest(".digest");
+      var title = article && article.querySelector(".digest-header h1");
+      if (title) typeset(title, own, false);
+    });
+    typeset(root, shared, false);
+  }
+  function typeset(root, shared, carry) {
     root.querySelectorAll(".math:not([data-typeset])").forEach(function (el) {
       var tex = el.textContent;
       try {
@@ -15,9 +29,13 @@
           displayMode: el.classList.contains("display"),
           throwOnError: true,
           strict: "ignore",
-          macros: Object.assign({}, shared),
+          macros: carry ? shared : Object.assign({}, shared),
+          globalGroup: carry,
         });
         el.setAttribute("data-typeset", "");
+        // Only definitions ($$\newcommand{\R}{\mathbb{R}}$$) draw nothing: no empty box for them.
+        var drawn = el.querySelector(".katex-html");
+        if (drawn && !drawn.firstChild) el.remove();
       } catch (err) {
         // The same marked source as a build-time KaTeX error (paperdigest.mathrender.formula_markup).
         var label = "Formula error (KaTeX): " + String(err && err.message || err).replace(/^KaTeX parse error: /, "");

@@ -156,6 +156,9 @@ def parse_source(
     updated = updated_date(meta, rel, source.key_lines, when, problems, zone)
     slug = digest_slug(meta, Path(rel), rel, problems, source.key_lines.get("slug", 2))
     check_permalink(meta, rel, problems, source.key_lines.get("permalink", 2))
+    description = description_text(str(meta.get("description") or "").strip(), reader.env)
+    if env.get("math") is not None:  # every formula met: each is typeset after the definitions above it
+        env["math"].close()
     digest = Digest(
         source=rel,
         slug=slug,
@@ -163,7 +166,7 @@ def parse_source(
         title_html=title_html,
         date=when.date if when else None,
         categories=categories(meta),
-        description=description_text(str(meta.get("description") or "").strip(), reader.env),
+        description=description,
         keywords=keywords(meta.get("keywords")),
         html=html,
         toc=table_of_contents(tokens),  # after demote_headings: the levels the page shows
