@@ -60,6 +60,7 @@ def parse_chunk_items(
             sanitize=config.sanitize_html,
             fields=config.fields,
             digests_dir=config.path("digests_dir"),
+            static_dir=config.path("static_dir"),
         )
         for path in paths
     ]
