@@ -232,3 +232,48 @@ def test_the_dev_server_publishes_a_new_image_and_reloads_the_page(tmp_path):
     clean = tmp_path / "clean"
     run_cli("build", "--source", str(site), "--out", str(clean), check=True)
     assert site_tree(preview) == site_tree(clean)
+
+
+def test_obsidian_embeds_and_hexo_asset_tags_show_their_files(tmp_path):
+    note = """\
+        ---
+        title: Embeds
+        date: 2023-05-03
+        ---
+
+        Obsidian: ![[obs 1.png]] and ![[obs 1.png|300]] and ![[图/实验.png|说明]].
+
+        ![[paper.pdf]]
+
+        ![[Another note]]
+
+        {% asset_img hexo.png 实验结果 %}
+
+        See {% asset_link slides.pdf 幻灯片 %} too.
+        """
+    site = write_site(tmp_path / "site", {"2023-05-03-embeds.md": note}, CONFIG)
+    files = {
+        "digests/obs 1.png": png(3, 2),
+        "digests/图/实验.png": png(4, 2),
+        "digests/paper.pdf": b"%PDF-1.4\n%%EOF\n",
+        "digests/2023-05-03-embeds/hexo.png": png(5, 2),  # Hexo's post asset folder
+        "digests/2023-05-03-embeds/slides.pdf": b"%PDF-1.4\n%%EOF\n",
+    }
+    for rel, data in files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_bytes(data)
+    proc = run_cli("build", "--source", str(site), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    out = site / "_site"
+    for rel, data in files.items():
+        assert (out / rel).read_bytes() == data
+    page = (out / "digests/2023-05-03-embeds/index.html").read_text(encoding="utf-8")
+    body = page[page.index('<div class="digest-body">') :]
+    assert '<img src="/repo/digests/obs%201.png" alt="obs 1.png"' in body
+    assert '<img src="/repo/digests/obs%201.png" alt="obs 1.png" width="300"' in body
+    assert '<img src="/repo/digests/%E5%9B%BE/%E5%AE%9E%E9%AA%8C.png" alt="说明"' in body
+    assert '<a href="/repo/digests/paper.pdf">paper.pdf</a>' in body
+    assert "![[Another note]]" in body  # a note embed only Obsidian can show: kept as written
+    assert '<img src="/repo/digests/2023-05-03-embeds/hexo.png" alt="实验结果" title="实验结果"' in body
+    assert 'See <a href="/repo/digests/2023-05-03-embeds/slides.pdf">幻灯片</a> too.' in body
+    assert "![[obs" not in body and "asset_img" not in body

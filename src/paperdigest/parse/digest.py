@@ -135,7 +135,7 @@ def parse_source(
     md = markdown_parser()
     files = files or FileFolders()
     env = {"base_path": base_path, "digest_folder": digest_folder}
-    env |= {"site_folder": files.digest, "static_folder": files.static}
+    env |= {"site_folder": files.digest, "static_folder": files.static, "digest_stem": Path(rel).stem}
     labels = field_labels(fields)
     shape = shapes.detect_shape(source.body, labels)
     text, line_map = shapes.prepare(shape, source.body)

@@ -28,6 +28,7 @@ from paperdigest.parse.jekyll import jekyll_plugin
 from paperdigest.parse.liquid import liquid_plugin
 from paperdigest.parse.local_files import local_files_plugin
 from paperdigest.parse.math import html_math, math_plugin, table_math_pipes, tex_to_text
+from paperdigest.parse.obsidian import obsidian_plugin
 from paperdigest.parse.srcset import map_srcset
 
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
@@ -344,6 +345,7 @@ def markdown_parser() -> MarkdownIt:
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
     md.use(jekyll_plugin)
     md.use(liquid_plugin)
+    md.use(obsidian_plugin)
     md.use(digest_links_plugin)
     md.use(local_files_plugin)  # after digest links: a link to a digest file leads to its page
     md.core.ruler.before("anchor", "kramdown_heading_attrs", heading_attrs_rule)
