@@ -277,3 +277,23 @@ def test_obsidian_embeds_and_hexo_asset_tags_show_their_files(tmp_path):
     assert '<img src="/repo/digests/2023-05-03-embeds/hexo.png" alt="实验结果" title="实验结果"' in body
     assert 'See <a href="/repo/digests/2023-05-03-embeds/slides.pdf">幻灯片</a> too.' in body
     assert "![[obs" not in body and "asset_img" not in body
+
+
+def test_links_to_folders_and_pages_are_left_as_written(tmp_path):
+    note = """\
+        ---
+        title: Links
+        date: 2023-05-04
+        ---
+
+        [up](../) [here](./) [sub](notes/) [top](#links) [figure](fig.png#zoomed)
+        """
+    site = write_site(tmp_path / "site", {"2023-05-04-links.md": note}, CONFIG)
+    (site / "digests/notes").mkdir()
+    (site / "digests/fig.png").write_bytes(png(2, 2))
+    proc = run_cli("build", "--source", str(site), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    page = (site / "_site/digests/2023-05-04-links/index.html").read_text(encoding="utf-8")
+    for written in ['href="../"', 'href="./"', 'href="notes/"', 'href="#links"']:
+        assert written in page
+    assert 'href="/repo/digests/fig.png#zoomed"' in page

@@ -49,6 +49,8 @@ def named_file(url: str, folder: str) -> tuple[str, str] | None:
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or not parts.path or parts.path.startswith(("/", "\\")):
         return None
+    if parts.path.endswith("/") or posixpath.basename(parts.path) in (".", ".."):
+        return None  # a folder or page (`../`, `./`), not a file: left as written
     target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
     if target == ".." or target.startswith("../"):
         target = ".."
