@@ -18,6 +18,7 @@ from paperdigest import once
 from paperdigest.bibtex import bibliography
 from paperdigest.boundary import boundary_of, leaves, link_problem, outside_folder_notes, shown_path
 from paperdigest.config import CONFIG_NAME, SiteConfig, base_url_problem, check_named_paths, load_config
+from paperdigest.digest_files import DigestFiles, copy_digest_files, digest_files, named_files
 from paperdigest.errors import ConfigError, Problem
 from paperdigest.group import SiteIndex, build_index
 from paperdigest.history import read_history
@@ -70,6 +71,7 @@ class Gathered:
     env: jinja2.Environment
     index: SiteIndex
     problems: list[Problem]
+    files: DigestFiles  # the files the digests name by a relative path
 
 
 class BuildError(Exception):
@@ -209,7 +211,8 @@ class Builder:
             index = self.group(results, result)
         finally:
             cache.close()
-        return Gathered(config, env, index, result.problems)
+        files = digest_files(named_files(index.digests), self.root)
+        return Gathered(config, env, index, files.with_problems(result.problems), files)
 
     def configure(self) -> tuple[SiteConfig, str]:
         """The configuration and parse settings; what is remembered is dropped when those change."""
@@ -254,18 +257,33 @@ class Builder:
             index = self.group(results, result)
             self.memo.site = LastSite(index, config)
             result.digests, result.papers = len(index.digests), len(index.papers)
+            files = digest_files(named_files(index.digests), self.root)
+            result.problems = files.with_problems(result.problems)
             result.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
             cache.put_build(self.out_dir, None)  # until this build has committed
             try:
                 self.write_site(
-                    env, site_fp, config, index, results, cache, trust_memory, result, history, checking
+                    env,
+                    site_fp,
+                    config,
+                    index,
+                    results,
+                    cache,
+                    trust_memory,
+                    result,
+                    history,
+                    checking,
+                    files,
                 )
             except OSError as exc:  # disk full, read-only folder...: the previous output stays
                 raise BuildError(os_problem(exc, self.root)) from None
             cache.put_build(
                 self.out_dir,
-                (build_fp, result.digests, result.papers, result.pages, result.problems, result.bytes),
-            )
+                (
+                    build_fp, result.digests, result.papers, result.pages, result.problems, result.bytes,
+                    (files.named, files.problems),
+                ),
+            )  # fmt: skip
         finally:
             gc.unfreeze()
             if checking is not None:
@@ -400,6 +418,10 @@ class Builder:
         last = cache.get_build(self.out_dir)
         if last is None or last[0] != build_fp:
             return False
+        named, found_before = last[6]
+        files = digest_files(named, self.root)
+        if files.problems != found_before:  # a file a digest names appeared or vanished
+            return False
         token = cache.manifest_token(self.out_dir)
         pages, statics = cache.page_stamps(self.out_dir), cache.get_manifest(self.out_dir, static_only=True)
         if pages is None or statics is None or not self.out_dir.is_dir():
@@ -412,6 +434,7 @@ class Builder:
                 return False  # changed, or files the last build did not write: the build that plans mends it
             with stage(result, "write"):
                 copy_static(site, config)
+                copy_digest_files(site, files, taken={*site.entries, *(rel for rel, _, _ in pages)})
                 if site.refused:  # a link out of the site appeared among the static files
                     return False
                 if site.staged or statics.keys() - site.entries.keys():  # a static file changed
@@ -425,7 +448,7 @@ class Builder:
                     site.commit()
                     token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
                     self.memo.manifest = KeptManifest(token, site.entries)
-        _, result.digests, result.papers, result.pages, result.problems, result.bytes = last
+        _, result.digests, result.papers, result.pages, result.problems, result.bytes, _ = last
         result.cached, result.written = result.digests, site.written
         return True
 
@@ -470,7 +493,7 @@ class Builder:
         return self.memo.bodies
 
     def write_site(
-        self, env, site_fp, config, index, results, cache, trust_memory, result, history, checking
+        self, env, site_fp, config, index, results, cache, trust_memory, result, history, checking, files
     ) -> None:
         with stage(result, "plan"), gc_paused():
             keys = {p.result.digest.source: p.key for p in results.values() if p.result.digest}
@@ -534,6 +557,7 @@ class Builder:
             result.timings["write"] = timings["write"]
             with stage(result, "write"):
                 copy_static(site, config)
+                copy_digest_files(site, files, taken=site.entries)
                 result.problems += site.refused
             if config.search:
                 with stage(result, "search"):

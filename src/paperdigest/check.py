@@ -77,7 +77,7 @@ def check_site(root: Path, *, drafts: bool = True, now: dt.datetime | None = Non
     problems += refused + outside_folder_notes(config) + workflow_problems(config.root)
     problems += requirement_problems(config.root)
     problems += filter(None, [base_url_problem(config)])  # as `build` warns, so that --strict agrees
-    targets = pages | static
+    targets = pages | static | gathered.files.outputs()  # a missing file has the build's warning
     for digest in index.digests:
         problems += digest_link_problems(digest, index, config, targets)
         problems += placeholder_problems(digest, read_text(config.root / digest.source))
@@ -218,7 +218,11 @@ def digest_link_problems(
             msg = f"anchor #{anchor} is used {count} times on this page"
             problems.append(Problem(digest.source, line_of(source, anchor), "error", msg))
     here = Urls.digest(digest.slug)
+    # A relative path that names no file the build publishes has the build's own warning.
+    told = {found.written for found in digest.files if not found.absolute}
     for kind, url in collector.links:
+        if url in told:
+            continue
         missing = missing_target(url, here, config.base_path, targets, own_ids, index)
         if missing:
             what = "image" if kind.startswith(("img", "video", "source", "audio")) else "link"

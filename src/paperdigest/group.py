@@ -323,11 +323,11 @@ def mention_of(digest: Digest, card: Card) -> Mention:
 
 def merge_key(digest: Digest) -> str:
     """A fingerprint of all a digest gives merge_one and mention_of: the whole record but its body,
-    its table of contents and the lines of its cards, which they never read (a test holds them to
-    that). A paragraph edited or added leaves it, and so the fingerprints of the digest's papers,
+    its table of contents, the files its body names and the lines of its cards, which they never
+    read (a test holds them to that). A paragraph edited or added leaves it, and so the fingerprints of the digest's papers,
     as they were."""
     cards = tuple([replace(card, line=0) for card in digest.cards])
-    bare = replace(digest, html="", toc=(), cards=cards, merge_key="")
+    bare = replace(digest, html="", toc=(), cards=cards, merge_key="", files=())
     return hashlib.sha256(repr(bare).encode("utf-8")).hexdigest()[:40]
 
 

@@ -94,6 +94,20 @@ class TocEntry:
     anchor: str
 
 
+@record
+class LocalFile:
+    """A file of the site that a digest names by a relative path (parse/local_files.py)."""
+
+    line: int | None  # 0-based line in the body, None when unknown
+    written: str  # the URL as the author wrote it, for messages
+    path: str  # relative to the site folder, '..' when the URL leaves it
+    published: str  # its path in the output ('' when it is never published: outside, hidden)
+    kind: str  # 'image' or 'file': what messages call it
+    # Written site-absolute (`/assets/x.png`): copied from the site folder when there (Jekyll's
+    # layout) and its path is no page's or static file's; else left to what has that path.
+    absolute: bool = False
+
+
 @dataclass(frozen=True)
 class Digest:
     source: str  # path relative to the site root, for messages
@@ -124,6 +138,7 @@ class Digest:
     # The last change its front matter gives (`updated`, `last_modified_at`, `lastmod`, `modified`):
     # a date, or an aware datetime with its time of day. Feeds' <updated>, the sitemap's <lastmod>.
     updated: dt.date | None = None
+    files: tuple[LocalFile, ...] = ()  # the site's files its body names by a relative path
 
 
 @record

@@ -61,6 +61,7 @@ def parse_chunk_items(
             fields=config.fields,
             digests_dir=config.path("digests_dir"),
             timezone=config.timezone,
+            static_dir=config.path("static_dir"),
         )
         for path in paths
     ]

@@ -105,6 +105,12 @@ class AtomicOutput:
             count += 1
         return count
 
+    def copy_file(self, source: Path, rel: str) -> None:
+        """Copy one file (checked to be inside the site by the caller) to `rel`."""
+        target = self.tmp_dir / safe_relative(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
     def commit(self) -> None:
         """Swap the finished site in: two renames, so readers see the old or the new site."""
         old = working_folder(self.out_dir, "old")

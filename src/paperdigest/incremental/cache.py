@@ -31,8 +31,9 @@ CACHE_DIR = ".paperdigest-cache"
 SCHEMA = 3
 # Keys of site.yaml that only change how pages look, never how a digest is parsed. Every other key
 # (present or added later, e.g. math settings) is part of the parse key, to be safe.
+# Not static_dir: a digest's relative path to a file under it names where static/ publishes it.
 RENDER_ONLY_KEYS = {
-    "title", "description", "author", "language", "templates_dir", "static_dir", "per_page", "papers_per_page",
+    "title", "description", "author", "language", "templates_dir", "per_page", "papers_per_page",
     "base_url", "root", "given", "digests_dir", "search", "cname", "strings", "repo_url",
 }  # fmt: skip
 # Libraries whose versions change what a build writes, besides every requirement paperdigest declares.

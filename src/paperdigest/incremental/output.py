@@ -220,14 +220,18 @@ class SiteOutput(AtomicOutput):
         count = 0
         prefix = safe_relative(dest_rel).as_posix() + "/" if dest_rel else ""
         for source in visible_files(src, self.site_root, self.refused):
-            rel = prefix + source.relative_to(src).as_posix()
-            st = source.stat()
-            fp = digest_of(b"file", str(source), str(st.st_size), str(st.st_mtime_ns))
-            if self.changed_unseen(rel, fp, source, st) or not self.keep(rel, fp):
-                entry, staged = self.stage(rel, source.read_bytes(), fp)
-                self.add(rel, entry._replace(static=True), staged)
+            self.copy_file(source, prefix + source.relative_to(src).as_posix())
             count += 1
         return count
+
+    def copy_file(self, source: Path, rel: str) -> None:
+        """Copy `source` to `rel` unless the copy there is of its bytes (by size and mtime, or by
+        hash when they cannot tell)."""
+        st = source.stat()
+        fp = digest_of(b"file", str(source), str(st.st_size), str(st.st_mtime_ns))
+        if self.changed_unseen(rel, fp, source, st) or not self.keep(rel, fp):
+            entry, staged = self.stage(rel, source.read_bytes(), fp)
+            self.add(rel, entry._replace(static=True), staged)
 
     def changed_unseen(self, rel: str, fp: str, source: Path, st: os.stat_result) -> bool:
         """The file `source` (copied to `rel`, same size and mtime as then) may have been rewritten

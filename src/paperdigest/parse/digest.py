@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,7 @@ from paperdigest.parse.front_date import UPDATED_KEYS, front_matter_when, time_z
 from paperdigest.parse.front_matter import CATEGORY_KEYS, LANGUAGE_KEYS, checked_fields, names_of
 from paperdigest.parse.language import detect_language
 from paperdigest.parse.liquid import dropped_tags
+from paperdigest.parse.local_files import found_in
 from paperdigest.parse.markdown import MAX_NESTING, markdown_parser, plain_text, title_parser
 from paperdigest.parse.math import MATH_TYPES
 from paperdigest.parse.sanitize import sanitize_html
@@ -62,12 +64,15 @@ def parse_digest(
     fields: Mapping[str, Sequence[str]] | None = None,
     digests_dir: Path | None = None,
     timezone: str = "",
+    static_dir: Path | None = None,
 ) -> ParseResult:
     """`math`: a paperdigest.mathrender.MathRenderer that typesets this digest's formulas at build time;
     `fields`: site.yaml's extra field labels (field name -> labels), see parse/fields.py;
     `digests_dir`: the digests folder, where a relative link to a digest file leads to its page
-    (parse/digest_links.py); `timezone`: site.yaml's, for a time written without an offset. A file
-    with an error (broken front matter, a link out of the site, ...) gives no digest."""
+    (parse/digest_links.py); `timezone`: site.yaml's, for a time written without an offset;
+    `static_dir`: the folder copied to the site root, whose files a relative path names where
+    they are published (parse/local_files.py). A file with an error (broken front matter, a
+    link out of the site, ...) gives no digest."""
     if named_inside(path, root) and leaves(path, root.resolve()):  # replaced by a link since discovery
         return ParseResult(None, [link_problem(path, root)])
     try:
@@ -76,9 +81,35 @@ def parse_digest(
         message = f"cannot read: {exc.strerror or exc}"
         return ParseResult(None, [Problem(shown_path(path, root), None, "error", message)])
     folder = folder_in(path, digests_dir)
+    files = FileFolders(site_folder_of(path, root), site_folder_of(static_dir, root, parent=False))
     return parse_source(
-        source, base_path, math, sanitize=sanitize, fields=fields, digest_folder=folder, timezone=timezone
+        source,
+        base_path,
+        math,
+        sanitize=sanitize,
+        fields=fields,
+        digest_folder=folder,
+        timezone=timezone,
+        files=files,
     )
+
+
+@dataclass(frozen=True)
+class FileFolders:
+    """Where a digest's relative paths are read from (its folder, relative to the site folder) and
+    where static/ is, when both are inside the site folder (see parse/local_files.py)."""
+
+    digest: str | None = None
+    static: str | None = None
+
+
+def site_folder_of(path: Path | None, root: Path, parent: bool = True) -> str | None:
+    """The folder of a file (or, with `parent` False, the folder itself) relative to the site
+    folder `root`, '' at its top; None when it is not inside it."""
+    if path is None or not named_inside(path, root):
+        return None
+    folder = os.path.relpath(os.path.abspath(path.parent if parent else path), os.path.abspath(root))
+    return "" if folder == "." else Path(folder).as_posix()
 
 
 def folder_in(path: Path, digests_dir: Path | None) -> str | None:
@@ -98,6 +129,7 @@ def parse_source(
     fields: Mapping[str, Sequence[str]] | None = None,
     digest_folder: str | None = None,
     timezone: str = "",
+    files: FileFolders | None = None,
 ) -> ParseResult:
     """Never raises on any text or front matter: problems are returned, located. A digest whose front
     matter cannot be read or has a value of the wrong type is not made: publishing it without its
@@ -112,7 +144,9 @@ def parse_source(
         return ParseResult(None, problems)
 
     md = markdown_parser()
+    files = files or FileFolders()
     env = {"base_path": base_path, "digest_folder": digest_folder}
+    env |= {"site_folder": files.digest, "static_folder": files.static, "digest_stem": Path(rel).stem}
     labels = field_labels(fields)
     shape = shapes.detect_shape(source.body, labels)
     text, line_map = shapes.prepare(shape, source.body)
@@ -182,6 +216,7 @@ def parse_source(
         author=str(meta.get("author") or "").strip() or found.author,
         source_url=found.source_url,
         language=written_language(meta) or detect_language(title, source.body),
+        files=found_in(env, offset),
     )
     return ParseResult(digest, problems)
 

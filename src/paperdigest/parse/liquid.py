@@ -5,6 +5,8 @@
 {% comment %} ... {% endcomment %}                     -> nothing
 {% raw %} ... {% endraw %}                             -> what is between, as written
 {% include toc %}                                      -> nothing: the page shows its own TOC
+{% asset_img a.png 标题 %}, {% asset_link a.pdf 标题 %}    -> Hexo's post asset folder: the image, a
+                                                          link, of <the note's name>/a.png beside it
 any other tag, `{{ site.title }}` and kin              -> nothing, and a warning (dropped_tags)
 
 A tag that fills its line is a block of its own, as Jekyll's output (HTML or nothing) would be;
@@ -39,7 +41,10 @@ RAW_MARK = re.compile(r"\{%-?\s*(?:raw|endraw)\s*-?%\}")
 RAW_LINE = re.compile(r"^[ \t]*\{%-?\s*(?:raw|endraw)\s*-?%\}[ \t]*\n", re.MULTILINE)
 PARAM = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
 BLANK_LINE = re.compile(r"\n[ \t]*\n")
-QUIET = {"raw", "endraw", "comment"}  # dropped as the author meant: no warning
+QUIET = {"raw", "endraw", "comment"}
+HEXO_ASSETS = {"asset_img", "asset_link"}
+HEXO_WORD = re.compile(r""""([^"]*)"|'([^']*)'|(\S+)""")  # a word, or a quoted text
+HEXO_SIZE = re.compile(r"\d+(?:px|%)?")  # dropped as the author meant: no warning
 # A tag is short: a `{%` whose `%}` is further away is text. Bounds each try, so that a note of
 # many unclosed `{%` is read in linear time, not each try to the end of the note.
 MAX_TAG = 2000
@@ -70,6 +75,10 @@ def liquid_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         code = state.getLines(last + 1, close, state.sCount[start], True)
         token = state.push("fence", "code", 0)
         token.info, token.content, token.markup = (args.split() or [""])[0], without_raw_marks(code), "{%"
+    elif name in HEXO_ASSETS and (asset := hexo_asset(state.md, name, args, state.env)):
+        state.push("paragraph_open", "p", 1)
+        state.push("inline", "", 0).children = asset
+        state.push("paragraph_close", "p", -1)
     elif not (is_figure(name, args) and figure_tokens(state, include_params(args))):
         token = state.push("liquid", "", 0)
         token.content, token.info = tag.group(0), name
@@ -136,6 +145,38 @@ def figure_tokens(state: StateBlock, params: dict[str, str]) -> bool:
     return True
 
 
+def hexo_asset(md: MarkdownIt, name: str, args: str, env) -> list[Token] | None:
+    """Hexo's `{% asset_img [classes] a.png [width [height]] [title [alt]] %}` and
+    `{% asset_link a.pdf [title] %}`: a file of the post's asset folder, the folder named as the
+    note's file (`2023-05-02-x.md` -> `2023-05-02-x/a.png`), beside it. None when the tag names no
+    file or the note's name is unknown."""
+    stem = env.get("digest_stem") if isinstance(env, dict) else None
+    words = [next(w for w in m.groups() if w is not None) for m in HEXO_WORD.finditer(args)]
+    at = next((i for i, word in enumerate(words) if "." in word), None)
+    if not stem or at is None:
+        return None
+    url = md.normalizeLink(f"{stem}/{words[at]}")
+    rest = words[at + 1 :]
+    size = []
+    while rest and HEXO_SIZE.fullmatch(rest[0]) and len(size) < 2 and name == "asset_img":
+        size.append(rest.pop(0))
+    title = " ".join(rest) if len(rest) != 2 or name != "asset_img" else rest[0]
+    if name == "asset_link":
+        link = Token("link_open", "a", 1, attrs={"href": url})
+        return [link, Token("text", "", 0, content=title or words[at]), Token("link_close", "a", -1)]
+    alt = rest[1] if len(rest) == 2 else title
+    image = Token("image", "img", 0, attrs={"src": url, "alt": ""}, content=alt or words[at])
+    image.children = [Token("text", "", 0, content=image.content)]
+    for key, value in [
+        ("class", " ".join(words[:at])),
+        ("title", title),
+        *zip(("width", "height"), size, strict=False),
+    ]:
+        if value:
+            image.attrSet(key, value)
+    return [image]
+
+
 def liquid_inline(state: StateInline, silent: bool) -> bool:
     """A tag or output tag inside text; a comment runs to its end tag. Inside raw, only the
     endraw mark is Liquid."""
@@ -152,7 +193,12 @@ def liquid_inline(state: StateInline, silent: bool) -> bool:
     closed = first_end_tag(src, "comment", stop) if name == "comment" else None
     if closed:
         stop = closed.end()
-    if not silent:
+    asset = hexo_asset(state.md, name, tag.group(2), state.env) if name in HEXO_ASSETS else None
+    if asset and not silent:
+        if state.pending:  # the text before the tag comes first
+            state.pushPending()
+        state.tokens += asset
+    elif not silent:
         token = state.push("liquid", "", 0)
         token.content, token.info = src[pos:stop], name
         args = tag.group(2) if name else ""

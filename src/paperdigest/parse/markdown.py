@@ -26,7 +26,9 @@ from paperdigest.parse.cjk import cjk_friendly_plugin
 from paperdigest.parse.digest_links import digest_links_plugin
 from paperdigest.parse.jekyll import jekyll_plugin
 from paperdigest.parse.liquid import liquid_plugin
+from paperdigest.parse.local_files import local_files_plugin
 from paperdigest.parse.math import html_math, math_plugin, table_math_pipes, tex_to_text
+from paperdigest.parse.obsidian import obsidian_plugin
 from paperdigest.parse.srcset import map_srcset
 
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
@@ -343,7 +345,9 @@ def markdown_parser() -> MarkdownIt:
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
     md.use(jekyll_plugin)
     md.use(liquid_plugin)
+    md.use(obsidian_plugin)
     md.use(digest_links_plugin)
+    md.use(local_files_plugin)  # after digest links: a link to a digest file leads to its page
     md.core.ruler.before("anchor", "kramdown_heading_attrs", heading_attrs_rule)
     md.core.ruler.before("inline", "summary_markdown", summary_markdown_rule)
     md.core.ruler.push("kramdown_ial", kramdown_ial_rule)

@@ -98,7 +98,7 @@ def digest_kind(path: Path, parts: tuple[str, ...]) -> Kind | None:
         # A folder moved in or out reports only itself, not its digests; one that is gone may
         # have had any name (digests/v1.0), so anything gone that is no digest file may be one.
         return Kind.LAYOUT
-    return None
+    return Kind.STATIC  # an image or other file beside the digests: one may name it (digest_files)
 
 
 class SourceWatcher:
