@@ -161,8 +161,12 @@ class MacroScope:
     def _key(self) -> tuple:
         return tuple(sorted(self.macros.items()))
 
-    def __hash__(self) -> int:
+    @cached_property
+    def _hash(self) -> int:  # hashed once: the text cache looks a scope up for every formula
         return hash(self._key)
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, MacroScope) and (self is other or self._key == other._key)
