@@ -34,15 +34,11 @@ from paperdigest.errors import Problem
 from paperdigest.katex_engine import OPTIONS_VERSION, TEX_EXTRAS, engine_for, math_setup
 from paperdigest.mathvariants import for_mathml_core
 from paperdigest.model import Card, Digest
+from paperdigest.parse.mathtext import DEFINES  # also what formulas' readable text is read after
 
 CACHE_DIR = Path(".paperdigest-cache") / "math"
 BATCH = 64  # formulas per call into V8: amortises the call overhead, keeps the worker responsive
 PLACEHOLDER = re.compile("\x00(\\d+)\x00")  # markdown-it turns NUL in input into U+FFFD: never ambiguous
-# A formula that defines macros for the formulas after it. KaTeX's own commands, \DeclareMathOperator
-# (katex_engine.TEX_EXTRAS) and \global (\global\def); not followed by a letter (\define is none).
-DEFINES = re.compile(
-    r"\\(?:newcommand|renewcommand|providecommand|DeclareMathOperator|[gex]?def|global|let|futurelet)(?![A-Za-z@])"
-)
 
 
 @dataclass(frozen=True)

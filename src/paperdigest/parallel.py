@@ -62,6 +62,7 @@ def parse_chunk_items(
             digests_dir=config.path("digests_dir"),
             timezone=config.timezone,
             static_dir=config.path("static_dir"),
+            macros=math.setup.macros,  # the site's, for formulas read as text
         )
         for path in paths
     ]

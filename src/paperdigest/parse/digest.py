@@ -29,6 +29,7 @@ from paperdigest.parse.liquid import dropped_tags
 from paperdigest.parse.local_files import found_in
 from paperdigest.parse.markdown import MAX_NESTING, markdown_parser, plain_text, title_parser
 from paperdigest.parse.math import MATH_TYPES
+from paperdigest.parse.mathtext import site_scope
 from paperdigest.parse.sanitize import sanitize_html
 from paperdigest.parse.shapes.tokens import closing
 from paperdigest.parse.source import SourceText, read_source
@@ -65,8 +66,10 @@ def parse_digest(
     digests_dir: Path | None = None,
     timezone: str = "",
     static_dir: Path | None = None,
+    macros: Mapping[str, str] | None = None,
 ) -> ParseResult:
     """`math`: a paperdigest.mathrender.MathRenderer that typesets this digest's formulas at build time;
+    `macros`: the site's TeX macros (`\\name` -> TeX), which formulas read as text are expanded with;
     `fields`: site.yaml's extra field labels (field name -> labels), see parse/fields.py;
     `digests_dir`: the digests folder, where a relative link to a digest file leads to its page
     (parse/digest_links.py); `timezone`: site.yaml's, for a time written without an offset;
@@ -91,6 +94,7 @@ def parse_digest(
         digest_folder=folder,
         timezone=timezone,
         files=files,
+        macros=macros,
     )
 
 
@@ -130,6 +134,7 @@ def parse_source(
     digest_folder: str | None = None,
     timezone: str = "",
     files: FileFolders | None = None,
+    macros: Mapping[str, str] | None = None,
 ) -> ParseResult:
     """Never raises on any text or front matter: problems are returned, located. A digest whose front
     matter cannot be read or has a value of the wrong type is not made: publishing it without its
@@ -147,6 +152,7 @@ def parse_source(
     files = files or FileFolders()
     env = {"base_path": base_path, "digest_folder": digest_folder}
     env |= {"site_folder": files.digest, "static_folder": files.static, "digest_stem": Path(rel).stem}
+    env["site_macros"] = site_scope(tuple(sorted((macros or {}).items())))  # for formulas read as text
     labels = field_labels(fields)
     shape = shapes.detect_shape(source.body, labels)
     text, line_map = shapes.prepare(shape, source.body)

@@ -27,7 +27,7 @@ from paperdigest.parse.digest_links import digest_links_plugin
 from paperdigest.parse.jekyll import jekyll_plugin
 from paperdigest.parse.liquid import liquid_plugin
 from paperdigest.parse.local_files import local_files_plugin
-from paperdigest.parse.math import html_math, math_plugin, table_math_pipes, tex_to_text
+from paperdigest.parse.math import formula_text, html_math, math_plugin, table_math_pipes
 from paperdigest.parse.obsidian import obsidian_plugin
 from paperdigest.parse.srcset import map_srcset
 
@@ -226,7 +226,7 @@ def _prefix_site_absolute(url: str, base_path: str) -> str:
 def formula_as_text(token: Token) -> Token:
     if token.type not in ("math_inline", "math_inline_double"):
         return token
-    return Token("text", "", 0, content=tex_to_text(token.content))
+    return Token("text", "", 0, content=formula_text(token))
 
 
 def with_base_path(html: str, base_path: str) -> str:
@@ -372,7 +372,7 @@ def plain_text(inline: Token) -> str:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("math_inline", "math_inline_double"):
-            parts.append(tex_to_text(child.content))
+            parts.append(formula_text(child))
         elif child.type in ("softbreak", "hardbreak"):
             parts.append("\n")
     joined = CJK_LINE_BREAK.sub("", "".join(parts))

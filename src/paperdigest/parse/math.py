@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from dataclasses import dataclass
 from functools import lru_cache
 from html import unescape
 
@@ -29,8 +30,8 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_block_dollar, math_inline_dollar
 from mdit_py_plugins.texmath import texmath_plugin
 from mdit_py_plugins.texmath.index import make_inline_func
-from pylatexenc.latex2text import LatexNodes2Text
 
+from paperdigest.parse.mathtext import DEFINES, KATEX_SCOPE, readable
 from paperdigest.parse.offsets import first_at_or_after
 
 
@@ -166,6 +167,7 @@ def math_plugin(md: MarkdownIt) -> None:
     # \(..\) and \[..\]; texmath emits the same token types as dollarmath.
     texmath_plugin(md, delimiters="brackets")
     md.core.ruler.push("math_lines", math_lines_rule)
+    md.core.ruler.after("math_lines", "math_macros", math_macros_rule)
     rules = md.add_render_rule
     rules("math_inline", lambda self, t, i, o, e: math_html(t[i], False, e))
     # kramdown: $$..$$ inside a paragraph is inline math, not a display block.
@@ -389,12 +391,74 @@ def math_lines_rule(state: StateCore) -> None:
                 line += child.content.count("\n")
 
 
-@lru_cache(maxsize=4096)
-def tex_to_text(tex: str) -> str:
-    """A formula as readable text for places that cannot typeset it (<title>, feeds, papers.json):
-    `\\textit{New News}` -> 'New News', `\\alpha^2` -> 'α^2'. Unreadable TeX stays as written."""
-    try:
-        text = LatexNodes2Text(math_mode="text", strict_latex_spaces=True).latex_to_text(tex)
-    except Exception:  # pylatexenc is lenient, but a formula must never break a build
-        return tex.strip()
-    return " ".join(text.split())
+@dataclass(frozen=True)
+class FormulaAt:
+    """A formula of a digest where its macros are concerned: its place and TeX, and its token
+    (None for one in raw HTML, which is never read as text)."""
+
+    line: int | None
+    order: int
+    tex: str
+    token: Token | None = None
+
+
+def math_macros_rule(state: StateCore) -> None:
+    """Give each formula the macros in effect where it stands (token.meta["macros"], a MacroScope),
+    for its readable text: the site's (env["site_macros"]), then the definitions of the formulas
+    before it in the digest, in the order mathrender typesets them with (by line, then as met).
+    A fragment read on its own (a title, a field: parsed inline) has no place in the body: it gets
+    every definition of its digest (env["digest_macros"]), as it is typeset with them."""
+    env = state.env
+    site = env.get("site_macros") or KATEX_SCOPE
+    if state.inlineMode:
+        scope = env.get("digest_macros") or site
+        for token in state.tokens:
+            for child in token.children or []:
+                if child.type in MATH_TYPES:
+                    child.meta["macros"] = scope
+        return
+    scope = site
+    for met in sorted(digest_formulas(state.tokens), key=lambda m: (m.line is None, m.line or 0, m.order)):
+        if met.token is not None:
+            met.token.meta["macros"] = scope
+        if DEFINES.search(met.tex):
+            scope = scope.after(met.tex)
+    env["digest_macros"] = scope
+
+
+def digest_formulas(tokens: list[Token]) -> list[FormulaAt]:
+    """Every formula of a digest's tokens, in Markdown, and in the text of raw HTML blocks when it
+    defines (`<div style="display:none">$$\\newcommand...$$</div>`, as MathJax users hide them)."""
+    found: list[FormulaAt] = []
+    for token in tokens:
+        if token.type in MATH_TYPES:
+            found.append(FormulaAt(token.meta.get("line"), len(found), token.content, token))
+        elif token.type == "html_block" and DEFINES.search(token.content):
+            line = token.map[0] if token.map else None
+            found += [
+                FormulaAt(at, len(found) + k, tex)
+                for k, (at, tex) in enumerate(html_formulas(token.content, line))
+            ]
+        for child in token.children or []:
+            if child.type in MATH_TYPES:
+                found.append(FormulaAt(child.meta.get("line"), len(found), child.content, child))
+    return found
+
+
+def html_formulas(html: str, line: int | None) -> list[tuple[int | None, str]]:
+    """(line, TeX) of each formula in the text of raw HTML, as html_math finds them."""
+    found = []
+    for piece, is_text in html_pieces(html):
+        if is_text and ("$" in piece or "\\" in piece):
+            at = line
+            for child in html_text_parser().parseInline(piece)[0].children or []:
+                if child.type != "text":
+                    found.append((at, unescape(child.content)))
+                at = at + child.content.count("\n") if at is not None else None
+        line = line + piece.count("\n") if line is not None else None
+    return found
+
+
+def formula_text(token: Token) -> str:
+    """A formula token as readable text, with the macros in effect where it stands."""
+    return readable(token.content, token.meta.get("macros") or KATEX_SCOPE)

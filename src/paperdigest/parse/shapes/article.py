@@ -22,7 +22,7 @@ from paperdigest.parse.cards import PAPER_HEADING, extract_cards, mark_paper_hea
 from paperdigest.parse.draft import Context, names_paper_link
 from paperdigest.parse.fields import Labels, field_labels
 from paperdigest.parse.markdown import plain_text
-from paperdigest.parse.math import MATH_TYPES, tex_to_text
+from paperdigest.parse.math import MATH_TYPES, formula_text
 from paperdigest.parse.shapes.base import Found, Scope
 from paperdigest.parse.shapes.plainlist import block_text, blocks_of
 from paperdigest.parse.shapes.tokens import Lines, UsedIds, set_id
@@ -211,7 +211,7 @@ def raw_text(children: list[Token]) -> str:
         "text": lambda c: c.content,
         "code_inline": lambda c: c.content,
         "softbreak": lambda c: " ",
-        "math_inline": lambda c: tex_to_text(c.content),  # a title's formula: the title's own text
-        "math_inline_double": lambda c: tex_to_text(c.content),
+        "math_inline": formula_text,  # a title's formula: the title's own text
+        "math_inline_double": formula_text,
     }
     return "".join(parts[c.type](c) for c in children if c.type in parts)
