@@ -174,7 +174,7 @@ def test_editing_a_definition_or_the_site_macros_rebuilds_as_a_clean_build(tmp_p
         ("\\unknown{x}", "\\unknown{x}"),  # nobody defines it: as written, as the page shows it
         ("\\E[X]", "\\E[X]"),
         ("\\det(A) + \\gcd(a, b)", "det(A) + gcd(a, b)"),  # KaTeX's operators pylatexenc lacks
-        ("k \\lt n, a\\ne b", "k < n, a≠b"),
+        ("k \\lt n, a\\ne b", "k < n, a ≠ b"),
         ("\\texttt{abc} \\|x\\|", "abc ‖x‖"),
         ("\\operatorname*{arg\\,min}_\\theta", "arg min_θ"),
         ("\\color{red} x \\tag{1}", "x"),  # what only sets the look reads as nothing
@@ -183,6 +183,24 @@ def test_editing_a_definition_or_the_site_macros_rebuilds_as_a_clean_build(tmp_p
     ],
 )
 def test_katex_commands_read_as_katex_typesets_them(tex, text):
+    assert readable(tex) == text
+
+
+@pytest.mark.parametrize(
+    "tex, text",
+    [
+        # pylatexenc dropped the space after every control word: 'O(nlogn)', 'a ≠b', 'x ∈ℝ^n'.
+        ("\\mathcal{O}(n\\log n)", "𝒪(n log n)"),
+        ("a \\neq b, x\\in\\R^n", "a ≠ b, x ∈ ℝ^n"),
+        ("\\log\\log n + \\sin\\theta", "log log n + sin θ"),
+        ("f: X \\to Y, 2\\times 2", "f: X → Y, 2 × 2"),
+        # TeX sets sub- and superscripts tight, and ignores the spaces written between letters.
+        ("\\lim_{n\\to\\infty} a_n", "lim_n→∞ a_n"),
+        ("\\sum_{i \\in S} x_i \\le 1", "∑_i∈S x_i ≤ 1"),
+        ("\\alpha \\beta, \\langle a, b\\rangle", "αβ, ⟨a, b⟩"),
+    ],
+)
+def test_formulas_read_with_the_spaces_tex_sets(tex, text):
     assert readable(tex) == text
 
 

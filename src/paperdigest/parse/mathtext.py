@@ -442,6 +442,55 @@ def groups_after(tex: str, pos: int) -> Iterator[tuple[str, int]]:
         pos = end
 
 
+# pylatexenc drops every space after a control word, as TeX does, but TeX spaces what it sets
+# itself: a relation, an arrow or a binary operator has a space each side (`a\\ne b` is set 'a ≠ b',
+# `x \\in \\R^n` 'x ∈ ℝ^n', which read 'a ≠b' and 'x ∈ℝ^n'), and a named operator is set apart from
+# the letters beside it (`n\\log n` is 'n log n', not 'nlogn'). The empty group keeps the space.
+SPACED_SYMBOLS = (
+    "ne|neq|le|leq|ge|geq|ll|gg|in|notin|ni|subset|subseteq|supset|supseteq|approx|sim|simeq|cong|"
+    "equiv|propto|mid|perp|parallel|models|vdash|to|rightarrow|leftarrow|Rightarrow|Leftarrow|"
+    "leftrightarrow|Leftrightarrow|longrightarrow|Longrightarrow|mapsto|implies|iff|times|cdot|pm|mp|"
+    "div|circ|oplus|otimes|cup|cap|setminus|wedge|vee|land|lor"
+)
+SPACED_SYMBOL = re.compile(rf"\s*(?<!\\)\\(?:{SPACED_SYMBOLS})(?![A-Za-z])\s*")
+OPERATORS = (
+    r"\\(?:log|ln|lg|exp|sin|cos|tan|cot|sec|csc|sinh|cosh|tanh|arcsin|arccos|arctan|max|min|sup|inf|"
+    r"lim|liminf|limsup|det|dim|ker|deg|arg|gcd|hom|Pr)(?![A-Za-z])"
+)
+OPERATOR_AFTER_LETTER = re.compile(rf"(?<=[A-Za-z0-9)\]}}])({OPERATORS})")
+OPERATOR_BEFORE_LETTER = re.compile(rf"({OPERATORS})\s*(?=[A-Za-z0-9\\])")
+
+
+SCRIPT = re.compile(r"(?<!\\)[_^]\s*\{")
+
+
+def spaced(tex: str) -> str:
+    """The formula with those spaces kept; a sub- or superscript is set tight by TeX and read so
+    (`\\lim_{n\\to\\infty}` reads 'lim_n→∞', not 'lim_n → ∞')."""
+    scripts = script_groups(tex)
+
+    def in_script(m: re.Match) -> bool:
+        return any(start <= m.start() < end for start, end in scripts)
+
+    tex = SPACED_SYMBOL.sub(
+        lambda m: f"{m.group().strip()}{{}}" if in_script(m) else f" {m.group().strip()}{{}} ", tex
+    )
+    scripts = script_groups(tex)
+    tex = OPERATOR_AFTER_LETTER.sub(lambda m: m.group() if in_script(m) else f" {m.group()}", tex)
+    scripts = script_groups(tex)
+    return OPERATOR_BEFORE_LETTER.sub(lambda m: m.group() if in_script(m) else f"{m.group(1)}{{}} ", tex)
+
+
+def script_groups(tex: str) -> list[tuple[int, int]]:
+    """(start, end) of each braced sub- or superscript (`_{...}`, `^{...}`), outermost only."""
+    groups: list[tuple[int, int]] = []
+    for script in SCRIPT.finditer(tex):
+        if groups and script.start() < groups[-1][1]:
+            continue  # inside the one before
+        groups.append((script.start(), group_end(tex, script.end() - 1) or len(tex)))
+    return groups
+
+
 @lru_cache(maxsize=8192)
 def readable(tex: str, scope: MacroScope = KATEX_SCOPE) -> str:
     """A formula as readable text, its macros expanded with those of `scope`: `\\textit{New News}`
@@ -449,7 +498,9 @@ def readable(tex: str, scope: MacroScope = KATEX_SCOPE) -> str:
     end, or that pylatexenc cannot read, stays as written (as the page shows what KaTeX refuses)."""
     try:
         expanded = Expander(dict(scope.macros)).expand(NULL_DELIMITER.sub("", tex))
-        text = LatexNodes2Text(math_mode="text", strict_latex_spaces=True).latex_to_text(as_written(expanded))
+        text = LatexNodes2Text(math_mode="text", strict_latex_spaces=True).latex_to_text(
+            as_written(spaced(expanded))
+        )
     except Exception:  # TooMuch, or pylatexenc's own: a formula must never break a build
         return " ".join(tex.split())
     return " ".join(text.split())
