@@ -183,3 +183,39 @@ def test_filters_count_and_pick_pages_of_every_language(page, chinese_site):
 def test_an_english_site_finds_a_chinese_digest(page, english_site, query, digest):
     with serve_static(english_site) as url:
         assert digest in searched(page, url, query)
+
+
+# -- Open Graph locales ------------------------------------------------------------------------------
+
+
+def og_locale_of(out: Path, rel: str) -> str:
+    return re.search(
+        r'<meta property="og:locale" content="([^"]*)"', (out / rel).read_text(encoding="utf-8")
+    )[1]
+
+
+def test_og_locale_is_language_and_territory(chinese_site, english_site):
+    """og:locale is written language_TERRITORY (Open Graph's form), never a bare language."""
+    assert og_locale_of(chinese_site, "index.html") == "zh_CN"
+    assert og_locale_of(chinese_site, "digests/2023-06-01-sparse/index.html") == "en_US"
+    assert og_locale_of(chinese_site, "digests/2024-03-02-ja/index.html") == "ja_JP"
+    assert og_locale_of(english_site, "index.html") == "en_US"
+    assert og_locale_of(english_site, "papers/2304.15004/index.html") == "en_US"
+    assert og_locale_of(english_site, "digests/2024-03-03-zh/index.html") == "zh_CN"
+
+
+@pytest.mark.parametrize(
+    "tag, locale",
+    [
+        ("en-GB", "en_GB"),  # the tag's own region
+        ("zh-TW", "zh_TW"),
+        ("zh-Hant", "zh_TW"),  # the script's likeliest region
+        ("he", "he_IL"),
+        ("ko", "ko_KR"),
+        ("qaa", "qaa"),  # a private-use language: nothing to add
+    ],
+)
+def test_og_locale_of_other_tags(tag, locale):
+    from paperdigest.i18n import og_locale
+
+    assert og_locale(tag) == locale
