@@ -219,3 +219,102 @@ def test_og_locale_of_other_tags(tag, locale):
     from paperdigest.i18n import og_locale
 
     assert og_locale(tag) == locale
+
+
+# -- right-to-left digests -------------------------------------------------------------------------
+
+ARABIC = """\
+    ---
+    title: ملخص الأوراق البحثية
+    date: 2024-03-04
+    ---
+    نقرأ هذا الأسبوع أوراقا عن نماذج اللغة الكبيرة وتطبيقاتها في الترجمة الآلية، ومنها Flashy Sparse Kernels.
+
+    ## الترجمة الآلية
+
+    > تقترح الورقة طريقة جديدة لتحسين جودة الترجمة.
+
+    المعادلة $x + 1$ بسيطة، والشيفرة `f(a, b)` كذلك.
+    """
+HEBREW = """\
+    ---
+    title: Weekly
+    date: 2024-03-05
+    lang: he
+    ---
+    השבוע קראנו מאמרים על מודלי שפה גדולים.
+    """
+
+
+def test_arabic_and_hebrew_are_told_from_english():
+    from paperdigest.parse.language import detect_language
+
+    assert detect_language("ملخص", "نقرأ هذا الأسبوع أوراقا عن نماذج اللغة. Flashy Sparse Kernels") == "ar"
+    assert detect_language("סיכום", "השבוע קראנו מאמרים על מודלי שפה גדולים") == "he"
+    # English citing a few words of Arabic is still English; half and half says nothing.
+    assert (
+        detect_language("Notes", "We read many papers this week about translation, " * 5 + "الترجمة") == "en"
+    )
+    assert detect_language("Notes", "Sparse attention kernels الترجمة الآلية الجديدة") == ""
+
+
+def layout(page, url: str) -> dict:
+    page.goto(url)
+    return page.evaluate(
+        """() => {
+          const dir = (sel) => getComputedStyle(document.querySelector(sel)).direction;
+          const article = document.querySelector('article.digest');
+          const h1 = article.querySelector('h1'), range = document.createRange();
+          range.selectNodeContents(h1);
+          const text = range.getBoundingClientRect(), box = h1.getBoundingClientRect();
+          const quote = article.querySelector('blockquote');
+          const math = article.querySelector('math');
+          return {
+            html: dir('html'), header: dir('header.site-header'), footer: dir('footer.site-footer'),
+            article: dir('article.digest'), h1: dir('article h1'),
+            // Where the heading's text sits in its line: against the right edge in right to left.
+            titleGapLeft: text.left - box.left, titleGapRight: box.right - text.right,
+            quoteBar: quote && [getComputedStyle(quote).borderLeftWidth, getComputedStyle(quote).borderRightWidth],
+            math: math && getComputedStyle(math).direction, code: article.querySelector('p code') && dir('p code'),
+          };
+        }"""
+    )
+
+
+@pytest.fixture(scope="module")
+def rtl_sites(tmp_path_factory):
+    chinese = build(
+        tmp_path_factory.mktemp("rtl-zh"), "zh-CN", {"2024-03-04-ar.md": ARABIC, "2024-03-05-he.md": HEBREW}
+    )
+    arabic = build(
+        tmp_path_factory.mktemp("rtl-ar"),
+        "ar",
+        {"2024-03-01-en.md": ENGLISH_2024, "2024-03-04-ar.md": ARABIC},
+    )
+    return chinese, arabic
+
+
+@pytest.mark.browser
+def test_a_right_to_left_digest_reads_right_to_left_in_a_left_to_right_site(page, rtl_sites):
+    chinese, _ = rtl_sites
+    assert page_lang(chinese, "digests/2024-03-04-ar/index.html") == "ar"  # detected, not English
+    with serve_static(chinese) as url:
+        arabic = layout(page, f"{url}digests/2024-03-04-ar/")
+        hebrew = layout(page, f"{url}digests/2024-03-05-he/")
+    for shown in (arabic, hebrew):
+        assert shown["article"] == shown["h1"] == "rtl"
+        assert shown["html"] == shown["header"] == shown["footer"] == "ltr"  # the site's frame
+        assert shown["titleGapRight"] < 1 < shown["titleGapLeft"]
+    assert arabic["quoteBar"] == ["0px", "4px"]  # the quote's bar where its lines begin
+    assert arabic["math"] == arabic["code"] == "ltr"  # formulas and code are never mirrored
+
+
+@pytest.mark.browser
+def test_a_right_to_left_site_keeps_a_left_to_right_digest_left_to_right(page, rtl_sites):
+    _, arabic_site = rtl_sites
+    with serve_static(arabic_site) as url:
+        english = layout(page, f"{url}digests/2024-03-01-en/")
+        arabic = layout(page, f"{url}digests/2024-03-04-ar/")
+    assert english["html"] == english["header"] == "rtl" and english["article"] == "ltr"
+    assert english["titleGapLeft"] < 1 < english["titleGapRight"]
+    assert arabic["html"] == arabic["article"] == "rtl"

@@ -153,3 +153,10 @@ def likely_territory(locale: Locale) -> str | None:
     found = likely.get(f"{locale.language}_{locale.script}") or likely.get(locale.language)
     whole = _locale(found.replace("_", "-")) if found else None
     return whole.territory if whole else None
+
+
+def text_direction(language: str) -> str:
+    """'rtl' for a language written right to left (Arabic, Hebrew, Persian, Urdu...), as CLDR
+    says; else, or for a language Babel does not know, 'ltr'."""
+    locale = _locale(language)
+    return "rtl" if locale is not None and locale.text_direction == "rtl" else "ltr"
