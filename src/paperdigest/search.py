@@ -9,8 +9,10 @@ indexed by their TeX (the MathML annotation), never as KaTeX's glyph-by-glyph ma
 The index is split into shards by period (a year, or fewer months on a small site): a digest page
 by its date, a paper page by the month of its arXiv id (else of its first mention). Each shard is a
 whole Pagefind bundle under `pagefind/<period>/`, made again only when one of its pages changed; `pagefind/shards.json` lists
-them, and `assets/search.js` loads the first and merges the others into it in the browser
-(Pagefind's mergeIndex), so results, filters and ranking span the whole site. No server.
+them and the languages each holds, and `assets/search.js` loads the first and merges the others
+into it in the browser (Pagefind's mergeIndex), once for each language (Pagefind indexes a page by
+its `<html lang>`, and a digest in another language than the site's has its own), so results,
+filters and ranking span the whole site. No server.
 """
 
 from __future__ import annotations
@@ -219,11 +221,25 @@ def scratch_folder(site: SiteOutput) -> Iterator[Path]:
 
 
 def write_shard_list(site: SiteOutput, names: list[str]) -> None:
-    """pagefind/shards.json: the shards the browser merges, the first one's script loaded."""
-    data = json.dumps({"shards": names}).encode()
+    """pagefind/shards.json: the shards the browser merges, and the languages each holds.
+
+    Pagefind indexes a page under its `<html lang>` (a digest in another language than the site's
+    has its own), one index per language in each bundle, and searches the index of one language
+    only: the browser loads one Pagefind for each language listed here (search.js)."""
+    languages = {name: bundle_languages(site, name) for name in names}
+    data = json.dumps({"shards": names, "languages": languages}).encode()
     fp = digest_of("shards", data)
     if not site.keep(SHARD_LIST, fp):
         site.add(SHARD_LIST, *site.stage(SHARD_LIST, data, fp))
+
+
+def bundle_languages(site: SiteOutput, name: str) -> list[str]:
+    """The languages of a shard's bundle, as its entry file names them (`zh-cn`, `en`)."""
+    try:
+        entry = json.loads(site.path_of(f"{BUNDLE_DIR}/{name}/{ENTRY}").read_bytes())
+        return sorted(entry["languages"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
 
 
 def shard_fingerprint(site: SiteOutput, shard: Shard, settings: tuple[str, ...]) -> str:

@@ -16,7 +16,7 @@ from markupsafe import escape
 
 from paperdigest.bibtex import arxiv_issue
 from paperdigest.config import SiteConfig
-from paperdigest.i18n import Strings, site_strings
+from paperdigest.i18n import Strings, og_locale, site_strings, text_direction
 from paperdigest.model import RANGE, WEEK, Card, Digest, Paper
 from paperdigest.parse.cards import CARD_SLOT
 from paperdigest.parse.digest import PAPER_PAGE_LINK, paper_id
@@ -122,4 +122,6 @@ def install_theme_helpers(
     env.filters["host_path"] = host_path
     env.filters["paper_date"] = paper_date
     env.filters["page_lang"] = lambda detected: page_language(detected, config.language)
+    env.filters["og_locale"] = og_locale  # en_US, zh_CN: og:locale's form of a language tag
+    env.filters["text_dir"] = text_direction  # 'rtl' for Arabic, Hebrew...; else 'ltr'
     env.filters["when"] = lambda x: shown_when(x, strings)  # day, week or month

@@ -1,6 +1,7 @@
 // Site search: "/" focuses the search box; the search/ page queries the Pagefind index that
 // `paperdigest build` writes to pagefind/ (static files, no server), under any base path. The index
-// comes in shards (pagefind/shards.json lists them): the first is loaded, the others merged into it.
+// comes in shards (pagefind/shards.json lists them and their languages): for each language, the
+// first shard holding it is loaded and the others merged into it.
 (function () {
   "use strict";
   var PAGE = 30;           // results shown at first, and added by "More results"
@@ -57,23 +58,96 @@
       var bundle = base + "pagefind/";
       // Pagefind's URLs are relative to the site root; the base path makes them work under /<repo>/.
       var options = { baseUrl: base, excerptLength: 40 };
-      // Each shard's pages carry a "shard" filter, which `shardsHolding` reads back.
-      function inShard(name) { return Object.assign({ mergeFilter: { shard: name } }, options); }
+      // Each index (a shard's pages of one language) carries a "shard" filter, `2024/en`, which
+      // `shardsHolding` reads back: an index that lacks a word answers it as Pagefind does, though
+      // the same shard's index of another language holds it.
+      function inShard(name, language) {
+        return Object.assign({ mergeFilter: { shard: name + "/" + language } }, options);
+      }
       pagefind = fetch(bundle + "shards.json", { cache: "no-cache" }).then(function (response) {
         if (!response.ok) throw new Error("no search index (" + response.status + ")");
         return response.json();
       }).then(function (index) {
         if (!index.shards.length) throw new Error("the search index is empty");
-        return import(bundle + index.shards[0] + "/pagefind.js").then(function (pf) {
-          return Promise.resolve(pf.options(inShard(index.shards[0]))).then(function () {
-            return Promise.all(index.shards.slice(1).map(function (name) {
-              return pf.mergeIndex(bundle + name + "/", inShard(name));
-            }));
-          }).then(function () { return pf; });
-        });
+        return Promise.all(byLanguage(index).map(function (group) {
+          return languageSearch(bundle, group, inShard);
+        })).then(together);
       });
     }
     return pagefind;
+  }
+
+  // [{language, shards}]: the shards holding each language's index (shards.json says which; an
+  // index without that list holds the page's language only).
+  function byLanguage(index) {
+    var page = (document.documentElement.lang || "unknown").toLowerCase();
+    var groups = [];
+    index.shards.forEach(function (name) {
+      var languages = (index.languages || {})[name];
+      (languages && languages.length ? languages : [page]).forEach(function (language) {
+        var group = groups.filter(function (g) { return g.language === language; })[0];
+        if (!group) groups.push(group = { language: language, shards: [] });
+        group.shards.push(name);
+      });
+    });
+    return groups;
+  }
+
+  // One Pagefind for one language. Pagefind indexes a page under its <html lang> (a digest in
+  // another language than the site's has its own) and searches the index of the search page's
+  // language only, with that language's stemmer and word segmentation, in one WebAssembly module
+  // a page. So each language gets a pagefind.js of its own (a module of its own: the URL names the
+  // language), started under that language (Pagefind takes it from <html lang> as it starts, so
+  // the attribute says so for that moment), and that language's index of every other shard holding
+  // it is merged into it.
+  function languageSearch(bundle, group, inShard) {
+    var first = group.shards[0];
+    var script = bundle + first + "/pagefind.js?language=" + encodeURIComponent(group.language);
+    return import(script).then(function (pf) {
+      pf.options(inShard(first, group.language)); // kept until it starts
+      inLanguage(group.language, function () { pf.init(); });
+      return Promise.all(group.shards.slice(1).map(function (name) {
+        return pf.mergeIndex(bundle + name + "/", Object.assign({ language: group.language }, inShard(name, group.language)));
+      })).then(function () { return pf; });
+    });
+  }
+
+  function inLanguage(language, start) {
+    var html = document.documentElement, was = html.getAttribute("lang");
+    html.setAttribute("lang", language);
+    try { start(); } finally {
+      if (was === null) html.removeAttribute("lang"); else html.setAttribute("lang", was);
+    }
+  }
+
+  // The languages' Pagefinds answer as one, as Pagefind answers for the indexes merged into it:
+  // the results of all by score, the counts of each filter value added up.
+  function together(searches) {
+    return {
+      search: function (term, options) {
+        return Promise.all(searches.map(function (pf) { return pf.search(term, options); })).then(function (found) {
+          var results = [].concat.apply([], found.map(function (s) { return s.results; }));
+          results.sort(function (a, b) { return b.score - a.score; });
+          return { results: results, filters: addedUp(found.map(function (s) { return s.filters; })) };
+        });
+      },
+      filters: function () {
+        return Promise.all(searches.map(function (pf) { return pf.filters(); })).then(addedUp);
+      },
+    };
+  }
+
+  function addedUp(filterSets) {
+    var sum = {};
+    filterSets.forEach(function (filters) {
+      Object.keys(filters || {}).forEach(function (name) {
+        var values = sum[name] = sum[name] || {};
+        Object.keys(filters[name]).forEach(function (value) {
+          values[value] = (values[value] || 0) + filters[name][value];
+        });
+      });
+    });
+    return sum;
   }
 
   // The words Pagefind searches for: the query lower-cased, without punctuation, and (for Chinese,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 
 from paperdigest.errors import did_you_mean, excerpt
 
@@ -133,3 +134,29 @@ def plural_category(language: str, count: int) -> str:
     for a language Babel does not know."""
     locale = _locale(language) or _locale(FALLBACK)
     return locale.plural_form(abs(count))
+
+
+def og_locale(language: str) -> str:
+    """Open Graph's locale of a language tag: language_TERRITORY (`en_US`, `zh_CN`, `ja_JP`), as
+    og:locale is written. The tag's own region, else the one CLDR finds likeliest for its language
+    and script (`zh-Hant` is zh_TW); a tag Babel does not know keeps its parts."""
+    locale = _locale(language)
+    if locale is None:
+        return language.replace("-", "_")
+    territory = locale.territory or likely_territory(locale)
+    return f"{locale.language}_{territory}" if territory else locale.language
+
+
+def likely_territory(locale: Locale) -> str | None:
+    """The territory of CLDR's likely subtags for the locale's language (and script)."""
+    likely = get_global("likely_subtags")
+    found = likely.get(f"{locale.language}_{locale.script}") or likely.get(locale.language)
+    whole = _locale(found.replace("_", "-")) if found else None
+    return whole.territory if whole else None
+
+
+def text_direction(language: str) -> str:
+    """'rtl' for a language written right to left (Arabic, Hebrew, Persian, Urdu...), as CLDR
+    says; else, or for a language Babel does not know, 'ltr'."""
+    locale = _locale(language)
+    return "rtl" if locale is not None and locale.text_direction == "rtl" else "ltr"
