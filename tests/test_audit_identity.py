@@ -224,3 +224,21 @@ def test_notes_link_ids_in_text_but_never_a_typod_one(tmp_path):
     page = (tmp_path / "_site" / "digests" / "weekly" / "index.html").read_text(encoding="utf-8")
     assert "covered in arXiv:2304.1500 and arXiv:2304.150041, distillation in <a " in page
     assert '<a href="https://arxiv.org/abs/hep-th/9901002" id="arxiv-hep-th_9901002">' in page
+
+
+def test_a_typod_id_is_a_located_warning(tmp_path):
+    """It was dropped (or, before, taken for another paper) without a word: the author hears where."""
+    note = "---\ntitle: Note\ndate: 2024-01-01\n---\n\nIntro.\n\nSee [arXiv:2304.150041](https://arxiv.org/abs/2304.150041).\n"
+    site = write_site(
+        tmp_path, {"2024-01-01.md": note, "2024-01-02.md": prose_digest(2, "arXiv:2304.15004")}, SITE
+    )
+    proc = run_cli("build", "--source", str(site))
+    assert proc.returncode == 0, proc.stderr
+    expected = "digests/2024-01-01.md:8: warning: '2304.150041' is not an arXiv id (ids of 2304 have 5 digits after the dot)"
+    assert proc.stderr.count(expected) == 1, proc.stderr  # the link's text and URL: one warning
+    strict = run_cli("build", "--source", str(site), "--strict")
+    assert strict.returncode == 1 and expected in strict.stderr
+    checked = run_cli("check", "--source", str(site), "--format", "json")
+    assert {"path": "digests/2024-01-01.md", "line": 8, "level": "warning"}.items() <= next(
+        p for p in json.loads(checked.stdout) if "2304.150041" in p["message"]
+    ).items()

@@ -168,6 +168,7 @@ def parse_source(
     problems += nesting_problems(env, rel, offset)
     problems += liquid_problems(tokens, rel, offset)
     problems += duplicate_card_problems(cards, rel)
+    problems += impossible_id_problems(source.body, rel, offset)
     demote_headings(tokens)
     shown = card_slots(tokens, [(i, n) for n, (i, _) in enumerate(found.cards) if i is not None])
     html = md.renderer.render(shown, md.options, env)
@@ -433,6 +434,17 @@ def nesting_problems(env: dict, rel: str, offset: int) -> list[Problem]:
         return []
     msg = f"lists or quotes nested more than {MAX_NESTING} levels deep: deeper markers are shown as text"
     return [Problem(rel, env["too_deep"] + offset, "warning", msg)]
+
+
+def impossible_id_problems(body: str, rel: str, offset: int) -> list[Problem]:
+    """A reference to an arXiv id arXiv cannot have given is no paper's (parse/papers.canonical_id):
+    the author hears of the typo, once per line and id (a link and its text often repeat it)."""
+    found: dict[tuple[int, str], Problem] = {}
+    for position, written, why in papers.impossible_references(body):
+        line = body.count("\n", 0, position) + offset
+        msg = f"{written!r} is not an arXiv id ({why}): no paper is made of it"
+        found.setdefault((line, written), Problem(rel, line, "warning", msg))
+    return list(found.values())
 
 
 def liquid_problems(tokens: list[Token], rel: str, offset: int) -> list[Problem]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
 # An id ends where its digits end: "2304.150041" is no reference to 2304.15004 with a 1 after it.
 NEW_ID = r"\d{4}\.\d{4,5}(?!\d)"
@@ -11,11 +12,14 @@ NEW_ID = r"\d{4}\.\d{4,5}(?!\d)"
 OLD_ID = r"[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?!\d)"
 # Pages that stand for one arXiv paper: arXiv itself and the readers, mirrors and indexes built on
 # its ids. Old-style ids (hep-th/9901001) only appear on arXiv's own hosts.
-ARXIV_HOSTS = (
-    rf"(?:(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/|ar5iv(?:\.labs\.arxiv)?\.org/(?:abs|html)/)({NEW_ID}|{OLD_ID})"
-    rf"|(?:(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf)/|(?:huggingface|hf)\.co/papers/|papers\.cool/arxiv/"
-    rf"|(?:www\.)?arxiv-vanity\.com/papers/|(?:www\.)?semanticscholar\.org/arxiv/|doi\.org/10\.48550/arXiv\.)({NEW_ID})"
+OWN_PAGES = (
+    r"(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/|ar5iv(?:\.labs\.arxiv)?\.org/(?:abs|html)/"
 )
+READER_PAGES = (
+    r"(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf)/|(?:huggingface|hf)\.co/papers/|papers\.cool/arxiv/"
+    r"|(?:www\.)?arxiv-vanity\.com/papers/|(?:www\.)?semanticscholar\.org/arxiv/|doi\.org/10\.48550/arXiv\."
+)
+ARXIV_HOSTS = rf"(?:{OWN_PAGES})({NEW_ID}|{OLD_ID})|(?:{READER_PAGES})({NEW_ID})"
 ARXIV_URL = re.compile(rf"(?:{ARXIV_HOSTS})(?:v\d+)?", re.IGNORECASE)
 ARXIV_TEXT = re.compile(rf"\barXiv\s*[:：]\s*({NEW_ID}|{OLD_ID})(?:v\d+)?", re.IGNORECASE)
 # Daily-list pages mark each paper's element: <div data-arxiv-id="2401.12345">.
@@ -23,6 +27,10 @@ ARXIV_ATTRIBUTE = re.compile(
     rf"""\bdata-arxiv(?:-id)?\s*=\s*["']?(?:arXiv:)?({NEW_ID}|{OLD_ID})""", re.IGNORECASE
 )
 BARE_ARXIV_ID = re.compile(rf"(?:arXiv\s*[:：]?\s*)?({NEW_ID}|{OLD_ID})(?:v\d+)?", re.IGNORECASE)
+# A new-style id however many digits it has, where a reference to one stands (impossible_references).
+WRITTEN_NEW_ID = re.compile(
+    rf"(?:{OWN_PAGES}|{READER_PAGES}|\barXiv\s*[:：]\s*)(\d{{4}}\.\d+)", re.IGNORECASE
+)
 NEW_STYLE_ID = re.compile(r"(?P<yymm>\d\d(?P<month>\d\d))\.(?P<number>\d+)")
 OLD_STYLE_ID = re.compile(r"(?P<archive>[a-z\-]+)(?:\.[a-z]{2})?/\d\d(?P<month>\d\d)\d{3}", re.IGNORECASE)
 # A URL ends before the punctuation that follows it in a sentence: "https://x/y, https://x/z".
@@ -76,6 +84,15 @@ def canonical_id(found: str) -> str:
     old = OLD_STYLE_ID.fullmatch(found)
     aid = f"{old.group('archive').lower()}/{found.rsplit('/', 1)[1]}" if old else found
     return "" if impossible_id(aid) else aid
+
+
+def impossible_references(text: str) -> Iterator[tuple[int, str, str]]:
+    """(position, id as written, why arXiv cannot have given it) of each reference in `text` to a
+    new-style id that is none: `arXiv:2304.150041`, `https://arxiv.org/abs/2304.1500`."""
+    for m in WRITTEN_NEW_ID.finditer(text):
+        why = impossible_id(m.group(1))
+        if why:
+            yield m.start(1), m.group(1), why
 
 
 def impossible_id(aid: str) -> str:
