@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
-from conftest import run_cli, write_site
+from conftest import run_cli, site_tree, write_site
+from paperdigest.build import Builder
 from paperdigest.parse import papers
 from paperdigest.scaffold import ScaffoldError, normalise_arxiv_id
 
@@ -242,3 +244,116 @@ def test_a_typod_id_is_a_located_warning(tmp_path):
     assert {"path": "digests/2024-01-01.md", "line": 8, "level": "warning"}.items() <= next(
         p for p in json.loads(checked.stdout) if "2304.150041" in p["message"]
     ).items()
+
+
+# ---------------------------------------------------------------- a title alone names the paper
+
+MIRAGE = "Are Emergent Abilities of Large Language Models a Mirage?"
+
+
+def titled_digest(day: int, title: str, url: str = "", more: str = "") -> str:
+    field = f"> - URL：{url}\n" if url else "> - 会议：NeurIPS 2023\n"
+    # Apart from the arXiv paper's own digest, the title-only cards' in a category (and feed) of their own.
+    category = "arxiv" if url.startswith("https://arxiv.org") else "notes"
+    front = f"---\ntitle: Cards {day}\ndate: 2024-02-{day:02d}\ncate1: {category}\n---\n\n"
+    return f"{front}### 1、{title}\n\n{field}\nSummary {day}.\n{more}"
+
+
+def joined_site(root):
+    return write_site(
+        root,
+        {
+            "2024-02-01.md": titled_digest(1, MIRAGE, "https://arxiv.org/abs/2304.15004"),
+            # The same title in other case and without its question mark; its only link is OpenReview.
+            "2024-02-02.md": titled_digest(
+                2, MIRAGE.lower().rstrip("?"), "https://openreview.net/forum?id=ITw9edRDlD"
+            ),
+            "2024-02-03.md": titled_digest(3, MIRAGE),  # no link at all
+            "2024-02-04.md": titled_digest(4, MIRAGE + " Revisited"),  # another paper
+        },
+        SITE,
+    )
+
+
+def test_a_card_named_by_the_title_of_an_arxiv_paper_is_that_paper(tmp_path):
+    site = joined_site(tmp_path)
+    found = build(site)
+    assert set(found) == {"2304.15004", "are-emergent-abilities-of-large-language-models-a-mirage-revisited"}
+    assert mentioned_in(found["2304.15004"]) == {"Cards 1", "Cards 2", "Cards 3"}
+    assert found["2304.15004"]["venue"] == "NeurIPS 2023"  # given where only the title named it
+    out = site / "_site"
+    assert not (out / "papers" / "are-emergent-abilities-of-large-language-models-a-mirage").exists()
+    for day in (2, 3):  # the card heading links the one paper page, and the card its arXiv pages
+        page = (out / "digests" / f"2024-02-0{day}" / "index.html").read_text(encoding="utf-8")
+        assert 'href="/papers/2304.15004/"' in page and 'href="https://arxiv.org/abs/2304.15004"' in page
+        assert "/papers/are-emergent-abilities-of-large-language-models-a-mirage/" not in page
+
+
+def test_a_title_two_arxiv_papers_have_names_neither(tmp_path):
+    """Two papers with one title (a workshop and a journal version with new ids): a card giving
+    only the title could be either, so it stays a paper of its own."""
+    site = joined_site(tmp_path)
+    (site / "digests" / "2024-02-05.md").write_text(
+        titled_digest(5, MIRAGE, "https://arxiv.org/abs/2305.10601"), encoding="utf-8"
+    )
+    found = build(site)
+    assert mentioned_in(found["2304.15004"]) == {"Cards 1"}
+    assert mentioned_in(found["2305.10601"]) == {"Cards 5"}
+    alone = found["are-emergent-abilities-of-large-language-models-a-mirage"]
+    assert mentioned_in(alone) == {"Cards 2", "Cards 3"} and alone["arxiv_id"] == ""
+
+
+def joining_edits(site):
+    """(what, files changed, edit): edits that join a title-only card to an arXiv paper, or part
+    them, from another file."""
+
+    def write(day: int, *args, **kwargs):
+        path = site / "digests" / f"2024-02-{day:02d}.md"
+        return {path}, lambda: path.write_text(titled_digest(day, *args, **kwargs), encoding="utf-8")
+
+    def remove(day: int):
+        path = site / "digests" / f"2024-02-{day:02d}.md"
+        return {path}, path.unlink
+
+    mirage = "https://arxiv.org/abs/2304.15004"
+    yield "the arXiv paper's title changes", *write(1, "Emergent Abilities: A Mirage?", mirage)
+    yield "and changes back", *write(1, MIRAGE, mirage)
+    # A digest giving the paper under a second title, by its link and again by that title alone: a
+    # second arXiv paper of that title parts the title-only card, and the paper keeps its digests.
+    look = "Mirage, A Second Look"
+    yield (
+        "a digest lists the paper by link and title",
+        *write(6, look, mirage, f"\n## 更多\n\n### 1、{look}\n"),
+    )
+    yield "an arXiv paper takes its second title", *write(7, look, "https://arxiv.org/abs/2305.10601")
+    yield "and goes", *remove(7)
+    yield "a second arXiv paper takes the title", *write(5, MIRAGE, "https://arxiv.org/abs/2305.10601")
+    yield "and goes", *remove(5)
+    yield "a joined card's digest gets a paragraph", *write(3, MIRAGE, more="\nMore words.\n")
+
+
+def clean_tree(site, tmp_path) -> dict[str, bytes]:
+    fresh = tmp_path / "clean"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(".paperdigest-cache", "_site"))
+    run_cli("build", "--source", str(fresh), check=True)
+    return site_tree(fresh / "_site")
+
+
+def test_builds_from_the_cache_equal_clean_builds_as_titles_join_and_part(tmp_path):
+    site = joined_site(tmp_path / "site")
+    run_cli("build", "--source", str(site), check=True)
+    for what, _, edit in joining_edits(site):
+        edit()
+        run_cli("build", "--source", str(site), check=True)
+        assert site_tree(site / "_site") == clean_tree(site, tmp_path), what
+
+
+def test_dev_server_rebuilds_equal_clean_builds_as_titles_join_and_part(tmp_path):
+    site = joined_site(tmp_path / "site")
+    builder = Builder(site, site / "_site", jobs=1)
+    builder.build()
+    for what, changed, edit in joining_edits(site):
+        edit()
+        builder.rebuild(changed)
+        assert site_tree(site / "_site") == clean_tree(site, tmp_path), what

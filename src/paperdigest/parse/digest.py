@@ -231,13 +231,18 @@ def paper_id(card: Card) -> str:
     return card.arxiv_id or papers.title_slug(card.title)
 
 
+def paper_page_link(card: Card) -> str:
+    """The start of the link from a card's heading to its paper's page (the base path is added on
+    render); join.py finds it by this text when grouping gives the card its paper."""
+    return f'{PAPER_PAGE_LINK} href="/papers/{escapeHtml(papers.paper_path_id(paper_id(card)))}/"'
+
+
 def link_cards_to_paper_pages(tokens: list[Token], cards: list[tuple[int, Card]]) -> None:
     """Each card heading ends with a link to the paper's own page."""
     for index, card in cards:
         inline = tokens[index + 1]
-        href = f"/papers/{escapeHtml(papers.paper_path_id(paper_id(card)))}/"  # base path added on render
         link = Token("html_inline", "", 0)
-        link.content = f' {PAPER_PAGE_LINK} href="{href}">↗</a>'  # named by the theme (theme.body_parts)
+        link.content = f" {paper_page_link(card)}>↗</a>"  # named by the theme (theme.body_parts)
         inline.children = [*(inline.children or []), link]
         tokens[index].attrJoin("class", "paper-heading")
 
