@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from paperdigest.errors import Problem
+from paperdigest.join import join_titles, normalise_title
 from paperdigest.model import CITED, Card, Digest, DigestSummary, Entry, Mention, Paper, summary_of
 from paperdigest.overrides import apply_overrides
 from paperdigest.parse import papers as ids
@@ -108,7 +109,7 @@ def build_index(
     """`overrides`: paper id -> PaperOverride (papers.yaml); they win over what digests say."""
     steps = steps or Steps()
     digests, problems = unique_slugs(digests)
-    oldest_first = sorted(digests, key=sort_key)
+    oldest_first = sorted(join_titles(digests), key=sort_key)
     papers, paper_problems = merge_papers(oldest_first, steps)
     if overrides:
         papers, override_problems = apply_overrides(papers, overrides)
@@ -153,8 +154,8 @@ def unique_slugs(digests: list[Digest]) -> tuple[list[Digest], list[Problem]]:
     only in case count as one: on a case-insensitive disk (macOS, Windows) one folder would
     overwrite the other.
 
-    The slug is the only field grouping changes: a digest record is otherwise exactly what parsing
-    made of its file (fingerprints rely on it)."""
+    The slug is one of the two things grouping changes (join.join_titles the other): a digest
+    record is otherwise exactly what parsing made of its file (fingerprints rely on it)."""
     seen: dict[str, Digest] = {}  # by lower-case slug
     result, problems = [], []
     for digest in sorted(digests, key=lambda d: d.source):
@@ -411,10 +412,6 @@ def merge_one(pid: str, seen: list[tuple[Digest, Card]]) -> Paper:
 def _mention_date(mention: Mention) -> dt.date:
     """Oldest first; a notebook's weeks are in the file newest first, their mentions are not."""
     return mention.date or dt.date.min
-
-
-def normalise_title(title: str) -> str:
-    return "".join(ch for ch in title.lower() if ch.isalnum())
 
 
 def title_conflicts(pid: str, seen: list[tuple[Digest, Card]]) -> list[Problem]:

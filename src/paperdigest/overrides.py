@@ -65,7 +65,8 @@ def load_overrides(root: Path) -> tuple[dict[str, PaperOverride], list[Problem]]
     overrides, problems = {}, []
     for key_node, value_node in node.value:
         key, line = plain(key_node), key_node.start_mark.line + 1
-        pid = ids.arxiv_id(key) or key.strip()
+        # Any form of an arXiv id finds its paper: a URL, `2402.00838v2`, `math.AG/0601001`.
+        pid = ids.arxiv_id(key) or ids.bare_arxiv_id(key) or key.strip()
         if not pid:
             problems.append(
                 Problem(FILE_NAME, line, "error", "an entry without a paper id (an arXiv id or URL)")

@@ -16,8 +16,6 @@ from paperdigest.install_spec import REQUIREMENTS, InstallSpec, requirements_txt
 from paperdigest.parse import papers
 
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
-NEW_STYLE_ID = re.compile(r"(?P<yymm>\d\d(?P<month>\d\d))\.(?P<number>\d+)")
-OLD_STYLE_ID = re.compile(r"[a-z\-]+(?:\.[a-z]{2})?/\d\d(?P<month>\d\d)\d{3}", re.IGNORECASE)
 # What may follow the id in one reference: a version, `.pdf`, a slash, a query or a fragment.
 REFERENCE_END = re.compile(r"(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?", re.IGNORECASE)
 
@@ -252,32 +250,15 @@ def normalise_arxiv_id(value: str) -> str:
     text, so '2304.150041' (a digit too many) gave 2304.15004, another paper, and
     'arXiv:2304.15004 arXiv:2305.10601' one card, for the first."""
     value = value.strip()
-    found = papers.arxiv_id(value) or (m.group(1) if (m := ARXIV_ID.match(value)) else "")
-    if not found or not REFERENCE_END.fullmatch(value[value.find(found) + len(found) :]):
+    found, end = papers.id_as_written(value)
+    if not found and (m := ARXIV_ID.match(value)):
+        found, end = m.group(1), m.end(1)
+    if not found or not REFERENCE_END.fullmatch(value[end:]):
         raise ScaffoldError(f"not an arXiv id or URL: {value!r} (expected one per argument, e.g. 2304.15004)")
-    why = impossible_id(found)
+    why = papers.impossible_id(found)
     if why:
         raise ScaffoldError(f"not an arXiv id: {value!r} ({why})")
-    return found
-
-
-def impossible_id(aid: str) -> str:
-    """Why arXiv cannot have given `aid` ('' when it can): a month past 12, or a number with a
-    digit too many or too few for its month (4 digits from 0704 to 1412, 5 from 1501 on)."""
-    new = NEW_STYLE_ID.fullmatch(aid)
-    old = OLD_STYLE_ID.fullmatch(aid)
-    month = int((new or old).group("month"))
-    if not 1 <= month <= 12:
-        return f"there is no month {month:02d}"
-    if old:
-        return ""
-    yymm, number = new.group("yymm"), new.group("number")
-    if yymm < "0704":
-        return "ids of this form start at 0704.0001, April 2007"
-    digits = 4 if yymm <= "1412" else 5
-    if len(number) != digits:
-        return f"ids of {yymm} have {digits} digits after the dot"
-    return ""
+    return papers.canonical_id(found)
 
 
 # What `new` writes for the user to replace; `paperdigest check` warns while they are still there.

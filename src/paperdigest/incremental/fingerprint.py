@@ -14,8 +14,8 @@ rebuild last build's tuples of papers). A rebuild compares a page's context with
 (same_context) instead of working out its fingerprint again, and a group of pages
 (render.PageGroup) by the inputs it is planned from, so that an edit costs about what it changes,
 not the 80,000 pages of a 10,000-digest site. A Digest is fingerprinted by what it was
-made from: its parse key (file bytes, path, parse settings, code) and its slug, the one field
-grouping may change (group.unique_slugs); a Paper merged from digests' cards, by those digests'
+made from: its parse key (file bytes, path, parse settings, code), its slug and its cards' arXiv
+ids, what grouping may change (group.unique_slugs, join.join_titles); a Paper merged from digests' cards, by those digests'
 merge keys and slugs (group.merge_key: all merge_one reads of a digest), so a new process need not
 walk 60,000 papers and their mentions field by field. A value of any other kind is not guessed at: the page is
 rendered again, and written only if its bytes changed.
@@ -352,7 +352,8 @@ class Fingerprints:
         key = self.digest_keys.get(digest.source)
         if key is None:
             raise Unknown(f"digest {digest.source} without a parse key")
-        return digest_of("Digest", key, digest.slug)
+        # The ids of its cards: a title-only card may take an arXiv id at grouping (join.py).
+        return digest_of("Digest", key, digest.slug, *(card.arxiv_id for card in digest.cards))
 
     def paper(self, paper: Paper) -> str:
         """By the merge keys and slugs of the digests it was merged from; field by field when it

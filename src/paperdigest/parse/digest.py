@@ -174,6 +174,7 @@ def parse_source(
     problems += nesting_problems(env, rel, offset)
     problems += liquid_problems(tokens, rel, offset)
     problems += duplicate_card_problems(cards, rel)
+    problems += impossible_id_problems(source.body, rel, offset)
     demote_headings(tokens)
     shown = card_slots(tokens, [(i, n) for n, (i, _) in enumerate(found.cards) if i is not None])
     html = md.renderer.render(shown, md.options, env)
@@ -236,13 +237,18 @@ def paper_id(card: Card) -> str:
     return card.arxiv_id or papers.title_slug(card.title)
 
 
+def paper_page_link(card: Card) -> str:
+    """The start of the link from a card's heading to its paper's page (the base path is added on
+    render); join.py finds it by this text when grouping gives the card its paper."""
+    return f'{PAPER_PAGE_LINK} href="/papers/{escapeHtml(papers.paper_path_id(paper_id(card)))}/"'
+
+
 def link_cards_to_paper_pages(tokens: list[Token], cards: list[tuple[int, Card]]) -> None:
     """Each card heading ends with a link to the paper's own page."""
     for index, card in cards:
         inline = tokens[index + 1]
-        href = f"/papers/{escapeHtml(papers.paper_path_id(paper_id(card)))}/"  # base path added on render
         link = Token("html_inline", "", 0)
-        link.content = f' {PAPER_PAGE_LINK} href="{href}">↗</a>'  # named by the theme (theme.body_parts)
+        link.content = f" {paper_page_link(card)}>↗</a>"  # named by the theme (theme.body_parts)
         inline.children = [*(inline.children or []), link]
         tokens[index].attrJoin("class", "paper-heading")
 
@@ -439,6 +445,17 @@ def nesting_problems(env: dict, rel: str, offset: int) -> list[Problem]:
         return []
     msg = f"lists or quotes nested more than {MAX_NESTING} levels deep: deeper markers are shown as text"
     return [Problem(rel, env["too_deep"] + offset, "warning", msg)]
+
+
+def impossible_id_problems(body: str, rel: str, offset: int) -> list[Problem]:
+    """A reference to an arXiv id arXiv cannot have given is no paper's (parse/papers.canonical_id):
+    the author hears of the typo, once per line and id (a link and its text often repeat it)."""
+    found: dict[tuple[int, str], Problem] = {}
+    for position, written, why in papers.impossible_references(body):
+        line = body.count("\n", 0, position) + offset
+        msg = f"{written!r} is not an arXiv id ({why}): no paper is made of it"
+        found.setdefault((line, written), Problem(rel, line, "warning", msg))
+    return list(found.values())
 
 
 def liquid_problems(tokens: list[Token], rel: str, offset: int) -> list[Problem]:

@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
-NEW_ID = r"\d{4}\.\d{4,5}"
-OLD_ID = r"[a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
+# An id ends where its digits end: "2304.150041" is no reference to 2304.15004 with a 1 after it.
+NEW_ID = r"\d{4}\.\d{4,5}(?!\d)"
+# archive(.SUBJECT)/YYMMNNN: the subject class (math.AG) is no part of the id (canonical_id).
+OLD_ID = r"[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?!\d)"
 # Pages that stand for one arXiv paper: arXiv itself and the readers, mirrors and indexes built on
 # its ids. Old-style ids (hep-th/9901001) only appear on arXiv's own hosts.
-ARXIV_HOSTS = (
-    rf"(?:(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/|ar5iv(?:\.labs\.arxiv)?\.org/(?:abs|html)/)({NEW_ID}|{OLD_ID})"
-    rf"|(?:(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf)/|(?:huggingface|hf)\.co/papers/|papers\.cool/arxiv/"
-    rf"|(?:www\.)?arxiv-vanity\.com/papers/|(?:www\.)?semanticscholar\.org/arxiv/|doi\.org/10\.48550/arXiv\.)({NEW_ID})"
+OWN_PAGES = (
+    r"(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/|ar5iv(?:\.labs\.arxiv)?\.org/(?:abs|html)/"
 )
+READER_PAGES = (
+    r"(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf)/|(?:huggingface|hf)\.co/papers/|papers\.cool/arxiv/"
+    r"|(?:www\.)?arxiv-vanity\.com/papers/|(?:www\.)?semanticscholar\.org/arxiv/|doi\.org/10\.48550/arXiv\."
+)
+ARXIV_HOSTS = rf"(?:{OWN_PAGES})({NEW_ID}|{OLD_ID})|(?:{READER_PAGES})({NEW_ID})"
 ARXIV_URL = re.compile(rf"(?:{ARXIV_HOSTS})(?:v\d+)?", re.IGNORECASE)
-ARXIV_TEXT = re.compile(rf"\barXiv\s*[:：]\s*({NEW_ID})(?:v\d+)?", re.IGNORECASE)
+ARXIV_TEXT = re.compile(rf"\barXiv\s*[:：]\s*({NEW_ID}|{OLD_ID})(?:v\d+)?", re.IGNORECASE)
 # Daily-list pages mark each paper's element: <div data-arxiv-id="2401.12345">.
 ARXIV_ATTRIBUTE = re.compile(
     rf"""\bdata-arxiv(?:-id)?\s*=\s*["']?(?:arXiv:)?({NEW_ID}|{OLD_ID})""", re.IGNORECASE
 )
-BARE_ARXIV_ID = re.compile(rf"(?:arXiv\s*[:：]?\s*)?({NEW_ID})(?:v\d+)?", re.IGNORECASE)
+BARE_ARXIV_ID = re.compile(rf"(?:arXiv\s*[:：]?\s*)?({NEW_ID}|{OLD_ID})(?:v\d+)?", re.IGNORECASE)
+# A new-style id however many digits it has, where a reference to one stands (impossible_references).
+WRITTEN_NEW_ID = re.compile(
+    rf"(?:{OWN_PAGES}|{READER_PAGES}|\barXiv\s*[:：]\s*)(\d{{4}}\.\d+)", re.IGNORECASE
+)
+NEW_STYLE_ID = re.compile(r"(?P<yymm>\d\d(?P<month>\d\d))\.(?P<number>\d+)")
+OLD_STYLE_ID = re.compile(r"(?P<archive>[a-z\-]+)(?:\.[a-z]{2})?/\d\d(?P<month>\d\d)\d{3}", re.IGNORECASE)
 # A URL ends before the punctuation that follows it in a sentence: "https://x/y, https://x/z".
 URL = re.compile(r"https?://[^\s<>\"'（）()\[\]]+(?:\([^\s()]*\))?[^\s<>\"'（）()\[\]，。；、]*(?<![.,;:!?])")
 # A host name without a scheme ("gorilla.cs.berkeley.edu", "github.com/a/b"). Only common top-level
@@ -42,18 +54,64 @@ NUMBER_PREFIX = re.compile(
 
 
 def arxiv_id(text: str) -> str:
-    """The arXiv id (no version) in any reference form, or ''."""
-    m = ARXIV_URL.search(text)
-    if m:
-        return m.group(1) or m.group(2)
-    m = ARXIV_TEXT.search(text) or ARXIV_ATTRIBUTE.search(text)
-    return m.group(1) if m else ""
+    """The canonical arXiv id (canonical_id) in any reference form, or ''."""
+    return canonical_id(id_as_written(text)[0])
+
+
+def id_as_written(text: str) -> tuple[str, int]:
+    """The arXiv id of the first reference in `text` as written there, without its version, and
+    the index where it ends; ('', -1) when there is none."""
+    m = ARXIV_URL.search(text) or ARXIV_TEXT.search(text) or ARXIV_ATTRIBUTE.search(text)
+    if not m:
+        return "", -1
+    group = 2 if m.re is ARXIV_URL and m.group(1) is None else 1  # ARXIV_HOSTS has two
+    return m.group(group), m.end(group)
 
 
 def bare_arxiv_id(text: str) -> str:
-    """'2306.00005', 'arXiv:2306.00005v2' written alone -> '2306.00005'; anything else -> ''."""
+    """'2306.00005', 'arXiv:2306.00005v2', 'hep-th/9901001' written alone -> the canonical id;
+    anything else -> ''."""
     m = BARE_ARXIV_ID.fullmatch(text.strip())
-    return m.group(1) if m else ""
+    return canonical_id(m.group(1)) if m else ""
+
+
+def canonical_id(found: str) -> str:
+    """The id one paper has however it is written: 'math.AG/0601001' and 'math/0601001' are one
+    paper (arXiv ignores the subject class), 'HEP-TH/9901001' is 'hep-th/9901001'. '' for an id
+    arXiv cannot have given (impossible_id): a link to 2304.1500 is a typo, not a paper."""
+    if not found:
+        return ""
+    old = OLD_STYLE_ID.fullmatch(found)
+    aid = f"{old.group('archive').lower()}/{found.rsplit('/', 1)[1]}" if old else found
+    return "" if impossible_id(aid) else aid
+
+
+def impossible_references(text: str) -> Iterator[tuple[int, str, str]]:
+    """(position, id as written, why arXiv cannot have given it) of each reference in `text` to a
+    new-style id that is none: `arXiv:2304.150041`, `https://arxiv.org/abs/2304.1500`."""
+    for m in WRITTEN_NEW_ID.finditer(text):
+        why = impossible_id(m.group(1))
+        if why:
+            yield m.start(1), m.group(1), why
+
+
+def impossible_id(aid: str) -> str:
+    """Why arXiv cannot have given `aid` ('' when it can): a month past 12, or a number with a
+    digit too many or too few for its month (4 digits from 0704 to 1412, 5 from 1501 on)."""
+    new = NEW_STYLE_ID.fullmatch(aid)
+    old = OLD_STYLE_ID.fullmatch(aid)
+    month = int((new or old).group("month"))
+    if not 1 <= month <= 12:
+        return f"there is no month {month:02d}"
+    if old:
+        return ""
+    yymm, number = new.group("yymm"), new.group("number")
+    if yymm < "0704":
+        return "ids of this form start at 0704.0001, April 2007"
+    digits = 4 if yymm <= "1412" else 5
+    if len(number) != digits:
+        return f"ids of {yymm} have {digits} digits after the dot"
+    return ""
 
 
 def bare_domain_url(text: str) -> str:

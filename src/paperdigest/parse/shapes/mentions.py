@@ -79,7 +79,7 @@ def link_mentions(
 
     def add(index: int, aid: str, anchor: str, line: int, **fields) -> None:
         scope = found.scope_at(index)
-        if aid in given or (scope.entry, aid) in seen:
+        if not aid or aid in given or (scope.entry, aid) in seen:
             return
         seen.add((scope.entry, aid))
         cards.append(
@@ -106,7 +106,7 @@ def link_mentions(
                     add(i, papers.arxiv_id(m.group(0)), last_anchor, lines.of(tok))
             continue
         if linkify:
-            replace_in_text(tok, ARXIV_IN_TEXT, lambda m: link_tokens(arxiv_href(m.group(0)), m.group(0)))
+            replace_in_text(tok, ARXIV_IN_TEXT, arxiv_link)
         children = tok.children or []
         for k, child in enumerate(children):
             if child.type == "link_open":
@@ -134,8 +134,15 @@ def link_mentions(
     return cards
 
 
-def arxiv_href(text: str) -> str:
-    return text if text.lower().startswith("http") else papers.arxiv_abs_url(papers.arxiv_id(text))
+def arxiv_link(m: re.Match) -> list[Token] | None:
+    """A bare arXiv reference as a link; none for an id arXiv cannot have given (`arXiv:2304.1500`):
+    a link to a page that does not exist would hide the typo."""
+    text = m.group(0)
+    if not papers.arxiv_id(text):
+        return None
+    return link_tokens(
+        text if text.lower().startswith("http") else papers.arxiv_abs_url(papers.arxiv_id(text)), text
+    )
 
 
 def _link_close(children: list[Token], start: int) -> int:
