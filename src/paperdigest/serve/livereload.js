@@ -8,7 +8,8 @@ function (config) {
 
   // `update` covers every build after `from`; a page older than that missed a build: reload.
   function apply(update, from) {
-    if (update.server !== config.server || update.generation <= since) return;
+    if (update.server !== config.server) return;
+    if (!update.restarted && update.generation <= since) return;
     var action = from > since ? "reload" : update.action;
     since = update.generation;
     if (action === "reload") {
@@ -28,7 +29,9 @@ function (config) {
       var update = JSON.parse(event.data);
       var from = since;
       if (update.server !== config.server) {
-        update = Object.assign({}, update, {action: "reload", server: config.server});
+        // The preview was restarted: its builds count from 0 again, so that the generation of
+        // this page (from the earlier run) may be higher than the new run's. Reload all the same.
+        update = Object.assign({}, update, {action: "reload", server: config.server, restarted: true});
       }
       if (channel) channel.postMessage({type: "update", from: from, update: update});
       apply(update, from);
