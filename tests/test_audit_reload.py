@@ -3,6 +3,7 @@ real file operations the way editors do them, and a real Chromium tab following 
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import KATEX_LOCAL, write_site
+from paperdigest.errors import Problem
+from paperdigest.serve.livereload import ReloadHub
 from serve_util import ServeProcess
 from test_serve import digest
 
@@ -76,3 +79,83 @@ def test_a_jetbrains_safe_write_is_one_save_of_that_file(tmp_path):
             line = serve.wait_for_line(re.compile(r" changed: "))
             assert line.string.startswith("static/extra.css changed: rebuilt in ")
             assert serve.page("extra.css").text == "body { color: navy; }\n"
+
+
+@pytest.mark.browser
+def test_a_saved_digest_reloads_the_pages_it_changed_and_leaves_the_others_as_the_reader_left_them(
+    browser, tmp_path
+):
+    """Editing one digest must not wipe the search another tab is typing, nor take its focus;
+    a save that changes nothing (touch) reloads nothing; a 404 tab reloads when its page appears."""
+    site = write_site(
+        tmp_path / "src",
+        {"2024-01-01-first.md": digest(1, "First text."), "2024-01-02-second.md": digest(2, "Second text.")},
+        CONFIG,
+    )
+    first, second = site / "digests" / "2024-01-01-first.md", site / "digests" / "2024-01-02-second.md"
+    # The digest written last is the neighbour of the second (its "next" link), not of the first.
+    with ServeProcess(site, "--port", "0", "--out", str(tmp_path / "preview")) as serve:
+        context = browser.new_context()
+        edited, other, missing = context.new_page(), context.new_page(), context.new_page()
+        other.goto(serve.url + "digests/2024-01-01-first/")
+        edited.goto(serve.url + "digests/2024-01-02-second/")
+        assert missing.goto(serve.url + "digests/2024-01-03-third/").status == 404
+        other.click("[data-search-input]")
+        other.keyboard.type("half a query")
+        for page in (edited, other, missing):
+            page.evaluate("window.notReloaded = true")
+
+        second.write_text(digest(2, "Second text, edited."), encoding="utf-8")
+        edited.wait_for_selector("text=Second text, edited.", timeout=WAIT_MS)
+        serve.wait_for_line(re.compile(r"^digests/2024-01-02-second\.md changed: rebuilt"))
+        first.touch()  # saved unchanged: nothing to show again
+        serve.wait_for_line(re.compile(r"^digests/2024-01-01-first\.md changed: rebuilt"))
+        (site / "digests" / "2024-01-03-third.md").write_text(digest(3, "Third text."), encoding="utf-8")
+        missing.wait_for_selector("text=Third text.", timeout=WAIT_MS)
+        serve.wait_for_line(re.compile(r"^digests/2024-01-03-third\.md changed: rebuilt"))
+
+        assert other.evaluate("window.notReloaded") is True
+        assert other.input_value("[data-search-input]") == "half a query"
+        assert other.evaluate("document.activeElement.matches('[data-search-input]')")
+        context.close()
+
+
+def test_a_page_that_missed_builds_is_told_every_page_they_reloaded():
+    """The builds a tab missed (it reconnects) add up: the pages of each reload, all pages once a
+    stylesheet swap or an unnamed reload is among them; an overlay update reloads none."""
+    hub = ReloadHub()
+    first, second = frozenset({"digests/a/index.html"}), frozenset({"digests/b/index.html", "index.html"})
+    hub.publish("reload", [], first)  # 1
+    hub.publish("errors", [Problem("digests/c.md", 1, "error", "front matter: bad")])  # 2
+    hub.publish("reload", [], second)  # 3
+    assert hub.wait_after(2, hub.server_id, 0).pages == second
+    assert hub.wait_after(0, hub.server_id, 0).pages == first | second
+    assert json.loads(hub.wait_after(0, hub.server_id, 0).as_json())["pages"] == sorted(first | second)
+    hub.publish("css", [])  # 4
+    hub.publish("reload", [], first)  # 5
+    merged = hub.wait_after(3, hub.server_id, 0)
+    assert (merged.action, merged.pages) == ("reload", None)
+    hub.publish("reload", [])  # 6: every page
+    assert hub.wait_after(5, hub.server_id, 0).pages is None
+    assert hub.wait_after(6, "earlier-run", 0).pages is None
+
+
+@pytest.mark.browser
+def test_the_page_being_edited_reloads_where_the_reader_was_reading(browser, tmp_path):
+    """Editing a long digest: each save shows the new text without sending the reader to the top."""
+    body = "\n\n".join(f"Paragraph {n} of a long digest." for n in range(300))
+    site = write_site(tmp_path / "src", {"2024-01-01-long.md": digest(1, body)}, CONFIG)
+    with ServeProcess(site, "--port", "0", "--out", str(tmp_path / "preview")) as serve:
+        page = browser.new_page(viewport={"width": 1000, "height": 700})
+        page.goto(serve.url + "digests/2024-01-01-long/")
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+        page.wait_for_function("window.scrollY > 1000", timeout=WAIT_MS)
+        where = page.evaluate("window.scrollY")
+        (site / "digests" / "2024-01-01-long.md").write_text(
+            digest(1, body + "\n\nA last paragraph, just saved."), encoding="utf-8"
+        )
+        page.wait_for_selector("text=A last paragraph, just saved.", state="attached", timeout=WAIT_MS)
+        # The browser puts the reloaded page back where it was once it has loaded.
+        page.wait_for_function(f"Math.abs(window.scrollY - {where}) < 50", timeout=WAIT_MS)
+        assert page.evaluate("window.scrollY") > 1000
+        page.close()
