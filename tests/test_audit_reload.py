@@ -114,6 +114,13 @@ def test_a_saved_digest_reloads_the_pages_it_changed_and_leaves_the_others_as_th
         missing.wait_for_selector("text=Third text.", timeout=WAIT_MS)
         serve.wait_for_line(re.compile(r"^digests/2024-01-03-third\.md changed: rebuilt"))
 
+        # A digest broken, then fixed: the overlay comes and goes on the other page too, no reload.
+        second.write_text("---\ntitle: [unclosed\n---\n\nBroken.\n", encoding="utf-8")
+        other.wait_for_selector("#paperdigest-errors", timeout=WAIT_MS)
+        second.write_text(digest(2, "Second text, fixed."), encoding="utf-8")
+        edited.wait_for_selector("text=Second text, fixed.", timeout=WAIT_MS)
+        other.wait_for_selector("#paperdigest-errors", state="detached", timeout=WAIT_MS)
+
         assert other.evaluate("window.notReloaded") is True
         assert other.input_value("[data-search-input]") == "half a query"
         assert other.evaluate("document.activeElement.matches('[data-search-input]')")
