@@ -95,6 +95,8 @@ class BuildResult:
     remembered: int = 0  # held in memory since the last build of this Builder (the dev server's)
     rendered: int = 0  # files rendered in this build; the others were unchanged
     written: int = 0  # files written; a re-rendered file with unchanged bytes is not rewritten
+    # The output files written or removed (the dev server reloads the pages among them); None: any.
+    changed: frozenset[str] | None = None
     bytes: int = 0  # of the whole output, as published
     math: MathStats = field(default_factory=MathStats)
 
@@ -449,7 +451,7 @@ class Builder:
                     token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
                     self.memo.manifest = KeptManifest(token, site.entries)
         _, result.digests, result.papers, result.pages, result.problems, result.bytes, _ = last
-        result.cached, result.written = result.digests, site.written
+        result.cached, result.written, result.changed = result.digests, site.written, site.changed_files()
         return True
 
     @staticmethod
@@ -578,6 +580,7 @@ class Builder:
                         most=2 * len(index.papers),
                     )
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
+            result.changed = site.changed_files()
             result.bytes = site.bytes
             too_big = site_size_problem(site.bytes, site.entries, CONFIG_NAME)
             result.problems += [too_big] if too_big else []

@@ -66,6 +66,7 @@ class SiteOutput(AtomicOutput):
         self.bytes = 0  # the sizes of the entries' files
         self.staged: set[str] = set()
         self.written = 0
+        self.removed: frozenset[str] = frozenset()  # by commit(): the files gone from the folder
 
     def recover(self) -> None:
         for undo in Undo.leftovers(self.out_dir):  # a commit killed halfway: put the old files back
@@ -272,9 +273,14 @@ class SiteOutput(AtomicOutput):
             undo.roll_back()
             raise
         undo.finish()
+        self.removed = frozenset(gone)
         for rel in gone:
             remove_empty_parents(self.out_dir, rel)
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    def changed_files(self) -> frozenset[str] | None:
+        """The files this build wrote or removed (once committed); None when it replaced the folder."""
+        return None if self.full else frozenset(self.staged) | self.removed
 
     def stray_files(self) -> frozenset[str]:
         """Files in the output folder that the last build did not write: an older output restored

@@ -8,8 +8,10 @@ function (config) {
 
   // `update` covers every build after `from`; a page older than that missed a build: reload.
   function apply(update, from) {
-    if (update.server !== config.server || update.generation <= since) return;
+    if (update.server !== config.server) return;
+    if (!update.restarted && update.generation <= since) return;
     var action = from > since ? "reload" : update.action;
+    if (action === "reload" && from <= since && !changesThisPage(update)) action = "errors";
     since = update.generation;
     if (action === "reload") {
       if (source) source.close();
@@ -20,6 +22,13 @@ function (config) {
     showErrors(update.errors);
   }
 
+  // A reload may name the pages it is for (a save of one digest): the other pages stay as they
+  // are, with what the reader typed, the focus and the scroll position.
+  function changesThisPage(update) {
+    if (!update.pages) return true;
+    return update.pages.some(function (page) { return config.page.indexOf(page) >= 0; });
+  }
+
   function connect() {
     if (source) source.close();
     var url = config.events + "?since=" + since + "&server=" + encodeURIComponent(config.server);
@@ -28,7 +37,9 @@ function (config) {
       var update = JSON.parse(event.data);
       var from = since;
       if (update.server !== config.server) {
-        update = Object.assign({}, update, {action: "reload", server: config.server});
+        // The preview was restarted: its builds count from 0 again, so that the generation of
+        // this page (from the earlier run) may be higher than the new run's. Reload all the same.
+        update = Object.assign({}, update, {action: "reload", server: config.server, restarted: true, pages: null});
       }
       if (channel) channel.postMessage({type: "update", from: from, update: update});
       apply(update, from);

@@ -5,6 +5,11 @@ do: `reload` (the output changed), `css` (only stylesheets changed: swap them in
 `errors` (the build failed; the last good pages stay, the overlay shows why). A page is served
 with the generation current when it was read, so it reloads only for a build that finished after
 it, never for the one it already shows, and never twice for one build.
+
+A `reload` may name the pages it reloads (output files, e.g. `digests/x/index.html`): a save of a
+digest changes its own page and the lists showing it, and the other open pages had better keep
+what the reader was doing there (a search typed, the focus). A page is served knowing the output
+files it shows (`page` in the script's data).
 """
 
 from __future__ import annotations
@@ -30,9 +35,17 @@ class Update:
     action: str  # "reload" | "css" | "errors"
     errors: tuple[Problem, ...]
     server: str  # this run of the preview: pages from an earlier run reload
+    pages: frozenset[str] | None = None  # the pages a reload is for; None: every page
 
-    def but(self, action: str) -> Update:
-        return Update(self.generation, action, self.errors, self.server)
+    def but(self, action: str, pages: frozenset[str] | None = None) -> Update:
+        return Update(self.generation, action, self.errors, self.server, pages)
+
+    def reloads(self) -> frozenset[str] | None:
+        """The pages that must load again for this update; None: every page (a stylesheet swap
+        missed by a page is caught up by a reload too)."""
+        if self.action == "errors":
+            return frozenset()
+        return self.pages if self.action == "reload" else None
 
     def as_json(self) -> str:
         return json.dumps(
@@ -41,6 +54,7 @@ class Update:
                 "action": self.action,
                 "errors": [p.as_dict() for p in self.errors],
                 "server": self.server,
+                "pages": None if self.pages is None else sorted(self.pages),
             },
             ensure_ascii=False,
         )
@@ -61,10 +75,11 @@ class ReloadHub:
         with self._changed:
             return self._history[-1]
 
-    def publish(self, action: str, errors: list[Problem]) -> Update:
+    def publish(self, action: str, errors: list[Problem], pages: frozenset[str] | None = None) -> Update:
         """Called once a rebuild attempt has finished and its output (if any) is in place."""
         with self._changed:
-            update = Update(self._history[-1].generation + 1, action, tuple(errors), self.server_id)
+            generation = self._history[-1].generation + 1
+            update = Update(generation, action, tuple(errors), self.server_id, pages)
             self._history = [*self._history[-HISTORY:], update]
             self._building = False
             self._changed.notify_all()
@@ -101,10 +116,10 @@ class ReloadHub:
         latest = self._history[-1]
         missed = [u for u in self._history if u.generation > since]
         if missed[0].generation != since + 1:
-            action = "reload"  # older than what is remembered
-        else:
-            action = max((u.action for u in missed), key=STRENGTH.__getitem__)
-        return latest.but(action)
+            return latest.but("reload")  # older than what is remembered: every page
+        action = max((u.action for u in missed), key=STRENGTH.__getitem__)
+        reloads = [u.reloads() for u in missed]
+        return latest.but(action, None if None in reloads else frozenset().union(*reloads))
 
 
 @functools.cache
@@ -112,12 +127,14 @@ def client_code() -> str:
     return resources.files(__package__).joinpath("livereload.js").read_text(encoding="utf-8")
 
 
-def client_script(update: Update) -> bytes:
-    """The <script> injected into served HTML pages (never written to the output)."""
+def client_script(update: Update, page: tuple[str, ...] = ()) -> bytes:
+    """The <script> injected into served HTML pages (never written to the output). `page`: the
+    output files the page shows, whose change reloads it (a 404 page: also the one asked for)."""
     config = {
         "generation": update.generation,
         "server": update.server,
         "events": ENDPOINT,
+        "page": list(page),
         "errors": [p.as_dict() for p in update.errors],
     }
     # "<" escaped so that no message can close the script element early.

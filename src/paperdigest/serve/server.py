@@ -153,7 +153,7 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
             location = "/" + "".join(quote(part) + "/" for part in parts)
             return self.redirect(location + (f"?{query}" if query else ""))
         if target is None:
-            return self.not_found(head)
+            return self.not_found(head, asked_for(rel, trailing_slash=raw_path.endswith("/")))
         self.send_file(200, target, head)
 
     def host_header(self) -> str | None:
@@ -178,15 +178,16 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
             return None  # a symlink out of the output is not followed
         return resolved
 
-    def not_found(self, head: bool) -> None:
+    def not_found(self, head: bool, wanted: tuple[str, ...] = ()) -> None:
+        """The site's 404 page; it reloads when the page asked for (`wanted`) appears."""
         page = self.server.site.out_dir / "404.html"
         if page.is_file():
-            return self.send_file(404, page, head)
+            return self.send_file(404, page, head, wanted)
         # No site yet (the first build failed): a page that shows the errors and reloads when fixed.
-        script = client_script(self.server.site.hub.current)
+        script = client_script(self.server.site.hub.current, wanted)
         self.send_bytes(404, "text/html; charset=utf-8", inject(NOT_FOUND_PAGE, script), head)
 
-    def send_file(self, status: int, path: Path, head: bool) -> None:
+    def send_file(self, status: int, path: Path, head: bool, wanted: tuple[str, ...] = ()) -> None:
         hub = self.server.site.hub
         update = hub.current  # read before the file: a build finishing in between reloads it once more
         try:
@@ -196,7 +197,8 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         with handle:
             kind = content_type(path)
             if kind.startswith("text/html"):
-                body = inject(handle.read(), client_script(update))
+                shown = (output_file(self.server.site.out_dir, path), *wanted)
+                body = inject(handle.read(), client_script(update, shown))
                 return self.send_bytes(status, kind, body, head)
             size = handle.seek(0, 2)
             handle.seek(0)
@@ -251,6 +253,21 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             pass  # the tab was closed or reloaded
+
+
+def asked_for(rel: list[str], trailing_slash: bool) -> tuple[str, ...]:
+    """The output files a request for the path segments `rel` (below the base path) would be
+    answered with, once they exist: a folder's index.html, or a file of that name."""
+    path = "/".join(rel)
+    if not rel or trailing_slash:
+        return (f"{path}/index.html".lstrip("/"),)
+    return (path, f"{path}/index.html")
+
+
+def output_file(out_dir: Path, path: Path) -> str:
+    """`path` as the builds name output files: relative to the output folder, with slashes."""
+    out = out_dir.resolve()
+    return path.relative_to(out).as_posix() if path.is_relative_to(out) else path.name
 
 
 def as_int(text: str) -> int:

@@ -22,6 +22,10 @@ def say_now(text: str) -> None:
     print(printable(text), flush=True)
 
 
+# A save that changes more pages than this reloads every page: the event stays small.
+PAGES_NAMED = 1000
+
+
 class UnsafeOutput(ValueError):
     """The preview output would be inside a watched folder: every build would trigger the next."""
 
@@ -132,7 +136,8 @@ class PreviewSession:
             if result.errors and not result.written:
                 return self.finish("errors", kinds, "not changed, the last good pages stay", started)
             action = "reload" if failed_before else stylesheets_only(kinds)
-            return self.finish(action, kinds, "rebuilt", started)
+            pages = None if failed_before else changed_pages(result, kinds)
+            return self.finish(action, kinds, "rebuilt", started, pages)
         self.finish("errors", kinds, "build failed, the last good pages stay", started)
 
     def record(self, result: BuildResult, changed_rels: set[str]) -> None:
@@ -142,16 +147,25 @@ class PreviewSession:
             if problem.level == "error" or problem.path in changed_rels:
                 self.say(str(problem))
 
-    def finish(self, action: str, kinds: dict[Path, Kind], what: str, started: float) -> None:
-        """Tell the open pages, now that the output (if it changed) is in place."""
+    def finish(
+        self,
+        action: str,
+        kinds: dict[Path, Kind],
+        what: str,
+        started: float,
+        pages: frozenset[str] | None = None,
+    ) -> None:
+        """Tell the open pages, now that the output (if it changed) is in place; `pages`: the only
+        ones to reload (None: all)."""
         if self.failure:
             self.say(str(self.failure))
         errors = self.errors()
-        update = self.hub.publish(action, errors)
+        update = self.hub.publish(action, errors, pages)
         took = time.perf_counter() - started
+        which = "" if pages is None or action != "reload" else f" {plural(len(pages), 'changed page')}"
         self.say(
             f"{describe(kinds, self.root)}: {what} in {took:.2f}s; "
-            f"{len(errors)} error(s); pages: {update.action} (build {update.generation})"
+            f"{len(errors)} error(s); pages: {update.action}{which} (build {update.generation})"
         )
 
     def errors(self) -> list[Problem]:
@@ -204,6 +218,21 @@ def check_not_foreign(out_dir: Path) -> None:
             f"the preview output {out_dir} holds files paperdigest did not write, and each build replaces "
             "the whole folder: choose a new or empty folder"
         )
+
+
+def changed_pages(result: BuildResult, kinds: dict[Path, Kind]) -> frozenset[str] | None:
+    """The pages a save of digests alone changed: only those reload, the other open pages keep
+    what the reader was doing (a search being typed, the focus, opened details). None (every page
+    reloads) for anything else: templates, static files and the configuration reach pages in ways
+    their own file need not show (a script, an image), and a long list says little."""
+    if result.changed is None or set(kinds.values()) != {Kind.CONTENT}:
+        return None
+    pages = frozenset(rel for rel in result.changed if rel.endswith(".html"))
+    return pages if len(pages) <= PAGES_NAMED else None
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def stylesheets_only(kinds: dict[Path, Kind]) -> str:

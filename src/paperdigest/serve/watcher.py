@@ -21,6 +21,11 @@ PAPERS_NAME = "papers.yaml"
 STEP_MS = 50
 DEBOUNCE_MS = 1600
 VIM_PROBE = "4913"  # vim creates and deletes this file to test that a folder is writable
+# JetBrains IDEs' "safe write": the new text goes to NAME___jb_tmp___, the old file is renamed to
+# NAME___jb_old___, then the first is renamed over NAME and the second deleted. Both are gone when
+# the save is looked at, and a path gone that is no digest may have been a folder of them: unless
+# told apart, every save would rebuild the whole site and reload instead of swapping stylesheets.
+JETBRAINS_TEMPS = ("___jb_tmp___", "___jb_old___", "___jb_bak___")
 
 
 class Kind(enum.Enum):
@@ -86,7 +91,7 @@ class SourcePaths:
 
 
 def ignored_name(name: str) -> bool:
-    return name.endswith(EDITOR_LEFTOVERS) or name == VIM_PROBE or name.startswith("#")
+    return name.endswith(EDITOR_LEFTOVERS + JETBRAINS_TEMPS) or name == VIM_PROBE or name.startswith("#")
 
 
 def digest_kind(path: Path, parts: tuple[str, ...]) -> Kind | None:
