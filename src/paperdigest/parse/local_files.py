@@ -99,14 +99,16 @@ def local_files_rule(state: StateCore) -> None:
     for token in state.tokens:
         line = token.map[0] if token.map else None
         if token.type == "html_block":
-            token.content = raw_html_files(token.content, line, env)
+            token.meta["html"] = raw_html_files(token.content, line, env)
         for child in token.children or []:
             if child.type == "image":
                 child.attrSet("src", rewritten(str(child.attrGet("src") or ""), IMAGE, line, env))
             elif child.type == "link_open":
                 child.attrSet("href", rewritten(str(child.attrGet("href") or ""), FILE, line, env))
             elif child.type == "html_inline":
-                child.content = raw_html_files(child.content, line, env)
+                # What the page writes (markdown.raw_html); the token's content stays as written,
+                # as a title or a field's value reads it as text.
+                child.meta["html"] = raw_html_files(child.content, line, env)
             elif child.type in ("softbreak", "hardbreak") and line is not None:
                 line += 1  # the line of a paragraph's later images and links
 

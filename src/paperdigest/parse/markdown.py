@@ -268,7 +268,8 @@ def link_rules(md: MarkdownIt) -> None:
         return self.renderToken(tokens, idx, options, env)
 
     def raw_html(self, tokens, idx, options, env):
-        html = with_base_path(tokens[idx].content, env["base_path"])
+        token = tokens[idx]
+        html = with_base_path(token.meta.get("html", token.content), env["base_path"])
         return RAW_IMG.sub('<img loading="lazy" referrerpolicy="no-referrer"', html)
 
     def html_block(self, tokens, idx, options, env):
