@@ -55,6 +55,16 @@ def site_tree(folder: Path) -> dict[str, bytes]:
     }
 
 
+def clean_build_tree(site: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The oracle of incremental builds: what `paperdigest build` writes from a fresh copy of the
+    site's sources (no cache, no output), in `tmp_path/clean`."""
+    fresh = tmp_path / "clean"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(".paperdigest-cache", "_site"))
+    run_cli("build", "--source", str(fresh), check=True)
+    return site_tree(fresh / "_site")
+
+
 def write_site(
     root: Path, digests: dict[str, str], config: str = "title: Test site\nbase_url: https://example.org/\n"
 ) -> Path:

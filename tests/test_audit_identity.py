@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from conftest import run_cli, site_tree, write_site
+from conftest import clean_build_tree, run_cli, site_tree, write_site
 from paperdigest.build import Builder
 from paperdigest.parse import papers
 from paperdigest.scaffold import ScaffoldError, normalise_arxiv_id
@@ -332,21 +331,13 @@ def joining_edits(site):
     yield "a joined card's digest gets a paragraph", *write(3, MIRAGE, more="\nMore words.\n")
 
 
-def clean_tree(site, tmp_path) -> dict[str, bytes]:
-    fresh = tmp_path / "clean"
-    shutil.rmtree(fresh, ignore_errors=True)
-    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(".paperdigest-cache", "_site"))
-    run_cli("build", "--source", str(fresh), check=True)
-    return site_tree(fresh / "_site")
-
-
 def test_builds_from_the_cache_equal_clean_builds_as_titles_join_and_part(tmp_path):
     site = joined_site(tmp_path / "site")
     run_cli("build", "--source", str(site), check=True)
     for what, _, edit in joining_edits(site):
         edit()
         run_cli("build", "--source", str(site), check=True)
-        assert site_tree(site / "_site") == clean_tree(site, tmp_path), what
+        assert site_tree(site / "_site") == clean_build_tree(site, tmp_path), what
 
 
 def test_dev_server_rebuilds_equal_clean_builds_as_titles_join_and_part(tmp_path):
@@ -356,4 +347,4 @@ def test_dev_server_rebuilds_equal_clean_builds_as_titles_join_and_part(tmp_path
     for what, changed, edit in joining_edits(site):
         edit()
         builder.rebuild(changed)
-        assert site_tree(site / "_site") == clean_tree(site, tmp_path), what
+        assert site_tree(site / "_site") == clean_build_tree(site, tmp_path), what

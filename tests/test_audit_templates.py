@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
-from conftest import REPO, run_cli, site_tree, write_site
+from conftest import REPO, clean_build_tree, run_cli, site_tree, write_site
 
 CONFIG = "title: Templates\nbase_url: https://user.github.io/repo/\nsearch: false\n"
 
@@ -53,15 +52,6 @@ def write_template(site: Path, rel: str, text: str) -> None:
     path = site / "templates" / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-
-
-def clean_build_tree(site: Path, tmp_path: Path) -> dict[str, bytes]:
-    """What a build of a fresh copy of `site` (no cache, no output) writes: the oracle."""
-    copy = tmp_path / "clean"
-    shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("_site", ".paperdigest-cache"))
-    run_cli("build", "--source", str(copy), check=True)
-    return site_tree(copy / "_site")
 
 
 def test_a_template_error_is_named_from_the_site_folder_like_every_other_file(tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, site_tree, write_site
+from conftest import clean_build_tree, run_cli, site_tree, write_site
 
 DIGEST = """\
 ---
@@ -47,15 +47,6 @@ def build(root: Path):
     return run_cli("build", "--source", str(root))
 
 
-def clean_tree(root: Path, tmp_path: Path) -> dict[str, bytes]:
-    """The reference: the site's sources copied to a fresh folder and built there by the CLI."""
-    fresh = tmp_path / "clean"
-    shutil.rmtree(fresh, ignore_errors=True)
-    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns(".paperdigest-cache", "_site"))
-    run_cli("build", "--source", str(fresh), check=True)
-    return site_tree(fresh / "_site")
-
-
 def leftovers(root: Path) -> list[str]:
     """Temporary or undo folders a build left beside its output."""
     return sorted(p.name for p in root.glob("._site.*"))
@@ -78,7 +69,7 @@ def test_a_static_folder_replaced_by_a_file_of_its_name_is_published(site, tmp_p
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert (site / "_site/img").read_text() == "now a file\n"
-    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+    assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
     assert leftovers(site) == []
 
 
@@ -90,7 +81,7 @@ def test_a_static_file_replaced_by_a_folder_of_its_name_is_published(site, tmp_p
     (site / "static/files/x.txt").write_text("in a folder\n")
     proc = build(site)
     assert proc.returncode == 0, proc.stderr
-    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+    assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
     assert leftovers(site) == []
 
 
@@ -102,11 +93,11 @@ def test_a_static_file_over_a_page_is_published_and_its_removal_brings_the_page_
     (site / "static/robots.txt").write_text("User-agent: *\nDisallow: /\n")
     assert build(site).returncode == 0
     assert (site / "_site/robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
-    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+    assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
     (site / "static/robots.txt").unlink()
     assert build(site).returncode == 0
     assert "Sitemap:" in (site / "_site/robots.txt").read_text()
-    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+    assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
 
 
 def test_a_static_file_named_as_a_folder_of_pages_fails_and_keeps_the_site(site):
@@ -138,7 +129,7 @@ def test_a_static_file_rewritten_within_its_mtime_granularity_is_copied_again(si
     os.utime(data, ns=(tick, tick))
     assert build(site).returncode == 0
     assert (site / "_site/data.txt").read_text() == "BBBB"
-    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+    assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
 
 
 @pytest.mark.parametrize("jobs", ["2", "1"], ids=["checked-by-a-worker", "one-process"])
@@ -161,7 +152,7 @@ def test_an_older_output_restored_over_a_newer_cache_loses_what_the_newer_build_
     assert proc.returncode == 0, proc.stderr
     tree = site_tree(site / "_site")
     assert not (site / "_site/papers/2401.00003").exists()
-    assert {rel: data for rel, data in tree.items() if not rel.startswith(".git/")} == clean_tree(
+    assert {rel: data for rel, data in tree.items() if not rel.startswith(".git/")} == clean_build_tree(
         site, tmp_path
     )
     assert (site / "_site/.git/HEAD").is_file()
@@ -185,4 +176,4 @@ def test_a_file_put_in_the_output_by_hand_goes_when_nothing_else_changed(site, t
     run_cli("build", "--source", str(site), "--jobs", jobs, check=True)
     (site / "_site/digests/by-hand.html").write_text("not the site's\n")
     run_cli("build", "--source", str(site), "--jobs", jobs, check=True)
-    assert site_tree(site / "_site") == clean_tree(site, tmp_path)
+    assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
