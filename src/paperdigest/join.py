@@ -13,6 +13,7 @@ to its paper's page), so its fingerprint covers the ids of its cards (incrementa
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import replace
 from functools import lru_cache
@@ -20,16 +21,20 @@ from functools import lru_cache
 from paperdigest.model import Card, Digest
 from paperdigest.parse.digest import paper_page_link
 
+NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")  # \w is str.isalnum() and `_`
+
 
 @lru_cache(maxsize=1 << 17)  # every build, for every card of the site: titles stay from build to build
 def normalise_title(title: str) -> str:
     """What two ways of writing one title have in common: its letters and digits, in lower case."""
-    return "".join(ch for ch in title.lower() if ch.isalnum())
+    return NOT_LETTER_OR_DIGIT.sub("", title.lower())
 
 
 def join_titles(digests: list[Digest]) -> list[Digest]:
     """`digests`, those with a title-only card of an arXiv paper's title made again with that card
     holding the paper's arXiv id; the others the very same records."""
+    if not any(not card.arxiv_id and card.title for digest in digests for card in digest.cards):
+        return digests  # no card to join (the titles of 60,000 cards need not be read)
     arxiv_ids = arxiv_ids_by_title(digests)
     if not arxiv_ids:
         return digests
