@@ -79,16 +79,22 @@ def write_site(
     return root
 
 
+def copy_example_source(dest: Path) -> Path:
+    """The repository's example site's sources (site.yaml, papers.yaml, digests/, templates/,
+    static/) copied into `dest`."""
+    for name in ("site.yaml", "papers.yaml", "digests", "templates", "static"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, dest / name)
+        elif (REPO / name).exists():
+            shutil.copy(REPO / name, dest / name)
+    return dest
+
+
 @pytest.fixture(scope="session")
 def example_site(tmp_path_factory) -> Path:
     """The repository's example site, built once with KaTeX from Debian's libjs-katex copy."""
     out = tmp_path_factory.mktemp("example") / "_site"
-    src = tmp_path_factory.mktemp("example-src")
-    for name in ("site.yaml", "digests", "templates", "static", "papers.yaml"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, src / name)
-        elif (REPO / name).exists():
-            shutil.copy(REPO / name, src / name)
+    src = copy_example_source(tmp_path_factory.mktemp("example-src"))
     config = (src / "site.yaml").read_text(encoding="utf-8")
     config = config.replace('local_dir: ""', f"local_dir: {KATEX_LOCAL}")
     (src / "site.yaml").write_text(config, encoding="utf-8")

@@ -28,7 +28,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import pytest
 
-from conftest import REPO, SEEDS, run_cli, write_site
+from conftest import SEEDS, copy_example_source, run_cli, write_site
 
 PROJECT_URL = "https://user.github.io/repo/"
 USER_URL = "https://user.github.io/"
@@ -276,13 +276,7 @@ def build(source: Path, out: Path, site_url: str) -> Path:
 
 @pytest.fixture(scope="module")
 def example_source(tmp_path_factory) -> Path:
-    source = tmp_path_factory.mktemp("example-src")
-    for name in ("site.yaml", "papers.yaml", "digests", "templates", "static"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, source / name)
-        elif (REPO / name).exists():
-            shutil.copy(REPO / name, source / name)
-    return source
+    return copy_example_source(tmp_path_factory.mktemp("example-src"))
 
 
 @pytest.fixture(scope="module")
