@@ -25,13 +25,18 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 def serve_static(root: Path, base_path: str = "/"):
     """Yield the URL of `root` served at `base_path` on a free port of 127.0.0.1."""
     handler = type("H", (_Handler,), {"prefix": base_path})
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(root))
-    )
+    with serving(functools.partial(handler, directory=str(root))) as origin:
+        yield origin + base_path
+
+
+@contextmanager
+def serving(handler):
+    """Yield the origin (`http://127.0.0.1:PORT`) of a server of `handler` on a free port."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{base_path}"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

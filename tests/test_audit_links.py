@@ -17,10 +17,8 @@ import http.server
 import mimetypes
 import re
 import shutil
-import threading
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,6 +27,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import pytest
 
 from conftest import SEEDS, copy_example_source, run_cli, write_site
+from http_util import serving
 
 PROJECT_URL = "https://user.github.io/repo/"
 USER_URL = "https://user.github.io/"
@@ -89,17 +88,9 @@ def content_type(path: Path) -> str:
     return kinds.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
-@contextmanager
 def github_pages(root: Path, base_path: str):
     """Yield the origin (`http://127.0.0.1:PORT`) of `root` served under `base_path`."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), pages_handler(root, base_path))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serving(pages_handler(root, base_path))
 
 
 # -- The crawler -----------------------------------------------------------------------------------
