@@ -79,8 +79,9 @@ def check_site(root: Path, *, drafts: bool = True, now: dt.datetime | None = Non
     problems += filter(None, [base_url_problem(config)])  # as `build` warns, so that --strict agrees
     targets = pages | static | gathered.files.outputs()  # a missing file has the build's warning
     for digest in index.digests:
-        problems += digest_link_problems(digest, index, config, targets)
-        problems += placeholder_problems(digest, read_text(config.root / digest.source))
+        source = read_text(config.root / digest.source)
+        problems += digest_link_problems(digest, source, index, config, targets)
+        problems += placeholder_problems(digest, source)
     unique = sorted(set(problems), key=lambda p: (p.path, p.line or 0, LEVELS.index(p.level), p.message))
     return CheckResult(tuple(unique))
 
@@ -205,12 +206,12 @@ class _LinkCollector(HTMLParser):
 
 
 def digest_link_problems(
-    digest: Digest, index: SiteIndex, config: SiteConfig, targets: set[str]
+    digest: Digest, source: str, index: SiteIndex, config: SiteConfig, targets: set[str]
 ) -> list[Problem]:
+    """Links and images of the digest (`source`: its file's text) that point nowhere, anchors used twice."""
     collector = _LinkCollector()
     collector.feed(digest.html)
     collector.close()
-    source = read_text(config.root / digest.source)
     own_ids = set(collector.ids)
     problems = []
     for anchor, count in Counter(collector.ids).items():
