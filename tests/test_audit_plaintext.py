@@ -198,6 +198,11 @@ def test_katex_commands_read_as_katex_typesets_them(tex, text):
         ("\\lim_{n\\to\\infty} a_n", "lim_n→∞ a_n"),
         ("\\sum_{i \\in S} x_i \\le 1", "∑_i∈S x_i ≤ 1"),
         ("\\alpha \\beta, \\langle a, b\\rangle", "αβ, ⟨a, b⟩"),
+        # A named operator is set apart from a braced argument as from a letter ('expx' before).
+        ("\\exp{x} + \\sin{\\theta} + \\det{A}", "exp x + sin θ + det A"),
+        ("x\\det A, \\gcd(a, b)", "x det A, gcd(a, b)"),
+        ("\\operatorname{softmax}{z}, a\\operatorname*{arg\\,max}_{x} f", "softmax z, a arg max_x f"),
+        ("\\mathop{x} y", "x y"),
     ],
 )
 def test_formulas_read_with_the_spaces_tex_sets(tex, text):
@@ -212,6 +217,7 @@ def test_definitions_in_a_formula_take_arguments_as_tex_does():
     assert readable("\\opt{y} \\opt[z]{y}", scope) == "x+y z+y"
     assert readable("\\ip{a}{\\bv}, \\eps, \\amax_i", scope) == "⟨a, 𝐯⟩, ε, arg max_i"
     assert readable("\\bv\\bv x", scope) == "𝐯𝐯 x"
+    assert readable("y\\amax{f}", scope) == "y arg max f"  # an operator it declares is spaced as \\det
     same = KATEX_SCOPE.after("\\newcommand{\\id}[1]{#1}")
     assert readable("\\id{\\alpha}x", same) == "αx"  # \alpha then x, not an undefined \alphax
     assert readable("\\renewcommand{\\R}{\\mathcal{R}} \\R") == "ℛ"  # redefines KaTeX's own

@@ -63,16 +63,16 @@ KATEX_MACROS: dict[str, Macro] = {
         "varXi": r"\Xi", "varPi": r"\Pi", "varSigma": r"\Sigma", "varUpsilon": r"\Upsilon",
         "varPhi": r"\Phi", "varPsi": r"\Psi", "varOmega": r"\Omega", "empty": r"\emptyset",
         # operators: KaTeX typesets them upright, as words
-        "operatorname": r"\mathrm{#1}", "operatornamewithlimits": r"\mathrm{#1}",
-        "argmax": r"\mathrm{arg\,max}", "argmin": r"\mathrm{arg\,min}", "arg": r"\mathrm{arg}",
-        "det": r"\mathrm{det}", "ker": r"\mathrm{ker}", "gcd": r"\mathrm{gcd}", "deg": r"\mathrm{deg}",
-        "dim": r"\mathrm{dim}", "hom": r"\mathrm{hom}", "Pr": r"\mathrm{Pr}", "lg": r"\mathrm{lg}",
-        "sec": r"\mathrm{sec}", "csc": r"\mathrm{csc}", "cot": r"\mathrm{cot}", "coth": r"\mathrm{coth}",
-        "cosec": r"\mathrm{cosec}", "cotg": r"\mathrm{cotg}", "ctg": r"\mathrm{ctg}", "cth": r"\mathrm{cth}",
-        "sh": r"\mathrm{sh}", "ch": r"\mathrm{ch}", "tg": r"\mathrm{tg}", "arctg": r"\mathrm{arctg}",
-        "arcctg": r"\mathrm{arcctg}", "plim": r"\mathrm{plim}", "injlim": r"\mathrm{inj\,lim}",
-        "projlim": r"\mathrm{proj\,lim}", "varliminf": r"\mathrm{lim\,inf}", "varlimsup": r"\mathrm{lim\,sup}",
-        "varinjlim": r"\mathrm{inj\,lim}", "varprojlim": r"\mathrm{proj\,lim}",
+        "operatorname": r"\mathop{\mathrm{#1}}", "operatornamewithlimits": r"\mathop{\mathrm{#1}}",
+        "argmax": r"\mathop{\mathrm{arg\,max}}", "argmin": r"\mathop{\mathrm{arg\,min}}", "arg": r"\mathop{\mathrm{arg}}",
+        "det": r"\mathop{\mathrm{det}}", "ker": r"\mathop{\mathrm{ker}}", "gcd": r"\mathop{\mathrm{gcd}}", "deg": r"\mathop{\mathrm{deg}}",
+        "dim": r"\mathop{\mathrm{dim}}", "hom": r"\mathop{\mathrm{hom}}", "Pr": r"\mathop{\mathrm{Pr}}", "lg": r"\mathop{\mathrm{lg}}",
+        "sec": r"\mathop{\mathrm{sec}}", "csc": r"\mathop{\mathrm{csc}}", "cot": r"\mathop{\mathrm{cot}}", "coth": r"\mathop{\mathrm{coth}}",
+        "cosec": r"\mathop{\mathrm{cosec}}", "cotg": r"\mathop{\mathrm{cotg}}", "ctg": r"\mathop{\mathrm{ctg}}", "cth": r"\mathop{\mathrm{cth}}",
+        "sh": r"\mathop{\mathrm{sh}}", "ch": r"\mathop{\mathrm{ch}}", "tg": r"\mathop{\mathrm{tg}}", "arctg": r"\mathop{\mathrm{arctg}}",
+        "arcctg": r"\mathop{\mathrm{arcctg}}", "plim": r"\mathop{\mathrm{plim}}", "injlim": r"\mathop{\mathrm{inj\,lim}}",
+        "projlim": r"\mathop{\mathrm{proj\,lim}}", "varliminf": r"\mathop{\mathrm{lim\,inf}}", "varlimsup": r"\mathop{\mathrm{lim\,sup}}",
+        "varinjlim": r"\mathop{\mathrm{inj\,lim}}", "varprojlim": r"\mathop{\mathrm{proj\,lim}}",
         "bmod": r"\mathrm{\ mod\ }", "mod": r"\mathrm{\ mod\ }#1", "pmod": r"\mathrm{\ (mod\ }#1)",
         "pod": r"\mathrm{\ (}#1)",
         # relations, arrows and symbols
@@ -109,7 +109,7 @@ KATEX_MACROS: dict[str, Macro] = {
         "texttt": r"\text{#1}", "textsf": r"\text{#1}", "textup": r"\text{#1}", "textmd": r"\text{#1}",
         "textnormal": r"\text{#1}", "mbox": r"\text{#1}", "hbox": r"\text{#1}", "fbox": r"\text{#1}",
         "boxed": "#1", "bm": r"\mathbf{#1}", "boldsymbol": r"\mathbf{#1}", "pmb": r"\mathbf{#1}",
-        "mathnormal": "#1", "mathsfit": r"\mathsf{#1}", "mathop": "#1", "mathbin": "#1", "mathrel": "#1",
+        "mathnormal": "#1", "mathsfit": r"\mathsf{#1}", "mathbin": "#1", "mathrel": "#1",
         "mathord": "#1", "mathopen": "#1", "mathclose": "#1", "mathpunct": "#1", "mathinner": "#1",
         "cancel": "#1", "bcancel": "#1", "xcancel": "#1", "sout": "#1", "underbar": r"\underline{#1}",
         "utilde": r"\tilde{#1}", "widecheck": r"\check{#1}", "mathring": r"\mathring{#1}",
@@ -132,8 +132,8 @@ KATEX_MACROS: dict[str, Macro] = {
     }.items()
 }  # fmt: skip
 KATEX_MACROS |= {
-    "operatorname": Macro(r"\mathrm{#1}", 1, star=True),  # \operatorname*{arg\,max}: limits below
-    "operatornamewithlimits": Macro(r"\mathrm{#1}", 1),
+    "operatorname": Macro(r"\mathop{\mathrm{#1}}", 1, star=True),  # \operatorname*{arg\,max}
+    "operatornamewithlimits": Macro(r"\mathop{\mathrm{#1}}", 1),
     # what their argument sets, not text: a colour, an equation's number, a label, a space's size
     "color": Macro("", 1), "tag": Macro("", 1, star=True), "label": Macro("", 1),
     "phantom": Macro(" ", 1), "hphantom": Macro(" ", 1), "vphantom": Macro("", 1),
@@ -285,7 +285,7 @@ class Expander:
             return pos
         key = named[0].strip().lstrip("\\")
         if key:
-            self.macros[key] = Macro(rf"\mathrm{{{word[0]}}}")
+            self.macros[key] = Macro(rf"\mathop{{\mathrm{{{word[0]}}}}}")
         return word[1]
 
     def define(self, text: str, pos: int) -> int:
@@ -453,15 +453,19 @@ SPACED_SYMBOLS = (
     "div|circ|oplus|otimes|cup|cap|setminus|wedge|vee|land|lor"
 )
 SPACED_SYMBOL = re.compile(rf"\s*(?<!\\)\\(?:{SPACED_SYMBOLS})(?![A-Za-z])\s*")
+# Named operators: those pylatexenc reads itself, and `\mathop{\mathrm{..}}`, which the others
+# (`\det`, `\argmax`) and `\operatorname` (what `\DeclareMathOperator` defines) expand to above.
 OPERATORS = (
-    r"\\(?:log|ln|lg|exp|sin|cos|tan|cot|sec|csc|sinh|cosh|tanh|arcsin|arccos|arctan|max|min|sup|inf|"
-    r"lim|liminf|limsup|det|dim|ker|deg|arg|gcd|hom|Pr)(?![A-Za-z])"
+    r"(?:\\(?:log|ln|exp|sin|cos|tan|sinh|cosh|tanh|arcsin|arccos|arctan|max|min|sup|inf|lim|liminf|"
+    r"limsup)(?![A-Za-z])|\\mathop\{\\mathrm\{[^{}]*\}\})"
 )
 OPERATOR_AFTER_LETTER = re.compile(rf"(?<=[A-Za-z0-9)\]}}])({OPERATORS})")
-OPERATOR_BEFORE_LETTER = re.compile(rf"({OPERATORS})\s*(?=[A-Za-z0-9\\])")
+# A braced argument is read apart too: `\exp{x}` reads 'exp x' as TeX sets it, not 'expx'.
+OPERATOR_BEFORE_LETTER = re.compile(rf"({OPERATORS})\s*(?=[A-Za-z0-9\\{{])")
 
 
 SCRIPT = re.compile(r"(?<!\\)[_^]\s*\{")
+MATHOP = re.compile(r"\\mathop(?![A-Za-z])\s*")  # its group is read as any group (pylatexenc lacks it)
 
 
 def spaced(tex: str) -> str:
@@ -478,7 +482,8 @@ def spaced(tex: str) -> str:
     scripts = script_groups(tex)
     tex = OPERATOR_AFTER_LETTER.sub(lambda m: m.group() if in_script(m) else f" {m.group()}", tex)
     scripts = script_groups(tex)
-    return OPERATOR_BEFORE_LETTER.sub(lambda m: m.group() if in_script(m) else f"{m.group(1)}{{}} ", tex)
+    tex = OPERATOR_BEFORE_LETTER.sub(lambda m: m.group() if in_script(m) else f"{m.group(1)}{{}} ", tex)
+    return MATHOP.sub("", tex)
 
 
 def script_groups(tex: str) -> list[tuple[int, int]]:
