@@ -41,6 +41,11 @@ def config_error(tmp_path, yaml_text: str, **options) -> str:
         ("title: T\nsearch: false\nper_page: ten\n", "site.yaml:3: error: 'per_page' must be int"),
         ("title: T\nmath:\n  render: bild\n", "site.yaml:3: error: math.render must be 'build' or 'browser'"),
         ("title: T\n\nlanguage: 'en us'\n", "site.yaml:3: error: language must be a language tag"),
+        # An empty language wrote lang="" and og:locale "" into every page.
+        (
+            "title: T\nlanguage:\n",
+            "site.yaml:2: error: language must be a language tag like en or zh-CN, got nothing",
+        ),
         ("title: T\nfields:\n  code: 3\n", "site.yaml:3: error: 'fields.code' must be a label"),
         (
             "title: T\nstrings:\n  search_placeholder: [x]\n",
@@ -125,12 +130,16 @@ def test_a_named_folder_that_does_not_exist_is_reported_at_its_line(tmp_path):
         ("https://例子..中国/repo/", "no valid host name and port"),
         ("https://u.github.io:abc/repo/", "no valid host name and port"),
         ("https://u.github.io:99999/repo/", "no valid host name and port"),
+        # Every page, feed and the sitemap would publish the credentials.
+        ("https://me:s3cret@u.github.io/repo/", "must not hold a user name or password"),
+        ("https://token@u.github.io/repo/", "must not hold a user name or password"),
     ],
 )
 def test_a_base_url_that_makes_no_site_address_is_an_error(tmp_path, base_url, words):
     # Without a host the feeds and the sitemap said https:///...; a query or fragment was dropped.
     message = config_error(tmp_path, f"title: T\nbase_url: '{base_url}'\n")
     assert "site.yaml:2: error: base_url " in message and words in message
+    assert "s3cret" not in message  # the error may land in a public CI log
 
 
 @pytest.mark.parametrize(

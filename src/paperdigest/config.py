@@ -233,8 +233,11 @@ def load_config(root: Path, *, base_url: str | None = None) -> SiteConfig:
         message = f"cname must be a bare domain like papers.example.org, got {excerpt(config.cname)}"
         raise where.error("cname", message)
     # Written into every page's <html lang="...">, and checked as a digest's `lang:` is.
-    if config.language and not LANGUAGE_TAG.fullmatch(config.language):
-        message = f"language must be a language tag like en or zh-CN, got {excerpt(config.language)}"
+    # An empty one (`language:`) would give pages lang="" and og:locale "": say so.
+    if not LANGUAGE_TAG.fullmatch(config.language):
+        default = SiteConfig.__dataclass_fields__["language"].default
+        got = excerpt(config.language) if config.language else f"nothing (leave the key out for {default})"
+        message = f"language must be a language tag like en or zh-CN, got {got}"
         raise where.error("language", message)
     if config.timezone and not time_zone(config.timezone):
         message = (
@@ -268,9 +271,18 @@ def base_url_error(base_url: str) -> str | None:
         return f"base_url has no host name (https://HOST/...), got {excerpt(base_url)}"
     if not host_name_ok(parts):  # feeds and the sitemap write the host as a URI's (IDNA, a number port)
         return f"base_url has no valid host name and port, got {excerpt(base_url)}"
+    if parts.username is not None or parts.password is not None:  # every page would publish them
+        return f"base_url must not hold a user name or password (user:token@), got {excerpt(redacted(parts))}"
     if parts.query or parts.fragment:  # every URL of the site is made from the path alone
         return f"base_url must be the site's folder, without ?query or #fragment, got {excerpt(base_url)}"
     return None
+
+
+def redacted(parts) -> str:
+    """The URL with its password starred, for an error message that may land in a CI log."""
+    if parts.password is None:
+        return parts.geturl()
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
 
 
 def host_name_ok(parts) -> bool:
