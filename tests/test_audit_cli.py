@@ -92,7 +92,7 @@ def test_an_explicit_source_is_used_as_given(site):
 def test_new_outside_any_site_writes_nothing_and_says_what_to_do(tmp_path):
     """It used to create digests/ in whatever folder it ran in (the home folder, a download)."""
     proc = run_cli("new", "2304.15004", cwd=tmp_path)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.returncode == 2, proc.stdout + proc.stderr  # pointed at no site, as build and check
     assert "site.yaml" in proc.stderr and "paperdigest init" in proc.stderr
     assert list(tmp_path.iterdir()) == []
 

@@ -322,5 +322,5 @@ def test_init_into_a_file_is_a_clear_error(tmp_path):
 def test_new_with_a_missing_source_folder_creates_nothing(tmp_path):
     missing = tmp_path / "nonexistent"
     proc = run_cli("new", "--source", str(missing), "2304.15004")
-    assert proc.returncode == 1 and f"{missing}: no such folder" in proc.stderr
+    assert proc.returncode == 2 and f"{missing}: no such folder" in proc.stderr  # as build's
     assert not missing.exists()

@@ -181,13 +181,13 @@ def run_init(args) -> int:
 
 
 def run_new(args) -> int:
-    from paperdigest.scaffold import ScaffoldError, new_digest
+    from paperdigest.scaffold import NotASite, ScaffoldError, new_digest
 
     try:
         path = new_digest(args.source, args.date or dt.date.today(), args.ids)
     except ScaffoldError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, NotASite) else 1
     print(f"created {path}")
     return 0
 

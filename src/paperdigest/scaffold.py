@@ -24,6 +24,10 @@ class ScaffoldError(Exception):
     """A file would be overwritten, or an argument is not usable; nothing was written."""
 
 
+class NotASite(ScaffoldError):
+    """The folder named is missing or holds no site.yaml: a command pointed at nothing (exit 2)."""
+
+
 @dataclass(frozen=True)
 class NewFile:
     rel: str  # path relative to the site folder
@@ -302,9 +306,9 @@ def new_digest(root: Path, date: dt.date, ids: list[str]) -> Path:
     """Create the digest file of `date` under the site's digests folder; never overwrites."""
     normalised = list(dict.fromkeys(normalise_arxiv_id(i) for i in ids))
     if not root.is_dir():
-        raise ScaffoldError(f"{root}: no such folder (--source names the site folder, where site.yaml is)")
+        raise NotASite(f"{root}: no such folder (--source names the site folder, where site.yaml is)")
     if not (root / CONFIG_NAME).is_file():  # else digests/ appears in whatever folder this ran in
-        raise ScaffoldError(
+        raise NotASite(
             f"no {CONFIG_NAME} in {root.resolve()}: `paperdigest new` adds a digest to a site; "
             f"run it in the site's folder or one below it (or pass --source), or make a site first "
             f"with `paperdigest init`"
