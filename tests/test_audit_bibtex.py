@@ -1,0 +1,132 @@
+"""BibTeX and COinS as a user takes them away: papers.bib and a digest's .bib put into a LaTeX paper
+(a real pdflatex and bibtex run), entries read by pybtex, COinS read as OpenURL KEV."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pybtex.database
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import clean_build_tree, run_cli, site_tree, write_site
+
+SITE = """\
+title: Citing test
+base_url: https://example.org/
+math:
+  macros:
+    \\E: \\mathbb{E}
+"""
+
+CARDS = """\
+---
+title: Cite
+date: 2024-05-02
+---
+
+$$\\newcommand{\\norm}[1]{\\left\\|#1\\right\\|}$$
+
+### 1、Bounds on $\\E[\\norm{x}]$ in $\\R^n$ via $\\argmax$
+
+> - URL：https://arxiv.org/abs/2401.00001
+> - 作者：Alice Smith
+
+Text.
+
+### 2、Growth of $50%$ Data
+
+> - URL：https://arxiv.org/abs/2401.00002
+> - 作者：Bob Jones
+
+Text.
+"""
+
+# A LaTeX paper that cites everything in refs.bib: amsmath and amssymb, as papers load them, and
+# none of the site's macros.
+PAPER = r"""\documentclass{article}
+\usepackage{amsmath,amssymb}
+\begin{document}
+\nocite{*}
+\bibliographystyle{plain}
+\bibliography{refs}
+\end{document}
+"""
+
+
+def read_bib(path: Path) -> dict[str, pybtex.database.Entry]:
+    return dict(pybtex.database.parse_string(path.read_text(encoding="utf-8"), "bibtex").entries)
+
+
+def typeset(bib: Path, folder: Path) -> tuple[list[str], str]:
+    """The LaTeX errors of a paper citing every entry of `bib` (pdflatex, bibtex, pdflatex), and the
+    text of its references as the PDF shows them."""
+    for tool in ("pdflatex", "bibtex", "pdftotext"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} not found: .ci/run installs texlive-latex-base and poppler-utils")
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(bib, folder / "refs.bib")
+    (folder / "paper.tex").write_text(PAPER, encoding="utf-8")
+    latex = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"]
+    subprocess.run(latex, cwd=folder, capture_output=True, timeout=120)
+    subprocess.run(["bibtex", "paper"], cwd=folder, capture_output=True, timeout=60)
+    subprocess.run(latex, cwd=folder, capture_output=True, timeout=120)
+    log = (folder / "paper.log").read_text(encoding="latin-1")
+    errors = [line for line in log.splitlines() if line.startswith("!")]
+    if not (folder / "paper.pdf").exists():
+        return errors or ["no PDF"], ""
+    text = subprocess.run(
+        ["pdftotext", "paper.pdf", "-"], cwd=folder, capture_output=True, text=True, timeout=60
+    ).stdout
+    return errors, " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = write_site(tmp_path_factory.mktemp("cite"), {"2024-05-02-cite.md": CARDS}, SITE)
+    run_cli("build", "--source", str(root), check=True)
+    return root / "_site"
+
+
+def test_macros_in_a_title_are_expanded_for_a_paper_that_lacks_them(site, tmp_path):
+    """`$\\R^n$` went into papers.bib as written: a LaTeX paper citing it stopped at `Undefined
+    control sequence` (\\R is KaTeX's, \\E the site's math.macros, \\norm the digest's \\newcommand)."""
+    entry = read_bib(site / "papers.bib")["smith2024bounds"]
+    assert entry.fields["title"] == (
+        r"{Bounds on $\mathbb{E}[\left\|x\right\|]$ in $\mathbb{R}^n$ via $\operatorname*{arg\,max}$}"
+    )
+    errors, text = typeset(site / "papers.bib", tmp_path / "tex")
+    assert errors == []
+    assert "Bounds on" in text and "Alice Smith" in text
+
+
+def test_a_percent_sign_in_a_formula_cannot_comment_out_the_rest_of_the_entry(site, tmp_path):
+    """`$50%$`: KaTeX reads `%` as a comment (the page shows 50). Written as is, it ended the .bbl's
+    line, and with it the formula and the title's brace: the paper citing it failed to build."""
+    entry = read_bib(site / "papers.bib")["jones2024growth"]
+    assert entry.fields["title"] == "{Growth of $50$ Data}"
+    digest_bib = read_bib(site / "digests/2024-05-02-cite/papers.bib")
+    assert digest_bib["jones2024growth"].fields == entry.fields
+    errors, text = typeset(site / "digests/2024-05-02-cite/papers.bib", tmp_path / "tex")
+    assert errors == []
+    assert "Growth of 50 Data" in text
+
+
+def test_the_paper_page_shows_the_entry_papers_bib_holds(site):
+    html = (site / "papers/2401.00001/index.html").read_text(encoding="utf-8")
+    shown = BeautifulSoup(html, "html.parser").find(id="bibtex").get_text()
+    whole = (site / "papers.bib").read_text(encoding="utf-8")
+    assert shown.startswith("@misc{smith2024bounds,") and shown in whole
+    assert r"$\mathbb{R}^n$" in shown
+
+
+def test_a_changed_macro_rewrites_the_titles_that_use_it_as_a_clean_build_does(tmp_path):
+    root = write_site(tmp_path / "site", {"2024-05-02-cite.md": CARDS}, SITE)
+    run_cli("build", "--source", str(root), check=True)
+    (root / "site.yaml").write_text(SITE.replace(r"\mathbb{E}", r"\operatorname{E}"), encoding="utf-8")
+    run_cli("build", "--source", str(root), check=True)
+    title = read_bib(root / "_site/papers.bib")["smith2024bounds"].fields["title"]
+    assert title.startswith(r"{Bounds on $\operatorname{E}[\left\|x\right\|]$")
+    assert site_tree(root / "_site") == clean_build_tree(root, tmp_path)
