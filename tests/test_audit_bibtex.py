@@ -42,6 +42,14 @@ Text.
 > - 作者：Bob Jones
 
 Text.
+
+### 3、When a < b | c > d: Order Without Math
+
+> - URL：https://arxiv.org/abs/2401.00003
+> - 作者：Carol King
+> - 会议：Workshop <Order> | 2024
+
+Text.
 """
 
 # A LaTeX paper that cites everything in refs.bib: amsmath and amssymb, as papers load them, and
@@ -130,3 +138,12 @@ def test_a_changed_macro_rewrites_the_titles_that_use_it_as_a_clean_build_does(t
     title = read_bib(root / "_site/papers.bib")["smith2024bounds"].fields["title"]
     assert title.startswith(r"{Bounds on $\operatorname{E}[\left\|x\right\|]$")
     assert site_tree(root / "_site") == clean_build_tree(root, tmp_path)
+
+
+def test_less_than_greater_than_and_bar_in_text_print_as_themselves(site, tmp_path):
+    """LaTeX's default font encoding (OT1) has no `<`, `>` or `|`: written as is, the paper's
+    references read `When a ¡ b — c ¿ d`."""
+    errors, text = typeset(site / "papers.bib", tmp_path / "tex")
+    assert errors == []
+    assert "When a < b | c > d: Order Without Math" in text
+    assert "Workshop <Order> | 2024" in text

@@ -17,9 +17,11 @@ from paperdigest.model import Paper
 from paperdigest.parse.when import arxiv_month
 
 OLD_STYLE_ID = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?)/\d{7}$")  # archive(.SUBJECT)/YYMMNNN
-# Characters that mean something to (La)TeX inside a field value.
+# Characters that mean something to (La)TeX inside a field value, and those LaTeX's default font
+# encoding (OT1) has no glyph for: it prints `a < b | c` as `a ¡ b — c`.
 TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%",
-               "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}  # fmt: skip
+               "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+               "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}  # fmt: skip
 LONE_BRACE = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}  # balanced braces, as BibTeX needs
 STOP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "is", "are", "with", "via", "towards"}
 # How digests and papers.yaml cut an author list short: BibTeX reads these as a person's name.
