@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pybtex.database
 import pytest
@@ -50,6 +51,22 @@ Text.
 > - 会议：Workshop <Order> | 2024
 
 Text.
+
+### 4、word2vec
+
+> - 作者：Tomas Mikolov
+> - 会议：ICLR 2013
+
+A title that is its own id.
+
+### 5、Deep Residual Learning for Image Recognition
+
+> - URL：https://openaccess.thecvf.com/content_cvpr_2016/papers/He_Deep_Residual_Learning_CVPR_2016_paper.pdf
+> - 作者：Kaiming He, Xiangyu Zhang, Shaoqing Ren, Jian Sun
+> - 会议：CVPR 2016
+> - 发布日期：2016-06-27
+
+An old paper, digested in 2024.
 """
 
 # A LaTeX paper that cites everything in refs.bib: amsmath and amssymb, as papers load them, and
@@ -147,3 +164,21 @@ def test_less_than_greater_than_and_bar_in_text_print_as_themselves(site, tmp_pa
     assert errors == []
     assert "When a < b | c > d: Order Without Math" in text
     assert "Workshop <Order> | 2024" in text
+
+
+def coins(page: Path) -> dict[str, list[str]]:
+    """The OpenURL ContextObject of the page's one COinS span, as a KEV parser reads it."""
+    span = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select_one("span.Z3988")
+    return parse_qs(span["title"], strict_parsing=True)
+
+
+def by_author(bib: Path, surname: str) -> pybtex.database.Entry:
+    return next(e for e in read_bib(bib).values() if e.persons["author"][0].last_names == [surname])
+
+
+def test_a_paper_titled_as_its_own_id_keeps_its_title(site):
+    """A paper without an arXiv id is known by a slug of its title: `word2vec` is both, and was
+    taken for a paper no digest titled. papers.bib and the COinS span left the title out."""
+    entry = by_author(site / "papers.bib", "Mikolov")
+    assert entry.fields["title"] == "{word2vec}"
+    assert coins(site / "papers/word2vec/index.html")["rft.atitle"] == ["word2vec"]

@@ -32,8 +32,9 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 
 
 def title_known(paper: Paper) -> bool:
-    """A paper no digest titled is titled by its id (group.merge_one): that is no title."""
-    return bool(paper.title) and paper.title not in (paper.id, paper.arxiv_id)
+    """A paper no digest titled is titled by its arXiv id (group.merge_one): that is no title. A
+    paper without one is known by a slug of its title (`word2vec` is both): it always has one."""
+    return bool(paper.title) and paper.title != paper.arxiv_id
 
 
 def arxiv_issue(paper: Paper) -> dt.date | None:
