@@ -182,3 +182,14 @@ def test_a_paper_titled_as_its_own_id_keeps_its_title(site):
     entry = by_author(site / "papers.bib", "Mikolov")
     assert entry.fields["title"] == "{word2vec}"
     assert coins(site / "papers/word2vec/index.html")["rft.atitle"] == ["word2vec"]
+
+
+def test_a_paper_without_an_arxiv_id_is_dated_by_its_own_date_not_the_digests(site):
+    """ResNet, `发布日期：2016-06-27`, digested in 2024: its page said 2016-06-27, its BibTeX
+    `year = {2024}` under the key he2024deep, its COinS 2024."""
+    entry = by_author(site / "papers.bib", "He")
+    assert (entry.key, entry.fields["year"], entry.fields["month"]) == ("he2016deep", "2016", "June")
+    page = site / "papers/deep-residual-learning-for-image-recognition/index.html"
+    assert coins(page)["rft.date"] == ["2016-06"]
+    undated = by_author(site / "papers.bib", "Mikolov")  # no date of its own: its first mention's year
+    assert undated.fields["year"] == "2024" and "month" not in undated.fields

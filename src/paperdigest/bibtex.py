@@ -3,7 +3,8 @@
 Only what is known is written: no title when no digest gave one (never the arXiv id as a title),
 no author field without authors, `and others` for a list that ends in "et al.". Titles are
 brace-protected so that styles keep their capitals (LLaMA, not llama); year and month come from
-the arXiv id (2304.15004: April 2023), else the year of the first mention.
+the arXiv id (2304.15004: April 2023), else the paper's own date as a digest gives it, else the year
+of the first mention.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ STOP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "is", "are
 ET_AL = re.compile(r"^(?:et\.?\s*al\.?|others|等人?|\.\.\.|…)$", re.IGNORECASE)
 ET_AL_SUFFIX = re.compile(r"\s+(?:et\.?\s*al\.?|等人?)$", re.IGNORECASE)
 TITLE_WORD = re.compile(r"[\s:\-]+")
+# Paper.published: ISO when a date was read in it (`2016-06-27`), else its text (`2016`, ...).
+PUBLISHED = re.compile(r"^(\d{4}(?:-(?:0[1-9]|1[0-2]))?)(?:-\d{2})?$")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
@@ -42,17 +45,25 @@ def arxiv_issue(paper: Paper) -> dt.date | None:
     return arxiv_month(paper.arxiv_id) if paper.arxiv_id else None
 
 
-def paper_year(paper: Paper) -> str:
-    """The year an arXiv id was issued, else the first mention's year."""
+def issue_date(paper: Paper) -> str:
+    """When the paper came out, as precisely as known: `YYYY-MM` of its arXiv id, else its own date
+    as a digest gives it (`published`: `2016-06-27` -> `2016-06`, `2016`), else the year of its
+    first mention ('' undated). A digest's date says when it was digested, not when it came out."""
     if issued := arxiv_issue(paper):
-        return str(issued.year)
+        return f"{issued.year}-{issued.month:02d}"
+    if own := PUBLISHED.match(paper.published):
+        return own.group(1)
     return str(paper.first_date.year) if paper.first_date else ""
 
 
+def paper_year(paper: Paper) -> str:
+    return issue_date(paper)[:4]
+
+
 def paper_month(paper: Paper) -> str:
-    """The BibTeX month macro (jan ... dec) of the arXiv id's issue, else ''."""
-    issued = arxiv_issue(paper)
-    return MONTHS[issued.month - 1] if issued else ""
+    """The BibTeX month macro (jan ... dec) of the paper's issue date, else ''."""
+    month = issue_date(paper)[5:7]
+    return MONTHS[int(month) - 1] if month else ""
 
 
 def primary_class(arxiv_id: str) -> str:
