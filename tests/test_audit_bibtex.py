@@ -65,8 +65,17 @@ A title that is its own id.
 > - 作者：Kaiming He, Xiangyu Zhang, Shaoqing Ren, Jian Sun
 > - 会议：CVPR 2016
 > - 发布日期：2016-06-27
+> - DOI：10.1109/CVPR.2016.90
 
 An old paper, digested in 2024.
+
+### 6、Learning Representations by Back-Propagating Errors
+
+> - URL：https://doi.org/10.1038/323533a0
+> - 作者：David Rumelhart, Geoffrey Hinton, Ronald Williams
+> - 发布日期：1986-10-09
+
+A paper known by its DOI.
 """
 
 # A LaTeX paper that cites everything in refs.bib: amsmath and amssymb, as papers load them, and
@@ -193,3 +202,18 @@ def test_a_paper_without_an_arxiv_id_is_dated_by_its_own_date_not_the_digests(si
     assert coins(page)["rft.date"] == ["2016-06"]
     undated = by_author(site / "papers.bib", "Mikolov")  # no date of its own: its first mention's year
     assert undated.fields["year"] == "2024" and "month" not in undated.fields
+
+
+@pytest.mark.parametrize(
+    ("surname", "page", "doi"),
+    [
+        ("He", "deep-residual-learning-for-image-recognition", "10.1109/CVPR.2016.90"),  # `DOI：` as text
+        ("Rumelhart", "learning-representations-by-back-propagating-errors", "10.1038/323533a0"),  # its URL
+    ],
+)
+def test_a_doi_a_digest_gives_is_cited_and_offered_to_reference_managers(site, surname, page, doi):
+    """The DOI is what reference managers and publishers match a citation by: BibTeX's `doi` field,
+    and an `info:doi/` identifier in the COinS (Zotero fetches the full record from it)."""
+    entry = by_author(site / "papers.bib", surname)
+    assert entry.fields["doi"] == doi
+    assert f"info:doi/{doi}" in coins(site / "papers" / page / "index.html")["rft_id"]

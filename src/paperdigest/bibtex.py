@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from urllib.parse import unquote
 
 from paperdigest.model import Paper
 from paperdigest.parse.when import arxiv_month
@@ -31,6 +32,8 @@ ET_AL_SUFFIX = re.compile(r"\s+(?:et\.?\s*al\.?|等人?)$", re.IGNORECASE)
 TITLE_WORD = re.compile(r"[\s:\-]+")
 # Paper.published: ISO when a date was read in it (`2016-06-27`), else its text (`2016`, ...).
 PUBLISHED = re.compile(r"^(\d{4}(?:-(?:0[1-9]|1[0-2]))?)(?:-\d{2})?$")
+# A DOI as digests give one: at doi.org (the paper's URL or a link), or written bare (`DOI：10.1109/...`).
+DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
@@ -64,6 +67,14 @@ def paper_month(paper: Paper) -> str:
     """The BibTeX month macro (jan ... dec) of the paper's issue date, else ''."""
     month = issue_date(paper)[5:7]
     return MONTHS[int(month) - 1] if month else ""
+
+
+def paper_doi(paper: Paper) -> str:
+    """The paper's DOI when a digest gives one (its URL, a link's URL, or a link's text), else ''."""
+    for given in (paper.url, *(link.url or link.note for link in paper.links)):
+        if found := DOI.match(given.strip()):
+            return unquote(found.group(1))
+    return ""
 
 
 def primary_class(arxiv_id: str) -> str:
@@ -191,6 +202,8 @@ def bibtex_entry(paper: Paper, key: str | None = None) -> str:
         fields.append(("url", "{" + paper.arxiv_url + "}"))
     elif paper.url:
         fields.append(("url", "{" + url_value(paper.url) + "}"))
+    if doi := paper_doi(paper):
+        fields.append(("doi", "{" + url_value(doi) + "}"))  # verbatim too: styles set it with \url or \doi
     if paper.venue:
         fields.append(("note", "{" + tex_escape(paper.venue) + "}"))
     body = "".join(f"  {name} = {value},\n" for name, value in fields)

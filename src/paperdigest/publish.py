@@ -15,7 +15,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import jinja2
 
-from paperdigest.bibtex import author_names, bibtex_entry, issue_date, title_known
+from paperdigest.bibtex import author_names, bibtex_entry, issue_date, paper_doi, title_known
 from paperdigest.errors import Problem
 from paperdigest.model import Paper
 from paperdigest.parse.srcset import map_srcset
@@ -124,6 +124,8 @@ def coins(paper: Paper) -> str:
         pairs.append(("rft.date", date))
     if paper.arxiv_id:
         pairs.append(("rft_id", f"info:arxiv/{paper.arxiv_id}"))
+    if doi := paper_doi(paper):
+        pairs.append(("rft_id", f"info:doi/{doi}"))
     if url := paper.arxiv_url or paper.url:
         pairs.append(("rft_id", url))
     return "&".join(f"{key}={quote(value, safe='')}" for key, value in pairs)
