@@ -13,8 +13,9 @@ from pybtex.database import parse_string
 
 from conftest import run_cli, write_site
 
-# What an @misc entry may hold: BibTeX's standard fields and arXiv's eprint fields, nothing else.
-KNOWN_FIELDS = {"title", "author", "year", "month", "eprint", "archiveprefix", "primaryclass", "url", "note"}
+# What an @misc entry may hold: BibTeX's standard fields, doi and arXiv's eprint fields, nothing else.
+KNOWN_FIELDS = {"title", "author", "year", "month", "eprint", "archiveprefix", "primaryclass", "url", "doi",
+                "note"}  # fmt: skip
 MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December"}  # fmt: skip
 

@@ -3,7 +3,8 @@
 Only what is known is written: no title when no digest gave one (never the arXiv id as a title),
 no author field without authors, `and others` for a list that ends in "et al.". Titles are
 brace-protected so that styles keep their capitals (LLaMA, not llama); year and month come from
-the arXiv id (2304.15004: April 2023), else the year of the first mention.
+the arXiv id (2304.15004: April 2023), else the paper's own date as a digest gives it, else the year
+of the first mention.
 """
 
 from __future__ import annotations
@@ -12,26 +13,34 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from urllib.parse import unquote
 
 from paperdigest.model import Paper
 from paperdigest.parse.when import arxiv_month
 
 OLD_STYLE_ID = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?)/\d{7}$")  # archive(.SUBJECT)/YYMMNNN
-# Characters that mean something to (La)TeX inside a field value.
+# Characters that mean something to (La)TeX inside a field value, and those LaTeX's default font
+# encoding (OT1) has no glyph for: it prints `a < b | c` as `a ¡ b — c`.
 TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%",
-               "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}  # fmt: skip
+               "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+               "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}  # fmt: skip
 LONE_BRACE = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}  # balanced braces, as BibTeX needs
 STOP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "is", "are", "with", "via", "towards"}
 # How digests and papers.yaml cut an author list short: BibTeX reads these as a person's name.
 ET_AL = re.compile(r"^(?:et\.?\s*al\.?|others|等人?|\.\.\.|…)$", re.IGNORECASE)
 ET_AL_SUFFIX = re.compile(r"\s+(?:et\.?\s*al\.?|等人?)$", re.IGNORECASE)
 TITLE_WORD = re.compile(r"[\s:\-]+")
+# Paper.published: ISO when a date was read in it (`2016-06-27`), else its text (`2016`, ...).
+PUBLISHED = re.compile(r"^(\d{4}(?:-(?:0[1-9]|1[0-2]))?)(?:-\d{2})?$")
+# A DOI as digests give one: at doi.org (the paper's URL or a link), or written bare (`DOI：10.1109/...`).
+DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 def title_known(paper: Paper) -> bool:
-    """A paper no digest titled is titled by its id (group.merge_one): that is no title."""
-    return bool(paper.title) and paper.title not in (paper.id, paper.arxiv_id)
+    """A paper no digest titled is titled by its arXiv id (group.merge_one): that is no title. A
+    paper without one is known by a slug of its title (`word2vec` is both): it always has one."""
+    return bool(paper.title) and paper.title != paper.arxiv_id
 
 
 def arxiv_issue(paper: Paper) -> dt.date | None:
@@ -39,17 +48,33 @@ def arxiv_issue(paper: Paper) -> dt.date | None:
     return arxiv_month(paper.arxiv_id) if paper.arxiv_id else None
 
 
-def paper_year(paper: Paper) -> str:
-    """The year an arXiv id was issued, else the first mention's year."""
+def issue_date(paper: Paper) -> str:
+    """When the paper came out, as precisely as known: `YYYY-MM` of its arXiv id, else its own date
+    as a digest gives it (`published`: `2016-06-27` -> `2016-06`, `2016`), else the year of its
+    first mention ('' undated). A digest's date says when it was digested, not when it came out."""
     if issued := arxiv_issue(paper):
-        return str(issued.year)
+        return f"{issued.year}-{issued.month:02d}"
+    if own := PUBLISHED.match(paper.published):
+        return own.group(1)
     return str(paper.first_date.year) if paper.first_date else ""
 
 
+def paper_year(paper: Paper) -> str:
+    return issue_date(paper)[:4]
+
+
 def paper_month(paper: Paper) -> str:
-    """The BibTeX month macro (jan ... dec) of the arXiv id's issue, else ''."""
-    issued = arxiv_issue(paper)
-    return MONTHS[issued.month - 1] if issued else ""
+    """The BibTeX month macro (jan ... dec) of the paper's issue date, else ''."""
+    month = issue_date(paper)[5:7]
+    return MONTHS[int(month) - 1] if month else ""
+
+
+def paper_doi(paper: Paper) -> str:
+    """The paper's DOI when a digest gives one (its URL, a link's URL, or a link's text), else ''."""
+    for given in (paper.url, *(link.url or link.note for link in paper.links)):
+        if found := DOI.match(given.strip()):
+            return unquote(found.group(1))
+    return ""
 
 
 def primary_class(arxiv_id: str) -> str:
@@ -177,6 +202,8 @@ def bibtex_entry(paper: Paper, key: str | None = None) -> str:
         fields.append(("url", "{" + paper.arxiv_url + "}"))
     elif paper.url:
         fields.append(("url", "{" + url_value(paper.url) + "}"))
+    if doi := paper_doi(paper):
+        fields.append(("doi", "{" + url_value(doi) + "}"))  # verbatim too: styles set it with \url or \doi
     if paper.venue:
         fields.append(("note", "{" + tex_escape(paper.venue) + "}"))
     body = "".join(f"  {name} = {value},\n" for name, value in fields)

@@ -15,7 +15,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import jinja2
 
-from paperdigest.bibtex import arxiv_issue, author_names, bibtex_entry, paper_year, title_known
+from paperdigest.bibtex import author_names, bibtex_entry, issue_date, paper_doi, title_known
 from paperdigest.errors import Problem
 from paperdigest.model import Paper
 from paperdigest.parse.srcset import map_srcset
@@ -120,11 +120,12 @@ def coins(paper: Paper) -> str:
     if paper.venue or paper.arxiv_id:
         pairs.append(("rft.jtitle", paper.venue or "arXiv"))
     pairs += [("rft.au", name) for name in author_names(paper.authors)[0]]
-    issued = arxiv_issue(paper)
-    if date := f"{issued.year}-{issued.month:02d}" if issued else paper_year(paper):
+    if date := issue_date(paper):
         pairs.append(("rft.date", date))
     if paper.arxiv_id:
         pairs.append(("rft_id", f"info:arxiv/{paper.arxiv_id}"))
+    if doi := paper_doi(paper):
+        pairs.append(("rft_id", f"info:doi/{doi}"))
     if url := paper.arxiv_url or paper.url:
         pairs.append(("rft_id", url))
     return "&".join(f"{key}={quote(value, safe='')}" for key, value in pairs)

@@ -27,7 +27,7 @@ from paperdigest.parse.digest_links import digest_links_plugin
 from paperdigest.parse.jekyll import jekyll_plugin
 from paperdigest.parse.liquid import liquid_plugin
 from paperdigest.parse.local_files import local_files_plugin
-from paperdigest.parse.math import formula_text, html_math, math_plugin, table_math_pipes
+from paperdigest.parse.math import formula_latex, formula_text, html_math, math_plugin, table_math_pipes
 from paperdigest.parse.obsidian import obsidian_plugin
 from paperdigest.parse.srcset import map_srcset
 
@@ -382,14 +382,15 @@ def plain_text(inline: Token) -> str:
 
 def formula_parts(inline: Token) -> tuple[str, ...]:
     """The visible text of an inline token split at its formulas: (text, TeX, text, ..., TeX, text),
-    the text as plain_text reads it and each formula's TeX as written; () when it holds no formula.
-    Where LaTeX is written (BibTeX), a formula is kept as `$TeX$`, as arXiv's own export does: its
-    readable text (`ℓ_1`, `k<n`) is no LaTeX."""
+    the text as plain_text reads it and each formula's TeX, with the site's and the digest's macros
+    expanded (mathtext.as_latex); () when it holds no formula. Where LaTeX is written (BibTeX), a
+    formula is kept as `$TeX$`, as arXiv's own export does: its readable text (`ℓ_1`, `k<n`) is no
+    LaTeX, and a paper that cites it has none of the site's macros."""
     parts: list[str] = []
     text: list[str] = []
     for child in inline.children or []:
         if child.type in ("math_inline", "math_inline_double"):
-            parts += ["".join(text), child.content]
+            parts += ["".join(text), formula_latex(child)]
             text = []
         elif child.type in ("text", "code_inline"):
             text.append(child.content)

@@ -31,7 +31,7 @@ from mdit_py_plugins.dollarmath.index import math_block_dollar, math_inline_doll
 from mdit_py_plugins.texmath import texmath_plugin
 from mdit_py_plugins.texmath.index import make_inline_func
 
-from paperdigest.parse.mathtext import DEFINES, KATEX_SCOPE, readable
+from paperdigest.parse.mathtext import DEFINES, KATEX_SCOPE, as_latex, readable
 from paperdigest.parse.offsets import first_at_or_after
 
 
@@ -462,3 +462,8 @@ def html_formulas(html: str, line: int | None) -> list[tuple[int | None, str]]:
 def formula_text(token: Token) -> str:
     """A formula token as readable text, with the macros in effect where it stands."""
     return readable(token.content, token.meta.get("macros") or KATEX_SCOPE)
+
+
+def formula_latex(token: Token) -> str:
+    """A formula token as TeX for a LaTeX document, the macros in effect where it stands expanded."""
+    return as_latex(token.content, token.meta.get("macros") or KATEX_SCOPE)

@@ -183,6 +183,29 @@ class MacroScope:
 
 KATEX_SCOPE = MacroScope(KATEX_MACROS)
 
+# KaTeX's own macros that LaTeX with amsmath and amssymb lacks, as the TeX they mean there: a title's
+# `$\R^n$` in a .bib file must typeset in a paper that never defined \R (KaTeX's macros.js).
+LATEX_LACKS: dict[str, Macro] = {
+    name: macro(body)
+    for name, body in {
+        "R": r"\mathbb{R}", "Reals": r"\mathbb{R}", "reals": r"\mathbb{R}", "N": r"\mathbb{N}",
+        "natnums": r"\mathbb{N}", "Z": r"\mathbb{Z}", "Complex": r"\mathbb{C}", "cnums": r"\mathbb{C}",
+        "Bbb": r"\mathbb{#1}", "bold": r"\mathbf{#1}", "frak": r"\mathfrak{#1}", "bm": r"\boldsymbol{#1}",
+        "argmax": r"\operatorname*{arg\,max}", "argmin": r"\operatorname*{arg\,min}",
+        "gt": ">", "lt": "<", "empty": r"\emptyset", "alef": r"\aleph", "alefsym": r"\aleph",
+        "real": r"\Re", "image": r"\Im", "weierp": r"\wp", "thetasym": r"\vartheta", "exist": r"\exists",
+        "isin": r"\in", "infin": r"\infty", "plusmn": r"\pm", "sub": r"\subset", "sube": r"\subseteq",
+        "supe": r"\supseteq", "lang": r"\langle", "rang": r"\rangle", "Dagger": r"\ddagger",
+        "bull": r"\bullet", "sdot": r"\cdot", "clubs": r"\clubsuit", "hearts": r"\heartsuit",
+        "spades": r"\spadesuit", "diamonds": r"\diamondsuit",
+        "uarr": r"\uparrow", "darr": r"\downarrow", "larr": r"\leftarrow", "rarr": r"\rightarrow",
+        "harr": r"\leftrightarrow", "lrarr": r"\leftrightarrow", "uArr": r"\Uparrow", "Uarr": r"\Uparrow",
+        "dArr": r"\Downarrow", "Darr": r"\Downarrow", "lArr": r"\Leftarrow", "Larr": r"\Leftarrow",
+        "rArr": r"\Rightarrow", "Rarr": r"\Rightarrow", "hArr": r"\Leftrightarrow",
+        "Harr": r"\Leftrightarrow", "lrArr": r"\Leftrightarrow", "Lrarr": r"\Leftrightarrow",
+    }.items()
+}  # fmt: skip
+
 
 @lru_cache(maxsize=64)
 def site_scope(macros: tuple[tuple[str, str], ...]) -> MacroScope:
@@ -198,9 +221,11 @@ class Expander:
     """Expands the macros of `macros` in TeX and adds the definitions it meets to `macros`, as
     KaTeX does with one macros object for a page (MathJax keeps definitions for the rest of it)."""
 
-    def __init__(self, macros: dict[str, Macro]):
+    def __init__(self, macros: dict[str, Macro], *, drop_null_delimiters: bool = True):
         self.macros = macros
         self.expansions = 0
+        # Text drops `\left.` (it reads as nothing); LaTeX needs it to pair with its `\right`.
+        self.drop_null_delimiters = drop_null_delimiters
 
     def expand(self, tex: str) -> str:
         out: list[str] = []
@@ -249,7 +274,7 @@ class Expander:
         body = ""
         for piece in [*pieces, found.body[last:]]:
             body = joined(body, piece)
-        return NULL_DELIMITER.sub("", body), pos
+        return (NULL_DELIMITER.sub("", body) if self.drop_null_delimiters else body), pos
 
     # --- definitions: each reads its command's arguments from pos, defines, returns where it ends
 
@@ -494,6 +519,34 @@ def script_groups(tex: str) -> list[tuple[int, int]]:
             continue  # inside the one before
         groups.append((script.start(), group_end(tex, script.end() - 1) or len(tex)))
     return groups
+
+
+@lru_cache(maxsize=8192)
+def as_latex(tex: str, scope: MacroScope = KATEX_SCOPE) -> str:
+    """A formula as TeX that a LaTeX document with amsmath and amssymb typesets (BibTeX's titles):
+    the macros the site and the digest define (those of `scope` that KaTeX has not, or has
+    otherwise) and KaTeX's own that LaTeX lacks expanded (`\\R^n` -> `\\mathbb{R}^n`), the rest
+    as written; its comments (`50%`: KaTeX and LaTeX end the formula's text there) left out, as a
+    `%` would end the line of the .bbl the title lands on, and the title's closing brace with it."""
+    own = {name: m for name, m in scope.macros.items() if KATEX_MACROS.get(name) != m}
+    try:
+        return Expander({**LATEX_LACKS, **own}, drop_null_delimiters=False).expand(without_comments(tex))
+    except TooMuch:  # KaTeX refuses it too: the page shows it as written
+        return without_comments(tex)
+
+
+def without_comments(tex: str) -> str:
+    """TeX without its comments: from a `%` (not `\\%`) to the end of its line."""
+    out, pos = [], 0
+    for token in TOKEN.finditer(tex):
+        if token.start() < pos:
+            continue
+        if token.group(2) == "%":
+            end = tex.find("\n", token.end())
+            pos = len(tex) if end < 0 else end
+            continue
+        out.append(token.group())
+    return "".join(out)
 
 
 @lru_cache(maxsize=8192)
