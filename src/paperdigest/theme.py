@@ -99,6 +99,13 @@ def page_language(detected: str, site_language: str) -> str:
     return detected
 
 
+def language_of(paper: Paper, field: str) -> str:
+    """The language of the digest that gave `paper` its `field` (its translated title, its summary),
+    as the mentions saying the same tell it; '' when none does (papers.yaml gave it)."""
+    value = getattr(paper, field)
+    return next((m.language for m in paper.mentions if getattr(m, field) == value), "")
+
+
 def shown_when(x, strings: Strings) -> str:
     """A record's date as pages show it: a day, a month, or a week or range of days."""
     if x.date is not None and x.date_precision in (WEEK, RANGE) and x.date_end is None:
@@ -122,6 +129,7 @@ def install_theme_helpers(
     env.filters["host_path"] = host_path
     env.filters["paper_date"] = paper_date
     env.filters["page_lang"] = lambda detected: page_language(detected, config.language)
+    env.filters["language_of"] = language_of  # the language a paper's translated title or summary is in
     env.filters["og_locale"] = og_locale  # en_US, zh_CN: og:locale's form of a language tag
     env.filters["text_dir"] = text_direction  # 'rtl' for Arabic, Hebrew...; else 'ltr'
     env.filters["when"] = lambda x: shown_when(x, strings)  # day, week or month

@@ -1,0 +1,206 @@
+"""The reader's side, audited in headless Chromium: text in another language than the page's says
+so (lang, dir) wherever it is shown; print, no JavaScript and colour contrast."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from conftest import run_cli, write_site
+from http_util import serve_static
+
+pytestmark = pytest.mark.browser
+
+# An English site whose paper 2304.15004 is digested in English, Chinese and Arabic.
+ENGLISH = """\
+    ---
+    title: Notes on decoding
+    date: 2024-03-01
+    categories: [NLP]
+    ---
+    Speculative decoding drafts several tokens with a small model and verifies them with a large one.
+
+    ### 1、Are Emergent Abilities a Mirage?
+
+    > - arXiv：https://arxiv.org/abs/2304.15004
+
+    We think the metric matters.
+    """
+CHINESE = """\
+    ---
+    title: 今日论文速递
+    date: 2024-03-03
+    categories: [NLP]
+    ---
+    今天我们介绍几篇关于大型语言模型的论文。
+
+    ### 1、涌现能力是幻觉吗
+
+    > 大型语言模型的涌现能力是种幻觉吗？
+    > 《Are Emergent Abilities a Mirage?》
+    >
+    > - arXiv：https://arxiv.org/abs/2304.15004
+
+    本文认为涌现能力来自度量方法的选择。
+    """
+# Its title begins with a Latin word: laid out by its first letter, it would read left to right.
+ARABIC = """\
+    ---
+    title: LoRA في الترجمة الآلية
+    date: 2024-03-04
+    categories: [NLP]
+    ---
+    نقرأ هذا الأسبوع أوراقا عن نماذج اللغة الكبيرة وتطبيقاتها في الترجمة الآلية.
+
+    ### 1、هل القدرات الناشئة سراب؟
+
+    > 《Are Emergent Abilities a Mirage?》
+    >
+    > - arXiv：https://arxiv.org/abs/2304.15004
+
+    تقترح الورقة أن القدرات الناشئة تأتي من اختيار المقياس.
+    """
+SLUGS = {"en": "2024-03-01-en", "zh": "2024-03-03-zh", "ar": "2024-03-04-ar"}
+
+
+@pytest.fixture(scope="module")
+def mixed_site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("mixed")
+    digests = {"2024-03-01-en.md": ENGLISH, "2024-03-03-zh.md": CHINESE, "2024-03-04-ar.md": ARABIC}
+    write_site(root, digests, "title: Mixed\nbase_url: https://example.org/repo/\nlanguage: en\n")
+    run_cli("build", "--source", str(root), check=True)
+    return root / "_site"
+
+
+@contextmanager
+def opened(browser, site: Path, path: str, **options):
+    """The page at `path` of `site`, served under /repo/ as a project site, in a context of its own."""
+    context = browser.new_context(**options)
+    try:
+        with serve_static(site, "/repo/") as url:
+            page = context.new_page()
+            page.goto(url + path, wait_until="networkidle")
+            yield page
+    finally:
+        context.close()
+
+
+# What the reader's browser makes of an element: the language it is read in (the nearest lang, as
+# screen readers take it) and the direction it is laid out in.
+SPOKEN = """(el) => ({
+    lang: el.closest('[lang]').getAttribute('lang'),
+    dir: getComputedStyle(el).direction,
+    text: el.textContent.trim(),
+})"""
+
+
+def spoken(page, selector: str) -> list[dict]:
+    return page.eval_on_selector_all(selector, f"els => els.map({SPOKEN})")
+
+
+def by_text(found: list[dict]) -> dict[str, tuple[str, str]]:
+    return {f["text"]: (f["lang"], f["dir"]) for f in found}
+
+
+def test_a_paper_page_reads_each_mention_in_its_digests_language(browser, mixed_site):
+    """A paper page is in the site's language; what a digest in another says of the paper (its
+    title, its summary, the translated title it gave) is marked with that digest's language and
+    direction. Without it a screen reader read Chinese and Arabic with the English voice, and the
+    Arabic summary was laid out left to right."""
+    with opened(browser, mixed_site, "papers/2304.15004/") as page:
+        titles = by_text(spoken(page, ".mention > a"))
+        summaries = by_text(spoken(page, ".mention-summary"))
+        translated = spoken(page, ".translated-title")[0]
+        english_summary = spoken(page, "p.summary")[0]
+    assert titles == {
+        "Notes on decoding": ("en", "ltr"),
+        "今日论文速递": ("zh", "ltr"),
+        "LoRA في الترجمة الآلية": ("ar", "rtl"),
+    }
+    assert summaries == {
+        "本文认为涌现能力来自度量方法的选择。": ("zh", "ltr"),
+        "تقترح الورقة أن القدرات الناشئة تأتي من اختيار المقياس.": ("ar", "rtl"),
+    }
+    assert (translated["lang"], translated["text"]) == ("zh", "大型语言模型的涌现能力是种幻觉吗？")
+    assert (english_summary["lang"], english_summary["text"]) == ("en", "We think the metric matters.")
+
+
+def starts_right_to_left(page, selector: str) -> bool:
+    """Whether the first word of the element's text ("LoRA") is laid out right of the rest, as a
+    right-to-left line places it."""
+    return page.eval_on_selector(
+        selector,
+        """(el) => {
+          const text = el.firstChild, first = document.createRange(), rest = document.createRange();
+          const cut = text.data.indexOf(' ');
+          first.setStart(text, 0); first.setEnd(text, cut);
+          rest.setStart(text, cut + 1); rest.setEnd(text, text.data.length);
+          return first.getBoundingClientRect().left > rest.getBoundingClientRect().right;
+        }""",
+    )
+
+
+@pytest.mark.parametrize("path", ["", "archive/2024/03/", "categories/nlp/", "digests/"])
+def test_lists_mark_each_digest_title_with_its_language_and_direction(browser, mixed_site, path):
+    """Lists are in the site's language; a digest's title in another is marked with its language,
+    and a right-to-left one with its direction, which holds even when the title begins with a
+    Latin word (the list laid it out by its first letter, left to right)."""
+    with opened(browser, mixed_site, path) as page:
+        titles = by_text(spoken(page, ".digest-line > a"))
+        arabic_first = starts_right_to_left(page, f".digest-line > a[href$='/{SLUGS['ar']}/']")
+    assert titles == {
+        "Notes on decoding": ("en", "ltr"),
+        "今日论文速递": ("zh", "ltr"),
+        "LoRA في الترجمة الآلية": ("ar", "rtl"),
+    }
+    assert arabic_first
+
+
+@pytest.mark.parametrize("path", ["", "papers/", "archive/2024/03/"])
+def test_lists_mark_a_papers_translated_title_with_its_language(browser, mixed_site, path):
+    with opened(browser, mixed_site, path) as page:
+        shown = spoken(page, ".paper-item .translated")
+    assert shown and {(s["lang"], s["text"]) for s in shown} == {("zh", "大型语言模型的涌现能力是种幻觉吗？")}
+
+
+def test_a_digests_neighbours_are_marked_with_their_own_language(browser, mixed_site):
+    """The previous and next digests' titles on a digest page (itself in its own language)."""
+    with opened(browser, mixed_site, f"digests/{SLUGS['zh']}/") as page:
+        assert page.evaluate("document.documentElement.lang") == "zh"
+        neighbours = by_text(spoken(page, ".prev-next a > span"))
+        arrows = page.eval_on_selector_all(".prev-next a", "as => as.map(a => a.textContent.trim())")
+    assert neighbours == {"Notes on decoding": ("en", "ltr"), "LoRA في الترجمة الآلية": ("ar", "rtl")}
+    # The arrows stay the page's, outside the marked title: ← before the previous, → after the next.
+    assert arrows[0].startswith("←") and arrows[1].endswith("→")
+
+
+def search_results(page) -> None:
+    page.wait_for_function(
+        "() => document.getElementById('search-status').hasAttribute('data-count')", timeout=60000
+    )
+
+
+def test_search_results_are_shown_in_their_pages_language(browser, mixed_site):
+    """The search page is in the site's language; a result from a digest in another language (its
+    title, excerpt and cards) is marked with it, and an Arabic one laid out right to left."""
+    with opened(browser, mixed_site, f"search/?q={quote('Mirage')}") as page:
+        search_results(page)
+        results = page.eval_on_selector_all(
+            "#search-results > li",
+            f"""items => items.map(li => ({{
+                href: li.querySelector('a.search-title').getAttribute('href'),
+                title: ({SPOKEN})(li.querySelector('a.search-title')),
+                excerpt: ({SPOKEN})(li.querySelector('.search-excerpt')),
+                kind: ({SPOKEN})(li.querySelector('.search-kind')),
+            }}))""",
+        )
+    shown = {r["href"].rstrip("/").split("/")[-1]: r for r in results}
+    assert {SLUGS["zh"], SLUGS["ar"], SLUGS["en"]} <= set(shown), list(shown)
+    for language, slug in SLUGS.items():
+        direction = "rtl" if language == "ar" else "ltr"
+        assert (shown[slug]["title"]["lang"], shown[slug]["title"]["dir"]) == (language, direction)
+        assert (shown[slug]["excerpt"]["lang"], shown[slug]["excerpt"]["dir"]) == (language, direction)
+        assert shown[slug]["kind"]["lang"] == "en"  # the page's own word for the kind of result
