@@ -235,3 +235,96 @@ def test_words_marked_in_search_results_keep_their_contrast(browser, example_sit
             assert contrast_failures(page) == []
     finally:
         context.close()
+
+
+# -- print -----------------------------------------------------------------------------------------
+
+PRINTED = """\
+    ---
+    title: Notes to print
+    date: 2024-03-01
+    ---
+    We read a paper with a formula $E = mc^2$ and ran its code.
+
+    ### 1、Are Emergent Abilities a Mirage?
+
+    > - arXiv：https://arxiv.org/abs/2304.15004
+    > - Code：https://github.com/example/mirage
+
+    ```python
+    def f(x):  # a comment that runs on well past the right edge of a printed page, as comments do
+        return x ** 2
+    ```
+
+    $$
+    \\int_0^1 x^2 \\, dx = \\frac{1}{3}
+    $$
+    """
+
+# Every element that shows text of its own, with its colour's contrast against white paper (a
+# printed page has no background: browsers leave backgrounds out unless asked).
+ON_PAPER = """() => {
+    const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const lum = (c) => {
+        const [r, g, b] = rgb(c).map((v) => v / 255).map((v) => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const own = (el) => [...el.childNodes].some((n) => n.nodeType === 3 && n.data.trim());
+    return [...document.querySelectorAll('main *')]
+        .filter((el) => own(el) && el.getClientRects().length && !el.closest('math'))
+        .map((el) => ({ text: el.textContent.trim().slice(0, 40), ratio: 1.05 / (lum(getComputedStyle(el).color) + 0.05) }));
+}"""
+
+SHOWN = "sel => [...document.querySelectorAll(sel)].some(el => el.getClientRects().length > 0)"
+
+
+@pytest.fixture(scope="module")
+def printed_site(tmp_path_factory) -> Path:
+    root = write_site(
+        tmp_path_factory.mktemp("print"), {"2024-03-01-print.md": PRINTED}, "title: Print\nlanguage: en\n"
+    )
+    run_cli("build", "--source", str(root), "--base-url", "https://example.org/repo/", check=True)
+    return root / "_site"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["digests/2024-03-01-print/", "papers/2304.15004/"])
+def test_a_printed_page_is_its_text_in_dark_ink(browser, printed_site, scheme, path):
+    """Printed from a dark screen, the page kept the dark theme's light text (and monokai's code
+    colours) on white paper, all but invisible; and it printed the site's navigation, search box,
+    theme toggle, stars and copy button, which paper cannot use."""
+    with opened(
+        browser, printed_site, path, color_scheme=scheme, viewport={"width": 700, "height": 1000}
+    ) as page:
+        page.emulate_media(media="print")
+        faint = [t for t in page.evaluate(ON_PAPER) if t["ratio"] < 4.5]
+        controls = [
+            ".site-header nav",
+            ".site-search",
+            ".theme-toggle",
+            ".star",
+            ".copy-button",
+            ".site-footer",
+        ]
+        printed = [c for c in controls if page.evaluate(SHOWN, c)]
+        content = ["main h1", ".site-title", "main math" if "digests" in path else "#bibtex"]
+        missing = [c for c in content if not page.evaluate(SHOWN, c)]
+    assert faint == []
+    assert printed == []
+    assert missing == []
+
+
+def test_a_printed_card_gives_its_links_addresses_and_code_wraps(browser, printed_site):
+    """On paper a button reading "PDF" or "Code" leads nowhere: its address is printed after it. A
+    code line wider than the paper wraps (printed, a scrolling box is cut at its edge)."""
+    with opened(
+        browser, printed_site, "digests/2024-03-01-print/", viewport={"width": 700, "height": 1000}
+    ) as page:
+        page.emulate_media(media="print")
+        after = page.eval_on_selector_all(
+            ".card-links a.button", "as => as.map(a => [a.href, getComputedStyle(a, '::after').content])"
+        )
+        code = page.eval_on_selector("pre", "pre => [pre.scrollWidth, pre.clientWidth]")
+    assert len(after) == 3
+    assert all(content == f'" {href}"' for href, content in after), after
+    assert code[0] <= code[1]
