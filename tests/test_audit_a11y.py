@@ -76,11 +76,11 @@ def mixed_site(tmp_path_factory) -> Path:
 
 
 @contextmanager
-def opened(browser, site: Path, path: str, **options):
-    """The page at `path` of `site`, served under /repo/ as a project site, in a context of its own."""
+def opened(browser, site: Path, path: str, base: str = "/repo/", **options):
+    """The page at `path` of `site`, served under `base` as a project site, in a context of its own."""
     context = browser.new_context(**options)
     try:
-        with serve_static(site, "/repo/") as url:
+        with serve_static(site, base) as url:
             page = context.new_page()
             page.goto(url + path, wait_until="networkidle")
             yield page
@@ -328,3 +328,47 @@ def test_a_printed_card_gives_its_links_addresses_and_code_wraps(browser, printe
     assert len(after) == 3
     assert all(content == f'" {href}"' for href, content in after), after
     assert code[0] <= code[1]
+
+
+# -- without JavaScript ----------------------------------------------------------------------------
+
+EXAMPLE_PAGES = [
+    "",
+    "digests/",
+    "digests/2023-05-02-paper-digest/",
+    "digests/weekly-updates-on-large-models/",
+    "papers/",
+    "papers/2304.15004/",
+    "archive/",
+    "archive/2023/05/",
+    "categories/",
+    "categories/paper/",
+    "starred/",
+    "search/",
+]
+# What shows and can be operated on a page: a button or list box does nothing without the script
+# that runs it (the search box is a form that leads to search/, which says what it needs).
+CONTROLS = """() => [...document.querySelectorAll('button, select, [role=button]')]
+    .filter(el => el.getClientRects().length > 0).map(el => el.outerHTML.slice(0, 120))"""
+
+
+def test_without_javascript_no_button_is_shown_that_does_nothing(browser, example_site):
+    """Stars, the theme toggle and the papers' filters were hidden without JavaScript, but a paper
+    page's "Copy BibTeX" button was shown and did nothing when pressed."""
+    shown = {}
+    with opened(browser, example_site, "", "/paperdigest/", java_script_enabled=False) as page:
+        base = page.url
+        for path in EXAMPLE_PAGES:
+            page.goto(base + path)
+            assert page.locator("main h1").count() == 1  # the page reads
+            if controls := page.evaluate(CONTROLS):
+                shown[path] = controls
+        page.goto(base + "papers/2304.15004/")
+        bibtex = page.locator("#bibtex").inner_text()
+    assert shown == {}
+    assert bibtex.startswith("@misc{")  # what the button copies is there to select by hand
+
+
+def test_with_javascript_the_copy_button_is_shown(browser, example_site):
+    with opened(browser, example_site, "papers/2304.15004/", "/paperdigest/") as page:
+        assert page.locator("button[data-copy='bibtex']").is_visible()

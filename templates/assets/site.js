@@ -244,6 +244,8 @@
     }
     return fallbackCopy(text);
   }
+  // Shown only now: without this script a copy button would do nothing (paper.html hides it).
+  document.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");
     if (!button) return;
