@@ -170,11 +170,54 @@ def test_a_digests_neighbours_are_marked_with_their_own_language(browser, mixed_
     """The previous and next digests' titles on a digest page (itself in its own language)."""
     with opened(browser, mixed_site, f"digests/{SLUGS['zh']}/") as page:
         assert page.evaluate("document.documentElement.lang") == "zh"
-        neighbours = by_text(spoken(page, ".prev-next a > span"))
+        neighbours = page.eval_on_selector_all(
+            ".prev-next a", f"as => as.map(a => ({SPOKEN})(a.querySelector('span') || a))"
+        )
         arrows = page.eval_on_selector_all(".prev-next a", "as => as.map(a => a.textContent.trim())")
-    assert neighbours == {"Notes on decoding": ("en", "ltr"), "LoRA في الترجمة الآلية": ("ar", "rtl")}
+    titles = {n["text"].strip("←→ "): (n["lang"], n["dir"]) for n in neighbours}
+    assert titles == {"Notes on decoding": ("en", "ltr"), "LoRA في الترجمة الآلية": ("ar", "rtl")}
     # The arrows stay the page's, outside the marked title: ← before the previous, → after the next.
     assert arrows[0].startswith("←") and arrows[1].endswith("→")
+
+
+# The theme's words on a digest page, and what holds the digest's own words among them.
+THEME_WORDS = [
+    ".digest-header .meta > span",  # "1 paper"
+    ".toc",  # its name (aria-label) and its summary, "Contents"
+    ".paper-page-link",  # named "Paper page"
+    ".card-links a.button",  # "arXiv 2304.15004", "PDF"
+    ".card-links .star",  # named "Star" by site.js
+    ".digest-papers h2",  # "Papers in this digest"
+    ".digest-papers p a.button",  # "BibTeX of these papers"
+    ".prev-next",  # "Previous digest / Next digest"
+]
+
+
+@pytest.mark.parametrize("language", ["zh", "ar"])
+def test_the_sites_words_on_a_digest_in_another_language_are_read_in_the_sites(browser, mixed_site, language):
+    """A digest page is in the digest's language, but the theme's words on it are the site's: its
+    counts, buttons, headings and the names (aria-label) of its links and navigations were read
+    by a screen reader in the digest's language (English words with a Chinese or Arabic voice),
+    and in an Arabic digest "1 paper" was laid out "paper 1"."""
+    with opened(browser, mixed_site, f"digests/{SLUGS[language]}/") as page:
+        assert page.evaluate("document.documentElement.lang") == language
+        words = {sel: spoken(page, sel) for sel in THEME_WORDS}
+        contents = spoken(page, ".toc li a")
+        count_reads_left_to_right = page.eval_on_selector(
+            ".digest-header .meta > span",
+            """(el) => {
+              const text = el.firstChild, number = document.createRange(), word = document.createRange();
+              number.setStart(text, 0); number.setEnd(text, 1);
+              word.setStart(text, 2); word.setEnd(text, text.data.length);
+              return number.getBoundingClientRect().right <= word.getBoundingClientRect().left;
+            }""",
+        )
+    assert all(words.values()), words  # each is on the page
+    assert {sel: sorted({w["lang"] for w in found}) for sel, found in words.items()} == {
+        sel: ["en"] for sel in THEME_WORDS
+    }
+    assert {c["lang"] for c in contents} == {language}  # the digest's headings, in the digest's
+    assert count_reads_left_to_right
 
 
 def search_results(page) -> None:

@@ -37,11 +37,13 @@ class CardLink:
     note: str = ""
 
 
-def body_parts(digest: Digest, paper_page: str) -> list[tuple[str, Card | None]]:
+def body_parts(digest: Digest, paper_page: str, site_language: str) -> list[tuple[str, Card | None]]:
     """A digest's body as (HTML, card) pairs in page order: the HTML up to a card's slot
     (parse/cards.py), then the card the page shows there (None after the last one). The links
-    from card headings to paper pages get their name, `paper_page`, in the site's language."""
-    named = f'{PAPER_PAGE_LINK} title="{escape(paper_page)}" aria-label="{escape(paper_page)}"'
+    from card headings to paper pages get their name, `paper_page`, in the site's language, and
+    say so in a digest in another (a screen reader reads the name in the link's language)."""
+    lang = "" if page_language(digest.language, site_language) == site_language else f' lang="{site_language}"'
+    named = f'{PAPER_PAGE_LINK} title="{escape(paper_page)}" aria-label="{escape(paper_page)}"{lang}'
     html = digest.html.replace(PAPER_PAGE_LINK, named)
     parts, pos = [], 0
     for m in CARD_SLOT.finditer(html):
@@ -122,7 +124,7 @@ def install_theme_helpers(
 ) -> None:
     strings = site_strings(config.language, config.strings)
     env.globals["t"] = strings
-    env.filters["body_parts"] = lambda digest: body_parts(digest, strings("paper_page"))
+    env.filters["body_parts"] = lambda digest: body_parts(digest, strings("paper_page"), config.language)
     env.filters["card_links"] = lambda card: card_links(card, http_url)
     env.filters["paper_id"] = paper_id
     env.filters["by_id"] = by_id

@@ -107,6 +107,8 @@
       // (a base.html of a site's own from before may not carry it: then the star's own, or the glyph).
       var label = document.body.dataset.starLabel || button.getAttribute("aria-label") || "\u2606";
       button.type = "button";
+      // The label is in the site's language: said so on a digest in another (base.html).
+      if (document.body.dataset.starLang) button.lang = document.body.dataset.starLang;
       button.setAttribute("aria-label", label);
       button.title = label;
       button.setAttribute("aria-pressed", String(on));
