@@ -415,3 +415,44 @@ def test_without_javascript_no_button_is_shown_that_does_nothing(browser, exampl
 def test_with_javascript_the_copy_button_is_shown(browser, example_site):
     with opened(browser, example_site, "papers/2304.15004/", "/paperdigest/") as page:
         assert page.locator("button[data-copy='bibtex']").is_visible()
+
+
+# -- a phone's screen ------------------------------------------------------------------------------
+
+WIDE_FORMULAS = """\
+    ---
+    title: 'Bounds in $\\mathcal{O}(n^2 \\log n + m \\cdot k \\cdot \\sum_{i=1}^{N} x_i^2 + \\alpha\\beta\\gamma\\delta)$ time'
+    date: 2024-03-01
+    ---
+    Inline $a_1 + a_2 + a_3 + a_4 + a_5 + a_6 + a_7 + a_8 + a_9 + a_{10} + a_{11} + a_{12} + a_{13}$ formula.
+
+    ### 1、A Title With A Formula
+
+    > - arXiv：https://arxiv.org/abs/2304.15004
+
+    $$
+    \\mathcal{L}(\\theta) = \\mathbb{E}_{(x,y) \\sim \\mathcal{D}} \\left[ \\sum_{t=1}^{T} \\log p_\\theta(y_t \\mid y_{<t}, x) \\right] + \\lambda \\|\\theta\\|_2^2
+    $$
+    """
+
+
+def test_formulas_that_scroll_on_a_phone_can_be_scrolled_from_the_keyboard(browser, tmp_path):
+    """On a 320 px screen a long formula scrolls in its own box, a display one and an inline one
+    alike (the title's, one in the text); only display formulas, code and tables were made
+    reachable from the keyboard, and axe-core found each inline one a scrolling region the
+    keyboard cannot reach (WCAG 2.1.1)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    site = write_site(tmp_path, {"2024-03-01-wide.md": WIDE_FORMULAS}, "title: Narrow\nlanguage: en\n")
+    run_cli("build", "--source", str(site), "--base-url", "https://example.org/repo/", check=True)
+    with opened(
+        browser, site / "_site", "digests/2024-03-01-wide/", viewport={"width": 320, "height": 640}
+    ) as page:
+        scrolling = page.eval_on_selector_all(
+            "main .math", "ms => ms.filter(m => m.scrollWidth > m.clientWidth).map(m => m.className)"
+        )
+        found = Axe().run(page, options={"runOnly": ["scrollable-region-focusable"]}).response["violations"]
+        wide = page.evaluate("document.documentElement.scrollWidth")
+    assert {"math inline", "math display"} <= set(scrolling), scrolling  # what the test is about
+    assert [n["target"] for v in found for n in v["nodes"]] == []
+    assert wide == 320

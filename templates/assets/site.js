@@ -85,9 +85,11 @@
     showTheme();
   }
 
-  // What scrolls sideways (a wide formula, table or code block) can be scrolled from the keyboard.
-  document.querySelectorAll(".math.display, pre, table").forEach(function (box) {
-    if (box.scrollWidth > box.clientWidth) box.tabIndex = 0;
+  // What scrolls sideways (a wide formula, table or code block) can be scrolled from the keyboard:
+  // an inline formula too, which scrolls in its own box on a phone (a title's, a long one in text).
+  // Not one inside a link (a title in a list), where the link is what the keyboard stops at.
+  document.querySelectorAll(".math, pre, table").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth && !box.closest("a")) box.tabIndex = 0;
   });
 
   // The table of contents starts folded where it sits above the text (narrow screens).
