@@ -42,7 +42,9 @@ def body_parts(digest: Digest, paper_page: str, site_language: str) -> list[tupl
     (parse/cards.py), then the card the page shows there (None after the last one). The links
     from card headings to paper pages get their name, `paper_page`, in the site's language, and
     say so in a digest in another (a screen reader reads the name in the link's language)."""
-    lang = "" if page_language(digest.language, site_language) == site_language else f' lang="{site_language}"'
+    lang = (
+        "" if page_language(digest.language, site_language) == site_language else f' lang="{site_language}"'
+    )
     named = f'{PAPER_PAGE_LINK} title="{escape(paper_page)}" aria-label="{escape(paper_page)}"{lang}'
     html = digest.html.replace(PAPER_PAGE_LINK, named)
     parts, pos = [], 0
