@@ -51,7 +51,7 @@ def test_assets_are_the_theme_files_and_the_installed_pygments_styles(tmp_path):
             assert (out / path.relative_to(theme)).read_bytes() == path.read_bytes(), path.name
     css = (out / "pygments.css").read_text(encoding="utf-8")
     assert css == pygments_css()
-    assert ".highlight .k " in css and "@media (prefers-color-scheme: dark)" in css
+    assert ".highlight .k " in css and "@media screen and (prefers-color-scheme: dark)" in css
 
 
 def test_pages_repeat_no_template_indentation():

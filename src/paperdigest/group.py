@@ -319,6 +319,7 @@ def mention_of(digest: Digest, card: Card) -> Mention:
         starred=card.starred,
         authors=card.authors,
         digest_categories=digest.categories,
+        language=digest.language,
     )
 
 

@@ -201,6 +201,8 @@ class Mention:
     starred: bool = False
     authors: tuple[str, ...] = ()
     digest_categories: tuple[str, ...] = ()  # all of the digest's categories (search filters)
+    # The digest's language (Digest.language): pages in another one mark its title and summary so.
+    language: str = ""
 
 
 @record

@@ -634,8 +634,12 @@ def papers_json(papers: tuple[Paper, ...], urls: Urls, lines: PaperLines) -> Ite
 
 def pygments_css() -> str:
     """Light and dark code colours, switched like the rest of the theme: the reader's choice
-    (<html data-theme>), else the system's (prefers-color-scheme)."""
+    (<html data-theme>), else the system's (prefers-color-scheme). Dark on screens only, as the
+    theme's: printed, monokai's light text went on white paper."""
     light = HtmlFormatter(style="default").get_style_defs(".highlight")
     chosen = HtmlFormatter(style="monokai").get_style_defs(':root[data-theme="dark"] .highlight')
     system = HtmlFormatter(style="monokai").get_style_defs(':root:not([data-theme="light"]) .highlight')
-    return f"{light}\n{chosen}\n@media (prefers-color-scheme: dark) {{\n{system}\n}}\n"
+    return (
+        f"{light}\n@media screen {{\n{chosen}\n}}\n"
+        f"@media screen and (prefers-color-scheme: dark) {{\n{system}\n}}\n"
+    )

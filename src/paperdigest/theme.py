@@ -37,11 +37,15 @@ class CardLink:
     note: str = ""
 
 
-def body_parts(digest: Digest, paper_page: str) -> list[tuple[str, Card | None]]:
+def body_parts(digest: Digest, paper_page: str, site_language: str) -> list[tuple[str, Card | None]]:
     """A digest's body as (HTML, card) pairs in page order: the HTML up to a card's slot
     (parse/cards.py), then the card the page shows there (None after the last one). The links
-    from card headings to paper pages get their name, `paper_page`, in the site's language."""
-    named = f'{PAPER_PAGE_LINK} title="{escape(paper_page)}" aria-label="{escape(paper_page)}"'
+    from card headings to paper pages get their name, `paper_page`, in the site's language, and
+    say so in a digest in another (a screen reader reads the name in the link's language)."""
+    lang = (
+        "" if page_language(digest.language, site_language) == site_language else f' lang="{site_language}"'
+    )
+    named = f'{PAPER_PAGE_LINK} title="{escape(paper_page)}" aria-label="{escape(paper_page)}"{lang}'
     html = digest.html.replace(PAPER_PAGE_LINK, named)
     parts, pos = [], 0
     for m in CARD_SLOT.finditer(html):
@@ -99,6 +103,13 @@ def page_language(detected: str, site_language: str) -> str:
     return detected
 
 
+def language_of(paper: Paper, field: str) -> str:
+    """The language of the digest that gave `paper` its `field` (its translated title, its summary),
+    as the mentions saying the same tell it; '' when none does (papers.yaml gave it)."""
+    value = getattr(paper, field)
+    return next((m.language for m in paper.mentions if getattr(m, field) == value), "")
+
+
 def shown_when(x, strings: Strings) -> str:
     """A record's date as pages show it: a day, a month, or a week or range of days."""
     if x.date is not None and x.date_precision in (WEEK, RANGE) and x.date_end is None:
@@ -115,13 +126,14 @@ def install_theme_helpers(
 ) -> None:
     strings = site_strings(config.language, config.strings)
     env.globals["t"] = strings
-    env.filters["body_parts"] = lambda digest: body_parts(digest, strings("paper_page"))
+    env.filters["body_parts"] = lambda digest: body_parts(digest, strings("paper_page"), config.language)
     env.filters["card_links"] = lambda card: card_links(card, http_url)
     env.filters["paper_id"] = paper_id
     env.filters["by_id"] = by_id
     env.filters["host_path"] = host_path
     env.filters["paper_date"] = paper_date
     env.filters["page_lang"] = lambda detected: page_language(detected, config.language)
+    env.filters["language_of"] = language_of  # the language a paper's translated title or summary is in
     env.filters["og_locale"] = og_locale  # en_US, zh_CN: og:locale's form of a language tag
     env.filters["text_dir"] = text_direction  # 'rtl' for Arabic, Hebrew...; else 'ltr'
     env.filters["when"] = lambda x: shown_when(x, strings)  # day, week or month

@@ -70,7 +70,9 @@
       }).then(function (index) {
         if (!index.shards.length) throw new Error("the search index is empty");
         return Promise.all(byLanguage(index).map(function (group) {
-          return languageSearch(bundle, group, inShard);
+          return languageSearch(bundle, group, inShard).then(function (pf) {
+            return { pf: pf, language: group.language };
+          });
         })).then(together);
       });
     }
@@ -121,18 +123,22 @@
   }
 
   // The languages' Pagefinds answer as one, as Pagefind answers for the indexes merged into it:
-  // the results of all by score, the counts of each filter value added up.
+  // the results of all by score, the counts of each filter value added up. Each result keeps the
+  // language of its index (its page's), which the list shows it in (renderResult).
   function together(searches) {
     return {
       search: function (term, options) {
-        return Promise.all(searches.map(function (pf) { return pf.search(term, options); })).then(function (found) {
+        return Promise.all(searches.map(function (s) { return s.pf.search(term, options); })).then(function (found) {
+          found.forEach(function (s, i) {
+            s.results.forEach(function (r) { r.language = searches[i].language; });
+          });
           var results = [].concat.apply([], found.map(function (s) { return s.results; }));
           results.sort(function (a, b) { return b.score - a.score; });
           return { results: results, filters: addedUp(found.map(function (s) { return s.filters; })) };
         });
       },
       filters: function () {
-        return Promise.all(searches.map(function (pf) { return pf.filters(); })).then(addedUp);
+        return Promise.all(searches.map(function (s) { return s.pf.filters(); })).then(addedUp);
       },
     };
   }
@@ -294,21 +300,40 @@
     try { return decodeURIComponent(hash); } catch (e) { return hash; }
   }
 
-  function renderResult(data, terms) {
+  // A page's text in another language than the search page's (a digest in English on a Chinese
+  // site, in Arabic on an English one) is marked with its language, and its direction when that
+  // differs: screen readers read it in its own voice, Arabic and Hebrew lay out right to left.
+  function direction(language) {
+    try {
+      var locale = new Intl.Locale(language);
+      var info = locale.getTextInfo ? locale.getTextInfo() : locale.textInfo;
+      if (info && info.direction) return info.direction;
+    } catch (e) { /* not a language tag: as the page */ }
+    return /^(ar|he|iw|fa|ur|ps|yi|dv|ckb|sd|ug)\b/i.test(language) ? "rtl" : "ltr";
+  }
+  function inLanguageOf(node, language) {
+    var page = document.documentElement.lang || "";
+    if (!language || language.split("-")[0].toLowerCase() === page.split("-")[0].toLowerCase()) return node;
+    node.lang = language;
+    if (direction(language) !== direction(page)) node.dir = direction(language);
+    return node;
+  }
+
+  function renderResult(data, terms, language) {
     var kind = data.meta.kind || "page";
     var item = el("li", "search-result search-" + kind);
-    var heading = marked("a", "search-title", data.meta.title || data.url, terms);
+    var heading = inLanguageOf(marked("a", "search-title", data.meta.title || data.url, terms), language);
     heading.href = data.url;
     item.appendChild(el("span", "search-kind", kind === "paper" || kind === "digest" ? word("search_kind_" + kind) : ""));
     item.appendChild(heading);
-    if (data.meta.translated) item.appendChild(marked("p", "search-translated", data.meta.translated, terms));
-    var excerpt = el("p", "search-excerpt");
+    if (data.meta.translated) item.appendChild(inLanguageOf(marked("p", "search-translated", data.meta.translated, terms), language));
+    var excerpt = inLanguageOf(el("p", "search-excerpt"), language);
     excerpt.innerHTML = data.excerpt; // Pagefind escapes page text and adds only <mark>
     item.appendChild(excerpt);
     if (data.meta.arxiv) item.appendChild(el("p", "search-meta", "arXiv:" + data.meta.arxiv));
     var subs = (data.sub_results || []).filter(function (s) { return s.url !== data.url; }).slice(0, SUB_RESULTS);
     if (subs.length) {
-      var sublist = el("ul", "search-sub");
+      var sublist = inLanguageOf(el("ul", "search-sub"), language);
       subs.forEach(function (s) {
         var li = el("li");
         // A card heading with a formula is named by its readable text (digest.html), not by
@@ -333,7 +358,7 @@
     more.hidden = true;
     return Promise.all(next.map(function (r) { return r.data(); })).then(function (datas) {
       if (mine !== generation) return;
-      datas.forEach(function (d) { list.appendChild(renderResult(d, search.terms)); });
+      datas.forEach(function (d, i) { list.appendChild(renderResult(d, search.terms, next[i].language)); });
       search.shown += datas.length;
       var left = search.results.length - search.shown;
       more.hidden = left <= 0;

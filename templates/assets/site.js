@@ -85,9 +85,11 @@
     showTheme();
   }
 
-  // What scrolls sideways (a wide formula, table or code block) can be scrolled from the keyboard.
-  document.querySelectorAll(".math.display, pre, table").forEach(function (box) {
-    if (box.scrollWidth > box.clientWidth) box.tabIndex = 0;
+  // What scrolls sideways (a wide formula, table or code block) can be scrolled from the keyboard:
+  // an inline formula too, which scrolls in its own box on a phone (a title's, a long one in text).
+  // Not one inside a link (a title in a list), where the link is what the keyboard stops at.
+  document.querySelectorAll(".math, pre, table").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth && !box.closest("a")) box.tabIndex = 0;
   });
 
   // The table of contents starts folded where it sits above the text (narrow screens).
@@ -107,6 +109,8 @@
       // (a base.html of a site's own from before may not carry it: then the star's own, or the glyph).
       var label = document.body.dataset.starLabel || button.getAttribute("aria-label") || "\u2606";
       button.type = "button";
+      // The label is in the site's language: said so on a digest in another (base.html).
+      if (document.body.dataset.starLang) button.lang = document.body.dataset.starLang;
       button.setAttribute("aria-label", label);
       button.title = label;
       button.setAttribute("aria-pressed", String(on));
@@ -244,6 +248,8 @@
     }
     return fallbackCopy(text);
   }
+  // Shown only now: without this script a copy button would do nothing (paper.html hides it).
+  document.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");
     if (!button) return;
