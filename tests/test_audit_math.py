@@ -202,3 +202,43 @@ def test_a_formula_in_an_image_description_is_in_its_alt_text(tmp_path):
     the alt text " 的影响", the formula left out for screen readers and broken images."""
     page, _ = build(tmp_path, "![学习率 $\\alpha$ 对 $$L_2$$ 损失的影响](/images/lr.png)\n")
     assert 'alt="学习率 α 对 L_2 损失的影响"' in page
+
+
+# A named operator and the atoms beside it: TeX sets a thin space between them, none before `(`.
+OPERATOR_FORMULAS = (r"\log n", r"x\log n", r"\sin\theta", r"\log(x)", r"\operatorname{tr} A", r"\log_2 n")
+
+# The gaps (in em of the formula's font) between the named operator of the inline formula number
+# `i` and the atoms before and after it: MathML's <mi>log</mi> (a base of <msub> with a limit) or
+# KaTeX's HTML `.mop`, beside the other atoms of the formula's top row.
+GAPS_JS = """(i) => {
+  const formula = document.querySelectorAll('.math.inline')[i];
+  const html = formula.querySelector('.katex-html');
+  const row = html ? html.querySelector('.base') : formula.querySelector('math > semantics > mrow');
+  const parts = [...row.children].filter(e => !e.matches('.mspace, mspace, .strut')
+                                              && !(e.localName === 'mo' && e.textContent === '\u2061'));
+  const word = e => /^[a-z]{2,}$/.test((e.querySelector('mi') || e).textContent.replace('\u2061', ''));
+  const name = parts.findIndex(e => html ? e.matches('.mop') : word(e) || word(e.firstElementChild || e));
+  const em = parseFloat(getComputedStyle(row).fontSize);
+  const gap = (a, b) => a && b ? (b.getBoundingClientRect().left - a.getBoundingClientRect().right) / em : null;
+  return {before: gap(parts[name - 1], parts[name]), after: gap(parts[name], parts[name + 1])};
+}"""
+
+
+@pytest.mark.browser
+def test_named_operators_are_spaced_as_katex_html_spaces_them(browser, tmp_path):
+    """KaTeX's MathML leaves TeX's thin space beside `\\log`, `\\sin` and `\\operatorname` to the
+    browser, and MathML Core sets none: the default output drew `\\log n` as 'logn' and `x\\log n`
+    as 'xlogn'. KaTeX's HTML, which sets TeX's spaces itself, is the reference."""
+    body = "\n\n".join(f"F{i}: ${tex}$" for i, tex in enumerate(OPERATOR_FORMULAS)) + "\n"
+    gaps = {}
+    for output in ("mathml", "html"):
+        site = tmp_path / output
+        build(site, body, f"title: T\nsearch: false\nmath:\n  output: {output}\n")
+        with open_formulas(browser, site) as page:
+            gaps[output] = {tex: page.evaluate(GAPS_JS, i) for i, tex in enumerate(OPERATOR_FORMULAS)}
+    reference, drawn = gaps["html"], gaps["mathml"]
+    assert reference[r"\log n"]["after"] > 0.12 and abs(reference[r"\log(x)"]["after"]) < 0.05, reference
+    for tex in OPERATOR_FORMULAS:
+        for side in ("before", "after"):
+            if reference[tex][side] is not None:
+                assert abs(drawn[tex][side] - reference[tex][side]) < 0.08, (tex, side, drawn, reference)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from markdown_it.common.utils import escapeHtml
 
+from paperdigest import mathvariants
 from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
 from paperdigest.katex_engine import OPTIONS_VERSION, TEX_EXTRAS, engine_for, math_setup
@@ -37,6 +38,8 @@ from paperdigest.model import Card, Digest
 from paperdigest.parse.mathtext import DEFINES  # also what formulas' readable text is read after
 
 CACHE_DIR = Path(".paperdigest-cache") / "math"
+# A cached MathML formula is KaTeX's after for_mathml_core: a change to that code changes every key.
+MATHML_CORE_CODE = hashlib.sha256(Path(mathvariants.__file__).read_bytes()).hexdigest()[:16]
 BATCH = 64  # formulas per call into V8: amortises the call overhead, keeps the worker responsive
 PLACEHOLDER = re.compile("\x00(\\d+)\x00")  # markdown-it turns NUL in input into U+FFFD: never ambiguous
 
@@ -119,7 +122,16 @@ def cache_key(
 ) -> str:
     """What a typeset formula is made from; `katex` is the hash of the script's bytes, `definitions`
     the TeX of the digest's definition formulas before it (what it is typeset after)."""
-    data = [OPTIONS_VERSION, katex, output, display, sorted(macros.items()), list(definitions), tex]
+    data = [
+        OPTIONS_VERSION,
+        MATHML_CORE_CODE,
+        katex,
+        output,
+        display,
+        sorted(macros.items()),
+        list(definitions),
+        tex,
+    ]
     data = json.dumps(data, ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
