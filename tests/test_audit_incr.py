@@ -4,10 +4,12 @@ build from the cache, or of the dev server's rebuild, equals a clean build of th
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write_site
+from conftest import run_cli, site_tree, write_site
 
 PROJECT_SITE = "title: Test site\nbase_url: https://u.github.io/repo/\nsearch: false\n"
 
@@ -45,3 +47,47 @@ def test_a_joined_cards_heading_links_its_papers_page_under_any_base_path(tmp_pa
     for digest_page in out.glob("digests/*/index.html"):  # every heading link leads to a page
         for href in PAPER_PAGE_LINK.findall(digest_page.read_text(encoding="utf-8")):
             assert (out / href.removeprefix(base) / "index.html").is_file(), (digest_page, href)
+
+
+# ---------------------------------------------------- what the walk of the digests folder reports
+
+
+def problem_lines(output: str) -> list[str]:
+    """The `file:line: level: message` lines of a build's output, as printed."""
+    return sorted(line for line in output.splitlines() if re.match(r"^\S.*: (error|warning|note): ", line))
+
+
+def clean_build(site: Path, tmp_path: Path):
+    """`paperdigest build` of a fresh copy of the site's sources (links copied as links)."""
+    fresh = tmp_path / "clean"
+    shutil.rmtree(fresh, ignore_errors=True)
+    ignore = shutil.ignore_patterns(".paperdigest-cache", "_site")
+    shutil.copytree(site, fresh, symlinks=True, ignore=ignore)
+    return run_cli("build", "--source", str(fresh))
+
+
+def test_a_build_from_the_cache_reports_what_the_walk_finds_as_a_clean_build_does(tmp_path):
+    """A folder linking out of the site, or a file that is no digest, appears among the digests
+    while no digest changes: the build found the site up to date and reported the last build's
+    problems, so a link out of the site passed with exit code 0."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("# Secret\n", encoding="utf-8")
+    site = write_site(tmp_path / "site", {"2024-02-01.md": card_digest(1, "A paper")}, PROJECT_SITE)
+    digests = site / "digests"
+    steps = [
+        ("a folder linking out of the site", lambda: (digests / "linked").symlink_to(outside)),
+        ("the link removed", lambda: (digests / "linked").unlink()),
+        ("a file that is no digest", lambda: (digests / "slides.pptx").write_bytes(b"PK")),
+        ("an editor's backup", lambda: (digests / "2024-02-01.md~").write_text("x", encoding="utf-8")),
+        ("both removed", lambda: [(digests / n).unlink() for n in ("slides.pptx", "2024-02-01.md~")]),
+    ]
+    run_cli("build", "--source", str(site), check=True)
+    for what, step in steps:
+        step()
+        built = run_cli("build", "--source", str(site))
+        clean = clean_build(site, tmp_path)
+        assert built.returncode == clean.returncode, what
+        assert problem_lines(built.stderr + built.stdout) == problem_lines(clean.stderr + clean.stdout), what
+        assert site_tree(site / "_site") == site_tree(tmp_path / "clean/_site"), what
+    assert clean.returncode == 0

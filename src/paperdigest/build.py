@@ -245,8 +245,11 @@ class Builder:
                     check_not_emptied(paths, cache.get_build(self.out_dir), config)
                 keys = {**{p: k.key for p, k in known.items()}, **keyed}
                 history = read_history(self.root, config.repo_url)  # commits are an input of pages
+                # The walk's notes and errors too (a folder linking out of the site, a file that is
+                # no digest): a build found up to date reports the last build's problems.
                 build_fp = digest_of(
                     site_fp, templates_fp, file_fingerprint(self.root / OVERRIDES_FILE), repr(history),
+                    repr(self.memo.discovered.notes),
                     *(f"{shown_path(p, self.root)}={keys.get(p)}" for p in paths),
                 )  # fmt: skip
                 if shortcut and self.up_to_date_or_failed(cache, config, build_fp, result, checking):
