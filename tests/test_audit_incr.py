@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, site_tree, write_site
+from conftest import clean_build_tree, run_cli, site_tree, write_site
+from serve_util import ServeProcess
 
 PROJECT_SITE = "title: Test site\nbase_url: https://u.github.io/repo/\nsearch: false\n"
 
@@ -91,3 +92,62 @@ def test_a_build_from_the_cache_reports_what_the_walk_finds_as_a_clean_build_doe
         assert problem_lines(built.stderr + built.stdout) == problem_lines(clean.stderr + clean.stdout), what
         assert site_tree(site / "_site") == site_tree(tmp_path / "clean/_site"), what
     assert clean.returncode == 0
+
+
+# ------------------------------------ the dev server and the files digests name outside digests/
+
+NAMING = """\
+---
+title: Figures
+date: 2024-02-03
+---
+
+Jekyll's assets at the site root: ![a](/assets/img/a.png)
+
+Beside the site's folders: ![b](../figures/b.png)
+
+In a folder the walk of the digests skips: ![c](_img/c.png)
+
+In a folder not made yet: ![d](/media/plots/d.png)
+"""
+
+
+def served_body(serve: ServeProcess, rel: str) -> tuple[int, bytes]:
+    response = serve.page(rel)
+    return response.status, response.body
+
+
+def test_the_dev_server_follows_every_file_a_digest_names_as_a_build_does(tmp_path):
+    """A build copies the files digests name wherever they are in the site folder; the preview
+    watched only digests/, templates/ and static/: an image edited in the site root's assets/ or
+    in a digests/_img/ folder stayed as it was, and a deleted one stayed served."""
+    site = write_site(
+        tmp_path / "site", {"2024-02-03-figures.md": NAMING, "notes.md": "# Notes\n"}, PROJECT_SITE
+    )
+    files = {"assets/img/a.png": b"A1", "figures/b.png": b"B1", "digests/_img/c.png": b"C1"}
+    for rel, data in files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_bytes(data)
+    preview = tmp_path / "preview"
+    with ServeProcess(site, "--port", "0", "--out", str(preview)) as serve:
+        page = serve.page("digests/2024-02-03-figures/")
+        assert served_body(serve, "media/plots/d.png")[0] == 404
+        steps = [
+            *((rel, b"edited " + rel.encode()) for rel in files),
+            ("media/plots/d.png", b"D1"),  # its folders made with it
+            ("figures/b.png", None),  # deleted: its copy goes, as in a clean build
+            ("digests/_img/c.png", None),
+            ("figures/b.png", b"B again"),  # and back
+        ]
+        with serve.events(*page.generation()) as events:
+            for rel, data in steps:
+                source = site / rel
+                if data is None:
+                    source.unlink()
+                else:
+                    source.parent.mkdir(parents=True, exist_ok=True)
+                    source.write_bytes(data)
+                assert events.next()["action"] == "reload", rel
+                served = served_body(serve, rel)  # published at its path in the site folder
+                assert served == ((404, served[1]) if data is None else (200, data)), rel
+        assert site_tree(preview) == clean_build_tree(site, tmp_path)

@@ -216,6 +216,15 @@ class Builder:
         files = digest_files(named_files(index.digests), self.root)
         return Gathered(config, env, index, files.with_problems(result.problems), files)
 
+    def named_files(self) -> frozenset[Path]:
+        """The files in the site folder that the last build's digests name by a path and that it
+        publishes when they are there (digest_files): what the dev server watches besides the
+        site's folders."""
+        if self.memo.site is None:
+            return frozenset()
+        named = named_files(self.memo.site.index.digests)
+        return frozenset(self.root / found.path for _, found in named if found.published)
+
     def configure(self) -> tuple[SiteConfig, str]:
         """The configuration and parse settings; what is remembered is dropped when those change."""
         config = load_config(self.root, base_url=self.base_url)

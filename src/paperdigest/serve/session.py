@@ -6,6 +6,7 @@ import threading
 import time
 import traceback
 import webbrowser
+from dataclasses import replace
 from pathlib import Path
 
 from paperdigest.build import Builder, BuildError, BuildResult, foreign_output
@@ -89,6 +90,7 @@ class PreviewSession:
         else:
             self.record(result, set())
             self.say(result.summary())
+            self.follow_named()
         self.hub.publish("reload", self.errors())
 
     def warm_up(self) -> None:
@@ -100,6 +102,7 @@ class PreviewSession:
             result = self.builder.warm_up()
         except (BuildError, ConfigError):
             return  # the next save meets it again and reports it
+        self.follow_named()  # the records are in memory now, the files they name known
         if result is not None:
             took = time.perf_counter() - started
             self.say(
@@ -133,6 +136,7 @@ class PreviewSession:
             self.failure = None
             self.pending -= to_build
             self.record(result, {rel(path, self.root) for path in kinds})
+            self.follow_named()
             if result.errors and not result.written:
                 return self.finish("errors", kinds, "not changed, the last good pages stay", started)
             action = "reload" if failed_before else stylesheets_only(kinds)
@@ -178,18 +182,28 @@ class PreviewSession:
             config = load_config(self.root)
         except ConfigError:
             return  # the build reports it; keep watching what we watch
-        paths = SourcePaths.of(config)
+        paths = replace(SourcePaths.of(config), named=self.paths.named)
         try:
             check_output(self.builder.out_dir, paths)
         except UnsafeOutput as exc:
             self.say(f"warning: {exc}; still watching the previous folders")
             return
-        if paths != self.paths or paths.existing_folders() != self.watcher.watched:
+        if paths != self.paths:
             self.paths = paths
             self.watcher.restart(paths)
+        else:
+            self.watcher.follow(paths)  # a folder created or removed
         if config.base_path != self.site.base_path:
             self.site.base_path = config.base_path
             self.say(f"base path is now {config.base_path}")
+
+    def follow_named(self) -> None:
+        """Watch the files the digests now name (an image in the site folder's own assets/, or
+        beside a digest in a folder the walk skips), wherever they are: a build copies them."""
+        paths = replace(self.paths, named=self.builder.named_files())
+        if paths != self.paths:
+            self.paths = paths
+            self.watcher.follow(paths)
 
     def located(self, problem: Problem) -> Problem:
         """Paths under the site folder shown relative to it, like the digests' own problems."""
