@@ -151,3 +151,23 @@ def test_the_dev_server_follows_every_file_a_digest_names_as_a_build_does(tmp_pa
                 served = served_body(serve, rel)  # published at its path in the site folder
                 assert served == ((404, served[1]) if data is None else (200, data)), rel
         assert site_tree(preview) == clean_build_tree(site, tmp_path)
+
+
+def test_the_dev_server_prints_a_warning_a_save_causes_in_another_file(tmp_path):
+    """Deleting an image is a warning in the digest that names it, as `paperdigest build` says;
+    the preview printed only the problems of the files saved, so it said nothing."""
+    site = write_site(tmp_path / "site", {"2024-02-03-figures.md": NAMING}, PROJECT_SITE)
+    for rel in ("assets/img/a.png", "digests/_img/c.png", "media/plots/d.png"):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_bytes(b"PNG")
+    warning = "digests/2024-02-03-figures.md:8: warning: image ../figures/b.png not found"
+    assert warning in run_cli("build", "--source", str(site), "--out", str(tmp_path / "built")).stderr
+    (site / "figures").mkdir()
+    (site / "figures/b.png").write_bytes(b"PNG")
+    with ServeProcess(site, "--port", "0", "--out", str(tmp_path / "preview")) as serve:
+        (site / "figures/b.png").unlink()
+        serve.wait_for_line(re.compile(r"changed: .* \(build 2\)$"))
+        assert warning in serve.lines, "\n".join(serve.lines)
+        (site / "figures/b.png").write_bytes(b"PNG")  # back: the warning is not printed again
+        serve.wait_for_line(re.compile(r"changed: .* \(build 3\)$"))
+    assert serve.lines.count(warning) == 1

@@ -47,6 +47,7 @@ class PreviewSession:
         # Error-level problems of the last build; a digest with an error keeps its last good pages.
         self.build_errors: list[Problem] = []
         self.failure: Problem | None = None  # why the last build attempt failed, if it did
+        self.reported: frozenset[Problem] | None = None  # the problems of the last build, as printed
 
     def serve(self, host: str, port: int, *, open_browser: bool = False) -> None:
         """Serve until Ctrl-C (KeyboardInterrupt) or SIGTERM (SystemExit)."""
@@ -145,11 +146,16 @@ class PreviewSession:
         self.finish("errors", kinds, "build failed, the last good pages stay", started)
 
     def record(self, result: BuildResult, changed_rels: set[str]) -> None:
-        """Keep the build's errors for the overlay; print them and the changed files' warnings."""
+        """Keep the build's errors for the overlay; print them, the changed files' warnings and
+        every problem the last build did not have, wherever it is: deleting an image is a warning
+        in the digest that names it, retitling a paper one in each other digest that lists it."""
         self.build_errors = [p for p in result.problems if p.level == "error"]
+        before = self.reported
         for problem in result.problems:
-            if problem.level == "error" or problem.path in changed_rels:
+            new = before is not None and problem not in before
+            if problem.level == "error" or problem.path in changed_rels or new:
                 self.say(str(problem))
+        self.reported = frozenset(result.problems)
 
     def finish(
         self,
