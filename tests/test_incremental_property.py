@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from conftest import site_tree
 from paperdigest import render, search
 from paperdigest.build import Builder
+from paperdigest.errors import Problem
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -42,7 +43,7 @@ def small_page_groups():
 
 EXAMPLES = int(os.environ.get("PAPERDIGEST_PROPERTY_EXAMPLES", "12"))
 ARXIV = ["2304.15004", "2305.10601", "2306.00005", "2401.12345"]  # shared ids: papers merge across digests
-WORDS = ["Alpha", "Beta", "Gamma", "扩散模型", "Δelta & <b>", "Zeta's"]
+WORDS = ["Alpha", "Beta", "Gamma", "扩散模型", "Δelta & <b>", "Zeta's", "Space $\\R^n$"]  # \R: see edit_macro
 CATEGORIES = ["nlp", "cv", "robotics", "NLP"]
 DATES = ["2024-08-11 ~ 2024-08-17", "2023-05-02", "2024-W33", "2023-06-15", "2023-05-02 09:30:00 +0800", ""]
 
@@ -67,9 +68,12 @@ class DigestSpec:
     description: str = ""
     author: str = ""
     updated: str = ""  # the last change (Hexo's key)
+    lang: str = ""  # the digest's language: its pages move between Pagefind's language indexes
     cards: tuple[CardSpec, ...] = ()
     more: tuple[CardSpec, ...] = ()  # the 更多 section
     body: str = ""  # text above the cards
+    macro: str = ""  # what `\R` is defined as at the top, for the formulas below and the title
+    files: tuple[str, ...] = ()  # references to files of the site folder (NAMED_FILES)
 
     def markdown(self) -> str:
         front = [f"title: {quoted(self.title)}"]
@@ -79,7 +83,10 @@ class DigestSpec:
         front += [f"description: {quoted(self.description)}"] if self.description else []
         front += [f"author: {quoted(self.author)}"] if self.author else []
         front += [f"updated: {quoted(self.updated)}"] if self.updated else []
-        parts = ["---", *front, "---", "", self.body, ""]
+        front += [f"lang: {self.lang}"] if self.lang else []
+        parts = ["---", *front, "---", ""]
+        parts += [f"$$\\newcommand{{\\R}}{{{self.macro}}}$$", ""] if self.macro else []
+        parts += [self.body, "", *(f"{ref}\n" for ref in self.files)]
         parts += [card_markdown(n, card) for n, card in enumerate(self.cards, start=1)]
         if self.more:
             parts += ["## 更多", ""] + [card_markdown(n, card) for n, card in enumerate(self.more, start=1)]
@@ -108,6 +115,7 @@ class SiteSpec:
     config: dict[str, str] = field(default_factory=dict)
     templates: dict[str, str] = field(default_factory=dict)  # name -> source
     static: dict[str, str] = field(default_factory=dict)
+    site_files: dict[str, str] = field(default_factory=dict)  # path in the site folder -> bytes
 
     def files(self) -> dict[str, str]:
         config = {"title": "Property site", "search": "false", "per_page": "2", "papers_per_page": "2"}
@@ -116,6 +124,7 @@ class SiteSpec:
         files.update({f"digests/{name}": d.markdown() for name, d in self.digests.items()})
         files.update({f"templates/{name}": text for name, text in self.templates.items()})
         files.update({f"static/{name}": text for name, text in self.static.items()})
+        files.update(self.site_files)
         if self.papers_yaml:
             files["papers.yaml"] = self.papers_yaml
         return files
@@ -148,6 +157,9 @@ TEMPLATES = {
     "{% endblock %}\n",
     "index.html": '{% extends "base.html" %}{% block content %}{% for d in items %}'
     "<p>{{ d.title }} {{ d.date_end }}</p>{% endfor %}{{ index.papers|length }}{% endblock %}\n",
+    "digest.html": '{% extends "base.html" %}{% block content %}<h1>{{ digest.title_html or digest.title }}</h1>'
+    '{% include "partials/note.html" ignore missing %}{{ digest.html|safe }}{% endblock %}\n',
+    "partials/note.html": "<p>{{ t('nav_papers') }} {{ digest.language }}</p>\n",
 }
 
 
@@ -155,7 +167,8 @@ def edit_front_matter(rng: random.Random, spec: SiteSpec) -> str:
     """One front-matter key of a digest: one key at a time, so that no other change hides it."""
     name = rng.choice(sorted(spec.digests))
     digest = spec.digests[name]
-    key = rng.choice(["title", "date", "date", "categories", "draft", "description", "author", "updated"])
+    keys = ["title", "date", "date", "categories", "draft", "description", "author", "updated", "lang"]
+    key = rng.choice(keys)
     value = {
         "title": lambda: f"{rng.choice(WORDS)} digest",
         "date": lambda: rng.choice(date_variants(digest.date)),
@@ -164,6 +177,7 @@ def edit_front_matter(rng: random.Random, spec: SiteSpec) -> str:
         "description": lambda: rng.choice(["", "About things.", "关于"]),
         "author": lambda: rng.choice(["", "Ann", "李"]),
         "updated": lambda: rng.choice(["", "2024-09-01", "2024-09-01 10:00:00 +0800"]),
+        "lang": lambda: rng.choice(["", "en", "ja", "zh-CN"]),
     }[key]()
     spec.digests[name] = replace(digest, **{key: value})
     return f"{name}: {key} = {value!r}"
@@ -224,9 +238,57 @@ CARD_VALUES = {
 
 def edit_body(rng: random.Random, spec: SiteSpec) -> str:
     name = rng.choice(sorted(spec.digests))
-    text = rng.choice(["", "A new first paragraph.", "## 一节\n\nWith a heading.", "$$E=mc^2$$"])
+    text = rng.choice(
+        [
+            "",
+            "A new first paragraph.",
+            "## 一节\n\nWith a heading.",
+            "$$E=mc^2$$ and $x \\in \\R^n$",
+            "[see](2023-05-01-a.md#一节) and [this]({% post_url 2023-05-02-b %})",  # links to digests
+            "[renamed](renamed.md) and {% link _posts/2023-06-15-new.md %}",
+        ]
+    )
     spec.digests[name] = replace(spec.digests[name], body=text)
     return f"{name}: body = {text!r}"
+
+
+def edit_macro(rng: random.Random, spec: SiteSpec) -> str:
+    """What a digest defines `\\R` as, above its formulas (none: the site's, else KaTeX's)."""
+    name = rng.choice(sorted(spec.digests))
+    macro = rng.choice(["", "\\mathbb{R}", "\\mathcal{R}", "\\mathbf{X}"])
+    spec.digests[name] = replace(spec.digests[name], macro=macro)
+    return f"{name}: \\R = {macro!r}"
+
+
+# Files a digest names by a path, as note-taking tools write them, and where each lies in the site
+# folder: beside the digests, Obsidian's embed, Hexo's post asset folder (named as the digest, so
+# renaming the digest loses it), the site root's assets/ and a folder the walk of digests/ skips.
+NAMED_FILES = {
+    "![a](images/a.png)": "digests/images/a.png",
+    "![[b.png|300]]": "digests/b.png",
+    "{% asset_img c.png 标题 %}": "digests/2023-05-01-a/c.png",
+    "![x](/assets/x.png)": "assets/x.png",
+    "<img src='_img/y.png'>": "digests/_img/y.png",
+}
+
+
+def edit_named_reference(rng: random.Random, spec: SiteSpec) -> str:
+    """A digest names one more of the files, or one less: two digests may share one."""
+    name = rng.choice(sorted(spec.digests))
+    ref = rng.choice(sorted(NAMED_FILES))
+    files = set(spec.digests[name].files) ^ {ref}
+    spec.digests[name] = replace(spec.digests[name], files=tuple(sorted(files)))
+    return f"{name}: {'names' if ref in files else 'no longer names'} {ref}"
+
+
+def edit_named_file(rng: random.Random, spec: SiteSpec) -> str:
+    """A file digests may name is added, edited (same size too) or deleted."""
+    rel = rng.choice(sorted(NAMED_FILES.values()))
+    if rel in spec.site_files and rng.random() < 0.4:
+        del spec.site_files[rel]
+        return f"delete {rel}"
+    spec.site_files[rel] = rng.choice(["PNG one\n", "PNG two\n", "a longer PNG\n"])
+    return f"write {rel} = {spec.site_files[rel]!r}"
 
 
 def edit_digest_files(rng: random.Random, spec: SiteSpec) -> str:
@@ -265,6 +327,9 @@ CONFIG_VALUES = {
     "digests_per_page": ["1", "3", "200"],
     "base_url": ['""', "https://example.github.io/repo/", "https://x.org/"],
     "language": ["zh-CN", "en"],
+    "math": ["{macros: {}}", "{macros: {'\\R': '\\mathbb{S}'}}"],
+    "timezone": ['""', "Asia/Shanghai", "America/New_York"],
+    "strings": ["{}", "{nav_papers: Reading}"],
 }
 
 
@@ -273,7 +338,7 @@ def edit_template(rng: random.Random, spec: SiteSpec) -> str:
     if name in spec.templates and rng.random() < 0.5:
         del spec.templates[name]
         return f"remove templates/{name}"
-    spec.templates[name] = TEMPLATES[name].replace("<p>", rng.choice(["<p>", "<p class=x>"]))
+    spec.templates[name] = TEMPLATES[name].replace("<p>", rng.choice(["<p>", "<p class=x>"]))  # a partial too
     return f"write templates/{name}"
 
 
@@ -289,6 +354,7 @@ def edit_static(rng: random.Random, spec: SiteSpec) -> str:
 # Weighted as users edit: mostly front matter and cards, now and then files, data and layout.
 EDITS = [edit_front_matter] * 3 + [edit_card] * 3 + [
     edit_body, edit_digest_files, edit_papers_yaml, edit_config, edit_template, edit_static,
+    edit_macro, edit_named_reference, edit_named_file,
 ]  # fmt: skip
 
 
@@ -309,12 +375,17 @@ def write_files(root: Path, before: dict[str, str], after: dict[str, str]) -> se
     return changed
 
 
-def clean_tree(root: Path, work: Path) -> dict[str, bytes]:
+def clean_build(root: Path, work: Path) -> tuple[dict[str, bytes], list[Problem]]:
+    """The tree and the problems (sorted) of a build of a fresh copy of the site's sources."""
     fresh = work / "clean"
     shutil.rmtree(fresh, ignore_errors=True)
     shutil.copytree(root, fresh, ignore=shutil.ignore_patterns(".paperdigest-cache", "_site", "_dev"))
-    Builder(fresh, fresh / "_site", jobs=1).build()
-    return site_tree(fresh / "_site")
+    result = Builder(fresh, fresh / "_site", jobs=1).build()
+    return site_tree(fresh / "_site"), sorted(result.problems)
+
+
+def clean_tree(root: Path, work: Path) -> dict[str, bytes]:
+    return clean_build(root, work)[0]
 
 
 def differing(actual: dict[str, bytes], expected: dict[str, bytes]) -> list[str]:
@@ -338,11 +409,14 @@ class EditedSite:
         after = self.spec.files()
         changed = write_files(self.root, self.files, after)
         self.files = after
-        Builder(self.root, self.root / "_site", jobs=1).build()  # what `paperdigest build` runs
-        self.dev.rebuild(changed)
-        expected = clean_tree(self.root, self.work)
+        built = Builder(self.root, self.root / "_site", jobs=1).build()  # what `paperdigest build` runs
+        rebuilt = self.dev.rebuild(changed)
+        expected, problems = clean_build(self.root, self.work)
         assert differing(site_tree(self.root / "_site"), expected) == [], f"paperdigest build after {edits}"
         assert differing(site_tree(self.root / "_dev"), expected) == [], f"Builder.rebuild after {edits}"
+        # and the same problems: a missing image's warning, a walk's note, a link out of the site
+        assert sorted(built.problems) == problems, f"problems of paperdigest build after {edits}"
+        assert sorted(rebuilt.problems) == problems, f"problems of Builder.rebuild after {edits}"
 
 
 @settings(

@@ -216,6 +216,15 @@ class Builder:
         files = digest_files(named_files(index.digests), self.root)
         return Gathered(config, env, index, files.with_problems(result.problems), files)
 
+    def named_files(self) -> frozenset[Path]:
+        """The files in the site folder that the last build's digests name by a path and that it
+        publishes when they are there (digest_files): what the dev server watches besides the
+        site's folders."""
+        if self.memo.site is None:
+            return frozenset()
+        named = named_files(self.memo.site.index.digests)
+        return frozenset(self.root / found.path for _, found in named if found.published)
+
     def configure(self) -> tuple[SiteConfig, str]:
         """The configuration and parse settings; what is remembered is dropped when those change."""
         config = load_config(self.root, base_url=self.base_url)
@@ -245,8 +254,11 @@ class Builder:
                     check_not_emptied(paths, cache.get_build(self.out_dir), config)
                 keys = {**{p: k.key for p, k in known.items()}, **keyed}
                 history = read_history(self.root, config.repo_url)  # commits are an input of pages
+                # The walk's notes and errors too (a folder linking out of the site, a file that is
+                # no digest): a build found up to date reports the last build's problems.
                 build_fp = digest_of(
                     site_fp, templates_fp, file_fingerprint(self.root / OVERRIDES_FILE), repr(history),
+                    repr(self.memo.discovered.notes),
                     *(f"{shown_path(p, self.root)}={keys.get(p)}" for p in paths),
                 )  # fmt: skip
                 if shortcut and self.up_to_date_or_failed(cache, config, build_fp, result, checking):

@@ -19,7 +19,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from paperdigest.model import Card, Digest
-from paperdigest.parse.digest import paper_page_link
+from paperdigest.parse.digest import PAPER_PAGE_LINK, paper_page_path
 
 NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")  # \w is str.isalnum() and `_`
 
@@ -58,10 +58,18 @@ def joined(digest: Digest, arxiv_ids: dict[str, str]) -> Digest:
     html = digest.html
     for old, new in zip(digest.cards, cards, strict=True):
         if new is not old:  # the card heading's link to its paper's page (parse.digest) follows
-            html = html.replace(paper_page_link(old), paper_page_link(new))
+            html = relinked(html, old, new)
     # No merge key (group.merge_key): the parse's no longer covers the cards, and a paper merged
     # from this record is fingerprinted field by field instead (incremental/fingerprint.py).
     return replace(digest, cards=cards, html=html, merge_key="")
+
+
+def relinked(html: str, old: Card, new: Card) -> str:
+    """`html` with the heading link of card `old` leading to the paper page of card `new`. The
+    parse wrote the link with the site's base path before the page's path (`/repo/papers/x/` on a
+    project site), so the path is matched after whatever base path the link has."""
+    link = re.compile(f'{re.escape(PAPER_PAGE_LINK)} href="([^"]*?){re.escape(paper_page_path(old))}"')
+    return link.sub(lambda m: f'{PAPER_PAGE_LINK} href="{m.group(1)}{paper_page_path(new)}"', html)
 
 
 def joined_card(card: Card, arxiv_ids: dict[str, str]) -> Card:

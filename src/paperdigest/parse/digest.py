@@ -238,9 +238,14 @@ def paper_id(card: Card) -> str:
 
 
 def paper_page_link(card: Card) -> str:
-    """The start of the link from a card's heading to its paper's page (the base path is added on
-    render); join.py finds it by this text when grouping gives the card its paper."""
-    return f'{PAPER_PAGE_LINK} href="/papers/{escapeHtml(papers.paper_path_id(paper_id(card)))}/"'
+    """The start of the link from a card's heading to its paper's page; the body's HTML gets the
+    base path before it (markdown.with_base_path), as every site-absolute URL does."""
+    return f'{PAPER_PAGE_LINK} href="{paper_page_path(card)}"'
+
+
+def paper_page_path(card: Card) -> str:
+    """The site-absolute path of a card's paper page, as the link's href holds it (HTML-escaped)."""
+    return f"/papers/{escapeHtml(papers.paper_path_id(paper_id(card)))}/"
 
 
 def link_cards_to_paper_pages(tokens: list[Token], cards: list[tuple[int, Card]]) -> None:

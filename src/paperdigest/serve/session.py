@@ -6,6 +6,7 @@ import threading
 import time
 import traceback
 import webbrowser
+from dataclasses import replace
 from pathlib import Path
 
 from paperdigest.build import Builder, BuildError, BuildResult, foreign_output
@@ -46,6 +47,7 @@ class PreviewSession:
         # Error-level problems of the last build; a digest with an error keeps its last good pages.
         self.build_errors: list[Problem] = []
         self.failure: Problem | None = None  # why the last build attempt failed, if it did
+        self.reported: frozenset[Problem] | None = None  # the problems of the last build, as printed
 
     def serve(self, host: str, port: int, *, open_browser: bool = False) -> None:
         """Serve until Ctrl-C (KeyboardInterrupt) or SIGTERM (SystemExit)."""
@@ -89,6 +91,7 @@ class PreviewSession:
         else:
             self.record(result, set())
             self.say(result.summary())
+            self.follow_named()
         self.hub.publish("reload", self.errors())
 
     def warm_up(self) -> None:
@@ -100,6 +103,7 @@ class PreviewSession:
             result = self.builder.warm_up()
         except (BuildError, ConfigError):
             return  # the next save meets it again and reports it
+        self.follow_named()  # the records are in memory now, the files they name known
         if result is not None:
             took = time.perf_counter() - started
             self.say(
@@ -133,6 +137,7 @@ class PreviewSession:
             self.failure = None
             self.pending -= to_build
             self.record(result, {rel(path, self.root) for path in kinds})
+            self.follow_named()
             if result.errors and not result.written:
                 return self.finish("errors", kinds, "not changed, the last good pages stay", started)
             action = "reload" if failed_before else stylesheets_only(kinds)
@@ -141,11 +146,16 @@ class PreviewSession:
         self.finish("errors", kinds, "build failed, the last good pages stay", started)
 
     def record(self, result: BuildResult, changed_rels: set[str]) -> None:
-        """Keep the build's errors for the overlay; print them and the changed files' warnings."""
+        """Keep the build's errors for the overlay; print them, the changed files' warnings and
+        every problem the last build did not have, wherever it is: deleting an image is a warning
+        in the digest that names it, retitling a paper one in each other digest that lists it."""
         self.build_errors = [p for p in result.problems if p.level == "error"]
+        before = self.reported
         for problem in result.problems:
-            if problem.level == "error" or problem.path in changed_rels:
+            new = before is not None and problem not in before
+            if problem.level == "error" or problem.path in changed_rels or new:
                 self.say(str(problem))
+        self.reported = frozenset(result.problems)
 
     def finish(
         self,
@@ -178,18 +188,28 @@ class PreviewSession:
             config = load_config(self.root)
         except ConfigError:
             return  # the build reports it; keep watching what we watch
-        paths = SourcePaths.of(config)
+        paths = replace(SourcePaths.of(config), named=self.paths.named)
         try:
             check_output(self.builder.out_dir, paths)
         except UnsafeOutput as exc:
             self.say(f"warning: {exc}; still watching the previous folders")
             return
-        if paths != self.paths or paths.existing_folders() != self.watcher.watched:
+        if paths != self.paths:
             self.paths = paths
             self.watcher.restart(paths)
+        else:
+            self.watcher.follow(paths)  # a folder created or removed
         if config.base_path != self.site.base_path:
             self.site.base_path = config.base_path
             self.say(f"base path is now {config.base_path}")
+
+    def follow_named(self) -> None:
+        """Watch the files the digests now name (an image in the site folder's own assets/, or
+        beside a digest in a folder the walk skips), wherever they are: a build copies them."""
+        paths = replace(self.paths, named=self.builder.named_files())
+        if paths != self.paths:
+            self.paths = paths
+            self.watcher.follow(paths)
 
     def located(self, problem: Problem) -> Problem:
         """Paths under the site folder shown relative to it, like the digests' own problems."""

@@ -8,6 +8,7 @@ import queue
 import sys
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import watchfiles
@@ -39,12 +40,16 @@ class Kind(enum.Enum):
 
 @dataclass(frozen=True)
 class SourcePaths:
-    """The folders and files of one site that the preview watches."""
+    """The folders and files of one site that the preview watches. `named`: the files the digests
+    name by a path (digest_files), which may lie anywhere in the site folder (`/assets/x.png` of a
+    Jekyll site's root, `../images/a.png`, `digests/_img/a.png`): a build publishes them, so the
+    preview watches them too."""
 
     root: Path
     digests: Path
     templates: Path
     static: Path
+    named: frozenset[Path] = frozenset()
 
     @classmethod
     def of(cls, config: SiteConfig) -> SourcePaths:
@@ -70,6 +75,24 @@ class SourcePaths:
     def existing_folders(self) -> tuple[Path, ...]:
         return tuple(folder for folder in self.folders() if folder.is_dir())
 
+    def named_folders(self) -> tuple[Path, ...]:
+        """The folders to watch (not recursively) for the named files outside the site's folders:
+        each file's folder, or while it does not exist its nearest folder that does (whose new
+        sub-folder is then a LAYOUT change: watch again). The site folder is watched already."""
+        found = set()
+        for path in self.named:
+            folder = path.parent
+            while folder != self.root and folder.is_relative_to(self.root) and not folder.is_dir():
+                folder = folder.parent
+            if folder != self.root and not any(folder.is_relative_to(f) for f in self.folders()):
+                found.add(folder)
+        return tuple(sorted(found))
+
+    @cached_property
+    def named_ancestors(self) -> frozenset[Path]:
+        """The folders in the site folder that hold a named file, however deep."""
+        return frozenset(parent for path in self.named for parent in path.parents if parent != self.root)
+
     def kind_of(self, path: Path) -> Kind | None:
         """What changed at `path`, or None for files the site does not use (editor leftovers...)."""
         if path in (self.config_file, self.papers_file):
@@ -83,11 +106,18 @@ class SourcePaths:
             if any(part.startswith(".") for part in parts) or ignored_name(path.name):
                 return None
             if folder == self.digests:
-                return digest_kind(path, parts)
+                return digest_kind(path, parts) or self.named_kind(path)
             if folder == self.templates and parts[0] != "assets":
                 return Kind.TEMPLATE
             return Kind.STATIC
-        return None
+        return self.named_kind(path)
+
+    def named_kind(self, path: Path) -> Kind | None:
+        """A file the digests name is copied as static files are; a folder on the way to one,
+        added or removed, changes what is watched."""
+        if path in self.named:
+            return Kind.STATIC
+        return Kind.LAYOUT if path in self.named_ancestors else None
 
 
 def ignored_name(name: str) -> bool:
@@ -115,6 +145,7 @@ class SourceWatcher:
         self.paths = paths
         self.changes: queue.Queue[set[Path]] = queue.Queue()
         self.watched: tuple[Path, ...] = ()
+        self.watched_named: tuple[Path, ...] = ()  # not recursively: the named files' folders
         self._stops: list[threading.Event] = []
 
     def start(self) -> None:
@@ -124,12 +155,22 @@ class SourceWatcher:
         self.watched = self.paths.existing_folders()
         if self.watched:
             self._spawn(list(self.watched), recursive=True, stop=stop)
+        self.watched_named = self.paths.named_folders()
+        if self.watched_named:
+            self._spawn(list(self.watched_named), recursive=False, stop=stop)
 
     def restart(self, paths: SourcePaths) -> None:
         """Watch again, e.g. after site.yaml moved a folder or a folder was created."""
         self.stop()
         self.paths = paths
         self.start()
+
+    def follow(self, paths: SourcePaths) -> None:
+        """Watch `paths`: again when its folders are others than those watched."""
+        if (paths.existing_folders(), paths.named_folders()) != (self.watched, self.watched_named):
+            self.restart(paths)
+        else:
+            self.paths = paths  # what the watching threads' filter reads from now on
 
     def stop(self) -> None:
         for stop in self._stops:
