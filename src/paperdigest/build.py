@@ -231,7 +231,7 @@ class Builder:
     ) -> BuildResult:
         started = time.perf_counter()
         config, settings = self.configure()
-        check_output_folder(self.out_dir, self.root, self.out_named)
+        check_output_folder(self.out_dir, config, self.out_named)
         result = BuildResult()
         cache = BuildCache(self.root)
         env, templates_fp = self.environment(config, cache)
@@ -747,19 +747,48 @@ def problem_of(exc: Exception, page: str | None = None) -> Problem | None:
 OUTPUT_SIGNS = (".nojekyll", "404.html", "papers.json", "sitemap.xml")
 
 
-def check_output_folder(out_dir: Path, root: Path, named: bool) -> None:
+# The folders site.yaml names that a build reads its sources from.
+SOURCE_FOLDERS = ("digests_dir", "templates_dir", "static_dir")
+
+
+def check_output_folder(out_dir: Path, config: SiteConfig, named: bool) -> None:
     """The output is replaced wholesale on every build (and an incremental build removes the files
     it did not write), so it must not hold the sources; nor, when named with --out, anything but
     an earlier output (the site's own _site/ is paperdigest's, as Jekyll's is Jekyll's)."""
+    root = config.root.resolve()
     if root == out_dir or root.is_relative_to(out_dir):
         message = "the output folder must not contain the site's sources"
         raise BuildError(Problem(str(out_dir), None, "error", message))
+    for key in SOURCE_FOLDERS:
+        check_apart(out_dir, key, config.path(key).resolve())
     if named and foreign_output(out_dir):
         message = (
             "the output folder holds files paperdigest did not write (it has no "
             f"{', '.join(OUTPUT_SIGNS)}), and each build replaces it: choose a new or empty folder"
         )
         raise BuildError(Problem(str(out_dir), None, "error", message))
+
+
+def check_apart(out_dir: Path, key: str, folder: Path) -> None:
+    """The output folder and the source folder `key` names are apart: a digests folder inside the
+    output (`digests_dir: _site/notes`) was deleted with the old output by the first build, and an
+    output inside a source folder (`--out static/www`) was read back as sources by the next one
+    (static/ copied the last site into the new one, growing it with every build)."""
+    if folder == out_dir or folder.is_relative_to(out_dir):
+        message = f"the output folder must not contain the site's sources ({key}: {folder}), as each build replaces it"
+        raise BuildError(Problem(str(out_dir), None, "error", message))
+    if out_dir.is_relative_to(folder) and not skipped_by_discovery(out_dir, key, folder):
+        message = (
+            f"the output folder must not be inside {key} ({folder}): the next build would read it as sources"
+        )
+        raise BuildError(Problem(str(out_dir), None, "error", message))
+
+
+def skipped_by_discovery(out_dir: Path, key: str, folder: Path) -> bool:
+    """An output inside the digests folder that finding digests never walks into: under a hidden or
+    `_` folder of it (`digests_dir: .` and the site's own `_site/`)."""
+    parts = out_dir.relative_to(folder).parts
+    return key == "digests_dir" and any(part.startswith((".", "_")) for part in parts)
 
 
 def foreign_output(out_dir: Path) -> bool:

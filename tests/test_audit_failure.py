@@ -1,0 +1,90 @@
+"""Failure semantics, tried from outside with the real CLI: a failed or misconfigured build never
+publishes the wrong thing, never loses a source file, and says what went wrong in one located
+message (no traceback); the next build writes what a clean build writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, site_tree, write_site
+
+
+def digest(title: str, body: str, arxiv: str = "2401.00001") -> str:
+    return (
+        f"---\ntitle: {title}\n---\n\n### 1、A Paper\n\n> 《A Paper》\n>\n"
+        f"> - URL：https://arxiv.org/abs/{arxiv}\n\n{body}\n"
+    )
+
+
+DIGESTS = {
+    "2024-01-01-a.md": digest("First", "First body."),
+    "2024-01-02-b.md": digest("Second", "Second body.", "2401.00002"),
+}
+
+
+def sources(site: Path) -> dict[str, bytes]:
+    """Every file of the site folder but the build's own (cache, output)."""
+    return {
+        rel: data
+        for rel, data in site_tree(site).items()
+        if not rel.startswith((".paperdigest-cache/", "_site/"))
+    }
+
+
+@pytest.mark.parametrize(
+    "setting,folder",
+    [
+        ("digests_dir: _site", "_site"),
+        ("digests_dir: _site/notes", "_site/notes"),
+        ("static_dir: _site", "_site"),
+        ("templates_dir: _site/theme", "_site/theme"),
+    ],
+)
+def test_a_source_folder_inside_the_output_folder_is_refused_and_kept(tmp_path, setting, folder):
+    """The output folder is replaced by each build: a source folder inside it was deleted with the
+    old output by the first build (`digests_dir: _site` lost every digest, exit code 0)."""
+    site = write_site(tmp_path / "site", {}, f"title: T\nsearch: false\n{setting}\n")
+    (site / folder).mkdir(parents=True)
+    for name, text in DIGESTS.items():
+        (site / folder / name).write_text(text, encoding="utf-8")
+    before = sources(site)
+    proc = run_cli("build", "--source", str(site))
+    assert proc.returncode == 1, proc.stderr
+    key = setting.split(":")[0]
+    assert f"error: the output folder must not contain the site's sources ({key}: " in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert sources(site) == before, "a source file was deleted"
+
+
+@pytest.mark.parametrize("out", ["digests/www", "static/www", "templates/www", "digests/sub/www"])
+def test_an_output_folder_inside_a_source_folder_is_refused(tmp_path, out):
+    """An output inside a source folder was read back as sources by the next build: static/www
+    copied the last site into the new one (growing with every build), templates/www warned about
+    every page as an unused template, digests/www listed every page as a file that is no digest."""
+    site = write_site(tmp_path / "site", DIGESTS, "title: T\nsearch: false\n")
+    (site / "static").mkdir()
+    (site / "templates").mkdir()
+    (site / "digests/sub").mkdir()
+    before = sources(site)
+    for _ in range(2):
+        proc = run_cli("build", "--source", str(site), "--out", str(site / out))
+        assert proc.returncode == 1, proc.stderr
+        assert "error: the output folder must not be inside " in proc.stderr
+        assert f"{out.split('/')[0]}_dir" in proc.stderr
+        assert not (site / out).exists()
+        assert sources(site) == before
+
+
+def test_digests_at_the_site_root_still_build_into_its_own_output_folder(tmp_path):
+    """`digests_dir: .`: the output folder `_site` is inside the digests folder, but finding
+    digests skips `_` and hidden folders, so the build never reads it back."""
+    site = write_site(tmp_path / "site", {}, "title: T\nsearch: false\ndigests_dir: .\n")
+    for name, text in DIGESTS.items():
+        (site / name).write_text(text, encoding="utf-8")
+    for _ in range(2):
+        proc = run_cli("build", "--source", str(site))
+        assert proc.returncode == 0, proc.stderr
+    assert (site / "_site/digests/2024-01-01-a/index.html").exists()
+    assert not (site / "_site/digests/_site").exists()
