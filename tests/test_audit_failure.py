@@ -4,11 +4,12 @@ message (no traceback); the next build writes what a clean build writes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, site_tree, write_site
+from conftest import clean_build_tree, run_cli, site_tree, write_site
 
 
 def digest(title: str, body: str, arxiv: str = "2401.00001") -> str:
@@ -88,3 +89,28 @@ def test_digests_at_the_site_root_still_build_into_its_own_output_folder(tmp_pat
         assert proc.returncode == 0, proc.stderr
     assert (site / "_site/digests/2024-01-01-a/index.html").exists()
     assert not (site / "_site/digests/_site").exists()
+
+
+def test_a_search_index_that_failed_is_made_by_the_next_build(tmp_path, monkeypatch):
+    """Pagefind failed (a warning; the rest of the site is published), and the next build, with
+    Pagefind working, found nothing changed: it published no search index and repeated the old
+    warning, build after build, until a digest changed."""
+    site = write_site(tmp_path / "site", DIGESTS, "title: T\nbase_url: https://example.org/\n")
+    failing = tmp_path / "pagefind"
+    failing.write_text("#!/bin/sh\necho 'pagefind: out of memory' >&2\nexit 3\n", encoding="utf-8")
+    failing.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(failing))
+    proc = run_cli("build", "--source", str(site))
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: search index not built: RuntimeError: pagefind: out of memory" in proc.stderr
+    assert json.loads((site / "_site/pagefind/shards.json").read_text(encoding="utf-8"))["shards"] == []
+
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH")
+    proc = run_cli("build", "--source", str(site))
+    assert proc.returncode == 0, proc.stderr
+    assert "search index not built" not in proc.stderr
+    shards = json.loads((site / "_site/pagefind/shards.json").read_text(encoding="utf-8"))
+    assert shards["shards"], "no search index was made"
+    for name in shards["shards"]:
+        assert (site / "_site/pagefind" / name / "pagefind-entry.json").is_file()
+    assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)

@@ -99,6 +99,9 @@ class BuildResult:
     changed: frozenset[str] | None = None
     bytes: int = 0  # of the whole output, as published
     math: MathStats = field(default_factory=MathStats)
+    # Every stage did all of its work. False: a search shard could not be indexed (Pagefind missing
+    # or failing); the build is then not recorded as up to date, so the next one indexes it.
+    complete: bool = True
 
     @property
     def errors(self) -> int:
@@ -282,7 +285,7 @@ class Builder:
             cache.put_build(
                 self.out_dir,
                 (
-                    build_fp, result.digests, result.papers, result.pages, result.problems, result.bytes,
+                    build_fp if result.complete else None, result.digests, result.papers, result.pages, result.problems, result.bytes,
                     (files.named, files.problems),
                 ),
             )  # fmt: skip
@@ -563,9 +566,9 @@ class Builder:
                 result.problems += site.refused
             if config.search:
                 with stage(result, "search"):
-                    result.problems += index_pages(
-                        site, index, keep_old=trust_memory, jobs=self.jobs, cache=cache
-                    )
+                    indexed = index_pages(site, index, keep_old=trust_memory, jobs=self.jobs, cache=cache)
+                    result.problems += indexed.problems
+                    result.complete = indexed.complete
             with stage(result, "write"):
                 cache.forget_manifest(self.out_dir)  # a build killed while committing starts afresh
                 site.commit()
