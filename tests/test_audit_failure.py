@@ -5,11 +5,21 @@ message (no traceback); the next build writes what a clean build writes."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import clean_build_tree, run_cli, site_tree, write_site
+from conftest import REPO, clean_build_tree, run_cli, site_tree, write_site
+from paperdigest.build import Builder
+from paperdigest.incremental.cache import BuildCache
+from test_robust_atomic import hold_rendering_at, wait_for_pages
+from test_robust_workers import alive, processes_below
 
 
 def digest(title: str, body: str, arxiv: str = "2401.00001") -> str:
@@ -113,4 +123,102 @@ def test_a_search_index_that_failed_is_made_by_the_next_build(tmp_path, monkeypa
     assert shards["shards"], "no search index was made"
     for name in shards["shards"]:
         assert (site / "_site/pagefind" / name / "pagefind-entry.json").is_file()
+    assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
+
+
+def test_a_render_worker_killed_midway_is_one_message_and_keeps_the_old_output(tmp_path):
+    """A render worker killed (the kernel's out-of-memory killer) stopped the build with a
+    traceback (`RuntimeError: a render worker died (exit code -9)`), not the one-line error of
+    every other failure."""
+    site = write_site(
+        tmp_path / "site",
+        {
+            f"2024-01-{n % 28 + 1:02}-d{n:03}.md": digest(f"D {n}", f"Body {n}.", f"2401.{n:05}")
+            for n in range(80)
+        },
+        "title: T\nsearch: false\nbase_url: https://example.org/\n",
+    )
+    assert run_cli("build", "--source", str(site)).returncode == 0
+    before = site_tree(site / "_site")
+    for path in (site / "digests").iterdir():
+        path.write_text(path.read_text(encoding="utf-8").replace("Body", "Edited body"), encoding="utf-8")
+    hold_rendering_at(site, "2024-01-01-d000")  # its worker renders it for hours
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "paperdigest", "build", "--source", str(site), "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
+    try:
+        wait_for_pages(site, proc, 10)
+        workers, _ = processes_below(proc.pid)
+        assert workers, "no render worker"
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 1, stderr
+    assert "error: a render worker died (killed by SIGKILL, e.g. for lack of memory)" in stderr
+    assert "Traceback" not in stderr
+    assert site_tree(site / "_site") == before
+    assert not [pid for pid in workers if alive(pid)]
+
+    shutil.rmtree(site / "templates")
+    assert run_cli("build", "--source", str(site)).returncode == 0
+    assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
+
+
+def test_a_corrupt_build_cache_is_one_message_and_keeps_the_old_output(tmp_path):
+    """A cache file damaged (a CI cache restored cut short, a disk error) stopped the build with a
+    traceback of SQLite's `database disk image is malformed`; a full disk did the same with `disk
+    I/O error`. One located message now says what failed and how to start afresh."""
+    site = write_site(tmp_path / "site", DIGESTS, "title: T\nsearch: false\n")
+    assert run_cli("build", "--source", str(site)).returncode == 0
+    before = site_tree(site / "_site")
+    database = site / ".paperdigest-cache/cache.sqlite"
+    damaged = bytearray(database.read_bytes())
+    for page in range(4096, len(damaged), 4096):  # every page but the first (the schema) overwritten
+        damaged[page : page + 100] = b"\xff" * 100
+    database.write_bytes(damaged)
+    (site / "digests/2024-01-01-a.md").write_text(digest("First", "Edited."), encoding="utf-8")
+    proc = run_cli("build", "--source", str(site))
+    assert proc.returncode == 1, proc.stderr
+    assert (
+        ".paperdigest-cache/cache.sqlite: error: the build cache failed: database disk image is malformed"
+        in proc.stderr
+    )
+    assert "Traceback" not in proc.stderr
+    assert site_tree(site / "_site") == before
+
+    shutil.rmtree(site / ".paperdigest-cache")  # as the message says
+    assert run_cli("build", "--source", str(site)).returncode == 0
+    assert "Edited." in (site / "_site/digests/2024-01-01-a/index.html").read_text(encoding="utf-8")
+
+
+def test_a_cache_that_cannot_record_a_committed_build_fails_it_and_the_next_build_mends(
+    tmp_path, monkeypatch
+):
+    """The disk fills up after the new site was moved into place, while the cache records it: the
+    site is whole and new, the build fails with one message (not a traceback), and the next build,
+    finding no record of it, writes what a clean build writes."""
+    site = write_site(tmp_path / "site", DIGESTS, "title: T\nsearch: false\n")
+    Builder(site, jobs=1).build()
+    (site / "digests/2024-01-01-a.md").write_text(digest("First", "Edited."), encoding="utf-8")
+
+    def disk_full(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(BuildCache, "put_manifest", disk_full)
+    result = Builder(site, jobs=1).build()
+    assert [str(p) for p in result.problems if p.level == "error"] == [
+        ".paperdigest-cache/cache.sqlite: error: the build cache could not record this build: disk I/O error;"
+        " the site was written, the next build checks it all"
+    ]
+    assert "Edited." in (site / "_site/digests/2024-01-01-a/index.html").read_text(encoding="utf-8")
+    monkeypatch.undo()
+    assert Builder(site, jobs=1).build().errors == 0
     assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)

@@ -6,6 +6,7 @@ import gc
 import itertools
 import os
 import re
+import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,14 @@ from paperdigest.errors import ConfigError, Problem
 from paperdigest.group import SiteIndex, build_index
 from paperdigest.history import read_history
 from paperdigest.incremental.bodies import BodyStore, StoredBody, stored
-from paperdigest.incremental.cache import BuildCache, code_fingerprint, digest_of, parse_key, parse_settings
+from paperdigest.incremental.cache import (
+    CACHE_DIR,
+    BuildCache,
+    code_fingerprint,
+    digest_of,
+    parse_key,
+    parse_settings,
+)
 from paperdigest.incremental.fingerprint import Fingerprints, environment_fingerprint
 from paperdigest.incremental.grouping import RememberedSteps, merged_from
 from paperdigest.incremental.memo import (
@@ -58,6 +66,7 @@ from paperdigest.render import (
 )
 from paperdigest.search import index_pages
 from paperdigest.template_usage import unused_templates
+from paperdigest.workers import WorkerDied
 from paperdigest.write import AtomicOutput, published_path
 
 PROGRESS_THRESHOLD = 200  # digests; smaller builds finish before a bar is worth drawing
@@ -282,13 +291,16 @@ class Builder:
                 )
             except OSError as exc:  # disk full, read-only folder...: the previous output stays
                 raise BuildError(os_problem(exc, self.root)) from None
-            cache.put_build(
-                self.out_dir,
-                (
-                    build_fp if result.complete else None, result.digests, result.papers, result.pages, result.problems, result.bytes,
-                    (files.named, files.problems),
-                ),
-            )  # fmt: skip
+            with recording(result.problems):
+                cache.put_build(
+                    self.out_dir,
+                    (
+                        build_fp if result.complete else None, result.digests, result.papers,
+                        result.pages, result.problems, result.bytes, (files.named, files.problems),
+                    ),
+                )  # fmt: skip
+        except (WorkerDied, sqlite3.Error) as exc:  # before the commit: the previous output stays
+            raise BuildError(stopped_problem(exc, self.root)) from None
         finally:
             gc.unfreeze()
             if checking is not None:
@@ -433,6 +445,7 @@ class Builder:
             return False
         found = checking.result(token) if checking else None
         lock = cache.lock_path(self.out_dir)
+        not_recorded: list[Problem] = []
         # No strays: output_as_written returns False when there are any.
         with SiteOutput(self.out_dir, statics, strays=frozenset(), lock=lock, site_root=self.root) as site:
             if not output_as_written(site, pages, statics, found):
@@ -451,9 +464,11 @@ class Builder:
                             site.add(rel, entry, staged=False)
                     cache.forget_manifest(self.out_dir)
                     site.commit()
-                    token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
-                    self.memo.manifest = KeptManifest(token, site.entries)
+                    with recording(not_recorded):
+                        token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
+                        self.memo.manifest = KeptManifest(token, site.entries)
         _, result.digests, result.papers, result.pages, result.problems, result.bytes, _ = last
+        result.problems = [*result.problems, *not_recorded]
         result.cached, result.written, result.changed = result.digests, site.written, site.changed_files()
         return True
 
@@ -572,16 +587,17 @@ class Builder:
             with stage(result, "write"):
                 cache.forget_manifest(self.out_dir)  # a build killed while committing starts afresh
                 site.commit()
-                token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
-                self.memo.manifest = KeptManifest(token, site.entries)
-                if used:
-                    cache.put_plans(plans, used)
-                if lines is not None and entries is not None:
-                    cache.forget_stale(
-                        "lines",
-                        lambda: stored_keys(lines, entries, *self.memo.bib.site_keys),
-                        most=2 * len(index.papers),
-                    )
+                with recording(result.problems):
+                    token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
+                    self.memo.manifest = KeptManifest(token, site.entries)
+                    if used:
+                        cache.put_plans(plans, used)
+                    if lines is not None and entries is not None:
+                        cache.forget_stale(
+                            "lines",
+                            lambda: stored_keys(lines, entries, *self.memo.bib.site_keys),
+                            most=2 * len(index.papers),
+                        )
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
             result.changed = site.changed_files()
             result.bytes = site.bytes
@@ -655,6 +671,30 @@ def os_problem(exc: OSError, root: Path) -> Problem:
     shown = where.relative_to(root).as_posix() if where.is_relative_to(root) else str(where)
     reason = exc.strerror or type(exc).__name__
     return Problem(shown, None, "error", f"cannot write the site: {reason}; the previous output is unchanged")
+
+
+CACHE_FILE = f"{CACHE_DIR}/cache.sqlite"
+
+
+def stopped_problem(exc: WorkerDied | sqlite3.Error, root: Path) -> Problem:
+    """Why a build stopped before it published anything: a worker process died, or the build cache
+    failed (disk full, a corrupt file), as one message rather than a traceback."""
+    if isinstance(exc, WorkerDied):
+        return Problem(".", None, "error", f"{exc}; the previous output is unchanged")
+    message = f"the build cache failed: {exc}; the previous output is unchanged (deleting {CACHE_DIR}/ starts it afresh)"
+    return Problem(CACHE_FILE, None, "error", message)
+
+
+@contextmanager
+def recording(problems: list[Problem]):
+    """The cache writes that record a build after its output was moved into place: when they fail
+    (disk full), the published site is whole and new, the failure is an error in `problems`, and the
+    next build, finding this one unrecorded, checks every page again."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        message = f"the build cache could not record this build: {exc}; the site was written, the next build checks it all"
+        problems.append(Problem(CACHE_FILE, None, "error", message))
 
 
 def file_fingerprint(path: Path) -> str:
