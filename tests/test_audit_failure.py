@@ -222,3 +222,50 @@ def test_a_cache_that_cannot_record_a_committed_build_fails_it_and_the_next_buil
     monkeypatch.undo()
     assert Builder(site, jobs=1).build().errors == 0
     assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
+
+
+def as_user(*args: str) -> subprocess.CompletedProcess:
+    """`paperdigest ARGS` as a user without the right to read every file: root (as in CI's
+    containers) reads a file of mode 000, unless the command runs without CAP_DAC_OVERRIDE."""
+    drop = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+    return subprocess.run(
+        [*drop, sys.executable, "-m", "paperdigest", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONUTF8": "1", "PYTHONPATH": str(REPO / "src")},
+    )
+
+
+def test_an_unreadable_image_is_an_error_at_its_line_and_the_rest_of_the_site_builds(tmp_path):
+    """An image a digest names that cannot be read failed a clean build whole (`digests/images/a.png:
+    error: cannot write the site: Permission denied`: no line, a read called a write, no digest
+    published), while an incremental build kept the old copy and exited 0. It is an error at the
+    digest's line in both, and in check; the rest of the site is built."""
+    text = "---\ntitle: Figures\n---\n\nSee the figure.\n\n![plot](images/a.png)\n"
+    site = write_site(tmp_path / "site", {**DIGESTS, "2024-01-03-c.md": text}, "title: T\nsearch: false\n")
+    image = site / "digests/images/a.png"
+    image.parent.mkdir()
+    image.write_bytes(b"\x89PNG\r\n")
+    assert as_user("build", "--source", str(site)).returncode == 0
+    image.chmod(0)
+    (site / "digests/2024-01-03-c.md").write_text(text.replace("See the", "See this"), encoding="utf-8")
+    (site / "digests/2024-01-01-a.md").write_text(digest("First", "Edited."), encoding="utf-8")
+    expected = "digests/2024-01-03-c.md:7: error: image images/a.png cannot be read (Permission denied): not published"
+
+    built = as_user("build", "--source", str(site))
+    assert built.returncode == 1, built.stderr
+    assert expected in built.stderr.splitlines() and "Traceback" not in built.stderr
+    assert "See this figure." in (site / "_site/digests/2024-01-03-c/index.html").read_text(encoding="utf-8")
+    assert "Edited." in (site / "_site/digests/2024-01-01-a/index.html").read_text(encoding="utf-8")
+    checked = as_user("check", "--source", str(site))
+    assert checked.returncode == 1 and expected in checked.stdout.splitlines()
+    fresh = tmp_path / "fresh"  # a clean build (CI without a cache) says the same and builds the same
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(".paperdigest-cache", "_site"))
+    clean = as_user("build", "--source", str(fresh))
+    assert clean.returncode == 1 and expected in clean.stderr.splitlines()
+    assert site_tree(fresh / "_site") == site_tree(site / "_site")
+
+    image.chmod(0o644)
+    assert as_user("build", "--source", str(site)).returncode == 0
+    assert (site / "_site/digests/images/a.png").read_bytes() == b"\x89PNG\r\n"
