@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, clean_build_tree, run_cli, site_tree, write_site
-from paperdigest.build import Builder
+from paperdigest import katex_engine
+from paperdigest.build import Builder, BuildError
 from paperdigest.incremental.cache import BuildCache
 from test_robust_atomic import hold_rendering_at, wait_for_pages
 from test_robust_workers import alive, processes_below
@@ -269,3 +270,33 @@ def test_an_unreadable_image_is_an_error_at_its_line_and_the_rest_of_the_site_bu
     image.chmod(0o644)
     assert as_user("build", "--source", str(site)).returncode == 0
     assert (site / "_site/digests/images/a.png").read_bytes() == b"\x89PNG\r\n"
+
+
+def test_a_katex_engine_that_fails_publishes_nothing_and_poisons_no_cache(tmp_path, monkeypatch):
+    """V8 failing (out of memory, a KaTeX that does not load) left every formula of the digests
+    parsed meanwhile as source with a warning per formula, exit 0, and cached those digests so:
+    later builds, the engine well again, published them untypeset until each digest was edited.
+    Now the build stops with one error, and the next one typesets every formula."""
+    math = "---\ntitle: Math\n---\n\nEnergy $E = mc^2$ and\n\n$$\\int_0^1 x\\,dx$$\n"
+    site = write_site(tmp_path / "site", {**DIGESTS, "2024-01-03-m.md": math}, "title: T\nsearch: false\n")
+    Builder(site, jobs=1).build()
+    before = site_tree(site / "_site")
+    (site / "digests/2024-01-03-m.md").write_text(math.replace("Energy $E = mc^2$", "Mass-energy $E_0 = mc^2$"), encoding="utf-8")
+
+    def out_of_memory(script):
+        raise RuntimeError("V8: out of memory\n<anonymous>:1 (the script's source)")
+
+    monkeypatch.setattr(katex_engine, "load_katex", out_of_memory)
+    monkeypatch.setattr(katex_engine, "_engines", {})  # not the engine kept from the first build
+    with pytest.raises(BuildError) as failure:
+        Builder(site, jobs=1).build()
+    assert str(failure.value).startswith("site.yaml: error: the KaTeX engine failed (")
+    assert str(failure.value).endswith("katex.min.js): V8: out of memory; the previous output is unchanged")
+    assert site_tree(site / "_site") == before
+    monkeypatch.undo()
+
+    result = Builder(site, jobs=1).build()
+    assert (result.errors, result.warnings) == (0, 0), result.problems
+    assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
+    page = (site / "_site/digests/2024-01-03-m/index.html").read_text(encoding="utf-8")
+    assert "Mass-energy" in page and "<math" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import os
@@ -44,7 +45,7 @@ from paperdigest.incremental.memo import (
 )
 from paperdigest.incremental.output import BackgroundCheck, OutputCheck, SiteOutput, files_beyond
 from paperdigest.katex_engine import engine_for, katex_output_files, math_setup
-from paperdigest.mathrender import MathStats
+from paperdigest.mathrender import EngineFailed, MathStats
 from paperdigest.model import Paper
 from paperdigest.overrides import FILE_NAME as OVERRIDES_FILE
 from paperdigest.overrides import load_overrides
@@ -206,9 +207,11 @@ class Builder:
                 pass
             papers = tuple(index.papers.values())  # and papers.bib's entries
             bibliography(papers, self.memo.bib.keys(papers), self.memo.bib.entries)
-            parse_chunk_items([*itertools.islice(self.memo.parsed, 1)], self.root, config)
-            if (math := math_setup(config)).mode == "build":  # its formulas were cached: V8 is not up
-                engine_for(math.script)
+            # Warming only: a KaTeX engine that fails here is the next build's error to report.
+            with contextlib.suppress(Exception):
+                parse_chunk_items([*itertools.islice(self.memo.parsed, 1)], self.root, config)
+                if (math := math_setup(config)).mode == "build":  # its formulas were cached: V8 is not up
+                    engine_for(math.script)
         gc.collect()
         return result
 
@@ -223,6 +226,8 @@ class Builder:
             results = self.parse(config, cache, paths, known, keyed, False, result)
             result.problems += unused_templates(env, config)
             index = self.group(results, result)
+        except STOPPED as exc:
+            raise BuildError(stopped_problem(exc)) from None
         finally:
             cache.close()
         files = digest_files(named_files(index.digests), self.root)
@@ -299,8 +304,8 @@ class Builder:
                         result.pages, result.problems, result.bytes, (files.named, files.problems),
                     ),
                 )  # fmt: skip
-        except (WorkerDied, sqlite3.Error) as exc:  # before the commit: the previous output stays
-            raise BuildError(stopped_problem(exc, self.root)) from None
+        except STOPPED as exc:  # before the commit: the previous output stays
+            raise BuildError(stopped_problem(exc)) from None
         finally:
             gc.unfreeze()
             if checking is not None:
@@ -676,11 +681,17 @@ def os_problem(exc: OSError, root: Path) -> Problem:
 CACHE_FILE = f"{CACHE_DIR}/cache.sqlite"
 
 
-def stopped_problem(exc: WorkerDied | sqlite3.Error, root: Path) -> Problem:
-    """Why a build stopped before it published anything: a worker process died, or the build cache
-    failed (disk full, a corrupt file), as one message rather than a traceback."""
+# Failures of the machine rather than of the site's files: the build stops, publishing nothing.
+STOPPED = (WorkerDied, EngineFailed, sqlite3.Error)
+
+
+def stopped_problem(exc: WorkerDied | EngineFailed | sqlite3.Error) -> Problem:
+    """Why a build stopped before it published anything: a worker process died, the KaTeX engine
+    failed, or the build cache did (disk full, a corrupt file), as one message, not a traceback."""
     if isinstance(exc, WorkerDied):
         return Problem(".", None, "error", f"{exc}; the previous output is unchanged")
+    if isinstance(exc, EngineFailed):
+        return Problem(CONFIG_NAME, None, "error", f"{exc}; the previous output is unchanged")
     message = f"the build cache failed: {exc}; the previous output is unchanged (deleting {CACHE_DIR}/ starts it afresh)"
     return Problem(CACHE_FILE, None, "error", message)
 
