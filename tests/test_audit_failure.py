@@ -281,7 +281,9 @@ def test_a_katex_engine_that_fails_publishes_nothing_and_poisons_no_cache(tmp_pa
     site = write_site(tmp_path / "site", {**DIGESTS, "2024-01-03-m.md": math}, "title: T\nsearch: false\n")
     Builder(site, jobs=1).build()
     before = site_tree(site / "_site")
-    (site / "digests/2024-01-03-m.md").write_text(math.replace("Energy $E = mc^2$", "Mass-energy $E_0 = mc^2$"), encoding="utf-8")
+    (site / "digests/2024-01-03-m.md").write_text(
+        math.replace("Energy $E = mc^2$", "Mass-energy $E_0 = mc^2$"), encoding="utf-8"
+    )
 
     def out_of_memory(script):
         raise RuntimeError("V8: out of memory\n<anonymous>:1 (the script's source)")
@@ -300,3 +302,16 @@ def test_a_katex_engine_that_fails_publishes_nothing_and_poisons_no_cache(tmp_pa
     assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
     page = (site / "_site/digests/2024-01-03-m/index.html").read_text(encoding="utf-8")
     assert "Mass-energy" in page and "<math" in page
+
+
+@pytest.mark.parametrize("out", ["notes.txt", "_site"])
+def test_an_output_folder_that_is_a_file_is_refused_and_the_file_kept(tmp_path, out):
+    """`--out notes.txt` naming a file (or a file called _site): the build moved the file aside,
+    put the site in its place and exited 0; the file was left hidden as `.notes.txt.old-<pid>`."""
+    site = write_site(tmp_path / "site", DIGESTS, "title: T\nsearch: false\n")
+    (site / out).write_text("my notes\n", encoding="utf-8")
+    proc = run_cli("build", "--source", str(site), "--out", str(site / out))
+    assert proc.returncode == 1, proc.stderr
+    assert f"{site / out}: error: the output folder is a file" in proc.stderr
+    assert (site / out).read_text(encoding="utf-8") == "my notes\n"
+    assert not list(site.glob(f".{out}.*"))

@@ -815,6 +815,9 @@ def check_output_folder(out_dir: Path, config: SiteConfig, named: bool) -> None:
         raise BuildError(Problem(str(out_dir), None, "error", message))
     for key in SOURCE_FOLDERS:
         check_apart(out_dir, key, config.path(key).resolve())
+    if os.path.lexists(out_dir) and not out_dir.is_dir():  # moved aside by the commit, then lost
+        message = "the output folder is a file: choose a folder (a new one, or an earlier output)"
+        raise BuildError(Problem(str(out_dir), None, "error", message))
     if named and foreign_output(out_dir):
         message = (
             "the output folder holds files paperdigest did not write (it has no "
