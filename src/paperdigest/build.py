@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import os
 import re
+import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -23,7 +25,14 @@ from paperdigest.errors import ConfigError, Problem
 from paperdigest.group import SiteIndex, build_index
 from paperdigest.history import read_history
 from paperdigest.incremental.bodies import BodyStore, StoredBody, stored
-from paperdigest.incremental.cache import BuildCache, code_fingerprint, digest_of, parse_key, parse_settings
+from paperdigest.incremental.cache import (
+    CACHE_DIR,
+    BuildCache,
+    code_fingerprint,
+    digest_of,
+    parse_key,
+    parse_settings,
+)
 from paperdigest.incremental.fingerprint import Fingerprints, environment_fingerprint
 from paperdigest.incremental.grouping import RememberedSteps, merged_from
 from paperdigest.incremental.memo import (
@@ -36,7 +45,7 @@ from paperdigest.incremental.memo import (
 )
 from paperdigest.incremental.output import BackgroundCheck, OutputCheck, SiteOutput, files_beyond
 from paperdigest.katex_engine import engine_for, katex_output_files, math_setup
-from paperdigest.mathrender import MathStats
+from paperdigest.mathrender import EngineFailed, MathStats
 from paperdigest.model import Paper
 from paperdigest.overrides import FILE_NAME as OVERRIDES_FILE
 from paperdigest.overrides import load_overrides
@@ -58,6 +67,7 @@ from paperdigest.render import (
 )
 from paperdigest.search import index_pages
 from paperdigest.template_usage import unused_templates
+from paperdigest.workers import WorkerDied
 from paperdigest.write import AtomicOutput, published_path
 
 PROGRESS_THRESHOLD = 200  # digests; smaller builds finish before a bar is worth drawing
@@ -99,6 +109,9 @@ class BuildResult:
     changed: frozenset[str] | None = None
     bytes: int = 0  # of the whole output, as published
     math: MathStats = field(default_factory=MathStats)
+    # Every stage did all of its work. False: a search shard could not be indexed (Pagefind missing
+    # or failing); the build is then not recorded as up to date, so the next one indexes it.
+    complete: bool = True
 
     @property
     def errors(self) -> int:
@@ -194,9 +207,11 @@ class Builder:
                 pass
             papers = tuple(index.papers.values())  # and papers.bib's entries
             bibliography(papers, self.memo.bib.keys(papers), self.memo.bib.entries)
-            parse_chunk_items([*itertools.islice(self.memo.parsed, 1)], self.root, config)
-            if (math := math_setup(config)).mode == "build":  # its formulas were cached: V8 is not up
-                engine_for(math.script)
+            # Warming only: a KaTeX engine that fails here is the next build's error to report.
+            with contextlib.suppress(Exception):
+                parse_chunk_items([*itertools.islice(self.memo.parsed, 1)], self.root, config)
+                if (math := math_setup(config)).mode == "build":  # its formulas were cached: V8 is not up
+                    engine_for(math.script)
         gc.collect()
         return result
 
@@ -211,6 +226,8 @@ class Builder:
             results = self.parse(config, cache, paths, known, keyed, False, result)
             result.problems += unused_templates(env, config)
             index = self.group(results, result)
+        except STOPPED as exc:
+            raise BuildError(stopped_problem(exc)) from None
         finally:
             cache.close()
         files = digest_files(named_files(index.digests), self.root)
@@ -240,7 +257,7 @@ class Builder:
     ) -> BuildResult:
         started = time.perf_counter()
         config, settings = self.configure()
-        check_output_folder(self.out_dir, self.root, self.out_named)
+        check_output_folder(self.out_dir, config, self.out_named)
         result = BuildResult()
         cache = BuildCache(self.root)
         env, templates_fp = self.environment(config, cache)
@@ -291,13 +308,16 @@ class Builder:
                 )
             except OSError as exc:  # disk full, read-only folder...: the previous output stays
                 raise BuildError(os_problem(exc, self.root)) from None
-            cache.put_build(
-                self.out_dir,
-                (
-                    build_fp, result.digests, result.papers, result.pages, result.problems, result.bytes,
-                    (files.named, files.problems),
-                ),
-            )  # fmt: skip
+            with recording(result.problems):
+                cache.put_build(
+                    self.out_dir,
+                    (
+                        build_fp if result.complete else None, result.digests, result.papers,
+                        result.pages, result.problems, result.bytes, (files.named, files.problems),
+                    ),
+                )  # fmt: skip
+        except STOPPED as exc:  # before the commit: the previous output stays
+            raise BuildError(stopped_problem(exc)) from None
         finally:
             gc.unfreeze()
             if checking is not None:
@@ -442,6 +462,7 @@ class Builder:
             return False
         found = checking.result(token) if checking else None
         lock = cache.lock_path(self.out_dir)
+        not_recorded: list[Problem] = []
         # No strays: output_as_written returns False when there are any.
         with SiteOutput(self.out_dir, statics, strays=frozenset(), lock=lock, site_root=self.root) as site:
             if not output_as_written(site, pages, statics, found):
@@ -460,9 +481,11 @@ class Builder:
                             site.add(rel, entry, staged=False)
                     cache.forget_manifest(self.out_dir)
                     site.commit()
-                    token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
-                    self.memo.manifest = KeptManifest(token, site.entries)
+                    with recording(not_recorded):
+                        token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
+                        self.memo.manifest = KeptManifest(token, site.entries)
         _, result.digests, result.papers, result.pages, result.problems, result.bytes, _ = last
+        result.problems = [*result.problems, *not_recorded]
         result.cached, result.written, result.changed = result.digests, site.written, site.changed_files()
         return True
 
@@ -575,22 +598,23 @@ class Builder:
                 result.problems += site.refused
             if config.search:
                 with stage(result, "search"):
-                    result.problems += index_pages(
-                        site, index, keep_old=trust_memory, jobs=self.jobs, cache=cache
-                    )
+                    indexed = index_pages(site, index, keep_old=trust_memory, jobs=self.jobs, cache=cache)
+                    result.problems += indexed.problems
+                    result.complete = indexed.complete
             with stage(result, "write"):
                 cache.forget_manifest(self.out_dir)  # a build killed while committing starts afresh
                 site.commit()
-                token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
-                self.memo.manifest = KeptManifest(token, site.entries)
-                if used:
-                    cache.put_plans(plans, used)
-                if lines is not None and entries is not None:
-                    cache.forget_stale(
-                        "lines",
-                        lambda: stored_keys(lines, entries, *self.memo.bib.site_keys),
-                        most=2 * len(index.papers),
-                    )
+                with recording(result.problems):
+                    token = cache.put_manifest(self.out_dir, site.entries, rows=previous)
+                    self.memo.manifest = KeptManifest(token, site.entries)
+                    if used:
+                        cache.put_plans(plans, used)
+                    if lines is not None and entries is not None:
+                        cache.forget_stale(
+                            "lines",
+                            lambda: stored_keys(lines, entries, *self.memo.bib.site_keys),
+                            most=2 * len(index.papers),
+                        )
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
             result.changed = site.changed_files()
             result.bytes = site.bytes
@@ -664,6 +688,36 @@ def os_problem(exc: OSError, root: Path) -> Problem:
     shown = where.relative_to(root).as_posix() if where.is_relative_to(root) else str(where)
     reason = exc.strerror or type(exc).__name__
     return Problem(shown, None, "error", f"cannot write the site: {reason}; the previous output is unchanged")
+
+
+CACHE_FILE = f"{CACHE_DIR}/cache.sqlite"
+
+
+# Failures of the machine rather than of the site's files: the build stops, publishing nothing.
+STOPPED = (WorkerDied, EngineFailed, sqlite3.Error)
+
+
+def stopped_problem(exc: WorkerDied | EngineFailed | sqlite3.Error) -> Problem:
+    """Why a build stopped before it published anything: a worker process died, the KaTeX engine
+    failed, or the build cache did (disk full, a corrupt file), as one message, not a traceback."""
+    if isinstance(exc, WorkerDied):
+        return Problem(".", None, "error", f"{exc}; the previous output is unchanged")
+    if isinstance(exc, EngineFailed):
+        return Problem(CONFIG_NAME, None, "error", f"{exc}; the previous output is unchanged")
+    message = f"the build cache failed: {exc}; the previous output is unchanged (deleting {CACHE_DIR}/ starts it afresh)"
+    return Problem(CACHE_FILE, None, "error", message)
+
+
+@contextmanager
+def recording(problems: list[Problem]):
+    """The cache writes that record a build after its output was moved into place: when they fail
+    (disk full), the published site is whole and new, the failure is an error in `problems`, and the
+    next build, finding this one unrecorded, checks every page again."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        message = f"the build cache could not record this build: {exc}; the site was written, the next build checks it all"
+        problems.append(Problem(CACHE_FILE, None, "error", message))
 
 
 def file_fingerprint(path: Path) -> str:
@@ -759,12 +813,22 @@ def problem_of(exc: Exception, page: str | None = None) -> Problem | None:
 OUTPUT_SIGNS = (".nojekyll", "404.html", "papers.json", "sitemap.xml")
 
 
-def check_output_folder(out_dir: Path, root: Path, named: bool) -> None:
+# The folders site.yaml names that a build reads its sources from.
+SOURCE_FOLDERS = ("digests_dir", "templates_dir", "static_dir")
+
+
+def check_output_folder(out_dir: Path, config: SiteConfig, named: bool) -> None:
     """The output is replaced wholesale on every build (and an incremental build removes the files
     it did not write), so it must not hold the sources; nor, when named with --out, anything but
     an earlier output (the site's own _site/ is paperdigest's, as Jekyll's is Jekyll's)."""
+    root = config.root.resolve()
     if root == out_dir or root.is_relative_to(out_dir):
         message = "the output folder must not contain the site's sources"
+        raise BuildError(Problem(str(out_dir), None, "error", message))
+    for key in SOURCE_FOLDERS:
+        check_apart(out_dir, key, config.path(key).resolve())
+    if os.path.lexists(out_dir) and not out_dir.is_dir():  # moved aside by the commit, then lost
+        message = "the output folder is a file: choose a folder (a new one, or an earlier output)"
         raise BuildError(Problem(str(out_dir), None, "error", message))
     if named and foreign_output(out_dir):
         message = (
@@ -772,6 +836,28 @@ def check_output_folder(out_dir: Path, root: Path, named: bool) -> None:
             f"{', '.join(OUTPUT_SIGNS)}), and each build replaces it: choose a new or empty folder"
         )
         raise BuildError(Problem(str(out_dir), None, "error", message))
+
+
+def check_apart(out_dir: Path, key: str, folder: Path) -> None:
+    """The output folder and the source folder `key` names are apart: a digests folder inside the
+    output (`digests_dir: _site/notes`) was deleted with the old output by the first build, and an
+    output inside a source folder (`--out static/www`) was read back as sources by the next one
+    (static/ copied the last site into the new one, growing it with every build)."""
+    if folder == out_dir or folder.is_relative_to(out_dir):
+        message = f"the output folder must not contain the site's sources ({key}: {folder}), as each build replaces it"
+        raise BuildError(Problem(str(out_dir), None, "error", message))
+    if out_dir.is_relative_to(folder) and not skipped_by_discovery(out_dir, key, folder):
+        message = (
+            f"the output folder must not be inside {key} ({folder}): the next build would read it as sources"
+        )
+        raise BuildError(Problem(str(out_dir), None, "error", message))
+
+
+def skipped_by_discovery(out_dir: Path, key: str, folder: Path) -> bool:
+    """An output inside the digests folder that finding digests never walks into: under a hidden or
+    `_` folder of it (`digests_dir: .` and the site's own `_site/`)."""
+    parts = out_dir.relative_to(folder).parts
+    return key == "digests_dir" and any(part.startswith((".", "_")) for part in parts)
 
 
 def foreign_output(out_dir: Path) -> bool:

@@ -59,7 +59,7 @@ def digest_files(named: tuple[tuple[str, LocalFile], ...], root: Path) -> Digest
         if why and found.absolute and not why.startswith("links outside"):
             continue  # a page, a static file or nothing: `paperdigest check` tells which
         if why:
-            level = "error" if why.startswith("links outside") else "warning"
+            level = "error" if why.startswith(("links outside", "cannot be read")) else "warning"
             problems.append(Problem(source, found.line, level, f"{found.kind} {found.written} {why}"))
         else:
             copies.setdefault(found.published, path)
@@ -85,7 +85,19 @@ def unpublished(found: LocalFile, path: Path, boundary: Path) -> str:
         return "not found"
     if stat.S_ISDIR(mode):
         return "is a folder: not published"
-    return "" if stat.S_ISREG(mode) else "is not a regular file: not published"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file: not published"
+    return unreadable(path)
+
+
+def unreadable(path: Path) -> str:
+    """Why a regular file cannot be read ('' when it can): told here, where it is located by the
+    digest's line, rather than by the copy, which failed the whole build for one image."""
+    try:
+        with open(path, "rb"):
+            return ""
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or type(exc).__name__}): not published"
 
 
 def copy_digest_files(site: AtomicOutput, files: DigestFiles, taken: Iterable[str] = ()) -> None:

@@ -44,6 +44,12 @@ BATCH = 64  # formulas per call into V8: amortises the call overhead, keeps the 
 PLACEHOLDER = re.compile("\x00(\\d+)\x00")  # markdown-it turns NUL in input into U+FFFD: never ambiguous
 
 
+class EngineFailed(Exception):
+    """The KaTeX engine itself failed (V8 out of memory, a katex.min.js that does not load), not a
+    formula. Raised rather than published: digests parsed meanwhile, their formulas left as source,
+    were cached as they were, and later builds published them so after the engine had recovered."""
+
+
 @dataclass(frozen=True)
 class MathStats:
     """What build-time math cost: for build summaries and the benchmark."""
@@ -303,8 +309,12 @@ class MathRenderer:
         self.cache.close()
 
     def finish(self, digests: Iterable[Digest]) -> tuple[list[Digest], list[Problem]]:
-        """Digests with finished math in their HTML, and a warning for every formula KaTeX rejected."""
+        """Digests with finished math in their HTML, and a warning for every formula KaTeX rejected.
+        Raises EngineFailed when the engine failed: no formula of these digests is then typeset."""
         self.wait()
+        if self.failure is not None:
+            reason = str(self.failure).strip().splitlines() or [type(self.failure).__name__]
+            raise EngineFailed(f"the KaTeX engine failed ({self.setup.script.path}): {reason[0]}")
         problems = list(self.problems)
         for occ in self.failed_once():
             problems.append(
@@ -324,7 +334,7 @@ class MathRenderer:
     def result(self, occ: Occurrence) -> tuple[bool, str]:
         if occ.key in self.results:
             return self.results[occ.key]
-        return False, f"engine failed: {self.failure}" if self.failure else "not typeset"
+        return False, "not typeset"
 
     def fill(self, digest: Digest) -> Digest:
         """The digest with typeset formulas in its body, its title and its cards' titles."""

@@ -32,7 +32,7 @@ from paperdigest.mathrender import MathRenderer, MathStats
 from paperdigest.parse import parse_digest
 from paperdigest.parse.digest import ParseResult
 from paperdigest.render import Page
-from paperdigest.workers import ordered_map, reap, stop, worker_started
+from paperdigest.workers import WorkerDied, ordered_map, reap, stop, worker_started
 
 MIN_PARALLEL = 64  # fewer items than this are faster done than a pool is started
 RENDER_CHUNK = 2000  # pages per render worker before it exits and frees what it copied
@@ -207,7 +207,7 @@ def render_runs(runs: list[range], jobs: int) -> Iterator[tuple[list, dict[str, 
                     outcome = reader.recv()
                 except EOFError:
                     reap(worker)
-                    raise RuntimeError(f"a render worker died (exit code {worker.exitcode})") from None
+                    raise WorkerDied("a render worker", worker.exitcode) from None
                 reader.close()
                 reap(worker)
                 if isinstance(outcome, BaseException):

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from paperdigest.config import CONFIG_NAME
 from paperdigest.errors import Problem
@@ -70,6 +71,15 @@ class Shard:
     @property
     def folder(self) -> str:
         return f"{BUNDLE_DIR}/{self.name}"
+
+
+class Indexed(NamedTuple):
+    """What index_pages did: its problems, and whether every shard now has the index of its pages
+    (False when one could not be made, e.g. Pagefind is missing or failed: the next build, which
+    would otherwise find nothing changed, indexes it again)."""
+
+    problems: list[Problem]
+    complete: bool
 
 
 @dataclass(frozen=True)
@@ -141,7 +151,7 @@ def index_pages(
     keep_old: bool = False,
     jobs: int = 1,
     cache: BuildCache | None = None,
-) -> list[Problem]:
+) -> Indexed:
     """Index the pages of each shard (plan_shards) of `site` (the output being prepared) into its files.
 
     The index is made from the finished pages before the output is moved into place, so it is
@@ -155,7 +165,7 @@ def index_pages(
     old = sorted(rel for rel in site.previous if rel.startswith(BUNDLE_DIR + "/"))
     if keep_old and old:
         keep(site, old, None)
-        return []
+        return Indexed([], True)
     shards = plan_shards(index)  # not before: 0.05-0.07 s at 1,000 digests, growing with the pages
     settings = search_settings()
     bundles, fingerprints, todo = bundles_by_shard(old), {}, []
@@ -206,7 +216,7 @@ def index_pages(
     parts.forget_stale([rel for shard in shards for rel in shard.pages if rel in site.entries])
     if shards and made and sum(m.pages for m in made.values()) == 0:
         problems.append(warning("search index is empty: no page has data-pagefind-body"))
-    return problems
+    return Indexed(problems, all(shard.name in made for shard in todo))
 
 
 @contextmanager

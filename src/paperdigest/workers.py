@@ -95,6 +95,25 @@ def exit_with(main_pid: int) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+class WorkerDied(RuntimeError):
+    """A worker process ended without sending its result: killed (by the kernel short of memory,
+    or by hand) or crashed. The build stops there; the previous output stays as it was."""
+
+    def __init__(self, what: str, exitcode: int | None):
+        super().__init__(f"{what} died ({how_it_ended(exitcode)})")
+
+
+def how_it_ended(exitcode: int | None) -> str:
+    """`killed by SIGKILL, e.g. for lack of memory`, `exit code 1`: a process's end, in words."""
+    if exitcode is None or exitcode >= 0:
+        return f"exit code {exitcode}"
+    try:
+        name = signal.Signals(-exitcode).name
+    except ValueError:
+        name = f"signal {-exitcode}"
+    return f"killed by {name}" + (", e.g. for lack of memory" if exitcode == -signal.SIGKILL else "")
+
+
 @dataclass
 class Worker:
     process: BaseProcess
@@ -173,7 +192,7 @@ def result_of(worker: Worker):
         ok, value = worker.conn.recv()
     except EOFError:
         reap(worker.process)
-        raise RuntimeError(f"a worker process died (exit code {worker.process.exitcode})") from None
+        raise WorkerDied("a worker process", worker.process.exitcode) from None
     if not ok:
         raise value
     return value
