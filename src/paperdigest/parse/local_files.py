@@ -96,6 +96,10 @@ def local_files_rule(state: StateCore) -> None:
     env = state.env if isinstance(state.env, dict) else {}
     if env.get("site_folder") is None:
         return  # a digest outside the site folder, or text that is no digest's (a title)
+    if state.inlineMode:
+        # A fragment read again (a card's title or summary, parse/values.py) has no line of its own:
+        # its files are recorded where the body shows them, once, at their line.
+        env = {**env, "local_files": []}
     for token in state.tokens:
         line = token.map[0] if token.map else None
         if token.type == "html_block":
