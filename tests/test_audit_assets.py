@@ -6,6 +6,7 @@ base path, absolute in the feeds, reported when missing, never copied from outsi
 from __future__ import annotations
 
 import os
+import re
 import struct
 import textwrap
 import zlib
@@ -297,3 +298,61 @@ def test_links_to_folders_and_pages_are_left_as_written(tmp_path):
     for written in ['href="../"', 'href="./"', 'href="notes/"', 'href="#links"']:
         assert written in page
     assert 'href="/repo/digests/fig.png#zoomed"' in page
+
+
+def test_a_missing_image_in_a_cards_summary_is_one_warning_at_its_line(tmp_path):
+    """A card's summary is read a second time for the paper's record: its image was reported again,
+    at the line after the front matter (two warnings for one file, one of them at the wrong line)."""
+    note = textwrap.dedent("""\
+        ---
+        title: Summary image
+        date: 2024-01-01
+        ---
+
+        ### 1、Some Paper Title
+
+        > - 论文地址：https://arxiv.org/abs/2304.15004
+
+        这是摘要 ![fig](images/missing.png) 很好。
+        """)
+    site = write_site(tmp_path, {"2024-01-01-a.md": note})
+    image_line = note.splitlines().index("这是摘要 ![fig](images/missing.png) 很好。") + 1
+    for command in ("build", "check"):
+        proc = run_cli(command, "--source", str(site))
+        said = [line for line in (proc.stdout + proc.stderr).splitlines() if "images/missing.png" in line]
+        assert said == [
+            f"digests/2024-01-01-a.md:{image_line}: warning: image images/missing.png not found"
+        ], said
+
+
+def test_a_card_field_naming_a_file_of_the_site_links_it_on_the_card_and_the_paper_page(tmp_path):
+    """`- 数据：[data](data/x.csv)` and `- 项目主页：[demo](/projects/demo/)` in a card: only http(s) links were
+    shown, so the card on the digest page dropped them and the paper page printed the path as text
+    (without the project's base path)."""
+    note = """\
+        ---
+        title: Card files
+        date: 2024-01-01
+        ---
+
+        ### 1、Some Paper Title
+
+        > - 论文地址：https://arxiv.org/abs/2304.15004
+        > - 数据：[data](data/x.csv)
+        > - 项目主页：[demo](/projects/demo/)
+        > - 演示：javascript:alert(1)
+        """
+    site = write_site(
+        tmp_path, {"2024-01-01-a.md": note}, "title: T\nsearch: false\nbase_url: https://u.github.io/repo/\n"
+    )
+    (site / "digests" / "data").mkdir()
+    (site / "digests" / "data" / "x.csv").write_text("a,b\n", encoding="utf-8")
+    proc = run_cli("build", "--source", str(site))
+    assert proc.returncode == 0, proc.stderr
+    out = site / "_site"
+    assert (out / "digests/data/x.csv").read_text(encoding="utf-8") == "a,b\n"
+    for page in ("digests/2024-01-01-a/index.html", "papers/2304.15004/index.html"):
+        html = (out / page).read_text(encoding="utf-8")
+        hrefs = re.findall(r'href="([^"]*)"', html)
+        assert "/repo/digests/data/x.csv" in hrefs and "/repo/projects/demo/" in hrefs, page
+        assert not [h for h in hrefs if h.startswith("javascript:")], page

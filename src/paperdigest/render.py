@@ -94,6 +94,17 @@ def http_url(url: str) -> str:
     return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else ""
 
 
+def link_href(url: str, urls: Urls) -> str:
+    """Where a link a digest gives a paper leads, on any page: an http(s) URL as written; a path of
+    this site (`/files/a.pdf`, or a file the digest names, published beside it) under the base
+    path; anything else (javascript:, data:, a path relative to the digest's page) is no link."""
+    if http_url(url):
+        return url
+    if url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return urls(url)
+    return ""
+
+
 class TemplateRefused(jinja2.TemplateError):
     """A user template that is not used: it links outside the site (never read), or it is not
     UTF-8 text (a template saved as GBK) or cannot be read. The build fails when a page uses it
@@ -217,7 +228,8 @@ def make_environment(config: SiteConfig, compiled: Path | None = None) -> jinja2
         katex=katex_assets(config, urls),
     )
     install_helpers(env)
-    install_theme_helpers(env, config, http_url)
+    env.filters["link_href"] = lambda url: link_href(url, urls)
+    install_theme_helpers(env, config, env.filters["link_href"])
     return env
 
 

@@ -57,23 +57,24 @@ def body_parts(digest: Digest, paper_page: str, site_language: str) -> list[tupl
     return parts
 
 
-def card_links(card: Card, http_url: Callable[[str], str]) -> tuple[CardLink, ...]:
-    """Every real link of a card, the paper's own first: arXiv abstract and PDF, the paper's URL
-    when it is not on arXiv, the code, then every other labelled link; text-valued fields last."""
+def card_links(card: Card, link_href: Callable[[str], str]) -> tuple[CardLink, ...]:
+    """Every real link of a card (`link_href`: where a link leads, '' for none), the paper's own
+    first: arXiv abstract and PDF, the paper's URL when it is not on arXiv, the code, then every
+    other labelled link; text-valued fields last."""
     links: list[CardLink] = []
     if card.arxiv_id:
         links += [
             CardLink("abs", arxiv_abs_url(card.arxiv_id)),
             CardLink("pdf", arxiv_pdf_url(card.arxiv_id)),
         ]
-    if http_url(card.url) and not arxiv_id(card.url):
-        links.append(CardLink("paper", card.url))
-    if http_url(card.code_url):
-        links.append(CardLink("code", card.code_url))
+    if (href := link_href(card.url)) and not arxiv_id(card.url):
+        links.append(CardLink("paper", href))
+    if href := link_href(card.code_url):
+        links.append(CardLink("code", href))
     notes = []
     for link in card.links:
-        if http_url(link.url) and not (card.arxiv_id and arxiv_id(link.url) == card.arxiv_id):
-            links.append(CardLink("link", link.url, link.label, link.note))
+        if (href := link_href(link.url)) and not (card.arxiv_id and arxiv_id(link.url) == card.arxiv_id):
+            links.append(CardLink("link", href, link.label, link.note))
         elif not link.url and link.note:
             notes.append(CardLink("note", "", link.label, link.note))
     return tuple(links + notes)
@@ -122,12 +123,12 @@ def by_id(papers: tuple[Paper, ...]) -> dict[str, Paper]:
 
 
 def install_theme_helpers(
-    env: jinja2.Environment, config: SiteConfig, http_url: Callable[[str], str]
+    env: jinja2.Environment, config: SiteConfig, link_href: Callable[[str], str]
 ) -> None:
     strings = site_strings(config.language, config.strings)
     env.globals["t"] = strings
     env.filters["body_parts"] = lambda digest: body_parts(digest, strings("paper_page"), config.language)
-    env.filters["card_links"] = lambda card: card_links(card, http_url)
+    env.filters["card_links"] = lambda card: card_links(card, link_href)
     env.filters["paper_id"] = paper_id
     env.filters["by_id"] = by_id
     env.filters["host_path"] = host_path
