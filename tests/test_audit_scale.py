@@ -6,6 +6,7 @@ test: they are module constants, set small here on small sites built by the real
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from conftest import write_site
 from paperdigest import publish
+from paperdigest import render as render_module
 from paperdigest.build import Builder
 
 CARD = """\
@@ -78,3 +80,56 @@ def test_the_pages_size_warning_names_big_files_and_only_advice_that_applies(
     advice = f" ({', '.join(hints)})" if hints else ""
     assert warning.level == "warning"
     assert warning.message.endswith(f"; most of it is {expected}{advice}"), warning.message
+
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+BASE = "https://example.org/repo/"
+
+
+def sitemap_files(out: Path) -> dict[str, list[str]]:
+    """Each sitemap file robots.txt leads a crawler to -> its URLs: sitemap.xml itself, or the
+    parts its index lists (every one on the site, under base_url, and valid XML)."""
+    robots = (out / "robots.txt").read_text(encoding="utf-8").splitlines()
+    assert f"Sitemap: {BASE}sitemap.xml" in robots
+    root = ET.parse(out / "sitemap.xml").getroot()
+    if root.tag == f"{SITEMAP}urlset":
+        return {"sitemap.xml": [loc.text for loc in root.iter(f"{SITEMAP}loc")]}
+    assert root.tag == f"{SITEMAP}sitemapindex"
+    files = {}
+    for loc in root.iter(f"{SITEMAP}loc"):
+        assert loc.text.startswith(BASE), loc.text
+        part = ET.parse(out / loc.text.removeprefix(BASE)).getroot()
+        assert part.tag == f"{SITEMAP}urlset"
+        files[loc.text.removeprefix(BASE)] = [url.text for url in part.iter(f"{SITEMAP}loc")]
+    return files
+
+
+def sitemap_site(root: Path, categories_each: int) -> Path:
+    """Five digests of three papers each, every digest with `categories_each` categories of its own."""
+    digests = {}
+    for day in range(1, 6):
+        names = ", ".join(f"topic-{day}-{k}" for k in range(categories_each))
+        text = digest(day).replace("categories: [nlp]", f"categories: [{names}]")
+        digests[f"2023-05-{day:02d}.md"] = text
+    return write_site(root, digests, f"title: T\nbase_url: {BASE}\nsearch: false\n")
+
+
+@pytest.mark.parametrize("categories_each", [1, 4])
+def test_every_sitemap_file_holds_at_most_the_protocol_limit(tmp_path, monkeypatch, categories_each):
+    """sitemaps.org: at most 50,000 URLs a file. Checked at the boundary (the site's URL count
+    minus one, itself, plus one) and well below it. With more categories than fit in the first
+    part (a site of 50,000 tags) that part held the front page and every category: 21 URLs in a
+    file of at most 10 here. Every URL is in exactly one file, in the order of the whole sitemap."""
+    src = sitemap_site(tmp_path / "src", categories_each)
+    Builder(src, tmp_path / "whole", jobs=1).build()
+    [whole] = sitemap_files(tmp_path / "whole").values()
+    assert len(set(whole)) == len(whole) and all(url.startswith(BASE) for url in whole)
+    categories = 5 * categories_each
+    for limit in (len(whole) - 1, len(whole), len(whole) + 1, 10, 5):
+        monkeypatch.setattr(render_module, "SITEMAP_LIMIT", limit)
+        out = tmp_path / f"limit-{limit}"
+        Builder(src, out, jobs=1).build()
+        files = sitemap_files(out)
+        assert [url for urls in files.values() for url in urls] == whole, limit
+        assert all(0 < len(urls) <= limit for urls in files.values()), (limit, categories, files.keys())
+        assert (list(files) == ["sitemap.xml"]) == (len(whole) <= limit)

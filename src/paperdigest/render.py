@@ -527,29 +527,39 @@ SITEMAP_LIMIT = 50_000  # URLs in one sitemap file, by the sitemaps.org protocol
 def sitemap_pages(index: SiteIndex) -> Iterator[Page]:
     """sitemap.xml: the front page, the categories, the digests and the papers, oldest first. Past
     SITEMAP_LIMIT URLs (10,000 digests have 72,000) it is a sitemap index of sitemap-1.xml,
-    sitemap-2.xml, ...: the digests' parts (the first with the front page and the categories), then
-    the papers'. Each section is cut from its oldest end, so a new digest changes the last part of
-    each, not every part. Papers count by id only: a paper whose card changed keeps its URL."""
-    head = {"home": ("",), "categories": index.categories}  # "": the front page's path
+    sitemap-2.xml, ...: the first part holds the front page and then as many categories and
+    digests as fit; the categories that do not (a site of 50,000 tags) go on in parts of their own,
+    then the digests', then the papers'. Each section is cut from its oldest end, so a new digest
+    changes the last part of each, not every part. Papers count by id only: a paper whose card
+    changed keeps its URL."""
+    home, categories = ("",), index.categories  # "": the front page's path
     digests = index.summaries[::-1]
     paper_ids = tuple([p.id for p in reversed(index.papers_newest)])
-    if len(head["categories"]) + 1 + len(digests) + len(paper_ids) <= SITEMAP_LIMIT:
-        yield Page("sitemap.xml", "sitemap.xml", {**head, "digests": digests, "paper_ids": paper_ids})
+    if len(home) + len(categories) + len(digests) + len(paper_ids) <= SITEMAP_LIMIT:
+        context = {"home": home, "categories": categories, "digests": digests, "paper_ids": paper_ids}
+        yield Page("sitemap.xml", "sitemap.xml", context)
         return
-    none = {"home": (), "categories": (), "digests": (), "paper_ids": ()}
-    room = max(0, SITEMAP_LIMIT - len(head["categories"]) - 1)  # in the first part, beside the head
-    contexts = [{**none, **head, "digests": digests[:room]}]
-    contexts += [
-        {**none, "digests": digests[i : i + SITEMAP_LIMIT]} for i in range(room, len(digests), SITEMAP_LIMIT)
-    ]
-    contexts += [
-        {**none, "paper_ids": paper_ids[i : i + SITEMAP_LIMIT]}
-        for i in range(0, len(paper_ids), SITEMAP_LIMIT)
-    ]
+    room = SITEMAP_LIMIT - len(home)  # for categories in the first part
+    digests_first = max(0, room - len(categories))  # digests in the first part
+    first = {"categories": categories[:room], "digests": digests[:digests_first]}
+    contexts = [{**SITEMAP_NONE, "home": home, **first}]
+    contexts += sitemap_sections("categories", categories, room)
+    contexts += sitemap_sections("digests", digests, digests_first)
+    contexts += sitemap_sections("paper_ids", paper_ids, 0)
     parts = tuple(f"sitemap-{n}.xml" for n in range(1, len(contexts) + 1))
     for part, context in zip(parts, contexts, strict=True):
         yield Page(part, "sitemap.xml", context)
     yield Page("sitemap.xml", "sitemap-index.xml", {"parts": parts})
+
+
+SITEMAP_NONE = {"home": (), "categories": (), "digests": (), "paper_ids": ()}
+
+
+def sitemap_sections(name: str, items: tuple, start: int) -> list[dict]:
+    """The contexts of the sitemap parts that hold `items[start:]`, SITEMAP_LIMIT URLs each."""
+    return [
+        {**SITEMAP_NONE, name: items[i : i + SITEMAP_LIMIT]} for i in range(start, len(items), SITEMAP_LIMIT)
+    ]
 
 
 def paper_record(paper: Paper, urls: Urls) -> dict:
