@@ -11,8 +11,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
-from conftest import write_site
+from conftest import run_cli, write_site
 from paperdigest import publish
 from paperdigest import render as render_module
 from paperdigest.build import Builder
@@ -133,3 +134,30 @@ def test_every_sitemap_file_holds_at_most_the_protocol_limit(tmp_path, monkeypat
         assert [url for urls in files.values() for url in urls] == whole, limit
         assert all(0 < len(urls) <= limit for urls in files.values()), (limit, categories, files.keys())
         assert (list(files) == ["sitemap.xml"]) == (len(whole) <= limit)
+
+
+def test_the_front_page_shows_the_largest_categories_and_links_to_all_of_them(tmp_path):
+    """A site that uses its tags as categories has thousands: at 10,000 digests of four tags each
+    (12,106 categories) the front page was 1,075 KB, 12,158 pills above its latest digests (33 KB
+    with 8 categories). It shows the 30 largest (ties by name), in name order, and a link to
+    categories/, which lists every one."""
+    digests = {}
+    for day in range(1, 9):
+        names = [f"shared-{k}" for k in range(day - 1)] + [f"only-{day}-{j}" for j in range(5)]
+        text = digest(day, papers=1).replace("categories: [nlp]", f"categories: [{', '.join(names)}]")
+        digests[f"2023-05-{day:02d}.md"] = text
+    root = write_site(tmp_path / "site", digests, "title: T\nbase_url: https://example.org/\nsearch: false\n")
+    run_cli("build", "--source", str(root), check=True)
+    out = root / "_site"
+    every = BeautifulSoup((out / "categories/index.html").read_text(encoding="utf-8"), "html.parser")
+    counts = {
+        li.a.get_text(): int(li.small.get_text().split()[0]) for li in every.select(".category-list li")
+    }
+    assert len(counts) == 7 + 8 * 5
+    largest = sorted(counts, key=lambda name: (-counts[name], name))[:30]
+    home = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
+    pills = home.select(".categories-inline a.pill")
+    shown = [(a.contents[0].strip(), int(a.small.get_text())) for a in pills[:-1]]
+    assert shown == [(name, counts[name]) for name in sorted(largest)]
+    assert pills[-1]["href"] == "/categories/" and "47" in pills[-1].get_text()
+    assert all(a["href"] == f"/categories/{name}/" for a, (name, _) in zip(pills[:-1], shown, strict=True))

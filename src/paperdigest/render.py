@@ -343,7 +343,7 @@ def site_plan(
 
     history = history or SourceHistory()
     stats = {"digests": len(index.digests), "papers": len(index.papers), "categories": len(index.categories)}
-    pills = tuple((c.name, c.slug, c.count) for c in index.categories)
+    pills = home_pills(index.categories)
     bib = bib or BibEntries()
     bib.start()
     all_papers = tuple(index.papers.values())
@@ -446,6 +446,18 @@ def site_plan(
     if config.cname:
         cname = f"{config.cname}\n".encode()
         yield Page("CNAME", make=lambda: cname)
+
+
+# Category pills on the front page: a site that uses its tags as categories has thousands (12,000
+# at 10,000 digests of four tags each made the front page 1 MB of pills above its latest digests).
+HOME_CATEGORIES = 30
+
+
+def home_pills(categories) -> tuple[tuple[str, str, int], ...]:
+    """The front page's categories as (name, slug, count): the HOME_CATEGORIES largest (ties by
+    name), in name order as categories/ lists them all."""
+    largest = {c.slug for c in sorted(categories, key=lambda c: (-c.count, c.name))[:HOME_CATEGORIES]}
+    return tuple((c.name, c.slug, c.count) for c in categories if c.slug in largest)
 
 
 def page(template: str, out: str, **context) -> Page:
