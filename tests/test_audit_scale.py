@@ -14,6 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import run_cli, write_site
+from http_util import serve_static
 from paperdigest import publish
 from paperdigest import render as render_module
 from paperdigest.build import Builder
@@ -161,3 +162,50 @@ def test_the_front_page_shows_the_largest_categories_and_links_to_all_of_them(tm
     assert shown == [(name, counts[name]) for name in sorted(largest)]
     assert pills[-1]["href"] == "/categories/" and "47" in pills[-1].get_text()
     assert all(a["href"] == f"/categories/{name}/" for a, (name, _) in zip(pills[:-1], shown, strict=True))
+
+
+@pytest.mark.browser
+def test_search_filters_fold_all_but_the_most_common_categories(tmp_path, browser):
+    """A site that uses its tags as categories has thousands: at 3,000 digests of four tags each
+    the search page listed 5,815 category checkboxes above the results, which began 38,000 px
+    down. The 12 most common show (in name order, with any chosen one); the rest are folded, and
+    still filter when ticked."""
+    digests = {}
+    for day in range(1, 9):
+        names = [f"shared-{k}" for k in range(day - 1)] + [f"only-{day}-{j}" for j in range(3)]
+        text = digest(day, papers=1).replace("categories: [nlp]", f"categories: [{', '.join(names)}]")
+        digests[f"2023-05-{day:02d}.md"] = text.replace("Paper ", "Attention paper ")
+    root = write_site(tmp_path / "site", digests, f"title: T\nbase_url: {BASE}\n")
+    run_cli("build", "--source", str(root), check=True)
+    with serve_static(root / "_site", "/repo/") as url:
+        page = browser.new_page()
+        page.goto(f"{url}search/?q=attention")
+        facet = page.locator("#search-filters fieldset", has=page.locator("input[name='category']"))
+        facet.locator("input").first.wait_for(state="attached")
+
+        def counted(labels) -> dict[str, int]:
+            return {
+                label.locator("input").get_attribute("value"): int(label.locator("small").text_content())
+                for label in labels
+            }
+
+        shown = counted(facet.locator(":scope > label").all())
+        folded = counted(facet.locator("details > label").all())
+        assert len(shown) == 12 and len(shown) + len(folded) == 7 + 8 * 3
+        assert list(shown) == sorted(shown)  # in name order, as before
+        assert min(shown.values()) >= max(folded.values())  # the most common ones
+        assert not facet.locator("details").get_attribute("open")
+        assert not any(label.is_visible() for label in facet.locator("details > label").all())
+
+        rare = "only-3-1"
+        assert rare in folded
+        facet.locator("details > summary").click()
+        facet.locator(f"input[value='{rare}']").check()
+        page.wait_for_function("q => location.search.includes(q)", arg=f"category={rare}")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('a.search-title')].every(a => a.href.includes('2023-05-03') || a.href.includes('2305.03000'))"
+            " && document.querySelectorAll('a.search-title').length > 0"
+        )
+        page.reload()  # a shared link with a folded value chosen: the value shows, ticked
+        facet.locator(f":scope > label input[value='{rare}']:checked").wait_for()
+        page.close()
