@@ -308,6 +308,7 @@ class PageGroup:
 
 
 PAPERS_PER_GROUP = 1000
+CATEGORIES_PER_PAGE = 1000  # categories/ lists them by name, about 100 KB a page
 DIGESTS_PER_GROUP = 100
 
 
@@ -409,7 +410,10 @@ def site_plan(
                 undated=(),
                 briefs=archive_briefs(index, by_slug, items),
             )
-    yield page("categories.html", "categories/index.html", categories=index.categories)
+    # Pages of categories: a site that uses its tags as categories has thousands (12,106 at
+    # 10,000 digests of four tags each made categories/ a page of 1.1 MB).
+    for path, ctx in paginated("categories/", index.categories, CATEGORIES_PER_PAGE):
+        yield page("categories.html", path + "index.html", categories=ctx["items"], pager=ctx["pager"])
     for category in index.categories:
         digests = index.by_category[category.slug]
         context = frozen({"category": {"name": category.name, "slug": category.slug}})
