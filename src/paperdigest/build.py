@@ -618,7 +618,7 @@ class Builder:
             result.pages, result.written, result.rendered = site.pages, site.written, len(todo)
             result.changed = site.changed_files()
             result.bytes = site.bytes
-            too_big = site_size_problem(site.bytes, site.entries, CONFIG_NAME)
+            too_big = site_size_problem(site.bytes, site.entries, CONFIG_NAME, config)
             result.problems += [too_big] if too_big else []
 
     def last_manifest(self, cache: BuildCache) -> dict | None:

@@ -16,6 +16,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import jinja2
 
 from paperdigest.bibtex import author_names, bibtex_entry, issue_date, paper_doi, title_known
+from paperdigest.config import SiteConfig
 from paperdigest.errors import Problem
 from paperdigest.model import Paper
 from paperdigest.parse.srcset import map_srcset
@@ -193,17 +194,20 @@ class WithSize(Protocol):
     size: int  # bytes
 
 
-def site_size_problem(total: int, files: Mapping[str, WithSize], where: str) -> Problem | None:
+def site_size_problem(
+    total: int, files: Mapping[str, WithSize], where: str, config: SiteConfig
+) -> Problem | None:
     """A warning when the output (`total` bytes; `files`: output path -> something with a `size`
     in bytes) is over GitHub Pages' limit, and a note when it is near it (a collection that grows
-    gets there), naming the folders that take the most space and what makes them smaller."""
+    gets there), naming what takes the most space (a folder, or a file at the top by its own name:
+    papers.json is 100 MB at 10,000 digests) and the settings that would make it smaller."""
     limit = PAGES_LIMIT
     if total <= limit * NEAR_LIMIT:
         return None
-    by_folder: Counter[str] = Counter()
+    by_part: Counter[str] = Counter()
     for rel, entry in files.items():
-        by_folder[rel.split("/", 1)[0] + "/" if "/" in rel else "files at the top"] += entry.size
-    biggest = ", ".join(f"{name} {size / 1e6:,.0f} MB" for name, size in by_folder.most_common(3))
+        by_part[rel.split("/", 1)[0] + "/" if "/" in rel else rel] += entry.size
+    biggest = ", ".join(f"{name} {size / 1e6:,.0f} MB" for name, size in by_part.most_common(3))
     over = total > limit
     where_it_is = "over" if over else f"{total / limit:.0%} of"
     return Problem(
@@ -211,6 +215,16 @@ def site_size_problem(total: int, files: Mapping[str, WithSize], where: str) -> 
         None,
         "warning" if over else "note",
         f"the site is {total / 1e6:,.0f} MB, {where_it_is} GitHub Pages' limit of {limit / 1e6:,.0f} MB; "
-        f"most of it is {biggest} "
-        "(math: {output: mathml} writes the smallest formulas, search: false leaves the index out)",
+        f"most of it is {biggest}{smaller_site_hints(config)}",
     )
+
+
+def smaller_site_hints(config: SiteConfig) -> str:
+    """The settings of site.yaml that would make the site smaller, only those not already so: a
+    site built without search was told to set `search: false`."""
+    hints = []
+    if config.math.render == "build" and config.math.output != "mathml":
+        hints.append("math: {output: mathml} writes the smallest formulas")
+    if config.search:
+        hints.append("search: false leaves the index out")
+    return f" ({', '.join(hints)})" if hints else ""

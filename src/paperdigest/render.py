@@ -320,6 +320,7 @@ class PageGroup:
 
 
 PAPERS_PER_GROUP = 1000
+CATEGORIES_PER_PAGE = 1000  # categories/ lists them by name, about 100 KB a page
 DIGESTS_PER_GROUP = 100
 
 
@@ -355,7 +356,7 @@ def site_plan(
 
     history = history or SourceHistory()
     stats = {"digests": len(index.digests), "papers": len(index.papers), "categories": len(index.categories)}
-    pills = tuple((c.name, c.slug, c.count) for c in index.categories)
+    pills = home_pills(index.categories)
     bib = bib or BibEntries()
     bib.start()
     all_papers = tuple(index.papers.values())
@@ -421,7 +422,10 @@ def site_plan(
                 undated=(),
                 briefs=archive_briefs(index, by_slug, items),
             )
-    yield page("categories.html", "categories/index.html", categories=index.categories)
+    # Pages of categories: a site that uses its tags as categories has thousands (12,106 at
+    # 10,000 digests of four tags each made categories/ a page of 1.1 MB).
+    for path, ctx in paginated("categories/", index.categories, CATEGORIES_PER_PAGE):
+        yield page("categories.html", path + "index.html", categories=ctx["items"], pager=ctx["pager"])
     for category in index.categories:
         digests = index.by_category[category.slug]
         context = frozen({"category": {"name": category.name, "slug": category.slug}})
@@ -458,6 +462,18 @@ def site_plan(
     if config.cname:
         cname = f"{config.cname}\n".encode()
         yield Page("CNAME", make=lambda: cname)
+
+
+# Category pills on the front page: a site that uses its tags as categories has thousands (12,000
+# at 10,000 digests of four tags each made the front page 1 MB of pills above its latest digests).
+HOME_CATEGORIES = 30
+
+
+def home_pills(categories) -> tuple[tuple[str, str, int], ...]:
+    """The front page's categories as (name, slug, count): the HOME_CATEGORIES largest (ties by
+    name), in name order as categories/ lists them all."""
+    largest = {c.slug for c in sorted(categories, key=lambda c: (-c.count, c.name))[:HOME_CATEGORIES]}
+    return tuple((c.name, c.slug, c.count) for c in categories if c.slug in largest)
 
 
 def page(template: str, out: str, **context) -> Page:
@@ -539,29 +555,39 @@ SITEMAP_LIMIT = 50_000  # URLs in one sitemap file, by the sitemaps.org protocol
 def sitemap_pages(index: SiteIndex) -> Iterator[Page]:
     """sitemap.xml: the front page, the categories, the digests and the papers, oldest first. Past
     SITEMAP_LIMIT URLs (10,000 digests have 72,000) it is a sitemap index of sitemap-1.xml,
-    sitemap-2.xml, ...: the digests' parts (the first with the front page and the categories), then
-    the papers'. Each section is cut from its oldest end, so a new digest changes the last part of
-    each, not every part. Papers count by id only: a paper whose card changed keeps its URL."""
-    head = {"home": ("",), "categories": index.categories}  # "": the front page's path
+    sitemap-2.xml, ...: the first part holds the front page and then as many categories and
+    digests as fit; the categories that do not (a site of 50,000 tags) go on in parts of their own,
+    then the digests', then the papers'. Each section is cut from its oldest end, so a new digest
+    changes the last part of each, not every part. Papers count by id only: a paper whose card
+    changed keeps its URL."""
+    home, categories = ("",), index.categories  # "": the front page's path
     digests = index.summaries[::-1]
     paper_ids = tuple([p.id for p in reversed(index.papers_newest)])
-    if len(head["categories"]) + 1 + len(digests) + len(paper_ids) <= SITEMAP_LIMIT:
-        yield Page("sitemap.xml", "sitemap.xml", {**head, "digests": digests, "paper_ids": paper_ids})
+    if len(home) + len(categories) + len(digests) + len(paper_ids) <= SITEMAP_LIMIT:
+        context = {"home": home, "categories": categories, "digests": digests, "paper_ids": paper_ids}
+        yield Page("sitemap.xml", "sitemap.xml", context)
         return
-    none = {"home": (), "categories": (), "digests": (), "paper_ids": ()}
-    room = max(0, SITEMAP_LIMIT - len(head["categories"]) - 1)  # in the first part, beside the head
-    contexts = [{**none, **head, "digests": digests[:room]}]
-    contexts += [
-        {**none, "digests": digests[i : i + SITEMAP_LIMIT]} for i in range(room, len(digests), SITEMAP_LIMIT)
-    ]
-    contexts += [
-        {**none, "paper_ids": paper_ids[i : i + SITEMAP_LIMIT]}
-        for i in range(0, len(paper_ids), SITEMAP_LIMIT)
-    ]
+    room = SITEMAP_LIMIT - len(home)  # for categories in the first part
+    digests_first = max(0, room - len(categories))  # digests in the first part
+    first = {"categories": categories[:room], "digests": digests[:digests_first]}
+    contexts = [{**SITEMAP_NONE, "home": home, **first}]
+    contexts += sitemap_sections("categories", categories, room)
+    contexts += sitemap_sections("digests", digests, digests_first)
+    contexts += sitemap_sections("paper_ids", paper_ids, 0)
     parts = tuple(f"sitemap-{n}.xml" for n in range(1, len(contexts) + 1))
     for part, context in zip(parts, contexts, strict=True):
         yield Page(part, "sitemap.xml", context)
     yield Page("sitemap.xml", "sitemap-index.xml", {"parts": parts})
+
+
+SITEMAP_NONE = {"home": (), "categories": (), "digests": (), "paper_ids": ()}
+
+
+def sitemap_sections(name: str, items: tuple, start: int) -> list[dict]:
+    """The contexts of the sitemap parts that hold `items[start:]`, SITEMAP_LIMIT URLs each."""
+    return [
+        {**SITEMAP_NONE, name: items[i : i + SITEMAP_LIMIT]} for i in range(start, len(items), SITEMAP_LIMIT)
+    ]
 
 
 def paper_record(paper: Paper, urls: Urls) -> dict:
