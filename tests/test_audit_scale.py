@@ -244,3 +244,23 @@ def test_the_list_of_categories_is_paginated_by_name(tmp_path, monkeypatch):
         previous, here = here, links["next"]["href"] if "next" in links else None
     categories = sorted(p.name for p in (out / "categories").iterdir() if p.is_dir() and p.name != "page")
     assert listed == sorted(listed) and sorted(listed) == categories and len(listed) == 47
+
+
+def test_a_file_over_githubs_push_limit_is_noted_by_name(tmp_path, monkeypatch):
+    """papers.json passes 100 MB near 10,000 digests: GitHub refuses such a file in a push, so a
+    site published to a gh-pages branch fails to deploy with no word from the build. The limit is
+    made small here; a note (not a warning: the init workflow uploads without a push) names it."""
+    root = write_site(
+        tmp_path / "site",
+        {f"2023-05-{day:02d}.md": digest(day) for day in (1, 2)},
+        "title: T\nbase_url: https://example.org/\nsearch: false\n",
+    )
+    out = tmp_path / "_site"
+    monkeypatch.setattr(publish, "PUSH_FILE_LIMIT", 2_000)
+    result = Builder(root, out, jobs=1).build()
+    noted = {p.message.split(" ", 1)[0] for p in result.problems if "over 100 MB in a push" in p.message}
+    expected = {
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.stat().st_size > 2_000
+    }
+    assert "papers.json" in expected and noted == expected
+    assert all(p.level == "note" for p in result.problems if "in a push" in p.message)

@@ -53,7 +53,7 @@ from paperdigest.parallel import RenderFailed, parse_all, parse_chunk_items, ren
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.parse.digest import ParseResult
 from paperdigest.parse.source import looks_binary
-from paperdigest.publish import site_size_problem
+from paperdigest.publish import big_file_problems, site_size_problem
 from paperdigest.render import (
     FIRST_PAGE_ONLY,
     Page,
@@ -620,6 +620,7 @@ class Builder:
             result.bytes = site.bytes
             too_big = site_size_problem(site.bytes, site.entries, CONFIG_NAME, config)
             result.problems += [too_big] if too_big else []
+            result.problems += big_file_problems(site.entries, CONFIG_NAME)
 
     def last_manifest(self, cache: BuildCache) -> dict | None:
         """The manifest this builder stored last, unless another build has stored one since: the

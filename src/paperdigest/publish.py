@@ -219,6 +219,27 @@ def site_size_problem(
     )
 
 
+PUSH_FILE_LIMIT = 100_000_000  # bytes: GitHub refuses a push with a file larger than this
+
+
+def big_file_problems(files: Mapping[str, WithSize], where: str) -> list[Problem]:
+    """A note for each output file over GitHub's 100 MB file limit (papers.json passes it near
+    10,000 digests): publishing by pushing the site to a branch (gh-pages) fails on it, while the
+    Actions workflow `paperdigest init` writes uploads the site without a push."""
+    return [
+        Problem(
+            where,
+            None,
+            "note",
+            f"{rel} is {entry.size / 1e6:,.0f} MB: GitHub refuses a file over 100 MB in a push, so a "
+            "site published by pushing it to a branch (gh-pages) fails; the Pages workflow of "
+            "`paperdigest init` uploads it without a push",
+        )
+        for rel, entry in sorted(files.items())
+        if entry.size > PUSH_FILE_LIMIT
+    ]
+
+
 def smaller_site_hints(config: SiteConfig) -> str:
     """The settings of site.yaml that would make the site smaller, only those not already so: a
     site built without search was told to set `search: false`."""
