@@ -5,6 +5,7 @@ base path, absolute in the feeds, reported when missing, never copied from outsi
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import struct
@@ -356,3 +357,8 @@ def test_a_card_field_naming_a_file_of_the_site_links_it_on_the_card_and_the_pap
         hrefs = re.findall(r'href="([^"]*)"', html)
         assert "/repo/digests/data/x.csv" in hrefs and "/repo/projects/demo/" in hrefs, page
         assert not [h for h in hrefs if h.startswith("javascript:")], page
+    (paper,) = json.loads((out / "papers.json").read_text(encoding="utf-8"))["papers"]
+    assert [link["url"] for link in paper["links"]][:2] == [
+        "/repo/digests/data/x.csv",
+        "/repo/projects/demo/",
+    ]

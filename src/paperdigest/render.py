@@ -594,6 +594,10 @@ def paper_record(paper: Paper, urls: Urls) -> dict:
     record = plain_record(paper)
     del record["title_tex"]  # BibTeX's split of the title at its formulas: title_html shows them
     record["page"] = urls(Urls.paper(paper.id))
+    # A path of the site (a file a digest names) under the base path, as `page` is; others as written.
+    record["url"], record["code_url"] = (link_href(u, urls) or u for u in (paper.url, paper.code_url))
+    for link in record["links"]:
+        link["url"] = link_href(link["url"], urls) or link["url"]
     for mention in record["mentions"]:
         mention["date"] = mention["date"].isoformat() if mention["date"] else None
         mention["date_end"] = mention["date_end"].isoformat() if mention["date_end"] else None
