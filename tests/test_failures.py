@@ -232,3 +232,25 @@ def test_slugs_that_differ_only_in_case_get_their_own_folders_with_a_warning(tmp
     assert "differs only in case" in proc.stderr
     folders = sorted(p.name for p in (site / "_site/digests").iterdir() if p.is_dir())
     assert len({name.lower() for name in folders}) == len(folders) == 2
+
+
+@pytest.mark.parametrize(
+    "named, words",
+    [
+        ("notkatex.js", "is no KaTeX script (it names no KaTeX version)"),
+        ("kdir", "holds no katex.min.js"),
+    ],
+)
+def test_a_katex_js_that_is_no_katex_exits_2_and_touches_nothing(site, named, words):
+    """The bundled KaTeX typeset the site without a word in place of the one site.yaml named."""
+    run_cli("build", "--source", str(site), check=True)
+    before = site_tree(site / "_site")
+    (site / "notkatex.js").write_text("console.log('not KaTeX');\n", encoding="utf-8")
+    (site / "kdir").mkdir()
+    (site / "site.yaml").write_text(f"title: Failures\nsearch: false\nmath:\n  katex_js: {named}\n")
+    for command in ("build", "check"):
+        proc = run_cli(command, "--source", str(site))
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert f"site.yaml:4: error: math.katex_js: {site / named}" in proc.stdout + proc.stderr
+        assert words in proc.stdout + proc.stderr
+    assert site_tree(site / "_site") == before

@@ -387,6 +387,28 @@ def check_named_paths(config: SiteConfig) -> None:
         if not target.exists():
             _, lines = read_config(path)
             raise ConfigSource(path, lines).error(name, f"{name}: {target} does not exist")
+    if config.math.katex_js and (problem := katex_js_problem(config)):
+        _, lines = read_config(path)
+        raise ConfigSource(path, lines).error("math.katex_js", problem)
+
+
+def katex_js_problem(config: SiteConfig) -> str | None:
+    """What is wrong with the script math.katex_js names (it exists), or None. One that is no
+    katex.min.js (a folder without it, another script) was passed over for the bundled KaTeX
+    without a word, so the site was typeset by another KaTeX than the one it asked for."""
+    from paperdigest.katex_engine import configured_katex, read_script  # it imports this module
+
+    script = configured_katex(config)[0]
+    if not script.exists():  # math.katex_js names a folder (a KaTeX dist) without it
+        return f"math.katex_js: {script.parent} holds no katex.min.js"
+    try:
+        stat = script.stat()
+        version, _ = read_script(script, stat.st_size, stat.st_mtime_ns)
+    except OSError as exc:
+        return f"math.katex_js: cannot read {script}: {exc.strerror or exc}"
+    if version is None:
+        return f"math.katex_js: {script} is no KaTeX script (it names no KaTeX version)"
+    return None
 
 
 def base_url_problem(config: SiteConfig) -> Problem | None:
