@@ -89,7 +89,12 @@ def test_a_saved_digest_reloads_the_pages_it_changed_and_leaves_the_others_as_th
     a save that changes nothing (touch) reloads nothing; a 404 tab reloads when its page appears."""
     site = write_site(
         tmp_path / "src",
-        {"2024-01-01-first.md": digest(1, "First text."), "2024-01-02-second.md": digest(2, "Second text.")},
+        # Each text long enough to be read as English in every version (a neighbour's language,
+        # marked on its link, would otherwise change with a few words and rightly reload the page).
+        {
+            "2024-01-01-first.md": digest(1, "First text."),
+            "2024-01-02-second.md": digest(2, "Second text of the note."),
+        },
         CONFIG,
     )
     first, second = site / "digests" / "2024-01-01-first.md", site / "digests" / "2024-01-02-second.md"
@@ -105,8 +110,8 @@ def test_a_saved_digest_reloads_the_pages_it_changed_and_leaves_the_others_as_th
         for page in (edited, other, missing):
             page.evaluate("window.notReloaded = true")
 
-        second.write_text(digest(2, "Second text, edited."), encoding="utf-8")
-        edited.wait_for_selector("text=Second text, edited.", timeout=WAIT_MS)
+        second.write_text(digest(2, "Second text of the note, edited."), encoding="utf-8")
+        edited.wait_for_selector("text=Second text of the note, edited.", timeout=WAIT_MS)
         serve.wait_for_line(re.compile(r"^digests/2024-01-02-second\.md changed: rebuilt"))
         first.touch()  # saved unchanged: nothing to show again
         serve.wait_for_line(re.compile(r"^digests/2024-01-01-first\.md changed: rebuilt"))
@@ -117,8 +122,8 @@ def test_a_saved_digest_reloads_the_pages_it_changed_and_leaves_the_others_as_th
         # A digest broken, then fixed: the overlay comes and goes on the other page too, no reload.
         second.write_text("---\ntitle: [unclosed\n---\n\nBroken.\n", encoding="utf-8")
         other.wait_for_selector("#paperdigest-errors", timeout=WAIT_MS)
-        second.write_text(digest(2, "Second text, fixed."), encoding="utf-8")
-        edited.wait_for_selector("text=Second text, fixed.", timeout=WAIT_MS)
+        second.write_text(digest(2, "Second text of the note, fixed."), encoding="utf-8")
+        edited.wait_for_selector("text=Second text of the note, fixed.", timeout=WAIT_MS)
         other.wait_for_selector("#paperdigest-errors", state="detached", timeout=WAIT_MS)
 
         assert other.evaluate("window.notReloaded") is True
