@@ -7,6 +7,7 @@ is read at all (the old code took minutes on it; figures are in the commit messa
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from conftest import run_cli, write_site
@@ -63,3 +64,88 @@ def test_check_counts_lines_as_the_build_does_past_unicode_line_separators(tmp_p
     root = tmp_path / "separators"
     new_digest(root).write_text(text, encoding="utf-8")
     assert check_problems(root) == expected
+
+
+CARD = """\
+---
+title: Long runs
+date: 2023-05-02
+---
+
+### 1、A paper
+
+> 《A paper》
+>
+> - URL：https://arxiv.org/abs/2304.15004
+> - 单位：Stanford University{spaces}、MIT
+> - **Note{spaces}a bold mark never closed
+> - __{spaces}x
+> - Just words{spaces}and no colon
+> - 代码：https://github.com/a/b{breaks}
+> - Breaks{breaks}then text
+"""
+
+
+def papers_of(root: Path) -> list[dict]:
+    return json.loads((root / "_site" / "papers.json").read_text(encoding="utf-8"))["papers"]
+
+
+def test_card_lines_with_long_runs_of_spaces_or_breaks_are_read_in_linear_time(tmp_path):
+    """A card line is tried as `**Label**: value` and `Label: value`. The regexes did that with `\\s*`
+    beside a lazy label, and took `<br>`s off the end of the line with a search of `(?:<br>\\s*)+$`: a
+    line of 1,000 spaces after `**` took 4 s, one of 2,000 spaces 19 s to build, 4,000 minutes (cubic
+    and worse); each read of a line of 30,000 spaces without a colon took 12 s, of 10,000 `<br>`s
+    before text 10 s (quadratic). The card reads as it does with one space and one `<br>`."""
+    clean = write_site(
+        tmp_path / "clean", {"2023-05-02-runs.md": CARD.format(spaces=" ", breaks="<br>")}, SITE
+    )
+    run_cli("build", "--source", str(clean), check=True)
+    long_runs = CARD.format(spaces=" " * 30_000, breaks="<br>" * 10_000)
+    root = write_site(tmp_path / "long", {"2023-05-02-runs.md": long_runs}, SITE)
+    proc = run_cli("build", "--source", str(root), timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    assert papers_of(root) == papers_of(clean)
+    [paper] = papers_of(root)
+    assert paper["code_url"] == "https://github.com/a/b" and paper["affiliations"] == [
+        "Stanford University",
+        "MIT",
+    ]
+
+
+ATTRIBUTE_LISTS = """\
+---
+title: Attribute lists
+date: 2023-05-02
+---
+
+## Overview{spaces}x {{#overview}}
+
+{{:{spaces}never closed
+
+## Methods {{:{spaces}x {{#methods}}
+
+Text.
+{{:{spaces}.wide}}
+"""
+
+
+def spaces_as_one(html: str) -> str:
+    return re.sub(r"\s+", " ", html)
+
+
+def test_kramdown_attribute_lists_after_long_runs_of_spaces_are_read_in_linear_time(tmp_path):
+    """`{: ...}` and a heading's `{#id}` were found with `\\s*` before a list that may start with
+    spaces itself, and a heading's attributes were looked for again from each space before them:
+    at 20,000 spaces an unclosed `{:` took 3.7 s and a heading 4.3 s, each time they were tried
+    (quadratic). The page is the page the same digest gives with one space."""
+    name = "2023-05-02-ial.md"
+    clean = write_site(tmp_path / "clean", {name: ATTRIBUTE_LISTS.format(spaces=" ")}, SITE)
+    run_cli("build", "--source", str(clean), check=True)
+    root = write_site(tmp_path / "long", {name: ATTRIBUTE_LISTS.format(spaces=" " * 100_000)}, SITE)
+    proc = run_cli("build", "--source", str(root), timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    page = "_site/digests/2023-05-02-ial/index.html"
+    html = (root / page).read_text(encoding="utf-8")
+    assert spaces_as_one(html) == spaces_as_one((clean / page).read_text(encoding="utf-8"))
+    assert 'id="overview"' in html and 'id="methods"' in html and 'class="wide"' in html
+    assert "{: never closed" in spaces_as_one(html)
