@@ -149,3 +149,44 @@ def test_kramdown_attribute_lists_after_long_runs_of_spaces_are_read_in_linear_t
     assert spaces_as_one(html) == spaces_as_one((clean / page).read_text(encoding="utf-8"))
     assert 'id="overview"' in html and 'id="methods"' in html and 'class="wide"' in html
     assert "{: never closed" in spaces_as_one(html)
+
+
+INVISIBLE = """\
+---
+title: Copied from a web page
+date: 2023-05-02
+---
+
+### 1、A paper
+
+> 《A paper》
+>
+> - {zwsp}URL：https://arxiv.org/abs/2304.15004
+> - 单位{zwsp}：斯坦福大学、MIT
+> - Official{shy} Code{nbsp}：https://github.com/a/b
+> - 会{zwj}议：ICML 2023
+> - 类型{bom}：Poster
+> - 项目主页{lrm}：https://example.org/project
+"""
+
+
+def test_field_labels_with_invisible_characters_name_their_fields(tmp_path):
+    """Labels copied from web pages carry zero-width spaces and joiners, soft hyphens, direction
+    marks and byte-order marks. Only spaces (NBSP too) were ignored in a label: `单位\\u200b：` was
+    an unknown label, its affiliations a link. The card reads as the same card typed clean."""
+    name = "2023-05-02-invisible.md"
+    marks = {
+        "zwsp": "\u200b",
+        "shy": "\u00ad",
+        "nbsp": "\u00a0",
+        "zwj": "\u200d",
+        "bom": "\ufeff",
+        "lrm": "\u200e",
+    }
+    clean = write_site(tmp_path / "clean", {name: INVISIBLE.format(**dict.fromkeys(marks, ""))}, SITE)
+    run_cli("build", "--source", str(clean), check=True)
+    root = write_site(tmp_path / "copied", {name: INVISIBLE.format(**marks)}, SITE)
+    run_cli("build", "--source", str(root), check=True)
+    assert papers_of(root) == papers_of(clean)
+    [paper] = papers_of(root)
+    assert paper["affiliations"] == ["斯坦福大学", "MIT"] and paper["venue"] == "ICML 2023"

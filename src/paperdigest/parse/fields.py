@@ -76,9 +76,18 @@ class Labels:
         return self.roles.get(label_key(label), "")
 
 
+# What a label's words may be joined or surrounded with: spaces, `_`, hyphens, and the invisible
+# characters that text copied from web pages carries (a soft hyphen, zero-width spaces and joiners,
+# direction marks, a byte-order mark), which NFKC keeps and `\s` does not match.
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+LABEL_NOISE = re.compile(rf"[\s_\-·{INVISIBLE}]+")
+# What a label is shown without at its ends (str.strip: a regex anchored at the end is quadratic).
+LABEL_EDGES = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + INVISIBLE
+
+
 def label_key(label: str) -> str:
-    """'Official Code', 'official-code', 'ＯＦＦＩＣＩＡＬ　CODE' -> 'officialcode'."""
-    return re.sub(r"[\s_\-·]+", "", unicodedata.normalize("NFKC", label)).casefold()
+    """'Official Code', 'official-code', 'ＯＦＦＩＣＩＡＬ　CODE', '单位\\u200b' -> 'officialcode', '单位'."""
+    return LABEL_NOISE.sub("", unicodedata.normalize("NFKC", label)).casefold()
 
 
 def field_labels(extra: Mapping[str, Sequence[str]] | None = None) -> Labels:
@@ -149,7 +158,7 @@ def bold_label(line: str) -> tuple[str, str, str] | None:
 
 
 def _field(label: str, value: str, marked: bool, labels: Labels) -> FieldLine | None:
-    label = DECORATION.sub("", label).strip()
+    label = DECORATION.sub("", label).strip(LABEL_EDGES)
     if not label or NOT_A_LABEL.search(label):
         return None
     return FieldLine(label, labels.role(label), value.strip(), marked)
