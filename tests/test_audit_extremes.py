@@ -190,3 +190,29 @@ def test_field_labels_with_invisible_characters_name_their_fields(tmp_path):
     assert papers_of(root) == papers_of(clean)
     [paper] = papers_of(root)
     assert paper["affiliations"] == ["斯坦福大学", "MIT"] and paper["venue"] == "ICML 2023"
+
+
+def escaped_brackets(escape: str) -> str:
+    """A long note whose reference list escapes its brackets as pandoc writes them (`\\[1] ...`),
+    and a paragraph of escaped parentheses; `escape` is the backslash, or '' for the same text."""
+    references = "".join(f"{escape}[{n}] Author {n}, A title. 2023.\n\n" for n in range(1, 8001))
+    body = "A line of the note's text, long enough to make the note large.\n" * 32_000
+    parentheses = f"Parentheses: {f'{escape}( ' * 20_000}end.\n"
+    return f"---\ntitle: Escaped brackets\ndate: 2023-05-02\n---\n\n{references}{parentheses}\n{body}"
+
+
+def test_many_unclosed_math_brackets_are_text_in_linear_time(tmp_path):
+    """`\\[` at a line's start opens display math, `\\(` inline math, and texmath's regex looked for
+    the closing mark from each one to the end of the note (or paragraph): 2,000 `\\[n] Author` lines
+    above 4 MB of text took 103 s to parse, a paragraph of 10,000 `\\(` 0.65 s and of 40,000 10 s.
+    The escaped brackets are text, as the same note written without the escapes shows them."""
+    name = "2023-05-02-refs.md"
+    clean = write_site(tmp_path / "clean", {name: escaped_brackets("")}, SITE)
+    run_cli("build", "--source", str(clean), check=True, timeout=240)
+    root = write_site(tmp_path / "escaped", {name: escaped_brackets("\\")}, SITE)
+    proc = run_cli("build", "--source", str(root), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    page = "_site/digests/2023-05-02-refs/index.html"
+    html = (root / page).read_text(encoding="utf-8")
+    assert html == (clean / page).read_text(encoding="utf-8")
+    assert "<p>[8000] Author 8000, A title. 2023.</p>" in html and "<math" not in html
