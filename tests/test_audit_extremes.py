@@ -216,3 +216,62 @@ def test_many_unclosed_math_brackets_are_text_in_linear_time(tmp_path):
     html = (root / page).read_text(encoding="utf-8")
     assert html == (clean / page).read_text(encoding="utf-8")
     assert "<p>[8000] Author 8000, A title. 2023.</p>" in html and "<math" not in html
+
+
+FULL_WIDTH_ID = """\
+---
+title: Typed in full width
+date: 2023-05-03
+---
+
+### 1、Are Emergent Abilities a Mirage?
+
+> 《Are Emergent Abilities a Mirage?》
+>
+> - 论文：arXiv：{card_id}
+
+又见 arXiv：{text_id} 与 arXiv:{other_id}。
+"""
+EARLIER = """\
+---
+title: Earlier
+date: 2023-05-02
+---
+
+### 1、Another paper
+
+> - URL：https://arxiv.org/abs/2305.10601
+"""
+
+
+def test_arxiv_ids_typed_with_full_width_digits_are_the_same_papers(tmp_path):
+    """A Chinese input method types full-width digits, which `\\d` matches: `arXiv：２３０４.１５００４`
+    was the paper `２３０４.１５００４` (a page of its own beside 2304.15004's, and an arXiv link that
+    leads nowhere), and `２３０４.１５００４ｖ２` in a card's 论文 no paper at all. Written so, the
+    digest gives the papers that it gives written with ASCII digits."""
+    ascii_ids = {"card_id": "2304.15004v2", "text_id": "2304.15004", "other_id": "2305.10601"}
+    full_width = {key: value.translate(FULL_WIDTH) for key, value in ascii_ids.items()}
+    for name, ids in (("ascii", ascii_ids), ("full-width", full_width)):
+        digests = {"2023-05-02-earlier.md": EARLIER, "2023-05-03-typed.md": FULL_WIDTH_ID.format(**ids)}
+        run_cli("build", "--source", str(write_site(tmp_path / name, digests, SITE)), check=True)
+    expected = papers_without_summaries(tmp_path / "ascii")
+    assert sorted(paper["id"] for paper in expected) == ["2304.15004", "2305.10601"]
+    assert papers_without_summaries(tmp_path / "full-width") == expected
+    assert sorted(p.name for p in (tmp_path / "full-width/_site/papers").iterdir()) == [
+        "2304.15004",
+        "2305.10601",
+        "index.html",
+    ]
+
+
+FULL_WIDTH = str.maketrans("0123456789v", "０１２３４５６７８９ｖ")
+
+
+def papers_without_summaries(root: Path) -> list[dict]:
+    """papers.json's papers, less their summaries (the sentence as written, digits and all)."""
+    papers = papers_of(root)
+    for paper in papers:
+        paper.pop("summary")
+        for mention in paper["mentions"]:
+            mention.pop("summary")
+    return papers
