@@ -275,3 +275,49 @@ def papers_without_summaries(root: Path) -> list[dict]:
         for mention in paper["mentions"]:
             mention.pop("summary")
     return papers
+
+
+PAPERS_YAML = (
+    "# Corrections, saved by Notepad\n2304.15004:\n  title: Corrected – a title\n  venue: ICML 2023\n"
+)
+
+
+def test_papers_yaml_is_read_in_the_encodings_digests_and_site_yaml_are_read_in(tmp_path):
+    """Digests and site.yaml are read as UTF-8 or as UTF-16/UTF-32 with a byte-order mark, as
+    Windows editors save them; papers.yaml only as UTF-8 (`invalid YAML: 'utf-8' codec can't
+    decode byte 0xff in position 0`, no line). It gives the papers that the UTF-8 file gives, and
+    bytes of another encoding (Latin-1) are an error at their line."""
+    digest = {"2023-05-02-card.md": GOOD_CARD}
+    clean = write_site(tmp_path / "clean", digest, SITE)
+    (clean / "papers.yaml").write_text(PAPERS_YAML, encoding="utf-8")
+    run_cli("build", "--source", str(clean), check=True)
+    assert papers_of(clean)[0]["title"] == "Corrected – a title"
+    for name, raw in [
+        ("utf-16-le", PAPERS_YAML.replace("\n", "\r\n").encode("utf-16")),
+        ("utf-16-be", b"\xfe\xff" + PAPERS_YAML.encode("utf-16-be")),
+        ("utf-32", PAPERS_YAML.encode("utf-32")),
+    ]:
+        root = write_site(tmp_path / name, digest, SITE)
+        (root / "papers.yaml").write_bytes(raw)
+        proc = run_cli("build", "--source", str(root))
+        assert proc.returncode == 0, proc.stderr
+        assert papers_of(root) == papers_of(clean), name
+    latin = write_site(tmp_path / "latin-1", digest, SITE)
+    (latin / "papers.yaml").write_bytes(PAPERS_YAML.replace("–", "é").encode("latin-1"))
+    proc = run_cli("build", "--source", str(latin))
+    assert proc.returncode == 1
+    assert "papers.yaml:3: error: not UTF-8 text (byte 0xe9): save papers.yaml as UTF-8" in proc.stderr
+
+
+GOOD_CARD = """\
+---
+title: A card
+date: 2023-05-02
+---
+
+### 1、Are Emergent Abilities of Large Language Models a Mirage?
+
+> 《Are Emergent Abilities of Large Language Models a Mirage?》
+>
+> - URL：https://arxiv.org/abs/2304.15004
+"""
