@@ -26,7 +26,7 @@ from paperdigest.errors import Problem
 from paperdigest.group import SiteIndex
 from paperdigest.install_spec import requirement_problems
 from paperdigest.model import Digest
-from paperdigest.parse.source import DIGEST_SUFFIXES, key_lines, split_front_matter
+from paperdigest.parse.source import DIGEST_SUFFIXES, decode, key_lines, split_front_matter
 from paperdigest.parse.srcset import srcset_urls
 from paperdigest.publish import rfc3339
 from paperdigest.render import Urls, http_url, site_pages, theme_dir
@@ -166,7 +166,7 @@ def placeholder_problems(digest: Digest, source: str) -> list[Problem]:
     """Cards that still hold what `paperdigest new` wrote: its placeholder title, and, while its note
     is still in the card, the code and 单位 it left empty (in a finished card an empty code line just
     means no code). `source` is the digest file's text."""
-    lines = source.splitlines()
+    lines = source.split("\n")  # not splitlines(): a U+2028 or form feed ends no line for markdown-it
     starts = sorted(card.line for card in digest.cards)
     problems = []
     for card in digest.cards:
@@ -286,8 +286,10 @@ def line_of_digest_link(text: str, url: str) -> int | None:
 
 
 def read_text(path: Path) -> str:
+    """A digest file's text as the build read it (parse.source.decode: a byte-order mark dropped,
+    UTF-16 and UTF-32 decoded, newlines made \\n), so that lines found in it are the build's lines."""
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return decode(path.read_bytes(), "")[0]
     except OSError:
         return ""
 

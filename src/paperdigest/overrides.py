@@ -22,6 +22,7 @@ from paperdigest.errors import Problem, did_you_mean
 from paperdigest.model import Link, Paper
 from paperdigest.parse import papers as ids
 from paperdigest.parse.affiliations import split_affiliations
+from paperdigest.parse.source import encoding_of
 
 FILE_NAME = "papers.yaml"
 TEXT_FIELDS = {
@@ -50,9 +51,17 @@ def load_overrides(root: Path) -> tuple[dict[str, PaperOverride], list[Problem]]
         return {}, []
     if leaves(path, root.resolve()):  # a link out of the site: never read (see paperdigest.boundary)
         return {}, [link_problem(path, root)]
+    raw = path.read_bytes()
+    encoding = encoding_of(raw)  # read as digests and site.yaml are: UTF-16/UTF-32 with their BOM too
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        node = yaml.compose(raw.decode(encoding), Loader=yaml.BaseLoader)
+    except UnicodeDecodeError as exc:  # Latin-1 or GBK: the line of the first byte that is not text
+        before = raw[: exc.start].decode(encoding, errors="replace")
+        line = before.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+        name = {"utf-8-sig": "UTF-8"}.get(encoding, encoding.upper())
+        message = f"not {name} text (byte 0x{raw[exc.start]:02x}): save papers.yaml as UTF-8"
+        return {}, [Problem(FILE_NAME, line, "error", message)]
+    except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)
         return {}, [Problem(FILE_NAME, mark.line + 1 if mark else None, "error", f"invalid YAML: {reason}")]

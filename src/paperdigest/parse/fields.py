@@ -45,12 +45,19 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 FIELD_NAMES = tuple(FIELD_LABELS)
 
-# Reposts copied from HTML end each field line with a `<br>`: the line break, not the value's.
-TRAILING_BREAK = re.compile(r"(?:<br\s*/?>\s*)+$", re.IGNORECASE)
+# Reposts copied from HTML end each field line with a `<br>`: the line break, not the value's. Matched
+# at the start of the reversed line (without_trailing_breaks): searched for as `(?:<br>\s*)+$`, the
+# run of breaks was tried again from each break in it, and from each `<br>` of a line of them.
+REVERSED_TRAILING_BREAKS = re.compile(r"(?:\s*>/?\s*rb<)+", re.IGNORECASE)
 # Chinese reposts put the label in lenticular brackets: "【论文地址】https://..." (a colon optional).
 BRACKET_LABEL = re.compile(r"^【([^】\n]{1,20})】\s*[:：]?(.*)$", re.DOTALL)
-BOLD_LABEL = re.compile(r"^(\*\*|__)\s*([^*_\n]+?)\s*([:：])?\s*\1(.*)$", re.DOTALL)
-PLAIN_LABEL = re.compile(r"^([^:：\n]+?)\s*(?:：|:(?!//))(.*)$", re.DOTALL)
+# The bold part is read by one run of [^*_\n] and trimmed in bold_label(): the spaces around the
+# label and its colon written as `\s*` quantifiers beside a lazy label took minutes on a line of a
+# few thousand spaces without a closing `**` (each quantifier tried every split of the run).
+BOLD_LABEL = re.compile(r"^(\*\*|__)([^*_\n]*)\1(.*)$", re.DOTALL)
+# The label is all before the first colon (trimmed in _field): a lazy label and `\s*` before the
+# colon tried every split of a run of spaces, quadratic in a line of them without a colon.
+PLAIN_LABEL = re.compile(r"^([^:：\n]+)(?:：|:(?!//))(.*)$", re.DOTALL)
 COLON = re.compile(r"^\s*(?:：|:(?!//))")
 # Written before a label for decoration: "📄 **Paper**:", "- 🔗 链接：".
 DECORATION = re.compile(r"^[\s\u200d\ufe0f\U0001f000-\U0001faff\u2190-\u2bff]+")
@@ -69,9 +76,18 @@ class Labels:
         return self.roles.get(label_key(label), "")
 
 
+# What a label's words may be joined or surrounded with: spaces, `_`, hyphens, and the invisible
+# characters that text copied from web pages carries (a soft hyphen, zero-width spaces and joiners,
+# direction marks, a byte-order mark), which NFKC keeps and `\s` does not match.
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+LABEL_NOISE = re.compile(rf"[\s_\-·{INVISIBLE}]+")
+# What a label is shown without at its ends (str.strip: a regex anchored at the end is quadratic).
+LABEL_EDGES = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + INVISIBLE
+
+
 def label_key(label: str) -> str:
-    """'Official Code', 'official-code', 'ＯＦＦＩＣＩＡＬ　CODE' -> 'officialcode'."""
-    return re.sub(r"[\s_\-·]+", "", unicodedata.normalize("NFKC", label)).casefold()
+    """'Official Code', 'official-code', 'ＯＦＦＩＣＩＡＬ　CODE', '单位\\u200b' -> 'officialcode', '单位'."""
+    return LABEL_NOISE.sub("", unicodedata.normalize("NFKC", label)).casefold()
 
 
 def field_labels(extra: Mapping[str, Sequence[str]] | None = None) -> Labels:
@@ -108,13 +124,13 @@ class FieldLine:
 
 def read_field(line: str, labels: Labels) -> FieldLine | None:
     """`Label: value` in any of its spellings, or None for a line that is not a field."""
-    line = TRAILING_BREAK.sub("", DECORATION.sub("", line.strip()))
+    line = without_trailing_breaks(DECORATION.sub("", line.strip()))
     bracket = BRACKET_LABEL.match(line)
     if bracket and labels.role(bracket.group(1)):  # not "【1】Title" nor "【ViViT】A Video ..."
         return _field(bracket.group(1), bracket.group(2), False, labels)
-    bold = BOLD_LABEL.match(line)
+    bold = bold_label(line)
     if bold:
-        label, inner_colon, rest = bold.group(2), bold.group(3), bold.group(4)
+        label, inner_colon, rest = bold
         colon = COLON.match(rest)
         if inner_colon or colon:
             return _field(label, rest[colon.end() :] if colon and not inner_colon else rest, True, labels)
@@ -122,8 +138,27 @@ def read_field(line: str, labels: Labels) -> FieldLine | None:
     return _field(plain.group(1), plain.group(2), False, labels) if plain else None
 
 
+def without_trailing_breaks(line: str) -> str:
+    """The line without the `<br>`s (and spaces) at its end: 'a<br> <BR/>' -> 'a'."""
+    m = REVERSED_TRAILING_BREAKS.match(line[::-1])
+    return line[: len(line) - m.end()] if m else line
+
+
+def bold_label(line: str) -> tuple[str, str, str] | None:
+    """(label, the colon inside the bold or '', the rest of the line) of `**Label:** rest` or
+    `**Label**: rest`; None when the line starts with no bold text."""
+    m = BOLD_LABEL.match(line)
+    if not m or not m.group(2):
+        return None
+    inner, rest = m.group(2).strip(), m.group(3)
+    label, colon = inner[:-1].rstrip(), inner[-1:]
+    if colon in (":", "：") and label:
+        return label, colon, rest
+    return inner or m.group(2), "", rest  # only spaces: no label (_field), and no other reading
+
+
 def _field(label: str, value: str, marked: bool, labels: Labels) -> FieldLine | None:
-    label = DECORATION.sub("", label).strip()
+    label = DECORATION.sub("", label).strip(LABEL_EDGES)
     if not label or NOT_A_LABEL.search(label):
         return None
     return FieldLine(label, labels.role(label), value.strip(), marked)

@@ -32,9 +32,12 @@ from paperdigest.parse.obsidian import obsidian_plugin
 from paperdigest.parse.srcset import map_srcset
 
 # kramdown inline attribute lists: `{: style="width:50%" .center #id}`.
-IAL = re.compile(r"\{:\s*([^{}]*)\}")  # no `{` inside: each try stops at the next one (linear)
+# No `{` inside: each try stops at the next one. The spaces after `{:` are the list's (parse_ial skips
+# them): a `\s*` of their own before the list took every split of a run of spaces never closed.
+IAL = re.compile(r"\{:([^{}]*)\}")
 # Written after a heading's text: kramdown's `{#id}`, or an attribute list `{#id .class}` / `{: #id}`.
-HEADING_ATTRS = re.compile(r"[ \t]*\{(?::[ \t]*|(?=[#.]))([^{}]*)\}[ \t]*$")
+# The spaces before it start where a run of them starts, not again at each of its spaces (quadratic).
+HEADING_ATTRS = re.compile(r"(?<![ \t])[ \t]*\{(?::|(?=[#.]))([^{}]*)\}[ \t]*$")
 # A key starts where a word starts: tried at every letter of a long word, it was quadratic.
 IAL_ATTR = re.compile(r"""([#.])([\w-]+)|(?<![\w-])([\w-]+)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
 LEAF_BLOCKS = ("fence", "code_block", "math_block", "html_block", "hr")

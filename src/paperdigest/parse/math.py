@@ -28,8 +28,8 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_block_dollar, math_inline_dollar
-from mdit_py_plugins.texmath import texmath_plugin
-from mdit_py_plugins.texmath.index import make_inline_func
+from mdit_py_plugins.texmath.index import make_block_func, make_inline_func
+from mdit_py_plugins.texmath.index import rules as texmath_rules
 
 from paperdigest.parse.mathtext import DEFINES, KATEX_SCOPE, as_latex, readable
 from paperdigest.parse.offsets import first_at_or_after
@@ -164,8 +164,12 @@ def math_plugin(md: MarkdownIt) -> None:
     interrupts = {"alt": ["paragraph", "reference", "blockquote", "list"]}
     md.block.ruler.at("math_block", kramdown_math_block(), interrupts)
     md.block.ruler.after("math_block", "math_environment", environment_block, interrupts)
-    # \(..\) and \[..\]; texmath emits the same token types as dollarmath.
-    texmath_plugin(md, delimiters="brackets")
+    # \(..\) and \[..\]: texmath's rules, placed as its plugin places them (its token types are
+    # dollarmath's), each tried only where its closing mark follows.
+    for rule in texmath_rules["brackets"]["inline"]:
+        md.inline.ruler.before("escape", rule["name"], closed_inline(rule))
+    for rule in texmath_rules["brackets"]["block"]:
+        md.block.ruler.before("fence", rule["name"], closed_block(rule))
     md.core.ruler.push("math_lines", math_lines_rule)
     md.core.ruler.after("math_lines", "math_macros", math_macros_rule)
     rules = md.add_render_rule
@@ -271,7 +275,7 @@ def math_span_parser() -> MarkdownIt:
     md = MarkdownIt("zero")
     md.enable("backticks")
     md.inline.ruler.push("math_dollars", recorded(kramdown_math_inline()))
-    md.inline.ruler.push("math_parens", recorded(make_inline_func(BRACKETS[0])))
+    md.inline.ruler.push("math_parens", recorded(closed_inline(BRACKETS[0])))
     return md
 
 
@@ -316,8 +320,50 @@ def html_text_parser() -> MarkdownIt:
     md = MarkdownIt("zero")
     md.inline.ruler.push("math_dollars", kramdown_math_inline())
     for rule in BRACKETS:
-        md.inline.ruler.push(rule["name"], make_inline_func(rule))
+        md.inline.ruler.push(rule["name"], closed_inline(rule))
     return md
+
+
+# The closing mark of each texmath delimiter. texmath's regexes run on a copy of the rest of the
+# text from each opening mark and scan it to the end when no closing mark comes: a line of many
+# unclosed `\(`, or a note whose lines start with `\[1] Author` (as pandoc escapes a reference's
+# bracket), was quadratic (2,000 such lines above 4 MB of text: 103 s). The rules below look the
+# closing mark up once per text first (parse.offsets), and call texmath's only when one follows.
+CLOSING = {"\\(": re.compile(r"\\\)"), "\\[": re.compile(r"\\\]")}
+
+
+def closed_inline(rule: dict):
+    """texmath's inline rule for `rule`, tried only where its closing mark comes later in the text
+    (after at least one character: the regex's `.+?`)."""
+    texmath = make_inline_func(rule)
+    tag, closing = rule["tag"], CLOSING[rule["tag"]]
+
+    def inline(state: StateInline, silent: bool) -> bool:
+        if not state.src.startswith(tag, state.pos):
+            return False
+        if first_at_or_after(state.src, closing, state.pos + len(tag) + 1) is None:
+            return False
+        return texmath(state, silent)
+
+    return inline
+
+
+def closed_block(rule: dict):
+    """texmath's block rule for `rule`, tried only where its closing mark comes in the block (a
+    quote or list item, or the note) that the line is in: texmath accepts no other."""
+    texmath = make_block_func(rule)
+    tag, closing = rule["tag"], CLOSING[rule["tag"]]
+
+    def block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        begin = state.bMarks[start] + state.tShift[start]
+        if not state.src.startswith(tag, begin):
+            return False
+        at = first_at_or_after(state.src, closing, begin + len(tag) + 1)
+        if at is None or at + len(tag) - 1 > state.eMarks[end - 1]:
+            return False
+        return texmath(state, start, end, silent)
+
+    return block
 
 
 def html_math(html: str, line: int | None, env: dict) -> str:

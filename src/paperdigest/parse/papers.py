@@ -70,8 +70,8 @@ def id_as_written(text: str) -> tuple[str, int]:
 
 def bare_arxiv_id(text: str) -> str:
     """'2306.00005', 'arXiv:2306.00005v2', 'hep-th/9901001' written alone -> the canonical id;
-    anything else -> ''."""
-    m = BARE_ARXIV_ID.fullmatch(text.strip())
+    anything else -> ''. Typed in full width (`２３０４.１５００４ｖ２`), it is the same id."""
+    m = BARE_ARXIV_ID.fullmatch(unicodedata.normalize("NFKC", text).strip())
     return canonical_id(m.group(1)) if m else ""
 
 
@@ -81,9 +81,17 @@ def canonical_id(found: str) -> str:
     arXiv cannot have given (impossible_id): a link to 2304.1500 is a typo, not a paper."""
     if not found:
         return ""
+    found = ascii_digits(found)
     old = OLD_STYLE_ID.fullmatch(found)
     aid = f"{old.group('archive').lower()}/{found.rsplit('/', 1)[1]}" if old else found
     return "" if impossible_id(aid) else aid
+
+
+def ascii_digits(text: str) -> str:
+    """'２３０４.１５００４' -> '2304.15004'. `\\d` matches the digits of any script, and an id typed
+    with full-width digits (a Chinese input method's) is the same paper, whose page and arXiv
+    URL have the ASCII digits arXiv gave it."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
 
 
 def impossible_references(text: str) -> Iterator[tuple[int, str, str]]:
@@ -98,6 +106,7 @@ def impossible_references(text: str) -> Iterator[tuple[int, str, str]]:
 def impossible_id(aid: str) -> str:
     """Why arXiv cannot have given `aid` ('' when it can): a month past 12, or a number with a
     digit too many or too few for its month (4 digits from 0704 to 1412, 5 from 1501 on)."""
+    aid = ascii_digits(aid)
     new = NEW_STYLE_ID.fullmatch(aid)
     old = OLD_STYLE_ID.fullmatch(aid)
     month = int((new or old).group("month"))
