@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import socket
 import subprocess
+import sys
 
 import pytest
 
-from conftest import run_cli
+from conftest import REPO, run_cli, write_site
 from paperdigest.install_spec import PLACEHOLDER
 
 DATE = "2023-05-03"
@@ -259,3 +261,22 @@ def test_init_leaves_a_gitignore_that_has_every_line_as_it_is(tmp_path):
     proc = run_cli("init", str(tmp_path / "b"), "--install", "paperdigest==1.0.0")
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "b" / ".gitignore").read_bytes() == complete and ".gitignore" not in proc.stdout
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_without_a_traceback(tmp_path):
+    """`paperdigest check --format json | head` ended with a BrokenPipeError traceback."""
+    site = write_site(tmp_path, {"2024-01-01-a.md": "---\ntitle: A\n---\n\nText.\n"})
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before a line is written
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "paperdigest", "check", "--source", str(site), "--format", "json"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        )
+    finally:
+        os.close(write)
+    assert proc.returncode == 141 and proc.stderr == "", proc.stderr

@@ -86,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous output is unchanged", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of the output left (`check --format json | head`): nothing more to say to
+        # it. stdout goes to /dev/null so that Python's flush at exit raises no second error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except SystemExit as exc:
         if exc.code == 143:  # SIGTERM, turned into SystemExit above
             print("terminated; the previous output is unchanged", file=sys.stderr)
