@@ -127,3 +127,24 @@ def test_the_problem_lines_quoted_are_what_a_build_prints(tmp_path):
     quotes = [q.replace("/srv/shared", str(outside)) for q in quoted_problems()]
     assert len(quotes) == 5, quotes
     assert [q for q in quotes if q not in printed] == [], "\n".join(printed)
+
+
+def commands_table() -> dict[str, set[str]]:
+    """README, *Commands*: each command's options, from its synopsis in the table's first column."""
+    table = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    found = {}
+    for synopsis in re.findall(r"^\| `paperdigest (\w+)([^`]*)` \|", table, flags=re.M):
+        command, options = synopsis
+        found[command] = set(re.findall(r"--[\w-]+", options))
+    return found
+
+
+def test_every_command_and_option_is_in_the_commands_table():
+    """The table's synopses against `paperdigest COMMAND --help`, both ways."""
+    documented = commands_table()
+    top = run_cli("--help", check=True).stdout
+    commands = set(re.search(r"\{([\w,]+)\}", top).group(1).split(","))
+    assert set(documented) == commands
+    for command in sorted(commands):
+        usage = run_cli(command, "--help", check=True).stdout.split("\n\n", 1)[0]
+        assert documented[command] == set(re.findall(r"--[\w-]+", usage)) - {"--help"}, command
