@@ -1,15 +1,19 @@
 """README.md read from the outside: the names it gives a theme override exist (and none is left
-unnamed), the modules and scripts it names are files, and the problem lines it quotes are the ones
-a build prints for those inputs."""
+unnamed), the modules and scripts it names are files, the problem lines it quotes are the ones a
+build prints for those inputs, its Commands table gives every option of every command, and its
+`fields:` example does what it says."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import jinja2
+import yaml
 
 from conftest import REPO, run_cli, write_site
 from paperdigest.config import load_config
+from paperdigest.parse.fields import FIELD_LABELS
 from paperdigest.render import make_environment
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -148,3 +152,29 @@ def test_every_command_and_option_is_in_the_commands_table():
     for command in sorted(commands):
         usage = run_cli(command, "--help", check=True).stdout.split("\n\n", 1)[0]
         assert documented[command] == set(re.findall(r"--[\w-]+", usage)) - {"--help"}, command
+
+
+def test_the_fields_example_adds_labels_and_they_name_the_field(tmp_path):
+    """`fields: {code: [源码, Repo]}` was the example of adding labels, but both were built in
+    already: copied into site.yaml it changed nothing. The example's labels must be new ones, and
+    with it a card's line under such a label is the paper's code."""
+    snippet = re.search(r"e\.g\. `(fields: \{[^`]*\})`", README).group(1)
+    added = yaml.safe_load(snippet)["fields"]
+    assert [(f, label) for f, labels in added.items() for label in labels if label in FIELD_LABELS[f]] == []
+
+    ((field, labels),) = added.items()
+    assert field == "code"  # the card below gives a code URL
+    cards = "".join(
+        f"### {n}、Paper {n}\n\n> 《Paper {n}》\n>\n> - URL：https://arxiv.org/abs/2401.0000{n}\n"
+        f"> - {label}：https://github.com/a/repo{n}\n\n"
+        for n, label in enumerate(labels, start=1)
+    )
+    site = write_site(
+        tmp_path,
+        {"2024-01-01-a.md": "---\ntitle: A\n---\n\n" + cards},
+        config=f"title: T\nbase_url: https://example.org/\n{snippet}\n",
+    )
+    run_cli("build", "--source", str(site), check=True)
+    lines = (site / "_site" / "papers.json").read_text(encoding="utf-8")
+    codes = {p["id"]: p["code_url"] for p in json.loads(lines)["papers"]}
+    assert codes == {f"2401.0000{n}": f"https://github.com/a/repo{n}" for n in range(1, len(labels) + 1)}
