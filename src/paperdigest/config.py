@@ -148,7 +148,7 @@ class SiteConfig:
         "",
     )
     fields: dict = doc(
-        "More labels for paper fields, by field, e.g. {code: [源码, Repo]}; added to the built-in ones "
+        "More labels for paper fields, by field, e.g. {code: [实现, Implementation]}; added to the built-in ones "
         f"(README, *Field labels*). Fields: {', '.join(FIELD_NAMES)}. Case, spaces and full-width "
         "letters do not matter.",
         factory=dict,

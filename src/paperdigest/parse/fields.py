@@ -7,7 +7,7 @@
     【论文地址】https://arxiv.org/abs/2212.09748            a known label in 【】, as reposts write it
 
 markdown-it has already taken off the `>` and list markers when a line gets here. A site adds labels
-to any field in site.yaml: `fields: {code: [源码, Repo]}`.
+to any field in site.yaml: `fields: {code: [实现, Implementation]}`.
 """
 
 from __future__ import annotations
