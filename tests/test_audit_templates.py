@@ -286,3 +286,28 @@ def test_an_error_that_only_some_pages_data_cause_names_the_page(tmp_path):
         proc = run_cli(command, "--source", str(site), *(("--jobs", jobs) if jobs else ()))
         assert proc.returncode == 1
         assert re.search(expected, proc.stderr + proc.stdout, re.M), proc.stderr + proc.stdout
+
+
+def test_an_override_reading_what_no_fingerprint_describes_is_rendered_every_build(tmp_path):
+    """`index.__class__` in an override ended every build with a traceback from the fingerprinter
+    (`Unknown: type`); such a part is now never the same twice, so its pages are rendered again."""
+    site = write_site(
+        tmp_path / "site",
+        {"2024-01-01-a.md": "---\ntitle: A\ndate: 2024-01-01\n---\n\nText.\n"},
+        "title: T\nbase_url: https://example.org/\nsearch: false\n",
+    )
+    (site / "templates").mkdir()
+    (site / "templates" / "index.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p id="k">{{ index.__class__.__name__ }} '
+        "{{ index.digests|length }}</p>{% endblock %}\n",
+        encoding="utf-8",
+    )
+    for day in (2, 3):  # a build, then one from its cache after a digest is added
+        proc = run_cli("build", "--source", str(site))
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+        (site / "digests" / f"2024-01-0{day}-b.md").write_text(
+            f"---\ntitle: B{day}\n---\n\nMore.\n", encoding="utf-8"
+        )
+    run_cli("build", "--source", str(site), check=True)
+    assert '<p id="k">SiteIndex 3</p>' in (site / "_site" / "index.html").read_text(encoding="utf-8")
+    assert site_tree(site / "_site") == clean_build_tree(site, tmp_path)
