@@ -20,6 +20,11 @@ FORMULAS = (
     r"\min_{x\in X} f(x)",
     r"\frac{a+b}{c}",
     r"D:\sum_{i=1}^n x_i = \frac{a+b}{c}",
+    r"x \stackrel{\text{def}}{=} y",
+    r"\overset{a}{b}",
+    r"\boxed{x}",
+    r"D:\boxed{E = mc^2}",
+    r"\cancel{x} + \bcancel{y} + \sout{z}",
 )
 
 
@@ -45,6 +50,19 @@ GLYPHS_JS = """(i) => {
 }"""
 
 
+# The boxes of formula number `i`'s \boxed (MathML's <menclose> or KaTeX's `.fbox`), in em of the
+# formula's font, with the widths of their four borders in px and their background images.
+BOXES_JS = """(i) => {
+  const formula = document.querySelectorAll('.math')[i];
+  const em = parseFloat(getComputedStyle(formula.querySelector('.katex')).fontSize);
+  return [...formula.querySelectorAll('menclose, .fbox')].map(e => {
+    const r = e.getBoundingClientRect(), style = getComputedStyle(e);
+    return {width: r.width / em, height: r.height / em, background: style.backgroundImage,
+            borders: ['Top', 'Right', 'Bottom', 'Left'].map(side => parseFloat(style[`border${side}Width`]))};
+  });
+}"""
+
+
 @pytest.fixture(scope="module")
 def glyphs(browser, tmp_path_factory) -> dict[str, dict[str, list]]:
     """output ("mathml" or "html") -> formula -> its glyphs, FORMULAS built once per output."""
@@ -57,8 +75,13 @@ def glyphs(browser, tmp_path_factory) -> dict[str, dict[str, list]]:
 
 
 def measure(browser, site: Path, formulas: tuple[str, ...]) -> dict[str, list]:
+    """formula -> its glyphs, and "boxes of " + formula -> its boxes."""
+    found = {}
     with open_formulas(browser, site) as page:
-        return {tex: page.evaluate(GLYPHS_JS, i) for i, tex in enumerate(formulas)}
+        for i, tex in enumerate(formulas):
+            found[tex] = page.evaluate(GLYPHS_JS, i)
+            found[f"boxes of {tex}"] = page.evaluate(BOXES_JS, i)
+    return found
 
 
 def gap(glyphs: list, left: str, right: str) -> float:
@@ -95,3 +118,42 @@ def test_operators_in_scripts_and_inline_fractions_are_set_tight(glyphs):
     # The reference does space them on the line: the comparison can tell.
     line = glyphs["html"][r"D:\sum_{i=1}^n x_i = \frac{a+b}{c}"]
     assert gap(line, "+", "b") > 0.15, line
+
+
+def test_a_relation_stacked_under_a_note_is_drawn_under_it(glyphs):
+    """`\\stackrel{\\text{def}}{=}` and `\\overset{a}{b}` are KaTeX's <mo> or <mi> around a <mover>:
+    a token element holds text in MathML Core, and Chromium drew 'x =def y' on one line."""
+    for tex, base, note in ((r"x \stackrel{\text{def}}{=} y", "=", "def"), (r"\overset{a}{b}", "b", "a")):
+        for output in ("mathml", "html"):
+            found = {g[0]: g for g in glyphs[output][tex]}
+            (_, base_left, base_right, base_top, base_bottom), (_, left, right, top, bottom) = (
+                found[base],
+                found[note],
+            )
+            assert (top + bottom) / 2 < (base_top + base_bottom) / 2 - 0.3, (output, tex, found)  # above it
+            middle, base_middle = (left + right) / 2, (base_left + base_right) / 2
+            assert abs(middle - base_middle) < 0.1, (output, tex, found)  # centred over it
+    # ≝ is a relation: as far from x and y as KaTeX sets it.
+    assert_gaps_as_in_katex_html(glyphs, {r"x \stackrel{\text{def}}{=} y": [("x", "="), ("=", "y")]})
+
+
+def test_boxed_formulas_have_their_box(glyphs):
+    """`\\boxed` is KaTeX's <menclose notation="box">, which MathML Core left out: Chromium drew the
+    formula without its box. The box is as big as KaTeX's, formula and padding."""
+    for tex in (r"\boxed{x}", r"D:\boxed{E = mc^2}"):
+        (drawn,), (reference,) = glyphs["mathml"][f"boxes of {tex}"], glyphs["html"][f"boxes of {tex}"]
+        assert all(width >= 1 for width in drawn["borders"]), (tex, drawn)
+        assert abs(drawn["width"] - reference["width"]) < 0.15, (tex, drawn, reference)
+        assert abs(drawn["height"] - reference["height"]) < 0.15, (tex, drawn, reference)
+
+
+def test_cancelled_and_struck_out_letters_are_struck(glyphs):
+    """`\\cancel`, `\\bcancel` and `\\sout` are <menclose> strikes, which MathML Core left out: the
+    letters were drawn as if not cancelled. Each strike is a line drawn across its letter's box."""
+    tex = r"\cancel{x} + \bcancel{y} + \sout{z}"
+    strikes = glyphs["mathml"][f"boxes of {tex}"]
+    letters = {g[0]: g for g in glyphs["mathml"][tex]}
+    assert len(strikes) == 3, strikes
+    for strike, letter in zip(strikes, "xyz", strict=True):
+        assert "linear-gradient" in strike["background"], strike
+        assert strike["width"] >= letters[letter][2] - letters[letter][1] - 0.01, (strike, letters)

@@ -71,9 +71,64 @@ def styled(char: str, style: str) -> str | None:
 
 def for_mathml_core(mathml: str) -> str:
     """KaTeX's MathML with what MathML Core browsers ignore said in a way they draw."""
-    return operator_spaces(
-        display_lines(tag_widths(stretchy_fences(aligned_columns(unicode_variants(script_spacing(mathml))))))
-    )
+    mathml = unicode_variants(script_spacing(rows_for_tokens_of_elements(mathml)))
+    return operator_spaces(display_lines(tag_widths(stretchy_fences(aligned_columns(enclosures(mathml))))))
+
+
+# `\stackrel{\text{def}}{=}` and `\overset{a}{b}` are KaTeX's <mo> or <mi> around a <mover>, and
+# `\bmod` an <mo> around the row of its letters. A token element holds text in MathML Core:
+# Chromium drew the <mover> inside it as a row, 'x =def y' for x ≝ y. An <mrow> holds it as
+# KaTeX meant (a row whose only element is an operator is that operator, spaced as one); spaces the
+# token set on its sides become <mspace>s.
+TOKEN_OF_ELEMENTS = re.compile(r"<(mo|mi)((?:\s[^>]*)?)>(?=<m)")
+SIDE_SPACE = re.compile(r'\b(lspace|rspace)="([^"]*)"')
+
+
+def rows_for_tokens_of_elements(mathml: str) -> str:
+    at = 0
+    while found := TOKEN_OF_ELEMENTS.search(mathml, at):
+        tag, attrs = found.groups()
+        end = element_end(mathml, found.start())
+        inside = mathml[found.end() : end - len(f"</{tag}>")]
+        spaces = dict(SIDE_SPACE.findall(attrs))
+        before = f'<mspace width="{spaces["lspace"]}"/><mrow>' if "lspace" in spaces else "<mrow>"
+        after = f'</mrow><mspace width="{spaces["rspace"]}"/>' if "rspace" in spaces else "</mrow>"
+        mathml = mathml[: found.start()] + before + inside + after + mathml[end:]
+        at = found.start() + len(before)  # the tokens inside come next
+    return mathml
+
+
+# \boxed, \fbox, \cancel, \bcancel, \xcancel and \sout are KaTeX's <menclose>, which MathML Core
+# left out: browsers draw its content as a row and nothing else, so `\boxed{E = mc^2}` lost its
+# box and `\cancel{x}` its stroke. CSS, which browsers apply to any MathML element, draws them:
+# a border for a box (KaTeX's \fboxsep of 0.3em inside), gradients for the strokes.
+STROKE = "linear-gradient({}, transparent calc(50% - 0.03em), currentColor calc(50% - 0.03em), currentColor calc(50% + 0.03em), transparent calc(50% + 0.03em))"
+ENCLOSURE_STYLES = {
+    "box": "border:0.04em solid;padding:0.3em",
+    "updiagonalstrike": STROKE.format(
+        "to top left"
+    ),  # the middle line of `to top left` joins bottom left and top right
+    "downdiagonalstrike": STROKE.format("to top right"),
+    "horizontalstrike": STROKE.format("to top"),
+    "actuarial": "border-top:0.04em solid;border-right:0.04em solid;padding:0 0.04em",
+}
+MENCLOSE = re.compile(r'<menclose notation="([a-z ]+)">')
+
+
+def enclosures(mathml: str) -> str:
+    if "<menclose" not in mathml:
+        return mathml
+    return MENCLOSE.sub(enclosure_style, mathml)
+
+
+def enclosure_style(match: re.Match) -> str:
+    """The <menclose> with a style drawing its notations (strokes as backgrounds over each other)."""
+    notations = match.group(1).split()
+    styles = [ENCLOSURE_STYLES[n] for n in notations if n in ENCLOSURE_STYLES]
+    borders = [s for s in styles if not s.startswith("linear-gradient")]
+    strokes = [s for s in styles if s.startswith("linear-gradient")]
+    rules = borders + ([f"background:{','.join(strokes)}"] if strokes else [])
+    return f'<menclose notation="{match.group(1)}" style="{";".join(rules)}">' if rules else match.group(0)
 
 
 # KaTeX marks the delimiters of \left..\right, \middle and \binom as fences and leaves their
