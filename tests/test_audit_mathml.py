@@ -25,6 +25,10 @@ FORMULAS = (
     r"\boxed{x}",
     r"D:\boxed{E = mc^2}",
     r"\cancel{x} + \bcancel{y} + \sout{z}",
+    r"\lvert x\rvert + 1",
+    r"\lVert v\rVert_2",
+    r"p(x \mid y)",
+    r"\left| x \right| \le 1",
 )
 
 
@@ -157,3 +161,20 @@ def test_cancelled_and_struck_out_letters_are_struck(glyphs):
     for strike, letter in zip(strikes, "xyz", strict=True):
         assert "linear-gradient" in strike["background"], strike
         assert strike["width"] >= letters[letter][2] - letters[letter][1] - 0.01, (strike, letters)
+
+
+def test_bars_around_a_value_sit_tight_against_it(glyphs):
+    """`\\lvert x \\rvert`, `\\lVert v \\rVert` and `\\left| \\right|` are KaTeX's <mo> ∣ and ∥, which MathML
+    Core's dictionary knows only as relations (divides, parallel): Chromium drew '| x |' and
+    '‖ v ‖'. `\\mid` is a relation and keeps its spaces."""
+    assert_gaps_as_in_katex_html(
+        glyphs,
+        {
+            r"\lvert x\rvert + 1": [("∣", "x"), ("x", "∣")],
+            r"\lVert v\rVert_2": [("∥", "v"), ("v", "∥")],
+            r"p(x \mid y)": [("x", "∣"), ("∣", "y")],
+            r"\left| x \right| \le 1": [("∣", "x"), ("x", "∣")],
+        },
+    )
+    mid = glyphs["html"][r"p(x \mid y)"]
+    assert gap(mid, "x", "∣") > 0.2, mid  # the reference spaces a relation

@@ -72,7 +72,8 @@ def styled(char: str, style: str) -> str | None:
 def for_mathml_core(mathml: str) -> str:
     """KaTeX's MathML with what MathML Core browsers ignore said in a way they draw."""
     mathml = unicode_variants(script_spacing(rows_for_tokens_of_elements(mathml)))
-    return operator_spaces(display_lines(tag_widths(stretchy_fences(aligned_columns(enclosures(mathml))))))
+    mathml = stretchy_fences(aligned_columns(enclosures(bar_delimiters(mathml))))
+    return operator_spaces(display_lines(tag_widths(mathml)))
 
 
 # `\stackrel{\text{def}}{=}` and `\overset{a}{b}` are KaTeX's <mo> or <mi> around a <mover>, and
@@ -129,6 +130,24 @@ def enclosure_style(match: re.Match) -> str:
     strokes = [s for s in styles if s.startswith("linear-gradient")]
     rules = borders + ([f"background:{','.join(strokes)}"] if strokes else [])
     return f'<menclose notation="{match.group(1)}" style="{";".join(rules)}">' if rules else match.group(0)
+
+
+# `\lvert x \rvert`, `\lVert x \rVert` and `\left| x \right|` are KaTeX's <mo> ∣ and ∥, marked as
+# delimiters (stretchy="false" or fence="true"; `\mid` is a bare <mo>∣</mo>). MathML Core's
+# operator dictionary knows ∣ and ∥ only as relations (divides, parallel) and spaced them as one:
+# '| x |'. TeX sets an opening or closing delimiter tight against what it encloses.
+BAR_DELIMITER = re.compile(r'<mo((?: fence="true")?(?: stretchy="(?:true|false)")?)>([∣∥])</mo>')
+
+
+def bar_delimiters(mathml: str) -> str:
+    if "∣" not in mathml and "∥" not in mathml:
+        return mathml
+    return BAR_DELIMITER.sub(bar_delimiter, mathml)
+
+
+def bar_delimiter(match: re.Match) -> str:
+    attrs, bar = match.groups()
+    return f"<mo{attrs}{NO_SPACE}>{bar}</mo>" if attrs else match.group(0)
 
 
 # KaTeX marks the delimiters of \left..\right, \middle and \binom as fences and leaves their
