@@ -29,6 +29,7 @@ FORMULAS = (
     r"\lVert v\rVert_2",
     r"p(x \mid y)",
     r"\left| x \right| \le 1",
+    r"\colorbox{yellow}{x} + \fcolorbox{red}{yellow}{y}",
 )
 
 
@@ -54,12 +55,12 @@ GLYPHS_JS = """(i) => {
 }"""
 
 
-# The boxes of formula number `i`'s \boxed (MathML's <menclose> or KaTeX's `.fbox`), in em of the
+# The boxes of formula number `i`'s \\boxed and \\colorbox (MathML's <menclose> and <mpadded>, KaTeX's spans), in em of the
 # formula's font, with the widths of their four borders in px and their background images.
 BOXES_JS = """(i) => {
   const formula = document.querySelectorAll('.math')[i];
   const em = parseFloat(getComputedStyle(formula.querySelector('.katex')).fontSize);
-  return [...formula.querySelectorAll('menclose, .fbox')].map(e => {
+  return [...formula.querySelectorAll('menclose, .fbox, mpadded[mathbackground], .colorbox, .fcolorbox')].map(e => {
     const r = e.getBoundingClientRect(), style = getComputedStyle(e);
     return {width: r.width / em, height: r.height / em, background: style.backgroundImage,
             borders: ['Top', 'Right', 'Bottom', 'Left'].map(side => parseFloat(style[`border${side}Width`]))};
@@ -178,3 +179,15 @@ def test_bars_around_a_value_sit_tight_against_it(glyphs):
     )
     mid = glyphs["html"][r"p(x \mid y)"]
     assert gap(mid, "x", "∣") > 0.2, mid  # the reference spaces a relation
+
+
+def test_a_colour_box_is_around_its_letter_with_katex_room(glyphs):
+    """`\\colorbox` and `\\fcolorbox` are KaTeX's <mpadded width="+6pt" lspace="3pt">, relative sizes
+    MathML Core does not accept: Chromium drew a yellow speck beside the x instead of a box around
+    it. The box encloses its letter with the room KaTeX's HTML gives it (TeX's 3pt of a 10pt em)."""
+    tex = r"\colorbox{yellow}{x} + \fcolorbox{red}{yellow}{y}"
+    drawn, reference = glyphs["mathml"][f"boxes of {tex}"], glyphs["html"][f"boxes of {tex}"]
+    assert len(drawn) == len(reference) == 2, (drawn, reference)
+    for box, want in zip(drawn, reference, strict=True):
+        assert abs(box["width"] - want["width"]) < 0.15, (box, want)
+        assert abs(box["height"] - want["height"]) < 0.15, (box, want)

@@ -72,7 +72,7 @@ def styled(char: str, style: str) -> str | None:
 def for_mathml_core(mathml: str) -> str:
     """KaTeX's MathML with what MathML Core browsers ignore said in a way they draw."""
     mathml = unicode_variants(script_spacing(rows_for_tokens_of_elements(mathml)))
-    mathml = stretchy_fences(aligned_columns(enclosures(bar_delimiters(mathml))))
+    mathml = stretchy_fences(aligned_columns(enclosures(padded(bar_delimiters(mathml)))))
     return operator_spaces(display_lines(tag_widths(mathml)))
 
 
@@ -97,6 +97,39 @@ def rows_for_tokens_of_elements(mathml: str) -> str:
         mathml = mathml[: found.start()] + before + inside + after + mathml[end:]
         at = found.start() + len(before)  # the tokens inside come next
     return mathml
+
+
+# \colorbox, \fcolorbox and the labels of \xrightarrow are KaTeX's <mpadded> grown by a relative
+# width (`width="+6pt" lspace="3pt"`, height and voffset alike), which MathML Core does not accept:
+# Chromium drew \colorbox{yellow}{x} as a yellow speck beside the x, and a label with no room on
+# its sides, so the arrow under it was no longer than the label. The same room is CSS padding.
+RELATIVE_PADDING = re.compile(
+    r'<mpadded width="\+([^"]+)"(?: height="\+([^"]+)")? lspace="([^"]+)"(?: voffset="([^"]+)")?([^>]*)>'
+)
+
+
+def padded(mathml: str) -> str:
+    if 'width="+' not in mathml:
+        return mathml
+    return RELATIVE_PADDING.sub(padding_style, mathml)
+
+
+def padding_style(match: re.Match) -> str:
+    rest = match.group(5)
+    width, height, left, raised = (tex_length(v) if v else v for v in match.groups()[:4])
+    top = f"calc({height} - {raised or '0em'})" if height else "0em"
+    padding = f"padding:{top} calc({width} - {left}) {raised or '0em'} {left}"
+    style = re.search(r'\sstyle="([^"]*)"', rest)
+    if style:
+        rest = rest.replace(style.group(0), "")
+        padding += ";" + style.group(1)
+    return f'<mpadded style="{padding}"{rest}>'
+
+
+def tex_length(value: str) -> str:
+    """A length as KaTeX's HTML draws it: a TeX point is a tenth of the em (TeX's 10pt font), not
+    the CSS point KaTeX's MathML leaves it to."""
+    return f"{float(value[:-2]) / 10:g}em" if value.endswith("pt") else value
 
 
 # \boxed, \fbox, \cancel, \bcancel, \xcancel and \sout are KaTeX's <menclose>, which MathML Core
