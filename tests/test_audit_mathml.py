@@ -55,7 +55,7 @@ GLYPHS_JS = """(i) => {
 }"""
 
 
-# The boxes of formula number `i`'s \\boxed and \\colorbox (MathML's <menclose> and <mpadded>, KaTeX's spans), in em of the
+# The boxes of formula number `i`'s \boxed and \colorbox (MathML's <menclose> and <mpadded>, KaTeX's spans), in em of the
 # formula's font, with the widths of their four borders in px and their background images.
 BOXES_JS = """(i) => {
   const formula = document.querySelectorAll('.math')[i];
