@@ -71,9 +71,116 @@ def styled(char: str, style: str) -> str | None:
 
 def for_mathml_core(mathml: str) -> str:
     """KaTeX's MathML with what MathML Core browsers ignore said in a way they draw."""
-    return operator_spaces(
-        display_lines(tag_widths(stretchy_fences(aligned_columns(unicode_variants(mathml)))))
-    )
+    mathml = unicode_variants(script_spacing(rows_for_tokens_of_elements(mathml)))
+    mathml = stretchy_fences(aligned_columns(enclosures(padded(bar_delimiters(mathml)))))
+    return operator_spaces(display_lines(tag_widths(mathml)))
+
+
+# `\stackrel{\text{def}}{=}` and `\overset{a}{b}` are KaTeX's <mo> or <mi> around a <mover>, and
+# `\bmod` an <mo> around the row of its letters. A token element holds text in MathML Core:
+# Chromium drew the <mover> inside it as a row, 'x =def y' for x ≝ y. An <mrow> holds it as
+# KaTeX meant (a row whose only element is an operator is that operator, spaced as one); spaces the
+# token set on its sides become <mspace>s.
+TOKEN_OF_ELEMENTS = re.compile(r"<(mo|mi)((?:\s[^>]*)?)>(?=<m)")
+SIDE_SPACE = re.compile(r'\b(lspace|rspace)="([^"]*)"')
+
+
+def rows_for_tokens_of_elements(mathml: str) -> str:
+    at = 0
+    while found := TOKEN_OF_ELEMENTS.search(mathml, at):
+        tag, attrs = found.groups()
+        end = element_end(mathml, found.start())
+        inside = mathml[found.end() : end - len(f"</{tag}>")]
+        spaces = dict(SIDE_SPACE.findall(attrs))
+        before = f'<mspace width="{spaces["lspace"]}"/><mrow>' if "lspace" in spaces else "<mrow>"
+        after = f'</mrow><mspace width="{spaces["rspace"]}"/>' if "rspace" in spaces else "</mrow>"
+        mathml = mathml[: found.start()] + before + inside + after + mathml[end:]
+        at = found.start() + len(before)  # the tokens inside come next
+    return mathml
+
+
+# \colorbox, \fcolorbox and the labels of \xrightarrow are KaTeX's <mpadded> grown by a relative
+# width (`width="+6pt" lspace="3pt"`, height and voffset alike), which MathML Core does not accept:
+# Chromium drew \colorbox{yellow}{x} as a yellow speck beside the x, and a label with no room on
+# its sides, so the arrow under it was no longer than the label. The same room is CSS padding.
+RELATIVE_PADDING = re.compile(
+    r'<mpadded width="\+([^"]+)"(?: height="\+([^"]+)")? lspace="([^"]+)"(?: voffset="([^"]+)")?([^>]*)>'
+)
+
+
+def padded(mathml: str) -> str:
+    if 'width="+' not in mathml:
+        return mathml
+    return RELATIVE_PADDING.sub(padding_style, mathml)
+
+
+def padding_style(match: re.Match) -> str:
+    rest = match.group(5)
+    width, height, left, raised = (tex_length(v) if v else v for v in match.groups()[:4])
+    top = f"calc({height} - {raised or '0em'})" if height else "0em"
+    padding = f"padding:{top} calc({width} - {left}) {raised or '0em'} {left}"
+    style = re.search(r'\sstyle="([^"]*)"', rest)
+    if style:
+        rest = rest.replace(style.group(0), "")
+        padding += ";" + style.group(1)
+    return f'<mpadded style="{padding}"{rest}>'
+
+
+def tex_length(value: str) -> str:
+    """A length as KaTeX's HTML draws it: a TeX point is a tenth of the em (TeX's 10pt font), not
+    the CSS point KaTeX's MathML leaves it to."""
+    return f"{float(value[:-2]) / 10:g}em" if value.endswith("pt") else value
+
+
+# \boxed, \fbox, \cancel, \bcancel, \xcancel and \sout are KaTeX's <menclose>, which MathML Core
+# left out: browsers draw its content as a row and nothing else, so `\boxed{E = mc^2}` lost its
+# box and `\cancel{x}` its stroke. CSS, which browsers apply to any MathML element, draws them:
+# a border for a box (KaTeX's \fboxsep of 0.3em inside), gradients for the strokes.
+STROKE = "linear-gradient({}, transparent calc(50% - 0.03em), currentColor calc(50% - 0.03em), currentColor calc(50% + 0.03em), transparent calc(50% + 0.03em))"
+ENCLOSURE_STYLES = {
+    "box": "border:0.04em solid;padding:0.3em",
+    "updiagonalstrike": STROKE.format(
+        "to top left"
+    ),  # the middle line of `to top left` joins bottom left and top right
+    "downdiagonalstrike": STROKE.format("to top right"),
+    "horizontalstrike": STROKE.format("to top"),
+    "actuarial": "border-top:0.04em solid;border-right:0.04em solid;padding:0 0.04em",
+}
+MENCLOSE = re.compile(r'<menclose notation="([a-z ]+)">')
+
+
+def enclosures(mathml: str) -> str:
+    if "<menclose" not in mathml:
+        return mathml
+    return MENCLOSE.sub(enclosure_style, mathml)
+
+
+def enclosure_style(match: re.Match) -> str:
+    """The <menclose> with a style drawing its notations (strokes as backgrounds over each other)."""
+    notations = match.group(1).split()
+    styles = [ENCLOSURE_STYLES[n] for n in notations if n in ENCLOSURE_STYLES]
+    borders = [s for s in styles if not s.startswith("linear-gradient")]
+    strokes = [s for s in styles if s.startswith("linear-gradient")]
+    rules = borders + ([f"background:{','.join(strokes)}"] if strokes else [])
+    return f'<menclose notation="{match.group(1)}" style="{";".join(rules)}">' if rules else match.group(0)
+
+
+# `\lvert x \rvert`, `\lVert x \rVert` and `\left| x \right|` are KaTeX's <mo> ∣ and ∥, marked as
+# delimiters (stretchy="false" or fence="true"; `\mid` is a bare <mo>∣</mo>). MathML Core's
+# operator dictionary knows ∣ and ∥ only as relations (divides, parallel) and spaced them as one:
+# '| x |'. TeX sets an opening or closing delimiter tight against what it encloses.
+BAR_DELIMITER = re.compile(r'<mo((?: fence="true")?(?: stretchy="(?:true|false)")?)>([∣∥])</mo>')
+
+
+def bar_delimiters(mathml: str) -> str:
+    if "∣" not in mathml and "∥" not in mathml:
+        return mathml
+    return BAR_DELIMITER.sub(bar_delimiter, mathml)
+
+
+def bar_delimiter(match: re.Match) -> str:
+    attrs, bar = match.groups()
+    return f"<mo{attrs}{NO_SPACE}>{bar}</mo>" if attrs else match.group(0)
 
 
 # KaTeX marks the delimiters of \left..\right, \middle and \binom as fences and leaves their
@@ -267,3 +374,75 @@ def element_end(mathml: str, start: int) -> int:
         if depth == 0:
             return tag.end()
     return len(mathml)
+
+
+# TeX sets no space around a relation, a binary operator or punctuation in a script or in an inline
+# fraction (script style): `\sum_{i=1}^n`, `\mathbb{E}_{x\sim p}` and `\lim_{n\to\infty}` sit tight
+# in KaTeX's HTML. MathML Core gives an operator its dictionary spaces at every script level, so
+# Chromium drew 'i = 1', 'x ∼ p' and 'n → ∞' below a sum as wide as on the line. Each <mo> in
+# script style gets no space, as in TeX, unless KaTeX set its spaces itself; a large operator keeps
+# its thin spaces, which TeX keeps in scripts too.
+TAG = re.compile(r"<(/?)([a-z]+)\b([^>]*?)(/?)>")
+SCRIPTS_AFTER_BASE = ("msub", "msup", "msubsup", "munder", "mover", "munderover", "mmultiscripts")
+LARGE_OPERATORS = "∑∏∐∫∬∭∮⋀⋁⋂⋃⨀⨁⨂⨄⨆"
+NO_SPACE = ' lspace="0em" rspace="0em"'
+
+
+@dataclass
+class Element:
+    name: str
+    script: bool  # in TeX's script or scriptscript style
+    display: bool  # in TeX's display style
+    children: int = 0
+
+
+def script_spacing(mathml: str) -> str:
+    if "<mo" not in mathml:
+        return mathml
+    open_elements: list[Element] = []
+
+    def visit(match: re.Match) -> str:
+        closing, name, attrs, empty = match.groups()
+        if closing:
+            if open_elements:
+                open_elements.pop()
+            return match.group(0)
+        parent = open_elements[-1] if open_elements else None
+        script, display = child_style(parent, name, attrs)
+        if parent is not None:
+            parent.children += 1
+        if not empty:
+            open_elements.append(Element(name, script, display))
+        if name == "mo" and script and "space=" not in attrs and not starts_large(match.end()):
+            return f"<mo{attrs}{NO_SPACE}{empty}>"
+        return match.group(0)
+
+    def starts_large(at: int) -> bool:
+        return at < len(mathml) and mathml[at] in LARGE_OPERATORS
+
+    return TAG.sub(visit, mathml)
+
+
+def child_style(parent: Element | None, name: str, attrs: str) -> tuple[bool, bool]:
+    """(script, display) style of an element opening in `parent`: a base keeps its parent's style;
+    scripts, a root's index and the parts of an inline fraction are in script style; the parts of
+    a display fraction in text style; <mstyle> says its own."""
+    if parent is None or name == "math":  # KaTeX's <math> may sit in its <span class="katex">
+        return False, 'display="block"' in attrs
+    script, display = parent.script, parent.display
+    if opens_a_script(parent):
+        script, display = True, False
+    elif parent.name == "mfrac":
+        script, display = script or not display, False
+    if name == "mstyle":
+        found = dict(ATTRIBUTE.findall(attrs))
+        display = found.get("displaystyle", "true" if display else "false") == "true"
+        script = found.get("scriptlevel", "1" if script else "0") != "0"
+    return script, display
+
+
+def opens_a_script(parent: Element) -> bool:
+    """Whether the next child of `parent` is a script (a sub- or superscript, a limit, an index)."""
+    if parent.name == "mroot":
+        return parent.children == 1
+    return parent.name in SCRIPTS_AFTER_BASE and parent.children >= 1
