@@ -30,6 +30,8 @@ FORMULAS = (
     r"p(x \mid y)",
     r"\left| x \right| \le 1",
     r"\colorbox{yellow}{x} + \fcolorbox{red}{yellow}{y}",
+    r"x_1, \ldots, x_n",
+    r"a_1 + \cdots + a_n",
 )
 
 
@@ -191,3 +193,16 @@ def test_a_colour_box_is_around_its_letter_with_katex_room(glyphs):
     for box, want in zip(drawn, reference, strict=True):
         assert abs(box["width"] - want["width"]) < 0.15, (box, want)
         assert abs(box["height"] - want["height"]) < 0.15, (box, want)
+
+
+def test_an_ellipsis_sits_between_commas_and_operators_as_in_tex(glyphs):
+    """`\\ldots` and `\\cdots` are KaTeX's <mo>…</mo> and <mo>⋯</mo>, spaced by MathML Core's
+    dictionary as operators: `x_1, \\ldots, x_n` drew 0.43em after each comma where TeX sets a thin
+    space each side of the ellipsis (an inner atom), and the `+` beside `\\cdots` its own."""
+    assert_gaps_as_in_katex_html(
+        glyphs,
+        {
+            r"x_1, \ldots, x_n": [(",", "…"), ("…", ",")],
+            r"a_1 + \cdots + a_n": [("+", "⋯"), ("⋯", "+")],
+        },
+    )

@@ -72,7 +72,7 @@ def styled(char: str, style: str) -> str | None:
 def for_mathml_core(mathml: str) -> str:
     """KaTeX's MathML with what MathML Core browsers ignore said in a way they draw."""
     mathml = unicode_variants(script_spacing(rows_for_tokens_of_elements(mathml)))
-    mathml = stretchy_fences(aligned_columns(enclosures(padded(bar_delimiters(mathml)))))
+    mathml = stretchy_fences(aligned_columns(enclosures(padded(bar_delimiters(ellipses(mathml))))))
     return operator_spaces(display_lines(tag_widths(mathml)))
 
 
@@ -170,6 +170,27 @@ def enclosure_style(match: re.Match) -> str:
 # operator dictionary knows ∣ and ∥ only as relations (divides, parallel) and spaced them as one:
 # '| x |'. TeX sets an opening or closing delimiter tight against what it encloses.
 BAR_DELIMITER = re.compile(r'<mo((?: fence="true")?(?: stretchy="(?:true|false)")?)>([∣∥])</mo>')
+
+
+# `\dots`, `\ldots` and `\cdots` are KaTeX's <mo>…</mo> and <mo>⋯</mo>, which MathML Core's
+# dictionary spaces as operators: `x_1, \ldots, x_n` drew 0.43em after each comma. TeX sets an
+# ellipsis as an inner atom: a thin space between it and a letter, group or punctuation, none of
+# its own beside a binary operator or relation (theirs is set) or a comma before it (the comma's).
+ELLIPSIS = re.compile(r"<mo>([…⋯])</mo>")
+PUNCT_START = re.compile(r'<mo separator="true">')
+
+
+def ellipses(mathml: str) -> str:
+    if "<mo>…" not in mathml and "<mo>⋯" not in mathml:
+        return mathml
+
+    def spaced(match: re.Match) -> str:
+        before = THIN if ORD_END.search(mathml, max(0, match.start() - 60), match.start()) else ""
+        end = match.end()
+        after = THIN if ORD_START.match(mathml, end) or PUNCT_START.match(mathml, end) else ""
+        return f"{before}<mo{NO_SPACE}>{match.group(1)}</mo>{after}"
+
+    return ELLIPSIS.sub(spaced, mathml)
 
 
 def bar_delimiters(mathml: str) -> str:
