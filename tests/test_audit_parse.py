@@ -80,3 +80,44 @@ def test_impossible_references_in_any_case_are_found():
         "2304.1500",
         "1313.00001",
     ]
+
+
+# Lines of every kind a block rule takes or declines, to be put together at random.
+LINE_STARTS = [
+    "", "text", "中文的一行", "-foo", "- item", "* item", "+ item", "1. one", "2) two", "1234567890. x",
+    "1.5 apples", "***", "---", "___", "- - -", "*  *  *", "# h", "###### h", "####### no", "#5",
+    "```", "```py", "~~~", "`inline`", "$$", "$$x$$", "\\[", "\\]", "\\begin{align}", "\\end{align}",
+    "<div>", "</div>", "<!-- c -->", "<https://a.b>", "[x]: /url", "[x]", "[^1]: note", "[^1]",
+    "===", "| a | b |", "|---|---|", "{% raw %}", "{: .c}", ">", "> quoted", ">> deep", "*emph*",
+    "> - in a quote", "    indented", "\tTab",
+]  # fmt: skip
+INDENTS = ["", "", "", " ", "  ", "   ", "    ", "  > ", "- ", "1. "]
+
+
+def random_documents(count: int, seed: int) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    return [
+        "\n".join(rng.choice(INDENTS) + rng.choice(LINE_STARTS) for _ in range(rng.randint(1, 14)))
+        for _ in range(count)
+    ]
+
+
+def test_block_rules_gated_by_first_character_parse_as_markdown_it(monkeypatch):
+    # markdown_parser tries markdown-it's block rules only on lines that start with a character
+    # they take (BLOCK_STARTS); the same parser without those gates must read every text alike.
+    from paperdigest.parse import markdown
+
+    gated = markdown.markdown_parser.__wrapped__()
+    monkeypatch.setattr(markdown, "BLOCK_STARTS", {})
+    plain = markdown.markdown_parser.__wrapped__()
+    # Nested to the limit and past it, with a line that no gate lets through where the limit is met.
+    deep = [marker * n + "x" for n in range(95, 105) for marker in ("> ", "- ", "> - ")]
+    for text in [*deep, *random_documents(3000, seed=15)]:
+        envs = [{"base_path": "/"}, {"base_path": "/"}]
+        assert [t.as_dict() for t in gated.parse(text, envs[0])] == [
+            t.as_dict() for t in plain.parse(text, envs[1])
+        ], text
+        assert envs[0] == envs[1], text
+        assert gated.render(text, {"base_path": "/"}) == plain.render(text, {"base_path": "/"}), text
