@@ -82,6 +82,29 @@ def test_impossible_references_in_any_case_are_found():
     ]
 
 
+ID_PIECES = [
+    "arXiv:", "arxiv：", "ARXIV : ", "https://arxiv.org/abs/", "hf.co/papers/", "doi.org/10.48550/arXiv.",
+    "2304.15004", "2304.150041", "2304.1500", "1313.00001", "0612.0001", "12345.678", "1000.5", "v2",
+    ".", "/", " ", "x", "1", "２０２３.１２３４５", "中文",
+]  # fmt: skip
+
+
+def test_impossible_references_found_as_by_the_whole_scan():
+    # impossible_references skips the scan for references when no id-like number in the text is
+    # impossible (ID_LIKE); whatever the text, it must find what the scan finds.
+    import random
+
+    rng = random.Random(7)
+    for _ in range(5000):
+        text = "".join(rng.choice(ID_PIECES) for _ in range(rng.randint(1, 8)))
+        scanned = [
+            (m.start(1), m.group(1), why)
+            for m in papers.WRITTEN_NEW_ID.finditer(text)
+            if (why := papers.impossible_id(m.group(1)))
+        ]
+        assert list(papers.impossible_references(text)) == scanned, text
+
+
 # Lines of every kind a block rule takes or declines, to be put together at random.
 LINE_STARTS = [
     "", "text", "中文的一行", "-foo", "- item", "* item", "+ item", "1. one", "2) two", "1234567890. x",
