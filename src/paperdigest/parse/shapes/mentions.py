@@ -28,10 +28,14 @@ from paperdigest.parse.shapes.tokens import (
 )
 from paperdigest.parse.values import InlineReader
 
-ARXIV_IN_TEXT = re.compile(
-    rf"https?://(?:{papers.ARXIV_HOSTS})(?:v\d+)?(?:\.pdf)?|{papers.ARXIV_TEXT.pattern}", re.IGNORECASE
+# Tried only where an `h` (https://) or the `a` of `arXiv:` stands (papers.starting_with).
+ARXIV_IN_TEXT = papers.starting_with(
+    "ha", rf"https?://(?:{papers.ARXIV_HOSTS})(?:v\d+)?(?:\.pdf)?|{papers.ARXIV_TEXT.pattern}"
 )
-ARXIV_IN_HTML = re.compile(f"{papers.ARXIV_URL.pattern}|{papers.ARXIV_ATTRIBUTE.pattern}", re.IGNORECASE)
+ARXIV_IN_HTML = papers.starting_with(
+    papers.HOST_LETTERS,
+    f"{papers.ARXIV_URL.pattern}|{papers.ARXIV_ATTRIBUTE.pattern}",  # `d` of data-arxiv
+)
 AUTHOR_LIKE = re.compile(
     r"^(?:(?:[A-Z]\.\s*){1,3}[A-Z][\w'’\-]+|[A-Z][\w'’\-]+\s+et\s+al\.?)(?:\s*(?:et\s+al\.?|等))?$"
 )
