@@ -11,6 +11,7 @@ import pytest
 
 from conftest import run_cli, write_site
 from http_util import serve_static
+from test_audit_langs import CHINESE  # the same Chinese digest citing 2304.15004
 
 pytestmark = pytest.mark.browser
 
@@ -28,23 +29,6 @@ ENGLISH = """\
     > - arXiv：https://arxiv.org/abs/2304.15004
 
     We think the metric matters.
-    """
-CHINESE = """\
-    ---
-    title: 今日论文速递
-    date: 2024-03-03
-    categories: [NLP]
-    ---
-    今天我们介绍几篇关于大型语言模型的论文。
-
-    ### 1、涌现能力是幻觉吗
-
-    > 大型语言模型的涌现能力是种幻觉吗？
-    > 《Are Emergent Abilities a Mirage?》
-    >
-    > - arXiv：https://arxiv.org/abs/2304.15004
-
-    本文认为涌现能力来自度量方法的选择。
     """
 # Its title begins with a Latin word: laid out by its first letter, it would read left to right.
 ARABIC = """\
