@@ -32,6 +32,8 @@ FORMULAS = (
     r"\colorbox{yellow}{x} + \fcolorbox{red}{yellow}{y}",
     r"x_1, \ldots, x_n",
     r"a_1 + \cdots + a_n",
+    r"a := b",
+    r"b =: a",
 )
 
 
@@ -206,3 +208,19 @@ def test_an_ellipsis_sits_between_commas_and_operators_as_in_tex(glyphs):
             r"a_1 + \cdots + a_n": [("+", "⋯"), ("⋯", "+")],
         },
     )
+
+
+def test_a_colon_and_an_equals_sign_are_one_relation(glyphs):
+    """`a := b` is KaTeX's <mo>:</mo><mo>=</mo>; MathML Core spaced the colon as punctuation and the
+    pair as two relations: Chromium drew 'a: = b'. TeX sets them together (KaTeX's HTML draws `:=`
+    as one glyph run), a thick space outside."""
+    for tex, pair in ((r"a := b", ":="), (r"b =: a", "=:")):
+        left, right = tex[0], tex[-1]
+        reference = {g[0]: g for g in glyphs["html"][tex]}
+        drawn = {g[0]: g for g in glyphs["mathml"][tex]}
+        first, second = drawn[pair[0]], drawn[pair[1]]
+        assert abs(second[1] - first[2]) < 0.05, (tex, drawn)  # no space inside the pair
+        want_before = reference[pair][1] - reference[left][2]
+        want_after = reference[right][1] - reference[pair][2]
+        assert abs((first[1] - drawn[left][2]) - want_before) < 0.08, (tex, drawn, reference)
+        assert abs((drawn[right][1] - second[2]) - want_after) < 0.08, (tex, drawn, reference)

@@ -72,7 +72,9 @@ def styled(char: str, style: str) -> str | None:
 def for_mathml_core(mathml: str) -> str:
     """KaTeX's MathML with what MathML Core browsers ignore said in a way they draw."""
     mathml = unicode_variants(script_spacing(rows_for_tokens_of_elements(mathml)))
-    mathml = stretchy_fences(aligned_columns(enclosures(padded(bar_delimiters(ellipses(mathml))))))
+    mathml = stretchy_fences(
+        aligned_columns(enclosures(padded(bar_delimiters(ellipses(colon_equals(mathml))))))
+    )
     return operator_spaces(display_lines(tag_widths(mathml)))
 
 
@@ -170,6 +172,26 @@ def enclosure_style(match: re.Match) -> str:
 # operator dictionary knows ∣ and ∥ only as relations (divides, parallel) and spaced them as one:
 # '| x |'. TeX sets an opening or closing delimiter tight against what it encloses.
 BAR_DELIMITER = re.compile(r'<mo((?: fence="true")?(?: stretchy="(?:true|false)")?)>([∣∥])</mo>')
+
+
+# `a := b` and `b =: a` are KaTeX's <mo>:</mo><mo>=</mo>: two relations, which TeX sets together
+# with a thick space outside them; MathML Core's dictionary spaces the colon as punctuation, so
+# Chromium drew 'a: = b'. The pair is spaced as one relation.
+COLON_EQUALS = re.compile(r"<mo>:</mo><mo>=</mo>|<mo>=</mo><mo>:</mo>")
+THICK = "0.2778em"  # TeX's thick space (5mu), a relation's each side
+
+
+def colon_equals(mathml: str) -> str:
+    if "<mo>:</mo>" not in mathml:
+        return mathml
+
+    def pair(match: re.Match) -> str:
+        first, second = match.group()[4], match.group()[-6]
+        return (
+            f'<mo lspace="{THICK}" rspace="0em">{first}</mo><mo lspace="0em" rspace="{THICK}">{second}</mo>'
+        )
+
+    return COLON_EQUALS.sub(pair, mathml)
 
 
 # `\dots`, `\ldots` and `\cdots` are KaTeX's <mo>…</mo> and <mo>⋯</mo>, which MathML Core's
