@@ -47,6 +47,22 @@ def macro(body: str) -> Macro:
     return Macro(body, max(numbers, default=0))
 
 
+def operator(word: str) -> str:
+    """A named operator: the upright word, set apart as one operator (spaced() reads \\mathop so)."""
+    return rf"\mathop{{\mathrm{{{word}}}}}"
+
+
+# KaTeX's named operators that pylatexenc does not know, by the word each is set as.
+OPERATOR_WORDS = {
+    "operatorname": "#1", "operatornamewithlimits": "#1", "argmax": r"arg\,max", "argmin": r"arg\,min",
+    "arg": "arg", "det": "det", "ker": "ker", "gcd": "gcd", "deg": "deg", "dim": "dim", "hom": "hom",
+    "Pr": "Pr", "lg": "lg", "sec": "sec", "csc": "csc", "cot": "cot", "coth": "coth", "cosec": "cosec",
+    "cotg": "cotg", "ctg": "ctg", "cth": "cth", "sh": "sh", "ch": "ch", "tg": "tg", "arctg": "arctg",
+    "arcctg": "arcctg", "plim": "plim", "injlim": r"inj\,lim", "projlim": r"proj\,lim",
+    "varliminf": r"lim\,inf", "varlimsup": r"lim\,sup", "varinjlim": r"inj\,lim",
+    "varprojlim": r"proj\,lim",
+}  # fmt: skip
+
 # KaTeX's own macros and commands that pylatexenc does not know, as the TeX they read as (KaTeX's
 # macros.js for most). Sizes, styles, spacing and colours read as nothing; a command's text argument
 # as itself.
@@ -63,16 +79,7 @@ KATEX_MACROS: dict[str, Macro] = {
         "varXi": r"\Xi", "varPi": r"\Pi", "varSigma": r"\Sigma", "varUpsilon": r"\Upsilon",
         "varPhi": r"\Phi", "varPsi": r"\Psi", "varOmega": r"\Omega", "empty": r"\emptyset",
         # operators: KaTeX typesets them upright, as words
-        "operatorname": r"\mathop{\mathrm{#1}}", "operatornamewithlimits": r"\mathop{\mathrm{#1}}",
-        "argmax": r"\mathop{\mathrm{arg\,max}}", "argmin": r"\mathop{\mathrm{arg\,min}}", "arg": r"\mathop{\mathrm{arg}}",
-        "det": r"\mathop{\mathrm{det}}", "ker": r"\mathop{\mathrm{ker}}", "gcd": r"\mathop{\mathrm{gcd}}", "deg": r"\mathop{\mathrm{deg}}",
-        "dim": r"\mathop{\mathrm{dim}}", "hom": r"\mathop{\mathrm{hom}}", "Pr": r"\mathop{\mathrm{Pr}}", "lg": r"\mathop{\mathrm{lg}}",
-        "sec": r"\mathop{\mathrm{sec}}", "csc": r"\mathop{\mathrm{csc}}", "cot": r"\mathop{\mathrm{cot}}", "coth": r"\mathop{\mathrm{coth}}",
-        "cosec": r"\mathop{\mathrm{cosec}}", "cotg": r"\mathop{\mathrm{cotg}}", "ctg": r"\mathop{\mathrm{ctg}}", "cth": r"\mathop{\mathrm{cth}}",
-        "sh": r"\mathop{\mathrm{sh}}", "ch": r"\mathop{\mathrm{ch}}", "tg": r"\mathop{\mathrm{tg}}", "arctg": r"\mathop{\mathrm{arctg}}",
-        "arcctg": r"\mathop{\mathrm{arcctg}}", "plim": r"\mathop{\mathrm{plim}}", "injlim": r"\mathop{\mathrm{inj\,lim}}",
-        "projlim": r"\mathop{\mathrm{proj\,lim}}", "varliminf": r"\mathop{\mathrm{lim\,inf}}", "varlimsup": r"\mathop{\mathrm{lim\,sup}}",
-        "varinjlim": r"\mathop{\mathrm{inj\,lim}}", "varprojlim": r"\mathop{\mathrm{proj\,lim}}",
+        **{name: operator(word) for name, word in OPERATOR_WORDS.items()},
         "bmod": r"\mathrm{\ mod\ }", "mod": r"\mathrm{\ mod\ }#1", "pmod": r"\mathrm{\ (mod\ }#1)",
         "pod": r"\mathrm{\ (}#1)",
         # relations, arrows and symbols
@@ -310,7 +317,7 @@ class Expander:
             return pos
         key = named[0].strip().lstrip("\\")
         if key:
-            self.macros[key] = Macro(rf"\mathop{{\mathrm{{{word[0]}}}}}")
+            self.macros[key] = Macro(operator(word[0]))
         return word[1]
 
     def define(self, text: str, pos: int) -> int:
