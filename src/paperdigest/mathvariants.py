@@ -141,9 +141,8 @@ def tex_length(value: str) -> str:
 STROKE = "linear-gradient({}, transparent calc(50% - 0.03em), currentColor calc(50% - 0.03em), currentColor calc(50% + 0.03em), transparent calc(50% + 0.03em))"
 ENCLOSURE_STYLES = {
     "box": "border:0.04em solid;padding:0.3em",
-    "updiagonalstrike": STROKE.format(
-        "to top left"
-    ),  # the middle line of `to top left` joins bottom left and top right
+    # the middle line of `to top left` joins bottom left and top right
+    "updiagonalstrike": STROKE.format("to top left"),
     "downdiagonalstrike": STROKE.format("to top right"),
     "horizontalstrike": STROKE.format("to top"),
     "actuarial": "border-top:0.04em solid;border-right:0.04em solid;padding:0 0.04em",
@@ -172,47 +171,6 @@ def enclosure_style(match: re.Match) -> str:
 # operator dictionary knows ∣ and ∥ only as relations (divides, parallel) and spaced them as one:
 # '| x |'. TeX sets an opening or closing delimiter tight against what it encloses.
 BAR_DELIMITER = re.compile(r'<mo((?: fence="true")?(?: stretchy="(?:true|false)")?)>([∣∥])</mo>')
-
-
-# `a := b` and `b =: a` are KaTeX's <mo>:</mo><mo>=</mo>: two relations, which TeX sets together
-# with a thick space outside them; MathML Core's dictionary spaces the colon as punctuation, so
-# Chromium drew 'a: = b'. The pair is spaced as one relation.
-COLON_EQUALS = re.compile(r"<mo>:</mo><mo>=</mo>|<mo>=</mo><mo>:</mo>")
-THICK = "0.2778em"  # TeX's thick space (5mu), a relation's each side
-
-
-def colon_equals(mathml: str) -> str:
-    if "<mo>:</mo>" not in mathml:
-        return mathml
-
-    def pair(match: re.Match) -> str:
-        first, second = match.group()[4], match.group()[-6]
-        return (
-            f'<mo lspace="{THICK}" rspace="0em">{first}</mo><mo lspace="0em" rspace="{THICK}">{second}</mo>'
-        )
-
-    return COLON_EQUALS.sub(pair, mathml)
-
-
-# `\dots`, `\ldots` and `\cdots` are KaTeX's <mo>…</mo> and <mo>⋯</mo>, which MathML Core's
-# dictionary spaces as operators: `x_1, \ldots, x_n` drew 0.43em after each comma. TeX sets an
-# ellipsis as an inner atom: a thin space between it and a letter, group or punctuation, none of
-# its own beside a binary operator or relation (theirs is set) or a comma before it (the comma's).
-ELLIPSIS = re.compile(r"<mo>([…⋯])</mo>")
-PUNCT_START = re.compile(r'<mo separator="true">')
-
-
-def ellipses(mathml: str) -> str:
-    if "<mo>…" not in mathml and "<mo>⋯" not in mathml:
-        return mathml
-
-    def spaced(match: re.Match) -> str:
-        before = THIN if ORD_END.search(mathml, max(0, match.start() - 60), match.start()) else ""
-        end = match.end()
-        after = THIN if ORD_START.match(mathml, end) or PUNCT_START.match(mathml, end) else ""
-        return f"{before}<mo{NO_SPACE}>{match.group(1)}</mo>{after}"
-
-    return ELLIPSIS.sub(spaced, mathml)
 
 
 def bar_delimiters(mathml: str) -> str:
@@ -417,6 +375,47 @@ def element_end(mathml: str, start: int) -> int:
         if depth == 0:
             return tag.end()
     return len(mathml)
+
+
+# `a := b` and `b =: a` are KaTeX's <mo>:</mo><mo>=</mo>: two relations, which TeX sets together
+# with a thick space outside them; MathML Core's dictionary spaces the colon as punctuation, so
+# Chromium drew 'a: = b'. The pair is spaced as one relation.
+COLON_EQUALS = re.compile(r"<mo>:</mo><mo>=</mo>|<mo>=</mo><mo>:</mo>")
+THICK = "0.2778em"  # TeX's thick space (5mu), a relation's each side
+
+
+def colon_equals(mathml: str) -> str:
+    if "<mo>:</mo>" not in mathml:
+        return mathml
+
+    def pair(match: re.Match) -> str:
+        first, second = match.group()[4], match.group()[-6]
+        return (
+            f'<mo lspace="{THICK}" rspace="0em">{first}</mo><mo lspace="0em" rspace="{THICK}">{second}</mo>'
+        )
+
+    return COLON_EQUALS.sub(pair, mathml)
+
+
+# `\dots`, `\ldots` and `\cdots` are KaTeX's <mo>…</mo> and <mo>⋯</mo>, which MathML Core's
+# dictionary spaces as operators: `x_1, \ldots, x_n` drew 0.43em after each comma. TeX sets an
+# ellipsis as an inner atom: a thin space between it and a letter, group or punctuation, none of
+# its own beside a binary operator or relation (theirs is set) or a comma before it (the comma's).
+ELLIPSIS = re.compile(r"<mo>([…⋯])</mo>")
+PUNCT_START = re.compile(r'<mo separator="true">')
+
+
+def ellipses(mathml: str) -> str:
+    if "<mo>…" not in mathml and "<mo>⋯" not in mathml:
+        return mathml
+
+    def spaced(match: re.Match) -> str:
+        before = THIN if ORD_END.search(mathml, max(0, match.start() - 60), match.start()) else ""
+        end = match.end()
+        after = THIN if ORD_START.match(mathml, end) or PUNCT_START.match(mathml, end) else ""
+        return f"{before}<mo{NO_SPACE}>{match.group(1)}</mo>{after}"
+
+    return ELLIPSIS.sub(spaced, mathml)
 
 
 # TeX sets no space around a relation, a binary operator or punctuation in a script or in an inline
