@@ -52,7 +52,7 @@ from paperdigest.overrides import load_overrides
 from paperdigest.parallel import RenderFailed, parse_all, parse_chunk_items, render_pages
 from paperdigest.parse import discover_digests, parse_digest
 from paperdigest.parse.digest import ParseResult
-from paperdigest.parse.source import looks_binary
+from paperdigest.parse.source import looks_binary, skipped_folder
 from paperdigest.publish import big_file_problems, site_size_problem
 from paperdigest.render import (
     FIRST_PAGE_ONLY,
@@ -858,7 +858,7 @@ def skipped_by_discovery(out_dir: Path, key: str, folder: Path) -> bool:
     """An output inside the digests folder that finding digests never walks into: under a hidden or
     `_` folder of it (`digests_dir: .` and the site's own `_site/`)."""
     parts = out_dir.relative_to(folder).parts
-    return key == "digests_dir" and any(part.startswith((".", "_")) for part in parts)
+    return key == "digests_dir" and any(map(skipped_folder, parts))
 
 
 def foreign_output(out_dir: Path) -> bool:

@@ -132,7 +132,7 @@ def inside_folders(
     outside the site is refused."""
     kept = []
     for name in sorted(names):
-        if name.startswith((".", "_")):
+        if skipped_folder(name):
             continue
         if not utf8_name(name):
             notes.append(name_problem(parent / name, root))
@@ -141,6 +141,11 @@ def inside_folders(
         else:
             kept.append(name)
     return kept
+
+
+def skipped_folder(name: str) -> bool:
+    """A folder finding digests never walks into: a hidden one, or a `_` one (the site's _site/)."""
+    return name.startswith((".", "_"))
 
 
 def regular_or_missing(path: Path | str) -> bool:
