@@ -142,11 +142,10 @@ def arxiv_link(m: re.Match) -> list[Token] | None:
     """A bare arXiv reference as a link; none for an id arXiv cannot have given (`arXiv:2304.1500`):
     a link to a page that does not exist would hide the typo."""
     text = m.group(0)
-    if not papers.arxiv_id(text):
+    aid = papers.arxiv_id(text)
+    if not aid:
         return None
-    return link_tokens(
-        text if text.lower().startswith("http") else papers.arxiv_abs_url(papers.arxiv_id(text)), text
-    )
+    return link_tokens(text if text.lower().startswith("http") else papers.arxiv_abs_url(aid), text)
 
 
 def _link_close(children: list[Token], start: int) -> int:
