@@ -11,25 +11,22 @@ import pytest
 
 from conftest import run_cli, write_site
 from http_util import serve_static
-from test_audit_langs import CHINESE  # the same Chinese digest citing 2304.15004
+from test_audit_langs import CHINESE, ENGLISH_2024  # its Chinese digest cites 2304.15004
 
 pytestmark = pytest.mark.browser
 
 # An English site whose paper 2304.15004 is digested in English, Chinese and Arabic.
-ENGLISH = """\
-    ---
-    title: Notes on decoding
-    date: 2024-03-01
-    categories: [NLP]
-    ---
-    Speculative decoding drafts several tokens with a small model and verifies them with a large one.
-
+# test_audit_langs' English digest, with a card of that paper.
+ENGLISH = (
+    ENGLISH_2024
+    + """
     ### 1、Are Emergent Abilities a Mirage?
 
     > - arXiv：https://arxiv.org/abs/2304.15004
 
     We think the metric matters.
     """
+)
 # Its title begins with a Latin word: laid out by its first letter, it would read left to right.
 ARABIC = """\
     ---
