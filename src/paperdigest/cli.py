@@ -77,7 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     if "source" in args and args.source is None:
         args.source = default_source()
     # SIGTERM unwinds like Ctrl-C, so an interrupted build cleans up and leaves the old site.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # A worker forked from here inherits the handler: there it ends at once, without the traceback
+    # a SystemExit raised while the child is still being set up (threading's after-fork) prints.
+    main_pid = os.getpid()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143) if os.getpid() == main_pid else os._exit(143))
     try:
         return args.handler(args)
     except ConfigError as exc:
